@@ -1,0 +1,80 @@
+import { z } from 'zod';
+
+/**
+ * Domain shapes that cross the contract. Prices and money are integer paise (₹1 = 100 paise);
+ * the renderer divides by 100 only to display. Timestamps are epoch milliseconds.
+ */
+
+/** NSE trading symbol as Kite spells it: M&M, BAJAJ-AUTO, NIFTY 50 is not a tradable symbol. */
+export const symbolSchema = z
+  .string()
+  .min(1)
+  .max(32)
+  .regex(/^[A-Z0-9][A-Z0-9&\-]*$/, 'expected an NSE trading symbol (A-Z, 0-9, & and -)');
+export type TradingSymbol = z.infer<typeof symbolSchema>;
+
+export const paise = z.number().int().safe();
+export const epochMs = z.number().int().nonnegative();
+
+export const timeframeSchema = z.enum(['1m']);
+export type Timeframe = z.infer<typeof timeframeSchema>;
+
+export const instrumentSchema = z.object({
+  symbol: symbolSchema,
+  name: z.string(),
+  exchange: z.literal('NSE'),
+  tickSizePaise: z.number().int().positive(),
+  lotSize: z.number().int().positive(),
+});
+export type Instrument = z.infer<typeof instrumentSchema>;
+
+/** A start-labelled candle: `t` is the minute it opens, like Kite's historical API. */
+export const candleSchema = z.object({
+  symbol: symbolSchema,
+  tf: timeframeSchema,
+  t: epochMs,
+  o: paise,
+  h: paise,
+  l: paise,
+  c: paise,
+  v: z.number().int().nonnegative(),
+});
+export type Candle = z.infer<typeof candleSchema>;
+
+export const quoteSchema = z.object({
+  symbol: symbolSchema,
+  lastPaise: paise,
+  prevClosePaise: paise,
+  changePaise: paise,
+  /** Change in basis points of the previous close (integer, 1 bp = 0.01 %). */
+  changeBps: z.number().int(),
+  /** Day's cumulative traded volume. */
+  volume: z.number().int().nonnegative(),
+  tsEvent: epochMs,
+});
+export type Quote = z.infer<typeof quoteSchema>;
+
+export const engineStatusSchema = z.object({
+  state: z.enum(['starting', 'running', 'degraded', 'stopping']),
+  mode: z.enum(['paper', 'shadow', 'live', 'backtest']),
+  feed: z.enum(['simulator', 'kite']),
+  version: z.string(),
+  protocol: z.number().int(),
+  startedAt: epochMs,
+  /** Ticks received in the last second. */
+  ticksPerSec: z.number().nonnegative(),
+  totalTicks: z.number().int().nonnegative(),
+  /** Exchange time of the feed (simulated time on the simulator). */
+  feedTime: epochMs,
+  instruments: z.number().int().nonnegative(),
+  connections: z.number().int().nonnegative(),
+});
+export type EngineStatus = z.infer<typeof engineStatusSchema>;
+
+export const watchlistSchema = z.object({
+  symbols: z
+    .array(symbolSchema)
+    .max(100)
+    .refine((a) => new Set(a).size === a.length, 'symbols must be unique'),
+});
+export type Watchlist = z.infer<typeof watchlistSchema>;
