@@ -7,3 +7,4 @@ export * from './rpc-client.js';
 export * from './schemas.js';
 export * from './api.js';
 export * from './control.js';
+export * from './bridge.js';
