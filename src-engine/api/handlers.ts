@@ -1,0 +1,51 @@
+import type { Handlers, TopicHandlers } from '../contract/api-def.js';
+import type { KiteDeskApi } from '../contract/api.js';
+import type { Candle, EngineStatus, Quote } from '../contract/schemas.js';
+import type { Engine } from '../runtime/engine.js';
+
+/** Every request of the contract, answered from the kernel. A missing one does not compile. */
+export function createHandlers(engine: Engine): Handlers<KiteDeskApi> {
+  return {
+    'engine.getStatus': () => engine.status(),
+    'engine.ping': ({ echo }) => ({ ...(echo !== undefined ? { echo } : {}), serverTime: Date.now() }),
+    'instruments.list': () => engine.instruments,
+    'watchlist.get': () => ({ symbols: engine.watchlist() }),
+    'watchlist.set': ({ symbols }) => ({ symbols: engine.setWatchlist(symbols) }),
+    'quotes.get': ({ symbols }) => {
+      for (const s of symbols) engine.requireSymbol(s);
+      return engine.market.quotes(symbols);
+    },
+    'candles.get': ({ symbol, limit }) => {
+      engine.requireSymbol(symbol);
+      return engine.market.candles(symbol, limit);
+    },
+  };
+}
+
+export function createTopics(engine: Engine): TopicHandlers<KiteDeskApi> {
+  return {
+    'engine.statusChanged': () => ({
+      snapshot: (): EngineStatus => engine.status(),
+      listen: (push) => engine.onStatus(push),
+    }),
+    'quotes.updated': ({ symbols }) => {
+      for (const s of symbols) engine.requireSymbol(s);
+      const wanted = new Set(symbols);
+      return {
+        snapshot: (): Quote[] => engine.market.quotes(symbols),
+        listen: (push) => engine.market.onQuote((q) => {
+          if (wanted.has(q.symbol)) push(q);
+        }),
+        coalesceKey: (q) => q.symbol,
+      };
+    },
+    'candles.updated': ({ symbol, limit }) => {
+      engine.requireSymbol(symbol);
+      return {
+        snapshot: (): Candle[] => engine.market.candles(symbol, limit),
+        listen: (push) => engine.market.onCandle(symbol, push),
+        coalesceKey: (c) => String(c.t),
+      };
+    },
+  };
+}

@@ -1,0 +1,72 @@
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import type Database from 'better-sqlite3';
+import type { KiteDeskApi } from '../contract/api.js';
+import type { RpcServer, ServerConnection } from '../contract/rpc-server.js';
+import type { Transport } from '../contract/transport.js';
+import { createEngineServer } from '../api/server.js';
+import { openDatabase } from '../persistence/db.js';
+import { WatchlistRepo } from '../persistence/watchlist-repo.js';
+import { loadRunProfile, type RunProfile } from '../runtime/config.js';
+import { Engine } from '../runtime/engine.js';
+import type { LogFn } from '../runtime/logger.js';
+
+export interface BootOptions {
+  dataDir: string;
+  configFile?: string;
+  /** Applied on top of the profile (command-line flags). */
+  overrides?: { simSpeed?: number; simSeed?: number; simStart?: string };
+  log: LogFn;
+}
+
+export interface BootedEngine {
+  engine: Engine;
+  server: RpcServer<KiteDeskApi>;
+  profile: RunProfile;
+  dbFile: string;
+  /** Accept a client transport, keeping the engine's connection count current. */
+  accept(t: Transport): ServerConnection<KiteDeskApi>;
+  shutdown(): void;
+}
+
+/** Startup is recovery: config → database (migrations) → state from the store → feed → serve. */
+export function bootEngine(opts: BootOptions): BootedEngine {
+  const profile = loadRunProfile(opts.configFile);
+  const o = opts.overrides ?? {};
+  if (o.simSpeed !== undefined) profile.feed.speed = o.simSpeed;
+  if (o.simSeed !== undefined) profile.feed.seed = o.simSeed;
+  if (o.simStart !== undefined) profile.feed.startTime = o.simStart;
+
+  mkdirSync(opts.dataDir, { recursive: true, mode: 0o700 });
+  const dbFile = join(opts.dataDir, 'kitedesk.sqlite');
+  const db: Database.Database = openDatabase(dbFile);
+  let engine: Engine;
+  try {
+    engine = new Engine({ profile, watchlist: new WatchlistRepo(db), log: opts.log });
+  } catch (e) {
+    db.close();
+    throw e;
+  }
+  const server = createEngineServer(engine, { log: opts.log });
+  opts.log('info', 'engine booted', { dataDir: opts.dataDir, db: dbFile, mode: profile.mode, speed: profile.feed.speed });
+  let down = false;
+  return {
+    engine,
+    server,
+    profile,
+    dbFile,
+    accept(t) {
+      const c = server.accept(t);
+      engine.setConnectionCount(server.connectionCount);
+      t.onClose(() => engine.setConnectionCount(server.connectionCount));
+      return c;
+    },
+    shutdown() {
+      if (down) return;
+      down = true;
+      server.closeAll('engine shutting down');
+      engine.stop();
+      db.close();
+    },
+  };
+}

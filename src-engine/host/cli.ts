@@ -1,0 +1,103 @@
+import { existsSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Command, InvalidArgumentError, Option } from 'commander';
+import { ConfigError, loadRunProfile } from '../runtime/config.js';
+import { ENGINE_VERSION } from '../runtime/engine.js';
+import { PROTOCOL_VERSION } from '../contract/envelope.js';
+import { DatabaseOpenError } from '../persistence/db.js';
+import { createFileLog } from './file-log.js';
+import { defaultDataDir } from './paths.js';
+import { startServe } from './serve.js';
+
+/** dist/renderer next to the built engine (dist/engine/cli.js), or from the source tree. */
+export function findRendererDir(): string {
+  const here = dirname(fileURLToPath(import.meta.url));
+  const candidates = [join(here, '..', 'renderer'), join(here, '..', '..', 'dist', 'renderer')];
+  return candidates.find((d) => existsSync(join(d, 'index.html'))) ?? candidates[0]!;
+}
+
+function parsePort(v: string): number {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new InvalidArgumentError('expected a port number 0-65535 (0 = any free port)');
+  return n;
+}
+
+function parsePositive(v: string): number {
+  const n = Number(v);
+  if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError('expected a positive number');
+  return n;
+}
+
+export function buildCli(): Command {
+  const program = new Command('kitedesk')
+    .description('KiteDesk: algorithmic trading for Indian markets through Zerodha Kite Connect')
+    .version(`${ENGINE_VERSION} (protocol ${PROTOCOL_VERSION})`, '-V, --version')
+    .showHelpAfterError()
+    .configureOutput({ writeErr: (s) => process.stderr.write(s) });
+
+  program
+    .command('serve')
+    .description('run the engine headless under Node and serve the app and its WebSocket API on 127.0.0.1, behind a token')
+    .requiredOption('-p, --port <port>', 'port on 127.0.0.1 (0 = any free port)', parsePort)
+    .option('-d, --data-dir <dir>', 'where the SQLite database, logs and the token file live', defaultDataDir())
+    .option('-c, --config <file>', 'run profile (YAML), e.g. configs/paper.yaml; default: paper on the simulator')
+    .addOption(new Option('--sim-speed <x>', 'simulated ms per real ms for the built-in simulator (overrides the profile)').argParser(parsePositive))
+    .addOption(new Option('--sim-start <iso>', 'start the simulated clock at this ISO time, e.g. 2026-11-20T09:15:00+05:30'))
+    .action(async (o: { port: number; dataDir: string; config?: string; simSpeed?: number; simStart?: string }) => {
+      const dataDir = resolve(o.dataDir);
+      const log = createFileLog(dataDir);
+      const running = await startServe({
+        port: o.port,
+        dataDir,
+        ...(o.config ? { configFile: resolve(o.config) } : {}),
+        rendererDir: findRendererDir(),
+        overrides: { ...(o.simSpeed !== undefined ? { simSpeed: o.simSpeed } : {}), ...(o.simStart ? { simStart: o.simStart } : {}) },
+        log,
+      });
+      // The one line on stdout: the URL with the token. Everything else goes to stderr or the log.
+      process.stdout.write(`${running.url}\n`);
+      process.stderr.write(`kitedesk: serving paper mode on the built-in simulator; data in ${dataDir}; Ctrl-C stops\n`);
+      let stopping = false;
+      const stop = (sig: string) => {
+        if (stopping) return;
+        stopping = true;
+        log('info', 'stopping', { signal: sig });
+        void running.close().then(() => process.exit(0));
+        setTimeout(() => process.exit(0), 3000).unref();
+      };
+      process.on('SIGINT', () => stop('SIGINT'));
+      process.on('SIGTERM', () => stop('SIGTERM'));
+    });
+
+  program
+    .command('check-config')
+    .description('validate a run profile (YAML) and print the effective settings')
+    .argument('<file>', 'the profile to check')
+    .action((file: string) => {
+      const p = loadRunProfile(resolve(file));
+      process.stdout.write(`${JSON.stringify(p, null, 2)}\n`);
+    });
+
+  program
+    .command('data-dir')
+    .description('print the default data directory for this OS user')
+    .action(() => {
+      process.stdout.write(`${defaultDataDir()}\n`);
+    });
+
+  return program;
+}
+
+export async function main(argv: string[] = process.argv): Promise<void> {
+  try {
+    await buildCli().parseAsync(argv);
+  } catch (e) {
+    const known = e instanceof ConfigError || e instanceof DatabaseOpenError;
+    process.stderr.write(`kitedesk: ${known ? (e as Error).message : (e as Error).message || String(e)}\n`);
+    process.exitCode = 1;
+  }
+}
+
+const isEntry = process.argv[1] !== undefined && resolve(process.argv[1]) === fileURLToPath(import.meta.url);
+if (isEntry) void main();

@@ -1,0 +1,86 @@
+/**
+ * Engine entry inside Electron's utilityProcess. No electron import: the engine must stay runnable
+ * under plain Node, so the few utility-process APIs are typed here structurally.
+ * Control messages arrive on process.parentPort and are validated; each window's MessagePort
+ * becomes one contract connection, so market data never passes through main.
+ */
+import { engineToMainSchema, mainToEngineSchema, type EngineToMain } from '../contract/control.js';
+import { fromMessagePort, type PortLike } from '../contract/transport.js';
+import { ENGINE_VERSION } from '../runtime/engine.js';
+import { bootEngine } from './bootstrap.js';
+import { createFileLog } from './file-log.js';
+import { defaultDataDir } from './paths.js';
+
+/** Electron's MessagePortMain, as far as we use it. */
+interface MessagePortMainLike {
+  postMessage(message: unknown): void;
+  on(event: 'message', listener: (e: { data: unknown }) => void): void;
+  on(event: 'close', listener: () => void): void;
+  start(): void;
+  close(): void;
+}
+interface ParentPortLike {
+  on(event: 'message', listener: (e: { data: unknown; ports: MessagePortMainLike[] }) => void): void;
+  postMessage(message: unknown): void;
+}
+
+/** Wrap Electron's EventEmitter-style port into the contract's PortLike. */
+export function portMainToPortLike(p: MessagePortMainLike): PortLike {
+  return {
+    postMessage: (d) => p.postMessage(d),
+    addEventListener: ((type: 'message' | 'close', l: (e: { data: unknown }) => void) => {
+      if (type === 'message') p.on('message', (e) => l({ data: e.data }));
+      else p.on('close', () => (l as () => void)());
+    }) as PortLike['addEventListener'],
+    start: () => p.start(),
+    close: () => p.close(),
+  };
+}
+
+function argValue(name: string): string | undefined {
+  const pre = `--${name}=`;
+  return process.argv.find((a) => a.startsWith(pre))?.slice(pre.length);
+}
+
+export function runUtilityEngine(parentPort: ParentPortLike): void {
+  const dataDir = argValue('data-dir') ?? process.env['KITEDESK_DATA_DIR'] ?? defaultDataDir();
+  const log = createFileLog(dataDir);
+  const send = (m: EngineToMain) => parentPort.postMessage(engineToMainSchema.parse(m));
+  let booted: ReturnType<typeof bootEngine>;
+  try {
+    const configFile = argValue('config');
+    booted = bootEngine({ dataDir, log, ...(configFile ? { configFile } : {}) });
+  } catch (e) {
+    send({ type: 'fatal', message: (e as Error).message });
+    process.exit(1);
+  }
+  parentPort.on('message', (e) => {
+    const m = mainToEngineSchema.safeParse(e.data);
+    if (!m.success) {
+      log('warn', 'invalid control message ignored', { issues: m.error.issues.slice(0, 3) });
+      return;
+    }
+    if (m.data.type === 'attach-window') {
+      const port = e.ports[0];
+      if (!port) {
+        log('warn', 'attach-window without a port ignored', { windowId: m.data.windowId });
+        return;
+      }
+      booted.accept(fromMessagePort(portMainToPortLike(port)));
+      log('info', 'window attached', { windowId: m.data.windowId });
+    } else {
+      log('info', 'shutdown requested', { reason: m.data.reason });
+      booted.shutdown();
+      send({ type: 'stopped' });
+      process.exit(0);
+    }
+  });
+  send({ type: 'ready', pid: process.pid, version: ENGINE_VERSION });
+}
+
+const parentPort = (process as unknown as { parentPort?: ParentPortLike }).parentPort;
+if (parentPort) runUtilityEngine(parentPort);
+else if (process.argv[1]?.includes('utility-entry')) {
+  process.stderr.write('utility-entry runs inside an Electron utility process; use `npm run kitedesk -- serve` under plain Node\n');
+  process.exitCode = 1;
+}

@@ -1,0 +1,158 @@
+import { PROTOCOL_VERSION } from '../contract/envelope.js';
+import { ErrorCode, RpcError } from '../contract/errors.js';
+import type { EngineStatus, Instrument } from '../contract/schemas.js';
+import { MarketSimulator } from '../adapters/sim/market-simulator.js';
+import { systemClock, type Clock } from '../core/clock.js';
+import { MarketData } from '../market/market-data.js';
+import { NIFTY50_SEEDS } from '../model/instruments.js';
+import type { RunProfile } from './config.js';
+import { silentLog, type LogFn } from './logger.js';
+import { TickRate } from './tick-rate.js';
+
+export const ENGINE_VERSION = '0.1.0';
+
+/** What the engine keeps between runs; the host injects the SQLite-backed implementation. */
+export interface WatchlistStore {
+  get(): string[];
+  set(symbols: readonly string[]): void;
+}
+
+export interface EngineDeps {
+  profile: RunProfile;
+  watchlist: WatchlistStore;
+  log?: LogFn;
+  clock?: Clock;
+  /** Start feeding immediately (default true). Tests drive the simulator by hand with false. */
+  autoStart?: boolean;
+}
+
+/**
+ * The kernel: the one place that decides the mode and wires the feed into market data. Today it
+ * runs paper mode on the built-in simulator; live and backtest plug in here with other adapters.
+ */
+export class Engine {
+  readonly simulator: MarketSimulator;
+  readonly market: MarketData;
+  readonly instruments: Instrument[];
+  private readonly instrumentSet: Set<string>;
+  private readonly log: LogFn;
+  private readonly clock: Clock;
+  private readonly tickRate: TickRate;
+  private readonly startedAt: number;
+  private state: EngineStatus['state'] = 'starting';
+  private watchlistCache: string[];
+  private readonly watchlistListeners = new Set<(symbols: string[]) => void>();
+  private readonly statusListeners = new Set<(s: EngineStatus) => void>();
+  private statusTimer: ReturnType<typeof setInterval> | undefined;
+  private connections = 0;
+
+  constructor(private readonly deps: EngineDeps) {
+    this.log = deps.log ?? silentLog;
+    this.clock = deps.clock ?? systemClock;
+    this.startedAt = this.clock.now();
+    this.tickRate = new TickRate(() => this.clock.now());
+    const feed = deps.profile.feed;
+    this.simulator = new MarketSimulator(
+      {
+        seeds: NIFTY50_SEEDS,
+        seed: feed.seed,
+        speed: feed.speed,
+        ticksPerSecond: feed.ticksPerSecond,
+        ...(feed.startTime ? { startTime: Date.parse(feed.startTime) } : {}),
+      },
+      this.clock,
+    );
+    this.instruments = this.simulator.instruments;
+    this.instrumentSet = new Set(this.instruments.map((i) => i.symbol));
+    this.market = new MarketData(this.instruments);
+    for (const i of this.instruments) this.market.setPrevClose(i.symbol, this.simulator.prevClose(i.symbol));
+
+    // Startup is recovery: state comes from the store; the profile only seeds an empty one.
+    const saved = deps.watchlist.get().filter((s) => this.instrumentSet.has(s));
+    if (saved.length === 0) {
+      const seed = deps.profile.watchlist.filter((s) => this.instrumentSet.has(s));
+      deps.watchlist.set(seed);
+      this.watchlistCache = seed;
+    } else {
+      this.watchlistCache = saved;
+    }
+
+    this.simulator.onTick((t) => {
+      this.tickRate.record();
+      this.market.onTick(t);
+    });
+    if (deps.autoStart !== false) this.start();
+  }
+
+  start(): void {
+    if (this.state === 'running') return;
+    this.simulator.start();
+    this.state = 'running';
+    this.statusTimer = setInterval(() => this.emitStatus(), 1000);
+    this.statusTimer.unref?.();
+    this.log('info', 'engine running', { mode: this.deps.profile.mode, feed: 'simulator', speed: this.deps.profile.feed.speed });
+    this.emitStatus();
+  }
+
+  stop(): void {
+    if (this.state === 'stopping') return;
+    this.state = 'stopping';
+    this.simulator.stop();
+    if (this.statusTimer) clearInterval(this.statusTimer);
+    this.emitStatus();
+    this.log('info', 'engine stopped');
+  }
+
+  isKnownSymbol(symbol: string): boolean {
+    return this.instrumentSet.has(symbol);
+  }
+
+  status(): EngineStatus {
+    return {
+      state: this.state,
+      mode: this.deps.profile.mode,
+      feed: 'simulator',
+      version: ENGINE_VERSION,
+      protocol: PROTOCOL_VERSION,
+      startedAt: this.startedAt,
+      ticksPerSec: this.tickRate.perSecond(),
+      totalTicks: this.market.totalTicks,
+      feedTime: this.simulator.now(),
+      instruments: this.instruments.length,
+      connections: this.connections,
+    };
+  }
+
+  setConnectionCount(n: number): void {
+    this.connections = n;
+  }
+
+  onStatus(listener: (s: EngineStatus) => void): () => void {
+    this.statusListeners.add(listener);
+    return () => this.statusListeners.delete(listener);
+  }
+
+  private emitStatus(): void {
+    const s = this.status();
+    for (const l of this.statusListeners) l(s);
+  }
+
+  watchlist(): string[] {
+    return [...this.watchlistCache];
+  }
+
+  setWatchlist(symbols: readonly string[]): string[] {
+    const unknown = symbols.filter((s) => !this.instrumentSet.has(s));
+    if (unknown.length > 0) {
+      throw new RpcError(ErrorCode.NOT_FOUND, `unknown symbol${unknown.length > 1 ? 's' : ''}: ${unknown.join(', ')}`, { unknown });
+    }
+    this.deps.watchlist.set(symbols);
+    this.watchlistCache = [...symbols];
+    for (const l of this.watchlistListeners) l(this.watchlist());
+    return this.watchlist();
+  }
+
+  requireSymbol(symbol: string): void {
+    if (!this.instrumentSet.has(symbol)) throw new RpcError(ErrorCode.NOT_FOUND, `unknown symbol: ${symbol}`, { symbol });
+  }
+}
