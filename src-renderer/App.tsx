@@ -1,0 +1,27 @@
+/**
+ * KiteDesk renderer root.
+ *
+ * Test hooks (the end-to-end tests rely on exactly these; keep them):
+ * - chart container: `data-testid="chart"`, `data-symbol="<SYMBOL>"` (the symbol shown) and
+ *   `data-candle-count="<n>"` (candles currently in the chart's series, updated live).
+ * - watchlist rows: `data-testid="watchlist-row"` with `data-symbol="<SYMBOL>"`; clicking selects.
+ * - status bar: `data-testid="status-bar"` with `data-connection="connecting|open|closed"` and
+ *   `data-ticks-per-sec="<number>"` (the engine's last reported ticks per second, 0 before it).
+ */
+import { Chart } from './components/Chart.js';
+import { ErrorBanner } from './components/ErrorBanner.js';
+import { StatusBar } from './components/StatusBar.js';
+import { Watchlist } from './components/Watchlist.js';
+
+export function App() {
+  return (
+    <div className="app">
+      <StatusBar />
+      <ErrorBanner />
+      <main className="workspace">
+        <Watchlist />
+        <Chart />
+      </main>
+    </div>
+  );
+}

@@ -1,0 +1,138 @@
+import { useEffect, useRef, useState } from 'react';
+import {
+  CandlestickSeries,
+  ColorType,
+  CrosshairMode,
+  HistogramSeries,
+  createChart,
+  type IChartApi,
+  type ISeriesApi,
+  type Time,
+  type UTCTimestamp,
+} from 'lightweight-charts';
+import { DOWN_COLOR, UP_COLOR, toBar, toVolume } from '../format/chart-data.js';
+import { formatIstDateTime, formatIstTick, formatPaise } from '../format/format.js';
+import { useAppStore, type ChartState } from '../state/store.js';
+
+function timeToSeconds(t: Time): number | null {
+  return typeof t === 'number' ? t : null;
+}
+
+/**
+ * Candlestick + volume chart of the selected symbol. Data flows from the store straight into the
+ * series (not through React renders): a snapshot is a setData(), a delta an update().
+ */
+export function Chart() {
+  const containerRef = useRef<HTMLDivElement>(null);
+  const symbol = useAppStore((s) => s.chart.symbol);
+  const last = useAppStore((s) => s.chart.candles[s.chart.candles.length - 1]);
+  const [count, setCount] = useState(0);
+
+  useEffect(() => {
+    const el = containerRef.current;
+    if (!el) return;
+    const chart: IChartApi = createChart(el, {
+      autoSize: true,
+      layout: {
+        background: { type: ColorType.Solid, color: '#0f1217' },
+        textColor: '#9aa4b2',
+        fontSize: 11,
+        attributionLogo: false,
+      },
+      grid: { vertLines: { color: '#1b2028' }, horzLines: { color: '#1b2028' } },
+      crosshair: { mode: CrosshairMode.Normal },
+      rightPriceScale: { borderColor: '#252b35', scaleMargins: { top: 0.06, bottom: 0.26 } },
+      timeScale: {
+        borderColor: '#252b35',
+        timeVisible: true,
+        secondsVisible: false,
+        rightOffset: 4,
+        tickMarkFormatter: (time: Time, kind: number) => {
+          const s = timeToSeconds(time);
+          return s === null ? null : formatIstTick(s, kind);
+        },
+      },
+      localization: {
+        locale: 'en-IN',
+        timeFormatter: (time: Time) => {
+          const s = timeToSeconds(time);
+          return s === null ? String(time) : `${formatIstDateTime(s * 1000)} IST`;
+        },
+        priceFormatter: (p: number) => formatPaise(Math.round(p * 100)),
+      },
+    });
+    const candles: ISeriesApi<'Candlestick'> = chart.addSeries(CandlestickSeries, {
+      upColor: UP_COLOR,
+      downColor: DOWN_COLOR,
+      borderUpColor: UP_COLOR,
+      borderDownColor: DOWN_COLOR,
+      wickUpColor: UP_COLOR,
+      wickDownColor: DOWN_COLOR,
+      priceFormat: { type: 'price', precision: 2, minMove: 0.01 },
+    });
+    const volume: ISeriesApi<'Histogram'> = chart.addSeries(HistogramSeries, {
+      priceScaleId: 'volume',
+      priceFormat: { type: 'volume' },
+      lastValueVisible: false,
+      priceLineVisible: false,
+    });
+    chart.priceScale('volume').applyOptions({ scaleMargins: { top: 0.8, bottom: 0 } });
+
+    const redraw = (state: ChartState, fit: boolean): void => {
+      candles.setData(state.candles.map((c) => ({ ...toBar(c), time: toBar(c).time as UTCTimestamp })));
+      volume.setData(state.candles.map((c) => ({ ...toVolume(c), time: toVolume(c).time as UTCTimestamp })));
+      if (fit && state.candles.length > 0) chart.timeScale().scrollToRealTime();
+      setCount(candles.data().length);
+    };
+
+    let shownSymbol = useAppStore.getState().chart.symbol;
+    redraw(useAppStore.getState().chart, true);
+
+    const unsubscribe = useAppStore.subscribe((s, prev) => {
+      if (s.chart === prev.chart) return;
+      const symbolChanged = s.chart.symbol !== shownSymbol;
+      shownSymbol = s.chart.symbol;
+      const c = s.chart.candles[s.chart.candles.length - 1];
+      if (symbolChanged || s.chart.lastOp === 'snapshot' || c === undefined) {
+        redraw(s.chart, symbolChanged || prev.chart.candles.length === 0);
+        return;
+      }
+      if (s.chart.lastOp === 'replace' || s.chart.lastOp === 'append') {
+        const bar = toBar(c);
+        const vol = toVolume(c);
+        candles.update({ ...bar, time: bar.time as UTCTimestamp });
+        volume.update({ ...vol, time: vol.time as UTCTimestamp });
+        if (s.chart.lastOp === 'append') setCount(candles.data().length);
+      }
+    });
+
+    return () => {
+      unsubscribe();
+      chart.remove();
+    };
+  }, []);
+
+  const change = last ? last.c - last.o : 0;
+  return (
+    <section className="chart-panel">
+      <header className="chart-header">
+        <span className="chart-symbol">{symbol ?? '—'}</span>
+        <span className="chart-tf">1m · NSE</span>
+        {last && (
+          <span className="chart-ohlc">
+            O <b>{formatPaise(last.o)}</b> H <b>{formatPaise(last.h)}</b> L <b>{formatPaise(last.l)}</b> C{' '}
+            <b className={change >= 0 ? 'up' : 'down'}>{formatPaise(last.c)}</b> V <b>{last.v.toLocaleString('en-IN')}</b>
+          </span>
+        )}
+        <span className="chart-tz">IST</span>
+      </header>
+      <div
+        ref={containerRef}
+        className="chart"
+        data-testid="chart"
+        data-symbol={symbol ?? ''}
+        data-candle-count={count}
+      />
+    </section>
+  );
+}

@@ -1,0 +1,42 @@
+import { formatCount, formatIstTime, formatRate } from '../format/format.js';
+import { useAppStore } from '../state/store.js';
+
+function Item({ label, value, tone, title }: { label: string; value: string; tone?: string; title?: string | undefined }) {
+  return (
+    <span className={`status-item${tone ? ` tone-${tone}` : ''}`} title={title}>
+      <span className="status-label">{label}</span>
+      <span className="status-value">{value}</span>
+    </span>
+  );
+}
+
+const engineTone: Record<string, string> = { running: 'ok', starting: 'warn', degraded: 'warn', stopping: 'bad' };
+const connTone: Record<string, string> = { open: 'ok', connecting: 'warn', closed: 'bad' };
+
+export function StatusBar() {
+  const connection = useAppStore((s) => s.connection);
+  const status = useAppStore((s) => s.status);
+  const ticksPerSec = status?.ticksPerSec ?? 0;
+
+  return (
+    <header className="status-bar" data-testid="status-bar" data-connection={connection.state} data-ticks-per-sec={ticksPerSec}>
+      <span className="brand">KiteDesk</span>
+      <Item
+        label="conn"
+        value={connection.state}
+        tone={connTone[connection.state]}
+        title={connection.lastError ? `${connection.via}: ${connection.lastError}` : connection.via}
+      />
+      <Item label="engine" value={status?.state ?? '—'} tone={status ? engineTone[status.state] : undefined} />
+      <Item label="mode" value={status ? status.mode.toUpperCase() : '—'} tone={status?.mode === 'live' ? 'bad' : 'info'} />
+      <Item label="feed" value={status ? status.feed.toUpperCase() : '—'} />
+      <Item label="ticks/s" value={status ? formatRate(ticksPerSec) : '—'} />
+      <Item label="ticks" value={status ? formatCount(status.totalTicks) : '—'} />
+      <Item label="feed time" value={status ? `${formatIstTime(status.feedTime)} IST` : '—'} />
+      <Item label="conns" value={status ? String(status.connections) : '—'} />
+      {connection.state !== 'open' && connection.lastError && <span className="status-error">{connection.lastError}</span>}
+      <span className="status-spacer" />
+      {status && <span className="status-version">engine {status.version}</span>}
+    </header>
+  );
+}

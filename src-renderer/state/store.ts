@@ -1,0 +1,105 @@
+import { create } from 'zustand';
+import type { Candle, EngineStatus, Quote } from '../../src-engine/contract/schemas.js';
+import type { ShownError } from '../engine/errors.js';
+import { applyCandleDelta, applyCandleSnapshot, type CandleOp } from './candles.js';
+import { applyQuoteDelta, applyQuoteSnapshot, pruneQuotes, type QuoteMap } from './quotes.js';
+
+export type ConnectionState = 'connecting' | 'open' | 'closed';
+
+export interface ConnectionInfo {
+  state: ConnectionState;
+  via: 'bridge' | 'websocket';
+  lastError: string | null;
+}
+
+export interface ChartState {
+  /** Symbol these candles belong to (null before the first snapshot). */
+  symbol: string | null;
+  candles: Candle[];
+  /** The last change, so the chart can apply it incrementally. */
+  lastOp: CandleOp;
+  /** Bumped on every change that altered `candles`. */
+  rev: number;
+}
+
+export interface BannerError extends ShownError {
+  id: number;
+}
+
+export interface AppState {
+  connection: ConnectionInfo;
+  status: EngineStatus | null;
+  watchlist: string[];
+  quotes: QuoteMap;
+  selected: string | null;
+  chart: ChartState;
+  errors: BannerError[];
+
+  setConnection(patch: Partial<ConnectionInfo>): void;
+  setStatus(status: EngineStatus): void;
+  setWatchlist(symbols: string[]): void;
+  quotesSnapshot(quotes: Quote[], forSymbols: readonly string[]): void;
+  quoteDelta(quote: Quote): void;
+  select(symbol: string): void;
+  candlesSnapshot(symbol: string, candles: Candle[]): void;
+  candleDelta(candle: Candle): void;
+  pushError(e: ShownError): void;
+  dismissError(id: number): void;
+}
+
+let nextErrorId = 1;
+const MAX_BANNERS = 4;
+
+const emptyChart: ChartState = { symbol: null, candles: [], lastOp: 'snapshot', rev: 0 };
+
+/** Selecting another symbol empties the chart until that symbol's snapshot arrives. */
+function selectPatch(s: AppState, symbol: string | null): Partial<AppState> {
+  if (s.selected === symbol) return { selected: symbol };
+  return { selected: symbol, chart: { symbol, candles: [], lastOp: 'snapshot', rev: s.chart.rev + 1 } };
+}
+
+export const useAppStore = create<AppState>()((set) => ({
+  connection: { state: 'connecting', via: 'websocket', lastError: null },
+  status: null,
+  watchlist: [],
+  quotes: {},
+  selected: null,
+  chart: emptyChart,
+  errors: [],
+
+  setConnection: (patch) => set((s) => ({ connection: { ...s.connection, ...patch } })),
+  setStatus: (status) => set({ status }),
+  setWatchlist: (symbols) =>
+    set((s) => {
+      const selected = s.selected !== null && symbols.includes(s.selected) ? s.selected : (symbols[0] ?? null);
+      return { watchlist: symbols, quotes: pruneQuotes(s.quotes, symbols), ...selectPatch(s, selected) };
+    }),
+  quotesSnapshot: (quotes, forSymbols) =>
+    set((s) => ({ quotes: applyQuoteSnapshot(quotes, forSymbols.filter((x) => s.watchlist.includes(x))) })),
+  quoteDelta: (quote) =>
+    set((s) => {
+      const quotes = applyQuoteDelta(s.quotes, quote, s.watchlist);
+      return quotes === s.quotes ? s : { quotes };
+    }),
+  select: (symbol) => set((s) => (s.selected === symbol ? s : selectPatch(s, symbol))),
+  candlesSnapshot: (symbol, candles) =>
+    set((s) =>
+      s.chart.symbol !== symbol ? s : { chart: { symbol, candles: applyCandleSnapshot(candles), lastOp: 'snapshot', rev: s.chart.rev + 1 } },
+    ),
+  candleDelta: (candle) =>
+    set((s) => {
+      if (s.chart.symbol !== candle.symbol) return s;
+      const r = applyCandleDelta(s.chart.candles, candle);
+      if (r.op === 'ignore') return s;
+      // An append that dropped the oldest candle cannot be applied with series.update(): redraw.
+      const lastOp: CandleOp = r.trimmed > 0 ? 'snapshot' : r.op;
+      return { chart: { symbol: s.chart.symbol, candles: r.candles, lastOp, rev: s.chart.rev + 1 } };
+    }),
+  pushError: (e) =>
+    set((s) => {
+      const last = s.errors[s.errors.length - 1];
+      if (last && last.code === e.code && last.message === e.message) return s;
+      return { errors: [...s.errors, { ...e, id: nextErrorId++ }].slice(-MAX_BANNERS) };
+    }),
+  dismissError: (id) => set((s) => ({ errors: s.errors.filter((e) => e.id !== id) })),
+}));

@@ -1,0 +1,130 @@
+import type { Subscription } from '../../src-engine/contract/rpc-client.js';
+import { connectEngine, type EngineClient } from '../engine/connection.js';
+import { describeError } from '../engine/errors.js';
+import { useAppStore } from './store.js';
+
+const CANDLE_LIMIT = 500;
+
+/**
+ * Wire the engine to the store: the connection itself, engine status, the watchlist (loaded on
+ * every (re)connect), quotes for the watched symbols and candles for the selected one. Returns a
+ * stop function.
+ */
+export function startSync(client: EngineClient): () => void {
+  const store = useAppStore;
+  const act = () => store.getState();
+  const report = (e: unknown) => act().pushError(describeError(e));
+
+  const stopConnection = connectEngine({
+    state: (state, lastError) => act().setConnection(lastError === undefined ? { state } : { state, lastError }),
+    via: (via) => act().setConnection({ via }),
+    failure: (message) => act().pushError({ code: 'ENGINE_FAILED', message }),
+  });
+
+  const statusSub = client.subscribe(
+    'engine.statusChanged',
+    {},
+    {
+      snapshot: (s) => act().setStatus(s),
+      delta: (s) => act().setStatus(s),
+      error: report,
+    },
+  );
+
+  const loadWatchlist = (): void => {
+    client.call('watchlist.get', {}).then(
+      (w) => act().setWatchlist(w.symbols),
+      (e: unknown) => {
+        // a drop mid-call is retried on the next connect; anything else is worth showing
+        if (!(e instanceof Error && 'code' in e && e.code === 'DISCONNECTED')) report(e);
+      },
+    );
+  };
+  const offConn = client.onConnectionChange((connected) => {
+    if (connected) loadWatchlist();
+  });
+  if (client.connected) loadWatchlist();
+
+  // Quotes follow the watchlist; candles follow the selection.
+  let quotesSub: Subscription | undefined;
+  let quotesKey = '';
+  let candlesSub: Subscription | undefined;
+  let candlesSymbol: string | null = null;
+
+  const syncQuotes = (symbols: string[]): void => {
+    const key = symbols.join(',');
+    if (key === quotesKey) return;
+    quotesKey = key;
+    quotesSub?.close();
+    quotesSub = undefined;
+    if (symbols.length === 0) return;
+    const wanted = [...symbols];
+    const sub = client.subscribe(
+      'quotes.updated',
+      { symbols: wanted },
+      {
+        snapshot: (qs) => {
+          if (quotesSub === sub) act().quotesSnapshot(qs, wanted);
+        },
+        delta: (q) => {
+          if (quotesSub === sub) act().quoteDelta(q);
+        },
+        error: report,
+      },
+    );
+    quotesSub = sub;
+  };
+
+  const syncCandles = (symbol: string | null): void => {
+    if (symbol === candlesSymbol) return;
+    candlesSymbol = symbol;
+    candlesSub?.close();
+    candlesSub = undefined;
+    if (symbol === null) return;
+    const sub = client.subscribe(
+      'candles.updated',
+      { symbol, tf: '1m', limit: CANDLE_LIMIT },
+      {
+        snapshot: (cs) => {
+          if (candlesSub === sub) act().candlesSnapshot(symbol, cs);
+        },
+        delta: (c) => {
+          if (candlesSub === sub && c.symbol === symbol) act().candleDelta(c);
+        },
+        error: report,
+      },
+    );
+    candlesSub = sub;
+  };
+
+  const apply = (): void => {
+    const s = act();
+    syncQuotes(s.watchlist);
+    syncCandles(s.selected);
+  };
+  const offStore = store.subscribe((s, prev) => {
+    if (s.watchlist !== prev.watchlist || s.selected !== prev.selected) apply();
+  });
+  apply();
+
+  return () => {
+    offStore();
+    offConn();
+    statusSub.close();
+    quotesSub?.close();
+    candlesSub?.close();
+    stopConnection();
+  };
+}
+
+/** Replace the watchlist through the engine; resolves to the engine's error text if it refused. */
+export async function saveWatchlist(client: EngineClient, symbols: string[]): Promise<string | null> {
+  try {
+    const w = await client.call('watchlist.set', { symbols });
+    useAppStore.getState().setWatchlist(w.symbols);
+    return null;
+  } catch (e) {
+    const shown = describeError(e);
+    return `${shown.code}: ${shown.message}`;
+  }
+}
