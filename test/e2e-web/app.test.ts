@@ -1,0 +1,104 @@
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { launchChromium } from '../support/browser.js';
+import { ensureBuilt, repoRoot, startServeProcess, tempDataDir, type ServeProcess } from '../support/serve-process.js';
+
+const outDir = join(repoRoot, 'test-output', 'e2e-web');
+
+/** Distinct colours drawn on the chart's canvases (a blank canvas has one or two). */
+async function chartColours(page: Page): Promise<number> {
+  return page.evaluate(() => {
+    const colours = new Set<number>();
+    for (const c of Array.from(document.querySelectorAll<HTMLCanvasElement>('[data-testid="chart"] canvas'))) {
+      if (c.width === 0 || c.height === 0) continue;
+      const ctx = c.getContext('2d');
+      if (!ctx) continue;
+      const d = ctx.getImageData(0, 0, c.width, c.height).data;
+      for (let i = 0; i < d.length; i += 4 * 7) if (d[i + 3]! > 0) colours.add((d[i]! << 16) | (d[i + 1]! << 8) | d[i + 2]!);
+    }
+    return colours.size;
+  });
+}
+
+const candleCount = (page: Page) => page.getAttribute('[data-testid="chart"]', 'data-candle-count').then((v) => Number(v ?? 0));
+
+describe('the app in Chromium against kitedesk serve', () => {
+  let s: ServeProcess;
+  let browser: Browser;
+  const problems: string[] = [];
+
+  beforeAll(async () => {
+    ensureBuilt();
+    mkdirSync(outDir, { recursive: true });
+    s = await startServeProcess(['--data-dir', tempDataDir(), '--sim-speed', '60', '--sim-start', '2026-11-20T09:15:00+05:30']);
+    browser = await launchChromium();
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await s?.stop();
+  });
+
+  it('refuses the page without the token', async () => {
+    const page = await browser.newPage();
+    const res = await page.goto(`http://127.0.0.1:${s.port}/`);
+    expect(res?.status()).toBe(401);
+    expect(await page.locator('[data-testid="chart"]').count()).toBe(0);
+    await page.close();
+  });
+
+  it('opens with the token, draws the live chart, and the candle count grows while watched', async () => {
+    const page = await browser.newPage({ viewport: { width: 1400, height: 850 } });
+    page.on('console', (m) => {
+      if (m.type() === 'error' || /Content.Security.Policy|Refused to/i.test(m.text())) problems.push(`console ${m.type()}: ${m.text()}`);
+    });
+    page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
+    const res = await page.goto(s.url);
+    expect(res?.status()).toBe(200);
+
+    await page.waitForSelector('[data-testid="status-bar"][data-connection="open"]', { timeout: 20_000 });
+    await page.waitForSelector('[data-testid="chart"] canvas', { timeout: 20_000 });
+    await page.waitForFunction(() => Number(document.querySelector('[data-testid="chart"]')?.getAttribute('data-candle-count') ?? 0) > 0, null, {
+      timeout: 20_000,
+    });
+    // the token does not stay in the address bar
+    expect(page.url()).not.toContain('token=');
+
+    const first = await candleCount(page);
+    // at 60x a simulated minute passes every real second: watch a few of them arrive
+    await page.waitForFunction(
+      (n) => Number(document.querySelector('[data-testid="chart"]')?.getAttribute('data-candle-count') ?? 0) >= n + 3,
+      first,
+      { timeout: 30_000 },
+    );
+    const later = await candleCount(page);
+    expect(later).toBeGreaterThanOrEqual(first + 3);
+    expect(await chartColours(page)).toBeGreaterThan(4);
+
+    // the watchlist shows prices that move
+    const rows = page.locator('[data-testid="watchlist-row"]');
+    expect(await rows.count()).toBeGreaterThanOrEqual(5);
+    const tps = Number(await page.getAttribute('[data-testid="status-bar"]', 'data-ticks-per-sec'));
+    expect(tps).toBeGreaterThan(0);
+
+    await page.screenshot({ path: join(outDir, 'app.png') });
+    expect(problems).toEqual([]);
+
+    // choosing another symbol re-subscribes the chart to it
+    const second = rows.nth(1);
+    const sym = await second.getAttribute('data-symbol');
+    await second.click();
+    await page.waitForSelector(`[data-testid="chart"][data-symbol="${sym}"]`, { timeout: 10_000 });
+    await page.waitForFunction(() => Number(document.querySelector('[data-testid="chart"]')?.getAttribute('data-candle-count') ?? 0) > 0, null, {
+      timeout: 20_000,
+    });
+
+    // a reload works without the token in the URL (HttpOnly cookie)
+    await page.reload();
+    await page.waitForSelector('[data-testid="status-bar"][data-connection="open"]', { timeout: 20_000 });
+    await page.screenshot({ path: join(outDir, 'app-after-reload.png') });
+    expect(problems).toEqual([]);
+    await page.close();
+  });
+});
