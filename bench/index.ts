@@ -1,0 +1,4 @@
+import { rpcBench } from './rpc.bench.js';
+
+console.log(`KiteDesk benchmarks — node ${process.version}, ${process.arch}`);
+await rpcBench();
