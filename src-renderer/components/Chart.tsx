@@ -14,6 +14,9 @@ import { DOWN_COLOR, UP_COLOR, toBar, toVolume } from '../format/chart-data.js';
 import { formatIstDateTime, formatIstTick, formatPaise } from '../format/format.js';
 import { useAppStore, type ChartState } from '../state/store.js';
 
+const VISIBLE_BARS = 150;
+const RIGHT_OFFSET = 4;
+
 function timeToSeconds(t: Time): number | null {
   return typeof t === 'number' ? t : null;
 }
@@ -46,7 +49,7 @@ export function Chart() {
         borderColor: '#252b35',
         timeVisible: true,
         secondsVisible: false,
-        rightOffset: 4,
+        rightOffset: RIGHT_OFFSET,
         tickMarkFormatter: (time: Time, kind: number) => {
           const s = timeToSeconds(time);
           return s === null ? null : formatIstTick(s, kind);
@@ -81,7 +84,9 @@ export function Chart() {
     const redraw = (state: ChartState, fit: boolean): void => {
       candles.setData(state.candles.map((c) => ({ ...toBar(c), time: toBar(c).time as UTCTimestamp })));
       volume.setData(state.candles.map((c) => ({ ...toVolume(c), time: toVolume(c).time as UTCTimestamp })));
-      if (fit && state.candles.length > 0) chart.timeScale().scrollToRealTime();
+      const n = state.candles.length;
+      // Show the latest ~150 minutes; fewer candles start at the left edge rather than mid-chart.
+      if (fit && n > 0) chart.timeScale().setVisibleLogicalRange({ from: Math.max(0, n - VISIBLE_BARS), to: n - 1 + RIGHT_OFFSET });
       setCount(candles.data().length);
     };
 

@@ -19,7 +19,10 @@ export function StatusBar() {
   const ticksPerSec = status?.ticksPerSec ?? 0;
 
   return (
-    <header className="status-bar" data-testid="status-bar" data-connection={connection.state} data-ticks-per-sec={ticksPerSec}>
+    <header
+      className={`status-bar${connection.state === 'open' ? '' : ' stale'}`}
+      data-testid="status-bar" data-connection={connection.state} data-ticks-per-sec={ticksPerSec}
+    >
       <span className="brand">KiteDesk</span>
       <Item
         label="conn"

@@ -97,35 +97,37 @@ export function Watchlist() {
           </button>
         </div>
       )}
-      <table className="wl-table">
-        <thead>
-          <tr>
-            <th>Symbol</th>
-            <th className="num">LTP ₹</th>
-            <th className="num">Chg ₹</th>
-            <th className="num">Chg %</th>
-            <th />
-          </tr>
-        </thead>
-        <tbody>
-          {symbols.map((sym) => (
-            <Row
-              key={sym}
-              symbol={sym}
-              quote={quotes[sym]}
-              selected={sym === selected}
-              busy={busy || !connected}
-              onSelect={() => select(sym)}
-              onRemove={() => void save(symbols.filter((s) => s !== sym))}
-            />
-          ))}
-          {symbols.length === 0 && (
-            <tr className="wl-empty">
-              <td colSpan={5}>{connected ? 'No symbols. Add one above.' : 'Waiting for the engine…'}</td>
+      <div className="wl-scroll">
+        <table className="wl-table">
+          <thead>
+            <tr>
+              <th>Symbol</th>
+              <th className="num">LTP ₹</th>
+              <th className="num">Chg ₹</th>
+              <th className="num">Chg %</th>
+              <th />
             </tr>
-          )}
-        </tbody>
-      </table>
+          </thead>
+          <tbody>
+            {symbols.map((sym) => (
+              <Row
+                key={sym}
+                symbol={sym}
+                quote={quotes[sym]}
+                selected={sym === selected}
+                busy={busy || !connected}
+                onSelect={() => select(sym)}
+                onRemove={() => void save(symbols.filter((s) => s !== sym))}
+              />
+            ))}
+            {symbols.length === 0 && (
+              <tr className="wl-empty">
+                <td colSpan={5}>{connected ? 'No symbols. Add one above.' : 'Waiting for the engine…'}</td>
+              </tr>
+            )}
+          </tbody>
+        </table>
+      </div>
     </aside>
   );
 }
