@@ -1,0 +1,213 @@
+/**
+ * Electron main process: thin glue. Every decision lives in a pure module with unit tests
+ * (security.ts, app-protocol.ts, ipc-guard.ts, engine-supervisor.ts, port-broker.ts, paths.ts);
+ * this file only connects them to Electron. Bundled to dist/main/main.cjs (CommonJS), so
+ * `__dirname` is dist/main.
+ */
+import {
+  BrowserWindow,
+  MessageChannelMain,
+  app,
+  dialog,
+  powerMonitor,
+  protocol,
+  session,
+  shell,
+  utilityProcess,
+  type MessagePortMain,
+  type Session,
+  type WebContents,
+} from 'electron';
+import { readFile } from 'node:fs/promises';
+import { createAppProtocolHandler } from './app-protocol.js';
+import { EngineSupervisor, type ChildLike, type LogLevel } from './engine-supervisor.js';
+import { resolveAppPaths } from './paths.js';
+import { PortBroker, type WindowHandle } from './port-broker.js';
+import {
+  APP_ENTRY_URL,
+  APP_SCHEME,
+  APP_SCHEME_PRIVILEGES,
+  buildWebPreferences,
+  decidePermission,
+  decideWindowOpen,
+  isNavigationAllowed,
+} from './security.js';
+
+const ENGINE_SERVICE_NAME = 'KiteDesk Engine';
+
+function log(level: LogLevel, message: string): void {
+  const line = `[main] ${message}`;
+  if (level === 'error') console.error(line);
+  else if (level === 'warn') console.warn(line);
+  else console.log(line);
+}
+
+// A second instance would run a second engine and could place duplicate orders.
+if (!app.requestSingleInstanceLock()) {
+  log('warn', 'another KiteDesk instance is running; quitting');
+  app.quit();
+} else {
+  start();
+}
+
+function start(): void {
+  const paths = resolveAppPaths(__dirname);
+
+  // Must happen before `ready`.
+  protocol.registerSchemesAsPrivileged([{ scheme: APP_SCHEME, privileges: { ...APP_SCHEME_PRIVILEGES } }]);
+
+  const supervisor = new EngineSupervisor<MessagePortMain>({
+    fork: () => forkEngine(paths.engineEntry),
+    log,
+  });
+  const broker = new PortBroker<MessagePortMain>({
+    engine: supervisor,
+    createChannel: () => new MessageChannelMain(),
+    log,
+  });
+
+  supervisor.on('failed', ({ message }) => {
+    // The broker already told every window ('engine-failure'); tell the person too.
+    void dialog.showMessageBox({ type: 'error', title: 'KiteDesk engine stopped', message: 'The trading engine stopped', detail: message, buttons: ['OK'] });
+  });
+
+  app.on('session-created', hardenSession);
+
+  // Guards for every webContents, whatever created it.
+  app.on('web-contents-created', (_event, contents) => guardWebContents(contents));
+
+  app.on('child-process-gone', (_event, details) => {
+    // electron#42283: `exit` may report 0 for a crash; this event carries the real reason. The
+    // supervisor restarts on any unexpected exit either way; this is for the log.
+    if (details.type === 'Utility' && details.serviceName === ENGINE_SERVICE_NAME) {
+      log('warn', `engine process gone: reason=${details.reason} exitCode=${details.exitCode}`);
+    }
+  });
+
+  app.on('second-instance', () => {
+    const win = BrowserWindow.getAllWindows()[0];
+    if (win) {
+      if (win.isMinimized()) win.restore();
+      win.focus();
+    }
+  });
+
+  let quitting = false;
+  app.on('before-quit', (event) => {
+    if (quitting) return;
+    quitting = true;
+    const alive = supervisor.state === 'running' || supervisor.state === 'starting' || supervisor.state === 'stopping';
+    // stop() also cancels a pending restart, so nothing is forked while quitting.
+    const stopped = supervisor.stop('app quitting');
+    if (alive) {
+      // Let the engine shut down cleanly (it is killed after the supervisor's stop timeout).
+      event.preventDefault();
+      void stopped.finally(() => app.quit());
+    }
+  });
+
+  app.on('window-all-closed', () => {
+    // A trading app without windows has nobody watching it: quit on every platform.
+    app.quit();
+  });
+
+  void app.whenReady().then(() => {
+    hardenSession(session.defaultSession);
+    const handler = createAppProtocolHandler({
+      rootDir: paths.rendererDir,
+      readFile: (file) => readFile(file),
+      log: (m) => log('warn', m),
+    });
+    protocol.handle(APP_SCHEME, (request) => handler(request));
+
+    // Planned: pause strategies on suspend and reconcile with the broker before resuming
+    // (platform-notes 1.9). For now the events are only logged.
+    powerMonitor.on('suspend', () => log('info', 'system suspending (planned: pause strategies)'));
+    powerMonitor.on('resume', () => log('info', 'system resumed (planned: reconcile before trading)'));
+
+    supervisor.start();
+    createMainWindow(paths.preload, broker);
+  });
+}
+
+function forkEngine(entry: string): ChildLike<MessagePortMain> {
+  const child = utilityProcess.fork(entry, [], { serviceName: ENGINE_SERVICE_NAME, stdio: 'pipe' });
+  // With stdio 'pipe' the streams must be drained, or the engine blocks once the pipe is full.
+  child.stdout?.on('data', (chunk: Buffer) => process.stdout.write(prefixLines('[engine] ', chunk)));
+  child.stderr?.on('data', (chunk: Buffer) => process.stderr.write(prefixLines('[engine] ', chunk)));
+  return child;
+}
+
+function prefixLines(prefix: string, chunk: Buffer): string {
+  const text = chunk.toString('utf8');
+  return text.replace(/^(?=.)/gm, prefix);
+}
+
+function hardenSession(ses: Session): void {
+  ses.setPermissionRequestHandler((_contents, permission, callback) => callback(decidePermission(permission)));
+  ses.setPermissionCheckHandler((_contents, permission) => decidePermission(permission));
+  ses.setDevicePermissionHandler(() => false);
+}
+
+function guardWebContents(contents: WebContents): void {
+  contents.on('will-navigate', (event) => {
+    if (!isNavigationAllowed(event.url)) {
+      event.preventDefault();
+      log('warn', `blocked navigation to ${event.url.slice(0, 200)}`);
+    }
+  });
+  contents.on('will-redirect', (event) => {
+    if (!isNavigationAllowed(event.url)) {
+      event.preventDefault();
+      log('warn', `blocked redirect to ${event.url.slice(0, 200)}`);
+    }
+  });
+  contents.on('will-attach-webview', (event) => {
+    event.preventDefault();
+  });
+  contents.setWindowOpenHandler((details) => {
+    const decision = decideWindowOpen(details.url);
+    if (decision.openExternal) void shell.openExternal(decision.openExternal);
+    else log('warn', `blocked window.open of ${details.url.slice(0, 200)}`);
+    return { action: 'deny' };
+  });
+}
+
+function createMainWindow(preloadPath: string, broker: PortBroker<MessagePortMain>): BrowserWindow {
+  const win = new BrowserWindow({
+    width: 1440,
+    height: 900,
+    minWidth: 1024,
+    minHeight: 640,
+    title: 'KiteDesk',
+    show: false,
+    backgroundColor: '#101418',
+    webPreferences: { ...buildWebPreferences({ preloadPath, isPackaged: app.isPackaged }) },
+  });
+  const contents = win.webContents;
+  const id = contents.id;
+  const handle: WindowHandle<MessagePortMain> = {
+    id,
+    isDestroyed: () => win.isDestroyed() || contents.isDestroyed(),
+    sendPort: (port) => contents.postMessage('engine-port', null, [port]),
+    sendFailure: (message) => contents.send('engine-failure', message),
+  };
+
+  // The preload listens from document start, so a port sent after the load arrives. Every load
+  // (first load and any reload, which drops the old port) gets a fresh port.
+  let added = false;
+  contents.on('did-finish-load', () => {
+    if (!added) {
+      added = true;
+      broker.addWindow(handle);
+    } else {
+      broker.rebroker(id);
+    }
+  });
+  contents.on('render-process-gone', (_event, details) => log('error', `renderer gone: ${details.reason}`));
+  win.once('ready-to-show', () => win.show());
+  win.on('closed', () => broker.removeWindow(id));
+
+  void win.loadURL(APP_ENTRY_URL);
+  return win;
+}
