@@ -1,9 +1,9 @@
 import { formatCount, formatIstTime, formatRate } from '../format/format.js';
 import { useAppStore } from '../state/store.js';
 
-function Item({ label, value, tone, title }: { label: string; value: string; tone?: string; title?: string | undefined }) {
+function Item({ label, value, tone, title, className }: { label: string; value: string; tone?: string | undefined; title?: string | undefined; className?: string }) {
   return (
-    <span className={`status-item${tone ? ` tone-${tone}` : ''}`} title={title}>
+    <span className={`status-item${tone ? ` tone-${tone}` : ''}${className ? ` ${className}` : ''}`} title={title}>
       <span className="status-label">{label}</span>
       <span className="status-value">{value}</span>
     </span>
@@ -26,6 +26,7 @@ export function StatusBar() {
       <span className="brand">KiteDesk</span>
       <Item
         label="conn"
+        className="status-conn"
         value={connection.state}
         tone={connTone[connection.state]}
         title={connection.lastError ? `${connection.via}: ${connection.lastError}` : connection.via}
