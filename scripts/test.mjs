@@ -45,6 +45,8 @@ if (existsSync(report)) {
   passed = j.numPassedTests ?? 0;
   failed = j.numFailedTests ?? 0;
   skipped = (j.numPendingTests ?? 0) + (j.numTodoTests ?? 0);
+  // a suite whose setup failed has no failed test of its own: count it once
+  if (failed === 0 && failedSteps.includes('tests')) failed = Math.max(1, j.numFailedTestSuites ?? 0);
 }
 failed += failedSteps.filter((s) => s !== 'tests').length;
 if (failedSteps.length) console.log(`\nfailed steps: ${failedSteps.join(', ')}`);

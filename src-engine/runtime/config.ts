@@ -13,11 +13,13 @@ export const runProfileSchema = z
         speed: z.number().positive().max(10_000).default(1),
         seed: z.number().int().nonnegative().default(20261121),
         ticksPerSecond: z.number().positive().max(100_000).default(150),
+        /** Simulated minutes generated at start so the chart opens with history (0 = none). */
+        backfillMinutes: z.number().int().min(0).max(375).default(60),
         /** ISO time to start the simulated clock at (default: now, or the next session open). */
         startTime: z.iso.datetime({ offset: true }).optional(),
       })
       .strict()
-      .default({ kind: 'simulator', speed: 1, seed: 20261121, ticksPerSecond: 150 }),
+      .default({ kind: 'simulator', speed: 1, seed: 20261121, ticksPerSecond: 150, backfillMinutes: 60 }),
     watchlist: z.array(symbolSchema).max(100).default(['RELIANCE', 'HDFCBANK', 'ICICIBANK', 'INFY', 'TCS', 'SBIN', 'ITC', 'LT', 'BHARTIARTL', 'AXISBANK']),
   })
   .strict();

@@ -3,6 +3,7 @@ import { ErrorCode, RpcError } from '../contract/errors.js';
 import type { EngineStatus, Instrument } from '../contract/schemas.js';
 import { MarketSimulator } from '../adapters/sim/market-simulator.js';
 import { systemClock, type Clock } from '../core/clock.js';
+import { isInSessionIst, istSessionBounds } from '../core/ist.js';
 import { MarketData } from '../market/market-data.js';
 import { NIFTY50_SEEDS } from '../model/instruments.js';
 import type { RunProfile } from './config.js';
@@ -45,6 +46,8 @@ export class Engine {
   private readonly statusListeners = new Set<(s: EngineStatus) => void>();
   private statusTimer: ReturnType<typeof setInterval> | undefined;
   private connections = 0;
+  private badTicks = 0;
+  private backfilling = false;
 
   constructor(private readonly deps: EngineDeps) {
     this.log = deps.log ?? silentLog;
@@ -52,14 +55,18 @@ export class Engine {
     this.startedAt = this.clock.now();
     this.tickRate = new TickRate(() => this.clock.now());
     const feed = deps.profile.feed;
+    // Backfill: start the simulated clock earlier and generate the gap at once, so the chart opens
+    // with history. Inside a session it never runs ahead of the requested time.
+    const requested = feed.startTime ? Date.parse(feed.startTime) : this.clock.now();
+    const backMs = feed.backfillMinutes * 60_000;
+    let startAt = requested;
+    let backfillMs = backMs;
+    if (isInSessionIst(requested)) {
+      startAt = Math.max(istSessionBounds(requested).open, requested - backMs);
+      backfillMs = requested - startAt;
+    }
     this.simulator = new MarketSimulator(
-      {
-        seeds: NIFTY50_SEEDS,
-        seed: feed.seed,
-        speed: feed.speed,
-        ticksPerSecond: feed.ticksPerSecond,
-        ...(feed.startTime ? { startTime: Date.parse(feed.startTime) } : {}),
-      },
+      { seeds: NIFTY50_SEEDS, seed: feed.seed, speed: feed.speed, ticksPerSecond: feed.ticksPerSecond, startTime: startAt },
       this.clock,
     );
     this.instruments = this.simulator.instruments;
@@ -78,9 +85,23 @@ export class Engine {
     }
 
     this.simulator.onTick((t) => {
-      this.tickRate.record();
-      this.market.onTick(t);
+      if (!this.backfilling) this.tickRate.record();
+      try {
+        this.market.onTick(t);
+      } catch (e) {
+        // A malformed tick is reported and dropped; the feed and the engine go on.
+        this.badTicks++;
+        if (this.badTicks <= 10 || this.badTicks % 1000 === 0) {
+          this.log('warn', 'tick rejected', { symbol: t.symbol, error: (e as Error).message, count: this.badTicks });
+        }
+      }
     });
+    if (backfillMs > 0) {
+      this.backfilling = true;
+      this.simulator.advance(backfillMs);
+      this.backfilling = false;
+      this.log('info', 'simulator backfilled', { minutes: Math.round(backfillMs / 60_000), ticks: this.market.totalTicks });
+    }
     if (deps.autoStart !== false) this.start();
   }
 

@@ -1,0 +1,76 @@
+import { describe, expect, it } from 'vitest';
+import { RpcError } from '../contract/errors.js';
+import { parseRunProfile } from './config.js';
+import { Engine, type WatchlistStore } from './engine.js';
+
+class MemoryWatchlist implements WatchlistStore {
+  constructor(public symbols: string[] = []) {}
+  get() {
+    return [...this.symbols];
+  }
+  set(s: readonly string[]) {
+    this.symbols = [...s];
+  }
+}
+
+const fixedClock = (t: number) => ({ now: () => t });
+// Friday 2026-11-20 11:00 IST, inside the session
+const FRI_11_00 = Date.parse('2026-11-20T11:00:00+05:30');
+
+describe('Engine (kernel)', () => {
+  it('seeds an empty watchlist from the profile and keeps a stored one', () => {
+    const store = new MemoryWatchlist();
+    const e1 = new Engine({ profile: parseRunProfile('watchlist: [TCS, INFY]\nfeed:\n  backfillMinutes: 0\n'), watchlist: store, autoStart: false });
+    expect(e1.watchlist()).toEqual(['TCS', 'INFY']);
+    expect(store.symbols).toEqual(['TCS', 'INFY']);
+    store.symbols = ['SBIN'];
+    const e2 = new Engine({ profile: parseRunProfile('watchlist: [TCS]\nfeed:\n  backfillMinutes: 0\n'), watchlist: store, autoStart: false });
+    expect(e2.watchlist()).toEqual(['SBIN']);
+  });
+
+  it('refuses unknown symbols in the watchlist and leaves the stored one alone', () => {
+    const store = new MemoryWatchlist(['SBIN']);
+    const e = new Engine({ profile: parseRunProfile('feed:\n  backfillMinutes: 0\n'), watchlist: store, autoStart: false });
+    expect(() => e.setWatchlist(['SBIN', 'NOTREAL'])).toThrow(RpcError);
+    expect(store.symbols).toEqual(['SBIN']);
+    expect(e.setWatchlist(['M&M', 'SBIN'])).toEqual(['M&M', 'SBIN']);
+    expect(store.symbols).toEqual(['M&M', 'SBIN']);
+  });
+
+  it('backfills history up to the requested time inside a session, never past it', () => {
+    const e = new Engine({
+      profile: parseRunProfile('feed:\n  backfillMinutes: 30\n'),
+      watchlist: new MemoryWatchlist(),
+      clock: fixedClock(FRI_11_00),
+      autoStart: false,
+    });
+    expect(e.simulator.now()).toBe(FRI_11_00);
+    const candles = e.market.candles('RELIANCE', 100);
+    expect(candles.length).toBeGreaterThanOrEqual(29);
+    expect(candles.length).toBeLessThanOrEqual(30);
+    expect(candles[0]!.t).toBe(FRI_11_00 - 30 * 60_000);
+    // backfill does not show up as a tick rate
+    expect(e.status().ticksPerSec).toBe(0);
+    expect(e.status().totalTicks).toBeGreaterThan(1000);
+  });
+
+  it('backfills only from the session open when asked for more than the day has', () => {
+    const open = Date.parse('2026-11-20T09:15:00+05:30');
+    const e = new Engine({
+      profile: parseRunProfile('feed:\n  backfillMinutes: 60\n  startTime: "2026-11-20T09:25:00+05:30"\n'),
+      watchlist: new MemoryWatchlist(),
+      autoStart: false,
+    });
+    expect(e.simulator.now()).toBe(open + 10 * 60_000);
+    expect(e.market.candles('TCS', 100)[0]!.t).toBe(open);
+  });
+
+  it('reports status with the mode, feed and instrument count', () => {
+    const e = new Engine({ profile: parseRunProfile('feed:\n  backfillMinutes: 0\n'), watchlist: new MemoryWatchlist(), autoStart: false });
+    expect(e.status()).toMatchObject({ state: 'starting', mode: 'paper', feed: 'simulator', instruments: 50 });
+    e.start();
+    expect(e.status().state).toBe('running');
+    e.stop();
+    expect(e.status().state).toBe('stopping');
+  });
+});
