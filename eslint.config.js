@@ -30,6 +30,7 @@ export default tseslint.config(
   },
   {
     files: ['src-renderer/**/*.{ts,tsx}', 'src-main/preload/**/*.ts'],
+    ignores: ['**/*.test.ts', '**/*.test.tsx'],
     rules: { 'no-restricted-imports': ['error', { patterns: [...nodeOnly, 'keytar', 'better-sqlite3'] }] },
   },
   {

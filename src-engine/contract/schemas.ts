@@ -10,7 +10,7 @@ export const symbolSchema = z
   .string()
   .min(1)
   .max(32)
-  .regex(/^[A-Z0-9][A-Z0-9&\-]*$/, 'expected an NSE trading symbol (A-Z, 0-9, & and -)');
+  .regex(/^[A-Z0-9][A-Z0-9&-]*$/, 'expected an NSE trading symbol (A-Z, 0-9, & and -)');
 export type TradingSymbol = z.infer<typeof symbolSchema>;
 
 export const paise = z.number().int().safe();
