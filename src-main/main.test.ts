@@ -40,6 +40,7 @@ vi.mock('electron', async () => {
     quit: v.fn(() => s.calls.push('app.quit')),
     whenReady: () => ready,
     getAppMetrics: () => [],
+    getPath: v.fn((name: string) => `/fake/${name}`),
   });
   let nextId = 1;
   class BrowserWindow extends EE {
@@ -133,7 +134,8 @@ describe('main.ts wiring (fake electron)', () => {
     expect(s.forkArgs).toHaveLength(1);
     const [entry, args, options] = s.forkArgs[0]!;
     expect(String(entry).endsWith(path.join('engine', 'utility-entry.js'))).toBe(true);
-    expect(args).toEqual([]);
+    // the engine shares Electron's userData with headless serve
+    expect(args).toEqual(['--data-dir=/fake/userData']);
     expect(options).toEqual({ serviceName: 'KiteDesk Engine', stdio: 'pipe' });
 
     // One hardened window loading app://.

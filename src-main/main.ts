@@ -131,7 +131,8 @@ function start(): void {
 }
 
 function forkEngine(entry: string): ChildLike<MessagePortMain> {
-  const child = utilityProcess.fork(entry, [], { serviceName: ENGINE_SERVICE_NAME, stdio: 'pipe' });
+  // The engine keeps its database and logs in the app's userData dir (the same default as `serve`).
+  const child = utilityProcess.fork(entry, [`--data-dir=${app.getPath('userData')}`], { serviceName: ENGINE_SERVICE_NAME, stdio: 'pipe' });
   // With stdio 'pipe' the streams must be drained, or the engine blocks once the pipe is full.
   child.stdout?.on('data', (chunk: Buffer) => process.stdout.write(prefixLines('[engine] ', chunk)));
   child.stderr?.on('data', (chunk: Buffer) => process.stderr.write(prefixLines('[engine] ', chunk)));
