@@ -1,4 +1,6 @@
+import { marketBench } from './market.bench.js';
 import { rpcBench } from './rpc.bench.js';
 
 console.log(`KiteDesk benchmarks — node ${process.version}, ${process.arch}`);
 await rpcBench();
+await marketBench();
