@@ -12,14 +12,14 @@ import { createFileLog } from './file-log.js';
 import { defaultDataDir } from './paths.js';
 
 /** Electron's MessagePortMain, as far as we use it. */
-interface MessagePortMainLike {
+export interface MessagePortMainLike {
   postMessage(message: unknown): void;
   on(event: 'message', listener: (e: { data: unknown }) => void): void;
   on(event: 'close', listener: () => void): void;
   start(): void;
   close(): void;
 }
-interface ParentPortLike {
+export interface ParentPortLike {
   on(event: 'message', listener: (e: { data: unknown; ports: MessagePortMainLike[] }) => void): void;
   postMessage(message: unknown): void;
 }
@@ -37,22 +37,31 @@ export function portMainToPortLike(p: MessagePortMainLike): PortLike {
   };
 }
 
-function argValue(name: string): string | undefined {
+function argValue(argv: readonly string[], name: string): string | undefined {
   const pre = `--${name}=`;
-  return process.argv.find((a) => a.startsWith(pre))?.slice(pre.length);
+  return argv.find((a) => a.startsWith(pre))?.slice(pre.length);
 }
 
-export function runUtilityEngine(parentPort: ParentPortLike): void {
-  const dataDir = argValue('data-dir') ?? process.env['KITEDESK_DATA_DIR'] ?? defaultDataDir();
+export interface UtilityOptions {
+  argv?: readonly string[];
+  /** process.exit in the utility process; injectable for tests. */
+  exit?: (code: number) => void;
+}
+
+export function runUtilityEngine(parentPort: ParentPortLike, opts: UtilityOptions = {}): void {
+  const argv = opts.argv ?? process.argv;
+  const exit = opts.exit ?? ((code: number) => process.exit(code));
+  const dataDir = argValue(argv, 'data-dir') ?? process.env['KITEDESK_DATA_DIR'] ?? defaultDataDir();
   const log = createFileLog(dataDir);
   const send = (m: EngineToMain) => parentPort.postMessage(engineToMainSchema.parse(m));
   let booted: ReturnType<typeof bootEngine>;
   try {
-    const configFile = argValue('config');
+    const configFile = argValue(argv, 'config');
     booted = bootEngine({ dataDir, log, ...(configFile ? { configFile } : {}) });
   } catch (e) {
     send({ type: 'fatal', message: (e as Error).message });
-    process.exit(1);
+    exit(1);
+    return;
   }
   parentPort.on('message', (e) => {
     const m = mainToEngineSchema.safeParse(e.data);
@@ -72,7 +81,7 @@ export function runUtilityEngine(parentPort: ParentPortLike): void {
       log('info', 'shutdown requested', { reason: m.data.reason });
       booted.shutdown();
       send({ type: 'stopped' });
-      process.exit(0);
+      exit(0);
     }
   });
   send({ type: 'ready', pid: process.pid, version: ENGINE_VERSION });
