@@ -5,6 +5,7 @@
  * Sources: Electron security checklist (platform-notes 1.1), items 2–7, 13–18.
  */
 import path from 'node:path';
+import { RENDERER_CSP } from '../src-engine/contract/renderer-policy.js';
 
 export const APP_SCHEME = 'app';
 export const APP_HOST = 'kitedesk';
@@ -13,21 +14,10 @@ export const APP_ORIGIN = `${APP_SCHEME}://${APP_HOST}`;
 export const APP_ENTRY_URL = `${APP_ORIGIN}/index.html`;
 
 /**
- * Strict CSP sent as a response header on every app:// response. The renderer talks to the engine
- * over a MessagePort (not the network), draws charts on <canvas>, and needs no inline script or
- * style. `'self'` means the app:// origin.
+ * Strict CSP sent as a response header on every app:// response (one definition for every host of
+ * the renderer, in the contract). `'self'` means the app:// origin.
  */
-export const CONTENT_SECURITY_POLICY = [
-  "default-src 'none'",
-  "script-src 'self'",
-  "style-src 'self'",
-  "connect-src 'self'",
-  "img-src 'self' data:",
-  "font-src 'self'",
-  "base-uri 'none'",
-  "form-action 'none'",
-  "frame-ancestors 'none'",
-].join('; ');
+export const CONTENT_SECURITY_POLICY = RENDERER_CSP;
 
 /** Headers added to every response of the app:// protocol handler. */
 export const APP_RESPONSE_HEADERS: Readonly<Record<string, string>> = Object.freeze({

@@ -8,3 +8,4 @@ export * from './schemas.js';
 export * from './api.js';
 export * from './control.js';
 export * from './bridge.js';
+export * from './renderer-policy.js';

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import type { Duplex } from 'node:stream';
 import sirv from 'sirv';
 import { WebSocketServer } from 'ws';
+import { RENDERER_CSP } from '../contract/renderer-policy.js';
 import { fromWebSocket } from '../contract/transport.js';
 import type { LogFn } from '../runtime/logger.js';
 import { bootEngine, type BootedEngine, type BootOptions } from './bootstrap.js';
@@ -29,8 +30,6 @@ export const TOKEN_FILE = 'serve-token';
 /** Largest WebSocket message ws accepts; bigger frames close the socket (the RPC layer's own limit is lower and answers typed). */
 const WS_MAX_PAYLOAD = 4 * 1024 * 1024;
 
-export const SERVE_CSP =
-  "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self' data:; font-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
 
 function safeEqual(a: string, b: string): boolean {
   const x = Buffer.from(a);
@@ -102,7 +101,7 @@ export async function startServe(opts: ServeOptions): Promise<RunningServe> {
     if (v.via === 'query') {
       res.setHeader('Set-Cookie', `${cookieName()}=${token}; HttpOnly; SameSite=Strict; Path=/`);
     }
-    res.setHeader('Content-Security-Policy', SERVE_CSP);
+    res.setHeader('Content-Security-Policy', RENDERER_CSP);
     res.setHeader('Cache-Control', 'no-store');
     assets(req, res, () => {
       res.writeHead(404, { 'Content-Type': 'text/plain; charset=utf-8' }).end('Not found\n');
