@@ -1,0 +1,127 @@
+import { type Clock, systemClock } from './clock.js';
+import { IST_OFFSET_MS } from './ist.js';
+
+/**
+ * Request rate limiting for broker APIs.
+ *
+ * A per-second limit is enforced as a **sliding window** ("at most N grants in any rolling
+ * `windowMs`"), the strict form of a token bucket whose capacity equals its rate: a classic bucket of
+ * capacity N refilling N/s can let 2N requests through one wall-clock second (a full burst, then the
+ * refill), which a server counting per second would answer with 429. `acquire()` WAITS for a free slot.
+ *
+ * Per-minute and per-day caps (orders only, at Kite) are hard: when a cap is exhausted `acquire()`
+ * REJECTS at once with {@link RateCapError}: nothing is queued, so an order is never sent minutes
+ * later than the caller decided to send it. The day is the IST calendar day.
+ */
+
+export interface RateLimiterOptions {
+  /** Grants allowed in any rolling window (default window 1000 ms). */
+  perSecond: number;
+  /** Hard cap per rolling 60 s (rejects, never waits). */
+  perMinute?: number;
+  /** Hard cap per IST calendar day (rejects, never waits). */
+  perDay?: number;
+  /** Length of the "second" window, ms (default 1000). */
+  windowMs?: number;
+  clock?: Clock;
+  /** How to wait `ms` (default setTimeout). Tests inject fake timers. */
+  sleep?: (ms: number) => Promise<void>;
+  /** Name used in error messages. */
+  name?: string;
+}
+
+export class RateCapError extends Error {
+  readonly kind = 'rate_limit' as const;
+  constructor(
+    readonly limiter: string,
+    readonly window: 'minute' | 'day',
+    readonly cap: number,
+    /** Earliest time (epoch ms) at which a new request can pass this cap. */
+    readonly retryAt: number,
+  ) {
+    super(`${limiter}: ${window} cap of ${cap} requests reached; retry after ${new Date(retryAt).toISOString()}`);
+    this.name = 'RateCapError';
+  }
+}
+
+const DAY_MS = 86_400_000;
+const istDay = (ms: number): number => Math.floor((ms + IST_OFFSET_MS) / DAY_MS);
+
+const defaultSleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+export class RateLimiter {
+  readonly name: string;
+  private readonly perSecond: number;
+  private readonly perMinute: number;
+  private readonly perDay: number;
+  private readonly windowMs: number;
+  private readonly clock: Clock;
+  private readonly sleep: (ms: number) => Promise<void>;
+  /** Granted (possibly future) slot times, non-decreasing; pruned to what the windows need. */
+  private slots: number[] = [];
+  /** Slot times in the last minute (only kept when perMinute is set). */
+  private minute: number[] = [];
+  private day = -1;
+  private dayCount = 0;
+
+  constructor(opts: RateLimiterOptions) {
+    const posInt = (v: number | undefined, what: string) => {
+      if (v !== undefined && (!Number.isSafeInteger(v) || v <= 0)) throw new RangeError(`RateLimiter: ${what} must be a positive integer, got ${String(v)}`);
+    };
+    posInt(opts.perSecond, 'perSecond');
+    posInt(opts.perMinute, 'perMinute');
+    posInt(opts.perDay, 'perDay');
+    posInt(opts.windowMs, 'windowMs');
+    this.name = opts.name ?? 'rate limiter';
+    this.perSecond = opts.perSecond;
+    this.perMinute = opts.perMinute ?? Infinity;
+    this.perDay = opts.perDay ?? Infinity;
+    this.windowMs = opts.windowMs ?? 1000;
+    this.clock = opts.clock ?? systemClock;
+    this.sleep = opts.sleep ?? defaultSleep;
+  }
+
+  /**
+   * Reserves the next slot and resolves when it is due. Throws {@link RateCapError} synchronously
+   * (as a rejected promise) when the minute or day cap is exhausted.
+   */
+  async acquire(): Promise<void> {
+    const wait = this.reserve();
+    if (wait > 0) await this.sleep(wait);
+  }
+
+  /** Reserves a slot and returns how long (ms) the caller must wait before using it. Throws RateCapError. */
+  reserve(): number {
+    const now = this.clock.now();
+    // prune the per-second log: only the last perSecond entries matter
+    if (this.slots.length > this.perSecond) this.slots.splice(0, this.slots.length - this.perSecond);
+    const n = this.slots.length;
+    let at = now;
+    if (n >= this.perSecond) at = Math.max(now, this.slots[n - this.perSecond]! + this.windowMs);
+    if (n > 0) at = Math.max(at, this.slots[n - 1]!);
+
+    if (this.perMinute !== Infinity) {
+      while (this.minute.length > 0 && this.minute[0]! <= at - 60_000) this.minute.shift();
+      if (this.minute.length >= this.perMinute) {
+        throw new RateCapError(this.name, 'minute', this.perMinute, this.minute[this.minute.length - this.perMinute]! + 60_000);
+      }
+    }
+    if (this.perDay !== Infinity) {
+      const d = istDay(at);
+      if (d !== this.day) {
+        this.day = d;
+        this.dayCount = 0;
+      }
+      if (this.dayCount >= this.perDay) throw new RateCapError(this.name, 'day', this.perDay, (d + 1) * DAY_MS - IST_OFFSET_MS);
+      this.dayCount++;
+    }
+    if (this.perMinute !== Infinity) this.minute.push(at);
+    this.slots.push(at);
+    return at - now;
+  }
+
+  /** Grants counted today (IST) — for status displays. */
+  usedToday(): number {
+    return this.day === istDay(this.clock.now()) ? this.dayCount : 0;
+  }
+}
