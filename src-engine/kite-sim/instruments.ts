@@ -1,0 +1,91 @@
+/**
+ * The simulator's instrument master: the NIFTY 50 seeds as NSE equities with Kite-style tokens
+ * (instrument_token = exchange_token << 8 | segment; NSE = 1). Exchange tokens are synthetic.
+ */
+import type { SimInstrumentSeed } from '../model/instruments.js';
+import { rupees } from './kite-json.js';
+
+export const SEGMENT_NSE = 1;
+
+export interface SimInstrument {
+  /** instrument_token = exchangeToken << 8 | segment. */
+  token: number;
+  exchangeToken: number;
+  exchange: string;
+  /** The CSV `segment` column, e.g. NSE, NFO-FUT. */
+  segment: string;
+  tradingsymbol: string;
+  name: string;
+  tickPaise: number;
+  lotSize: number;
+  instrumentType: 'EQ' | 'FUT' | 'CE' | 'PE';
+  /** Day volume the synthetic book depth is scaled to. */
+  avgDailyVolume: number;
+  basePaise: number;
+}
+
+/** First synthetic exchange token; i-th seed gets FIRST_EXCHANGE_TOKEN + i. */
+const FIRST_EXCHANGE_TOKEN = 3001;
+
+export function buildSimInstruments(seeds: readonly SimInstrumentSeed[]): SimInstrument[] {
+  return seeds.map((s, i) => {
+    const exchangeToken = FIRST_EXCHANGE_TOKEN + i;
+    return {
+      token: (exchangeToken << 8) | SEGMENT_NSE,
+      exchangeToken,
+      exchange: 'NSE',
+      segment: 'NSE',
+      tradingsymbol: s.symbol,
+      name: s.name.toUpperCase(),
+      tickPaise: 5,
+      lotSize: 1,
+      instrumentType: 'EQ',
+      avgDailyVolume: s.avgDailyVolume,
+      basePaise: s.basePaise,
+    };
+  });
+}
+
+export const INSTRUMENT_CSV_COLUMNS = [
+  'instrument_token',
+  'exchange_token',
+  'tradingsymbol',
+  'name',
+  'last_price',
+  'expiry',
+  'strike',
+  'tick_size',
+  'lot_size',
+  'instrument_type',
+  'segment',
+  'exchange',
+] as const;
+
+function csvField(v: string): string {
+  return /[",\n\r]/.test(v) ? `"${v.replace(/"/g, '""')}"` : v;
+}
+
+/** Kite's instruments CSV (kite-protocol.md §2.10). `lastPaise` is the day's reference price (Kite's is stale too). */
+export function instrumentsCsv(list: readonly SimInstrument[], lastPaise: (i: SimInstrument) => number): string {
+  const rows = [INSTRUMENT_CSV_COLUMNS.join(',')];
+  for (const i of list) {
+    rows.push(
+      [
+        String(i.token),
+        String(i.exchangeToken),
+        csvField(i.tradingsymbol),
+        csvField(i.name),
+        String(rupees(lastPaise(i))),
+        '',
+        '0.0',
+        rupees(i.tickPaise).toString(),
+        String(i.lotSize),
+        i.instrumentType,
+        i.segment,
+        i.exchange,
+      ].join(','),
+    );
+  }
+  // CRLF line ends with a trailing CRLF, like Kite's dump (the mock CSV).
+  return rows.join('\r\n') + '\r\n';
+}

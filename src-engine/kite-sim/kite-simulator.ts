@@ -1,0 +1,188 @@
+/**
+ * KiteSimulator: a local Kite Connect v3 look-alike for tests and development. One node:http server
+ * on 127.0.0.1 serves the REST API at http://127.0.0.1:P and the ticker WebSocket at ws://127.0.0.1:P/.
+ * Prices come from our MarketSimulator (NIFTY 50 random walk); orders match against a synthetic
+ * 5-level book per instrument. See README.md in this folder for the protocol surface and fault controls.
+ */
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { MarketSimulator } from '../adapters/sim/market-simulator.js';
+import { NIFTY50_SEEDS, type SimInstrumentSeed } from '../model/instruments.js';
+import { SessionStore } from './auth.js';
+import { SimExchange } from './exchange.js';
+import { buildSimInstruments, type SimInstrument } from './instruments.js';
+import { SlidingWindowLimiter } from './rate-limiter.js';
+import { KiteRestApi } from './rest.js';
+import { TickerHub, type TickerStats } from './ticker-hub.js';
+
+export const DEFAULT_API_KEY = 'kitedesk-sim';
+export const DEFAULT_API_SECRET = 'kitedesk-sim-secret';
+/** Orders (place / modify / cancel) per second per api key before 429. */
+export const ORDER_RATE_LIMIT = 10;
+
+export interface KiteSimulatorOptions {
+  /** 0 = any free port. */
+  port?: number;
+  /** Only loopback is supported. */
+  host?: '127.0.0.1';
+  apiKey?: string;
+  apiSecret?: string;
+  /** Where /connect/login redirects; default http://127.0.0.1:P/sim/redirect (a plain-text page). */
+  redirectUrl?: string;
+  /** Simulated ms per real ms; default 1. */
+  speed?: number;
+  /** PRNG seed for prices, books and candles; default 1. */
+  seed?: number;
+  /** Simulated start (epoch ms); default: now if in session, else the next session open. */
+  startTime?: number;
+  /** Instruments to simulate; default the NIFTY 50 seeds. */
+  seeds?: readonly SimInstrumentSeed[];
+  /** Ticker flush interval, real ms; default 200. */
+  flushIntervalMs?: number;
+}
+
+export interface RunningKiteSimulator {
+  port: number;
+  /** http://127.0.0.1:P (the KiteConnect `root`). */
+  url: string;
+  /** ws://127.0.0.1:P/ (the KiteTicker `root`). */
+  wsUrl: string;
+  /** http://127.0.0.1:P/connect/login (set it as KiteConnect's `default_login_uri`). */
+  loginUrl: string;
+  close(): Promise<void>;
+}
+
+export interface KiteSimulatorStats extends TickerStats {
+  ordersPlaced: number;
+  sessions: number;
+}
+
+export class KiteSimulator {
+  private server: Server | undefined;
+  private market: MarketSimulator | undefined;
+  private hub: TickerHub | undefined;
+  private sessionStore: SessionStore | undefined;
+  private ex: SimExchange | undefined;
+  private failures: { left: number; status: number } = { left: 0, status: 503 };
+  private list: SimInstrument[] = [];
+
+  /** Starts the HTTP + WebSocket server and the market. */
+  async start(opts: KiteSimulatorOptions = {}): Promise<RunningKiteSimulator> {
+    if (this.server) throw new Error('KiteSimulator: already started');
+    const host = opts.host ?? '127.0.0.1';
+    if (host !== '127.0.0.1') throw new Error('KiteSimulator: only 127.0.0.1 is supported');
+    const apiKey = opts.apiKey ?? DEFAULT_API_KEY;
+    const apiSecret = opts.apiSecret ?? DEFAULT_API_SECRET;
+    const seed = opts.seed ?? 1;
+    const seeds = opts.seeds ?? NIFTY50_SEEDS;
+
+    const market = new MarketSimulator({ seeds, seed, speed: opts.speed ?? 1, ...(opts.startTime !== undefined ? { startTime: opts.startTime } : {}) });
+    this.list = buildSimInstruments(seeds);
+    const tokenOf = new Map(this.list.map((i) => [i.tradingsymbol, i.token]));
+    const ex = new SimExchange({ instruments: this.list, now: () => market.now(), seed });
+    const sessions = new SessionStore({ apiKey, apiSecret });
+    const hub = new TickerHub({ exchange: ex, sessions, flushIntervalMs: opts.flushIntervalMs ?? 200 });
+    market.onTick((t) => {
+      const token = tokenOf.get(t.symbol);
+      if (token === undefined) return;
+      ex.marketTick(token, t.lastPaise, t.lastQty, t.volume, t.tsEvent);
+      hub.markDirty(token);
+    });
+    // Order events change instruments too (their book); mark them dirty so depth goes out.
+    ex.onOrderEvent((e) => hub.markDirty(e.order.state.inst.token));
+
+    let port = opts.port ?? 0;
+    const rest = new KiteRestApi({
+      apiKey,
+      exchange: ex,
+      sessions,
+      instruments: this.list,
+      orderLimiter: new SlidingWindowLimiter(ORDER_RATE_LIMIT, 1000),
+      seed,
+      redirectUrl: () => opts.redirectUrl ?? `http://127.0.0.1:${port}/sim/redirect`,
+      takeInjectedFailure: () => {
+        if (this.failures.left <= 0) return undefined;
+        this.failures.left--;
+        return this.failures.status;
+      },
+      onSessionsChanged: () => hub.closeInvalid(),
+      user: { userId: ex.userId, userName: 'KiteDesk Simulator', email: 'sim@kitedesk.invalid' },
+    });
+    const server = createServer((req, res) => rest.handle(req, res));
+    server.on('upgrade', (req, socket, head) => hub.handleUpgrade(req, socket, head));
+    server.on('clientError', (_e, socket) => socket.destroy());
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(port, host, () => {
+        server.off('error', reject);
+        resolve();
+      });
+    });
+    port = (server.address() as AddressInfo).port;
+    Object.assign(this, { server, market, hub, sessionStore: sessions, ex });
+    market.start();
+
+    const url = `http://127.0.0.1:${port}`;
+    return { port, url, wsUrl: `ws://127.0.0.1:${port}/`, loginUrl: `${url}/connect/login`, close: () => this.close() };
+  }
+
+  /** Stops the market, closes every socket and the server. Safe to call twice. */
+  async close(): Promise<void> {
+    const server = this.server;
+    if (!server) return;
+    this.server = undefined;
+    this.market?.stop();
+    this.hub?.close();
+    await new Promise<void>((resolve) => {
+      server.close(() => resolve());
+      server.closeAllConnections();
+    });
+  }
+
+  // ---- fault controls (tests) -----------------------------------------------------------------
+
+  /** Terminates every ticker socket (no close frame), as a network drop would. */
+  killSockets(): void {
+    this.need().hub.killSockets();
+  }
+
+  /** The ticker sends nothing at all, not even heartbeats, for `ms` real milliseconds (clients time out after 5 s). */
+  silence(ms: number): void {
+    this.need().hub.silence(ms);
+  }
+
+  /** The next `n` REST calls (any route) answer HTTP `status` (default 503) with Kite's error envelope. */
+  failNext(n: number, status = 503): void {
+    if (!Number.isInteger(n) || n < 0) throw new RangeError('failNext: n must be an integer ≥ 0');
+    if (!Number.isInteger(status) || status < 400 || status > 599) throw new RangeError('failNext: status must be 4xx/5xx');
+    this.failures = { left: n, status };
+  }
+
+  /** Every access token becomes invalid (REST → 403 TokenException) and ticker sockets are closed. Log in again to continue. */
+  expireTokens(): void {
+    const { sessions, hub } = this.need();
+    sessions.expireAll();
+    hub.closeInvalid();
+  }
+
+  /** Ticker connections, subscribed token count per connection, orders placed, live sessions. */
+  stats(): KiteSimulatorStats {
+    const { hub, ex, sessions } = this.need();
+    return { ...hub.stats(), ordersPlaced: ex.ordersPlaced, sessions: sessions.sessionCount };
+  }
+
+  /** The simulated exchange (orders, books, market state), for white-box tests. */
+  get exchange(): SimExchange {
+    return this.need().ex;
+  }
+
+  /** The simulated instruments (tokens, symbols, tick and lot sizes). */
+  get instruments(): readonly SimInstrument[] {
+    return this.list;
+  }
+
+  private need(): { hub: TickerHub; ex: SimExchange; sessions: SessionStore } {
+    if (!this.hub || !this.ex || !this.sessionStore) throw new Error('KiteSimulator: not started');
+    return { hub: this.hub, ex: this.ex, sessions: this.sessionStore };
+  }
+}
