@@ -4,3 +4,4 @@ import { rpcBench } from './rpc.bench.js';
 console.log(`KiteDesk benchmarks — node ${process.version}, ${process.arch}`);
 await rpcBench();
 await marketBench();
+await (await import('./tick-codec.bench.js')).tickCodecBench();

@@ -254,9 +254,6 @@ export interface DecodeResult {
   error?: string;
 }
 
-const u32 = (b: Uint8Array, o: number): number => ((b[o]! << 24) | (b[o + 1]! << 16) | (b[o + 2]! << 8) | b[o + 3]!) >>> 0;
-const i32 = (b: Uint8Array, o: number): number => (b[o]! << 24) | (b[o + 1]! << 16) | (b[o + 2]! << 8) | b[o + 3]!;
-
 /**
  * Decodes one binary WebSocket message into `out` (rows 0..packets-1; `out.count` is reset first unless
  * `append` is true, in which case rows are added after the existing ones).
@@ -267,18 +264,21 @@ const i32 = (b: Uint8Array, o: number): number => (b[o]! << 24) | (b[o + 1]! << 
  *
  * Differences from the official JS parser (kiteconnect 5.3.0 `parseBinary`):
  * - all 4-byte fields except the index "price change" are read unsigned, so values ≥ 2^31 stay positive
- *   (JS: negative);
+ *   (JS: negative — prices, volumes, quantities, OI, timestamps and the token itself);
  * - the depth `orders` field is read as uint16 (same as JS);
  * - tradable is decided by packet length for 28/32 (false) and 44/184 (true), by segment for 8-byte packets
  *   (JS: by segment always; the two agree for every packet Kite sends);
  * - a truncated packet is not decoded (JS slices past the end and drops the short packet, or reads garbage
  *   lengths as 0).
+ *
+ * Allocation: one DataView and the result object per frame; nothing per packet or per field.
  */
 export function decodeFrame(frame: Uint8Array, out: TickBatch, append = false): DecodeResult {
   if (!append) out.count = 0;
   const len = frame.length;
   if (len < 2) return { packets: 0, skipped: 0, heartbeat: true };
-  const n = (frame[0]! << 8) | frame[1]!;
+  const dv = new DataView(frame.buffer, frame.byteOffset, len);
+  const n = dv.getUint16(0);
   // The most packets that can fit: 10 bytes each at least (2-byte header + 8-byte ltp packet).
   const fit = Math.floor((len - 2) / 10);
   out.ensureCapacity(out.count + (n < fit ? n : fit));
@@ -293,7 +293,7 @@ export function decodeFrame(frame: Uint8Array, out: TickBatch, append = false): 
       skipped += n - k;
       break;
     }
-    const size = (frame[j]! << 8) | frame[j + 1]!;
+    const size = dv.getUint16(j);
     const p = j + 2;
     if (p + size > len) {
       error = `packet ${k + 1} of ${n}: length ${size} at byte ${j} runs past the end of the ${len}-byte frame`;
@@ -302,16 +302,16 @@ export function decodeFrame(frame: Uint8Array, out: TickBatch, append = false): 
     }
     j = p + size;
     if (size === 184) {
-      writeQuote(frame, p, out, row, KIND_FULL);
-      writeFullTail(frame, p, out, row);
+      readQuote(dv, p, out, row, KIND_FULL);
+      readFullTail(dv, p, out, row);
     } else if (size === 44) {
-      writeQuote(frame, p, out, row, KIND_QUOTE);
+      readQuote(dv, p, out, row, KIND_QUOTE);
       clearFullTail(out, row);
     } else if (size === 8) {
-      const token = u32(frame, p);
+      const token = dv.getUint32(p);
       out.token[row] = token;
       out.kind[row] = (token & 0xff) === SEGMENT_INDICES ? KIND_INDEX_LTP : KIND_LTP;
-      out.lastPrice[row] = u32(frame, p + 4);
+      out.lastPrice[row] = dv.getUint32(p + 4);
       out.lastQty[row] = 0;
       out.avgPrice[row] = 0;
       out.volume[row] = 0;
@@ -324,13 +324,13 @@ export function decodeFrame(frame: Uint8Array, out: TickBatch, append = false): 
       out.netChange[row] = 0;
       clearFullTail(out, row);
     } else if (size === 28 || size === 32) {
-      out.token[row] = u32(frame, p);
-      out.lastPrice[row] = u32(frame, p + 4);
-      out.high[row] = u32(frame, p + 8);
-      out.low[row] = u32(frame, p + 12);
-      out.open[row] = u32(frame, p + 16);
-      out.close[row] = u32(frame, p + 20);
-      out.netChange[row] = i32(frame, p + 24);
+      out.token[row] = dv.getUint32(p);
+      out.lastPrice[row] = dv.getUint32(p + 4);
+      out.high[row] = dv.getUint32(p + 8);
+      out.low[row] = dv.getUint32(p + 12);
+      out.open[row] = dv.getUint32(p + 16);
+      out.close[row] = dv.getUint32(p + 20);
+      out.netChange[row] = dv.getInt32(p + 24);
       out.lastQty[row] = 0;
       out.avgPrice[row] = 0;
       out.volume[row] = 0;
@@ -339,7 +339,7 @@ export function decodeFrame(frame: Uint8Array, out: TickBatch, append = false): 
       clearFullTail(out, row);
       if (size === 32) {
         out.kind[row] = KIND_INDEX_FULL;
-        out.exchangeTime[row] = u32(frame, p + 28);
+        out.exchangeTime[row] = dv.getUint32(p + 28);
       } else {
         out.kind[row] = KIND_INDEX_QUOTE;
       }
@@ -358,35 +358,35 @@ export function decodeFrame(frame: Uint8Array, out: TickBatch, append = false): 
   return error === undefined ? { packets, skipped, heartbeat: false } : { packets, skipped, heartbeat: false, error };
 }
 
-function writeQuote(b: Uint8Array, p: number, out: TickBatch, row: number, kind: number): void {
-  out.token[row] = u32(b, p);
+function readQuote(dv: DataView, p: number, out: TickBatch, row: number, kind: number): void {
+  out.token[row] = dv.getUint32(p);
   out.kind[row] = kind;
-  out.lastPrice[row] = u32(b, p + 4);
-  out.lastQty[row] = u32(b, p + 8);
-  out.avgPrice[row] = u32(b, p + 12);
-  out.volume[row] = u32(b, p + 16);
-  out.buyQty[row] = u32(b, p + 20);
-  out.sellQty[row] = u32(b, p + 24);
-  out.open[row] = u32(b, p + 28);
-  out.high[row] = u32(b, p + 32);
-  out.low[row] = u32(b, p + 36);
-  out.close[row] = u32(b, p + 40);
+  out.lastPrice[row] = dv.getUint32(p + 4);
+  out.lastQty[row] = dv.getUint32(p + 8);
+  out.avgPrice[row] = dv.getUint32(p + 12);
+  out.volume[row] = dv.getUint32(p + 16);
+  out.buyQty[row] = dv.getUint32(p + 20);
+  out.sellQty[row] = dv.getUint32(p + 24);
+  out.open[row] = dv.getUint32(p + 28);
+  out.high[row] = dv.getUint32(p + 32);
+  out.low[row] = dv.getUint32(p + 36);
+  out.close[row] = dv.getUint32(p + 40);
   out.netChange[row] = 0;
 }
 
-function writeFullTail(b: Uint8Array, p: number, out: TickBatch, row: number): void {
-  out.lastTradeTime[row] = u32(b, p + 44);
-  out.oi[row] = u32(b, p + 48);
-  out.oiDayHigh[row] = u32(b, p + 52);
-  out.oiDayLow[row] = u32(b, p + 56);
-  out.exchangeTime[row] = u32(b, p + 60);
+function readFullTail(dv: DataView, p: number, out: TickBatch, row: number): void {
+  out.lastTradeTime[row] = dv.getUint32(p + 44);
+  out.oi[row] = dv.getUint32(p + 48);
+  out.oiDayHigh[row] = dv.getUint32(p + 52);
+  out.oiDayLow[row] = dv.getUint32(p + 56);
+  out.exchangeTime[row] = dv.getUint32(p + 60);
   const d = out.depth;
   let o = row * DEPTH_STRIDE;
-  // 10 entries × 12 B: int32 quantity, int32 price, int16 orders, 2 bytes padding.
+  // 10 entries × 12 B: int32 quantity, int32 price, int16 orders (read unsigned, as JS does), 2 bytes padding.
   for (let s = p + 64, end = p + 184; s < end; s += 12) {
-    d[o] = u32(b, s);
-    d[o + 1] = u32(b, s + 4);
-    d[o + 2] = (b[s + 8]! << 8) | b[s + 9]!;
+    d[o] = dv.getUint32(s);
+    d[o + 1] = dv.getUint32(s + 4);
+    d[o + 2] = dv.getUint16(s + 8);
     o += 3;
   }
 }
