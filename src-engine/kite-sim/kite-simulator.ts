@@ -8,7 +8,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { MarketSimulator } from '../adapters/sim/market-simulator.js';
 import { NIFTY50_SEEDS, type SimInstrumentSeed } from '../model/instruments.js';
-import { SessionStore } from './auth.js';
+import { kiteChecksum, SessionStore } from './auth.js';
 import { SimExchange } from './exchange.js';
 import { buildSimInstruments, type SimInstrument } from './instruments.js';
 import { SlidingWindowLimiter } from './rate-limiter.js';
@@ -19,6 +19,8 @@ export const DEFAULT_API_KEY = 'kitedesk-sim';
 export const DEFAULT_API_SECRET = 'kitedesk-sim-secret';
 /** Orders (place / modify / cancel) per second per api key before 429. */
 export const ORDER_RATE_LIMIT = 10;
+/** app_id in order updates. */
+export const SIM_APP_ID = 1;
 
 export interface KiteSimulatorOptions {
   /** 0 = any free port. */
@@ -81,7 +83,19 @@ export class KiteSimulator {
     const tokenOf = new Map(this.list.map((i) => [i.tradingsymbol, i.token]));
     const ex = new SimExchange({ instruments: this.list, now: () => market.now(), seed });
     const sessions = new SessionStore({ apiKey, apiSecret });
-    const hub = new TickerHub({ exchange: ex, sessions, flushIntervalMs: opts.flushIntervalMs ?? 200 });
+    const hub = new TickerHub({
+      exchange: ex,
+      sessions,
+      flushIntervalMs: opts.flushIntervalMs ?? 200,
+      // The postback shape (kite-protocol.md §2.13): the order row + user_id, app_id, unfilled_quantity, checksum.
+      orderData: ({ order, row }) => ({
+        ...row,
+        user_id: ex.userId,
+        app_id: SIM_APP_ID,
+        unfilled_quantity: Math.max(0, order.quantity - order.filledQuantity - order.cancelledQuantity),
+        checksum: kiteChecksum(order.orderId, String(row['order_timestamp']), apiSecret),
+      }),
+    });
     market.onTick((t) => {
       const token = tokenOf.get(t.symbol);
       if (token === undefined) return;

@@ -8,7 +8,7 @@ import type { Duplex } from 'node:stream';
 import { WebSocketServer, type RawData, type WebSocket } from 'ws';
 import { encodeFrame, HEARTBEAT, type KiteMode, type KiteTick } from '../adapters/kite/tick-codec.js';
 import type { SessionStore } from './auth.js';
-import type { SimExchange } from './exchange.js';
+import type { OrderEvent, SimExchange } from './exchange.js';
 import { errorBody, type KiteErrorType } from './kite-json.js';
 
 export const MAX_TOKENS_PER_CONNECTION = 3000;
@@ -28,6 +28,8 @@ export interface TickerHubOptions {
   maxTokensPerConnection?: number;
   maxConnectionsPerKey?: number;
   now?: () => number;
+  /** The `data` of an order text message; default the order row. The simulator adds the postback fields. */
+  orderData?: (e: OrderEvent) => unknown;
 }
 
 interface Conn {
@@ -68,7 +70,8 @@ export class TickerHub {
     this.maxTokens = o.maxTokensPerConnection ?? MAX_TOKENS_PER_CONNECTION;
     this.maxConns = o.maxConnectionsPerKey ?? MAX_CONNECTIONS_PER_KEY;
     this.heartbeatMs = o.heartbeatMs ?? 1000;
-    this.unsubscribeOrders = o.exchange.onOrderEvent((e) => this.pushText({ type: 'order', data: e.row }));
+    const orderData = o.orderData ?? ((e: OrderEvent) => e.row);
+    this.unsubscribeOrders = o.exchange.onOrderEvent((e) => this.pushText({ type: 'order', data: orderData(e) }));
     this.timer = setInterval(() => this.flush(), o.flushIntervalMs ?? 200);
     this.timer.unref?.();
   }
