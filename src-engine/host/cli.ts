@@ -9,6 +9,7 @@ import { DatabaseOpenError } from '../persistence/db.js';
 import { createFileLog } from './file-log.js';
 import { defaultDataDir } from './paths.js';
 import { startServe } from './serve.js';
+import { DEFAULT_API_KEY, DEFAULT_API_SECRET, KiteSimulator } from '../kite-sim/kite-simulator.js';
 
 /** dist/renderer next to the built engine (dist/engine/cli.js), or from the source tree. */
 export function findRendererDir(): string {
@@ -26,6 +27,12 @@ function parsePort(v: string): number {
 function parsePositive(v: string): number {
   const n = Number(v);
   if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError('expected a positive number');
+  return n;
+}
+
+function parseSeed(v: string): number {
+  const n = Number(v);
+  if (!Number.isSafeInteger(n)) throw new InvalidArgumentError('expected an integer');
   return n;
 }
 
@@ -68,6 +75,39 @@ export function buildCli(): Command {
       };
       process.on('SIGINT', () => stop('SIGINT'));
       process.on('SIGTERM', () => stop('SIGTERM'));
+    });
+
+  program
+    .command('sim')
+    .description('run a local Kite Connect v3 simulator (REST + ticker WebSocket) on 127.0.0.1 for the official kiteconnect clients')
+    .requiredOption('-p, --port <port>', 'port on 127.0.0.1 (0 = any free port)', parsePort)
+    .option('--api-key <key>', 'api_key the simulator accepts', DEFAULT_API_KEY)
+    .option('--api-secret <secret>', 'api_secret for the /session/token checksum', DEFAULT_API_SECRET)
+    .option('--redirect-url <url>', 'where /connect/login redirects with request_token (default: a page on the simulator)')
+    .addOption(new Option('--speed <x>', 'simulated ms per real ms').argParser(parsePositive).default(1))
+    .addOption(new Option('--seed <n>', 'PRNG seed for prices, books and candles').argParser(parseSeed).default(1))
+    .action(async (o: { port: number; apiKey: string; apiSecret: string; redirectUrl?: string; speed: number; seed: number }) => {
+      if (o.redirectUrl !== undefined && !URL.canParse(o.redirectUrl)) throw new InvalidArgumentError(`--redirect-url is not a URL: ${o.redirectUrl}`);
+      const sim = new KiteSimulator();
+      const running = await sim.start({
+        port: o.port,
+        apiKey: o.apiKey,
+        apiSecret: o.apiSecret,
+        speed: o.speed,
+        seed: o.seed,
+        ...(o.redirectUrl !== undefined ? { redirectUrl: o.redirectUrl } : {}),
+      });
+      process.stdout.write(`REST ${running.url}\nWS   ${running.wsUrl}\nLOGIN ${running.loginUrl}?api_key=${encodeURIComponent(o.apiKey)}&v=3\n`);
+      process.stderr.write(`kitedesk: Kite simulator up (api_key ${o.apiKey}); Ctrl-C stops\n`);
+      let stopping = false;
+      const stop = () => {
+        if (stopping) return;
+        stopping = true;
+        void running.close().then(() => process.exit(0));
+        setTimeout(() => process.exit(0), 3000).unref();
+      };
+      process.on('SIGINT', stop);
+      process.on('SIGTERM', stop);
     });
 
   program
