@@ -172,3 +172,57 @@ export async function until(cond: () => boolean, timeoutMs = 2000, what = 'condi
     await new Promise((r) => setTimeout(r, 5));
   }
 }
+
+// -------------------------------------------------------------------------------------------------
+// Manual timers + clock (inject into KiteTickerPool; global timers stay real so `ws` I/O works)
+
+export class ManualTimers {
+  now: number;
+  private seq = 0;
+  private readonly tasks = new Map<number, { at: number; fn: () => void; every?: number }>();
+
+  constructor(start: number) {
+    this.now = start;
+  }
+
+  readonly clock = { now: () => this.now };
+
+  readonly timers = {
+    setTimeout: (fn: () => void, ms: number): unknown => this.add(fn, ms),
+    clearTimeout: (h: unknown): void => void this.tasks.delete(h as number),
+    setInterval: (fn: () => void, ms: number): unknown => this.add(fn, ms, Math.max(1, ms)),
+    clearInterval: (h: unknown): void => void this.tasks.delete(h as number),
+  };
+
+  private add(fn: () => void, ms: number, every?: number): number {
+    const id = ++this.seq;
+    this.tasks.set(id, { at: this.now + Math.max(0, ms), fn, ...(every ? { every } : {}) });
+    return id;
+  }
+
+  /** Pending timers (intervals count once). */
+  pending(): number {
+    return this.tasks.size;
+  }
+
+  /** Delays of the pending one-shot timers, relative to now. */
+  pendingDelays(): number[] {
+    return [...this.tasks.values()].filter((t) => t.every === undefined).map((t) => t.at - this.now);
+  }
+
+  /** Moves time forward, firing due timers in order. */
+  advance(ms: number): void {
+    const end = this.now + ms;
+    for (;;) {
+      let nextId = -1;
+      let next: { at: number; fn: () => void; every?: number } | undefined;
+      for (const [id, t] of this.tasks) if (t.at <= end && (!next || t.at < next.at)) [nextId, next] = [id, t];
+      if (!next) break;
+      this.now = Math.max(this.now, next.at);
+      if (next.every) next.at += next.every;
+      else this.tasks.delete(nextId);
+      next.fn();
+    }
+    this.now = end;
+  }
+}
