@@ -6,7 +6,7 @@
  * including `Authorization`).
  */
 
-export type KiteErrorKind = 'token' | 'input' | 'order' | 'network' | 'data' | 'permission' | 'general' | 'rate_limit' | 'server' | 'session_expired';
+export type KiteErrorKind = 'token' | 'input' | 'order' | 'network' | 'data' | 'permission' | 'general' | 'rate_limit' | 'server';
 
 export class KiteError extends Error {
   readonly kind: KiteErrorKind;
