@@ -47,7 +47,7 @@ function fullFrames(count: number): Uint8Array[] {
 export async function tickCodecBench(): Promise<void> {
   const frames = fullFrames(64);
   // The official client gets what `ws` hands it (binaryType "arraybuffer"): one ArrayBuffer per message.
-  const buffers = frames.map((f) => f.buffer.slice(f.byteOffset, f.byteOffset + f.byteLength));
+  const buffers: ArrayBuffer[] = frames.map((f) => new Uint8Array(f).buffer); // a copy: a plain ArrayBuffer per frame, as the official client expects
   const parseBinary = (KiteTicker as unknown as { prototype: { parseBinary(b: ArrayBuffer): { last_price: number }[] } }).prototype.parseBinary;
   const batch = new TickBatch(PACKETS_PER_FRAME);
   let sink = 0;
