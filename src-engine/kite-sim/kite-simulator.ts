@@ -1,17 +1,19 @@
 /**
  * KiteSimulator: a local Kite Connect v3 look-alike for tests and development. One node:http server
  * on 127.0.0.1 serves the REST API at http://127.0.0.1:P and the ticker WebSocket at ws://127.0.0.1:P/.
- * Prices come from our MarketSimulator (NIFTY 50 random walk); orders match against a synthetic
+ * Prices come from a MarketSource: by default our MarketSimulator (NIFTY 50 random walk), or a replay
+ * of real candles from CSV files (`dataDir`, csv-replay.ts); orders match against a synthetic
  * 5-level book per instrument. See README.md in this folder for the protocol surface and fault controls.
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { MarketSimulator } from '../adapters/sim/market-simulator.js';
 import { NIFTY50_SEEDS, type SimInstrumentSeed } from '../model/instruments.js';
 import { kiteChecksum, SessionStore } from './auth.js';
+import { CandleReplay, loadCandleDir } from './csv-replay.js';
 import { SimExchange } from './exchange.js';
 import { buildSimInstruments, type SimInstrument } from './instruments.js';
 import { SlidingWindowLimiter } from './rate-limiter.js';
+import { GeneratedMarket, type MarketSource } from './market-source.js';
 import { KiteRestApi } from './rest.js';
 import { TickerHub, type TickerStats } from './ticker-hub.js';
 
@@ -35,10 +37,20 @@ export interface KiteSimulatorOptions {
   speed?: number;
   /** PRNG seed for prices, books and candles; default 1. */
   seed?: number;
-  /** Simulated start (epoch ms); default: now if in session, else the next session open. */
+  /**
+   * Simulated start (epoch ms); default: now if in session, else the next session open.
+   * With `dataDir`: replay from the first bar starting at or after it (default: the data's first bar).
+   */
   startTime?: number;
-  /** Instruments to simulate; default the NIFTY 50 seeds. */
+  /** Instruments to simulate; default the NIFTY 50 seeds. With `dataDir`, the base list the data's symbols are merged into. */
   seeds?: readonly SimInstrumentSeed[];
+  /**
+   * Replay real candles from this directory of `<SYMBOL>.csv` files (see csv-replay.ts for the formats)
+   * instead of the generated random walk. Uses speed, seed, startTime and seeds as described above.
+   */
+  dataDir?: string;
+  /** A ready market (takes precedence; `seeds`, `dataDir`, `startTime` must then be unset). Its own speed applies. */
+  market?: MarketSource;
   /** Ticker flush interval, real ms; default 200. */
   flushIntervalMs?: number;
 }
@@ -61,7 +73,8 @@ export interface KiteSimulatorStats extends TickerStats {
 
 export class KiteSimulator {
   private server: Server | undefined;
-  private market: MarketSimulator | undefined;
+  private market: MarketSource | undefined;
+  private offTick: (() => void) | undefined;
   private hub: TickerHub | undefined;
   private sessionStore: SessionStore | undefined;
   private ex: SimExchange | undefined;
@@ -76,9 +89,8 @@ export class KiteSimulator {
     const apiKey = opts.apiKey ?? DEFAULT_API_KEY;
     const apiSecret = opts.apiSecret ?? DEFAULT_API_SECRET;
     const seed = opts.seed ?? 1;
-    const seeds = opts.seeds ?? NIFTY50_SEEDS;
-
-    const market = new MarketSimulator({ seeds, seed, speed: opts.speed ?? 1, ...(opts.startTime !== undefined ? { startTime: opts.startTime } : {}) });
+    const market = createMarket(opts, seed);
+    const seeds = market.seeds;
     this.list = buildSimInstruments(seeds);
     const tokenOf = new Map(this.list.map((i) => [i.tradingsymbol, i.token]));
     const ex = new SimExchange({ instruments: this.list, now: () => market.now(), seed });
@@ -96,7 +108,7 @@ export class KiteSimulator {
         checksum: kiteChecksum(order.orderId, String(row['order_timestamp']), apiSecret),
       }),
     });
-    market.onTick((t) => {
+    const offTick = market.onTick((t) => {
       const token = tokenOf.get(t.symbol);
       if (token === undefined) return;
       ex.marketTick(token, t.lastPaise, t.lastQty, t.volume, t.tsEvent);
@@ -131,9 +143,12 @@ export class KiteSimulator {
         server.off('error', reject);
         resolve();
       });
+    }).catch((e: unknown) => {
+      offTick();
+      throw e;
     });
     port = (server.address() as AddressInfo).port;
-    Object.assign(this, { server, market, hub, sessionStore: sessions, ex });
+    Object.assign(this, { server, market, hub, sessionStore: sessions, ex, offTick });
     market.start();
 
     const url = `http://127.0.0.1:${port}`;
@@ -146,6 +161,8 @@ export class KiteSimulator {
     if (!server) return;
     this.server = undefined;
     this.market?.stop();
+    this.offTick?.();
+    this.offTick = undefined;
     this.hub?.close();
     await new Promise<void>((resolve) => {
       server.close(() => resolve());
@@ -190,6 +207,12 @@ export class KiteSimulator {
     return this.need().ex;
   }
 
+  /** The market driving prices (a GeneratedMarket or a CandleReplay), for white-box tests. */
+  get marketSource(): MarketSource {
+    if (!this.market) throw new Error('KiteSimulator: not started');
+    return this.market;
+  }
+
   /** The simulated instruments (tokens, symbols, tick and lot sizes). */
   get instruments(): readonly SimInstrument[] {
     return this.list;
@@ -199,4 +222,24 @@ export class KiteSimulator {
     if (!this.hub || !this.ex || !this.sessionStore) throw new Error('KiteSimulator: not started');
     return { hub: this.hub, ex: this.ex, sessions: this.sessionStore };
   }
+}
+
+function createMarket(opts: KiteSimulatorOptions, seed: number): MarketSource {
+  if (opts.market) {
+    const clash = (['seeds', 'dataDir', 'startTime'] as const).filter((k) => opts[k] !== undefined);
+    if (clash.length > 0) throw new Error(`KiteSimulator: market cannot be combined with ${clash.join(', ')}`);
+    return opts.market;
+  }
+  const speed = opts.speed ?? 1;
+  if (opts.dataDir !== undefined) {
+    return new CandleReplay({
+      series: loadCandleDir(opts.dataDir),
+      baseSeeds: opts.seeds ?? NIFTY50_SEEDS,
+      seed,
+      speed,
+      ...(opts.startTime !== undefined ? { from: opts.startTime } : {}),
+    });
+  }
+  const seeds = opts.seeds ?? NIFTY50_SEEDS;
+  return new GeneratedMarket({ seeds, seed, speed, ...(opts.startTime !== undefined ? { startTime: opts.startTime } : {}) });
 }
