@@ -404,13 +404,13 @@ describe('instruments', () => {
 });
 
 describe('rate limit classes', () => {
-  it('quote calls are spaced 1/s; others 10/s', async () => {
+  it('quote calls are spaced 1/s (plus the arrival-jitter margin); others 10/s', async () => {
     fake.handle((r) => (r.path === '/quote/ltp' ? ok({ 'NSE:INFY': { instrument_token: 408065, last_price: 1 } }) : undefined));
     fake.handle((r) => (r.path === '/trades' ? ok([]) : undefined));
     const c = client();
     await c.ltp(['NSE:INFY']);
     await c.ltp(['NSE:INFY']);
-    expect(sleeps).toEqual([1000]);
+    expect(sleeps).toEqual([1150]); // 1 s window + the default 150 ms margin
     sleeps.length = 0;
     for (let i = 0; i < 11; i++) await c.trades();
     expect(sleeps.length).toBe(1);
