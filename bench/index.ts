@@ -5,3 +5,4 @@ console.log(`KiteDesk benchmarks — node ${process.version}, ${process.arch}`);
 await rpcBench();
 await marketBench();
 await (await import('./tick-codec.bench.js')).tickCodecBench();
+await (await import('./pool.bench.js')).poolBench();
