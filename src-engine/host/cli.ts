@@ -10,6 +10,8 @@ import { createFileLog } from './file-log.js';
 import { defaultDataDir } from './paths.js';
 import { startServe } from './serve.js';
 import { DEFAULT_API_KEY, DEFAULT_API_SECRET, KiteSimulator } from '../kite-sim/kite-simulator.js';
+import { CandleReplay, parseCandleTime } from '../kite-sim/csv-replay.js';
+import { IST_OFFSET_MS } from '../core/ist.js';
 
 /** dist/renderer next to the built engine (dist/engine/cli.js), or from the source tree. */
 export function findRendererDir(): string {
@@ -34,6 +36,13 @@ function parseSeed(v: string): number {
   const n = Number(v);
   if (!Number.isSafeInteger(n)) throw new InvalidArgumentError('expected an integer');
   return n;
+}
+
+/** YYYY-MM-DD → epoch ms of 00:00 IST that day. */
+function parseDate(v: string): number {
+  const t = /^\d{4}-\d{2}-\d{2}$/.test(v) ? parseCandleTime(v) : undefined;
+  if (t === undefined) throw new InvalidArgumentError('expected a date YYYY-MM-DD');
+  return t;
 }
 
 export function buildCli(): Command {
@@ -86,8 +95,16 @@ export function buildCli(): Command {
     .option('--redirect-url <url>', 'where /connect/login redirects with request_token (default: a page on the simulator)')
     .addOption(new Option('--speed <x>', 'simulated ms per real ms').argParser(parsePositive).default(1))
     .addOption(new Option('--seed <n>', 'PRNG seed for prices, books and candles').argParser(parseSeed).default(1))
-    .action(async (o: { port: number; apiKey: string; apiSecret: string; redirectUrl?: string; speed: number; seed: number }) => {
+    .option(
+      '--data <dir>',
+      'replay REAL candles from <dir>/<SYMBOL>.csv instead of the random walk. Formats: Kite "datetime,open,high,low,close,volume[,oi]", ' +
+        'Upstox "timestamp,open,…", daily "date,open,…"/"date,o,h,l,c,v" (row time = bar start, IST). ' +
+        'Not supported: 1-minute "symbol,date,time,…" vendor files, tick files',
+    )
+    .addOption(new Option('--from <YYYY-MM-DD>', 'with --data: start at the first bar on or after this IST date').argParser(parseDate))
+    .action(async (o: { port: number; apiKey: string; apiSecret: string; redirectUrl?: string; speed: number; seed: number; data?: string; from?: number }) => {
       if (o.redirectUrl !== undefined && !URL.canParse(o.redirectUrl)) throw new InvalidArgumentError(`--redirect-url is not a URL: ${o.redirectUrl}`);
+      if (o.from !== undefined && o.data === undefined) throw new InvalidArgumentError('--from needs --data');
       const sim = new KiteSimulator();
       const running = await sim.start({
         port: o.port,
@@ -96,8 +113,16 @@ export function buildCli(): Command {
         speed: o.speed,
         seed: o.seed,
         ...(o.redirectUrl !== undefined ? { redirectUrl: o.redirectUrl } : {}),
+        ...(o.data !== undefined ? { dataDir: resolve(o.data) } : {}),
+        ...(o.from !== undefined ? { startTime: o.from } : {}),
       });
       process.stdout.write(`REST ${running.url}\nWS   ${running.wsUrl}\nLOGIN ${running.loginUrl}?api_key=${encodeURIComponent(o.apiKey)}&v=3\n`);
+      const market = sim.marketSource;
+      if (market instanceof CandleReplay) {
+        const n = market.seeds.length;
+        process.stderr.write(`kitedesk: replaying ${resolve(o.data!)} from ${new Date(market.now() + IST_OFFSET_MS).toISOString().slice(0, 16).replace('T', ' ')} IST (${n} instruments)\n`);
+        market.onEnd(() => process.stderr.write('kitedesk: replay finished; prices stay at the last bar (Ctrl-C stops)\n'));
+      }
       process.stderr.write(`kitedesk: Kite simulator up (api_key ${o.apiKey}); Ctrl-C stops\n`);
       let stopping = false;
       const stop = () => {

@@ -83,7 +83,8 @@ export class CandleDataError extends Error {
   constructor(readonly issues: readonly CandleIssue[]) {
     const shown = issues.slice(0, 20).map((i) => `  ${i.file}${i.line > 0 ? `:${i.line}` : ''}: ${i.message}`);
     const more = issues.length > 20 ? `\n  … and ${issues.length - 20} more` : '';
-    super(`candle data: ${issues.length} problem${issues.length === 1 ? '' : 's'}\n${shown.join('\n')}${more}`);
+    const formats = issues.some((i) => /^(unsupported|no <SYMBOL>)/.test(i.message)) ? `\nSupported: ${SUPPORTED_CANDLE_FORMATS}` : '';
+    super(`candle data: ${issues.length} problem${issues.length === 1 ? '' : 's'}\n${shown.join('\n')}${more}${formats}`);
     this.name = 'CandleDataError';
   }
 }
@@ -163,7 +164,7 @@ export function parseCandleCsv(text: string, file: string, symbol: string): { se
   }
   const names = header.record.map((h) => h.toLowerCase());
   if (names.includes('symbol') && names.includes('time')) {
-    bad(header.info.lines, `unsupported format (vendor 1-minute "symbol,date,time,…" bars carry their end time). Supported: ${SUPPORTED_CANDLE_FORMATS}`);
+    bad(header.info.lines, `unsupported format (vendor 1-minute "symbol,date,time,…" bars carry their end time)`);
     return { series: undefined, issues };
   }
   const col: Record<string, number> = {};
@@ -174,7 +175,7 @@ export function parseCandleCsv(text: string, file: string, symbol: string): { se
     else col[key] = idx;
   }
   if (missing.length > 0) {
-    bad(header.info.lines, `unsupported header "${header.record.join(',')}": missing ${missing.join(', ')}. Supported: ${SUPPORTED_CANDLE_FORMATS}`);
+    bad(header.info.lines, `unsupported header "${header.record.join(',')}": missing ${missing.join(', ')}`);
     return { series: undefined, issues };
   }
 
@@ -278,7 +279,7 @@ export function loadCandleDir(dir: string): CandleSeries[] {
     throw new CandleDataError([{ file: dir, line: 0, message: `cannot read directory: ${(e as Error).message}` }]);
   }
   const files = names.filter((n) => /\.csv$/i.test(n) && statSync(join(dir, n)).isFile()).sort();
-  if (files.length === 0) throw new CandleDataError([{ file: dir, line: 0, message: `no <SYMBOL>.csv files. Supported: ${SUPPORTED_CANDLE_FORMATS}` }]);
+  if (files.length === 0) throw new CandleDataError([{ file: dir, line: 0, message: 'no <SYMBOL>.csv files' }]);
   const issues: CandleIssue[] = [];
   const series: CandleSeries[] = [];
   const seen = new Map<string, string>();
