@@ -204,3 +204,14 @@ describe('SimExchange orders', () => {
     expect(ex.tickOf(acme, 'ltp')).toEqual({ token: acme.inst.token, mode: 'ltp', tradable: true, lastPrice: 10_000 });
   });
 });
+
+describe('day OHLC', () => {
+  it('starts the first day at the first tick, not at the seed price, and rolls on a new session', () => {
+    const { ex, acme } = setup();
+    ex.marketTick(acme.inst.token, 10_500, 5, 5, T0 + 1000); // seed 100.00, first trade 105.00
+    ex.marketTick(acme.inst.token, 10_300, 5, 10, T0 + 2000);
+    expect(acme).toMatchObject({ openPaise: 10_500, highPaise: 10_500, lowPaise: 10_300, closePaise: 10_000 });
+    ex.marketTick(acme.inst.token, 10_700, 3, 3, T0 + 86_400_000); // cumulative volume fell: next day
+    expect(acme).toMatchObject({ openPaise: 10_700, highPaise: 10_700, lowPaise: 10_700, closePaise: 10_300 });
+  });
+});

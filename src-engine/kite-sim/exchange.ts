@@ -52,6 +52,8 @@ export interface InstrumentState {
   lastQty: number;
   /** Epoch ms of the last trade. */
   lastTradeTs: number;
+  /** False until the first market tick: the day's open/high/low then come from that tick, not the seed price. */
+  traded: boolean;
   book: SyntheticBook;
 }
 
@@ -214,6 +216,7 @@ export class SimExchange {
         turnoverPaise: 0,
         lastQty: 0,
         lastTradeTs: o.now(),
+        traded: false,
         book,
       };
       book.refresh(inst.basePaise);
@@ -244,7 +247,11 @@ export class SimExchange {
   marketTick(token: number, lastPaise: number, qty: number, dayVolume: number, ts: number): void {
     const st = this.states.get(token);
     if (!st) return;
-    if (dayVolume < st.volume) {
+    if (!st.traded) {
+      // the first tick: the day's open/high/low start here (the seed price is only the previous close)
+      st.traded = true;
+      st.openPaise = st.highPaise = st.lowPaise = lastPaise;
+    } else if (dayVolume < st.volume) {
       // a new session began
       st.closePaise = st.lastPaise;
       st.openPaise = st.highPaise = st.lowPaise = lastPaise;
