@@ -16,7 +16,7 @@ import { TrueRange } from './trange.js';
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const csvPath = resolve(repoRoot, '..', 'shared', 'data', 'indicators', 'talib_RELIANCE_daily_kite.csv');
 const haveRef = existsSync(csvPath);
-if (!haveRef) console.warn(`talib-reference.test: skipping the TA-Lib comparisons, ${csvPath} not found`);
+if (!haveRef) console.warn(`volatility-talib.test: skipping the TA-Lib comparisons, ${csvPath} not found`);
 
 type Row = Record<string, string>;
 
