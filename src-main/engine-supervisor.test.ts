@@ -98,6 +98,26 @@ describe('EngineSupervisor start and ready', () => {
     expect(logs.filter((l) => l.includes('malformed'))).toHaveLength(4);
   });
 
+  it('forwards kite-* messages of the current child as a kite event, and never logs a refused message body', () => {
+    const { sup, last, logs } = setup();
+    const kite: unknown[] = [];
+    sup.on('kite', (e) => kite.push(e));
+    sup.start();
+    last().ready();
+    const session = { type: 'kite-session', apiKey: 'k1', userId: 'AB1234', accessToken: 'tok-secret-1', loginTime: 1, expiresAt: 2 };
+    last().send(session);
+    last().send({ type: 'kite-session-ended', apiKey: 'k1', reason: 'expired' });
+    expect(kite).toEqual([
+      { incarnation: 1, message: session },
+      { incarnation: 1, message: { type: 'kite-session-ended', apiKey: 'k1', reason: 'expired' } },
+    ]);
+    // A malformed kite-login from main is refused without echoing its secret.
+    expect(sup.postMessage({ type: 'kite-login', apiKey: 'bad key', requestToken: 'rt-secret-2', apiSecret: 'sec-secret-3' })).toBe(false);
+    expect(last().sent.map((s) => (s.message as { type: string }).type)).toEqual([]);
+    expect(logs.join('\n')).toMatch(/malformed control message of type 'kite-login'/);
+    expect(logs.join('\n')).not.toMatch(/secret/);
+  });
+
   it('kills a child that never says ready, and restarts it as a crash', () => {
     const { sup, children, events } = setup();
     sup.start();

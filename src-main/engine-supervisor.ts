@@ -8,7 +8,7 @@
  * - never post to a dead child (before PR #53293 that crashed the main process);
  * - a clean `stop()` does not restart.
  */
-import { engineToMainSchema, mainToEngineSchema, type MainToEngine } from '../src-engine/contract/control.js';
+import { engineToMainSchema, mainToEngineSchema, type EngineToMain, type MainToEngine } from '../src-engine/contract/control.js';
 
 /** The part of Electron's UtilityProcess the supervisor uses. `P` is the transferable port type. */
 export interface ChildLike<P = unknown> {
@@ -49,6 +49,8 @@ export interface SupervisorEvents {
   failed: { message: string };
   /** A requested stop completed. */
   stopped: { incarnation: number; code: number | null };
+  /** A Kite session message of the current child (may carry secrets: never log it). */
+  kite: { incarnation: number; message: Extract<EngineToMain, { type: `kite-${string}` }> };
 }
 
 export type LogLevel = 'info' | 'warn' | 'error';
@@ -103,6 +105,7 @@ export class EngineSupervisor<P = unknown> {
     crashed: new Set(),
     failed: new Set(),
     stopped: new Set(),
+    kite: new Set(),
   };
   private _state: SupervisorState = 'idle';
   private current: Incarnation<P> | undefined;
@@ -166,7 +169,9 @@ export class EngineSupervisor<P = unknown> {
     if (!c || !this.alive(c) || this._state === 'stopping') return false;
     const parsed = mainToEngineSchema.safeParse(message);
     if (!parsed.success) {
-      this.log('error', `engine supervisor: refusing malformed control message ${JSON.stringify(message).slice(0, 200)}`);
+      // Only the type: kite-* messages carry secrets.
+      const type = typeof (message as { type?: unknown } | null)?.type === 'string' ? (message as { type: string }).type.slice(0, 40) : '?';
+      this.log('error', `engine supervisor: refusing malformed control message of type '${type}'`);
       return false;
     }
     try {
@@ -268,6 +273,11 @@ export class EngineSupervisor<P = unknown> {
         return;
       case 'stopped':
         this.log('info', `engine #${inc.n} reports stopped`);
+        return;
+      case 'kite-session':
+      case 'kite-login-failed':
+      case 'kite-session-ended':
+        this.emit('kite', { incarnation: inc.n, message: m });
         return;
     }
   }

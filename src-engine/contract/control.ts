@@ -4,11 +4,59 @@ import { z } from 'zod';
  * Control channel between the Electron main process and the engine utility process
  * (`process.parentPort`). Market data never uses it: each window gets its own MessagePort to the
  * engine. Every message is validated on arrival on both sides.
+ *
+ * This is the ONLY contract channel that may carry Kite secrets (api_secret, request_token,
+ * access_token): it is private to main and the engine. Never log these messages, never forward
+ * them to a window, and never echo a field of a rejected one (zod issues carry no input values).
  */
+
+/** A Kite api_key: public, but bounded and plain so it is safe in keychain account names and logs. */
+export const kiteApiKeySchema = z.string().min(1).max(64).regex(/^[A-Za-z0-9_-]+$/, 'expected a Kite api_key');
+/** A secret value (api_secret, request_token, access_token). */
+const kiteSecretSchema = z.string().min(1).max(512);
+/** REST root override (the local simulator in tests and development); default https://api.kite.trade. */
+const kiteRootSchema = z.string().max(300).regex(/^https?:\/\/[^\s]+$/, 'expected an http(s) URL');
+
+export const kiteLoginFailureCodeSchema = z.enum([
+  /** Kite refused the exchange (wrong api_secret, used or stale request_token, wrong api_key). */
+  'rejected',
+  /** No answer from Kite. */
+  'network',
+  /** Kite answered with a server error or an unreadable answer. */
+  'server',
+  'rate_limit',
+  /** A restored session was already past its daily expiry. */
+  'expired',
+  /** Superseded by a newer login or a logout before it completed. */
+  'superseded',
+  'internal',
+]);
+export type KiteLoginFailureCode = z.infer<typeof kiteLoginFailureCodeSchema>;
+
 export const mainToEngineSchema = z.discriminatedUnion('type', [
   /** A window's end of a MessageChannelMain follows in the message's ports[0]. */
   z.object({ type: z.literal('attach-window'), windowId: z.number().int().nonnegative() }),
   z.object({ type: z.literal('shutdown'), reason: z.string().max(200) }),
+  /** Exchange a request_token (from the login window's redirect) for an access token. */
+  z.object({
+    type: z.literal('kite-login'),
+    apiKey: kiteApiKeySchema,
+    requestToken: kiteSecretSchema,
+    apiSecret: kiteSecretSchema,
+    root: kiteRootSchema.optional(),
+  }),
+  /** Reuse today's access token (kept in the keychain by main) after an engine (re)start. */
+  z.object({
+    type: z.literal('kite-session-restore'),
+    apiKey: kiteApiKeySchema,
+    accessToken: kiteSecretSchema,
+    userId: z.string().min(1).max(64),
+    /** epoch ms */
+    loginTime: z.number().int().nonnegative(),
+    root: kiteRootSchema.optional(),
+  }),
+  /** Forget the session in the engine (main deletes its stored token itself). */
+  z.object({ type: z.literal('kite-logout') }),
 ]);
 export type MainToEngine = z.infer<typeof mainToEngineSchema>;
 
@@ -16,5 +64,23 @@ export const engineToMainSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('ready'), pid: z.number().int(), version: z.string() }),
   z.object({ type: z.literal('fatal'), message: z.string() }),
   z.object({ type: z.literal('stopped') }),
+  /** A login succeeded: main stores the access token in the keychain until `expiresAt`. */
+  z.object({
+    type: z.literal('kite-session'),
+    apiKey: kiteApiKeySchema,
+    userId: z.string().min(1).max(64),
+    accessToken: kiteSecretSchema,
+    /** epoch ms */
+    loginTime: z.number().int().nonnegative(),
+    /** epoch ms: 06:00 IST after loginTime */
+    expiresAt: z.number().int().nonnegative(),
+  }),
+  /** A login or restore failed. `message` is for people and carries no secret. */
+  z.object({ type: z.literal('kite-login-failed'), code: kiteLoginFailureCodeSchema, message: z.string().max(300) }),
+  /**
+   * The session the engine held is over: its daily expiry passed (`expired`) or Kite refused the
+   * token (`rejected`: logout elsewhere, master logout). Main deletes the stored token.
+   */
+  z.object({ type: z.literal('kite-session-ended'), apiKey: kiteApiKeySchema, reason: z.enum(['expired', 'rejected']) }),
 ]);
 export type EngineToMain = z.infer<typeof engineToMainSchema>;

@@ -54,6 +54,19 @@ export const quoteSchema = z.object({
 });
 export type Quote = z.infer<typeof quoteSchema>;
 
+/**
+ * The Kite Connect session as the renderer may see it: never a token or a secret (those stay in
+ * the engine's memory and main's keychain). `message` says why the state is what it is.
+ */
+export const kiteSessionStatusSchema = z.object({
+  state: z.enum(['none', 'active', 'expired', 'error']),
+  userId: z.string().max(64).optional(),
+  /** epoch ms: when the day's access token stops working (06:00 IST) */
+  expiresAt: epochMs.optional(),
+  message: z.string().max(300).optional(),
+});
+export type KiteSessionStatus = z.infer<typeof kiteSessionStatusSchema>;
+
 export const engineStatusSchema = z.object({
   state: z.enum(['starting', 'running', 'degraded', 'stopping']),
   mode: z.enum(['paper', 'shadow', 'live', 'backtest']),
@@ -68,6 +81,7 @@ export const engineStatusSchema = z.object({
   feedTime: epochMs,
   instruments: z.number().int().nonnegative(),
   connections: z.number().int().nonnegative(),
+  kite: kiteSessionStatusSchema,
 });
 export type EngineStatus = z.infer<typeof engineStatusSchema>;
 

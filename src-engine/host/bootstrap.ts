@@ -9,6 +9,7 @@ import { openDatabase } from '../persistence/db.js';
 import { WatchlistRepo } from '../persistence/watchlist-repo.js';
 import { loadRunProfile, type RunProfile } from '../runtime/config.js';
 import { Engine } from '../runtime/engine.js';
+import { KiteSessionManager } from '../runtime/kite-session.js';
 import type { LogFn } from '../runtime/logger.js';
 
 export interface BootOptions {
@@ -17,6 +18,8 @@ export interface BootOptions {
   /** Applied on top of the profile (command-line flags). */
   overrides?: { simSpeed?: number; simSeed?: number; simStart?: string };
   log: LogFn;
+  /** The Kite session manager (tests inject one with a fake clock); default a fresh one. */
+  kite?: KiteSessionManager;
 }
 
 export interface BootedEngine {
@@ -24,6 +27,8 @@ export interface BootedEngine {
   server: RpcServer<KiteDeskApi>;
   profile: RunProfile;
   dbFile: string;
+  /** The Kite Connect session; the host feeds it the control channel's kite-* messages. */
+  kite: KiteSessionManager;
   /** Accept a client transport, keeping the engine's connection count current. */
   accept(t: Transport): ServerConnection<KiteDeskApi>;
   shutdown(): void;
@@ -40,9 +45,10 @@ export function bootEngine(opts: BootOptions): BootedEngine {
   mkdirSync(opts.dataDir, { recursive: true, mode: 0o700 });
   const dbFile = join(opts.dataDir, 'kitedesk.sqlite');
   const db: Database.Database = openDatabase(dbFile);
+  const kite = opts.kite ?? new KiteSessionManager({ log: opts.log });
   let engine: Engine;
   try {
-    engine = new Engine({ profile, watchlist: new WatchlistRepo(db), log: opts.log });
+    engine = new Engine({ profile, watchlist: new WatchlistRepo(db), log: opts.log, kite });
   } catch (e) {
     db.close();
     throw e;
@@ -55,6 +61,7 @@ export function bootEngine(opts: BootOptions): BootedEngine {
     server,
     profile,
     dbFile,
+    kite,
     accept(t) {
       const c = server.accept(t);
       engine.setConnectionCount(server.connectionCount);
@@ -66,6 +73,7 @@ export function bootEngine(opts: BootOptions): BootedEngine {
       down = true;
       server.closeAll('engine shutting down');
       engine.stop();
+      kite.dispose();
       db.close();
     },
   };

@@ -7,6 +7,7 @@
 import { engineToMainSchema, mainToEngineSchema, type EngineToMain } from '../contract/control.js';
 import { fromMessagePort, type PortLike } from '../contract/transport.js';
 import { ENGINE_VERSION } from '../runtime/engine.js';
+import type { KiteSessionManager } from '../runtime/kite-session.js';
 import { bootEngine } from './bootstrap.js';
 import { createFileLog } from './file-log.js';
 import { defaultDataDir } from './paths.js';
@@ -46,6 +47,8 @@ export interface UtilityOptions {
   argv?: readonly string[];
   /** process.exit in the utility process; injectable for tests. */
   exit?: (code: number) => void;
+  /** The Kite session manager (tests inject one with a fake clock). */
+  kite?: KiteSessionManager;
 }
 
 export function runUtilityEngine(parentPort: ParentPortLike, opts: UtilityOptions = {}): void {
@@ -57,19 +60,41 @@ export function runUtilityEngine(parentPort: ParentPortLike, opts: UtilityOption
   let booted: ReturnType<typeof bootEngine>;
   try {
     const configFile = argValue(argv, 'config');
-    booted = bootEngine({ dataDir, log, ...(configFile ? { configFile } : {}) });
+    booted = bootEngine({ dataDir, log, ...(configFile ? { configFile } : {}), ...(opts.kite ? { kite: opts.kite } : {}) });
   } catch (e) {
     send({ type: 'fatal', message: (e as Error).message });
     exit(1);
     return;
   }
+  // Kite secrets cross this channel (kite-login, kite-session-restore, kite-session): never log a
+  // message, only its type; zod issues name the path, not the value.
+  booted.kite.onEnded((ended) => send({ type: 'kite-session-ended', apiKey: ended.apiKey, reason: ended.reason }));
   parentPort.on('message', (e) => {
     const m = mainToEngineSchema.safeParse(e.data);
     if (!m.success) {
-      log('warn', 'invalid control message ignored', { issues: m.error.issues.slice(0, 3) });
+      log('warn', 'invalid control message ignored', { issues: m.error.issues.slice(0, 3).map((i) => ({ code: i.code, path: i.path.join('.') })) });
       return;
     }
-    if (m.data.type === 'attach-window') {
+    if (m.data.type === 'kite-login') {
+      const { apiKey, requestToken, apiSecret, root } = m.data;
+      void booted.kite
+        .login({ apiKey, requestToken, apiSecret, root })
+        .then((r) => {
+          if (r.ok) send({ type: 'kite-session', ...r.session });
+          else send({ type: 'kite-login-failed', code: r.code, message: r.message });
+        })
+        .catch(() => {
+          // e.g. a session answer the contract refuses (no user id); the error text is not forwarded.
+          booted.kite.logout();
+          send({ type: 'kite-login-failed', code: 'internal', message: 'the login answer could not be passed to the app' });
+        });
+    } else if (m.data.type === 'kite-session-restore') {
+      const { apiKey, accessToken, userId, loginTime, root } = m.data;
+      const r = booted.kite.restore({ apiKey, accessToken, userId, loginTime, root });
+      if (!r.ok) send({ type: 'kite-login-failed', code: r.code, message: r.message });
+    } else if (m.data.type === 'kite-logout') {
+      booted.kite.logout();
+    } else if (m.data.type === 'attach-window') {
       const port = e.ports[0];
       if (!port) {
         log('warn', 'attach-window without a port ignored', { windowId: m.data.windowId });

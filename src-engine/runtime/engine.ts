@@ -1,6 +1,6 @@
 import { PROTOCOL_VERSION } from '../contract/envelope.js';
 import { ErrorCode, RpcError } from '../contract/errors.js';
-import type { EngineStatus, Instrument } from '../contract/schemas.js';
+import type { EngineStatus, Instrument, KiteSessionStatus } from '../contract/schemas.js';
 import { MarketSimulator } from '../adapters/sim/market-simulator.js';
 import { systemClock, type Clock } from '../core/clock.js';
 import { isInSessionIst, istSessionBounds } from '../core/ist.js';
@@ -25,6 +25,14 @@ export interface EngineDeps {
   clock?: Clock;
   /** Start feeding immediately (default true). Tests drive the simulator by hand with false. */
   autoStart?: boolean;
+  /** The Kite Connect session (KiteSessionManager); its secret-free state goes into EngineStatus. */
+  kite?: KiteSessionSource;
+}
+
+/** What the kernel reads of the Kite session: state only, never a token. */
+export interface KiteSessionSource {
+  status(): KiteSessionStatus;
+  onChange(listener: (s: KiteSessionStatus) => void): () => void;
 }
 
 /**
@@ -48,6 +56,7 @@ export class Engine {
   private connections = 0;
   private badTicks = 0;
   private backfilling = false;
+  private readonly unsubscribeKite: (() => void) | undefined;
 
   constructor(private readonly deps: EngineDeps) {
     this.log = deps.log ?? silentLog;
@@ -102,6 +111,8 @@ export class Engine {
       this.backfilling = false;
       this.log('info', 'simulator backfilled', { minutes: Math.round(backfillMs / 60_000), ticks: this.market.totalTicks });
     }
+    // A Kite session change (login, expiry) is pushed at once, not on the next 1 s status tick.
+    this.unsubscribeKite = deps.kite?.onChange(() => this.emitStatus());
     if (deps.autoStart !== false) this.start();
   }
 
@@ -120,6 +131,7 @@ export class Engine {
     this.state = 'stopping';
     this.simulator.stop();
     if (this.statusTimer) clearInterval(this.statusTimer);
+    this.unsubscribeKite?.();
     this.emitStatus();
     this.log('info', 'engine stopped');
   }
@@ -141,6 +153,7 @@ export class Engine {
       feedTime: this.simulator.now(),
       instruments: this.instruments.length,
       connections: this.connections,
+      kite: this.deps.kite?.status() ?? { state: 'none' },
     };
   }
 
