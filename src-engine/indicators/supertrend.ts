@@ -7,7 +7,8 @@ import type { Bar, Indicator } from './indicator.js';
  *
  * - basic bands: hl2 ± mult·ATR, hl2 = (h+l)/2.
  * - final lower band = basic lower if it is above the previous final lower band or the previous close
- *   was below that band, else the previous final lower band; the upper band mirrors this.
+ *   was below that band, else the previous final lower band; the upper band mirrors this. On the first
+ *   defined bar the "previous" bands are 0 (Pine's `nz`), so a negative basic lower band becomes 0.
  * - direction: on the first defined bar it is −1 (down, line = upper band) as in Pine. Afterwards, if
  *   the previous line was the upper band the trend turns up when close > upper band, else it turns down
  *   when close < lower band (Pine compares the previous line to the previous upper band by value).
@@ -25,8 +26,9 @@ export class SuperTrend implements Indicator {
   readonly out = new Float64Array(2).fill(NaN);
   private readonly atr: Atr;
   private started = false;
-  private prevUpper = NaN;
-  private prevLower = NaN;
+  // Pine's nz(band[1]) is 0 on the first defined bar.
+  private prevUpper = 0;
+  private prevLower = 0;
   private prevLine = NaN;
   private prevClose = NaN;
 
@@ -51,15 +53,11 @@ export class SuperTrend implements Indicator {
     const band = this.multiplier * this.atr.value;
     let upper = hl2 + band;
     let lower = hl2 - band;
-    let up: boolean;
-    if (!this.started) {
-      this.started = true;
-      up = false;
-    } else {
-      if (!(lower > this.prevLower || this.prevClose < this.prevLower)) lower = this.prevLower;
-      if (!(upper < this.prevUpper || this.prevClose > this.prevUpper)) upper = this.prevUpper;
-      up = this.prevLine === this.prevUpper ? bar.c > upper : !(bar.c < lower);
-    }
+    if (!(lower > this.prevLower || this.prevClose < this.prevLower)) lower = this.prevLower;
+    if (!(upper < this.prevUpper || this.prevClose > this.prevUpper)) upper = this.prevUpper;
+    let up = false;
+    if (!this.started) this.started = true;
+    else up = this.prevLine === this.prevUpper ? bar.c > upper : !(bar.c < lower);
     const line = up ? lower : upper;
     this.out[0] = line;
     this.out[1] = up ? 1 : -1;
@@ -73,7 +71,8 @@ export class SuperTrend implements Indicator {
   reset(): void {
     this.atr.reset();
     this.started = false;
-    this.prevUpper = this.prevLower = this.prevLine = this.prevClose = NaN;
+    this.prevUpper = this.prevLower = 0;
+    this.prevLine = this.prevClose = NaN;
     this.out.fill(NaN);
   }
 }
