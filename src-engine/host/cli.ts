@@ -12,6 +12,7 @@ import { startServe } from './serve.js';
 import { DEFAULT_API_KEY, DEFAULT_API_SECRET, KiteSimulator } from '../kite-sim/kite-simulator.js';
 import { CandleReplay, parseCandleTime } from '../kite-sim/csv-replay.js';
 import { IST_OFFSET_MS } from '../core/ist.js';
+import { knownIndicators, runIndicatorsCli } from '../indicators/cli-indicators.js';
 
 /** dist/renderer next to the built engine (dist/engine/cli.js), or from the source tree. */
 export function findRendererDir(): string {
@@ -133,6 +134,18 @@ export function buildCli(): Command {
       };
       process.on('SIGINT', stop);
       process.on('SIGTERM', stop);
+    });
+
+  program
+    .command('indicators')
+    .description('compute incremental technical indicators over a candle CSV and write its rows plus one column per indicator output')
+    .requiredOption('-i, --input <file>', 'candle CSV with a header datetime,open,high,low,close,volume (Kite historical format; extra columns are copied)')
+    .requiredOption('-s, --spec <list>', 'comma-separated indicator specs name[:param…], e.g. "sma:20,ema:20,rsi:14,macd:12:26:9,bb:20:2,stoch:14:3:3"')
+    .requiredOption('-o, --out <file>', 'output CSV (- for stdout); cells are empty during each indicator\'s warm-up')
+    .addHelpText('after', () => `\nKnown indicators: ${knownIndicators().join(', ')}\nColumns are <name>_<params joined by _>[_<output>], e.g. macd_12_26_9_signal, bb_20_2_upper.\n`)
+    .action((o: { input: string; spec: string; out: string }) => {
+      const r = runIndicatorsCli({ input: resolve(o.input), spec: o.spec, out: o.out === '-' ? '-' : resolve(o.out) });
+      process.stderr.write(`kitedesk: ${r.rows} rows, ${r.columns.length} indicator columns${o.out === '-' ? '' : ` → ${resolve(o.out)}`}\n`);
     });
 
   program
