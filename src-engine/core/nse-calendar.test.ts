@@ -222,6 +222,14 @@ describe('nextOpen', () => {
     expect(nextOpen(ist('2026-01-30T16:00:00'))).toBe(ist('2026-02-01T09:15:00'));
   });
 
+  it('currentOrNextSession: the session in progress (pre-open included), else the next one', () => {
+    expect(nseCalendar.currentOrNextSession(ist('2025-10-06T09:05:00')).date).toBe('2025-10-06');
+    expect(nseCalendar.currentOrNextSession(ist('2025-10-06T15:29:00')).date).toBe('2025-10-06');
+    expect(nseCalendar.currentOrNextSession(ist('2025-10-06T15:30:00')).date).toBe('2025-10-07');
+    expect(nseCalendar.currentOrNextSession(ist('2025-10-01T16:00:00')).date).toBe('2025-10-03');
+    expect(nseCalendar.currentOrNextSession(ist('2024-10-31T20:00:00')).kind).toBe('muhurat');
+  });
+
   it('property: nextOpen is after t, is an open, and no open lies in between', () => {
     const lo = ist('2024-01-01T00:00:00');
     const hi = ist('2026-12-20T00:00:00');

@@ -11,6 +11,7 @@ import {
   loadInstrumentsCsvFile,
   parseInstrumentsCsv,
   rupeesToPaise,
+  toContractInstrument,
 } from './instrument-master.js';
 
 const HEADER = 'instrument_token,exchange_token,tradingsymbol,name,last_price,expiry,strike,tick_size,lot_size,instrument_type,segment,exchange';
@@ -125,6 +126,13 @@ describe('InstrumentMaster lookups and search (hand-written)', () => {
     expect(master.get('NSE', 'M&M')?.name).toContain('MAHINDRA');
     expect(master.byKey('NSE:NOPE')).toBeUndefined();
     expect(master.underlyings()).toEqual(['NIFTY']);
+  });
+
+  it('converts NSE equities to the contract Instrument, and nothing else', () => {
+    expect(toContractInstrument(master.byKey('NSE:RELIANCE')!)).toEqual({ symbol: 'RELIANCE', name: 'RELIANCE INDUSTRIES', exchange: 'NSE', tickSizePaise: 10, lotSize: 1 });
+    expect(toContractInstrument(master.byKey('NSE:M&M')!)?.symbol).toBe('M&M');
+    expect(toContractInstrument(master.byKey('NSE:NIFTY 50')!)).toBeNull();
+    expect(toContractInstrument(master.byKey('NFO:NIFTY26AUGFUT')!)).toBeNull();
   });
 
   it('search ranks symbol prefix before name matches', () => {

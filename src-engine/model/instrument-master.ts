@@ -9,6 +9,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { parse } from 'csv-parse/sync';
+import { type Instrument, symbolSchema } from '../contract/schemas.js';
 import { type IsoDay, dayNumber, istTime } from '../core/nse-calendar.js';
 
 export type InstrumentType = 'EQ' | 'FUT' | 'CE' | 'PE';
@@ -233,6 +234,16 @@ export function formatBadRows(result: Pick<InstrumentParseResult, 'badRows' | 'r
   const head = result.badRows.slice(0, max).map((b) => `  ${b.file}:${b.line}: ${b.reason}`);
   const more = result.badRows.length > max ? [`  … and ${result.badRows.length - max} more`] : [];
   return [`${result.badRows.length} of ${result.rowsRead} rows rejected:`, ...head, ...more].join('\n');
+}
+
+/**
+ * The contract-level Instrument (what the renderer sees) for an NSE cash equity, or null for
+ * anything the contract cannot describe yet (indices, derivatives, other exchanges, odd symbols).
+ */
+export function toContractInstrument(inst: KiteInstrument): Instrument | null {
+  if (inst.exchange !== 'NSE' || inst.segment !== 'NSE' || inst.instrumentType !== 'EQ') return null;
+  if (!symbolSchema.safeParse(inst.tradingsymbol).success || inst.tickSizePaise <= 0 || inst.lotSize <= 0) return null;
+  return { symbol: inst.tradingsymbol, name: inst.name, exchange: 'NSE', tickSizePaise: inst.tickSizePaise, lotSize: inst.lotSize };
 }
 
 export interface SearchOptions {
