@@ -1,6 +1,7 @@
 /**
  * Electron main process: thin glue. Every decision lives in a pure module with unit tests
- * (security.ts, app-protocol.ts, ipc-guard.ts, engine-supervisor.ts, port-broker.ts, paths.ts);
+ * (security.ts, app-protocol.ts, ipc-guard.ts, engine-supervisor.ts, port-broker.ts, paths.ts,
+ * kite-login.ts);
  * this file only connects them to Electron. Bundled to dist/main/main.cjs (CommonJS), so
  * `__dirname` is dist/main.
  */
@@ -21,6 +22,10 @@ import {
 import { readFile } from 'node:fs/promises';
 import { createAppProtocolHandler } from './app-protocol.js';
 import { EngineSupervisor, type ChildLike, type LogLevel } from './engine-supervisor.js';
+import { handleTrusted } from './ipc.js';
+import { openKeychain, type SecretStore } from './keychain.js';
+import { KiteAuth, kiteAccounts, kiteSettingsFrom } from './kite-login.js';
+import { openKiteLoginWindow, type NavigationOverride } from './kite-login-window.js';
 import { resolveAppPaths } from './paths.js';
 import { PortBroker, type WindowHandle } from './port-broker.js';
 import {
@@ -34,6 +39,9 @@ import {
 } from './security.js';
 
 const ENGINE_SERVICE_NAME = 'KiteDesk Engine';
+
+/** Windows whose navigation is decided by their own policy (the Kite login window), not app:// only. */
+const navigationOverrides = new WeakMap<WebContents, NavigationOverride>();
 
 function log(level: LogLevel, message: string): void {
   const line = `[main] ${message}`;
@@ -128,6 +136,71 @@ function start(): void {
     supervisor.start();
     createMainWindow(paths.preload, broker);
   });
+
+  setupKite(supervisor);
+}
+
+/**
+ * Kite login glue (every decision is in kite-login.ts). Configured by KITEDESK_KITE_REDIRECT_URL
+ * plus an api key (KITEDESK_KITE_API_KEY or the keychain's `kite:api_key`); without them nothing
+ * here touches the keychain. Every engine start gets the stored session back; when there is none on
+ * the first start, the login window opens. `kite:login` (renderer → main, no arguments, nothing
+ * secret back) opens it again.
+ */
+function setupKite(supervisor: EngineSupervisor<MessagePortMain>): void {
+  let keychain: Promise<SecretStore> | undefined;
+  const secrets = () => (keychain ??= openKeychain());
+  const auth: Promise<KiteAuth | null> = (async () => {
+    if (!process.env['KITEDESK_KITE_REDIRECT_URL']) return null;
+    let storedKey: string | null = null;
+    if (!process.env['KITEDESK_KITE_API_KEY']) storedKey = await secrets().then((k) => k.get(kiteAccounts.apiKey)).catch(() => null);
+    const settings = kiteSettingsFrom(process.env, storedKey);
+    if (!settings) {
+      log('warn', 'kite: KITEDESK_KITE_REDIRECT_URL is set but no valid api key is configured');
+      return null;
+    }
+    return new KiteAuth({
+      secrets,
+      engine: supervisor,
+      settings,
+      log,
+      onProblem: (message) => void dialog.showMessageBox({ type: 'warning', title: 'Kite login', message: 'Kite login', detail: message, buttons: ['OK'] }),
+    });
+  })();
+
+  let loginWindow: BrowserWindow | null = null;
+  const openLogin = async (): Promise<boolean> => {
+    const a = await auth;
+    if (!a) return false;
+    if (loginWindow && !loginWindow.isDestroyed()) {
+      loginWindow.focus();
+      return true;
+    }
+    loginWindow = openKiteLoginWindow({
+      settings: a.settings,
+      setNavigationOverride: (contents, override) => navigationOverrides.set(contents, override),
+      onFinish: (outcome) => {
+        loginWindow = null;
+        if (outcome) void a.finishLogin(outcome);
+        else log('info', 'kite: login window closed before the login finished');
+      },
+      log,
+    });
+    return true;
+  };
+
+  let firstReady = true;
+  supervisor.on('ready', () => {
+    const first = firstReady;
+    firstReady = false;
+    void auth.then(async (a) => {
+      if (!a) return;
+      const restored = await a.restoreSession();
+      if (!restored && first) await openLogin();
+    });
+  });
+  supervisor.on('kite', ({ message }) => void auth.then((a) => a?.onEngineMessage(message)));
+  void app.whenReady().then(() => handleTrusted('kite:login', async () => ({ opened: await openLogin() })));
 }
 
 function forkEngine(entry: string): ChildLike<MessagePortMain> {
@@ -152,12 +225,16 @@ function hardenSession(ses: Session): void {
 
 function guardWebContents(contents: WebContents): void {
   contents.on('will-navigate', (event) => {
+    const override = navigationOverrides.get(contents);
+    if (override) return override(event);
     if (!isNavigationAllowed(event.url)) {
       event.preventDefault();
       log('warn', `blocked navigation to ${event.url.slice(0, 200)}`);
     }
   });
   contents.on('will-redirect', (event) => {
+    const override = navigationOverrides.get(contents);
+    if (override) return override(event);
     if (!isNavigationAllowed(event.url)) {
       event.preventDefault();
       log('warn', `blocked redirect to ${event.url.slice(0, 200)}`);
