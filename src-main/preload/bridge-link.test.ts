@@ -1,5 +1,5 @@
 import { MessageChannel, type MessagePort } from 'node:worker_threads';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { BRIDGE_GLOBAL, fromBridgeLink, type BridgeLink } from '../../src-engine/contract/bridge.js';
 import type { PortLike } from '../../src-engine/contract/transport.js';
 import { MAX_BUFFERED_FRAMES, createBridgeController, createBridgeLink } from './bridge-link.js';
@@ -15,6 +15,8 @@ afterEach(() => {
 });
 
 const tick = (ms = 10) => new Promise((r) => setTimeout(r, ms));
+/** Cross-thread port events arrive when the event loop gets to them: wait for the outcome, not a fixed time. */
+const eventually = (check: () => void) => vi.waitFor(check, { timeout: 3000, interval: 5 });
 function engineInbox(engine: MessagePort): unknown[] {
   const got: unknown[] = [];
   engine.on('message', (m) => got.push(m));
@@ -30,9 +32,10 @@ describe('createBridgeLink', () => {
     link.onFrame((f) => frames.push(f));
     link.send('{"id":1}');
     engine.postMessage('{"id":1,"ok":true}');
-    await tick();
-    expect(inbox).toEqual(['{"id":1}']);
-    expect(frames).toEqual(['{"id":1,"ok":true}']);
+    await eventually(() => {
+      expect(inbox).toEqual(['{"id":1}']);
+      expect(frames).toEqual(['{"id":1,"ok":true}']);
+    });
   });
 
   it('drops non-string frames in both directions', async () => {
@@ -47,9 +50,10 @@ describe('createBridgeLink', () => {
     engine.postMessage('ok');
     (link.send as (f: unknown) => void)({ not: 'a string' });
     link.send('fine');
-    await tick();
-    expect(frames).toEqual(['ok']);
-    expect(inbox).toEqual(['fine']);
+    await eventually(() => {
+      expect(frames).toEqual(['ok']);
+      expect(inbox).toEqual(['fine']);
+    });
   });
 
   it('buffers frames that arrive before the page listens', async () => {
@@ -61,8 +65,7 @@ describe('createBridgeLink', () => {
     const frames: string[] = [];
     link.onFrame((f) => frames.push(f));
     engine.postMessage('c');
-    await tick();
-    expect(frames).toEqual(['a', 'b', 'c']);
+    await eventually(() => expect(frames).toEqual(['a', 'b', 'c']));
   });
 
   it('closes the link when nobody reads and the buffer overflows', async () => {
@@ -72,11 +75,10 @@ describe('createBridgeLink', () => {
     console.error = () => {};
     try {
       for (let i = 0; i <= MAX_BUFFERED_FRAMES; i++) engine.postMessage('x');
-      await tick(200);
+      await eventually(() => expect(h.isOpen()).toBe(false));
     } finally {
       console.error = errors;
     }
-    expect(h.isOpen()).toBe(false);
   });
 
   it('fires close once when the far end closes, then ignores sends', async () => {
@@ -85,9 +87,10 @@ describe('createBridgeLink', () => {
     let closes = 0;
     link.onClose(() => closes++);
     engine.close();
-    await tick();
-    expect(isOpen()).toBe(false);
-    expect(closes).toBe(1);
+    await eventually(() => {
+      expect(isOpen()).toBe(false);
+      expect(closes).toBe(1);
+    });
     link.close();
     link.send('late');
     let late = 0;
@@ -105,9 +108,10 @@ describe('createBridgeLink', () => {
     link.onClose(() => closes++);
     link.close();
     link.close();
-    await tick();
-    expect(closes).toBe(1);
-    expect(engineSawClose).toBe(true);
+    await eventually(() => {
+      expect(closes).toBe(1);
+      expect(engineSawClose).toBe(true);
+    });
   });
 
   it('a throwing listener does not stop the others', async () => {
@@ -121,9 +125,11 @@ describe('createBridgeLink', () => {
     });
     link.onFrame((f) => frames.push(f));
     engine.postMessage('x');
-    await tick();
-    console.error = errors;
-    expect(frames).toEqual(['x']);
+    try {
+      await eventually(() => expect(frames).toEqual(['x']));
+    } finally {
+      console.error = errors;
+    }
   });
 
   it('is a frozen plain object with exactly the BridgeLink functions (contextBridge drops prototypes)', () => {
@@ -140,9 +146,10 @@ describe('createBridgeLink', () => {
     const reasons: string[] = [];
     t.onClose((r) => reasons.push(r));
     engine.close();
-    await tick();
-    expect(t.isOpen).toBe(false);
-    expect(reasons).toEqual(['engine link closed']);
+    await eventually(() => {
+      expect(t.isOpen).toBe(false);
+      expect(reasons).toEqual(['engine link closed']);
+    });
   });
 });
 
@@ -172,13 +179,13 @@ describe('createBridgeController', () => {
     c.acceptPort(b.page);
     expect(links).toHaveLength(2);
     expect(firstClosed).toBe(1);
-    await tick();
-    expect(engineASawClose).toBe(true);
+    await eventually(() => expect(engineASawClose).toBe(true));
 
     const inbox = engineInbox(b.engine);
     links[1]!.send('hello');
     links[0]!.send('to the dead');
-    await tick();
+    await eventually(() => expect(inbox).toContain('hello'));
+    await tick(20);
     expect(inbox).toEqual(['hello']);
   });
 
@@ -191,7 +198,12 @@ describe('createBridgeController', () => {
     expect(late).toHaveLength(1);
     off();
     a.engine.close();
-    await tick();
+    await eventually(() => {
+      const probe: BridgeLink[] = [];
+      const offProbe = c.bridge.onEngineLink((l) => probe.push(l));
+      offProbe();
+      expect(probe).toHaveLength(0); // the closed link is no longer replayed
+    });
     const later: BridgeLink[] = [];
     c.bridge.onEngineLink((l) => later.push(l));
     expect(later).toHaveLength(0);
