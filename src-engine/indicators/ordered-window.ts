@@ -1,5 +1,7 @@
 import { Ring } from './rolling.js';
 
+const SEED = 0x9e3779b9;
+
 /**
  * The last n values kept both in arrival order (a ring) and in value order (a treap over the ring
  * slots with subtree counts and sums). push() is O(log n) expected and so is
@@ -15,7 +17,7 @@ export class OrderedWindow {
   private readonly sum: Float64Array;
   private readonly pri: Uint32Array;
   private root = -1;
-  private seed = 0x9e3779b9;
+  private seed = SEED;
   // split results (no tuple allocation on the hot path)
   private sl = -1;
   private sr = -1;
@@ -72,9 +74,11 @@ export class OrderedWindow {
     return below + above;
   }
 
+  /** Forget every value (and restart the priority sequence, so a replay rounds identically). */
   reset(): void {
     this.ring.reset();
     this.root = -1;
+    this.seed = SEED;
   }
 
   private rand(): number {
