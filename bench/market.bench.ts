@@ -1,45 +1,56 @@
 import { MarketSimulator } from '../src-engine/adapters/sim/market-simulator.js';
 import { Rng } from '../src-engine/core/random.js';
-import { CandleSeries } from '../src-engine/market/candle-series.js';
+import { MultiTimeframeCandles } from '../src-engine/market/multi-timeframe.js';
 import { NIFTY50_SEEDS } from '../src-engine/model/instruments.js';
 import type { Tick } from '../src-engine/model/tick.js';
 import { compare } from './harness.js';
 
 /** The hand-written hot paths of the market slice, each against the cheapest thing that could stand in for it. */
 export async function marketBench(): Promise<void> {
-  // A pre-generated tick stream: one symbol, ~4 ticks per second over a session.
+  // A pre-generated tick stream: one symbol, 4 ticks per second inside 09:15–15:30 IST (about 2.2
+  // sessions; at the close it jumps to the next day's open and the cumulative volume restarts).
   const ticks: Tick[] = [];
   const rng = new Rng(7);
   let price = 130_000;
   let vol = 0;
-  let ts = Date.parse('2026-11-20T09:15:00+05:30');
+  let ts = Date.parse('2026-11-18T09:15:00+05:30');
+  let close = Date.parse('2026-11-18T15:30:00+05:30');
   for (let i = 0; i < 200_000; i++) {
     price = Math.max(5, price + Math.round(rng.normal() * 2) * 5);
     const q = 1 + Math.floor(rng.uniform() * 50);
     vol += q;
     ts += 250;
+    if (ts >= close) {
+      ts += 86_400_000 - 375 * 60_000;
+      close += 86_400_000;
+      vol = q;
+    }
     ticks.push({ symbol: 'RELIANCE', lastPaise: price, lastQty: q, volume: vol, tsEvent: ts });
   }
 
-  let series = new CandleSeries('RELIANCE', 2000);
+  // The feed clock runs every other tick (every 500 ms of feed time), as the engine's simulator steps drive it.
+  const mtf = (): MultiTimeframeCandles => new MultiTimeframeCandles(['RELIANCE'], { capacity: 2000 });
+  let candles = mtf();
   let cursor = 0;
   await compare(
-    '1-minute candles from ticks (one symbol, ring buffer of 2000)',
+    'candles of all 8 timeframes from ticks (one symbol, rings of 2000, feed clock every 500 ms)',
     {
-      name: 'CandleSeries.onTick',
+      name: 'MultiTimeframeCandles.onTick + onClock',
       unit: 'ticks',
       run: (n) => {
         for (let i = 0; i < n; i++) {
           if (cursor === ticks.length) {
             cursor = 0;
-            series = new CandleSeries('RELIANCE', 2000);
+            candles = mtf();
           }
-          series.onTick(ticks[cursor++]!);
+          const t = ticks[cursor++]!;
+          candles.onTick(t);
+          if ((cursor & 1) === 0) candles.onClock(t.tsEvent);
         }
       },
     },
     {
-      name: 'bare OHLC fold into one object (no minutes, no checks)',
+      name: 'bare OHLC fold into one object (no buckets, no checks)',
       unit: 'ticks',
       run: (n) => {
         const o = { h: 0, l: Number.MAX_SAFE_INTEGER, c: 0, v: 0 };
@@ -51,6 +62,50 @@ export async function marketBench(): Promise<void> {
           o.v += t.lastQty;
         }
         if (o.v < 0) console.log(o);
+      },
+    },
+    200_000,
+  );
+
+  // With a listener on the forming 1m bar (what a chart subscription adds) and on bar closes.
+  let withListeners = mtf();
+  let seen = 0;
+  const listen = (m: MultiTimeframeCandles): MultiTimeframeCandles => {
+    m.onCandle('RELIANCE', '1m', () => seen++);
+    m.onBarClosed(() => seen++);
+    return m;
+  };
+  listen(withListeners);
+  let cursor2 = 0;
+  await compare(
+    'all 8 timeframes, with a 1m candle listener and a bar-closed listener',
+    {
+      name: 'MultiTimeframeCandles.onTick + listeners',
+      unit: 'ticks',
+      run: (n) => {
+        for (let i = 0; i < n; i++) {
+          if (cursor2 === ticks.length) {
+            cursor2 = 0;
+            withListeners = listen(mtf());
+          }
+          const t = ticks[cursor2++]!;
+          withListeners.onTick(t);
+          if ((cursor2 & 1) === 0) withListeners.onClock(t.tsEvent);
+        }
+        if (seen < 0) console.log(seen);
+      },
+    },
+    {
+      name: 'object spread of one candle per tick (the event copy alone)',
+      unit: 'ticks',
+      run: (n) => {
+        let s = 0;
+        const base = { symbol: 'RELIANCE', tf: '1m', t: 0, o: 1, h: 1, l: 1, c: 1, v: 1 };
+        for (let i = 0; i < n; i++) {
+          const c = { ...base, c: ticks[i % ticks.length]!.lastPaise };
+          s += c.c;
+        }
+        if (s < 0) console.log(s);
       },
     },
     200_000,

@@ -15,9 +15,9 @@ export function createHandlers(engine: Engine): Handlers<KiteDeskApi> {
       for (const s of symbols) engine.requireSymbol(s);
       return engine.market.quotes(symbols);
     },
-    'candles.get': ({ symbol, limit }) => {
+    'candles.get': ({ symbol, tf, limit }) => {
       engine.requireSymbol(symbol);
-      return engine.market.candles(symbol, limit);
+      return engine.market.candles(symbol, tf, limit);
     },
   };
 }
@@ -39,11 +39,11 @@ export function createTopics(engine: Engine): TopicHandlers<KiteDeskApi> {
         coalesceKey: (q) => q.symbol,
       };
     },
-    'candles.updated': ({ symbol, limit }) => {
+    'candles.updated': ({ symbol, tf, limit }) => {
       engine.requireSymbol(symbol);
       return {
-        snapshot: (): Candle[] => engine.market.candles(symbol, limit),
-        listen: (push) => engine.market.onCandle(symbol, push),
+        snapshot: (): Candle[] => engine.market.candles(symbol, tf, limit),
+        listen: (push) => engine.market.onCandle(symbol, tf, push),
         coalesceKey: (c) => String(c.t),
       };
     },

@@ -16,7 +16,13 @@ export type TradingSymbol = z.infer<typeof symbolSchema>;
 export const paise = z.number().int().safe();
 export const epochMs = z.number().int().nonnegative();
 
-export const timeframeSchema = z.enum(['1m']);
+/**
+ * Candle timeframes, as Kite's historical API offers them. Intraday buckets are aligned to the
+ * session open (09:15 IST on a regular day: 60m runs 09:15, 10:15, …, 15:15, the last a 15:15–15:30
+ * stub); `day` candles are labelled 00:00 IST of their date.
+ */
+export const TIMEFRAMES = ['1m', '3m', '5m', '10m', '15m', '30m', '60m', 'day'] as const;
+export const timeframeSchema = z.enum(TIMEFRAMES);
 export type Timeframe = z.infer<typeof timeframeSchema>;
 
 export const instrumentSchema = z.object({
@@ -28,7 +34,7 @@ export const instrumentSchema = z.object({
 });
 export type Instrument = z.infer<typeof instrumentSchema>;
 
-/** A start-labelled candle: `t` is the minute it opens, like Kite's historical API. */
+/** A start-labelled candle: `t` is when its bucket opens (00:00 IST for `day`), like Kite's historical API. */
 export const candleSchema = z.object({
   symbol: symbolSchema,
   tf: timeframeSchema,

@@ -1,39 +1,67 @@
-import type { Candle, Instrument, Quote } from '../contract/schemas.js';
+import type { Candle, Instrument, Quote, Timeframe } from '../contract/schemas.js';
+import { IST_OFFSET_MS } from '../core/ist.js';
+import { depthProblem, type DepthSnapshot } from '../model/depth.js';
 import type { Tick } from '../model/tick.js';
-import { CandleSeries } from './candle-series.js';
+import {
+  type BarClosedListener,
+  type CandleListener,
+  type InstrumentCandles,
+  MultiTimeframeCandles,
+  type MultiTimeframeOptions,
+  TickOutcome,
+} from './multi-timeframe.js';
 
 interface SymbolState {
-  readonly series: CandleSeries;
+  readonly candles: InstrumentCandles;
   prevClose: number | undefined;
   last: Tick | undefined;
-  readonly candleListeners: Set<(c: Candle) => void>;
+  depth: DepthSnapshot | undefined;
+}
+
+const DAY_MS = 86_400_000;
+const istDayNum = (ts: number): number => Math.floor((ts + IST_OFFSET_MS) / DAY_MS);
+
+export interface MarketDataOptions {
+  /** Candle ring size: one number for every timeframe, or per timeframe (see MultiTimeframeCandles). */
+  candleCapacity?: MultiTimeframeOptions['capacity'];
+  /** Session times for candle alignment; default the NSE calendar. */
+  sessions?: MultiTimeframeOptions['sessions'];
+  /** See MultiTimeframeOptions.closeDelayMs. */
+  closeDelayMs?: number;
 }
 
 /**
- * Per-symbol market state fed by ticks: last price, day volume, previous close and 1-minute candles.
+ * Per-symbol market state fed by ticks: last price, day volume, previous close, candles of every
+ * timeframe (MultiTimeframeCandles) and the latest depth snapshot.
  *
  * - Ticks for symbols not in the instrument list are ignored and counted (unknownTicks); never throws
- *   for them. A malformed tick for a known symbol throws (see CandleSeries) — that is a feed bug.
- * - Ticks the candle series ignores (late or duplicate) do not move the quote either.
+ *   for them. A malformed tick for a known symbol throws (a feed bug).
+ * - Ticks the candles ignore (late or duplicate) do not move the quote either. A tick after the session
+ *   close is in no candle but does move the quote.
  * - Previous close: set with setPrevClose(). Until it is set, the first price seen stands in for it.
- *   When a tick's cumulative volume goes DOWN (a new trading day) the previous close automatically
- *   rolls to the last price of the day before, matching the simulator's session roll.
+ *   On a new trading day (the IST date changes, or the cumulative volume goes DOWN) the previous close
+ *   automatically rolls to the last price of the day before, matching the simulator's session roll.
+ * - onClock(now) is the feed clock: it closes bars on time (see MultiTimeframeCandles.onClock).
  */
 export class MarketData {
   private readonly state = new Map<string, SymbolState>();
   private readonly quoteListeners = new Set<(q: Quote) => void>();
+  private readonly bars: MultiTimeframeCandles;
   private received = 0;
   private unknown = 0;
 
-  constructor(instruments: Instrument[], opts: { candleCapacity?: number } = {}) {
+  constructor(instruments: Instrument[], opts: MarketDataOptions = {}) {
+    const seen = new Set<string>();
     for (const [i, inst] of instruments.entries()) {
-      if (this.state.has(inst.symbol)) throw new RangeError(`MarketData: instruments[${i}] duplicates symbol '${inst.symbol}'`);
-      this.state.set(inst.symbol, {
-        series: new CandleSeries(inst.symbol, opts.candleCapacity),
-        prevClose: undefined,
-        last: undefined,
-        candleListeners: new Set(),
-      });
+      if (seen.has(inst.symbol)) throw new RangeError(`MarketData: instruments[${i}] duplicates symbol '${inst.symbol}'`);
+      seen.add(inst.symbol);
+    }
+    this.bars = new MultiTimeframeCandles(
+      instruments.map((i) => i.symbol),
+      { capacity: opts.candleCapacity, sessions: opts.sessions, closeDelayMs: opts.closeDelayMs },
+    );
+    for (const inst of instruments) {
+      this.state.set(inst.symbol, { candles: this.bars.instrument(inst.symbol)!, prevClose: undefined, last: undefined, depth: undefined });
     }
   }
 
@@ -47,6 +75,11 @@ export class MarketData {
     return this.unknown;
   }
 
+  /** The candle store itself (counters, per-instrument views). */
+  get candleStore(): MultiTimeframeCandles {
+    return this.bars;
+  }
+
   onTick(t: Tick): void {
     this.received++;
     const s = this.state.get(t.symbol);
@@ -54,19 +87,23 @@ export class MarketData {
       this.unknown++;
       return;
     }
-    const candle = s.series.onTick(t);
-    if (candle === undefined) return;
+    const outcome = s.candles.onTick(t);
+    if (outcome !== TickOutcome.ACCEPTED && outcome !== TickOutcome.AFTER_CLOSE) return;
     const prev = s.last;
     if (prev === undefined || t.tsEvent >= prev.tsEvent) {
-      if (prev !== undefined && t.volume < prev.volume) s.prevClose = prev.lastPaise; // a new day
+      if (prev !== undefined && (t.volume < prev.volume || istDayNum(t.tsEvent) !== istDayNum(prev.tsEvent))) s.prevClose = prev.lastPaise; // a new day
       s.last = t;
     }
     if (s.prevClose === undefined) s.prevClose = t.lastPaise;
-    for (const l of s.candleListeners) l(candle);
     if (this.quoteListeners.size > 0 && s.last === t) {
       const q = this.quote(t.symbol)!;
       for (const l of this.quoteListeners) l(q);
     }
+  }
+
+  /** The feed clock (epoch ms): closes every bar whose end has passed. Returns the number of bars closed. */
+  onClock(nowMs: number): number {
+    return this.bars.onClock(nowMs);
   }
 
   setPrevClose(symbol: string, paise: number): void {
@@ -106,20 +143,34 @@ export class MarketData {
     return out;
   }
 
-  /** The newest `limit` 1-minute candles, oldest → newest; [] for an unknown symbol. */
-  candles(symbol: string, limit: number): Candle[] {
-    const s = this.state.get(symbol);
-    return s === undefined ? [] : s.series.last(limit);
+  /**
+   * The newest `limit` candles of a timeframe, oldest → newest (the last may be forming); [] for an
+   * unknown symbol. `candles(symbol, limit)` is the 1-minute series.
+   */
+  candles(symbol: string, tf: Timeframe, limit: number): Candle[];
+  candles(symbol: string, limit: number): Candle[];
+  candles(symbol: string, tfOrLimit: Timeframe | number, limit?: number): Candle[] {
+    const [tf, n] = typeof tfOrLimit === 'number' ? (['1m', tfOrLimit] as const) : ([tfOrLimit, limit ?? 0] as const);
+    return this.bars.candles(symbol, tf, n);
   }
 
-  /** Called with the created/updated candle on every accepted tick of `symbol`. Throws for an unknown symbol. */
-  onCandle(symbol: string, listener: (c: Candle) => void): () => void {
+  /**
+   * Called with the new or updated forming candle of (symbol, tf) on every accepted tick of `symbol`.
+   * `onCandle(symbol, listener)` listens to 1-minute candles. Throws for an unknown symbol.
+   */
+  onCandle(symbol: string, tf: Timeframe, listener: CandleListener): () => void;
+  onCandle(symbol: string, listener: CandleListener): () => void;
+  onCandle(symbol: string, tfOrListener: Timeframe | CandleListener, listener?: CandleListener): () => void {
     const s = this.state.get(symbol);
     if (s === undefined) throw new RangeError(`MarketData.onCandle: unknown symbol '${symbol}'`);
-    s.candleListeners.add(listener);
-    return () => {
-      s.candleListeners.delete(listener);
-    };
+    if (typeof tfOrListener === 'function') return s.candles.onCandle('1m', tfOrListener);
+    if (listener === undefined) throw new RangeError('MarketData.onCandle: listener missing');
+    return s.candles.onCandle(tfOrListener, listener);
+  }
+
+  /** Called once per closed bar, any symbol and timeframe: at its end time via onClock, or when a later bucket's tick arrives first. */
+  onBarClosed(listener: BarClosedListener): () => void {
+    return this.bars.onBarClosed(listener);
   }
 
   /** Called with the new quote whenever a tick moves a symbol's quote. */
@@ -128,5 +179,29 @@ export class MarketData {
     return () => {
       this.quoteListeners.delete(listener);
     };
+  }
+
+  /**
+   * Stores the latest depth snapshot of its symbol. An older snapshot than the stored one is ignored
+   * (returns false). Throws for an unknown symbol or a malformed snapshot. The snapshot is copied.
+   */
+  setDepth(d: DepthSnapshot): boolean {
+    const problem = depthProblem(d);
+    if (problem !== null) throw new RangeError(`MarketData.setDepth(${String(d?.symbol)}): ${problem}`);
+    const s = this.state.get(d.symbol);
+    if (s === undefined) throw new RangeError(`MarketData.setDepth: unknown symbol '${d.symbol}'`);
+    if (s.depth !== undefined && d.tsEvent < s.depth.tsEvent) return false;
+    s.depth = Object.freeze({
+      symbol: d.symbol,
+      tsEvent: d.tsEvent,
+      buy: Object.freeze(d.buy.map((l) => Object.freeze({ ...l }))) as DepthSnapshot['buy'],
+      sell: Object.freeze(d.sell.map((l) => Object.freeze({ ...l }))) as DepthSnapshot['sell'],
+    });
+    return true;
+  }
+
+  /** The latest depth snapshot (frozen), or undefined before the first one or for an unknown symbol. */
+  depth(symbol: string): Readonly<DepthSnapshot> | undefined {
+    return this.state.get(symbol)?.depth;
   }
 }

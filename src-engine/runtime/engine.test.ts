@@ -54,6 +54,31 @@ describe('Engine (kernel)', () => {
     expect(e.status().totalTicks).toBeGreaterThan(1000);
   });
 
+  it('drives the candles from the feed clock: bars close at their end time, every timeframe is served', () => {
+    const e = new Engine({
+      profile: parseRunProfile('feed:\n  backfillMinutes: 30\n'),
+      watchlist: new MemoryWatchlist(),
+      clock: fixedClock(FRI_11_00),
+      autoStart: false,
+    });
+    const reliance = e.market.candleStore.instrument('RELIANCE')!;
+    // The feed clock stands at 11:00: the 10:59 bar closed on time, the 10:15 hour still forms.
+    expect(reliance.forming('1m')).toBeUndefined();
+    expect(reliance.forming('60m')).toMatchObject({ t: Date.parse('2026-11-20T10:15:00+05:30') });
+    expect(e.market.candles('RELIANCE', '60m', 10).map((c) => c.t)).toEqual([Date.parse('2026-11-20T10:15:00+05:30')]);
+    expect(e.market.candles('RELIANCE', 'day', 10).map((c) => c.t)).toEqual([Date.parse('2026-11-20T00:00:00+05:30')]);
+    const closed: string[] = [];
+    e.market.onBarClosed((sym, tf, c) => {
+      if (sym === 'RELIANCE') closed.push(`${tf} ${c.t}`);
+    });
+    e.simulator.advance(5 * 60_000);
+    const at = (hhmm: string) => Date.parse(`2026-11-20T${hhmm}:00+05:30`);
+    expect(closed).toEqual(
+      expect.arrayContaining([`1m ${at('11:00')}`, `1m ${at('11:04')}`, `3m ${at('11:00')}`, `5m ${at('11:00')}`]),
+    );
+    expect(closed.filter((x) => x.startsWith('1m '))).toHaveLength(5);
+  });
+
   it('backfills only from the session open when asked for more than the day has', () => {
     const open = Date.parse('2026-11-20T09:15:00+05:30');
     const e = new Engine({

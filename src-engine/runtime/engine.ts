@@ -105,6 +105,14 @@ export class Engine {
         }
       }
     });
+    // The feed clock closes bars on time, also for instruments that did not tick since the bar's end.
+    this.simulator.onClock((now) => {
+      try {
+        this.market.onClock(now);
+      } catch (e) {
+        this.log('warn', 'bar-closed listener failed', { error: (e as Error).message });
+      }
+    });
     if (backfillMs > 0) {
       this.backfilling = true;
       this.simulator.advance(backfillMs);

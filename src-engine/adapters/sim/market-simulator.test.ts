@@ -71,6 +71,29 @@ describe('MarketSimulator: determinism and basics', () => {
     expect(n).toBe(afterFirst);
   });
 
+  it('onClock reports the feed time after each advance and at each session close, never before a tick', () => {
+    const sim = new MarketSimulator({ seeds: few, startTime: FRI_CLOSE - 2 * MINUTE });
+    const events: string[] = [];
+    let lastTick = 0;
+    sim.onTick((t) => {
+      lastTick = t.tsEvent;
+      events.push('t');
+    });
+    const clocks: number[] = [];
+    const off = sim.onClock((now) => {
+      expect(lastTick).toBeLessThan(now); // every tick before `now` was already delivered
+      clocks.push(now);
+      events.push('c');
+    });
+    sim.advance(MINUTE);
+    sim.advance(2 * MINUTE); // crosses Friday's close into Monday
+    expect(clocks).toEqual([FRI_CLOSE - MINUTE, FRI_CLOSE, MON_OPEN + MINUTE]);
+    expect(events.indexOf('c')).toBeGreaterThan(0);
+    off();
+    sim.advance(1000);
+    expect(clocks).toHaveLength(3);
+  });
+
   it('startTime is moved to the next session open when outside a session (weekend, evening)', () => {
     expect(new MarketSimulator({ seeds: few, startTime: ist('2025-10-04T11:00:00') }).now()).toBe(MON_OPEN);
     expect(new MarketSimulator({ seeds: few, startTime: ist('2025-10-03T18:00:00') }).now()).toBe(MON_OPEN);

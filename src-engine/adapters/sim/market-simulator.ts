@@ -112,6 +112,7 @@ export class MarketSimulator {
   private readonly minLogPrice = Math.log(TICK_SIZE_PAISE);
 
   private readonly listeners = new Set<(t: Tick) => void>();
+  private readonly clockListeners = new Set<(nowMs: number) => void>();
   private cursor: number;
   private sessionOpen: number;
   private sessionClose: number;
@@ -188,6 +189,18 @@ export class MarketSimulator {
     };
   }
 
+  /**
+   * The feed clock: called with the simulated time each time advance() has generated every tick up to
+   * it — at the end of each advance() and at each session close (before the jump to the next open),
+   * so a consumer can close bars on time even when no tick comes.
+   */
+  onClock(listener: (nowMs: number) => void): () => void {
+    this.clockListeners.add(listener);
+    return () => {
+      this.clockListeners.delete(listener);
+    };
+  }
+
   /** Drives advance() from an unref'd real timer: every ~50 ms real, by real elapsed × speed. */
   start(): void {
     if (this.timer !== undefined) return;
@@ -219,10 +232,12 @@ export class MarketSimulator {
           const end = this.cursor + remaining;
           this.generateUntil(end);
           this.cursor = end;
+          this.emitClock(end);
           return;
         }
         this.generateUntil(this.sessionClose);
         remaining -= sessionLeft;
+        this.emitClock(this.sessionClose);
         this.rollSession();
       }
     } finally {
@@ -298,6 +313,12 @@ export class MarketSimulator {
     if (this.listeners.size === 0) return;
     const tick: Tick = { symbol: this.symbols[i]!, lastPaise: price, lastQty: qty, volume, tsEvent: Math.floor(t) };
     for (const l of this.listeners) l(tick);
+  }
+
+  private emitClock(nowMs: number): void {
+    if (this.clockListeners.size === 0) return;
+    const t = Math.floor(nowMs);
+    for (const l of this.clockListeners) l(t);
   }
 
   private rollSession(): void {
