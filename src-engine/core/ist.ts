@@ -2,8 +2,9 @@
  * India Standard Time helpers. IST is UTC+05:30 all year (no daylight saving), so plain offset
  * arithmetic is exact. The NSE regular equity session is 09:15–15:30 IST, Monday to Friday.
  *
- * Exchange holidays are OUT OF SCOPE here: every weekday counts as a trading day. A later issue adds
- * the NSE holiday calendar; until then nextSessionOpen() may return an open on a holiday.
+ * Exchange holidays are OUT OF SCOPE here: every weekday counts as a trading day, so
+ * nextSessionOpen() may return an open on a holiday. Ask `nse-calendar.ts` (NseCalendar) whether
+ * the market is open; the simulator's session roll already does.
  */
 
 export const IST_OFFSET_MS = (5 * 60 + 30) * 60 * 1000;

@@ -2,7 +2,7 @@ import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { Clock } from '../../core/clock.js';
 import { NIFTY50_SEEDS, type SimInstrumentSeed } from '../../model/instruments.js';
 import type { Tick } from '../../model/tick.js';
-import { MarketSimulator } from './market-simulator.js';
+import { MarketSimulator, inSimulatedSession, nextSimulatedOpen } from './market-simulator.js';
 
 // Expected instants are written independently of the code under test, as IST wall-clock strings.
 const ist = (s: string): number => Date.parse(`${s}+05:30`);
@@ -291,5 +291,19 @@ describe('MarketSimulator: start() and speed', () => {
     expect(sim.now() - FRI_OPEN).toBeGreaterThan(0);
     expect(sim.now() - FRI_OPEN).toBeLessThanOrEqual(10 * 1000);
     sim.stop();
+  });
+});
+
+describe('NSE calendar', () => {
+  it('skips exchange holidays and starts on the next trading day', () => {
+    // 2026-01-26 (Monday) is Republic Day, an NSE holiday
+    const republicDay = Date.parse('2026-01-26T10:00:00+05:30');
+    expect(inSimulatedSession(republicDay)).toBe(false);
+    expect(nextSimulatedOpen(republicDay)).toBe(Date.parse('2026-01-27T09:15:00+05:30'));
+    const sim = new MarketSimulator({ seeds: NIFTY50_SEEDS.slice(0, 3), seed: 5, startTime: Date.parse('2026-01-23T15:00:00+05:30') });
+    const days = new Set<string>();
+    sim.onTick((t) => days.add(new Date(t.tsEvent + 5.5 * 3600_000).toISOString().slice(0, 10)));
+    sim.advance(45 * 60_000); // Fri 15:00 → close at 15:30, then the next session
+    expect([...days].sort()).toEqual(['2026-01-23', '2026-01-27']); // not Sat, Sun or the Monday holiday
   });
 });

@@ -1,6 +1,27 @@
 import type { Instrument } from '../../contract/schemas.js';
 import { systemClock, type Clock } from '../../core/clock.js';
-import { isInSessionIst, istSessionBounds, nextSessionOpen } from '../../core/ist.js';
+import { istSessionBounds } from '../../core/ist.js';
+import { nseCalendar } from '../../core/nse-calendar.js';
+
+/**
+ * The simulator trades regular NSE sessions (09:15–15:30 IST) on the calendar's trading days:
+ * weekends and exchange holidays are skipped; Muhurat and other special sessions are not simulated.
+ */
+export function inSimulatedSession(epochMs: number): boolean {
+  const s = nseCalendar.session(epochMs);
+  return s !== null && s.kind === 'regular' && epochMs >= s.open && epochMs < s.close;
+}
+
+/** The next regular session open strictly after `epochMs` (or its own open if it is before it on a trading day). */
+export function nextSimulatedOpen(epochMs: number): number {
+  let t = epochMs;
+  for (let i = 0; i < 400; i++) {
+    const open = nseCalendar.nextOpen(t);
+    if (nseCalendar.session(open)?.kind === 'regular') return open;
+    t = open;
+  }
+  throw new Error(`no regular NSE session found after ${new Date(epochMs).toISOString()}`);
+}
 import { snapToTick } from '../../core/prices.js';
 import { Rng } from '../../core/random.js';
 import { toInstrument, type SimInstrumentSeed } from '../../model/instruments.js';
@@ -176,7 +197,7 @@ export class MarketSimulator {
     this.dayVolume = new Float64Array(n);
 
     const requested = opts.startTime ?? realClock.now();
-    this.cursor = isInSessionIst(requested) ? requested : nextSessionOpen(requested);
+    this.cursor = inSimulatedSession(requested) ? requested : nextSimulatedOpen(requested);
     ({ open: this.sessionOpen, close: this.sessionClose } = istSessionBounds(this.cursor));
     this.lastUpdate = new Float64Array(n).fill(this.cursor);
     this.nextEventAt = this.cursor + this.interarrival();
@@ -324,7 +345,7 @@ export class MarketSimulator {
   private rollSession(): void {
     this.prevClosePaise.set(this.lastPaise);
     this.dayVolume.fill(0);
-    this.cursor = nextSessionOpen(this.sessionClose);
+    this.cursor = nextSimulatedOpen(this.sessionClose);
     ({ open: this.sessionOpen, close: this.sessionClose } = istSessionBounds(this.cursor));
     this.lastUpdate.fill(this.cursor);
     this.nextEventAt = this.cursor + this.interarrival();
