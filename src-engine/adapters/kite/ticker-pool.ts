@@ -1,6 +1,6 @@
 import WebSocket from 'ws';
 import { type Clock, systemClock } from '../../core/clock.js';
-import { isInSessionIst } from '../../core/ist.js';
+import { isMarketOpen } from '../../core/nse-calendar.js';
 import { redact } from './errors.js';
 import { type KiteMode, TickBatch, decodeFrame } from './tick-codec.js';
 
@@ -104,7 +104,7 @@ export interface KiteTickerPoolOptions {
   staleAfterMs?: number;
   /** how often the alarm looks (default 5 s); 0 disables the periodic check */
   staleCheckMs?: number;
-  /** when the alarm may fire (default: inside the NSE session, isInSessionIst) */
+  /** when the alarm may fire (default: the NSE calendar's isMarketOpen: sessions, holidays, special sessions) */
   isMarketOpen?: (nowMs: number) => boolean;
   clock?: Clock;
   timers?: PoolTimers;
@@ -197,7 +197,7 @@ export class KiteTickerPool {
     this.batchSize = opts.batchSize ?? 500;
     this.staleAfterMs = opts.staleAfterMs ?? 60_000;
     this.staleCheckMs = opts.staleCheckMs ?? 5000;
-    this.isMarketOpen = opts.isMarketOpen ?? isInSessionIst;
+    this.isMarketOpen = opts.isMarketOpen ?? isMarketOpen;
     this.clock = opts.clock ?? systemClock;
     this.timers = opts.timers ?? realTimers;
     this.random = opts.random ?? Math.random;
