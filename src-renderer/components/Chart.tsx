@@ -13,6 +13,7 @@ import {
 import { DOWN_COLOR, UP_COLOR, toBar, toVolume } from '../format/chart-data.js';
 import { formatIstDateTime, formatIstTick, formatPaise } from '../format/format.js';
 import { useAppStore, type ChartState } from '../state/store.js';
+import { CHART_TIMEFRAMES, isIntraday, timeframeLabel } from '../state/timeframes.js';
 
 const VISIBLE_BARS = 150;
 const RIGHT_OFFSET = 4;
@@ -22,12 +23,15 @@ function timeToSeconds(t: Time): number | null {
 }
 
 /**
- * Candlestick + volume chart of the selected symbol. Data flows from the store straight into the
- * series (not through React renders): a snapshot is a setData(), a delta an update().
+ * Candlestick + volume chart of the selected symbol in the chosen timeframe (picker in the header).
+ * Data flows from the store straight into the series (not through React renders): a snapshot is a
+ * setData(), a delta an update().
  */
 export function Chart() {
   const containerRef = useRef<HTMLDivElement>(null);
   const symbol = useAppStore((s) => s.chart.symbol);
+  const tf = useAppStore((s) => s.chart.tf);
+  const setTimeframe = useAppStore((s) => s.setTimeframe);
   const last = useAppStore((s) => s.chart.candles[s.chart.candles.length - 1]);
   const [count, setCount] = useState(0);
 
@@ -85,18 +89,22 @@ export function Chart() {
       candles.setData(state.candles.map((c) => ({ ...toBar(c), time: toBar(c).time as UTCTimestamp })));
       volume.setData(state.candles.map((c) => ({ ...toVolume(c), time: toVolume(c).time as UTCTimestamp })));
       const n = state.candles.length;
-      // Show the latest ~150 minutes; fewer candles start at the left edge rather than mid-chart.
+      // Show the latest ~150 bars; fewer candles start at the left edge rather than mid-chart.
       if (fit && n > 0) chart.timeScale().setVisibleLogicalRange({ from: Math.max(0, n - VISIBLE_BARS), to: n - 1 + RIGHT_OFFSET });
       setCount(candles.data().length);
     };
 
     let shownSymbol = useAppStore.getState().chart.symbol;
+    let shownTf = useAppStore.getState().chart.tf;
+    chart.applyOptions({ timeScale: { timeVisible: isIntraday(shownTf) } });
     redraw(useAppStore.getState().chart, true);
 
     const unsubscribe = useAppStore.subscribe((s, prev) => {
       if (s.chart === prev.chart) return;
-      const symbolChanged = s.chart.symbol !== shownSymbol;
+      const symbolChanged = s.chart.symbol !== shownSymbol || s.chart.tf !== shownTf;
+      if (s.chart.tf !== shownTf) chart.applyOptions({ timeScale: { timeVisible: isIntraday(s.chart.tf) } });
       shownSymbol = s.chart.symbol;
+      shownTf = s.chart.tf;
       const c = s.chart.candles[s.chart.candles.length - 1];
       if (symbolChanged || s.chart.lastOp === 'snapshot' || c === undefined) {
         redraw(s.chart, symbolChanged || prev.chart.candles.length === 0);
@@ -122,7 +130,21 @@ export function Chart() {
     <section className="chart-panel">
       <header className="chart-header">
         <span className="chart-symbol">{symbol ?? '—'}</span>
-        <span className="chart-tf">1m · NSE</span>
+        <span className="chart-tf">{timeframeLabel(tf)} · NSE</span>
+        <span className="chart-tf-picker" role="group" aria-label="Timeframe">
+          {CHART_TIMEFRAMES.map((x) => (
+            <button
+              key={x.tf}
+              type="button"
+              className={x.tf === tf ? 'tf-button active' : 'tf-button'}
+              data-testid={`tf-${x.tf}`}
+              aria-pressed={x.tf === tf}
+              onClick={() => setTimeframe(x.tf)}
+            >
+              {x.label}
+            </button>
+          ))}
+        </span>
         {last && (
           <span className="chart-ohlc">
             O <b>{formatPaise(last.o)}</b> H <b>{formatPaise(last.h)}</b> L <b>{formatPaise(last.l)}</b> C{' '}
@@ -136,6 +158,7 @@ export function Chart() {
         className="chart"
         data-testid="chart"
         data-symbol={symbol ?? ''}
+        data-tf={tf}
         data-candle-count={count}
       />
     </section>

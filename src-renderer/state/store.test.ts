@@ -1,9 +1,9 @@
 import { beforeEach, describe, expect, it } from 'vitest';
-import type { Candle, Quote } from '../../src-engine/contract/schemas.js';
+import type { Candle, Quote, Timeframe } from '../../src-engine/contract/schemas.js';
 import { useAppStore } from './store.js';
 
 const T0 = Date.UTC(2026, 10, 20, 3, 45);
-const candle = (symbol: string, i: number, c = 100_00): Candle => ({ symbol, tf: '1m', t: T0 + i * 60_000, o: c, h: c, l: c, c, v: 1 });
+const candle = (symbol: string, i: number, c = 100_00, tf: Timeframe = '1m'): Candle => ({ symbol, tf, t: T0 + i * 60_000, o: c, h: c, l: c, c, v: 1 });
 const quote = (symbol: string, lastPaise: number): Quote => ({
   symbol,
   lastPaise,
@@ -57,6 +57,40 @@ describe('app store', () => {
     s().candleDelta(candle('INFY', 0, 1));
     expect(s().chart).toBe(before); // older: ignored, no re-render
     expect(s().chart.rev).toBe(rev + 2);
+  });
+
+  it('starts on 1m; a new timeframe empties the chart (symbol kept) until its own snapshot arrives', () => {
+    s().setWatchlist(['INFY']);
+    expect(s().chart.tf).toBe('1m');
+    s().candlesSnapshot('INFY', [candle('INFY', 0), candle('INFY', 1)], '1m');
+    const rev = s().chart.rev;
+    s().setTimeframe('15m');
+    expect(s().chart).toMatchObject({ symbol: 'INFY', tf: '15m', candles: [], lastOp: 'snapshot', rev: rev + 1 });
+    // A late 1m snapshot or delta (the old subscription) does not land in the 15m chart.
+    s().candlesSnapshot('INFY', [candle('INFY', 0)], '1m');
+    s().candleDelta(candle('INFY', 2));
+    expect(s().chart.candles).toEqual([]);
+    s().candlesSnapshot('INFY', [candle('INFY', 0, 1, '15m'), candle('INFY', 15, 2, '15m')], '15m');
+    expect(s().chart.candles.map((c) => [c.tf, c.c])).toEqual([
+      ['15m', 1],
+      ['15m', 2],
+    ]);
+    s().candleDelta(candle('INFY', 15, 3, '15m'));
+    expect(s().chart).toMatchObject({ lastOp: 'replace', tf: '15m' });
+    const before = s().chart;
+    s().setTimeframe('15m'); // same timeframe: nothing changes
+    expect(s().chart).toBe(before);
+  });
+
+  it('the timeframe survives a change of symbol; a snapshot without tf is a 1m one', () => {
+    s().setWatchlist(['INFY', 'TCS']);
+    s().setTimeframe('day');
+    s().select('TCS');
+    expect(s().chart).toMatchObject({ symbol: 'TCS', tf: 'day', candles: [] });
+    s().candlesSnapshot('TCS', [candle('TCS', 0)]);
+    expect(s().chart.candles).toEqual([]);
+    s().candlesSnapshot('TCS', [candle('TCS', 0, 5, 'day')], 'day');
+    expect(s().chart.candles).toHaveLength(1);
   });
 
   it('keeps quotes for watched symbols only', () => {

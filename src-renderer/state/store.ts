@@ -1,8 +1,9 @@
 import { create } from 'zustand';
-import type { Candle, EngineStatus, Quote } from '../../src-engine/contract/schemas.js';
+import type { Candle, EngineStatus, Quote, Timeframe } from '../../src-engine/contract/schemas.js';
 import type { ShownError } from '../engine/errors.js';
 import { applyCandleDelta, applyCandleSnapshot, type CandleOp } from './candles.js';
 import { applyQuoteDelta, applyQuoteSnapshot, pruneQuotes, type QuoteMap } from './quotes.js';
+import { DEFAULT_TIMEFRAME } from './timeframes.js';
 
 export type ConnectionState = 'connecting' | 'open' | 'closed';
 
@@ -15,6 +16,8 @@ export interface ConnectionInfo {
 export interface ChartState {
   /** Symbol these candles belong to (null before the first snapshot). */
   symbol: string | null;
+  /** Timeframe shown; the candles are of this timeframe. */
+  tf: Timeframe;
   candles: Candle[];
   /** The last change, so the chart can apply it incrementally. */
   lastOp: CandleOp;
@@ -41,7 +44,10 @@ export interface AppState {
   quotesSnapshot(quotes: Quote[], forSymbols: readonly string[]): void;
   quoteDelta(quote: Quote): void;
   select(symbol: string): void;
-  candlesSnapshot(symbol: string, candles: Candle[]): void;
+  /** Shows another timeframe: the chart empties until that timeframe's snapshot arrives. */
+  setTimeframe(tf: Timeframe): void;
+  /** A snapshot for (symbol, tf); ignored unless the chart shows exactly that. */
+  candlesSnapshot(symbol: string, candles: Candle[], tf?: Timeframe): void;
   candleDelta(candle: Candle): void;
   pushError(e: ShownError): void;
   dismissError(id: number): void;
@@ -50,12 +56,12 @@ export interface AppState {
 let nextErrorId = 1;
 const MAX_BANNERS = 4;
 
-const emptyChart: ChartState = { symbol: null, candles: [], lastOp: 'snapshot', rev: 0 };
+const emptyChart: ChartState = { symbol: null, tf: DEFAULT_TIMEFRAME, candles: [], lastOp: 'snapshot', rev: 0 };
 
-/** Selecting another symbol empties the chart until that symbol's snapshot arrives. */
+/** Selecting another symbol empties the chart until that symbol's snapshot arrives; the timeframe stays. */
 function selectPatch(s: AppState, symbol: string | null): Partial<AppState> {
   if (s.selected === symbol) return { selected: symbol };
-  return { selected: symbol, chart: { symbol, candles: [], lastOp: 'snapshot', rev: s.chart.rev + 1 } };
+  return { selected: symbol, chart: { symbol, tf: s.chart.tf, candles: [], lastOp: 'snapshot', rev: s.chart.rev + 1 } };
 }
 
 export const useAppStore = create<AppState>()((set) => ({
@@ -82,18 +88,22 @@ export const useAppStore = create<AppState>()((set) => ({
       return quotes === s.quotes ? s : { quotes };
     }),
   select: (symbol) => set((s) => (s.selected === symbol ? s : selectPatch(s, symbol))),
-  candlesSnapshot: (symbol, candles) =>
+  setTimeframe: (tf) =>
+    set((s) => (s.chart.tf === tf ? s : { chart: { symbol: s.chart.symbol, tf, candles: [], lastOp: 'snapshot', rev: s.chart.rev + 1 } })),
+  candlesSnapshot: (symbol, candles, tf = DEFAULT_TIMEFRAME) =>
     set((s) =>
-      s.chart.symbol !== symbol ? s : { chart: { symbol, candles: applyCandleSnapshot(candles), lastOp: 'snapshot', rev: s.chart.rev + 1 } },
+      s.chart.symbol !== symbol || s.chart.tf !== tf
+        ? s
+        : { chart: { symbol, tf, candles: applyCandleSnapshot(candles.filter((c) => c.tf === tf)), lastOp: 'snapshot', rev: s.chart.rev + 1 } },
     ),
   candleDelta: (candle) =>
     set((s) => {
-      if (s.chart.symbol !== candle.symbol) return s;
+      if (s.chart.symbol !== candle.symbol || s.chart.tf !== candle.tf) return s;
       const r = applyCandleDelta(s.chart.candles, candle);
       if (r.op === 'ignore') return s;
       // An append that dropped the oldest candle cannot be applied with series.update(): redraw.
       const lastOp: CandleOp = r.trimmed > 0 ? 'snapshot' : r.op;
-      return { chart: { symbol: s.chart.symbol, candles: r.candles, lastOp, rev: s.chart.rev + 1 } };
+      return { chart: { symbol: s.chart.symbol, tf: s.chart.tf, candles: r.candles, lastOp, rev: s.chart.rev + 1 } };
     }),
   pushError: (e) =>
     set((s) => {

@@ -1,13 +1,13 @@
 import type { Subscription } from '../../src-engine/contract/rpc-client.js';
 import { connectEngine, type EngineClient } from '../engine/connection.js';
 import { describeError } from '../engine/errors.js';
+import { followCandles } from './candle-sync.js';
 import { useAppStore } from './store.js';
-
-const CANDLE_LIMIT = 500;
 
 /**
  * Wire the engine to the store: the connection itself, engine status, the watchlist (loaded on
- * every (re)connect), quotes for the watched symbols and candles for the selected one. Returns a
+ * every (re)connect), quotes for the watched symbols and candles for the selected symbol in the
+ * chosen timeframe (re-subscribed when either changes). Returns a
  * stop function.
  */
 export function startSync(client: EngineClient): () => void {
@@ -45,11 +45,9 @@ export function startSync(client: EngineClient): () => void {
   });
   if (client.connected) loadWatchlist();
 
-  // Quotes follow the watchlist; candles follow the selection.
+  // Quotes follow the watchlist; candles follow the selection and the chart's timeframe (candle-sync.ts).
   let quotesSub: Subscription | undefined;
   let quotesKey = '';
-  let candlesSub: Subscription | undefined;
-  let candlesSymbol: string | null = null;
 
   const syncQuotes = (symbols: string[]): void => {
     const key = symbols.join(',');
@@ -75,44 +73,22 @@ export function startSync(client: EngineClient): () => void {
     quotesSub = sub;
   };
 
-  const syncCandles = (symbol: string | null): void => {
-    if (symbol === candlesSymbol) return;
-    candlesSymbol = symbol;
-    candlesSub?.close();
-    candlesSub = undefined;
-    if (symbol === null) return;
-    const sub = client.subscribe(
-      'candles.updated',
-      { symbol, tf: '1m', limit: CANDLE_LIMIT },
-      {
-        snapshot: (cs) => {
-          if (candlesSub === sub) act().candlesSnapshot(symbol, cs);
-        },
-        delta: (c) => {
-          if (candlesSub === sub && c.symbol === symbol) act().candleDelta(c);
-        },
-        error: report,
-      },
-    );
-    candlesSub = sub;
-  };
-
   const apply = (): void => {
     const s = act();
     syncQuotes(s.watchlist);
-    syncCandles(s.selected);
   };
   const offStore = store.subscribe((s, prev) => {
-    if (s.watchlist !== prev.watchlist || s.selected !== prev.selected) apply();
+    if (s.watchlist !== prev.watchlist) apply();
   });
   apply();
+  const stopCandles = followCandles(client, report);
 
   return () => {
     offStore();
     offConn();
     statusSub.close();
     quotesSub?.close();
-    candlesSub?.close();
+    stopCandles();
     stopConnection();
   };
 }

@@ -85,6 +85,18 @@ describe('the app in Chromium against kitedesk serve', () => {
     await page.screenshot({ path: join(outDir, 'app.png') });
     expect(problems).toEqual([]);
 
+    // the timeframe picker re-subscribes the chart: 15-minute bars are fewer than the 1-minute ones
+    const oneMinute = await candleCount(page);
+    expect(await page.getAttribute('[data-testid="chart"]', 'data-tf')).toBe('1m');
+    await page.click('[data-testid="tf-15m"]');
+    await page.waitForSelector('[data-testid="chart"][data-tf="15m"]', { timeout: 10_000 });
+    await page.waitForFunction(() => Number(document.querySelector('[data-testid="chart"]')?.getAttribute('data-candle-count') ?? 0) > 0, null, {
+      timeout: 20_000,
+    });
+    expect(await candleCount(page)).toBeLessThan(oneMinute);
+    await page.click('[data-testid="tf-1m"]');
+    await page.waitForSelector('[data-testid="chart"][data-tf="1m"]', { timeout: 10_000 });
+
     // choosing another symbol re-subscribes the chart to it
     const second = rows.nth(1);
     const sym = await second.getAttribute('data-symbol');

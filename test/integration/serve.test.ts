@@ -149,6 +149,14 @@ describe('kitedesk serve (the built CLI, a real process)', () => {
     }
     const st2 = await c.call('engine.getStatus', {});
     expect(st2.totalTicks).toBeGreaterThan(st.totalTicks);
+    // Every timeframe is served; 60m bars start at 09:15 + k hours IST, day bars at 00:00 IST.
+    const IST = 19_800_000;
+    const hourly = await c.call('candles.get', { symbol: 'RELIANCE', tf: '60m', limit: 50 });
+    expect(hourly.length).toBeGreaterThan(0);
+    for (const k of hourly) expect([k.tf, (k.t + IST - 555 * 60_000) % 3_600_000]).toEqual(['60m', 0]);
+    const daily = await c.call('candles.get', { symbol: 'RELIANCE', tf: 'day', limit: 5 });
+    expect(daily.length).toBeGreaterThan(0);
+    for (const k of daily) expect([k.tf, (k.t + IST) % 86_400_000]).toEqual(['day', 0]);
     ws.close();
   });
 
