@@ -6,3 +6,4 @@ await rpcBench();
 await marketBench();
 await (await import('./tick-codec.bench.js')).tickCodecBench();
 await (await import('./pool.bench.js')).poolBench();
+await (await import('./strategy.bench.js')).strategyBench();
