@@ -1,5 +1,6 @@
+import type { Timeframe } from '../src-engine/contract/schemas.js';
 import { Rng } from '../src-engine/core/random.js';
-import type { Bar } from '../src-engine/indicators/indicator.js';
+import { MultiTimeframeCandles } from '../src-engine/market/multi-timeframe.js';
 import { NIFTY50_SEEDS } from '../src-engine/model/instruments.js';
 import type { Tick } from '../src-engine/model/tick.js';
 import { BUILTIN_STRATEGIES } from '../src-engine/strategy/builtins/index.js';
@@ -7,64 +8,30 @@ import { StrategyRunner } from '../src-engine/strategy/runner.js';
 import { compare } from './harness.js';
 
 /**
- * Strategy engine throughput and latency: ticks of 50 instruments → 1-minute bar closes (a plain
- * minute bucketer, standing in for the multi-timeframe candle builder) → an 8-strategy ensemble on
- * every instrument → order intents, on one core. Baseline: the same ticks through the bucketer only.
- * Then the in-process tick-to-intent latency over the ticks that close a bar (process.hrtime.bigint).
+ * Strategy engine throughput and latency: ticks of 50 instruments → candles for all 8 timeframes
+ * (MultiTimeframeCandles, the engine's own) → bar closes → an 8-strategy ensemble on every
+ * instrument (strategies on 1m, 5m and 15m) → order intents, on one core. Baseline: the same ticks
+ * through the candle builder only. Then the in-process tick-to-intent latency over the ticks that
+ * close a 1-minute bar (process.hrtime.bigint).
  */
 
-const ENSEMBLE_TYPES = ['sma_crossover', 'ema_crossover', 'rsi_reversion', 'bollinger_reversion', 'macd', 'vwap', 'supertrend', 'stoch_rsi'];
+const ENSEMBLE: [type: string, tf: Timeframe][] = [
+  ['sma_crossover', '1m'],
+  ['ema_crossover', '5m'],
+  ['rsi_reversion', '1m'],
+  ['bollinger_reversion', '5m'],
+  ['macd', '15m'],
+  ['vwap', '1m'],
+  ['supertrend', '5m'],
+  ['stoch_rsi', '15m'],
+];
 const MINUTE = 60_000;
 
-interface Bucket {
-  symbol: string;
-  minute: number;
-  bar: Bar;
-}
-
-/** A minute bucketer: folds ticks into the current minute's OHLCV; returns the closed bar when a tick opens the next minute. */
-class MinuteBucketer {
-  private readonly buckets = new Map<string, Bucket>();
-  /** Reused for every closed bar (the runner copies what it keeps). */
-  readonly closed: Bar = { t: 0, o: 0, h: 0, l: 0, c: 0, v: 0 };
-
-  /** Would this tick close the symbol's current bar? */
-  closes(t: Tick): boolean {
-    const b = this.buckets.get(t.symbol);
-    return b !== undefined && b.minute !== t.tsEvent - (t.tsEvent % MINUTE);
-  }
-
-  /** Folds the tick; returns `closed` filled with the finished bar, or undefined. */
-  push(t: Tick): Bar | undefined {
-    const minute = t.tsEvent - (t.tsEvent % MINUTE);
-    const p = t.lastPaise;
-    let b = this.buckets.get(t.symbol);
-    if (b === undefined) {
-      b = { symbol: t.symbol, minute, bar: { t: minute, o: p, h: p, l: p, c: p, v: t.lastQty } };
-      this.buckets.set(t.symbol, b);
-      return undefined;
-    }
-    const bar = b.bar;
-    if (minute === b.minute) {
-      if (p > bar.h) bar.h = p;
-      if (p < bar.l) bar.l = p;
-      bar.c = p;
-      bar.v += t.lastQty;
-      return undefined;
-    }
-    const out = this.closed;
-    out.t = bar.t;
-    out.o = bar.o;
-    out.h = bar.h;
-    out.l = bar.l;
-    out.c = bar.c;
-    out.v = bar.v;
-    b.minute = minute;
-    bar.t = minute;
-    bar.o = bar.h = bar.l = bar.c = p;
-    bar.v = t.lastQty;
-    return out;
-  }
+/** The engine's candle builder with the runner listening to its bar closes (or nobody, for the baseline). */
+function candles(symbols: string[], runner?: StrategyRunner): MultiTimeframeCandles {
+  const mtf = new MultiTimeframeCandles(symbols);
+  if (runner) mtf.onBarClosed((symbol, tf, c) => runner.onBarClosed(symbol, tf, c));
+  return mtf;
 }
 
 /** 50 instruments, one tick each per simulated second (60 per minute bar), trending random walks that switch drift. */
@@ -93,7 +60,7 @@ function makeTicks(minutes: number): Tick[] {
 function makeRunner(symbols: string[]): { runner: StrategyRunner; counts: { signals: number; intents: number } } {
   const runner = new StrategyRunner({
     definitions: BUILTIN_STRATEGIES,
-    instances: ENSEMBLE_TYPES.map((type) => ({ id: type, type, symbols, timeframe: '1m' })),
+    instances: ENSEMBLE.map(([type, timeframe]) => ({ id: type, type, symbols, timeframe })),
     ensemble: { conflict: 'net_out' },
   });
   const counts = { signals: 0, intents: 0 };
@@ -102,12 +69,12 @@ function makeRunner(symbols: string[]): { runner: StrategyRunner; counts: { sign
   return { runner, counts };
 }
 
-/** Cycles through the tick array; on wrap-around shifts every tick's time forward so minutes keep increasing. */
+/** Cycles through the tick array; on wrap-around moves every tick to the next day so time keeps increasing. */
 class TickCursor {
   private i = 0;
   private readonly span: number;
   constructor(readonly ticks: Tick[]) {
-    this.span = ticks[ticks.length - 1]!.tsEvent - ticks[0]!.tsEvent + 3_600_000;
+    this.span = 86_400_000; // the same session times on the next day: every tick stays inside a session
   }
   next(): Tick {
     if (this.i === this.ticks.length) {
@@ -123,41 +90,46 @@ export async function strategyBench(): Promise<void> {
   const symbols = [...new Set(ticks.map((t) => t.symbol))];
 
   const subj = makeRunner(symbols);
-  const subjBuckets = new MinuteBucketer();
+  const subjCandles = candles(symbols, subj.runner);
   const subjCursor = new TickCursor(ticks.map((t) => ({ ...t })));
-  const baseBuckets = new MinuteBucketer();
+  const baseCandles = candles(symbols);
   const baseCursor = new TickCursor(ticks.map((t) => ({ ...t })));
-  let baseBars = 0;
 
   await compare(
-    `strategy engine: ticks → 1-minute bars → ${ENSEMBLE_TYPES.length}-strategy ensemble → intents, ${symbols.length} instruments`,
+    `strategy engine: ticks → all 8 timeframes → ${ENSEMBLE.length}-strategy ensemble → intents, ${symbols.length} instruments`,
     {
-      name: `runner.onTick + bucketer + onBarClosed (${ENSEMBLE_TYPES.length} × ${symbols.length} units)`,
+      name: `candles + runner (${ENSEMBLE.length} strategies × ${symbols.length} symbols)`,
       unit: 'ticks',
       run: (n) => {
         const r = subj.runner;
         for (let k = 0; k < n; k++) {
           const t = subjCursor.next();
           r.onTick(t);
-          const bar = subjBuckets.push(t);
-          if (bar !== undefined) r.onBarClosed(t.symbol, '1m', bar);
+          subjCandles.onTick(t);
         }
       },
     },
     {
-      name: 'the same ticks through the minute bucketer only',
+      name: 'the same ticks through the candle builder only',
       unit: 'ticks',
       run: (n) => {
-        for (let k = 0; k < n; k++) if (baseBuckets.push(baseCursor.next()) !== undefined) baseBars++;
+        for (let k = 0; k < n; k++) baseCandles.onTick(baseCursor.next());
       },
     },
     ticks.length,
   );
-  console.log(`  (baseline closed ${baseBars} bars; subject: signals ${subj.counts.signals}, intents ${subj.counts.intents} over the subject's rounds)`);
+  console.log(`  (subject: signals ${subj.counts.signals}, intents ${subj.counts.intents} over its rounds)`);
 
-  // latency: fresh runner, one pass over 2 × the stream, timing only the ticks that close a bar
+  // latency: fresh pipeline, two passes over the stream, timing only the ticks that close a 1-minute bar
   const lat = makeRunner(symbols);
-  const buckets = new MinuteBucketer();
+  const latCandles = candles(symbols, lat.runner);
+  const lastMinute = new Map<string, number>();
+  const closes = (t: Tick) => {
+    const m = t.tsEvent - (t.tsEvent % MINUTE);
+    const prev = lastMinute.get(t.symbol);
+    lastMinute.set(t.symbol, m);
+    return prev !== undefined && prev !== m;
+  };
   const cursor = new TickCursor(ticks.map((t) => ({ ...t })));
   const samples = new Float64Array(ticks.length);
   let m = 0;
@@ -168,15 +140,14 @@ export async function strategyBench(): Promise<void> {
     intentsInTimed = 0;
     for (let k = 0; k < ticks.length; k++) {
       const t = cursor.next();
-      if (buckets.closes(t)) {
+      if (closes(t)) {
         const t0 = process.hrtime.bigint();
         lat.runner.onTick(t);
-        const bar = buckets.push(t)!;
-        lat.runner.onBarClosed(t.symbol, '1m', bar);
+        latCandles.onTick(t); // closes the bar(s) → runner.onBarClosed → ensemble → intents
         samples[m++] = Number(process.hrtime.bigint() - t0);
       } else {
         lat.runner.onTick(t);
-        buckets.push(t);
+        latCandles.onTick(t);
       }
     }
   }
