@@ -1,6 +1,6 @@
 import type { Handlers, TopicHandlers } from '../contract/api-def.js';
 import type { KiteDeskApi } from '../contract/api.js';
-import type { Candle, EngineStatus, Quote } from '../contract/schemas.js';
+import type { Candle, EngineStatus, Quote, SignalRecord, StrategiesList } from '../contract/schemas.js';
 import type { Engine } from '../runtime/engine.js';
 
 /** Every request of the contract, answered from the kernel. A missing one does not compile. */
@@ -19,6 +19,10 @@ export function createHandlers(engine: Engine): Handlers<KiteDeskApi> {
       engine.requireSymbol(symbol);
       return engine.market.candles(symbol, tf, limit);
     },
+    'strategies.list': () => engine.strategies.list(),
+    'strategies.setEnabled': ({ id, enabled }) => engine.strategies.setEnabled(id, enabled),
+    'strategies.setParams': ({ id, params }) => engine.strategies.setParams(id, params),
+    'signals.recent': ({ limit }) => engine.strategies.recentSignals(limit),
   };
 }
 
@@ -47,5 +51,14 @@ export function createTopics(engine: Engine): TopicHandlers<KiteDeskApi> {
         coalesceKey: (c) => String(c.t),
       };
     },
+    'signals.emitted': ({ limit }) => ({
+      snapshot: (): SignalRecord[] => engine.strategies.recentSignals(limit),
+      listen: (push) => engine.strategies.onSignal(push),
+    }),
+    'strategies.changed': () => ({
+      snapshot: (): StrategiesList => engine.strategies.list(),
+      listen: (push) => engine.strategies.onChange(push),
+      coalesceKey: (i) => i.id,
+    }),
   };
 }

@@ -5,6 +5,10 @@ import {
   engineStatusSchema,
   instrumentSchema,
   quoteSchema,
+  signalSchema,
+  strategiesListSchema,
+  strategyInstanceIdSchema,
+  strategyInstanceInfoSchema,
   symbolSchema,
   timeframeSchema,
   watchlistSchema,
@@ -36,6 +40,26 @@ export const kiteDeskApi = defineApi({
         .strict(),
       output: z.array(candleSchema),
     },
+    /** Strategy instances (config, running, last error) and the types the engine knows (with params JSON Schemas). */
+    'strategies.list': { input: empty, output: strategiesListSchema },
+    /** Switch an instance on (rebuilt, warmed from stored bars, error cleared) or off; persisted. */
+    'strategies.setEnabled': {
+      input: z.object({ id: strategyInstanceIdSchema, enabled: z.boolean() }).strict(),
+      output: strategyInstanceInfoSchema,
+    },
+    /**
+     * Replace an instance's params (keys left out take the type's defaults); validated by the type's
+     * schema (INVALID_INPUT with `details.issues[].path` like `params.fast`), persisted, rebuilt.
+     */
+    'strategies.setParams': {
+      input: z.object({ id: strategyInstanceIdSchema, params: z.record(z.string(), z.unknown()) }).strict(),
+      output: strategyInstanceInfoSchema,
+    },
+    /** The newest journalled signals, newest first. */
+    'signals.recent': {
+      input: z.object({ limit: z.number().int().min(1).max(1000).default(100) }).strict(),
+      output: z.array(signalSchema),
+    },
   },
   topics: {
     'engine.statusChanged': { params: empty, snapshot: engineStatusSchema, delta: engineStatusSchema },
@@ -52,6 +76,14 @@ export const kiteDeskApi = defineApi({
       /** The candle that changed: the forming one, or a new one (compare `t`). */
       delta: candleSchema,
     },
+    /** Snapshot: the newest `limit` signals, newest first; then each new signal as it fires. */
+    'signals.emitted': {
+      params: z.object({ limit: z.number().int().min(1).max(1000).default(100) }).strict(),
+      snapshot: z.array(signalSchema),
+      delta: signalSchema,
+    },
+    /** Snapshot: as `strategies.list`; then each instance that changed (enabled, params, error). */
+    'strategies.changed': { params: empty, snapshot: strategiesListSchema, delta: strategyInstanceInfoSchema },
   },
 });
 

@@ -98,3 +98,83 @@ export const watchlistSchema = z.object({
     .refine((a) => new Set(a).size === a.length, 'symbols must be unique'),
 });
 export type Watchlist = z.infer<typeof watchlistSchema>;
+
+/**
+ * One strategy signal as journalled and streamed. Prices are integer paise like everything else:
+ * the engine feeds strategies its paise candles, so `pricePaise` and the snapshot's price-like
+ * indicator values are paise too (the snapshot values are not rounded).
+ */
+export const signalSchema = z.object({
+  /** Journal row id (increasing); deltas and snapshots share it, so a client can drop duplicates. */
+  id: z.number().int().nonnegative(),
+  /** When it was emitted (feed time), epoch ms. */
+  ts: epochMs,
+  symbol: z.string().min(1).max(64),
+  /** Strategy instance id. */
+  strategy: z.string().min(1).max(64),
+  /** Strategy type, e.g. `ema_crossover`. */
+  type: z.string().min(1).max(64),
+  side: z.enum(['BUY', 'SELL']),
+  /** 0..1 */
+  confidence: z.number().min(0).max(1),
+  reason: z.string().max(200),
+  /** Last price of the symbol when it fired, paise. */
+  pricePaise: paise,
+  /** The instance's primary timeframe. */
+  timeframe: timeframeSchema,
+  /** Start of the last closed primary bar, or null when none had closed yet. */
+  barTime: epochMs.nullable(),
+  /** Indicator values at emission (column → value; other timeframes as `tf:column`). */
+  snapshot: z.record(z.string(), z.number()),
+});
+export type SignalRecord = z.infer<typeof signalSchema>;
+
+/** Why a strategy instance is not running (the message only, never a stack). */
+export const strategyErrorSchema = z.object({
+  /** Where it failed: `config` (its stored config is invalid), `create`, `onBar`, `onTick`, `onFill`, `onTimer`, `replay`. */
+  hook: z.string().max(32),
+  /** The symbol whose unit failed ('' for a config error). */
+  symbol: z.string().max(64),
+  message: z.string().max(500),
+  ts: epochMs,
+});
+export type StrategyError = z.infer<typeof strategyErrorSchema>;
+
+export const strategyInstanceIdSchema = z
+  .string()
+  .regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/, 'expected a strategy instance id (letters, digits, _ . -)');
+
+/** A configured strategy instance and how it is doing. */
+export const strategyInstanceInfoSchema = z.object({
+  id: strategyInstanceIdSchema,
+  type: z.string(),
+  /** Params with the type's defaults filled in. */
+  params: z.record(z.string(), z.unknown()),
+  symbols: z.array(z.string()),
+  timeframe: timeframeSchema,
+  /** Ensemble weight (0 = journal only). */
+  weight: z.number().nonnegative(),
+  /** What the user asked for (persisted). An instance that threw is switched off: enabled false, with `error`. */
+  enabled: z.boolean(),
+  /** Actually receiving data now. */
+  running: z.boolean(),
+  error: strategyErrorSchema.optional(),
+});
+export type StrategyInstanceInfo = z.infer<typeof strategyInstanceInfoSchema>;
+
+/** A strategy type the engine can run: what the UI needs to describe it and edit its params. */
+export const strategyTypeInfoSchema = z.object({
+  type: z.string(),
+  description: z.string(),
+  /** Timeframes it listens to; the first is the default primary. */
+  timeframes: z.array(timeframeSchema),
+  /** JSON Schema (draft 2020-12, input side: defaults shown, all optional) of its params. */
+  paramsSchema: z.record(z.string(), z.unknown()),
+});
+export type StrategyTypeInfo = z.infer<typeof strategyTypeInfoSchema>;
+
+export const strategiesListSchema = z.object({
+  instances: z.array(strategyInstanceInfoSchema),
+  types: z.array(strategyTypeInfoSchema),
+});
+export type StrategiesList = z.infer<typeof strategiesListSchema>;

@@ -6,6 +6,8 @@ import type { RpcServer, ServerConnection } from '../contract/rpc-server.js';
 import type { Transport } from '../contract/transport.js';
 import { createEngineServer } from '../api/server.js';
 import { openDatabase } from '../persistence/db.js';
+import { IntentJournal, SignalJournal } from '../persistence/journal-repo.js';
+import { StrategyInstanceRepo } from '../persistence/strategy-repo.js';
 import { WatchlistRepo } from '../persistence/watchlist-repo.js';
 import { loadRunProfile, type RunProfile } from '../runtime/config.js';
 import { Engine } from '../runtime/engine.js';
@@ -48,7 +50,15 @@ export function bootEngine(opts: BootOptions): BootedEngine {
   const kite = opts.kite ?? new KiteSessionManager({ log: opts.log });
   let engine: Engine;
   try {
-    engine = new Engine({ profile, watchlist: new WatchlistRepo(db), log: opts.log, kite });
+    engine = new Engine({
+      profile,
+      watchlist: new WatchlistRepo(db),
+      strategies: new StrategyInstanceRepo(db),
+      signals: new SignalJournal(db),
+      intents: new IntentJournal(db),
+      log: opts.log,
+      kite,
+    });
   } catch (e) {
     db.close();
     throw e;

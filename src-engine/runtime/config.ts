@@ -2,6 +2,44 @@ import { readFileSync } from 'node:fs';
 import { parseDocument } from 'yaml';
 import { z } from 'zod';
 import { symbolSchema } from '../contract/schemas.js';
+import {
+  BUILTIN_STRATEGIES,
+  StrategyConfigError,
+  ensembleConfigSchema,
+  strategyInstanceSchema,
+  validateInstance,
+  type StrategyDefinition,
+} from '../strategy/index.js';
+
+const BUILTIN_DEFS: ReadonlyMap<string, StrategyDefinition> = new Map(BUILTIN_STRATEGIES.map((d) => [d.type, d]));
+
+/**
+ * One strategy instance of the profile: the strategy package's own instance schema, then its
+ * type's params schema (issues keep their path, so errors read `strategies.2.params.fast: …`).
+ * Params stay as written (overrides); the type fills in defaults when it runs. Types are the
+ * built-ins (user strategies from <dataDir>/strategies/ are not known when the profile is read).
+ */
+const profileStrategySchema = strategyInstanceSchema.superRefine((cfg, ctx) => {
+  try {
+    validateInstance(cfg, BUILTIN_DEFS, () => 1);
+  } catch (e) {
+    if (!(e instanceof StrategyConfigError)) throw e;
+    for (const i of e.issues) {
+      ctx.addIssue({ code: 'custom', message: i.message, path: i.path ? i.path.split('.').map((k) => (/^\d+$/.test(k) ? Number(k) : k)) : [] });
+    }
+  }
+});
+
+const profileStrategiesSchema = z
+  .array(profileStrategySchema)
+  .max(200)
+  .superRefine((list, ctx) => {
+    const seen = new Set<string>();
+    list.forEach((x, i) => {
+      if (seen.has(x.id)) ctx.addIssue({ code: 'custom', message: `duplicate instance id "${x.id}"`, path: [i, 'id'] });
+      seen.add(x.id);
+    });
+  });
 
 /** A run profile (configs/*.yaml). Only what works today is accepted; unknown keys are errors. */
 export const runProfileSchema = z
@@ -21,6 +59,10 @@ export const runProfileSchema = z
       .strict()
       .default({ kind: 'simulator', speed: 1, seed: 20261121, ticksPerSecond: 150, backfillMinutes: 60 }),
     watchlist: z.array(symbolSchema).max(100).default(['RELIANCE', 'HDFCBANK', 'ICICIBANK', 'INFY', 'TCS', 'SBIN', 'ITC', 'LT', 'BHARTIARTL', 'AXISBANK']),
+    /** Strategy instances seeding an empty store on first start (later they live in the database). */
+    strategies: profileStrategiesSchema.default([]),
+    /** How the instances' signals are voted into order intents. */
+    ensemble: ensembleConfigSchema.prefault({}),
   })
   .strict();
 export type RunProfile = z.infer<typeof runProfileSchema>;

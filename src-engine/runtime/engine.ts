@@ -8,6 +8,14 @@ import { MarketData } from '../market/market-data.js';
 import { NIFTY50_SEEDS } from '../model/instruments.js';
 import type { RunProfile } from './config.js';
 import { silentLog, type LogFn } from './logger.js';
+import {
+  MemorySignalJournal,
+  MemoryStrategyStore,
+  StrategyService,
+  type IntentJournalPort,
+  type SignalJournalPort,
+  type StrategyStore,
+} from './strategies.js';
 import { TickRate } from './tick-rate.js';
 
 export const ENGINE_VERSION = '0.1.0';
@@ -27,6 +35,12 @@ export interface EngineDeps {
   autoStart?: boolean;
   /** The Kite Connect session (KiteSessionManager); its secret-free state goes into EngineStatus. */
   kite?: KiteSessionSource;
+  /** Strategy instances between runs (default in memory); seeded from the profile when empty. */
+  strategies?: StrategyStore;
+  /** The signal journal (default in memory). */
+  signals?: SignalJournalPort;
+  /** The ensemble's intent journal (default none). */
+  intents?: IntentJournalPort;
 }
 
 /** What the kernel reads of the Kite session: state only, never a token. */
@@ -43,6 +57,8 @@ export class Engine {
   readonly simulator: MarketSimulator;
   readonly market: MarketData;
   readonly instruments: Instrument[];
+  /** The strategy runner, its instances and journals (fed below by every closed bar, tick and clock). */
+  readonly strategies: StrategyService;
   private readonly instrumentSet: Set<string>;
   private readonly log: LogFn;
   private readonly clock: Clock;
@@ -93,10 +109,24 @@ export class Engine {
       this.watchlistCache = saved;
     }
 
+    // Strategies hear every closed bar (all timeframes, paise as they are), tick and feed-clock
+    // second; wired before the backfill so they warm up on it.
+    this.strategies = new StrategyService({
+      seed: deps.profile.strategies,
+      ensemble: deps.profile.ensemble,
+      store: deps.strategies ?? new MemoryStrategyStore(),
+      signals: deps.signals ?? new MemorySignalJournal(),
+      ...(deps.intents ? { intents: deps.intents } : {}),
+      log: this.log,
+      now: () => this.simulator.now(),
+    });
+    this.market.onBarClosed((symbol, tf, candle) => this.strategies.onBarClosed(symbol, tf, candle));
+
     this.simulator.onTick((t) => {
       if (!this.backfilling) this.tickRate.record();
       try {
         this.market.onTick(t);
+        this.strategies.onTick(t);
       } catch (e) {
         // A malformed tick is reported and dropped; the feed and the engine go on.
         this.badTicks++;
@@ -109,6 +139,7 @@ export class Engine {
     this.simulator.onClock((now) => {
       try {
         this.market.onClock(now);
+        this.strategies.onClock(now);
       } catch (e) {
         this.log('warn', 'bar-closed listener failed', { error: (e as Error).message });
       }

@@ -1,0 +1,391 @@
+import { z } from 'zod';
+import { ErrorCode, RpcError } from '../contract/errors.js';
+import type { SignalRecord, StrategiesList, StrategyError, StrategyInstanceInfo, StrategyTypeInfo, Timeframe } from '../contract/schemas.js';
+import type { Tick } from '../model/tick.js';
+import {
+  BUILTIN_STRATEGIES,
+  StrategyConfigError,
+  StrategyRunner,
+  type EnsembleConfigInput,
+  type OrderIntent,
+  type Signal,
+  type StrategyDefinition,
+  type StrategyErrorReport,
+  type StrategyInstanceInput,
+} from '../strategy/index.js';
+import type { LogFn } from './logger.js';
+
+/**
+ * The engine's strategy layer: a StrategyRunner fed by the kernel (closed bars of every timeframe,
+ * ticks, timers), its instances kept in a store, every signal journalled and streamed, every
+ * ensemble intent journalled.
+ *
+ * Prices: the runner sees the engine's candles as they are, in integer paise. Signals carry the
+ * price in paise (`pricePaise`); indicator snapshots are in paise units too.
+ *
+ * State: the store is the truth. On first start (an empty store) it is seeded from the run profile.
+ * An instance that throws is switched off by the runner; here that is persisted as enabled=false with
+ * its `lastError`, so a restart does not loop on a broken strategy. Enabling it again clears the error.
+ */
+
+/** A strategy instance as stored (params are the user's overrides; the type fills in defaults). */
+export interface StrategyRecord {
+  id: string;
+  type: string;
+  params: Record<string, unknown>;
+  symbols: string[];
+  timeframe?: string | undefined;
+  weight?: number | undefined;
+  enabled: boolean;
+  lastError?: StrategyError | undefined;
+}
+
+/** Where strategy instances live between runs (SQLite: StrategyInstanceRepo). */
+export interface StrategyStore {
+  list(): StrategyRecord[];
+  replaceAll(list: readonly StrategyRecord[]): void;
+  save(x: StrategyRecord): void;
+}
+
+/** The signal journal (SQLite: SignalJournal). */
+export interface SignalJournalPort {
+  append(s: Omit<SignalRecord, 'id'>): SignalRecord;
+  recent(limit: number): SignalRecord[];
+}
+
+/** The intent journal (SQLite: IntentJournal). */
+export interface IntentJournalPort {
+  append(i: {
+    tsEvent: number;
+    symbol: string;
+    side: 'BUY' | 'SELL';
+    score: number;
+    timeframe: string;
+    price: number;
+    conflict?: string | undefined;
+    reasons: readonly unknown[];
+    snapshot: Record<string, number>;
+  }): unknown;
+}
+
+export class MemoryStrategyStore implements StrategyStore {
+  constructor(public records: StrategyRecord[] = []) {}
+  list(): StrategyRecord[] {
+    return this.records.map((r) => structuredClone(r));
+  }
+  replaceAll(list: readonly StrategyRecord[]): void {
+    this.records = list.map((r) => structuredClone(r));
+  }
+  save(x: StrategyRecord): void {
+    const i = this.records.findIndex((r) => r.id === x.id);
+    if (i >= 0) this.records[i] = structuredClone(x);
+    else this.records.push(structuredClone(x));
+  }
+}
+
+export class MemorySignalJournal implements SignalJournalPort {
+  readonly rows: SignalRecord[] = [];
+  append(s: Omit<SignalRecord, 'id'>): SignalRecord {
+    const r = { id: this.rows.length + 1, ...s };
+    this.rows.push(r);
+    if (this.rows.length > 5000) this.rows.splice(0, this.rows.length - 5000);
+    return r;
+  }
+  recent(limit: number): SignalRecord[] {
+    return this.rows.slice(-limit).reverse();
+  }
+}
+
+export interface StrategyServiceOptions {
+  /** Instances seeding an empty store (the run profile's `strategies`). */
+  seed: readonly StrategyInstanceInput[];
+  ensemble?: EnsembleConfigInput;
+  store: StrategyStore;
+  signals: SignalJournalPort;
+  intents?: IntentJournalPort;
+  definitions?: readonly StrategyDefinition[];
+  log: LogFn;
+  /** Feed time, epoch ms (for error reports made outside an event). */
+  now: () => number;
+}
+
+const TIMER_EVERY_MS = 1000;
+
+export class StrategyService {
+  readonly runner: StrategyRunner;
+  private readonly records: StrategyRecord[];
+  private readonly typeInfo = new Map<string, StrategyTypeInfo>();
+  private readonly signalListeners = new Set<(s: SignalRecord) => void>();
+  private readonly changeListeners = new Set<(i: StrategyInstanceInfo) => void>();
+  private lastTimer = 0;
+
+  constructor(private readonly opts: StrategyServiceOptions) {
+    this.runner = new StrategyRunner({ definitions: opts.definitions ?? BUILTIN_STRATEGIES, ...(opts.ensemble ? { ensemble: opts.ensemble } : {}) });
+    let records = opts.store.list();
+    if (records.length === 0 && opts.seed.length > 0) {
+      records = opts.seed.map((s) => ({
+        id: s.id,
+        type: s.type,
+        params: { ...(s.params ?? {}) },
+        symbols: [...s.symbols],
+        timeframe: s.timeframe,
+        weight: s.weight,
+        enabled: s.enabled ?? true,
+      }));
+      opts.store.replaceAll(records);
+      opts.log('info', 'strategy instances seeded from the run profile', { count: records.length });
+    }
+    this.records = records;
+    this.runner.onSignal((s) => this.journal(s));
+    this.runner.onIntent((i) => this.onIntent(i));
+    this.runner.onError((e) => this.onRunnerError(e));
+    for (const r of this.records) this.install(r);
+  }
+
+  // ---- feed ------------------------------------------------------------------------------------
+
+  onBarClosed(symbol: string, tf: Timeframe, bar: { t: number; o: number; h: number; l: number; c: number; v: number }): void {
+    this.runner.onBarClosed(symbol, tf, bar);
+  }
+
+  onTick(t: Readonly<Tick>): void {
+    this.runner.onTick(t);
+  }
+
+  /** The feed clock; strategies' onTimer runs at most once per simulated/exchange second. */
+  onClock(now: number): void {
+    if (now - this.lastTimer < TIMER_EVERY_MS) return;
+    this.lastTimer = now;
+    this.runner.onTimer(now);
+  }
+
+  // ---- queries and changes ---------------------------------------------------------------------
+
+  list(): StrategiesList {
+    return { instances: this.records.map((r) => this.info(r)), types: this.runner.definitions.map((d) => this.describeType(d)) };
+  }
+
+  get(id: string): StrategyInstanceInfo {
+    return this.info(this.record(id));
+  }
+
+  recentSignals(limit: number): SignalRecord[] {
+    return this.opts.signals.recent(limit);
+  }
+
+  /** Switch an instance on (rebuilt, warmed, error cleared) or off; persisted. */
+  setEnabled(id: string, enabled: boolean): StrategyInstanceInfo {
+    const r = this.record(id);
+    if (enabled) {
+      delete r.lastError;
+      r.enabled = true;
+      this.opts.store.save(r);
+      if (this.inRunner(id)) this.runner.setEnabled(id, true);
+      else this.install(r); // a config error before: the type may be known now
+    } else {
+      r.enabled = false;
+      this.opts.store.save(r);
+      if (this.inRunner(id)) this.runner.setEnabled(id, false);
+    }
+    return this.changed(r);
+  }
+
+  /**
+   * Replace an instance's params (overrides; missing keys take the type's defaults). Validated by the
+   * type's schema first: a bad one throws INVALID_INPUT with `details.issues[].path` (e.g.
+   * `params.fast`) and changes nothing. The instance is rebuilt in place (run order kept).
+   */
+  setParams(id: string, params: Record<string, unknown>): StrategyInstanceInfo {
+    const r = this.record(id);
+    const next: StrategyRecord = { ...r, params: { ...params } };
+    try {
+      this.runner.validate(this.raw(next));
+    } catch (e) {
+      if (e instanceof StrategyConfigError) {
+        throw new RpcError(ErrorCode.INVALID_INPUT, `invalid params for strategy ${id}: ${e.issues.map((i) => `${i.path}: ${i.message}`).join('; ')}`, {
+          issues: e.issues.map((i) => ({ path: i.path, message: i.message })),
+        });
+      }
+      throw e;
+    }
+    r.params = next.params;
+    if (r.lastError?.hook === 'config') delete r.lastError;
+    this.opts.store.save(r);
+    if (this.inRunner(id)) this.reinstallFrom(id);
+    else this.install(r);
+    return this.changed(r);
+  }
+
+  /**
+   * Adds or replaces a strategy type at run time (hook for user strategies hot-reloaded from
+   * <dataDir>/strategies/). Instances of that type are (re)built with the new code.
+   */
+  registerDefinition(def: StrategyDefinition): void {
+    this.typeInfo.delete(def.type);
+    this.runner.registerDefinition(def, true);
+    for (const r of this.records) {
+      if (r.type !== def.type) continue;
+      if (this.inRunner(r.id)) this.reinstallFrom(r.id);
+      else this.install(r);
+      this.changed(r);
+    }
+  }
+
+  /** A strategy-type loading problem (e.g. a user strategy file that does not compile). */
+  reportDefinitionError(type: string | undefined, message: string): void {
+    this.opts.log('warn', 'strategy definition failed to load', { type, error: message.slice(0, 500) });
+  }
+
+  /** Each journalled signal (with its row id). */
+  onSignal(fn: (s: SignalRecord) => void): () => void {
+    this.signalListeners.add(fn);
+    return () => this.signalListeners.delete(fn);
+  }
+
+  onChange(fn: (i: StrategyInstanceInfo) => void): () => void {
+    this.changeListeners.add(fn);
+    return () => this.changeListeners.delete(fn);
+  }
+
+  // ---- internals -------------------------------------------------------------------------------
+
+  private journal(s: Signal): void {
+    let rec: SignalRecord;
+    try {
+      rec = this.opts.signals.append({
+        ts: s.ts,
+        symbol: s.symbol,
+        strategy: s.strategy,
+        type: s.type,
+        side: s.side,
+        confidence: s.confidence,
+        reason: s.reason,
+        pricePaise: Number.isFinite(s.price) ? Math.round(s.price) : 0,
+        timeframe: s.timeframe,
+        barTime: Number.isFinite(s.barTime) ? s.barTime : null,
+        snapshot: s.snapshot,
+      });
+    } catch (e) {
+      this.opts.log('error', 'signal not journalled', { strategy: s.strategy, symbol: s.symbol, error: (e as Error).message });
+      return;
+    }
+    for (const l of this.signalListeners) l(rec);
+  }
+
+  private onIntent(i: OrderIntent): void {
+    if (!this.opts.intents) return;
+    try {
+      this.opts.intents.append({
+        tsEvent: i.tsEvent,
+        symbol: i.symbol,
+        side: i.side,
+        score: Math.max(-1, Math.min(1, i.score)),
+        timeframe: i.timeframe,
+        price: Number.isFinite(i.price) ? Math.round(i.price) : 0,
+        conflict: i.conflict,
+        reasons: i.reasons,
+        snapshot: i.snapshot,
+      });
+    } catch (e) {
+      this.opts.log('error', 'intent not journalled', { symbol: i.symbol, error: (e as Error).message });
+    }
+  }
+
+  /** The runner switched an instance off after a throw: persist that with the message. */
+  private onRunnerError(e: StrategyErrorReport): void {
+    const r = this.records.find((x) => x.id === e.instance);
+    this.opts.log('warn', 'strategy instance failed and was switched off', { instance: e.instance, type: e.type, symbol: e.symbol, hook: e.hook, error: e.message });
+    if (!r) return;
+    r.enabled = false;
+    r.lastError = { hook: e.hook, symbol: e.symbol, message: e.message.slice(0, 500), ts: Number.isFinite(e.ts) && e.ts >= 0 ? e.ts : this.opts.now() };
+    try {
+      this.opts.store.save(r);
+    } catch (err) {
+      this.opts.log('error', 'strategy state not saved', { instance: r.id, error: (err as Error).message });
+    }
+    this.changed(r);
+  }
+
+  private record(id: string): StrategyRecord {
+    const r = this.records.find((x) => x.id === id);
+    if (!r) throw new RpcError(ErrorCode.NOT_FOUND, `no strategy instance "${id}"`, { id });
+    return r;
+  }
+
+  private inRunner(id: string): boolean {
+    return this.runner.status().some((s) => s.config.id === id);
+  }
+
+  private raw(r: StrategyRecord): Record<string, unknown> {
+    return {
+      id: r.id,
+      type: r.type,
+      params: r.params,
+      symbols: r.symbols,
+      ...(r.timeframe !== undefined ? { timeframe: r.timeframe } : {}),
+      ...(r.weight !== undefined ? { weight: r.weight } : {}),
+      enabled: r.enabled,
+    };
+  }
+
+  /** Adds a record to the runner; a config error is kept on the record (shown, not thrown). */
+  private install(r: StrategyRecord): void {
+    try {
+      this.runner.add(this.raw(r));
+      if (r.lastError?.hook === 'config') delete r.lastError;
+    } catch (e) {
+      if (!(e instanceof StrategyConfigError)) throw e;
+      r.lastError = { hook: 'config', symbol: '', message: e.message.slice(0, 500), ts: Math.max(0, this.opts.now()) };
+      this.opts.log('warn', 'strategy instance not started: invalid config', { instance: r.id, error: e.message });
+    }
+  }
+
+  /** Rebuilds `id` and every instance after it, so the run order (ensemble priority) is kept. */
+  private reinstallFrom(id: string): void {
+    const order = this.runner.status().map((s) => s.config.id);
+    const tail = order.slice(order.indexOf(id));
+    for (const x of tail) this.runner.remove(x);
+    for (const x of tail) {
+      const r = this.records.find((y) => y.id === x);
+      if (r) this.install(r);
+    }
+  }
+
+  private info(r: StrategyRecord): StrategyInstanceInfo {
+    const st = this.runner.status().find((s) => s.config.id === r.id);
+    const def = this.runner.definitions.find((d) => d.type === r.type);
+    const info: StrategyInstanceInfo = {
+      id: r.id,
+      type: r.type,
+      params: st ? { ...st.config.params } : { ...r.params },
+      symbols: [...r.symbols],
+      timeframe: (st?.config.timeframe ?? r.timeframe ?? def?.timeframes[0] ?? '1m') as Timeframe,
+      weight: st?.config.weight ?? r.weight ?? this.runner.ensemble.weightOf(r.type),
+      enabled: r.enabled,
+      running: st?.running ?? false,
+    };
+    if (r.lastError) info.error = r.lastError;
+    return info;
+  }
+
+  private changed(r: StrategyRecord): StrategyInstanceInfo {
+    const i = this.info(r);
+    for (const l of this.changeListeners) l(i);
+    return i;
+  }
+
+  private describeType(d: StrategyDefinition): StrategyTypeInfo {
+    let t = this.typeInfo.get(d.type);
+    if (!t) {
+      let paramsSchema: Record<string, unknown>;
+      try {
+        paramsSchema = z.toJSONSchema(d.params, { io: 'input', unrepresentable: 'any' }) as Record<string, unknown>;
+      } catch {
+        paramsSchema = {};
+      }
+      t = { type: d.type, description: d.description, timeframes: [...d.timeframes], paramsSchema };
+      this.typeInfo.set(d.type, t);
+    }
+    return t;
+  }
+}
