@@ -32,6 +32,41 @@ describe('run profiles', () => {
     for (const k of ['mode', 'feed.speed', 'watchlist.0', 'extra']) expect(m).toContain(k);
   });
 
+  it('validates strategies with the strategy schemas, naming the YAML key path', () => {
+    const ok = parseRunProfile('strategies:\n  - { id: a, type: ema_crossover, params: { fast: 5, slow: 13 }, symbols: [TCS], timeframe: 1m }\nensemble: { conflict: priority }\n');
+    expect(ok.strategies).toEqual([{ id: 'a', type: 'ema_crossover', params: { fast: 5, slow: 13 }, symbols: ['TCS'], timeframe: '1m', enabled: true }]);
+    expect(ok.ensemble).toMatchObject({ conflict: 'priority', buyThreshold: 0.3 });
+    expect(parseRunProfile('').ensemble).toMatchObject({ conflict: 'net_out', sellThreshold: -0.3 });
+    let m = '';
+    try {
+      parseRunProfile(
+        [
+          'strategies:',
+          '  - { id: a, type: ema_crossover, symbols: [TCS] }',
+          '  - { id: b, type: nope, symbols: [TCS] }',
+          '  - { id: c, type: ema_crossover, params: { fast: 0 }, symbols: [TCS] }',
+          '  - { id: a, type: rsi_reversion, symbols: [TCS], timeframe: 2m, colour: red }',
+          'ensemble: { conflict: loudest }',
+        ].join('\n'),
+        's.yaml',
+      );
+    } catch (e) {
+      m = (e as Error).message;
+    }
+    expect(m).toMatch(/^s\.yaml: invalid run profile/);
+    expect(m).toContain('strategies.1.type: unknown strategy type "nope"');
+    expect(m).toContain('strategies.2.params.fast: ');
+    expect(m).toContain('strategies.3.timeframe');
+    expect(m).toContain('strategies.3');
+    expect(m).toContain('ensemble.conflict');
+  });
+
+  it('accepts the shipped paper profile with its strategy set', () => {
+    const p = loadRunProfile(join(import.meta.dirname, '../../configs/paper.yaml'));
+    expect(p.strategies.length).toBeGreaterThanOrEqual(4);
+    expect(new Set(p.strategies.map((s) => s.timeframe))).toEqual(new Set(['1m', '5m', '15m']));
+  });
+
   it('reports YAML syntax errors with a line number', () => {
     expect(() => parseRunProfile('feed:\n  speed: [1, 2\nmode: paper\n', 'x.yaml')).toThrow(/x\.yaml: invalid YAML at line \d+/);
   });
