@@ -1,6 +1,6 @@
 import { mkdirSync, mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { BUILTIN_STRATEGIES } from './builtins/index.js';
 import { StrategyRunner, type StrategyErrorReport } from './runner.js';
@@ -391,6 +391,32 @@ export default ({ z }: Sdk) => ({
       writeFileSync(file, strategySource('user_buggy', 'back', { params: '{ confidence: 0.5, extra: 1 }' }));
       await vi.waitFor(() => expect(runner.status().find((s) => s.config.id === 'mine')!.running).toBe(true), WAIT);
       expect(runner.status().find((s) => s.config.id === 'builtin')!.running).toBe(true);
+    },
+    T,
+  );
+
+  it(
+    'the shipped example (resources/examples/strategies) loads and trades',
+    async () => {
+      const runner = new StrategyRunner({ definitions: BUILTIN_STRATEGIES });
+      const errors: unknown[] = [];
+      const loader = new UserStrategyLoader({
+        dir: resolve(import.meta.dirname, '../../resources/examples/strategies'),
+        watch: false,
+        ...runnerBinding(runner),
+        onError: (e) => errors.push(e),
+      });
+      await loader.start();
+      expect(errors).toEqual([]);
+      expect(loader.status().map((s) => s.type)).toEqual(['my_crossover']);
+      runner.add({ id: 'mine', type: 'my_crossover', symbols: ['X'] });
+      const signals: Signal[] = [];
+      runner.onSignal((s) => signals.push(s));
+      runner.onError((e) => errors.push(e));
+      for (const b of barsFrom(path(1000, [40, -3], [40, 5], [40, -5]), '15m')) runner.onBarClosed('X', '15m', b);
+      expect(errors).toEqual([]);
+      expect(signals.map((s) => s.side)).toEqual(['BUY', 'SELL']);
+      expect(signals[0]!.reason).toMatch(/^EMA 9 crossed above EMA 21 \(RSI /);
     },
     T,
   );
