@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
@@ -417,6 +417,24 @@ export default ({ z }: Sdk) => ({
       expect(errors).toEqual([]);
       expect(signals.map((s) => s.side)).toEqual(['BUY', 'SELL']);
       expect(signals[0]!.reason).toMatch(/^EMA 9 crossed above EMA 21 \(RSI /);
+    },
+    T,
+  );
+
+  it(
+    'the docs examples load; CommonJS .js works; a hanging top-level await is reported after loadTimeoutMs',
+    async () => {
+      const h = harness(tempDir(), { watch: false, loadTimeoutMs: 1500 });
+      const md = readFileSync(resolve(import.meta.dirname, '../../docs/user-strategies.md'), 'utf8');
+      const blocks = [...md.matchAll(/```js\n\/\/ <data dir>\/strategies\/([\w.-]+)[^\n]*\n([\s\S]*?)```/g)];
+      expect(blocks.map((b) => b[1])).toEqual(['gap-up.mjs', 'rsi-dip.mjs']);
+      for (const b of blocks) writeFileSync(join(h.dir, b[1]!), b[2]!);
+      writeFileSync(join(h.dir, 'common.js'), strategySource('user_cjs', 'cjs').replace('export default', 'module.exports ='));
+      writeFileSync(join(h.dir, 'hang.mjs'), 'await new Promise(() => {});\nexport default {};');
+      await h.loader.start();
+      expect([...h.defs.keys()].sort()).toEqual(['gap_up', 'rsi_dip', 'user_cjs']);
+      expect(reasonOf(h.defs.get('user_cjs')!)).toBe('cjs');
+      expect(h.errors.map((e) => e.message)).toEqual(['hang.mjs: did not finish loading within 1500 ms']);
     },
     T,
   );
