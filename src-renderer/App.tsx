@@ -9,9 +9,15 @@
  * - watchlist rows: `data-testid="watchlist-row"` with `data-symbol="<SYMBOL>"`; clicking selects.
  * - status bar: `data-testid="status-bar"` with `data-connection="connecting|open|closed"` and
  *   `data-ticks-per-sec="<number>"` (the engine's last reported ticks per second, 0 before it).
+ * - signals panel: `data-testid="signals-panel"` (`data-count`), rows `data-testid="signal-row"` with
+ *   `data-id` (journal id) and `data-side` (BUY|SELL), newest first.
+ * - strategies panel: `data-testid="strategies-panel"`, rows `data-testid="strategy-row"` with
+ *   `data-id`, `data-enabled`, `data-running`; the row's checkbox toggles the instance.
  */
 import { Chart } from './components/Chart.js';
 import { ErrorBanner } from './components/ErrorBanner.js';
+import { SignalsPanel } from './components/SignalsPanel.js';
+import { StrategiesPanel } from './components/StrategiesPanel.js';
 import { StatusBar } from './components/StatusBar.js';
 import { Watchlist } from './components/Watchlist.js';
 
@@ -22,7 +28,13 @@ export function App() {
       <ErrorBanner />
       <main className="workspace">
         <Watchlist />
-        <Chart />
+        <div className="main-column">
+          <Chart />
+          <div className="bottom-panels">
+            <SignalsPanel />
+            <StrategiesPanel />
+          </div>
+        </div>
       </main>
     </div>
   );

@@ -1,7 +1,8 @@
 import { create } from 'zustand';
-import type { Candle, EngineStatus, Quote, Timeframe } from '../../src-engine/contract/schemas.js';
+import type { Candle, EngineStatus, Quote, SignalRecord, StrategyInstanceInfo, Timeframe } from '../../src-engine/contract/schemas.js';
 import type { ShownError } from '../engine/errors.js';
 import { applyCandleDelta, applyCandleSnapshot, type CandleOp } from './candles.js';
+import { applySignalDelta, applySignalSnapshot, applyStrategyDelta } from './signals.js';
 import { applyQuoteDelta, applyQuoteSnapshot, pruneQuotes, type QuoteMap } from './quotes.js';
 import { DEFAULT_TIMEFRAME } from './timeframes.js';
 
@@ -37,6 +38,10 @@ export interface AppState {
   selected: string | null;
   chart: ChartState;
   errors: BannerError[];
+  /** Latest strategy signals, newest first. */
+  signals: readonly SignalRecord[];
+  /** Strategy instances in run order (null before the first snapshot). */
+  strategies: StrategyInstanceInfo[] | null;
 
   setConnection(patch: Partial<ConnectionInfo>): void;
   setStatus(status: EngineStatus): void;
@@ -49,6 +54,10 @@ export interface AppState {
   /** A snapshot for (symbol, tf); ignored unless the chart shows exactly that. */
   candlesSnapshot(symbol: string, candles: Candle[], tf?: Timeframe): void;
   candleDelta(candle: Candle): void;
+  signalsSnapshot(signals: readonly SignalRecord[]): void;
+  signalDelta(signal: SignalRecord): void;
+  strategiesSnapshot(instances: StrategyInstanceInfo[]): void;
+  strategyDelta(instance: StrategyInstanceInfo): void;
   pushError(e: ShownError): void;
   dismissError(id: number): void;
 }
@@ -72,6 +81,8 @@ export const useAppStore = create<AppState>()((set) => ({
   selected: null,
   chart: emptyChart,
   errors: [],
+  signals: [],
+  strategies: null,
 
   setConnection: (patch) => set((s) => ({ connection: { ...s.connection, ...patch } })),
   setStatus: (status) => set({ status }),
@@ -105,6 +116,14 @@ export const useAppStore = create<AppState>()((set) => ({
       const lastOp: CandleOp = r.trimmed > 0 ? 'snapshot' : r.op;
       return { chart: { symbol: s.chart.symbol, tf: s.chart.tf, candles: r.candles, lastOp, rev: s.chart.rev + 1 } };
     }),
+  signalsSnapshot: (signals) => set({ signals: applySignalSnapshot(signals) }),
+  signalDelta: (signal) =>
+    set((s) => {
+      const signals = applySignalDelta(s.signals, signal);
+      return signals === s.signals ? s : { signals };
+    }),
+  strategiesSnapshot: (instances) => set({ strategies: [...instances] }),
+  strategyDelta: (instance) => set((s) => ({ strategies: applyStrategyDelta(s.strategies ?? [], instance) })),
   pushError: (e) =>
     set((s) => {
       const last = s.errors[s.errors.length - 1];

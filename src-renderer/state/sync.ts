@@ -31,6 +31,18 @@ export function startSync(client: EngineClient): () => void {
     },
   );
 
+  // Strategy signals (newest 100, then each new one) and the strategy instances.
+  const signalsSub = client.subscribe(
+    'signals.emitted',
+    { limit: 100 },
+    { snapshot: (list) => act().signalsSnapshot(list), delta: (sig) => act().signalDelta(sig), error: report },
+  );
+  const strategiesSub = client.subscribe(
+    'strategies.changed',
+    {},
+    { snapshot: (l) => act().strategiesSnapshot(l.instances), delta: (i) => act().strategyDelta(i), error: report },
+  );
+
   const loadWatchlist = (): void => {
     client.call('watchlist.get', {}).then(
       (w) => act().setWatchlist(w.symbols),
@@ -87,6 +99,8 @@ export function startSync(client: EngineClient): () => void {
     offStore();
     offConn();
     statusSub.close();
+    signalsSub.close();
+    strategiesSub.close();
     quotesSub?.close();
     stopCandles();
     stopConnection();
@@ -98,6 +112,18 @@ export async function saveWatchlist(client: EngineClient, symbols: string[]): Pr
   try {
     const w = await client.call('watchlist.set', { symbols });
     useAppStore.getState().setWatchlist(w.symbols);
+    return null;
+  } catch (e) {
+    const shown = describeError(e);
+    return `${shown.code}: ${shown.message}`;
+  }
+}
+
+/** Switch a strategy instance on or off through the engine; resolves to the engine's error text if it refused. */
+export async function saveStrategyEnabled(client: EngineClient, id: string, enabled: boolean): Promise<string | null> {
+  try {
+    const info = await client.call('strategies.setEnabled', { id, enabled });
+    useAppStore.getState().strategyDelta(info);
     return null;
   } catch (e) {
     const shown = describeError(e);
