@@ -282,7 +282,8 @@ describe('KiteTickerPool: staleness', () => {
     const stale: number[][] = [];
     p.on('stale', (e) => stale.push(e.tokens));
     p.subscribe([1, 2], 'ltp');
-    await until(() => server.open().length === 2, 2000, 'open');
+    // wait until the server has processed both subscriptions, not just seen two sockets open
+    await until(() => server.open().length === 2 && server.conns.some((c) => c.modes.has(1)) && server.conns.some((c) => c.modes.has(2)), 2000, 'subscribed');
     mt.advance(20_000);
     const c1 = server.conns.find((c) => c.modes.has(1))!;
     c1.ws.send(encodeFrame([ltp(1, 100)]));
