@@ -138,6 +138,9 @@ export class UserStrategyLoader {
   private queue: Promise<void> = Promise.resolve();
   private seq = 0;
   private running = false;
+  private polling = false;
+  /** Identity of a folder that `fs.watch` refused (not retried every poll). */
+  private unwatchable: string | undefined;
   private esbuild: Promise<EsbuildLike> | undefined;
 
   constructor(opts: UserStrategyLoaderOptions) {
@@ -203,7 +206,9 @@ export class UserStrategyLoader {
       this.watcher = w;
       this.watchedId = folderId(st);
     } catch (e) {
-      this.report(this.dir, `cannot watch ${this.dir}: ${messageOf(e)}; changes are picked up on reloadAll() only`);
+      // reported once per folder identity, not on every poll
+      if (this.unwatchable !== folderId(st)) this.report(this.dir, `cannot watch ${this.dir}: ${messageOf(e)}; changes are picked up on reloadAll() only`);
+      this.unwatchable = folderId(st);
     }
   }
 
@@ -241,14 +246,20 @@ export class UserStrategyLoader {
 
   /** Folder created later, removed, or replaced by another folder of the same name. */
   private async poll(): Promise<void> {
-    if (!this.running) return;
-    const st = await stat(this.dir).catch(() => undefined);
-    if (!this.running) return;
-    const id = st?.isDirectory() ? folderId(st) : undefined;
-    if (id === this.watchedId && (this.watcher !== undefined || id === undefined)) return;
-    this.disarm();
-    if (id !== undefined) await this.arm();
-    this.schedule(null);
+    if (!this.running || this.polling) return;
+    this.polling = true;
+    try {
+      const st = await stat(this.dir).catch(() => undefined);
+      if (!this.running) return;
+      const id = st?.isDirectory() ? folderId(st) : undefined;
+      if (id === this.watchedId && (this.watcher !== undefined || id === undefined)) return;
+      if (id !== undefined && id === this.unwatchable) return;
+      this.disarm();
+      if (id !== undefined) await this.arm();
+      if (this.running) this.schedule(null);
+    } finally {
+      this.polling = false;
+    }
   }
 
   // ---- loading -------------------------------------------------------------------------------
