@@ -131,7 +131,7 @@ export type SignalRecord = z.infer<typeof signalSchema>;
 
 /** Why a strategy instance is not running (the message only, never a stack). */
 export const strategyErrorSchema = z.object({
-  /** Where it failed: `config` (its stored config is invalid), `create`, `onBar`, `onTick`, `onFill`, `onTimer`, `replay`. */
+  /** Where it failed: `config` (its stored config is invalid), `unloaded` (its user strategy file is gone), `create`, `onBar`, `onTick`, `onFill`, `onTimer`, `replay`. */
   hook: z.string().max(32),
   /** The symbol whose unit failed ('' for a config error). */
   symbol: z.string().max(64),

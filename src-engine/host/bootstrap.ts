@@ -11,6 +11,7 @@ import { StrategyInstanceRepo } from '../persistence/strategy-repo.js';
 import { WatchlistRepo } from '../persistence/watchlist-repo.js';
 import { loadRunProfile, type RunProfile } from '../runtime/config.js';
 import { Engine } from '../runtime/engine.js';
+import { UserStrategyLoader } from '../strategy/user-loader.js';
 import { KiteSessionManager } from '../runtime/kite-session.js';
 import type { LogFn } from '../runtime/logger.js';
 
@@ -63,6 +64,17 @@ export function bootEngine(opts: BootOptions): BootedEngine {
     db.close();
     throw e;
   }
+  // User strategies: <dataDir>/strategies/*.{js,mjs,ts}, hot-reloaded into the engine's strategy
+  // service (instances of a user type wait with a config error until their file has loaded).
+  const strategiesDir = join(opts.dataDir, 'strategies');
+  const userStrategies = new UserStrategyLoader({
+    dir: strategiesDir,
+    register: (def) => engine.strategies.registerDefinition(def),
+    unregister: (type, file) => engine.strategies.unregisterDefinition(type, file),
+    onError: ({ file, message }) => engine.strategies.reportDefinitionError(file, message),
+    onLoaded: ({ file, type }) => opts.log('info', 'user strategy loaded', { file, type }),
+  });
+  void userStrategies.start();
   const server = createEngineServer(engine, { log: opts.log });
   opts.log('info', 'engine booted', { dataDir: opts.dataDir, db: dbFile, mode: profile.mode, speed: profile.feed.speed });
   let down = false;
@@ -82,6 +94,7 @@ export function bootEngine(opts: BootOptions): BootedEngine {
       if (down) return;
       down = true;
       server.closeAll('engine shutting down');
+      userStrategies.stop();
       engine.stop();
       kite.dispose();
       db.close();

@@ -65,6 +65,9 @@ describe('run profiles', () => {
     const p = loadRunProfile(join(import.meta.dirname, '../../configs/paper.yaml'));
     expect(p.strategies.length).toBeGreaterThanOrEqual(4);
     expect(new Set(p.strategies.map((s) => s.timeframe))).toEqual(new Set(['1m', '5m', '15m']));
+    // no strategies key = the same set; an empty list runs none
+    expect(parseRunProfile('').strategies).toEqual(p.strategies);
+    expect(parseRunProfile('strategies: []').strategies).toEqual([]);
   });
 
   it('reports YAML syntax errors with a line number', () => {

@@ -9,6 +9,7 @@ import {
   strategyInstanceSchema,
   validateInstance,
   type StrategyDefinition,
+  type StrategyInstanceInput,
 } from '../strategy/index.js';
 
 const BUILTIN_DEFS: ReadonlyMap<string, StrategyDefinition> = new Map(BUILTIN_STRATEGIES.map((d) => [d.type, d]));
@@ -41,6 +42,23 @@ const profileStrategiesSchema = z
     });
   });
 
+const WL1 = ['RELIANCE', 'HDFCBANK', 'ICICIBANK', 'INFY', 'TCS'];
+const WL2 = ['SBIN', 'ITC', 'LT', 'BHARTIARTL', 'AXISBANK'];
+
+/**
+ * The strategy set of a profile that has no `strategies:` key (configs/paper.yaml spells out the
+ * same set): short periods on 1m/5m/15m bars of the default watchlist, so the simulator produces
+ * signals within minutes at speed 1 and within seconds at speed 60. `strategies: []` runs none.
+ */
+export const DEFAULT_STRATEGIES: readonly StrategyInstanceInput[] = Object.freeze([
+  { id: 'ema-fast-1m', type: 'ema_crossover', params: { fast: 5, slow: 13 }, symbols: WL1, timeframe: '1m' },
+  { id: 'rsi-1m', type: 'rsi_reversion', params: { period: 7, oversold: 25, overbought: 75 }, symbols: [...WL1, ...WL2], timeframe: '1m' },
+  { id: 'momentum-1m', type: 'momentum', params: { period: 5, threshold: 0.3 }, symbols: WL2, timeframe: '1m' },
+  { id: 'bollinger-5m', type: 'bollinger_reversion', params: { period: 10 }, symbols: WL1, timeframe: '5m' },
+  { id: 'supertrend-5m', type: 'supertrend', params: { period: 7, multiplier: 2 }, symbols: ['RELIANCE', 'INFY', 'SBIN', 'LT'], timeframe: '5m' },
+  { id: 'macd-15m', type: 'macd', symbols: ['RELIANCE', 'HDFCBANK', 'ICICIBANK'], timeframe: '15m', weight: 0.5 },
+]);
+
 /** A run profile (configs/*.yaml). Only what works today is accepted; unknown keys are errors. */
 export const runProfileSchema = z
   .object({
@@ -60,7 +78,7 @@ export const runProfileSchema = z
       .default({ kind: 'simulator', speed: 1, seed: 20261121, ticksPerSecond: 150, backfillMinutes: 60 }),
     watchlist: z.array(symbolSchema).max(100).default(['RELIANCE', 'HDFCBANK', 'ICICIBANK', 'INFY', 'TCS', 'SBIN', 'ITC', 'LT', 'BHARTIARTL', 'AXISBANK']),
     /** Strategy instances seeding an empty store on first start (later they live in the database). */
-    strategies: profileStrategiesSchema.default([]),
+    strategies: profileStrategiesSchema.prefault(DEFAULT_STRATEGIES.map((x) => ({ ...x }))),
     /** How the instances' signals are voted into order intents. */
     ensemble: ensembleConfigSchema.prefault({}),
   })

@@ -12,6 +12,7 @@ import {
   type StrategyDefinition,
   type StrategyErrorReport,
   type StrategyInstanceInput,
+  validateInstance,
 } from '../strategy/index.js';
 import type { LogFn } from './logger.js';
 
@@ -217,23 +218,44 @@ export class StrategyService {
   }
 
   /**
-   * Adds or replaces a strategy type at run time (hook for user strategies hot-reloaded from
-   * <dataDir>/strategies/). Instances of that type are (re)built with the new code.
+   * Adds or replaces a strategy type at run time: the `register` of the user-strategy loader
+   * (<dataDir>/strategies/, hot-reloaded). Instances of that type are (re)built with the new code,
+   * run order kept. A new version whose params schema rejects a stored instance's params is refused
+   * (throws StrategyConfigError naming the instance and param; the old version keeps running).
    */
   registerDefinition(def: StrategyDefinition): void {
+    const defs = new Map([[def.type, def]]);
+    for (const r of this.records) {
+      if (r.type === def.type && this.inRunner(r.id)) validateInstance(this.raw(r), defs, (t) => this.runner.ensemble.weightOf(t));
+    }
     this.typeInfo.delete(def.type);
     this.runner.registerDefinition(def, true);
+    const mine = this.records.filter((r) => r.type === def.type);
+    const first = mine.find((r) => this.inRunner(r.id));
+    if (first) this.reinstallFrom(first.id);
+    for (const r of mine) {
+      if (!this.inRunner(r.id)) this.install(r);
+      else if (r.lastError?.hook === 'unloaded') delete r.lastError;
+      this.changed(r);
+    }
+  }
+
+  /**
+   * The loader's `unregister`: the type's file is gone. Its running instances stop (not persisted:
+   * they keep `enabled` and come back when the type is registered again) and show why.
+   */
+  unregisterDefinition(type: string, file?: string): void {
     for (const r of this.records) {
-      if (r.type !== def.type) continue;
-      if (this.inRunner(r.id)) this.reinstallFrom(r.id);
-      else this.install(r);
+      if (r.type !== type || !this.inRunner(r.id)) continue;
+      this.runner.setEnabled(r.id, false);
+      if (r.enabled) r.lastError = { hook: 'unloaded', symbol: '', message: `strategy type "${type}" was unloaded${file ? ` (${file} is gone)` : ''}`, ts: Math.max(0, this.opts.now()) };
       this.changed(r);
     }
   }
 
   /** A strategy-type loading problem (e.g. a user strategy file that does not compile). */
-  reportDefinitionError(type: string | undefined, message: string): void {
-    this.opts.log('warn', 'strategy definition failed to load', { type, error: message.slice(0, 500) });
+  reportDefinitionError(file: string, message: string): void {
+    this.opts.log('warn', 'user strategy not loaded', { file, error: message.slice(0, 500) });
   }
 
   /** Each journalled signal (with its row id). */
