@@ -12,6 +12,9 @@ import { FastKCore } from './stoch.js';
  * First defined after rsi + k + d − 1 bars. Columns `stochrsi_r_k_d_k`, `stochrsi_r_k_d_d`.
  * `stochrsi:rsi:k:d` (TA-Lib's defaults are 14:5:3; TradingView-style charts typically use 14:14:3).
  */
+/** A window of RSI values whose range is within this fraction of its top is flat (see FastKCore). */
+export const RSI_FLAT_TOLERANCE = 1e-9;
+
 export class StochRsi implements Indicator {
   readonly id: string;
   readonly columns: readonly string[];
@@ -26,7 +29,7 @@ export class StochRsi implements Indicator {
     this.columns = [`${this.id}_k`, `${this.id}_d`];
     this.warmup = rsi + k + d - 1;
     this.rsi = new RsiCore(rsi);
-    this.fastK = new FastKCore(k);
+    this.fastK = new FastKCore(k, RSI_FLAT_TOLERANCE);
     this.fastD = new SmaCore(d);
   }
 

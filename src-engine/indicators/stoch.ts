@@ -11,7 +11,15 @@ export class FastKCore {
   private readonly lo: RollingExtreme;
   private seen = 0;
 
-  constructor(readonly n: number) {
+  /**
+   * @param flatTolerance ranges at or below this fraction of max(1, |highest|) count as flat (fast %K 0,
+   *   TA-Lib's rule for a zero range). 0 (exact) for prices; StochRSI passes 1e-9 because a flat RSI
+   *   carries ~1e-14 of rounding noise that would otherwise be stretched to 0..100.
+   */
+  constructor(
+    readonly n: number,
+    private readonly flatTolerance = 0,
+  ) {
     this.hi = new RollingExtreme(n, true);
     this.lo = new RollingExtreme(n, false);
   }
@@ -24,8 +32,9 @@ export class FastKCore {
     const hh = this.hi.push(high);
     const ll = this.lo.push(low);
     if (++this.seen < this.n) return NaN;
-    const diff = (hh - ll) / 100;
-    return diff !== 0 ? (close - ll) / diff : 0;
+    const range = hh - ll;
+    if (range === 0 || range <= this.flatTolerance * Math.max(1, Math.abs(hh))) return 0;
+    return (close - ll) / (range / 100);
   }
 
   reset(): void {
