@@ -82,6 +82,13 @@ describe('the app in Chromium against kitedesk serve', () => {
     const tps = Number(await page.getAttribute('[data-testid="status-bar"]', 'data-ticks-per-sec'));
     expect(tps).toBeGreaterThan(0);
 
+    // strategies fire on the simulator: the signals panel shows rows (BUY/SELL), the strategies panel lists instances
+    await page.waitForSelector('[data-testid="signals-panel"] [data-testid="signal-row"]', { timeout: 30_000 });
+    const side = await page.getAttribute('[data-testid="signal-row"]', 'data-side');
+    expect(['BUY', 'SELL']).toContain(side);
+    expect(await page.locator('[data-testid="strategy-row"]').count()).toBeGreaterThanOrEqual(4);
+    expect(await page.getAttribute('[data-testid="strategy-row"][data-id="ema-fast-1m"]', 'data-enabled')).toBe('true');
+
     await page.screenshot({ path: join(outDir, 'app.png') });
     expect(problems).toEqual([]);
 
