@@ -23,6 +23,7 @@ export function createHandlers(engine: Engine): Handlers<KiteDeskApi> {
     'strategies.setEnabled': ({ id, enabled }) => engine.strategies.setEnabled(id, enabled),
     'strategies.setParams': ({ id, params }) => engine.strategies.setParams(id, params),
     'signals.recent': ({ limit }) => engine.strategies.recentSignals(limit),
+    'universe.get': () => engine.universe(),
   };
 }
 

@@ -11,6 +11,7 @@ import {
   strategyInstanceInfoSchema,
   symbolSchema,
   timeframeSchema,
+  universeScanSchema,
   watchlistSchema,
 } from './schemas.js';
 
@@ -60,6 +61,8 @@ export const kiteDeskApi = defineApi({
       input: z.object({ limit: z.number().int().min(1).max(1000).default(100) }).strict(),
       output: z.array(signalSchema),
     },
+    /** The day's pre-market scan: date, every scored symbol (rank, score, factors, selected) and what was dropped. */
+    'universe.get': { input: empty, output: universeScanSchema },
   },
   topics: {
     'engine.statusChanged': { params: empty, snapshot: engineStatusSchema, delta: engineStatusSchema },

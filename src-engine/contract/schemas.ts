@@ -73,6 +73,18 @@ export const kiteSessionStatusSchema = z.object({
 });
 export type KiteSessionStatus = z.infer<typeof kiteSessionStatusSchema>;
 
+/** How the day's pre-market universe step went (engine status; `universe.get` has the detail). */
+export const universeStepStatusSchema = z.object({
+  state: z.enum(['ok', 'failed']),
+  /** The trading day planned (IST, YYYY-MM-DD). */
+  date: z.string(),
+  /** Symbols in the day's universe (0 when failed). */
+  selected: z.number().int().nonnegative(),
+  /** Why it failed. */
+  message: z.string().max(500).optional(),
+});
+export type UniverseStepStatus = z.infer<typeof universeStepStatusSchema>;
+
 export const engineStatusSchema = z.object({
   state: z.enum(['starting', 'running', 'degraded', 'stopping']),
   mode: z.enum(['paper', 'shadow', 'live', 'backtest']),
@@ -88,6 +100,8 @@ export const engineStatusSchema = z.object({
   instruments: z.number().int().nonnegative(),
   connections: z.number().int().nonnegative(),
   kite: kiteSessionStatusSchema,
+  /** The pre-market universe step (absent before it ran). A failure there does not stop the engine. */
+  universe: universeStepStatusSchema.optional(),
 });
 export type EngineStatus = z.infer<typeof engineStatusSchema>;
 
@@ -178,3 +192,49 @@ export const strategiesListSchema = z.object({
   types: z.array(strategyTypeInfoSchema),
 });
 export type StrategiesList = z.infer<typeof strategiesListSchema>;
+
+/** One scanned symbol of the day's pre-market scan, as journalled (`universe_scans`). */
+export const universeEntrySchema = z.object({
+  symbol: symbolSchema,
+  /** 1 = best. */
+  rank: z.number().int().positive(),
+  /** Weighted mean of the factor ranks, 0..1. */
+  score: z.number().min(0).max(1),
+  factors: z.object({
+    /** ATR / last close × 100. */
+    atrPct: z.number(),
+    /** Mean daily traded value, paise. */
+    avgValuePaise: paise,
+    /** ADX, 0..100. */
+    trend: z.number(),
+    /** +1 last close above its SMA, −1 below. */
+    direction: z.union([z.literal(1), z.literal(-1), z.literal(0)]),
+    /** Normalised factor ranks, 0..1 (1 = most volatile / liquid / trending). */
+    ranks: z.object({ volatility: z.number(), liquidity: z.number(), trend: z.number() }),
+    lastClosePaise: paise,
+    /** IST date of the last daily candle used. */
+    lastBarDay: z.string(),
+    barsUsed: z.number().int().nonnegative(),
+  }),
+  /** In the day's universe. */
+  selected: z.boolean(),
+});
+export type UniverseEntry = z.infer<typeof universeEntrySchema>;
+
+/** The day's pre-market scan and universe. */
+export const universeScanSchema = z.object({
+  /** The trading day planned (IST, YYYY-MM-DD). */
+  date: z.string(),
+  state: z.enum(['ok', 'failed']),
+  /** Why the step failed (entries are then empty). */
+  error: z.string().max(500).optional(),
+  /** Where the daily candles came from: synthetic on the simulator, Kite historical candles live. */
+  source: z.enum(['simulator', 'kite']),
+  /** Every scored symbol, best rank first. */
+  entries: z.array(universeEntrySchema),
+  /** The day's universe in order (include-forced first, then by rank). */
+  symbols: z.array(symbolSchema),
+  /** Symbols left out of the universe or not scored, and why (e.g. `over-cap`, `stale`). */
+  dropped: z.array(z.object({ symbol: z.string(), reason: z.string(), detail: z.string().optional() })),
+});
+export type UniverseScan = z.infer<typeof universeScanSchema>;

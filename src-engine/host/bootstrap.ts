@@ -8,6 +8,7 @@ import { createEngineServer } from '../api/server.js';
 import { openDatabase } from '../persistence/db.js';
 import { IntentJournal, SignalJournal } from '../persistence/journal-repo.js';
 import { StrategyInstanceRepo } from '../persistence/strategy-repo.js';
+import { UniverseScanRepo } from '../persistence/universe-repo.js';
 import { WatchlistRepo } from '../persistence/watchlist-repo.js';
 import { loadRunProfile, type RunProfile } from '../runtime/config.js';
 import { Engine } from '../runtime/engine.js';
@@ -57,6 +58,7 @@ export function bootEngine(opts: BootOptions): BootedEngine {
       strategies: new StrategyInstanceRepo(db),
       signals: new SignalJournal(db),
       intents: new IntentJournal(db),
+      universeJournal: new UniverseScanRepo(db),
       log: opts.log,
       kite,
     });

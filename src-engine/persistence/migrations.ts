@@ -81,6 +81,25 @@ export const migrations: readonly Migration[] = Object.freeze([
       CREATE TRIGGER intents_append_only_d BEFORE DELETE ON intents BEGIN SELECT RAISE(ABORT, 'intents is append-only'); END;
     `,
   },
+  {
+    version: 3,
+    name: 'universe scans',
+    sql: `
+      -- The pre-market scanner's result per trading day (IST date), one row per scanned symbol.
+      -- Re-planning a day (a restart) replaces that day's rows. factors: JSON of the scan entry's
+      -- factor values and normalised ranks; prices inside are paise.
+      CREATE TABLE universe_scans (
+        date_ist    TEXT NOT NULL CHECK (date_ist GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]'),
+        symbol      TEXT NOT NULL CHECK (length(symbol) BETWEEN 1 AND 32),
+        rank        INTEGER NOT NULL CHECK (rank >= 1),
+        score       REAL NOT NULL CHECK (score BETWEEN 0 AND 1),
+        factors     TEXT NOT NULL CHECK (json_valid(factors) AND json_type(factors) = 'object'),
+        selected    INTEGER NOT NULL CHECK (selected IN (0, 1)),
+        recorded_at INTEGER NOT NULL,
+        PRIMARY KEY (date_ist, symbol)
+      ) STRICT, WITHOUT ROWID;
+    `,
+  },
 ]);
 
 /** The schema version this build creates and understands. */

@@ -84,4 +84,24 @@ describe('run profiles', () => {
     writeFileSync(f, 'feed:\n  speed: 2\n');
     expect(loadRunProfile(f).feed.speed).toBe(2);
   });
+
+  it('reads the universe section: NIFTY50 with a soft cap of 30 by default, keys merged over it, errors by key path', () => {
+    expect(parseRunProfile('').universe).toEqual({ seed: 'NIFTY50', minPricePaise: 0, softCap: 30 });
+    expect(parseRunProfile('universe:\n  softCap: 12\n  include: [TCS]\n').universe).toEqual({ seed: 'NIFTY50', minPricePaise: 0, softCap: 12, include: ['TCS'] });
+    expect(parseRunProfile('universe:\n  seed: custom\n  symbols: [TCS, INFY]\n').universe.symbols).toEqual(['TCS', 'INFY']);
+    const bad = (yaml: string): string => {
+      try {
+        parseRunProfile(yaml, 'u.yaml');
+      } catch (e) {
+        return (e as Error).message;
+      }
+      throw new Error('accepted');
+    };
+    expect(bad('universe:\n  softCap: 0\n')).toContain('universe.softCap: ');
+    expect(bad('universe:\n  seed: NIFTY500\n')).toContain('universe.seed: ');
+    expect(bad('universe:\n  seed: custom\n')).toContain('universe.symbols: ');
+    expect(bad('universe:\n  include: [TCS]\n  exclude: [TCS]\n')).toContain('universe.exclude: ');
+    expect(bad('universe:\n  cap: 3\n')).toContain('universe: ');
+    expect(bad('universe: 5\n')).toContain('universe: ');
+  });
 });

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { parseDocument } from 'yaml';
 import { z } from 'zod';
 import { symbolSchema } from '../contract/schemas.js';
+import { universeConfigSchema } from '../market/universe.js';
 import {
   BUILTIN_STRATEGIES,
   StrategyConfigError,
@@ -59,6 +60,18 @@ export const DEFAULT_STRATEGIES: readonly StrategyInstanceInput[] = Object.freez
   { id: 'macd-15m', type: 'macd', symbols: ['RELIANCE', 'HDFCBANK', 'ICICIBANK'], timeframe: '15m', weight: 0.5 },
 ]);
 
+/** The profile's universe when it has no `universe:` key: NIFTY 50, no price filter, at most 30 symbols. */
+export const DEFAULT_UNIVERSE = Object.freeze({ seed: 'NIFTY50', minPricePaise: 0, softCap: 30 } as const);
+
+/**
+ * `universe:` of a profile: the universe config schema (market/universe.ts), keys left out taking
+ * DEFAULT_UNIVERSE's values (so `universe: { softCap: 20 }` is enough). Errors read `universe.softCap: …`.
+ */
+const profileUniverseSchema = z.preprocess(
+  (v) => (v !== null && typeof v === 'object' && !Array.isArray(v) ? { ...DEFAULT_UNIVERSE, ...v } : v),
+  universeConfigSchema,
+);
+
 /** A run profile (configs/*.yaml). Only what works today is accepted; unknown keys are errors. */
 export const runProfileSchema = z
   .object({
@@ -81,6 +94,8 @@ export const runProfileSchema = z
     strategies: profileStrategiesSchema.prefault(DEFAULT_STRATEGIES.map((x) => ({ ...x }))),
     /** How the instances' signals are voted into order intents. */
     ensemble: ensembleConfigSchema.prefault({}),
+    /** The pool the pre-market scanner ranks each trading day and the soft cap on the day's universe. */
+    universe: profileUniverseSchema.prefault({}),
   })
   .strict();
 export type RunProfile = z.infer<typeof runProfileSchema>;

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { RpcError } from '../contract/errors.js';
 import { parseRunProfile } from './config.js';
+import { MemoryUniverseJournal } from '../scanner/scanner.js';
 import { Engine, type WatchlistStore } from './engine.js';
 
 class MemoryWatchlist implements WatchlistStore {
@@ -97,5 +98,56 @@ describe('Engine (kernel)', () => {
     expect(e.status().state).toBe('running');
     e.stop();
     expect(e.status().state).toBe('stopping');
+  });
+
+  it('plans the simulated day\'s universe at start, journals it and keeps it (engine.universe(), status)', () => {
+    const journal = new MemoryUniverseJournal();
+    const e = new Engine({
+      profile: parseRunProfile('universe:\n  softCap: 5\n  include: [WIPRO]\nfeed:\n  backfillMinutes: 0\n'),
+      watchlist: new MemoryWatchlist(),
+      clock: fixedClock(FRI_11_00),
+      universeJournal: journal,
+      autoStart: false,
+    });
+    const u = e.universe();
+    expect(u).toMatchObject({ date: '2026-11-20', state: 'ok', source: 'simulator' });
+    expect(u.symbols).toHaveLength(5);
+    expect(u.symbols[0]).toBe('WIPRO');
+    expect(u.entries.length).toBeGreaterThanOrEqual(45);
+    expect(u.entries.map((x) => x.rank)).toEqual(u.entries.map((_, i) => i + 1));
+    expect(u.entries.filter((x) => x.selected).map((x) => x.symbol).sort()).toEqual([...u.symbols].sort());
+    expect(u.dropped.filter((d) => d.reason === 'over-cap')).toHaveLength(u.entries.length - 5);
+    expect(journal.dates()).toEqual(['2026-11-20']);
+    expect(journal.get('2026-11-20')!.map((x) => x.symbol)).toEqual(u.entries.map((x) => x.symbol));
+    expect(e.status().universe).toEqual({ state: 'ok', date: '2026-11-20', selected: 5 });
+    expect(() => parseRunProfile('universe:\n  softCap: 0\n')).toThrow(/universe\.softCap/);
+  });
+
+  it('a failing pre-market step is logged and reported in status, and the engine still runs', () => {
+    const logs: string[] = [];
+    const failing = { recordUniverse: () => { throw new Error('disk full'); } };
+    const e = new Engine({
+      profile: parseRunProfile('feed:\n  backfillMinutes: 0\n'),
+      watchlist: new MemoryWatchlist(),
+      clock: fixedClock(FRI_11_00),
+      universeJournal: failing,
+      log: (level, msg) => logs.push(`${level} ${msg}`),
+    });
+    try {
+      expect(e.universe()).toMatchObject({ state: 'failed', error: 'disk full', entries: [] });
+      expect(e.status()).toMatchObject({ state: 'running', universe: { state: 'failed', message: 'disk full', selected: 0 } });
+      expect(logs).toContain('error pre-market universe failed');
+      // an unknown include (no candles, no master) fails the scan the same way
+      const e2 = new Engine({
+        profile: parseRunProfile('universe:\n  include: [NOTREAL]\nfeed:\n  backfillMinutes: 0\n'),
+        watchlist: new MemoryWatchlist(),
+        clock: fixedClock(FRI_11_00),
+        autoStart: false,
+      });
+      expect(e2.universe().state).toBe('failed');
+      expect(e2.universe().error).toMatch(/NOTREAL/);
+    } finally {
+      e.stop();
+    }
   });
 });

@@ -1,11 +1,16 @@
 import { PROTOCOL_VERSION } from '../contract/envelope.js';
 import { ErrorCode, RpcError } from '../contract/errors.js';
-import type { EngineStatus, Instrument, KiteSessionStatus } from '../contract/schemas.js';
+import type { EngineStatus, Instrument, KiteSessionStatus, UniverseScan, UniverseStepStatus } from '../contract/schemas.js';
+import { syntheticDailyHistory } from '../adapters/sim/daily-history.js';
 import { MarketSimulator } from '../adapters/sim/market-simulator.js';
 import { systemClock, type Clock } from '../core/clock.js';
 import { isInSessionIst, istSessionBounds } from '../core/ist.js';
+import { istDay, type IsoDay } from '../core/nse-calendar.js';
+import type { Bar } from '../indicators/indicator.js';
 import { MarketData } from '../market/market-data.js';
 import { NIFTY50_SEEDS } from '../model/instruments.js';
+import { planPreMarket } from '../scanner/pre-market.js';
+import { MemoryUniverseJournal, type UniverseJournal } from '../scanner/scanner.js';
 import type { RunProfile } from './config.js';
 import { silentLog, type LogFn } from './logger.js';
 import {
@@ -41,6 +46,14 @@ export interface EngineDeps {
   signals?: SignalJournalPort;
   /** The ensemble's intent journal (default none). */
   intents?: IntentJournalPort;
+  /** Where the day's pre-market scan is journalled (the host injects SQLite; default in memory). */
+  universeJournal?: UniverseJournal;
+  /**
+   * Daily candles (paise) for the pre-market scan, all dated before `asOf`. Default: the simulator's
+   * synthetic history (adapters/sim/daily-history.ts). A live Kite feed will fetch Kite historical
+   * `day` candles here instead (not wired yet).
+   */
+  dailyHistory?: (symbols: readonly string[], asOf: IsoDay) => ReadonlyMap<string, readonly Bar[]>;
 }
 
 /** What the kernel reads of the Kite session: state only, never a token. */
@@ -73,6 +86,7 @@ export class Engine {
   private badTicks = 0;
   private backfilling = false;
   private readonly unsubscribeKite: (() => void) | undefined;
+  private universeScan!: UniverseScan;
 
   constructor(private readonly deps: EngineDeps) {
     this.log = deps.log ?? silentLog;
@@ -98,6 +112,9 @@ export class Engine {
     this.instrumentSet = new Set(this.instruments.map((i) => i.symbol));
     this.market = new MarketData(this.instruments);
     for (const i of this.instruments) this.market.setPrevClose(i.symbol, this.simulator.prevClose(i.symbol));
+
+    // Pre-market: plan the simulated trading day's universe before any strategy sees a bar.
+    this.planUniverse(istDay(this.simulator.now()));
 
     // Startup is recovery: state comes from the store; the profile only seeds an empty one.
     const saved = deps.watchlist.get().filter((s) => this.instrumentSet.has(s));
@@ -193,7 +210,85 @@ export class Engine {
       instruments: this.instruments.length,
       connections: this.connections,
       kite: this.deps.kite?.status() ?? { state: 'none' },
+      universe: this.universeStatus(),
     };
+  }
+
+  /** The day's pre-market scan and universe (planned at start; `state: 'failed'` with `error` if that failed). */
+  universe(): UniverseScan {
+    return this.universeScan;
+  }
+
+  private universeStatus(): UniverseStepStatus {
+    const u = this.universeScan;
+    return u.state === 'ok'
+      ? { state: 'ok', date: u.date, selected: u.symbols.length }
+      : { state: 'failed', date: u.date, selected: 0, ...(u.error !== undefined ? { message: u.error.slice(0, 500) } : {}) };
+  }
+
+  /**
+   * The pre-market step: daily candles → scan → universe → journal (upserted by date and symbol, so a
+   * restart re-plans the same day). A failure is logged and reported (status, universe.get), never thrown.
+   */
+  private planUniverse(asOf: IsoDay): void {
+    const source = 'simulator' as const;
+    const failed = (e: unknown): void => {
+      const message = e instanceof Error ? e.message : String(e);
+      this.universeScan = { date: asOf, state: 'failed', error: message.slice(0, 500), source, entries: [], symbols: [], dropped: [] };
+      this.log('error', 'pre-market universe failed', { date: asOf, error: message });
+    };
+    try {
+      const cfg = this.deps.profile.universe;
+      const symbols = this.instruments.map((i) => i.symbol);
+      const candles = this.deps.dailyHistory
+        ? this.deps.dailyHistory(symbols, asOf)
+        : syntheticDailyHistory(NIFTY50_SEEDS, { asOf, seed: this.deps.profile.feed.seed });
+      const plan = planPreMarket(cfg, candles, { asOf });
+      const dropped = [
+        ...plan.universe.dropped.map((d) => ({ symbol: d.symbol, reason: d.reason })),
+        ...plan.scan.skipped.map((s) => ({ symbol: s.symbol, reason: s.reason, detail: s.detail })),
+      ];
+      this.universeScan = {
+        date: asOf,
+        state: 'ok',
+        source,
+        entries: plan.journal.map((e) => ({
+          symbol: e.symbol,
+          rank: e.rank,
+          score: e.score,
+          factors: {
+            atrPct: e.atrPct,
+            avgValuePaise: e.avgValuePaise,
+            trend: e.trend,
+            direction: e.direction,
+            ranks: { ...e.ranks },
+            lastClosePaise: e.lastClosePaise,
+            lastBarDay: e.lastBarDay,
+            barsUsed: e.barsUsed,
+          },
+          selected: e.selected,
+        })),
+        symbols: [...plan.universe.symbols],
+        dropped,
+      };
+      this.log('info', 'pre-market universe planned', {
+        date: asOf,
+        scanned: plan.scan.entries.length,
+        selected: plan.universe.symbols.length,
+        top: plan.universe.symbols.slice(0, 10).join(','),
+      });
+      if (plan.scan.skipped.length > 0) {
+        this.log('warn', 'pre-market scan skipped symbols', { date: asOf, skipped: plan.scan.skipped.map((s) => `${s.symbol}:${s.reason} (${s.detail})`).join('; ') });
+      }
+      if (plan.universe.dropped.length > 0) {
+        this.log('info', 'pre-market universe dropped symbols', { date: asOf, dropped: plan.universe.dropped.map((d) => `${d.symbol}:${d.reason}`).join(', ') });
+      }
+      const journal = this.deps.universeJournal ?? new MemoryUniverseJournal();
+      const r = journal.recordUniverse(asOf, plan.journal);
+      if (r instanceof Promise) r.catch(failed);
+    } catch (e) {
+      failed(e);
+    }
   }
 
   setConnectionCount(n: number): void {

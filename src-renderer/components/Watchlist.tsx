@@ -4,6 +4,7 @@ import { client } from '../engine/connection.js';
 import { direction, formatChangeBps, formatChangePaise, formatPaise } from '../format/format.js';
 import { saveWatchlist } from '../state/sync.js';
 import { useAppStore } from '../state/store.js';
+import { UniversePanel } from './UniversePanel.js';
 
 function Row({ symbol, quote, selected, onSelect, onRemove, busy }: {
   symbol: string;
@@ -128,6 +129,7 @@ export function Watchlist() {
           </tbody>
         </table>
       </div>
+      <UniversePanel />
     </aside>
   );
 }

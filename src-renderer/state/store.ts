@@ -1,5 +1,5 @@
 import { create } from 'zustand';
-import type { Candle, EngineStatus, Quote, SignalRecord, StrategyInstanceInfo, Timeframe } from '../../src-engine/contract/schemas.js';
+import type { Candle, EngineStatus, Quote, SignalRecord, StrategyInstanceInfo, Timeframe, UniverseScan } from '../../src-engine/contract/schemas.js';
 import type { ShownError } from '../engine/errors.js';
 import { applyCandleDelta, applyCandleSnapshot, type CandleOp } from './candles.js';
 import { applySignalDelta, applySignalSnapshot, applyStrategyDelta } from './signals.js';
@@ -42,6 +42,8 @@ export interface AppState {
   signals: readonly SignalRecord[];
   /** Strategy instances in run order (null before the first snapshot). */
   strategies: StrategyInstanceInfo[] | null;
+  /** The day's pre-market scan (null before it was loaded). */
+  universe: UniverseScan | null;
 
   setConnection(patch: Partial<ConnectionInfo>): void;
   setStatus(status: EngineStatus): void;
@@ -58,6 +60,7 @@ export interface AppState {
   signalDelta(signal: SignalRecord): void;
   strategiesSnapshot(instances: StrategyInstanceInfo[]): void;
   strategyDelta(instance: StrategyInstanceInfo): void;
+  setUniverse(scan: UniverseScan): void;
   pushError(e: ShownError): void;
   dismissError(id: number): void;
 }
@@ -83,6 +86,7 @@ export const useAppStore = create<AppState>()((set) => ({
   errors: [],
   signals: [],
   strategies: null,
+  universe: null,
 
   setConnection: (patch) => set((s) => ({ connection: { ...s.connection, ...patch } })),
   setStatus: (status) => set({ status }),
@@ -124,6 +128,7 @@ export const useAppStore = create<AppState>()((set) => ({
     }),
   strategiesSnapshot: (instances) => set({ strategies: [...instances] }),
   strategyDelta: (instance) => set((s) => ({ strategies: applyStrategyDelta(s.strategies ?? [], instance) })),
+  setUniverse: (universe) => set({ universe }),
   pushError: (e) =>
     set((s) => {
       const last = s.errors[s.errors.length - 1];
