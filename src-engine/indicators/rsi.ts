@@ -1,5 +1,5 @@
-import type { Bar, Indicator } from './indicator.js';
-import { intParams, stem } from './params.js';
+import { CloseIndicator } from './close-indicator.js';
+import { intParams } from './params.js';
 
 /** TA-Lib's TA_IS_ZERO: |x| < 1e-8. */
 const isZero = (x: number): boolean => -0.00000001 < x && x < 0.00000001;
@@ -60,28 +60,9 @@ export class RsiCore {
 }
 
 /** Relative strength index of the close (Wilder smoothing, TA-Lib RSI); `rsi:n`. */
-export class Rsi implements Indicator {
-  readonly id: string;
-  readonly columns: readonly string[];
-  readonly warmup: number;
-  readonly out = new Float64Array(1).fill(NaN);
-  private readonly core: RsiCore;
-
+export class Rsi extends CloseIndicator {
   constructor(readonly n: number) {
-    this.id = stem('rsi', [n]);
-    this.columns = [this.id];
-    this.warmup = n + 1;
-    this.core = new RsiCore(n);
-  }
-
-  update(bar: Bar): boolean {
-    this.out[0] = this.core.push(bar.c);
-    return this.core.ready;
-  }
-
-  reset(): void {
-    this.core.reset();
-    this.out[0] = NaN;
+    super('rsi', [n], n + 1, new RsiCore(n));
   }
 }
 
