@@ -136,4 +136,33 @@ export async function marketBench(): Promise<void> {
     },
     300_000,
   );
+
+  // The same with a depth listener: every tick rebuilds its instrument's 5-level book, and a snapshot
+  // object is built at most every 250 ms of feed time per instrument (what the engine wires).
+  const simDepth = new MarketSimulator({ seeds: NIFTY50_SEEDS, seed: 1, startTime: Date.parse('2026-11-20T09:15:00+05:30') });
+  let producedD = 0;
+  let books = 0;
+  simDepth.onTick(() => producedD++);
+  simDepth.onDepth(() => books++);
+  await compare(
+    'market simulator with depth: 50 instruments, 150 ticks/s, books rebuilt per tick, snapshots ≤ 4/s per instrument',
+    {
+      name: 'MarketSimulator.advance + onDepth (per tick emitted)',
+      unit: 'ticks',
+      run: (n) => {
+        const target = producedD + n;
+        while (producedD < target) simDepth.advance(10_000);
+      },
+    },
+    {
+      name: 'MarketSimulator.advance, ticks only (per tick emitted)',
+      unit: 'ticks',
+      run: (n) => {
+        const target = produced + n;
+        while (produced < target) sim.advance(10_000);
+      },
+    },
+    300_000,
+  );
+  if (books < 0) console.log(books);
 }

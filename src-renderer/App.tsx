@@ -13,8 +13,12 @@
  *   `data-id` (journal id) and `data-side` (BUY|SELL), newest first.
  * - strategies panel: `data-testid="strategies-panel"`, rows `data-testid="strategy-row"` with
  *   `data-id`, `data-enabled`, `data-running`; the row's checkbox toggles the instance.
+ * - depth panel (right of the chart): `data-testid="depth-panel"` with `data-symbol`, `data-ready`
+ *   (true once a snapshot arrived); always 10 rows `data-testid="depth-row"` with `data-side`
+ *   (sell|buy) and `data-level` (0 = best).
  */
 import { Chart } from './components/Chart.js';
+import { DepthPanel } from './components/DepthPanel.js';
 import { ErrorBanner } from './components/ErrorBanner.js';
 import { SignalsPanel } from './components/SignalsPanel.js';
 import { StrategiesPanel } from './components/StrategiesPanel.js';
@@ -29,7 +33,10 @@ export function App() {
       <main className="workspace">
         <Watchlist />
         <div className="main-column">
-          <Chart />
+          <div className="chart-row">
+            <Chart />
+            <DepthPanel />
+          </div>
           <div className="bottom-panels">
             <SignalsPanel />
             <StrategiesPanel />

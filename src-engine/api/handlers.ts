@@ -1,6 +1,6 @@
 import type { Handlers, TopicHandlers } from '../contract/api-def.js';
 import type { KiteDeskApi } from '../contract/api.js';
-import type { Candle, EngineStatus, Quote, SignalRecord, StrategiesList } from '../contract/schemas.js';
+import type { Candle, DepthSnapshotDto, EngineStatus, Quote, SignalRecord, StrategiesList } from '../contract/schemas.js';
 import type { Engine } from '../runtime/engine.js';
 
 /** Every request of the contract, answered from the kernel. A missing one does not compile. */
@@ -18,6 +18,10 @@ export function createHandlers(engine: Engine): Handlers<KiteDeskApi> {
     'candles.get': ({ symbol, tf, limit }) => {
       engine.requireSymbol(symbol);
       return engine.market.candles(symbol, tf, limit);
+    },
+    'depth.get': ({ symbol }) => {
+      engine.requireSymbol(symbol);
+      return engine.market.depth(symbol) ?? null;
     },
     'strategies.list': () => engine.strategies.list(),
     'strategies.setEnabled': ({ id, enabled }) => engine.strategies.setEnabled(id, enabled),
@@ -50,6 +54,14 @@ export function createTopics(engine: Engine): TopicHandlers<KiteDeskApi> {
         snapshot: (): Candle[] => engine.market.candles(symbol, tf, limit),
         listen: (push) => engine.market.onCandle(symbol, tf, push),
         coalesceKey: (c) => String(c.t),
+      };
+    },
+    'depth.updated': ({ symbol }) => {
+      engine.requireSymbol(symbol);
+      return {
+        snapshot: (): DepthSnapshotDto | null => engine.market.depth(symbol) ?? null,
+        listen: (push) => engine.market.onDepth(symbol, push),
+        coalesceKey: () => symbol,
       };
     },
     'signals.emitted': ({ limit }) => ({

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { defineApi } from './api-def.js';
 import {
   candleSchema,
+  depthSnapshotSchema,
   engineStatusSchema,
   instrumentSchema,
   quoteSchema,
@@ -41,6 +42,8 @@ export const kiteDeskApi = defineApi({
         .strict(),
       output: z.array(candleSchema),
     },
+    /** The latest market depth (5 levels a side) of a symbol, or null before its first snapshot. */
+    'depth.get': { input: z.object({ symbol: symbolSchema }).strict(), output: depthSnapshotSchema.nullable() },
     /** Strategy instances (config, running, last error) and the types the engine knows (with params JSON Schemas). */
     'strategies.list': { input: empty, output: strategiesListSchema },
     /** Switch an instance on (rebuilt, warmed from stored bars, error cleared) or off; persisted. */
@@ -79,6 +82,8 @@ export const kiteDeskApi = defineApi({
       /** The candle that changed: the forming one, or a new one (compare `t`). */
       delta: candleSchema,
     },
+    /** Snapshot: the symbol's latest depth or null; then each new depth snapshot (coalesced: latest wins). */
+    'depth.updated': { params: z.object({ symbol: symbolSchema }).strict(), snapshot: depthSnapshotSchema.nullable(), delta: depthSnapshotSchema },
     /** Snapshot: the newest `limit` signals, newest first; then each new signal as it fires. */
     'signals.emitted': {
       params: z.object({ limit: z.number().int().min(1).max(1000).default(100) }).strict(),

@@ -60,6 +60,26 @@ export const quoteSchema = z.object({
 });
 export type Quote = z.infer<typeof quoteSchema>;
 
+/** One price level of the order book: integer paise, shares, and how many orders are at it. */
+export const depthLevelSchema = z.object({
+  pricePaise: paise.positive(),
+  quantity: z.number().int().nonnegative(),
+  orders: z.number().int().nonnegative(),
+});
+export type DepthLevelDto = z.infer<typeof depthLevelSchema>;
+
+/**
+ * Market depth of one instrument at one moment: `buy` best (highest) bid first, `sell` best (lowest)
+ * offer first, at most 5 levels a side (empty levels left out). `tsEvent` is exchange (feed) time.
+ */
+export const depthSnapshotSchema = z.object({
+  symbol: symbolSchema,
+  tsEvent: epochMs,
+  buy: z.array(depthLevelSchema).max(5),
+  sell: z.array(depthLevelSchema).max(5),
+});
+export type DepthSnapshotDto = z.infer<typeof depthSnapshotSchema>;
+
 /**
  * The Kite Connect session as the renderer may see it: never a token or a secret (those stay in
  * the engine's memory and main's keychain). `message` says why the state is what it is.

@@ -16,6 +16,7 @@ interface SymbolState {
   prevClose: number | undefined;
   last: Tick | undefined;
   depth: DepthSnapshot | undefined;
+  depthListeners: Set<(d: Readonly<DepthSnapshot>) => void> | undefined;
 }
 
 const DAY_MS = 86_400_000;
@@ -61,7 +62,7 @@ export class MarketData {
       { capacity: opts.candleCapacity, sessions: opts.sessions, closeDelayMs: opts.closeDelayMs },
     );
     for (const inst of instruments) {
-      this.state.set(inst.symbol, { candles: this.bars.instrument(inst.symbol)!, prevClose: undefined, last: undefined, depth: undefined });
+      this.state.set(inst.symbol, { candles: this.bars.instrument(inst.symbol)!, prevClose: undefined, last: undefined, depth: undefined, depthListeners: undefined });
     }
   }
 
@@ -197,7 +198,19 @@ export class MarketData {
       buy: Object.freeze(d.buy.map((l) => Object.freeze({ ...l }))) as DepthSnapshot['buy'],
       sell: Object.freeze(d.sell.map((l) => Object.freeze({ ...l }))) as DepthSnapshot['sell'],
     });
+    if (s.depthListeners !== undefined) for (const l of s.depthListeners) l(s.depth);
     return true;
+  }
+
+  /** Called with each stored depth snapshot (frozen) of `symbol`. Throws for an unknown symbol. */
+  onDepth(symbol: string, listener: (d: Readonly<DepthSnapshot>) => void): () => void {
+    const s = this.state.get(symbol);
+    if (s === undefined) throw new RangeError(`MarketData.onDepth: unknown symbol '${symbol}'`);
+    const set = (s.depthListeners ??= new Set());
+    set.add(listener);
+    return () => {
+      set.delete(listener);
+    };
   }
 
   /** The latest depth snapshot (frozen), or undefined before the first one or for an unknown symbol. */

@@ -167,6 +167,15 @@ export class Engine {
       this.backfilling = false;
       this.log('info', 'simulator backfilled', { minutes: Math.round(backfillMs / 60_000), ticks: this.market.totalTicks });
     }
+    // Market depth: the simulator's synthetic books, at most every 250 ms of feed time per instrument; wired
+    // after the backfill (no book is needed for history), so an instrument has depth from its next tick.
+    this.simulator.onDepth((d) => {
+      try {
+        this.market.setDepth(d);
+      } catch (e) {
+        this.log('warn', 'depth rejected', { symbol: d.symbol, error: (e as Error).message });
+      }
+    });
     // A Kite session change (login, expiry) is pushed at once, not on the next 1 s status tick.
     this.unsubscribeKite = deps.kite?.onChange(() => this.emitStatus());
     if (deps.autoStart !== false) this.start();

@@ -2,6 +2,7 @@ import type { Subscription } from '../../src-engine/contract/rpc-client.js';
 import { connectEngine, type EngineClient } from '../engine/connection.js';
 import { describeError } from '../engine/errors.js';
 import { followCandles } from './candle-sync.js';
+import { followDepth } from './depth-sync.js';
 import { useAppStore } from './store.js';
 
 /**
@@ -94,6 +95,7 @@ export function startSync(client: EngineClient): () => void {
   });
   apply();
   const stopCandles = followCandles(client, report);
+  const stopDepth = followDepth(client, report);
 
   return () => {
     offStore();
@@ -103,6 +105,7 @@ export function startSync(client: EngineClient): () => void {
     strategiesSub.close();
     quotesSub?.close();
     stopCandles();
+    stopDepth();
     stopConnection();
   };
 }

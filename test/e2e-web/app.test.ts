@@ -89,6 +89,12 @@ describe('the app in Chromium against kitedesk serve', () => {
     expect(await page.locator('[data-testid="strategy-row"]').count()).toBeGreaterThanOrEqual(4);
     expect(await page.getAttribute('[data-testid="strategy-row"][data-id="ema-fast-1m"]', 'data-enabled')).toBe('true');
 
+    // the order book of the selected symbol: 5 asks over 5 bids, filled once depth arrives; bars sized through the CSSOM
+    await page.waitForSelector('[data-testid="depth-panel"][data-ready="true"]', { timeout: 20_000 });
+    expect(await page.locator('[data-testid="depth-panel"] [data-testid="depth-row"]').count()).toBe(10);
+    expect(await page.locator('[data-testid="depth-row"][data-side="buy"]').count()).toBe(5);
+    expect(await page.getAttribute('[data-testid="depth-panel"]', 'data-symbol')).toBe(await page.getAttribute('[data-testid="chart"]', 'data-symbol'));
+
     await page.screenshot({ path: join(outDir, 'app.png') });
     expect(problems).toEqual([]);
 

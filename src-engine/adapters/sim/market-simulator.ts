@@ -25,7 +25,9 @@ export function nextSimulatedOpen(epochMs: number): number {
 import { snapToTick } from '../../core/prices.js';
 import { Rng } from '../../core/random.js';
 import { toInstrument, type SimInstrumentSeed } from '../../model/instruments.js';
+import type { DepthSnapshot } from '../../model/depth.js';
 import type { Tick } from '../../model/tick.js';
+import { DepthBooks } from './depth-book.js';
 
 /**
  * Built-in market simulator: a seeded random walk in log price per instrument, NSE session hours
@@ -56,6 +58,8 @@ export interface MarketSimulatorOptions {
   ticksPerSecond?: number;
   /** Default 0.25 (25 % a year). */
   annualVolatility?: number;
+  /** Minimum feed time between two depth snapshots of one instrument (see onDepth); default 250 ms. */
+  depthIntervalMs?: number;
 }
 
 const DEFAULT_SEED = 1;
@@ -133,6 +137,9 @@ export class MarketSimulator {
   private readonly minLogPrice = Math.log(TICK_SIZE_PAISE);
 
   private readonly listeners = new Set<(t: Tick) => void>();
+  private readonly depthListeners = new Set<(d: DepthSnapshot) => void>();
+  /** Synthetic 5-level books (own Rng, so depth never changes the tick stream); rebuilt per tick only while someone listens. */
+  private readonly books: DepthBooks;
   private readonly clockListeners = new Set<(nowMs: number) => void>();
   private cursor: number;
   private sessionOpen: number;
@@ -174,6 +181,11 @@ export class MarketSimulator {
     this.instruments = seeds.map(toInstrument);
     this.symbols = seeds.map((s) => s.symbol);
     this.rng = new Rng(seed);
+    this.books = new DepthBooks({
+      instruments: seeds.map((s) => ({ symbol: s.symbol, tickSizePaise: TICK_SIZE_PAISE, avgDailyVolume: s.avgDailyVolume })),
+      seed: (Math.trunc(seed) ^ 0x2545f491) >>> 0,
+      ...(opts.depthIntervalMs !== undefined ? { intervalMs: opts.depthIntervalMs } : {}),
+    });
     this.meanInterarrivalMs = 1000 / ticksPerSecond;
     this.sigma2PerMs = (vol * vol) / (TRADING_DAYS_PER_YEAR * SESSION_MS);
 
@@ -208,6 +220,23 @@ export class MarketSimulator {
     return () => {
       this.listeners.delete(listener);
     };
+  }
+
+  /**
+   * Market depth: each instrument's synthetic book is rebuilt around its price on every tick while a
+   * depth listener is registered, and a snapshot is pushed at most once per `depthIntervalMs` of feed
+   * time per instrument (right after that tick's tick listeners).
+   */
+  onDepth(listener: (d: DepthSnapshot) => void): () => void {
+    this.depthListeners.add(listener);
+    return () => {
+      this.depthListeners.delete(listener);
+    };
+  }
+
+  /** The current synthetic book of a symbol, or null (unknown symbol, or no tick since a depth listener was added). */
+  depth(symbol: string): DepthSnapshot | null {
+    return this.books.snapshot(symbol);
   }
 
   /**
@@ -331,9 +360,14 @@ export class MarketSimulator {
     const volume = this.dayVolume[i]! + qty;
     this.dayVolume[i] = volume;
 
-    if (this.listeners.size === 0) return;
-    const tick: Tick = { symbol: this.symbols[i]!, lastPaise: price, lastQty: qty, volume, tsEvent: Math.floor(t) };
-    for (const l of this.listeners) l(tick);
+    if (this.listeners.size > 0) {
+      const tick: Tick = { symbol: this.symbols[i]!, lastPaise: price, lastQty: qty, volume, tsEvent: Math.floor(t) };
+      for (const l of this.listeners) l(tick);
+    }
+    if (this.depthListeners.size > 0) {
+      const d = this.books.onTick(i, price, Math.floor(t));
+      if (d !== null) for (const l of this.depthListeners) l(d);
+    }
   }
 
   private emitClock(nowMs: number): void {
