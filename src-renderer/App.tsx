@@ -16,6 +16,7 @@
  * - depth panel (right of the chart): `data-testid="depth-panel"` with `data-symbol`, `data-ready`
  *   (true once a snapshot arrived); always 10 rows `data-testid="depth-row"` with `data-side`
  *   (sell|buy) and `data-level` (0 = best).
+ * - universe section (under the watchlist, collapsible): rows `data-testid="universe-row"`.
  */
 import { Chart } from './components/Chart.js';
 import { DepthPanel } from './components/DepthPanel.js';
