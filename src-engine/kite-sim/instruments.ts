@@ -2,6 +2,7 @@
  * The simulator's instrument master: the NIFTY 50 seeds as NSE equities with Kite-style tokens
  * (instrument_token = exchange_token << 8 | segment; NSE = 1). Exchange tokens are synthetic.
  */
+import { INSTRUMENT_COLUMNS } from '../model/instrument-master.js';
 import type { SimInstrumentSeed } from '../model/instruments.js';
 import { rupees } from './kite-json.js';
 
@@ -46,20 +47,8 @@ export function buildSimInstruments(seeds: readonly SimInstrumentSeed[]): SimIns
   });
 }
 
-export const INSTRUMENT_CSV_COLUMNS = [
-  'instrument_token',
-  'exchange_token',
-  'tradingsymbol',
-  'name',
-  'last_price',
-  'expiry',
-  'strike',
-  'tick_size',
-  'lot_size',
-  'instrument_type',
-  'segment',
-  'exchange',
-] as const;
+/** Kite's instruments CSV header: the same columns the instrument master reads. */
+export const INSTRUMENT_CSV_COLUMNS = INSTRUMENT_COLUMNS;
 
 function csvField(v: string): string {
   return /[",\n\r]/.test(v) ? `"${v.replace(/"/g, '""')}"` : v;

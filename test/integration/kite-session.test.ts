@@ -4,52 +4,23 @@
  * fake parentPort, exactly as Electron's utility process receives them; the renderer's view is an
  * RpcClient on an attached window port. Secrets may appear on the control channel and nowhere else.
  */
-import { EventEmitter } from 'node:events';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { MessageChannel, type MessagePort } from 'node:worker_threads';
+import { MessageChannel } from 'node:worker_threads';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { loginUrl, parseRedirect, sessionExpiry } from '../../src-engine/adapters/kite/login.js';
 import { IST_OFFSET_MS } from '../../src-engine/core/ist.js';
-import { RpcClient, fromMessagePort, kiteDeskApi, type EngineStatus, type EngineToMain, type PortLike } from '../../src-engine/contract/index.js';
-import { runUtilityEngine, type MessagePortMainLike, type ParentPortLike } from '../../src-engine/host/utility-entry.js';
+import { RpcClient, fromMessagePort, kiteDeskApi, type EngineStatus, type PortLike } from '../../src-engine/contract/index.js';
+import { runUtilityEngine } from '../../src-engine/host/utility-entry.js';
 import { KiteSimulator, type RunningKiteSimulator } from '../../src-engine/kite-sim/kite-simulator.js';
 import { KiteSessionManager, type KiteSessionTimers } from '../../src-engine/runtime/kite-session.js';
 import { tempDataDir } from '../support/serve-process.js';
+import { FakeParentPort, asPortMain } from '../support/utility-port.js';
 
 const API_KEY = 'kitedesk-sim';
 const API_SECRET = 'kitedesk-sim-secret';
 
-function asPortMain(p: MessagePort): MessagePortMainLike {
-  return {
-    postMessage: (m) => p.postMessage(m),
-    on: ((event: 'message' | 'close', l: (e: { data: unknown }) => void) => {
-      if (event === 'message') p.on('message', (data) => l({ data }));
-      else p.on('close', () => (l as () => void)());
-    }) as MessagePortMainLike['on'],
-    start: () => p.start(),
-    close: () => p.close(),
-  };
-}
 
-class FakeParentPort extends EventEmitter implements ParentPortLike {
-  sent: EngineToMain[] = [];
-  postMessage(m: unknown) {
-    this.sent.push(m as EngineToMain);
-  }
-  deliver(data: unknown, ports: MessagePortMainLike[] = []) {
-    this.emit('message', { data, ports });
-  }
-  async next<T extends EngineToMain['type']>(type: T, timeoutMs = 10_000): Promise<Extract<EngineToMain, { type: T }>> {
-    const end = Date.now() + timeoutMs;
-    for (;;) {
-      const m = this.sent.find((x) => x.type === type);
-      if (m) return m as Extract<EngineToMain, { type: T }>;
-      if (Date.now() > end) throw new Error(`no ${type} from the engine; got ${this.sent.map((x) => x.type).join(', ')}`);
-      await new Promise((r) => setTimeout(r, 10));
-    }
-  }
-}
 
 /** A settable clock and timers that fire only when the test moves the clock. */
 class FakeTime implements KiteSessionTimers {

@@ -1,33 +1,9 @@
-import { EventEmitter } from 'node:events';
-import { MessageChannel, type MessagePort } from 'node:worker_threads';
+import { MessageChannel } from 'node:worker_threads';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ErrorCode, RpcClient, RpcError, fromMessagePort, kiteDeskApi, type PortLike } from '../../src-engine/contract/index.js';
-import { runUtilityEngine, type MessagePortMainLike, type ParentPortLike } from '../../src-engine/host/utility-entry.js';
+import { runUtilityEngine } from '../../src-engine/host/utility-entry.js';
 import { tempDataDir } from '../support/serve-process.js';
-
-/** Electron's MessagePortMain is an EventEmitter delivering {data}; build one over a Node port. */
-function asPortMain(p: MessagePort): MessagePortMainLike {
-  return {
-    postMessage: (m) => p.postMessage(m),
-    on: ((event: 'message' | 'close', l: (e: { data: unknown }) => void) => {
-      if (event === 'message') p.on('message', (data) => l({ data }));
-      else p.on('close', () => (l as () => void)());
-    }) as MessagePortMainLike['on'],
-    start: () => p.start(),
-    close: () => p.close(),
-  };
-}
-
-/** process.parentPort stand-in: main's side posts into it, the engine's replies are recorded. */
-class FakeParentPort extends EventEmitter implements ParentPortLike {
-  sent: unknown[] = [];
-  postMessage(m: unknown) {
-    this.sent.push(m);
-  }
-  deliver(data: unknown, ports: MessagePortMainLike[] = []) {
-    this.emit('message', { data, ports });
-  }
-}
+import { FakeParentPort, asPortMain } from '../support/utility-port.js';
 
 const cleanups: (() => void)[] = [];
 afterEach(() => {
