@@ -80,6 +80,17 @@ describe('Engine (kernel)', () => {
     expect(closed.filter((x) => x.startsWith('1m '))).toHaveLength(5);
   });
 
+  it('on an exchange holiday it simulates the next trading day (the calendar decides, not the weekday)', () => {
+    // 2026-01-26 (a Monday) is Republic Day: no session, so the full 30 min are simulated from the next
+    // open (2026-01-27 09:15 IST); a weekday-only check would have clipped the backfill to 5 min
+    const e = new Engine({
+      profile: parseRunProfile('feed:\n  backfillMinutes: 30\n  startTime: "2026-01-26T09:20:00+05:30"\n'),
+      watchlist: new MemoryWatchlist(),
+      autoStart: false,
+    });
+    expect(e.simulator.now()).toBe(Date.parse('2026-01-27T09:45:00+05:30'));
+  });
+
   it('backfills only from the session open when asked for more than the day has', () => {
     const open = Date.parse('2026-11-20T09:15:00+05:30');
     const e = new Engine({

@@ -2,9 +2,9 @@ import { PROTOCOL_VERSION } from '../contract/envelope.js';
 import { ErrorCode, RpcError } from '../contract/errors.js';
 import type { EngineStatus, Instrument, KiteSessionStatus, UniverseScan, UniverseStepStatus } from '../contract/schemas.js';
 import { syntheticDailyHistory } from '../adapters/sim/daily-history.js';
-import { MarketSimulator } from '../adapters/sim/market-simulator.js';
+import { MarketSimulator, inSimulatedSession } from '../adapters/sim/market-simulator.js';
 import { systemClock, type Clock } from '../core/clock.js';
-import { isInSessionIst, istSessionBounds } from '../core/ist.js';
+import { nseCalendar } from '../core/nse-calendar.js';
 import { istDay, type IsoDay } from '../core/nse-calendar.js';
 import type { Bar } from '../indicators/indicator.js';
 import { MarketData } from '../market/market-data.js';
@@ -100,8 +100,10 @@ export class Engine {
     const backMs = feed.backfillMinutes * 60_000;
     let startAt = requested;
     let backfillMs = backMs;
-    if (isInSessionIst(requested)) {
-      startAt = Math.max(istSessionBounds(requested).open, requested - backMs);
+    // "is the market open" goes through the NSE calendar (holidays included), as the simulator's own roll does
+    const today = inSimulatedSession(requested) ? nseCalendar.session(requested) : null;
+    if (today) {
+      startAt = Math.max(today.open, requested - backMs);
       backfillMs = requested - startAt;
     }
     this.simulator = new MarketSimulator(
