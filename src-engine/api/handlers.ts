@@ -26,6 +26,8 @@ export function createHandlers(engine: Engine): Handlers<KiteDeskApi> {
     'strategies.list': () => engine.strategies.list(),
     'strategies.setEnabled': ({ id, enabled }) => engine.strategies.setEnabled(id, enabled),
     'strategies.setParams': ({ id, params }) => engine.strategies.setParams(id, params),
+    'strategies.add': (input) => engine.strategies.add(input),
+    'strategies.remove': ({ id }) => engine.strategies.remove(id),
     'signals.recent': ({ limit }) => engine.strategies.recentSignals(limit),
     'universe.get': () => engine.universe(),
   };

@@ -59,6 +59,27 @@ export const kiteDeskApi = defineApi({
       input: z.object({ id: strategyInstanceIdSchema, params: z.record(z.string(), z.unknown()) }).strict(),
       output: strategyInstanceInfoSchema,
     },
+    /**
+     * Add an instance of a registered type (built-in or a loaded user strategy) at the end of the run
+     * order; persisted. NOT_FOUND for an unknown type or symbol; INVALID_INPUT with
+     * `details.issues[].path` for bad params (`params.fast`) or an id already in use (`id`).
+     */
+    'strategies.add': {
+      input: z
+        .object({
+          id: strategyInstanceIdSchema,
+          type: z.string().min(1).max(64),
+          params: z.record(z.string(), z.unknown()).optional(),
+          symbols: z.array(symbolSchema).min(1).max(500),
+          timeframe: timeframeSchema.optional(),
+          weight: z.number().min(0).max(100).optional(),
+          enabled: z.boolean().optional(),
+        })
+        .strict(),
+      output: strategyInstanceInfoSchema,
+    },
+    /** Remove an instance (stopped; persisted). NOT_FOUND for an unknown id. Answers its last state with `removed: true`. */
+    'strategies.remove': { input: z.object({ id: strategyInstanceIdSchema }).strict(), output: strategyInstanceInfoSchema },
     /** The newest journalled signals, newest first. */
     'signals.recent': {
       input: z.object({ limit: z.number().int().min(1).max(1000).default(100) }).strict(),
@@ -90,7 +111,7 @@ export const kiteDeskApi = defineApi({
       snapshot: z.array(signalSchema),
       delta: signalSchema,
     },
-    /** Snapshot: as `strategies.list`; then each instance that changed (enabled, params, error). */
+    /** Snapshot: as `strategies.list`; then each instance that changed (enabled, params, error, added; removed ones with `removed: true`). */
     'strategies.changed': { params: empty, snapshot: strategiesListSchema, delta: strategyInstanceInfoSchema },
   },
 });

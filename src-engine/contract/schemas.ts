@@ -193,6 +193,8 @@ export const strategyInstanceInfoSchema = z.object({
   /** Actually receiving data now. */
   running: z.boolean(),
   error: strategyErrorSchema.optional(),
+  /** Only on `strategies.remove`'s answer and its `strategies.changed` delta: the instance is gone. */
+  removed: z.literal(true).optional(),
 });
 export type StrategyInstanceInfo = z.infer<typeof strategyInstanceInfoSchema>;
 

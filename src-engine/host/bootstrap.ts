@@ -50,10 +50,12 @@ export function bootEngine(opts: BootOptions): BootedEngine {
   const dbFile = join(opts.dataDir, 'kitedesk.sqlite');
   const db: Database.Database = openDatabase(dbFile);
   const kite = opts.kite ?? new KiteSessionManager({ log: opts.log });
+  const strategiesDir = join(opts.dataDir, 'strategies');
   let engine: Engine;
   try {
     engine = new Engine({
       profile,
+      userStrategiesDir: strategiesDir,
       watchlist: new WatchlistRepo(db),
       strategies: new StrategyInstanceRepo(db),
       signals: new SignalJournal(db),
@@ -67,8 +69,7 @@ export function bootEngine(opts: BootOptions): BootedEngine {
     throw e;
   }
   // User strategies: <dataDir>/strategies/*.{js,mjs,ts}, hot-reloaded into the engine's strategy
-  // service (instances of a user type wait with a config error until their file has loaded).
-  const strategiesDir = join(opts.dataDir, 'strategies');
+  // service (instances of a user type wait, off with an `unloaded` error, until their file has loaded).
   const userStrategies = new UserStrategyLoader({
     dir: strategiesDir,
     register: (def) => engine.strategies.registerDefinition(def),

@@ -43,7 +43,7 @@ describe('run profiles', () => {
         [
           'strategies:',
           '  - { id: a, type: ema_crossover, symbols: [TCS] }',
-          '  - { id: b, type: nope, symbols: [TCS] }',
+          '  - { id: b, type: Not-A-Type, symbols: [TCS] }',
           '  - { id: c, type: ema_crossover, params: { fast: 0 }, symbols: [TCS] }',
           '  - { id: a, type: rsi_reversion, symbols: [TCS], timeframe: 2m, colour: red }',
           'ensemble: { conflict: loudest }',
@@ -54,11 +54,35 @@ describe('run profiles', () => {
       m = (e as Error).message;
     }
     expect(m).toMatch(/^s\.yaml: invalid run profile/);
-    expect(m).toContain('strategies.1.type: unknown strategy type "nope"');
+    expect(m).toContain('strategies.1.type: unknown strategy type "Not-A-Type"');
     expect(m).toContain('strategies.2.params.fast: ');
     expect(m).toContain('strategies.3.timeframe');
     expect(m).toContain('strategies.3');
     expect(m).toContain('ensemble.conflict');
+  });
+
+  it('accepts a type that is not built in (a user strategy from the data dir) with the other checks intact', () => {
+    const ok = parseRunProfile('strategies:\n  - { id: u, type: my_breakout, params: { lookback: 20 }, symbols: [TCS, INFY], timeframe: 5m }\n');
+    expect(ok.strategies).toEqual([{ id: 'u', type: 'my_breakout', params: { lookback: 20 }, symbols: ['TCS', 'INFY'], timeframe: '5m', enabled: true }]);
+    let m = '';
+    try {
+      parseRunProfile(
+        [
+          'strategies:',
+          '  - { id: u, type: my_breakout, symbols: [TCS, TCS] }',
+          '  - { id: v, type: my_breakout, symbols: [TCS], colour: red }',
+          '  - { id: c, type: ema_crossover, params: { fast: 0 }, symbols: [TCS] }',
+          '  - { id: u, type: my_breakout, symbols: [INFY] }',
+        ].join('\n'),
+        'u.yaml',
+      );
+    } catch (e) {
+      m = (e as Error).message;
+    }
+    expect(m).toContain('strategies.0.symbols: duplicate symbol(s) TCS');
+    expect(m).toContain('strategies.1');
+    expect(m).toContain('strategies.2.params.fast: ');
+    expect(m).toContain('strategies.3.id: duplicate instance id "u"');
   });
 
   it('accepts the shipped paper profile with its strategy set', () => {

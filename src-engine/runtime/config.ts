@@ -14,16 +14,31 @@ import {
 } from '../strategy/index.js';
 
 const BUILTIN_DEFS: ReadonlyMap<string, StrategyDefinition> = new Map(BUILTIN_STRATEGIES.map((d) => [d.type, d]));
+/** A user strategy type's name (as the loader requires it). */
+const USER_TYPE_RE = /^[a-z][a-z0-9_]{0,47}$/;
+
+/** Stands in for a user type when the profile is read: any params (its own schema checks them when it loads). */
+function userTypePlaceholder(type: string): ReadonlyMap<string, StrategyDefinition> {
+  return new Map([[type, { ...BUILTIN_STRATEGIES[0]!, type, params: z.record(z.string(), z.unknown()) } as StrategyDefinition]]);
+}
 
 /**
  * One strategy instance of the profile: the strategy package's own instance schema, then its
  * type's params schema (issues keep their path, so errors read `strategies.2.params.fast: …`).
- * Params stay as written (overrides); the type fills in defaults when it runs. Types are the
- * built-ins (user strategies from <dataDir>/strategies/ are not known when the profile is read).
+ * Params stay as written (overrides); the type fills in defaults when it runs. A type that is not
+ * built in is taken for a user strategy from <dataDir>/strategies/ (not known when the profile is
+ * read): its name must be one the loader accepts and its params are checked once it loads (until
+ * then the instance stays off with an error).
  */
 const profileStrategySchema = strategyInstanceSchema.superRefine((cfg, ctx) => {
+  const builtin = BUILTIN_DEFS.has(cfg.type);
+  if (!builtin && !USER_TYPE_RE.test(cfg.type)) {
+    const known = [...BUILTIN_DEFS.keys()].sort().join(', ');
+    ctx.addIssue({ code: 'custom', message: `unknown strategy type "${cfg.type}": neither built in (${known}) nor a user strategy type name (snake_case)`, path: ['type'] });
+    return;
+  }
   try {
-    validateInstance(cfg, BUILTIN_DEFS, () => 1);
+    validateInstance(cfg, builtin ? BUILTIN_DEFS : userTypePlaceholder(cfg.type), () => 1);
   } catch (e) {
     if (!(e instanceof StrategyConfigError)) throw e;
     for (const i of e.issues) {

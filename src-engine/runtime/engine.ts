@@ -42,6 +42,8 @@ export interface EngineDeps {
   kite?: KiteSessionSource;
   /** Strategy instances between runs (default in memory); seeded from the profile when empty. */
   strategies?: StrategyStore;
+  /** Where user strategy files live (<dataDir>/strategies), named when an instance's type is not loaded. */
+  userStrategiesDir?: string;
   /** The signal journal (default in memory). */
   signals?: SignalJournalPort;
   /** The ensemble's intent journal (default none). */
@@ -138,6 +140,8 @@ export class Engine {
       ...(deps.intents ? { intents: deps.intents } : {}),
       log: this.log,
       now: () => this.simulator.now(),
+      knownSymbol: (s) => this.instrumentSet.has(s),
+      ...(deps.userStrategiesDir !== undefined ? { userStrategiesDir: deps.userStrategiesDir } : {}),
     });
     this.market.onBarClosed((symbol, tf, candle) => this.strategies.onBarClosed(symbol, tf, candle));
 
@@ -289,7 +293,7 @@ export class Engine {
         top: plan.universe.symbols.slice(0, 10).join(','),
       });
       if (plan.scan.skipped.length > 0) {
-        this.log('warn', 'pre-market scan skipped symbols', { date: asOf, skipped: plan.scan.skipped.map((s) => `${s.symbol}:${s.reason} (${s.detail})`).join('; ') });
+        this.log('info', 'pre-market scan skipped symbols', { date: asOf, skipped: plan.scan.skipped.map((s) => `${s.symbol}:${s.reason} (${s.detail})`).join('; ') });
       }
       if (plan.universe.dropped.length > 0) {
         this.log('info', 'pre-market universe dropped symbols', { date: asOf, dropped: plan.universe.dropped.map((d) => `${d.symbol}:${d.reason}`).join(', ') });

@@ -149,8 +149,8 @@ describe('strategies in the engine', () => {
       db.close();
     }
     const { db, engine } = boot(file);
-    expect(engine.strategies.get('boom')).toMatchObject({ running: false, error: { hook: 'config' } });
-    expect(engine.strategies.get('boom').error!.message).toContain('unknown strategy type "boom"');
+    expect(engine.strategies.get('boom')).toMatchObject({ running: false, enabled: true, error: { hook: 'unloaded' } });
+    expect(engine.strategies.get('boom').error!.message).toBe('type boom is not loaded (no file in <dataDir>/strategies defines it)');
 
     const changes: string[] = [];
     engine.strategies.onChange((i) => changes.push(`${i.id}:${i.running}:${i.error?.hook ?? ''}`));
@@ -187,5 +187,110 @@ describe('strategies in the engine', () => {
     // enabling again clears the error and rebuilds it
     expect(engine.strategies.setEnabled('boom', true)).toMatchObject({ enabled: true, running: true });
     expect(engine.strategies.get('boom').error).toBeUndefined();
+  });
+
+  it('strategies.add / remove: built-in and registered user types, typed errors, persisted across a reopen', () => {
+    const file = join(dir, 'k.sqlite');
+    const { db, engine } = boot(file);
+    const changes: string[] = [];
+    engine.strategies.onChange((i) => changes.push(`${i.id}:${i.running}:${i.removed ? 'removed' : ''}`));
+    expect(engine.strategies.add({ id: 'ema2', type: 'ema_crossover', params: { fast: 4 }, symbols: ['TCS'], timeframe: '1m' })).toMatchObject({
+      id: 'ema2',
+      params: { fast: 4, slow: 21 },
+      enabled: true,
+      running: true,
+    });
+    engine.strategies.registerDefinition(
+      defineStrategy({
+        type: 'always_buy',
+        description: 'BUY on every bar',
+        params: z.strictObject({ size: z.number().int().min(1).default(1) }),
+        timeframes: ['1m'],
+        warmup: 0,
+        create: (ctx) => ({ onBar: () => ctx.emit({ side: 'BUY', confidence: 0.5, reason: 'always' }) }),
+      }),
+    );
+    expect(engine.strategies.add({ id: 'ab', type: 'always_buy', symbols: ['INFY'] })).toMatchObject({ type: 'always_buy', params: { size: 1 }, running: true });
+    expect(changes).toEqual(['ema2:true:', 'ab:true:']);
+    const signals: string[] = [];
+    engine.strategies.onSignal((s) => signals.push(s.strategy));
+    engine.simulator.advance(3 * 60_000);
+    expect(signals).toContain('ab');
+
+    const err = (f: () => unknown) => {
+      try {
+        f();
+      } catch (e) {
+        return e as RpcError;
+      }
+      throw new Error('did not throw');
+    };
+    const bad = err(() => engine.strategies.add({ id: 'x', type: 'ema_crossover', params: { fast: 0 }, symbols: ['TCS'] }));
+    expect(bad).toBeInstanceOf(RpcError);
+    expect(bad.code).toBe(ErrorCode.INVALID_INPUT);
+    expect(bad.details).toMatchObject({ issues: [{ path: 'params.fast' }] });
+    expect(err(() => engine.strategies.add({ id: 'x', type: 'always_buy', params: { size: 'big' }, symbols: ['TCS'] })).details).toMatchObject({
+      issues: [{ path: 'params.size' }],
+    });
+    expect(err(() => engine.strategies.add({ id: 'ema', type: 'ema_crossover', symbols: ['TCS'] })).details).toMatchObject({ issues: [{ path: 'id' }] });
+    expect(err(() => engine.strategies.add({ id: 'x', type: 'nope', symbols: ['TCS'] })).code).toBe(ErrorCode.NOT_FOUND);
+    expect(err(() => engine.strategies.add({ id: 'x', type: 'ema_crossover', symbols: ['TCS', 'NOSUCH'] })).code).toBe(ErrorCode.NOT_FOUND);
+    expect(err(() => engine.strategies.remove('nope')).code).toBe(ErrorCode.NOT_FOUND);
+    expect(engine.strategies.list().instances.map((i) => i.id)).toEqual(['ema', 'rsi', 'mom', 'bb5', 'ema2', 'ab']);
+
+    expect(engine.strategies.remove('rsi')).toMatchObject({ id: 'rsi', removed: true, running: false });
+    expect(changes.at(-1)).toBe('rsi:false:removed');
+    expect(engine.strategies.runner.status().some((s) => s.config.id === 'rsi')).toBe(false);
+    engine.stop();
+    db.close();
+
+    // reopen: the user type is not loaded yet, so its instance waits with an error until it is registered
+    const again = boot(file).engine;
+    expect(again.strategies.list().instances.map((i) => i.id)).toEqual(['ema', 'mom', 'bb5', 'ema2', 'ab']);
+    expect(again.strategies.get('ema2')).toMatchObject({ params: { fast: 4, slow: 21 }, running: true });
+    expect(again.strategies.get('ab')).toMatchObject({ enabled: true, running: false, error: { hook: 'unloaded' } });
+    again.stop();
+  });
+
+  it('a profile instance of a user type that is not loaded stays off with a clear error, then starts when the type registers', () => {
+    const profile = `
+feed: { backfillMinutes: 0, startTime: "2026-11-20T09:15:00+05:30" }
+strategies:
+  - { id: ema, type: ema_crossover, symbols: [RELIANCE] }
+  - { id: mine, type: my_buyer, params: { conf: 0.7 }, symbols: [INFY], timeframe: 1m }
+`;
+    const db = openDatabase(join(dir, 'k.sqlite'));
+    dbs.push(db);
+    const engine = new Engine({
+      profile: parseRunProfile(profile),
+      watchlist: new WatchlistRepo(db),
+      strategies: new StrategyInstanceRepo(db),
+      autoStart: false,
+      userStrategiesDir: '/data/strategies',
+    });
+    expect(engine.strategies.get('mine')).toMatchObject({ enabled: true, running: false, params: { conf: 0.7 } });
+    expect(engine.strategies.get('mine').error).toMatchObject({ hook: 'unloaded', message: 'type my_buyer is not loaded (no file in /data/strategies defines it)' });
+    expect(engine.strategies.get('ema')).toMatchObject({ running: true });
+    const def = defineStrategy({
+      type: 'my_buyer',
+      description: 'BUY on every bar',
+      params: z.strictObject({ conf: z.number().min(0).max(1).default(0.5) }),
+      timeframes: ['1m'],
+      warmup: 0,
+      create: (ctx) => ({ onBar: () => ctx.emit({ side: 'BUY', confidence: ctx.params.conf, reason: 'always' }) }),
+    });
+    engine.strategies.registerDefinition(def);
+    expect(engine.strategies.get('mine')).toMatchObject({ running: true, params: { conf: 0.7 } });
+    expect(engine.strategies.get('mine').error).toBeUndefined();
+    const confs: number[] = [];
+    engine.strategies.onSignal((s) => s.strategy === 'mine' && confs.push(s.confidence));
+    engine.simulator.advance(3 * 60_000);
+    expect(confs[0]).toBe(0.7);
+    // file gone and back: off with an error, then on again
+    engine.strategies.unregisterDefinition('my_buyer', 'mine.mjs');
+    expect(engine.strategies.get('mine')).toMatchObject({ running: false, error: { hook: 'unloaded' } });
+    engine.strategies.registerDefinition(def);
+    expect(engine.strategies.get('mine')).toMatchObject({ running: true });
+    engine.stop();
   });
 });

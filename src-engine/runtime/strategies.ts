@@ -46,6 +46,7 @@ export interface StrategyStore {
   list(): StrategyRecord[];
   replaceAll(list: readonly StrategyRecord[]): void;
   save(x: StrategyRecord): void;
+  remove(id: string): void;
 }
 
 /** The signal journal (SQLite: SignalJournal). */
@@ -82,6 +83,9 @@ export class MemoryStrategyStore implements StrategyStore {
     if (i >= 0) this.records[i] = structuredClone(x);
     else this.records.push(structuredClone(x));
   }
+  remove(id: string): void {
+    this.records = this.records.filter((r) => r.id !== id);
+  }
 }
 
 export class MemorySignalJournal implements SignalJournalPort {
@@ -108,6 +112,21 @@ export interface StrategyServiceOptions {
   log: LogFn;
   /** Feed time, epoch ms (for error reports made outside an event). */
   now: () => number;
+  /** Whether a symbol is known to the engine (`add` refuses others with NOT_FOUND); default: any. */
+  knownSymbol?: (symbol: string) => boolean;
+  /** Where user strategy files live (<dataDir>/strategies), named in "type not loaded" errors. */
+  userStrategiesDir?: string;
+}
+
+/** `add`'s input: an instance config (params are overrides; the type fills in defaults). */
+export interface StrategyAddInput {
+  id: string;
+  type: string;
+  params?: Record<string, unknown> | undefined;
+  symbols: string[];
+  timeframe?: string | undefined;
+  weight?: number | undefined;
+  enabled?: boolean | undefined;
 }
 
 const TIMER_EVERY_MS = 1000;
@@ -199,22 +218,58 @@ export class StrategyService {
   setParams(id: string, params: Record<string, unknown>): StrategyInstanceInfo {
     const r = this.record(id);
     const next: StrategyRecord = { ...r, params: { ...params } };
-    try {
-      this.runner.validate(this.raw(next));
-    } catch (e) {
-      if (e instanceof StrategyConfigError) {
-        throw new RpcError(ErrorCode.INVALID_INPUT, `invalid params for strategy ${id}: ${e.issues.map((i) => `${i.path}: ${i.message}`).join('; ')}`, {
-          issues: e.issues.map((i) => ({ path: i.path, message: i.message })),
-        });
-      }
-      throw e;
-    }
+    this.validateOrThrow(next, `invalid params for strategy ${id}`);
     r.params = next.params;
     if (r.lastError?.hook === 'config') delete r.lastError;
     this.opts.store.save(r);
     if (this.inRunner(id)) this.reinstallFrom(id);
     else this.install(r);
     return this.changed(r);
+  }
+
+  /**
+   * Adds an instance (at the end of the run order) of a registered type, built-in or loaded user
+   * type; persisted. NOT_FOUND for an unknown type or symbol; INVALID_INPUT (with
+   * `details.issues[].path`, e.g. `params.fast` or `id`) for a bad config or an id already in use.
+   */
+  add(input: StrategyAddInput): StrategyInstanceInfo {
+    if (!this.runner.definitions.some((d) => d.type === input.type)) {
+      const known = this.runner.definitions.map((d) => d.type).sort();
+      throw new RpcError(ErrorCode.NOT_FOUND, `unknown strategy type "${input.type}"; known: ${known.join(', ')}`, { type: input.type });
+    }
+    const known = this.opts.knownSymbol;
+    const unknown = known ? input.symbols.filter((s) => !known(s)) : [];
+    if (unknown.length > 0) throw new RpcError(ErrorCode.NOT_FOUND, `unknown symbol: ${unknown.join(', ')}`, { symbol: unknown[0] });
+    if (this.records.some((r) => r.id === input.id)) {
+      const message = `duplicate instance id "${input.id}"`;
+      throw new RpcError(ErrorCode.INVALID_INPUT, message, { issues: [{ path: 'id', message }] });
+    }
+    const r: StrategyRecord = {
+      id: input.id,
+      type: input.type,
+      params: { ...(input.params ?? {}) },
+      symbols: [...input.symbols],
+      timeframe: input.timeframe,
+      weight: input.weight,
+      enabled: input.enabled ?? true,
+    };
+    this.validateOrThrow(r, `invalid strategy instance ${input.id}`);
+    this.opts.store.save(r);
+    this.records.push(r);
+    this.install(r);
+    return this.changed(r);
+  }
+
+  /** Removes an instance (stopped, forgotten; persisted). NOT_FOUND for an unknown id. */
+  remove(id: string): StrategyInstanceInfo {
+    const r = this.record(id);
+    const last = this.info(r);
+    this.opts.store.remove(id);
+    this.records.splice(this.records.indexOf(r), 1);
+    this.runner.remove(id);
+    const gone: StrategyInstanceInfo = { ...last, enabled: false, running: false, removed: true };
+    for (const l of this.changeListeners) l(gone);
+    return gone;
   }
 
   /**
@@ -334,6 +389,20 @@ export class StrategyService {
     return r;
   }
 
+  /** The type's schema (and the instance schema) or INVALID_INPUT with each issue's path. */
+  private validateOrThrow(r: StrategyRecord, what: string): void {
+    try {
+      this.runner.validate(this.raw(r));
+    } catch (e) {
+      if (e instanceof StrategyConfigError) {
+        throw new RpcError(ErrorCode.INVALID_INPUT, `${what}: ${e.issues.map((i) => `${i.path}: ${i.message}`).join('; ')}`, {
+          issues: e.issues.map((i) => ({ path: i.path, message: i.message })),
+        });
+      }
+      throw e;
+    }
+  }
+
   private inRunner(id: string): boolean {
     return this.runner.status().some((s) => s.config.id === id);
   }
@@ -350,11 +419,22 @@ export class StrategyService {
     };
   }
 
-  /** Adds a record to the runner; a config error is kept on the record (shown, not thrown). */
+  /**
+   * Adds a record to the runner; a config error is kept on the record (shown, not thrown). A type
+   * that is not registered (a user type whose file has not loaded) waits like an unloaded one: off,
+   * with an `unloaded` error, until registerDefinition brings it in.
+   */
   private install(r: StrategyRecord): void {
+    if (!this.runner.definitions.some((d) => d.type === r.type)) {
+      const where = this.opts.userStrategiesDir ?? '<dataDir>/strategies';
+      const message = `type ${r.type} is not loaded (no file in ${where} defines it)`;
+      if (r.enabled) r.lastError = { hook: 'unloaded', symbol: '', message: message.slice(0, 500), ts: Math.max(0, this.opts.now()) };
+      this.opts.log('warn', 'strategy instance not started: type not loaded', { instance: r.id, type: r.type });
+      return;
+    }
     try {
       this.runner.add(this.raw(r));
-      if (r.lastError?.hook === 'config') delete r.lastError;
+      if (r.lastError?.hook === 'config' || r.lastError?.hook === 'unloaded') delete r.lastError;
     } catch (e) {
       if (!(e instanceof StrategyConfigError)) throw e;
       r.lastError = { hook: 'config', symbol: '', message: e.message.slice(0, 500), ts: Math.max(0, this.opts.now()) };

@@ -87,6 +87,29 @@ describe('strategies over the real serve (default profile, --sim-speed 120)', ()
     ws.close();
   });
 
+  it('strategies.add creates an instance of the loaded user type: running, signalling; strategies.remove drops it', async () => {
+    const { c, ws } = await client(s);
+    const changes: StrategyInstanceInfo[] = [];
+    let snap: StrategyInstanceInfo[] = [];
+    c.subscribe('strategies.changed', {}, { snapshot: (l) => (snap = l.instances), delta: (i) => changes.push(i) });
+    await until(() => snap.length > 0, 'strategies snapshot');
+    const end = Date.now() + 15_000;
+    while (!(await c.call('strategies.list', {})).types.some((t) => t.type === 'always_buy') && Date.now() < end) await new Promise((r) => setTimeout(r, 200));
+    const signals: SignalRecord[] = [];
+    const sub = c.subscribe('signals.emitted', { limit: 1 }, { snapshot: () => undefined, delta: (d) => signals.push(d) });
+    expect(await c.call('strategies.add', { id: 'ab-1m', type: 'always_buy', symbols: ['RELIANCE', 'TCS'] })).toMatchObject({ id: 'ab-1m', running: true, enabled: true });
+    expect((await c.call('strategies.list', {})).instances.find((i) => i.id === 'ab-1m')).toMatchObject({ type: 'always_buy', running: true });
+    await until(() => changes.some((i) => i.id === 'ab-1m' && i.running), 'strategies.changed delta for the added instance');
+    await until(() => signals.some((d) => d.strategy === 'ab-1m'), 'a signal from the added instance at 120x', 30_000);
+    const unknown = await c.call('strategies.add', { id: 'x', type: 'no_such_type', symbols: ['TCS'] }).catch((e: unknown) => e);
+    expect((unknown as RpcError).code).toBe(ErrorCode.NOT_FOUND);
+    expect(await c.call('strategies.remove', { id: 'ab-1m' })).toMatchObject({ id: 'ab-1m', removed: true });
+    await until(() => changes.some((i) => i.id === 'ab-1m' && i.removed === true), 'strategies.changed delta for the removal');
+    expect((await c.call('strategies.list', {})).instances.some((i) => i.id === 'ab-1m')).toBe(false);
+    sub.close();
+    ws.close();
+  });
+
   it('setEnabled and setParams push strategies.changed, refuse bad params typed and persist across a restart', async () => {
     const { c, ws } = await client(s);
     const changes: StrategyInstanceInfo[] = [];
