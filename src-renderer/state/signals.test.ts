@@ -55,6 +55,12 @@ describe('signal and strategy list logic', () => {
     ]);
     expect(applyStrategyDelta(l, inst('c')).map((x) => x.id)).toEqual(['a', 'b', 'c']);
   });
+
+  it('drops an instance whose delta says it was removed', () => {
+    const l = [inst('a'), inst('b')];
+    expect(applyStrategyDelta(l, { ...inst('a'), removed: true }).map((x) => x.id)).toEqual(['b']);
+    expect(applyStrategyDelta(l, { ...inst('zz'), removed: true }).map((x) => x.id)).toEqual(['a', 'b']);
+  });
 });
 
 const initial = useAppStore.getState();

@@ -19,6 +19,8 @@ export function applySignalDelta(list: readonly SignalRecord[], s: SignalRecord)
 
 /** One changed instance: replaced in place, or appended when new. */
 export function applyStrategyDelta(list: readonly StrategyInstanceInfo[], info: StrategyInstanceInfo): StrategyInstanceInfo[] {
+  // strategies.remove sends the instance's last state marked `removed`
+  if (info.removed) return list.filter((x) => x.id !== info.id);
   const i = list.findIndex((x) => x.id === info.id);
   if (i < 0) return [...list, info];
   const next = [...list];
