@@ -36,6 +36,8 @@ export class StrategyInstanceRepo {
   private readonly positionOf: Database.Statement<[string], { position: number }>;
   private readonly deleteStmt: Database.Statement<[string]>;
   private readonly replaceAllTx: (list: readonly StoredStrategyInstance[]) => void;
+  private readonly seededGet: Database.Statement<[], { value: string }>;
+  private readonly seededSet: Database.Statement<[]>;
 
   constructor(
     db: Database.Database,
@@ -52,6 +54,8 @@ export class StrategyInstanceRepo {
     this.maxPos = db.prepare<[], { p: number | null }>('SELECT max(position) AS p FROM strategy_instances');
     this.positionOf = db.prepare<[string], { position: number }>('SELECT position FROM strategy_instances WHERE id = ?');
     this.deleteStmt = db.prepare<[string]>('DELETE FROM strategy_instances WHERE id = ?');
+    this.seededGet = db.prepare<[], { value: string }>(`SELECT value FROM meta WHERE key = 'strategies.seeded'`);
+    this.seededSet = db.prepare<[]>(`INSERT OR REPLACE INTO meta (key, value) VALUES ('strategies.seeded', '1')`);
     this.replaceAllTx = db.transaction((list: readonly StoredStrategyInstance[]) => {
       db.prepare('DELETE FROM strategy_instances').run();
       list.forEach((x, i) => this.write(x, i));
@@ -60,6 +64,15 @@ export class StrategyInstanceRepo {
 
   list(): StoredStrategyInstance[] {
     return this.selectAll.all().map(fromRow);
+  }
+
+  /** Has the run profile seeded this database already? (Removing every instance must not re-seed.) */
+  seeded(): boolean {
+    return this.seededGet.get() !== undefined;
+  }
+
+  markSeeded(): void {
+    this.seededSet.run();
   }
 
   /** Replaces every instance in one transaction (first start: seeding from the run profile). */

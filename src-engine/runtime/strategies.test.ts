@@ -116,6 +116,18 @@ describe('strategies in the engine', () => {
     expect(byId['ema']!.params).toEqual({ fast: 4, slow: 12 });
   });
 
+  it('seeds from the profile once: a database emptied on purpose stays empty after a restart', () => {
+    const a = boot();
+    const ids = a.engine.strategies.list().instances.map((i) => i.id);
+    expect(ids.length).toBeGreaterThan(0);
+    for (const id of ids) a.engine.strategies.remove(id);
+    expect(a.engine.strategies.list().instances).toEqual([]);
+    a.engine.stop();
+    a.db.close();
+    const b = boot(a.file);
+    expect(b.engine.strategies.list().instances).toEqual([]);
+  });
+
   it('refuses bad params with INVALID_INPUT naming the path, and changes nothing', () => {
     const { engine } = boot();
     const bad = (params: Record<string, unknown>) => {

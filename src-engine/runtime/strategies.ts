@@ -47,6 +47,9 @@ export interface StrategyStore {
   replaceAll(list: readonly StrategyRecord[]): void;
   save(x: StrategyRecord): void;
   remove(id: string): void;
+  /** True once the run profile has seeded the store (so an emptied store stays empty). */
+  seeded(): boolean;
+  markSeeded(): void;
 }
 
 /** The signal journal (SQLite: SignalJournal). */
@@ -85,6 +88,13 @@ export class MemoryStrategyStore implements StrategyStore {
   }
   remove(id: string): void {
     this.records = this.records.filter((r) => r.id !== id);
+  }
+  private wasSeeded = false;
+  seeded(): boolean {
+    return this.wasSeeded;
+  }
+  markSeeded(): void {
+    this.wasSeeded = true;
   }
 }
 
@@ -142,7 +152,10 @@ export class StrategyService {
   constructor(private readonly opts: StrategyServiceOptions) {
     this.runner = new StrategyRunner({ definitions: opts.definitions ?? BUILTIN_STRATEGIES, ...(opts.ensemble ? { ensemble: opts.ensemble } : {}) });
     let records = opts.store.list();
-    if (records.length === 0 && opts.seed.length > 0) {
+    // Seed once per database: a store the person emptied on purpose stays empty across restarts.
+    const seedNow = !opts.store.seeded() && records.length === 0 && opts.seed.length > 0;
+    if (!opts.store.seeded()) opts.store.markSeeded();
+    if (seedNow) {
       records = opts.seed.map((s) => ({
         id: s.id,
         type: s.type,
