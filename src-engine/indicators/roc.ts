@@ -1,19 +1,25 @@
-import type { Bar, Indicator } from './indicator.js';
-import { intParams, stem } from './params.js';
+import { CloseIndicator, type CloseCore } from './close-indicator.js';
+import { intParams } from './params.js';
 import { Ring } from './rolling.js';
 
-/** Close n bars ago and now, from a ring of n + 1 closes. */
-class Lag {
+/** f(close now, close n bars ago), from a ring of n + 1 closes; NaN until n + 1 closes were seen. */
+class LagCore implements CloseCore {
   private readonly ring: Ring;
 
-  constructor(readonly n: number) {
+  constructor(
+    n: number,
+    private readonly f: (now: number, then: number) => number,
+  ) {
     this.ring = new Ring(n + 1);
   }
 
-  /** Pushes x; returns the close n bars before it, or NaN before n + 1 closes were seen. */
+  get ready(): boolean {
+    return this.ring.full;
+  }
+
   push(x: number): number {
     this.ring.push(x);
-    return this.ring.full ? this.ring.at(0) : NaN;
+    return this.ring.full ? this.f(x, this.ring.at(0)) : NaN;
   }
 
   reset(): void {
@@ -22,58 +28,16 @@ class Lag {
 }
 
 /** Rate of change in percent (TA-Lib ROC): 100·(close/close[n ago] − 1); 0 if the old close is 0. `roc:n`. */
-export class Roc implements Indicator {
-  readonly id: string;
-  readonly columns: readonly string[];
-  readonly warmup: number;
-  readonly out = new Float64Array(1).fill(NaN);
-  private readonly lag: Lag;
-
+export class Roc extends CloseIndicator {
   constructor(readonly n: number) {
-    this.id = stem('roc', [n]);
-    this.columns = [this.id];
-    this.warmup = n + 1;
-    this.lag = new Lag(n);
-  }
-
-  update(bar: Bar): boolean {
-    const prev = this.lag.push(bar.c);
-    if (prev !== prev) return false;
-    this.out[0] = prev !== 0 ? (bar.c / prev - 1) * 100 : 0;
-    return true;
-  }
-
-  reset(): void {
-    this.lag.reset();
-    this.out[0] = NaN;
+    super('roc', [n], n + 1, new LagCore(n, (now, then) => (then !== 0 ? (now / then - 1) * 100 : 0)));
   }
 }
 
 /** Momentum (TA-Lib MOM): close − close n bars ago. `mom:n`. */
-export class Mom implements Indicator {
-  readonly id: string;
-  readonly columns: readonly string[];
-  readonly warmup: number;
-  readonly out = new Float64Array(1).fill(NaN);
-  private readonly lag: Lag;
-
+export class Mom extends CloseIndicator {
   constructor(readonly n: number) {
-    this.id = stem('mom', [n]);
-    this.columns = [this.id];
-    this.warmup = n + 1;
-    this.lag = new Lag(n);
-  }
-
-  update(bar: Bar): boolean {
-    const prev = this.lag.push(bar.c);
-    if (prev !== prev) return false;
-    this.out[0] = bar.c - prev;
-    return true;
-  }
-
-  reset(): void {
-    this.lag.reset();
-    this.out[0] = NaN;
+    super('mom', [n], n + 1, new LagCore(n, (now, then) => now - then));
   }
 }
 

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { ErrorCode, RpcError } from '../contract/errors.js';
 import type { SignalRecord, StrategiesList, StrategyError, StrategyInstanceInfo, StrategyTypeInfo, Timeframe } from '../contract/schemas.js';
 import type { Tick } from '../model/tick.js';
+import type { IntentEntry } from '../persistence/journal-repo.js';
 import {
   BUILTIN_STRATEGIES,
   StrategyConfigError,
@@ -60,17 +61,7 @@ export interface SignalJournalPort {
 
 /** The intent journal (SQLite: IntentJournal). */
 export interface IntentJournalPort {
-  append(i: {
-    tsEvent: number;
-    symbol: string;
-    side: 'BUY' | 'SELL';
-    score: number;
-    timeframe: string;
-    price: number;
-    conflict?: string | undefined;
-    reasons: readonly unknown[];
-    snapshot: Record<string, number>;
-  }): unknown;
+  append(i: IntentEntry): unknown;
 }
 
 export class MemoryStrategyStore implements StrategyStore {
