@@ -1,0 +1,40 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { formatRupees, mulDivFloor, mulDivRound, parseRupees } from './money.js';
+
+describe('money', () => {
+  it('mulDivFloor is exact beyond 2^53 intermediates', () => {
+    // 9e14 × 1e6 / 7 overflows a double's exact range in the product
+    expect(mulDivFloor(900_000_000_000_000, 1_000_000, 1_000_000)).toBe(900_000_000_000_000);
+    expect(mulDivFloor(7, 3, 2)).toBe(10);
+    expect(mulDivFloor(-7, 3, 2)).toBe(-11);
+    expect(() => mulDivFloor(1, 1, 0)).toThrow(/division by zero/);
+    expect(() => mulDivFloor(0.5, 1, 1)).toThrow(/safe integer/);
+  });
+  it('mulDivRound rounds halves away from zero', () => {
+    expect(mulDivRound(5, 1, 2)).toBe(3);
+    expect(mulDivRound(-5, 1, 2)).toBe(-3);
+    expect(mulDivRound(4, 1, 3)).toBe(1);
+    expect(mulDivRound(5, 1, -2)).toBe(-3);
+  });
+  it('floor matches BigInt for random inputs', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: -1e12, max: 1e12 }), fc.integer({ min: 0, max: 1e7 }), fc.integer({ min: 1, max: 1e7 }), (a, b, c) => {
+        const f = mulDivFloor(a, b, c);
+        // f ≤ a·b/c < f + 1, checked exactly
+        const n = BigInt(a) * BigInt(b);
+        return BigInt(f) * BigInt(c) <= n && n < (BigInt(f) + 1n) * BigInt(c);
+      }),
+    );
+  });
+  it('formats and parses rupees exactly', () => {
+    expect(formatRupees(-1234)).toBe('-12.34');
+    expect(formatRupees(5)).toBe('0.05');
+    expect(parseRupees('1234.5')).toBe(123450);
+    expect(parseRupees('0.05')).toBe(5);
+    expect(parseRupees('-12')).toBe(-1200);
+    expect(() => parseRupees('1.234', 'buy price')).toThrow(/buy price: "1.234"/);
+    expect(() => parseRupees('abc')).toThrow(/not a rupee amount/);
+    fc.assert(fc.property(fc.integer({ min: -1e13, max: 1e13 }), (p) => parseRupees(formatRupees(p)) === p));
+  });
+});
