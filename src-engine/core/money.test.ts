@@ -10,6 +10,7 @@ describe('money', () => {
     expect(mulDivFloor(-7, 3, 2)).toBe(-11);
     expect(() => mulDivFloor(1, 1, 0)).toThrow(/division by zero/);
     expect(() => mulDivFloor(0.5, 1, 1)).toThrow(/safe integer/);
+    expect(() => mulDivFloor(2 ** 52, 4, 1)).toThrow(/outside the safe integer range/);
   });
   it('mulDivRound rounds halves away from zero', () => {
     expect(mulDivRound(5, 1, 2)).toBe(3);
@@ -19,7 +20,7 @@ describe('money', () => {
   });
   it('floor matches BigInt for random inputs', () => {
     fc.assert(
-      fc.property(fc.integer({ min: -1e12, max: 1e12 }), fc.integer({ min: 0, max: 1e7 }), fc.integer({ min: 1, max: 1e7 }), (a, b, c) => {
+      fc.property(fc.integer({ min: -1e12, max: 1e12 }), fc.integer({ min: 0, max: 1e6 }), fc.integer({ min: 1, max: 1e7 }), (a, b, c) => {
         const f = mulDivFloor(a, b, c);
         // f ≤ a·b/c < f + 1, checked exactly
         const n = BigInt(a) * BigInt(b);
