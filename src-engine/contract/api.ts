@@ -15,6 +15,18 @@ import {
   universeScanSchema,
   watchlistSchema,
 } from './schemas.js';
+import {
+  chargesBreakdownSchema,
+  equityPointSchema,
+  fillDtoSchema,
+  manualOrderSchema,
+  orderDtoSchema,
+  orderTypeSchema,
+  placeResultSchema,
+  portfolioSchema,
+  riskDecisionDtoSchema,
+  riskStatusSchema,
+} from './trading-schemas.js';
 
 const empty = z.object({}).strict();
 
@@ -87,6 +99,57 @@ export const kiteDeskApi = defineApi({
     },
     /** The day's pre-market scan: date, every scored symbol (rank, score, factors, selected) and what was dropped. */
     'universe.get': { input: empty, output: universeScanSchema },
+    /**
+     * A person's order: risk decides (ALLOW, REDUCE, BLOCK, HALT_SESSION, journalled), then the order
+     * manager places it with the broker of the current mode. A BLOCK answers normally with no orders
+     * (the decision names the rule); the same `clientId` again answers the first order, never a second.
+     */
+    'orders.place': { input: manualOrderSchema, output: placeResultSchema },
+    /** Change a resting order (Kite allows 25 modifications). NOT_FOUND for an unknown id; CONFLICT when it is no longer open. */
+    'orders.modify': {
+      input: z
+        .object({
+          orderId: z.string().min(1).max(64),
+          qty: z.number().int().positive().max(10_000_000).optional(),
+          pricePaise: z.number().int().positive().safe().optional(),
+          triggerPaise: z.number().int().positive().safe().optional(),
+          orderType: orderTypeSchema.optional(),
+        })
+        .strict(),
+      output: orderDtoSchema,
+    },
+    'orders.cancel': { input: z.object({ orderId: z.string().min(1).max(64) }).strict(), output: orderDtoSchema },
+    /** Today's orders of the current mode, newest first. */
+    'orders.list': { input: empty, output: z.array(orderDtoSchema) },
+    /** An order's charges by component (the breakdown behind every net figure). */
+    'orders.charges': { input: z.object({ orderId: z.string().min(1).max(64) }).strict(), output: chargesBreakdownSchema },
+    /** Fills, newest first. */
+    'trades.list': { input: z.object({ limit: z.number().int().min(1).max(5000).default(500) }).strict(), output: z.array(fillDtoSchema) },
+    /** Cash, equity, positions and PnL (net of charges) overall and per strategy, marked to the last tick. */
+    'portfolio.get': { input: empty, output: portfolioSchema },
+    /** Sampled equity, overall or of one strategy, oldest first. */
+    'portfolio.equityCurve': { input: z.object({ strategy: z.string().max(64).optional() }).strict(), output: z.array(equityPointSchema) },
+    /** Close open positions at market (all, or one symbol / strategy); each exit passes risk as a reduce-only order. */
+    'positions.squareOff': {
+      input: z.object({ symbol: z.string().max(32).optional(), strategy: z.string().max(64).optional() }).strict(),
+      output: z.array(placeResultSchema),
+    },
+    'risk.get': { input: empty, output: riskStatusSchema },
+    /** Stop new orders (exits still pass) until `risk.resume`. */
+    'risk.halt': { input: z.object({ reason: z.string().min(1).max(200) }).strict(), output: riskStatusSchema },
+    'risk.resume': { input: empty, output: riskStatusSchema },
+    /**
+     * The global kill switch: blocks every new order, cancels every open order and optionally squares
+     * off; it stays on across restarts until a person turns it off here. `confirm: true` is required.
+     */
+    'risk.setKillSwitch': {
+      input: z
+        .object({ engaged: z.boolean(), squareOff: z.boolean().default(false), reason: z.string().max(200).optional(), confirm: z.literal(true) })
+        .strict(),
+      output: riskStatusSchema,
+    },
+    /** The newest risk decisions, newest first. */
+    'risk.decisions': { input: z.object({ limit: z.number().int().min(1).max(1000).default(100) }).strict(), output: z.array(riskDecisionDtoSchema) },
   },
   topics: {
     'engine.statusChanged': { params: empty, snapshot: engineStatusSchema, delta: engineStatusSchema },
@@ -113,6 +176,17 @@ export const kiteDeskApi = defineApi({
     },
     /** Snapshot: as `strategies.list`; then each instance that changed (enabled, params, error, added; removed ones with `removed: true`). */
     'strategies.changed': { params: empty, snapshot: strategiesListSchema, delta: strategyInstanceInfoSchema },
+    /** Snapshot: today's orders, newest first; then each order as it changes (coalesced per order). */
+    'orders.updated': { params: empty, snapshot: z.array(orderDtoSchema), delta: orderDtoSchema },
+    /** Snapshot and deltas: the whole portfolio (coalesced: the latest wins). */
+    'portfolio.updated': { params: empty, snapshot: portfolioSchema, delta: portfolioSchema },
+    /** Snapshot: the newest `limit` risk decisions; then each decision as it is made. */
+    'risk.decided': {
+      params: z.object({ limit: z.number().int().min(1).max(1000).default(100) }).strict(),
+      snapshot: z.array(riskDecisionDtoSchema),
+      delta: riskDecisionDtoSchema,
+    },
+    'risk.statusChanged': { params: empty, snapshot: riskStatusSchema, delta: riskStatusSchema },
   },
 });
 

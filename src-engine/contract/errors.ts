@@ -22,6 +22,8 @@ export const ErrorCode = {
   DISCONNECTED: 'DISCONNECTED',
   /** The thing asked for does not exist. */
   NOT_FOUND: 'NOT_FOUND',
+  /** The request conflicts with the current state (e.g. modifying an order that is already complete). */
+  CONFLICT: 'CONFLICT',
   /** The engine cannot serve this now (starting, halted, …). */
   UNAVAILABLE: 'UNAVAILABLE',
   /** A bug or failure inside the engine; details are in the engine log. */

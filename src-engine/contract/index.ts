@@ -5,6 +5,7 @@ export * from './transport.js';
 export * from './rpc-server.js';
 export * from './rpc-client.js';
 export * from './schemas.js';
+export * from './trading-schemas.js';
 export * from './api.js';
 export * from './control.js';
 export * from './bridge.js';

@@ -100,6 +100,86 @@ export const migrations: readonly Migration[] = Object.freeze([
       ) STRICT, WITHOUT ROWID;
     `,
   },
+  {
+    version: 4,
+    name: 'orders, fills, risk decisions',
+    sql: `
+      -- Every order as the order manager knows it now: one row per order, written BEFORE the broker is
+      -- called and upserted on every change. body is the whole order as JSON (prices in paise). mode is
+      -- the trading mode it was placed in; client_id (sent to Kite as tag) is unique for ever, which is
+      -- what makes placement idempotent across restarts.
+      CREATE TABLE orders (
+        order_id  TEXT PRIMARY KEY CHECK (length(order_id) BETWEEN 1 AND 64),
+        client_id TEXT NOT NULL UNIQUE CHECK (length(client_id) BETWEEN 1 AND 20),
+        mode      TEXT NOT NULL CHECK (mode IN ('paper', 'shadow', 'live', 'backtest')),
+        broker    TEXT NOT NULL CHECK (broker IN ('paper', 'shadow', 'live')),
+        symbol    TEXT NOT NULL,
+        status    TEXT NOT NULL,
+        ts_init   INTEGER NOT NULL,
+        ts_update INTEGER NOT NULL,
+        body      TEXT NOT NULL CHECK (json_valid(body) AND json_type(body) = 'object')
+      ) STRICT, WITHOUT ROWID;
+      CREATE INDEX orders_mode_ts ON orders (mode, ts_init);
+
+      -- Append-only history of every order change (placed, each status, modify, cancel).
+      CREATE TABLE order_events (
+        id       INTEGER PRIMARY KEY,
+        ts       INTEGER NOT NULL,
+        order_id TEXT NOT NULL,
+        event    TEXT NOT NULL,
+        status   TEXT NOT NULL,
+        body     TEXT NOT NULL CHECK (json_valid(body))
+      ) STRICT;
+      CREATE INDEX order_events_order ON order_events (order_id, id);
+      CREATE TRIGGER order_events_append_only_u BEFORE UPDATE ON order_events BEGIN SELECT RAISE(ABORT, 'order_events is append-only'); END;
+      CREATE TRIGGER order_events_append_only_d BEFORE DELETE ON order_events BEGIN SELECT RAISE(ABORT, 'order_events is append-only'); END;
+
+      -- Append-only journal of executions with their charges (integer paise); the ledger is rebuilt
+      -- from it on start. charges_detail: the breakdown by component (JSON of paise).
+      CREATE TABLE fills (
+        mode           TEXT NOT NULL CHECK (mode IN ('paper', 'shadow', 'live', 'backtest')),
+        fill_id        TEXT NOT NULL,
+        order_id       TEXT NOT NULL,
+        client_id      TEXT NOT NULL,
+        symbol         TEXT NOT NULL,
+        exchange       TEXT NOT NULL,
+        side           TEXT NOT NULL CHECK (side IN ('BUY', 'SELL')),
+        product        TEXT NOT NULL CHECK (product IN ('CNC', 'MIS', 'NRML')),
+        strategy       TEXT NOT NULL,
+        qty            INTEGER NOT NULL CHECK (qty > 0),
+        price          INTEGER NOT NULL CHECK (price > 0),
+        charges        INTEGER NOT NULL CHECK (charges >= 0),
+        charges_detail TEXT NOT NULL CHECK (json_valid(charges_detail)),
+        ts_event       INTEGER NOT NULL,
+        seq            INTEGER NOT NULL,
+        PRIMARY KEY (mode, fill_id)
+      ) STRICT;
+      CREATE INDEX fills_mode_seq ON fills (mode, seq);
+      CREATE TRIGGER fills_append_only_u BEFORE UPDATE ON fills BEGIN SELECT RAISE(ABORT, 'fills is append-only'); END;
+      CREATE TRIGGER fills_append_only_d BEFORE DELETE ON fills BEGIN SELECT RAISE(ABORT, 'fills is append-only'); END;
+
+      -- Append-only journal of every risk decision with the numbers behind it.
+      CREATE TABLE risk_decisions (
+        id          INTEGER PRIMARY KEY,
+        ts          INTEGER NOT NULL,
+        mode        TEXT NOT NULL,
+        client_id   TEXT NOT NULL,
+        symbol      TEXT NOT NULL,
+        side        TEXT NOT NULL,
+        qty         REAL NOT NULL,
+        strategy    TEXT NOT NULL,
+        source      TEXT NOT NULL,
+        action      TEXT NOT NULL CHECK (action IN ('ALLOW', 'REDUCE', 'BLOCK', 'HALT_SESSION')),
+        rule        TEXT,
+        message     TEXT,
+        reduced_qty INTEGER,
+        slices      TEXT CHECK (slices IS NULL OR json_valid(slices)),
+        numbers     TEXT NOT NULL CHECK (json_valid(numbers))
+      ) STRICT;
+      CREATE TRIGGER risk_decisions_append_only_u BEFORE UPDATE ON risk_decisions BEGIN SELECT RAISE(ABORT, 'risk_decisions is append-only'); END;
+      CREATE TRIGGER risk_decisions_append_only_d BEFORE DELETE ON risk_decisions BEGIN SELECT RAISE(ABORT, 'risk_decisions is append-only'); END;
+    `,
+  },
 ]);
 
 /** The schema version this build creates and understands. */

@@ -1,0 +1,206 @@
+import { z } from 'zod';
+import { epochMs, paise, symbolSchema } from './schemas.js';
+
+/**
+ * Orders, fills, positions, PnL and risk as they cross the contract. Money and prices are integer
+ * paise; quantities are units (shares; F&O quantities are lots × lot size, as Kite counts them).
+ * Net PnL (after charges) is the headline everywhere; each charges breakdown is one request away.
+ */
+
+export const orderSideSchema = z.enum(['BUY', 'SELL']);
+export const orderTypeSchema = z.enum(['MARKET', 'LIMIT', 'SL', 'SL-M']);
+export const productSchema = z.enum(['CNC', 'MIS', 'NRML']);
+export const validitySchema = z.enum(['DAY', 'IOC']);
+export const varietySchema = z.enum(['regular', 'amo']);
+export const orderStatusSchema = z.enum([
+  'PUT ORDER REQ RECEIVED',
+  'VALIDATION PENDING',
+  'OPEN PENDING',
+  'OPEN',
+  'TRIGGER PENDING',
+  'AMO REQ RECEIVED',
+  'MODIFY VALIDATION PENDING',
+  'MODIFY PENDING',
+  'CANCEL PENDING',
+  'COMPLETE',
+  'CANCELLED',
+  'REJECTED',
+]);
+/** Our idempotency key, sent to Kite as `tag`: 1–20 letters and digits. */
+export const clientIdSchema = z.string().regex(/^[A-Za-z0-9]{1,20}$/, 'expected 1-20 letters and digits (it is sent to Kite as the order tag)');
+
+/** A person's order from the ticket. Everything a strategy order passes through (risk, OMS) applies. */
+export const manualOrderSchema = z
+  .object({
+    symbol: symbolSchema,
+    side: orderSideSchema,
+    /** Units; must be a positive whole number of lots. */
+    qty: z.number().int().positive().max(10_000_000),
+    orderType: orderTypeSchema,
+    product: productSchema.default('MIS'),
+    validity: validitySchema.default('DAY'),
+    variety: varietySchema.default('regular'),
+    /** LIMIT and SL: limit price in paise, on the instrument's tick. */
+    pricePaise: paise.positive().optional(),
+    /** SL and SL-M: trigger price in paise, on the instrument's tick. */
+    triggerPaise: paise.positive().optional(),
+    /**
+     * Give one to make a retry safe: the same clientId never places a second order, it answers the
+     * first. Default: the engine makes one.
+     */
+    clientId: clientIdSchema.optional(),
+  })
+  .strict();
+export type ManualOrderInput = z.input<typeof manualOrderSchema>;
+
+export const orderDtoSchema = z.object({
+  orderId: z.string(),
+  clientId: z.string(),
+  symbol: z.string(),
+  exchange: z.string(),
+  side: orderSideSchema,
+  qty: z.number().int(),
+  orderType: orderTypeSchema,
+  product: productSchema,
+  validity: validitySchema,
+  variety: varietySchema,
+  pricePaise: paise.optional(),
+  triggerPaise: paise.optional(),
+  strategy: z.string(),
+  source: z.enum(['strategy', 'manual', 'exit', 'squareoff', 'killswitch']),
+  status: orderStatusSchema,
+  statusMessage: z.string().optional(),
+  filledQty: z.number().int(),
+  pendingQty: z.number().int(),
+  cancelledQty: z.number().int(),
+  /** Volume-weighted fill price, rounded to the paisa (display only); 0 before the first fill. */
+  avgPricePaise: paise,
+  /** Which broker took it: paper, shadow or live. */
+  broker: z.enum(['paper', 'shadow', 'live']),
+  tsInit: epochMs,
+  tsUpdate: epochMs,
+});
+export type OrderDto = z.infer<typeof orderDtoSchema>;
+
+export const fillDtoSchema = z.object({
+  fillId: z.string(),
+  orderId: z.string(),
+  clientId: z.string(),
+  symbol: z.string(),
+  side: orderSideSchema,
+  product: productSchema,
+  strategy: z.string(),
+  qty: z.number().int().positive(),
+  pricePaise: paise,
+  chargesPaise: paise,
+  tsEvent: epochMs,
+});
+export type FillDto = z.infer<typeof fillDtoSchema>;
+
+export const chargesBreakdownSchema = z.object({
+  brokeragePaise: paise,
+  sttPaise: paise,
+  exchangeTxnPaise: paise,
+  sebiPaise: paise,
+  stampDutyPaise: paise,
+  gstPaise: paise,
+  dpPaise: paise,
+  totalPaise: paise,
+});
+export type ChargesBreakdownDto = z.infer<typeof chargesBreakdownSchema>;
+
+export const positionDtoSchema = z.object({
+  strategy: z.string(),
+  symbol: z.string(),
+  /** Signed: > 0 long, < 0 short. */
+  qty: z.number().int(),
+  avgPricePaise: paise,
+  markPaise: paise,
+  /** Net of the entry charges still carried by the open quantity. */
+  unrealisedPaise: paise,
+  /** Net of charges, for the closed parts of this strategy's position in this symbol. */
+  realisedPaise: paise,
+  chargesPaise: paise,
+});
+export type PositionDto = z.infer<typeof positionDtoSchema>;
+
+export const strategyPnlSchema = z.object({
+  strategy: z.string(),
+  realisedPaise: paise,
+  unrealisedPaise: paise,
+  chargesPaise: paise,
+  dayPnlPaise: paise,
+  trades: z.number().int().nonnegative(),
+  wins: z.number().int().nonnegative(),
+  losses: z.number().int().nonnegative(),
+});
+
+export const portfolioSchema = z.object({
+  mode: z.enum(['paper', 'shadow', 'live', 'backtest']),
+  capitalPaise: paise,
+  cashPaise: paise,
+  equityPaise: paise,
+  /** Net of charges. */
+  realisedPaise: paise,
+  unrealisedPaise: paise,
+  chargesPaise: paise,
+  /** Equity now − equity at the day's start (net of charges). */
+  dayPnlPaise: paise,
+  dayPeakEquityPaise: paise,
+  /** Sum of every fill's charges, by component. */
+  charges: chargesBreakdownSchema,
+  positions: z.array(positionDtoSchema),
+  strategies: z.array(strategyPnlSchema),
+  tsEvent: epochMs,
+});
+export type PortfolioDto = z.infer<typeof portfolioSchema>;
+
+export const equityPointSchema = z.object({ t: epochMs, equityPaise: paise });
+
+export const riskActionSchema = z.enum(['ALLOW', 'REDUCE', 'BLOCK', 'HALT_SESSION']);
+
+/** One risk decision as journalled and streamed, with the numbers that led to it. */
+export const riskDecisionDtoSchema = z.object({
+  id: z.number().int(),
+  ts: epochMs,
+  clientId: z.string(),
+  symbol: z.string(),
+  side: orderSideSchema,
+  qty: z.number(),
+  strategy: z.string(),
+  source: z.string(),
+  action: riskActionSchema,
+  /** The rule behind a REDUCE, BLOCK or HALT_SESSION (e.g. `lot_size`, `max_daily_loss`). */
+  rule: z.string().optional(),
+  message: z.string().optional(),
+  /** REDUCE: the quantity allowed. */
+  reducedQty: z.number().int().optional(),
+  /** Freeze-quantity split: the slice quantities. */
+  slices: z.array(z.number().int()).optional(),
+  numbers: z.record(z.string(), z.number()),
+});
+export type RiskDecisionDto = z.infer<typeof riskDecisionDtoSchema>;
+
+export const riskStatusSchema = z.object({
+  halted: z.boolean(),
+  haltReason: z.string().optional(),
+  haltedAt: epochMs.optional(),
+  killSwitch: z.boolean(),
+  killReason: z.string().optional(),
+  killedAt: epochMs.optional(),
+  /** Day PnL and its limit (negative), drawdown from the day's peak and its limit, in paise. */
+  dayPnlPaise: paise,
+  dailyLossLimitPaise: paise,
+  drawdownPaise: paise,
+  drawdownLimitPaise: paise,
+  openPositions: z.number().int().nonnegative(),
+  maxOpenPositions: z.number().int().nonnegative(),
+});
+export type RiskStatus = z.infer<typeof riskStatusSchema>;
+
+/** Answer of `orders.place`: the risk decision and the orders it produced (several after a freeze split; none when blocked). */
+export const placeResultSchema = z.object({
+  decision: riskDecisionDtoSchema,
+  orders: z.array(orderDtoSchema),
+});
+export type PlaceResult = z.infer<typeof placeResultSchema>;
