@@ -1,0 +1,3 @@
+export * from './ledger.js';
+export * from './sizing.js';
+export * from './exits.js';
