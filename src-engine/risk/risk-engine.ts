@@ -1,0 +1,893 @@
+/**
+ * The risk engine: every order — derived from a strategy intent, typed by a person, or sent to exit —
+ * gets a decision here before it can reach any broker.
+ *
+ * RULE ORDER (fixed; the first rule that fails decides, except REDUCE, which carries a smaller qty on
+ * through the later rules):
+ *
+ *   1. kill_switch            BLOCK unless source 'killswitch' AND the order only reduces a position
+ *   2. halted                 BLOCK unless the order only reduces a position
+ *   3. max_daily_loss         profile limit → HALT_SESSION (trips the breaker); strategy override → BLOCK
+ *   4. max_drawdown           same
+ *   5. shape                  BLOCK: clientId, enums, qty positive integer, price/trigger present iff the
+ *                             type uses them (positive integers), SL trigger on the right side of price
+ *   6. unknown_instrument     BLOCK: no instrument, other exchange, or bad instrument data
+ *   7. lot_size               BLOCK: qty not a multiple of lotSize (also catches value typed as qty)
+ *   8. tick_size              BLOCK: price / trigger not a multiple of tickSizePaise
+ *   9. market_hours           BLOCK: 'regular' outside the session, 'amo' inside it
+ *  10. stale_data             BLOCK: no last price, or (regular orders) last tick older than staleAfterMs
+ *  11. price_band             BLOCK: LIMIT/SL price or SL/SL-M trigger outside ±priceBandBps of the LTP
+ *  12. max_qty                REDUCE / BLOCK (see below)
+ *  13. max_order_value        REDUCE / BLOCK: qty × max(price, trigger, LTP)
+ *  14. max_open_positions     BLOCK, only for an order in a symbol with no open position
+ *  15. max_trades_per_symbol  BLOCK
+ *  16. symbol_loss            BLOCK: the symbol's day PnL ≤ −perSymbolMaxLossPaise
+ *  17. margin                 REDUCE / BLOCK
+ *  18. freeze_qty             above the freeze qty: ALLOW/REDUCE with `slices` (freeze 'split') or BLOCK
+ *  19. rate_per_second        BLOCK (account-wide counters over orders actually sent: recordSent())
+ *  20. rate_per_minute        BLOCK
+ *  21. rate_per_day           BLOCK (the whole split must fit in today's budget)
+ *
+ * REDUCE vs BLOCK: max_qty, max_order_value and margin REDUCE to the largest whole-lot qty that fits,
+ * but only for machine orders (source 'strategy', 'exit', 'squareoff', 'killswitch'). A person's order
+ * (source 'manual') is BLOCKED instead: a fat finger (₹50,000 typed as 50,000 shares) must be retyped,
+ * never silently resized. Every other rule BLOCKs. When nothing fits (largest lot multiple is 0) the
+ * rule BLOCKs. A REDUCE names the last rule that cut the qty; its `numbers` hold `requestedQty`.
+ *
+ * REDUCE-ONLY orders — the order's side is opposite to the account's net position in the symbol and
+ * qty ≤ |position| (account.positionQty(symbol)) — skip rules 2–4 and 14–17 so a halted session can
+ * always flatten. The source alone does not make an order reduce-only: an 'exit' that would open or
+ * flip a position is a new position and is treated as one. Reduce-only MARKET orders also skip the
+ * freshness part of stale_data (a kill switch must flatten when the feed is down); they still use the
+ * last known price, if any, for max_order_value.
+ *
+ * PER-STRATEGY limits apply by `req.strategy`. The session circuit breaker always uses the profile
+ * limits; a strategy's tighter loss/drawdown limits BLOCK that strategy's orders without halting.
+ *
+ * HALT / KILL SWITCH: a halt (circuit breaker or halt()) blocks new orders until resume(by) or the next
+ * IST day. The kill switch blocks everything but killswitch square-offs, survives restarts and day
+ * rolls, and is cleared only by disengageKillSwitch(by). Both persist through the RiskStateStore.
+ *
+ * PERFORMANCE: check() allocates nothing on ALLOW (a shared frozen decision) beyond the slices array
+ * of a split; non-ALLOW decisions allocate the decision, its message and numbers. No zod here.
+ */
+import type { Clock } from '../core/clock.js';
+import { IST_OFFSET_MS } from '../core/ist.js';
+import { formatRupees } from '../core/money.js';
+import { type TradingWindow, dayNumber, istDay, nseCalendar } from '../core/nse-calendar.js';
+import { CLIENT_ID_RE, type OrderRequest, type TradableInstrument } from '../model/order.js';
+import { type RiskConfig, type RiskLimits, resolveLimits } from './config.js';
+
+/** Every rule, in evaluation order. */
+export const RISK_RULES = [
+  'kill_switch',
+  'halted',
+  'max_daily_loss',
+  'max_drawdown',
+  'shape',
+  'unknown_instrument',
+  'lot_size',
+  'tick_size',
+  'market_hours',
+  'stale_data',
+  'price_band',
+  'max_qty',
+  'max_order_value',
+  'max_open_positions',
+  'max_trades_per_symbol',
+  'symbol_loss',
+  'margin',
+  'freeze_qty',
+  'rate_per_second',
+  'rate_per_minute',
+  'rate_per_day',
+] as const;
+export type RiskRule = (typeof RISK_RULES)[number];
+
+/** Rules that may REDUCE (machine orders only); all others BLOCK or HALT. */
+export const REDUCING_RULES: readonly RiskRule[] = ['max_qty', 'max_order_value', 'margin'];
+
+export interface RiskAccountView {
+  dayStartEquityPaise(): number;
+  equityPaise(): number;
+  dayPeakEquityPaise(): number;
+  dayPnlPaise(): number;
+  openPositionCount(): number;
+  /** Signed net quantity (units); without `strategy` the account's net position. */
+  positionQty(symbol: string, strategy?: string): number;
+  symbolDayPnlPaise(symbol: string): number;
+  tradesToday(symbol: string): number;
+  marginAvailablePaise(): number;
+  marginRequiredPaise(req: OrderRequest, pricePaise: number): number;
+}
+
+export interface RiskMarketView {
+  lastPricePaise(symbol: string): number | undefined;
+  lastTickAt(symbol: string): number | undefined;
+  instrument(symbol: string): TradableInstrument | undefined;
+}
+
+export interface RiskState {
+  halted: boolean;
+  haltReason?: string;
+  haltedAt?: number;
+  killSwitch: boolean;
+  killReason?: string;
+  killedAt?: number;
+  /** IST YYYY-MM-DD of the halt; a halt ends when the IST day changes. */
+  haltedDay?: string;
+  /** Who last resumed a halted session, and when. */
+  resumedBy?: string;
+  resumedAt?: number;
+  /** Who last cleared the kill switch, and when. */
+  killClearedBy?: string;
+  killClearedAt?: number;
+}
+
+export interface RiskStateStore {
+  load(): RiskState | undefined;
+  save(s: RiskState): void;
+}
+
+export type RiskDecision =
+  | { action: 'ALLOW'; slices?: number[] /* freeze split */ }
+  | { action: 'REDUCE'; qty: number; slices?: number[]; rule: RiskRule; message: string; numbers: Record<string, number> }
+  | { action: 'BLOCK'; rule: RiskRule; message: string; numbers: Record<string, number> }
+  | { action: 'HALT_SESSION'; rule: RiskRule; message: string; numbers: Record<string, number> };
+
+export type HaltDecision = Extract<RiskDecision, { action: 'HALT_SESSION' }>;
+export type ReduceDecision = Extract<RiskDecision, { action: 'REDUCE' }>;
+
+/**
+ * Called for every decision: from check() with the request, from evaluate() (a breaker trip without an
+ * order) with `req` undefined. `at` is the clock time. Use {@link decisionRecord} to journal it.
+ */
+export type RiskDecisionListener = (decision: RiskDecision, req: OrderRequest | undefined, at: number) => void;
+export type RiskStateListener = (state: Readonly<RiskState>) => void;
+
+export interface RiskEngineOptions {
+  config: RiskConfig;
+  account: RiskAccountView;
+  market: RiskMarketView;
+  clock: Clock;
+  state?: RiskStateStore;
+  /** Default: the NSE calendar (continuous trading, holidays and special sessions included). */
+  isMarketOpen?: (ms: number) => boolean;
+  /** Listener or state-store failures (they never fail a decision). Default console.error. */
+  onError?: (err: unknown, where: string) => void;
+}
+
+const ALLOW: RiskDecision = Object.freeze({ action: 'ALLOW' as const });
+
+const DAY_MS = 86_400_000;
+const istDayNum = (ms: number): number => Math.floor((ms + IST_OFFSET_MS) / DAY_MS);
+
+const EXCHANGES = new Set(['NSE', 'BSE', 'NFO', 'BFO']);
+const SOURCES = new Set(['strategy', 'manual', 'exit', 'squareoff', 'killswitch']);
+const PRODUCTS = new Set(['CNC', 'MIS', 'NRML']);
+
+const isPosInt = (v: unknown): v is number => typeof v === 'number' && Number.isSafeInteger(v) && v > 0;
+const num = (v: unknown): number => (typeof v === 'number' ? v : NaN);
+const rs = (p: number): string => (Number.isSafeInteger(p) ? `₹${formatRupees(p)}` : String(p));
+const BIG_SAFE = Number.MAX_SAFE_INTEGER;
+
+/** Sign of a × 10000 − base × bps, exactly (BigInt only when a product leaves the safe range). */
+function cmpBps(a: number, base: number, bps: number): number {
+  const l = a * 10_000;
+  const r = base * bps;
+  if ((Math.abs(l) <= BIG_SAFE && Math.abs(r) <= BIG_SAFE) || !Number.isSafeInteger(a) || !Number.isSafeInteger(base)) return l === r ? 0 : l > r ? 1 : -1;
+  const d = BigInt(a) * 10_000n - BigInt(base) * BigInt(bps);
+  return d === 0n ? 0 : d > 0n ? 1 : -1;
+}
+
+/** Shows a field value in a message whatever its type. */
+function show(v: unknown): string {
+  if (typeof v === 'string') return `"${v}"`;
+  try {
+    return String(v);
+  } catch {
+    return typeof v;
+  }
+}
+
+/** floor(a / b) for positive safe integers with a + b ≤ 2^53, exactly. */
+function floorDiv(a: number, b: number): number {
+  let q = Math.floor(a / b);
+  while (q > 0 && q * b > a) q--;
+  while ((q + 1) * b <= a) q++;
+  return q;
+}
+
+/** `lots` whole lots spread over `n` slices as evenly as possible, each ≤ ceil(lots / n) lots. */
+function splitLots(qty: number, lot: number, maxSlice: number): number[] {
+  const lots = qty / lot;
+  const n = Math.ceil(qty / maxSlice);
+  const per = Math.floor(lots / n);
+  const extra = lots - per * n;
+  const out = new Array<number>(n);
+  for (let i = 0; i < n; i++) out[i] = (i < extra ? per + 1 : per) * lot;
+  return out;
+}
+
+/** A journal/stream-friendly record of one decision. */
+export interface RiskDecisionRecord {
+  at: number;
+  action: RiskDecision['action'];
+  rule?: RiskRule;
+  message?: string;
+  numbers?: Record<string, number>;
+  qty?: number;
+  slices?: number[];
+  req?: RiskRequestSummary;
+}
+
+export interface RiskRequestSummary {
+  clientId: string;
+  symbol: string;
+  exchange: string;
+  side: string;
+  qty: number;
+  orderType: string;
+  product: string;
+  variety: string;
+  pricePaise?: number;
+  triggerPaise?: number;
+  strategy: string;
+  source: string;
+}
+
+export function summarizeRequest(req: OrderRequest): RiskRequestSummary {
+  const s: RiskRequestSummary = {
+    clientId: String(req.clientId),
+    symbol: String(req.symbol),
+    exchange: String(req.exchange),
+    side: String(req.side),
+    qty: num(req.qty),
+    orderType: String(req.orderType),
+    product: String(req.product),
+    variety: String(req.variety),
+    strategy: String(req.strategy),
+    source: String(req.source),
+  };
+  if (req.pricePaise !== undefined) s.pricePaise = num(req.pricePaise);
+  if (req.triggerPaise !== undefined) s.triggerPaise = num(req.triggerPaise);
+  return s;
+}
+
+/** Flattens a decision (and its request) for the journal and the UI stream. */
+export function decisionRecord(decision: RiskDecision, req: OrderRequest | undefined, at: number): RiskDecisionRecord {
+  const r: RiskDecisionRecord = { at, action: decision.action };
+  if (decision.action !== 'ALLOW') {
+    r.rule = decision.rule;
+    r.message = decision.message;
+    r.numbers = { ...decision.numbers };
+  }
+  if (decision.action === 'REDUCE') r.qty = decision.qty;
+  if ((decision.action === 'ALLOW' || decision.action === 'REDUCE') && decision.slices) r.slices = [...decision.slices];
+  if (req) r.req = summarizeRequest(req);
+  return r;
+}
+
+/** Non-waiting order counter over a rolling window: the last `cap` send times in a ring. */
+class WindowCounter {
+  private readonly ring: Float64Array;
+  private head = 0;
+  private filled = 0;
+  constructor(
+    readonly cap: number,
+    readonly windowMs: number,
+  ) {
+    this.ring = new Float64Array(cap);
+  }
+  record(ts: number): void {
+    this.ring[this.head] = ts;
+    this.head = (this.head + 1) % this.cap;
+    if (this.filled < this.cap) this.filled++;
+  }
+  /** 0 when another order may be sent at `now`, else ms until the oldest counted send leaves the window. */
+  waitMs(now: number): number {
+    if (this.filled < this.cap) return 0;
+    const oldest = this.ring[this.head]!; // when full, head points at the oldest entry
+    const wait = oldest + this.windowMs - now;
+    return wait > 0 ? wait : 0;
+  }
+  /** Sends inside the window ending at `now`. */
+  used(now: number): number {
+    let n = 0;
+    for (let i = 0; i < this.filled; i++) if (this.ring[i]! > now - this.windowMs) n++;
+    return n;
+  }
+}
+
+export class RiskEngine {
+  private readonly config: RiskConfig;
+  private readonly account: RiskAccountView;
+  private readonly market: RiskMarketView;
+  private readonly clock: Clock;
+  private readonly store: RiskStateStore | undefined;
+  private readonly isOpen: (ms: number) => boolean;
+  private readonly onError: (err: unknown, where: string) => void;
+  private readonly profile: RiskLimits;
+  private readonly byStrategy = new Map<string, RiskLimits>();
+  private readonly perSecond: WindowCounter;
+  private readonly perMinute: WindowCounter;
+  private dayNum = -1;
+  private dayCount = 0;
+  private st: RiskState;
+  /** IST day number of st.haltedDay (NaN when not halted). */
+  private haltedDayNum = NaN;
+  private readonly decisionListeners: RiskDecisionListener[] = [];
+  private readonly stateListeners: RiskStateListener[] = [];
+  /** Reused request for margin re-quotes at a reduced qty (no allocation per REDUCE step). */
+  private readonly scratch = {} as OrderRequest;
+  private sessDay = NaN;
+  private sessWindows: readonly TradingWindow[] = [];
+
+  constructor(opts: RiskEngineOptions) {
+    this.config = opts.config;
+    this.account = opts.account;
+    this.market = opts.market;
+    this.clock = opts.clock;
+    this.store = opts.state;
+    this.onError = opts.onError ?? ((err, where) => console.error(`risk: ${where}:`, err));
+    this.isOpen = opts.isMarketOpen ?? ((ms) => this.calendarOpen(ms));
+    this.profile = resolveLimits(this.config);
+    for (const [id, o] of Object.entries(this.config.strategies ?? {})) this.byStrategy.set(id, resolveLimits(this.config, o));
+    this.perSecond = new WindowCounter(this.config.rate.perSecond, 1000);
+    this.perMinute = new WindowCounter(this.config.rate.perMinute, 60_000);
+    this.st = { halted: false, killSwitch: false };
+    let loaded: RiskState | undefined;
+    try {
+      loaded = this.store?.load();
+    } catch (err) {
+      // An unreadable state could hide an engaged kill switch: fail safe.
+      this.onError(err, 'state load failed; engaging the kill switch');
+      loaded = { halted: false, killSwitch: true, killReason: 'risk state could not be loaded', killedAt: this.clock.now() };
+    }
+    if (loaded) {
+      this.st = { ...loaded, halted: loaded.halted === true, killSwitch: loaded.killSwitch === true };
+      if (this.st.halted) this.haltedDayNum = this.haltDayNumOf(this.st);
+    }
+    this.rollDay(this.clock.now());
+  }
+
+  /** The limits in force for a strategy instance id. */
+  limitsFor(strategy: string): Readonly<RiskLimits> {
+    return this.byStrategy.get(strategy) ?? this.profile;
+  }
+
+  /** A copy of the halt / kill-switch state (after applying a day roll). */
+  state(): Readonly<RiskState> {
+    this.rollDay(this.clock.now());
+    return { ...this.st };
+  }
+
+  onDecision(listener: RiskDecisionListener): () => void {
+    this.decisionListeners.push(listener);
+    return () => {
+      const i = this.decisionListeners.indexOf(listener);
+      if (i >= 0) this.decisionListeners.splice(i, 1);
+    };
+  }
+
+  onStateChange(listener: RiskStateListener): () => void {
+    this.stateListeners.push(listener);
+    return () => {
+      const i = this.stateListeners.indexOf(listener);
+      if (i >= 0) this.stateListeners.splice(i, 1);
+    };
+  }
+
+  /** Count `count` orders sent to the broker at `ts` (call after an order — or each slice — is submitted). */
+  recordSent(ts: number = this.clock.now(), count = 1): void {
+    for (let i = 0; i < count; i++) {
+      this.perSecond.record(ts);
+      this.perMinute.record(ts);
+    }
+    const d = istDayNum(ts);
+    if (d !== this.dayNum) {
+      if (d < this.dayNum) return; // a late record from yesterday does not reset today's count
+      this.dayNum = d;
+      this.dayCount = 0;
+    }
+    this.dayCount += count;
+  }
+
+  /** Orders counted by the rate caps at the clock's now. */
+  rateUsage(): { lastSecond: number; lastMinute: number; today: number } {
+    const now = this.clock.now();
+    return { lastSecond: this.perSecond.used(now), lastMinute: this.perMinute.used(now), today: istDayNum(now) === this.dayNum ? this.dayCount : 0 };
+  }
+
+  /** Halts the session by hand (blocks all but position-reducing orders until resume() or the next IST day). */
+  halt(reason: string): void {
+    this.trip(reason, this.clock.now());
+  }
+
+  /** Clears a halt. `by` names the person. If a loss limit is still breached the next order or evaluate() trips again. */
+  resume(by: string): void {
+    if (typeof by !== 'string' || by.trim() === '') throw new RangeError('resume: `by` must name the person resuming');
+    const now = this.clock.now();
+    this.st = { killSwitch: this.st.killSwitch, ...this.killFields(), halted: false, resumedBy: by, resumedAt: now };
+    this.haltedDayNum = NaN;
+    this.changed();
+  }
+
+  /** Engages the kill switch: only killswitch square-offs pass until a person disengages it. Survives restarts and day rolls. */
+  engageKillSwitch(reason: string): void {
+    this.st = { ...this.st, killSwitch: true, killReason: reason, killedAt: this.clock.now() };
+    delete this.st.killClearedBy;
+    delete this.st.killClearedAt;
+    this.changed();
+  }
+
+  disengageKillSwitch(by: string): void {
+    if (typeof by !== 'string' || by.trim() === '') throw new RangeError('disengageKillSwitch: `by` must name the person');
+    const s: RiskState = { ...this.st, killSwitch: false, killClearedBy: by, killClearedAt: this.clock.now() };
+    delete s.killReason;
+    delete s.killedAt;
+    this.st = s;
+    this.changed();
+  }
+
+  /**
+   * Checks the session circuit breaker (profile daily loss and drawdown) without an order — call it on
+   * every mark/PnL update. Returns the HALT decision when it trips now, else undefined.
+   */
+  evaluate(): HaltDecision | undefined {
+    const now = this.clock.now();
+    this.rollDay(now);
+    if (this.st.halted) return undefined;
+    const d = this.breaker(this.profile, true, now);
+    if (d) this.emit(d, undefined, now);
+    return d as HaltDecision | undefined;
+  }
+
+  /** Alias of evaluate() for mark-to-market callers. */
+  onMark(): HaltDecision | undefined {
+    return this.evaluate();
+  }
+
+  /** The decision for one order. See the rule order at the top of this file. */
+  check(req: OrderRequest): RiskDecision {
+    const now = this.clock.now();
+    const d = this.decide(req, now);
+    if (this.decisionListeners.length > 0) this.emit(d, req, now);
+    return d;
+  }
+
+  // ---------------------------------------------------------------------------------------------
+
+  private decide(req: OrderRequest, now: number): RiskDecision {
+    const symbol = req.symbol;
+    const symOk = typeof symbol === 'string' && symbol.length > 0;
+    const qty = req.qty;
+    const posRaw = symOk ? this.account.positionQty(symbol) : 0;
+    const pos = Number.isFinite(posRaw) ? posRaw : 0;
+    const reduceOnly =
+      isPosInt(qty) && ((req.side === 'SELL' && pos > 0 && qty <= pos) || (req.side === 'BUY' && pos < 0 && qty <= -pos));
+    const manual = req.source === 'manual';
+    const lim = this.byStrategy.get(req.strategy) ?? this.profile;
+
+    // 1–2. kill switch, halt
+    if (this.st.killSwitch && !(req.source === 'killswitch' && reduceOnly)) {
+      return block('kill_switch', `kill switch engaged${this.st.killReason ? ` (${this.st.killReason})` : ''}: only killswitch square-offs that reduce a position pass`, {
+        positionQty: num(pos),
+        qty: num(qty),
+        killedAt: this.st.killedAt ?? NaN,
+      });
+    }
+    if (this.st.halted) this.rollDay(now);
+    if (this.st.halted && !reduceOnly) {
+      return block('halted', `session halted${this.st.haltReason ? ` (${this.st.haltReason})` : ''}: only orders that reduce a position pass until resumed`, {
+        positionQty: num(pos),
+        qty: num(qty),
+        haltedAt: this.st.haltedAt ?? NaN,
+      });
+    }
+
+    // 3–4. daily loss, drawdown
+    if (!reduceOnly) {
+      const b = this.breaker(this.profile, true, now) ?? (lim !== this.profile ? this.breaker(lim, false, now) : undefined);
+      if (b) return b;
+    }
+
+    // 5. shape
+    const shape = this.shapeError(req);
+    if (shape) return shape;
+    const q0 = qty;
+    const price = req.pricePaise;
+    const trigger = req.triggerPaise;
+    const type = req.orderType;
+
+    // 6. instrument
+    const inst = this.market.instrument(symbol);
+    if (!inst) return block('unknown_instrument', `unknown instrument ${symbol}`, { qty: q0 });
+    if (inst.exchange !== req.exchange) {
+      return block('unknown_instrument', `${symbol} trades on ${inst.exchange}, not ${req.exchange}`, { qty: q0 });
+    }
+    const lot = inst.lotSize;
+    const tick = inst.tickSizePaise;
+    const freezeQty = inst.freezeQty;
+    if (!isPosInt(lot) || !isPosInt(tick) || (freezeQty !== undefined && !isPosInt(freezeQty))) {
+      return block('unknown_instrument', `instrument data for ${symbol} is invalid (lotSize ${lot}, tickSizePaise ${tick}, freezeQty ${freezeQty})`, {
+        lotSize: num(lot),
+        tickSizePaise: num(tick),
+        freezeQty: freezeQty === undefined ? NaN : num(freezeQty),
+      });
+    }
+
+    // 7. lot size
+    if (q0 % lot !== 0) {
+      return block(
+        'lot_size',
+        lot > 1
+          ? `qty ${q0} is not a whole number of lots of ${lot} (quantity is in units: ${Math.floor(q0 / lot)} lots = ${Math.floor(q0 / lot) * lot})`
+          : `qty ${q0} is not a multiple of the lot size ${lot}`,
+        { qty: q0, lotSize: lot },
+      );
+    }
+
+    // 8. tick size
+    if (price !== undefined && price % tick !== 0) {
+      return block('tick_size', `price ${rs(price)} is not a multiple of the tick ${rs(tick)}`, { pricePaise: price, tickSizePaise: tick });
+    }
+    if (trigger !== undefined && trigger % tick !== 0) {
+      return block('tick_size', `trigger ${rs(trigger)} is not a multiple of the tick ${rs(tick)}`, { triggerPaise: trigger, tickSizePaise: tick });
+    }
+
+    // 9. market hours
+    const amo = req.variety === 'amo';
+    if (lim.marketHours) {
+      const open = this.isOpen(now);
+      if (!amo && !open) return block('market_hours', `market closed: a regular order cannot be placed now (use variety 'amo')`, { now, open: 0 });
+      if (amo && open) return block('market_hours', `market open: an AMO order can only be placed outside the session`, { now, open: 1 });
+    }
+
+    // 10. stale data
+    const ltpRaw = this.market.lastPricePaise(symbol);
+    const ltp = isPosInt(ltpRaw) ? ltpRaw : undefined;
+    const exitMarket = reduceOnly && type === 'MARKET';
+    if (ltp === undefined) {
+      if (!exitMarket) return block('stale_data', `no last price for ${symbol}`, { lastPricePaise: num(ltpRaw) });
+    } else if (!amo && !exitMarket) {
+      const at = this.market.lastTickAt(symbol);
+      const age = at === undefined || !Number.isFinite(at) ? Infinity : now - at;
+      if (age > lim.staleAfterMs) {
+        return block('stale_data', `last tick for ${symbol} is ${age === Infinity ? 'missing' : `${age} ms old`} (limit ${lim.staleAfterMs} ms)`, {
+          ageMs: age,
+          staleAfterMs: lim.staleAfterMs,
+          lastTickAt: at === undefined ? NaN : num(at),
+          now,
+        });
+      }
+    }
+
+    // 11. price band
+    if (ltp !== undefined) {
+      if (price !== undefined && cmpBps(Math.abs(price - ltp), ltp, lim.priceBandBps) > 0) {
+        return this.bandBlock('price', price, ltp, lim.priceBandBps);
+      }
+      if (trigger !== undefined && cmpBps(Math.abs(trigger - ltp), ltp, lim.priceBandBps) > 0) {
+        return this.bandBlock('trigger', trigger, ltp, lim.priceBandBps);
+      }
+    }
+
+    // 12–13. max qty, max order value (REDUCE for machine orders)
+    let q = q0;
+    let reduced: ReduceDecision | undefined;
+    if (q > lim.maxQty) {
+      const fit = Math.floor(lim.maxQty / lot) * lot;
+      if (manual || fit === 0) {
+        return block('max_qty', `qty ${q} is above the maximum ${lim.maxQty} per order${lot > 1 ? ` (lot ${lot})` : ''}`, { qty: q, maxQty: lim.maxQty, lotSize: lot });
+      }
+      reduced = { action: 'REDUCE', qty: fit, rule: 'max_qty', message: `qty ${q} cut to ${fit}: maximum ${lim.maxQty} per order`, numbers: { requestedQty: q0, qty: fit, maxQty: lim.maxQty, lotSize: lot } };
+      q = fit;
+    }
+    let ref = ltp ?? 0;
+    if (price !== undefined && price > ref) ref = price;
+    if (trigger !== undefined && trigger > ref) ref = trigger;
+    if (ref > 0) {
+      const maxByValue = floorDiv(lim.maxOrderValuePaise, ref);
+      if (q > maxByValue) {
+        const fit = Math.floor(maxByValue / lot) * lot;
+        const numbers = { requestedQty: q0, qty: q, valuePaise: q * ref, refPricePaise: ref, maxOrderValuePaise: lim.maxOrderValuePaise, lotSize: lot };
+        if (manual || fit === 0) {
+          return block('max_order_value', `order value ${rs(q * ref)} (${q} × ${rs(ref)}) is above the maximum ${rs(lim.maxOrderValuePaise)}`, numbers);
+        }
+        numbers.qty = fit;
+        reduced = { action: 'REDUCE', qty: fit, rule: 'max_order_value', message: `qty ${q} cut to ${fit}: value ${rs(q * ref)} is above the maximum ${rs(lim.maxOrderValuePaise)}`, numbers };
+        q = fit;
+      }
+    }
+
+    if (!reduceOnly) {
+      // 14. open positions (only an order that would open a position)
+      if (pos === 0) {
+        const open = this.account.openPositionCount();
+        if (open >= lim.maxOpenPositions) {
+          return block('max_open_positions', `${open} positions open (maximum ${lim.maxOpenPositions}): no new position in ${symbol}`, {
+            openPositions: open,
+            maxOpenPositions: lim.maxOpenPositions,
+          });
+        }
+      }
+      // 15. trades per symbol
+      const trades = this.account.tradesToday(symbol);
+      if (trades >= lim.maxTradesPerSymbolPerDay) {
+        return block('max_trades_per_symbol', `${trades} trades in ${symbol} today (maximum ${lim.maxTradesPerSymbolPerDay})`, {
+          tradesToday: trades,
+          maxTradesPerSymbolPerDay: lim.maxTradesPerSymbolPerDay,
+        });
+      }
+      // 16. symbol loss
+      if (lim.perSymbolMaxLossPaise !== undefined) {
+        const spnl = this.account.symbolDayPnlPaise(symbol);
+        if (spnl <= -lim.perSymbolMaxLossPaise) {
+          return block('symbol_loss', `${symbol} lost ${rs(-spnl)} today (limit ${rs(lim.perSymbolMaxLossPaise)}): only orders that reduce the position pass`, {
+            symbolDayPnlPaise: spnl,
+            perSymbolMaxLossPaise: lim.perSymbolMaxLossPaise,
+          });
+        }
+      }
+      // 17. margin
+      if (lim.checkMargin) {
+        const avail = this.account.marginAvailablePaise();
+        const need = this.requiredAt(req, q, ref);
+        if (!(need <= avail)) {
+          const m = this.marginReduce(req, q, ref, lot, manual, avail, need);
+          if (m.action !== 'REDUCE') return m;
+          reduced = m;
+          q = m.qty;
+        }
+      }
+    }
+
+    // 18. freeze qty
+    let slices: number[] | undefined;
+    if (freezeQty !== undefined && q > freezeQty) {
+      const maxSlice = Math.floor(freezeQty / lot) * lot;
+      if (lim.freeze === 'block' || maxSlice === 0) {
+        return block(
+          'freeze_qty',
+          maxSlice === 0
+            ? `freeze qty ${freezeQty} is smaller than one lot of ${lot}`
+            : `qty ${q} is above the exchange freeze qty ${freezeQty} (freeze: 'block')`,
+          { qty: q, freezeQty, lotSize: lot },
+        );
+      }
+      slices = splitLots(q, lot, maxSlice);
+    }
+
+    // 19–21. rate caps (orders actually sent)
+    const w1 = this.perSecond.waitMs(now);
+    if (w1 > 0) {
+      return block('rate_per_second', `${this.perSecond.cap} orders sent in the last second (cap ${this.perSecond.cap}/s); retry in ${w1} ms`, {
+        perSecond: this.perSecond.cap,
+        retryInMs: w1,
+      });
+    }
+    const w2 = this.perMinute.waitMs(now);
+    if (w2 > 0) {
+      return block('rate_per_minute', `${this.perMinute.cap} orders sent in the last minute (cap ${this.perMinute.cap}/min); retry in ${w2} ms`, {
+        perMinute: this.perMinute.cap,
+        retryInMs: w2,
+      });
+    }
+    const today = istDayNum(now) === this.dayNum ? this.dayCount : 0;
+    const need = slices ? slices.length : 1;
+    if (today + need > this.config.rate.perDay) {
+      return block('rate_per_day', `${today} orders sent today; ${need} more would pass the cap of ${this.config.rate.perDay}/day`, {
+        sentToday: today,
+        ordersNeeded: need,
+        perDay: this.config.rate.perDay,
+      });
+    }
+
+    if (reduced) {
+      if (slices) reduced.slices = slices;
+      return reduced;
+    }
+    return slices ? { action: 'ALLOW', slices } : ALLOW;
+  }
+
+  private shapeError(req: OrderRequest): RiskDecision | undefined {
+    const { qty, pricePaise: price, triggerPaise: trigger, orderType: type } = req;
+    if (typeof req.clientId !== 'string' || !CLIENT_ID_RE.test(req.clientId)) {
+      return block('shape', `clientId ${show(req.clientId)} must be 1–20 letters or digits`, { clientIdLength: typeof req.clientId === 'string' ? req.clientId.length : NaN });
+    }
+    if (typeof req.symbol !== 'string' || req.symbol.length === 0) return block('shape', 'symbol is missing', {});
+    if (!EXCHANGES.has(req.exchange)) return block('shape', `exchange ${show(req.exchange)} is not NSE, BSE, NFO or BFO`, {});
+    if (req.side !== 'BUY' && req.side !== 'SELL') return block('shape', `side ${show(req.side)} is not BUY or SELL`, {});
+    if (type !== 'MARKET' && type !== 'LIMIT' && type !== 'SL' && type !== 'SL-M') {
+      return block('shape', `orderType ${show(type)} is not MARKET, LIMIT, SL or SL-M`, {});
+    }
+    if (!PRODUCTS.has(req.product)) return block('shape', `product ${show(req.product)} is not CNC, MIS or NRML`, {});
+    if (req.validity !== 'DAY' && req.validity !== 'IOC') return block('shape', `validity ${show(req.validity)} is not DAY or IOC`, {});
+    if (req.variety !== 'regular' && req.variety !== 'amo') return block('shape', `variety ${show(req.variety)} is not regular or amo`, {});
+    if (!SOURCES.has(req.source)) return block('shape', `source ${show(req.source)} is not a known order source`, {});
+    if (typeof req.strategy !== 'string' || req.strategy.length === 0) return block('shape', 'strategy is missing', {});
+    if (!isPosInt(qty)) return block('shape', `qty ${String(qty)} must be a positive integer`, { qty: num(qty) });
+    const needsPrice = type === 'LIMIT' || type === 'SL';
+    const needsTrigger = type === 'SL' || type === 'SL-M';
+    if (needsPrice ? !isPosInt(price) : price !== undefined) {
+      return block('shape', needsPrice ? `${type} order needs pricePaise as a positive integer, got ${String(price)}` : `${type} order must not carry pricePaise (got ${String(price)})`, {
+        pricePaise: num(price),
+      });
+    }
+    if (needsTrigger ? !isPosInt(trigger) : trigger !== undefined) {
+      return block(
+        'shape',
+        needsTrigger ? `${type} order needs triggerPaise as a positive integer, got ${String(trigger)}` : `${type} order must not carry triggerPaise (got ${String(trigger)})`,
+        { triggerPaise: num(trigger) },
+      );
+    }
+    if (type === 'SL') {
+      const p = price as number;
+      const t = trigger as number;
+      if (req.side === 'BUY' ? t > p : t < p) {
+        return block('shape', `SL ${req.side}: trigger ${rs(t)} must be ${req.side === 'BUY' ? 'at or below' : 'at or above'} the price ${rs(p)}`, { pricePaise: p, triggerPaise: t });
+      }
+    }
+    return undefined;
+  }
+
+  private bandBlock(what: 'price' | 'trigger', p: number, ltp: number, bandBps: number): RiskDecision {
+    const width = Math.floor((ltp * bandBps) / 10_000);
+    return block('price_band', `${what} ${rs(p)} is outside ±${bandBps / 100} % of the last price ${rs(ltp)} (${rs(ltp - width)}–${rs(ltp + width)})`, {
+      [`${what}Paise`]: p,
+      lastPricePaise: ltp,
+      bandBps,
+      lowPaise: ltp - width,
+      highPaise: ltp + width,
+    });
+  }
+
+  /** The largest whole-lot qty below `q` whose margin fits (machine orders), else a margin BLOCK. */
+  private marginReduce(req: OrderRequest, q: number, ref: number, lot: number, manual: boolean, avail: number, need0: number): RiskDecision {
+    const numbers: Record<string, number> = { requestedQty: num(req.qty), qty: q, marginRequiredPaise: need0, marginAvailablePaise: avail, lotSize: lot };
+    const blockIt = () => block('margin', `margin required ${rs(need0)} for ${q} is above the available ${rs(avail)}`, numbers);
+    if (manual || !(avail > 0) || !Number.isFinite(need0)) return blockIt();
+    let cand = q;
+    let need = need0;
+    for (let i = 0; i < 32 && cand > 0 && need > avail; i++) {
+      let next = Math.floor(Math.floor(cand * (avail / need)) / lot) * lot;
+      if (next >= cand) next = cand - lot;
+      cand = next;
+      if (cand > 0) need = this.requiredAt(req, cand, ref);
+    }
+    if (cand <= 0 || !(need <= avail)) return blockIt();
+    numbers.qty = cand;
+    numbers.reducedMarginRequiredPaise = need;
+    return { action: 'REDUCE', qty: cand, rule: 'margin', message: `qty ${q} cut to ${cand}: margin required ${rs(need0)} is above the available ${rs(avail)}`, numbers };
+  }
+
+  private requiredAt(req: OrderRequest, qty: number, ref: number): number {
+    if (qty === req.qty) return this.account.marginRequiredPaise(req, ref);
+    Object.assign(this.scratch, req);
+    this.scratch.qty = qty;
+    return this.account.marginRequiredPaise(this.scratch, ref);
+  }
+
+  /**
+   * Daily loss / drawdown against `lim`. With `session` a breach trips the circuit breaker and returns
+   * HALT_SESSION; otherwise (a strategy's tighter limit) it returns a BLOCK.
+   */
+  private breaker(lim: RiskLimits, session: boolean, now: number): RiskDecision | undefined {
+    const pnl = this.account.dayPnlPaise();
+    if (pnl < 0) {
+      const loss = -pnl;
+      const start = this.account.dayStartEquityPaise();
+      const base = start > 0 ? start : lim.capitalPaise;
+      const absHit = lim.maxDailyLossPaise !== undefined && loss >= lim.maxDailyLossPaise;
+      if (absHit || cmpBps(loss, base, lim.maxDailyLossBps) >= 0) {
+        const limitPaise = Math.ceil((base * lim.maxDailyLossBps) / 10_000);
+        const numbers: Record<string, number> = { dayPnlPaise: pnl, dayStartEquityPaise: start, basePaise: base, maxDailyLossBps: lim.maxDailyLossBps, limitPaise };
+        if (lim.maxDailyLossPaise !== undefined) numbers.maxDailyLossPaise = lim.maxDailyLossPaise;
+        const what = absHit
+          ? `day loss ${rs(loss)} reached the limit ${rs(lim.maxDailyLossPaise!)}`
+          : `day loss ${rs(loss)} reached ${lim.maxDailyLossBps / 100} % of ${rs(base)} (${rs(limitPaise)})`;
+        return this.breach('max_daily_loss', what, numbers, session, now);
+      }
+    }
+    const peak = this.account.dayPeakEquityPaise();
+    if (peak > 0) {
+      const eq = this.account.equityPaise();
+      const dd = peak - eq;
+      if (dd > 0 && cmpBps(dd, peak, lim.maxDrawdownBps) >= 0) {
+        const numbers = { dayPeakEquityPaise: peak, equityPaise: eq, drawdownPaise: dd, maxDrawdownBps: lim.maxDrawdownBps };
+        return this.breach('max_drawdown', `drawdown ${rs(dd)} from the day's peak ${rs(peak)} reached ${lim.maxDrawdownBps / 100} %`, numbers, session, now);
+      }
+    }
+    return undefined;
+  }
+
+  private breach(rule: RiskRule, what: string, numbers: Record<string, number>, session: boolean, now: number): RiskDecision {
+    if (!session) return block(rule, `${what} (strategy limit): new orders of this strategy are blocked`, numbers);
+    this.trip(`${rule}: ${what}`, now);
+    return { action: 'HALT_SESSION', rule, message: `circuit breaker: ${what}; session halted, only position-reducing orders pass`, numbers };
+  }
+
+  private trip(reason: string, now: number): void {
+    this.st = { ...this.st, halted: true, haltReason: reason, haltedAt: now, haltedDay: istDay(now) };
+    this.haltedDayNum = istDayNum(now);
+    this.changed();
+  }
+
+  /** A halt ends when the IST day changes; the kill switch never rolls. */
+  private rollDay(now: number): void {
+    if (!this.st.halted) return;
+    if (istDayNum(now) === this.haltedDayNum) return;
+    this.st = { killSwitch: this.st.killSwitch, ...this.killFields(), halted: false };
+    this.haltedDayNum = NaN;
+    this.changed();
+  }
+
+  private haltDayNumOf(s: RiskState): number {
+    if (s.haltedDay) {
+      try {
+        return dayNumber(s.haltedDay);
+      } catch {
+        // fall through
+      }
+    }
+    if (typeof s.haltedAt === 'number' && Number.isFinite(s.haltedAt)) return istDayNum(s.haltedAt);
+    // A halt of unknown date stays until a person resumes... or at least until today ends.
+    return istDayNum(this.clock.now());
+  }
+
+  private killFields(): Partial<RiskState> {
+    const s = this.st;
+    const out: Partial<RiskState> = {};
+    if (s.killReason !== undefined) out.killReason = s.killReason;
+    if (s.killedAt !== undefined) out.killedAt = s.killedAt;
+    if (s.killClearedBy !== undefined) out.killClearedBy = s.killClearedBy;
+    if (s.killClearedAt !== undefined) out.killClearedAt = s.killClearedAt;
+    return out;
+  }
+
+  private changed(): void {
+    if (this.store) {
+      try {
+        this.store.save({ ...this.st });
+      } catch (err) {
+        this.onError(err, 'state save failed');
+      }
+    }
+    for (const l of [...this.stateListeners]) {
+      try {
+        l({ ...this.st });
+      } catch (err) {
+        this.onError(err, 'state listener failed');
+      }
+    }
+  }
+
+  private emit(d: RiskDecision, req: OrderRequest | undefined, at: number): void {
+    const ls = this.decisionListeners;
+    for (let i = 0; i < ls.length; i++) {
+      try {
+        ls[i]!(d, req, at);
+      } catch (err) {
+        this.onError(err, 'decision listener failed');
+      }
+    }
+  }
+
+  /** Market open per the NSE calendar, with the day's windows cached (no allocation per call). */
+  private calendarOpen(ms: number): boolean {
+    if (!Number.isFinite(ms)) return false;
+    const d = istDayNum(ms);
+    if (d !== this.sessDay) {
+      this.sessDay = d;
+      this.sessWindows = nseCalendar.session(ms)?.windows ?? [];
+    }
+    const w = this.sessWindows;
+    for (let i = 0; i < w.length; i++) if (ms >= w[i]!.start && ms < w[i]!.end) return true;
+    return false;
+  }
+}
+
+function block(rule: RiskRule, message: string, numbers: Record<string, number>): RiskDecision {
+  return { action: 'BLOCK', rule, message, numbers };
+}
