@@ -8,7 +8,10 @@ import {
   formatIstDateTime,
   formatIstTick,
   formatIstTime,
+  formatMoneyPaise,
   formatPaise,
+  formatPnlPaise,
+  pnlTone,
 } from './format.js';
 
 describe('prices', () => {
@@ -39,6 +42,34 @@ describe('prices', () => {
 
   it('groups counts the Indian way', () => {
     expect(formatCount(1234567)).toBe('12,34,567');
+  });
+});
+
+describe('PnL and money', () => {
+  it('signs PnL with a real minus sign and Indian grouping', () => {
+    expect(formatPnlPaise(123456789)).toBe('+12,34,567.89');
+    expect(formatPnlPaise(-305)).toBe('\u22123.05');
+    expect(formatPnlPaise(-5)).toBe('\u22120.05');
+    expect(formatPnlPaise(100)).toBe('+1.00');
+    expect(formatPnlPaise(0)).toBe('0.00');
+  });
+
+  it('is exact for large amounts (no float division)', () => {
+    expect(formatPnlPaise(9007199254740991)).toBe('+9,00,71,99,25,47,409.91');
+    expect(formatPnlPaise(-9007199254740991)).toBe('\u22129,00,71,99,25,47,409.91');
+    expect(formatMoneyPaise(1000000000000001)).toBe('1,00,00,00,00,00,000.01');
+  });
+
+  it('formats unsigned money, keeping a minus for negatives', () => {
+    expect(formatMoneyPaise(1_00_000_00)).toBe('1,00,000.00');
+    expect(formatMoneyPaise(7)).toBe('0.07');
+    expect(formatMoneyPaise(-250)).toBe('\u22122.50');
+  });
+
+  it('tones PnL green above zero, red below', () => {
+    expect(pnlTone(1)).toBe('up');
+    expect(pnlTone(-1)).toBe('down');
+    expect(pnlTone(0)).toBe('flat');
   });
 });
 

@@ -81,3 +81,34 @@ export function formatIstTick(utcSeconds: number, kind: number): string {
       return hm.format(ms);
   }
 }
+
+const wholeFmt = new Intl.NumberFormat('en-IN', { maximumFractionDigits: 0, useGrouping: true });
+
+/** |paise| split into whole rupees and the two-digit paise part, with integer arithmetic only. */
+function rupeeParts(paise: number): { rupees: string; fraction: string } {
+  const abs = Math.abs(paise);
+  const frac = abs % 100;
+  // abs − frac is an exact multiple of 100, so the division is exact for every safe integer
+  return { rupees: wholeFmt.format((abs - frac) / 100), fraction: String(frac).padStart(2, '0') };
+}
+
+/**
+ * Signed PnL in rupees, exact for any safe integer paise: "+12,34,567.89", "−3.05" (a real minus
+ * sign), "0.00". No float division anywhere, so large amounts never round.
+ */
+export function formatPnlPaise(paise: number): string {
+  const { rupees, fraction } = rupeeParts(paise);
+  const body = `${rupees}.${fraction}`;
+  return paise > 0 ? `+${body}` : paise < 0 ? `\u2212${body}` : body;
+}
+
+/** Unsigned-looking money (equity, charges): "12,34,567.89"; a negative amount keeps a real minus sign. */
+export function formatMoneyPaise(paise: number): string {
+  const { rupees, fraction } = rupeeParts(paise);
+  return `${paise < 0 ? '\u2212' : ''}${rupees}.${fraction}`;
+}
+
+/** The CSS tone of an amount: "up" (green) above zero, "down" (red) below, "flat" at zero. */
+export function pnlTone(paise: number): Direction {
+  return direction(paise);
+}

@@ -4,12 +4,13 @@ import { describeError } from '../engine/errors.js';
 import { followCandles } from './candle-sync.js';
 import { followDepth } from './depth-sync.js';
 import { useAppStore } from './store.js';
+import { followTrading } from './trading-sync.js';
 
 /**
  * Wire the engine to the store: the connection itself, engine status, the watchlist (loaded on
  * every (re)connect), quotes for the watched symbols and candles for the selected symbol in the
- * chosen timeframe (re-subscribed when either changes). Returns a
- * stop function.
+ * chosen timeframe (re-subscribed when either changes), and the trading streams. Returns a stop
+ * function.
  */
 export function startSync(client: EngineClient): () => void {
   const store = useAppStore;
@@ -96,6 +97,8 @@ export function startSync(client: EngineClient): () => void {
   apply();
   const stopCandles = followCandles(client, report);
   const stopDepth = followDepth(client, report);
+  // Orders, portfolio, risk status and decisions (pushed), fills (loaded): trading-sync.ts.
+  const stopTrading = followTrading(client, report);
 
   return () => {
     offStore();
@@ -106,6 +109,7 @@ export function startSync(client: EngineClient): () => void {
     quotesSub?.close();
     stopCandles();
     stopDepth();
+    stopTrading();
     stopConnection();
   };
 }
