@@ -13,6 +13,10 @@ import { DEFAULT_API_KEY, DEFAULT_API_SECRET, KiteSimulator } from '../kite-sim/
 import { CandleReplay, parseCandleTime } from '../kite-sim/csv-replay.js';
 import { IST_OFFSET_MS } from '../core/ist.js';
 import { knownIndicators, runIndicatorsCli } from '../indicators/cli-indicators.js';
+import { parseRupees } from '../core/money.js';
+import { dayNumber, istDay } from '../core/nse-calendar.js';
+import { CHARGE_EXCHANGES, CHARGE_SEGMENTS, CHARGES_SCHEDULE_START } from '../execution/charges-schedule.js';
+import { roundTripReport } from '../execution/charges-report.js';
 
 /** dist/renderer next to the built engine (dist/engine/cli.js), or from the source tree. */
 export function findRendererDir(): string {
@@ -146,6 +150,51 @@ export function buildCli(): Command {
     .action((o: { input: string; spec: string; out: string }) => {
       const r = runIndicatorsCli({ input: resolve(o.input), spec: o.spec, out: o.out === '-' ? '-' : resolve(o.out) });
       process.stderr.write(`kitedesk: ${r.rows} rows, ${r.columns.length} indicator columns${o.out === '-' ? '' : ` → ${resolve(o.out)}`}\n`);
+    });
+
+  program
+    .command('charges')
+    .description("Zerodha's charges on a round trip (buy leg + sell leg) as its brokerage calculator shows them; JSON in rupees on stdout")
+    .addOption(new Option('--segment <segment>', 'charge segment').choices([...CHARGE_SEGMENTS]).makeOptionMandatory())
+    .addOption(new Option('--exchange <exchange>', 'exchange').choices([...CHARGE_EXCHANGES]).makeOptionMandatory())
+    .requiredOption('--buy <price>', 'buy price per unit in rupees, e.g. 1234.50 (options: premium; 0 = no buy leg)', (v: string) => {
+      let p: number;
+      try {
+        p = parseRupees(v, '--buy');
+      } catch (e) {
+        throw new InvalidArgumentError((e as Error).message);
+      }
+      if (p < 0) throw new InvalidArgumentError('--buy: expected a price ≥ 0 in rupees, e.g. 1234.50');
+      return p;
+    })
+    .requiredOption('--sell <price>', 'sell price per unit in rupees, e.g. 1240 (options: premium; 0 = no sell leg)', (v: string) => {
+      let p: number;
+      try {
+        p = parseRupees(v, '--sell');
+      } catch (e) {
+        throw new InvalidArgumentError((e as Error).message);
+      }
+      if (p < 0) throw new InvalidArgumentError('--sell: expected a price ≥ 0 in rupees, e.g. 1240');
+      return p;
+    })
+    .requiredOption('--qty <n>', 'units on each leg (shares, or lots × lot size)', (v: string) => {
+      const n = /^\d+$/.test(v.trim()) ? Number(v.trim()) : NaN;
+      if (!Number.isSafeInteger(n) || n < 1) throw new InvalidArgumentError('--qty: expected a whole number of units ≥ 1');
+      return n;
+    })
+    .option('--date <YYYY-MM-DD>', 'trade date, IST (default: today in IST); picks the rates in force that day', (v: string) => {
+      try {
+        dayNumber(v);
+      } catch {
+        throw new InvalidArgumentError('--date: expected a calendar date YYYY-MM-DD');
+      }
+      if (v < CHARGES_SCHEDULE_START) throw new InvalidArgumentError(`--date: the charges schedule starts ${CHARGES_SCHEDULE_START}; earlier dates are not modelled`);
+      return v;
+    })
+    .addHelpText('after', '\nRates, sources and rounding: docs/charges.md. Not modelled: exercised/assigned options STT, BSE group-specific charges, commodity, currency.\n')
+    .action((o: { segment: (typeof CHARGE_SEGMENTS)[number]; exchange: (typeof CHARGE_EXCHANGES)[number]; buy: number; sell: number; qty: number; date?: string }) => {
+      const report = roundTripReport({ segment: o.segment, exchange: o.exchange, buyPricePaise: o.buy, sellPricePaise: o.sell, qty: o.qty, date: o.date ?? istDay(Date.now()) });
+      process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
     });
 
   program
