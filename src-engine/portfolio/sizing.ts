@@ -160,18 +160,22 @@ function baseQty(mode: BaseSizing | SizingConfig, price: number, ctx: SizingCont
   }
 }
 
-/** Half-Kelly as whole basis points of equity, clamped to [0, capBps] (see the module comment). */
+/**
+ * Half-Kelly as whole basis points of equity, clamped to [0, capBps] (see the module comment), computed
+ * exactly: with n trades, w wins, l losses, Σwin SW and Σloss SL,
+ *   f = W − (1 − W) / R = w·(SW·l − (n − w)·SL) / (n·SW·l),   bps = floor(5000 · f).
+ */
 export function halfKellyBps(st: ClosedTradeStats, capBps: number): number {
-  if (st.trades <= 0 || st.wins <= 0) return 0;
-  const w = st.wins / st.trades;
-  let f: number;
-  if (st.losses <= 0 || st.sumLossPaise <= 0) f = w;
+  const { trades: n, wins: w, losses: l, sumWinPaise: sw, sumLossPaise: sl } = st;
+  if (![n, w, l, sw, sl].every(Number.isSafeInteger) || !(n > 0 && w > 0 && sw > 0)) return 0;
+  let bps: bigint;
+  if (l <= 0 || sl <= 0) bps = (5000n * BigInt(w)) / BigInt(n);
   else {
-    const r = st.sumWinPaise / st.wins / (st.sumLossPaise / st.losses);
-    f = w - (1 - w) / r;
+    const num = 5000n * BigInt(w) * (BigInt(sw) * BigInt(l) - BigInt(n - w) * BigInt(sl));
+    if (num <= 0n) return 0;
+    bps = num / (BigInt(n) * BigInt(sw) * BigInt(l));
   }
-  const bps = Math.floor((f / 2) * 10_000);
-  return Math.min(Math.max(bps, 0), capBps);
+  return bps > BigInt(capBps) ? capBps : Number(bps);
 }
 
 /**
