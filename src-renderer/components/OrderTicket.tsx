@@ -1,0 +1,192 @@
+import { useState, type FormEvent } from 'react';
+import { client } from '../engine/connection.js';
+import { formatPaise } from '../format/format.js';
+import { paiseToRupeeInput } from '../format/rupees.js';
+import { useAppStore } from '../state/store.js';
+import {
+  DEFAULT_TICKET,
+  ORDER_TYPES,
+  PRODUCTS,
+  VALIDITIES,
+  afterAttempt,
+  buildOrder,
+  clientIdFor,
+  errorResultView,
+  needsPrice,
+  needsTrigger,
+  orderKey,
+  placeResultView,
+  type PendingAttempt,
+  type TicketForm,
+  type TicketResultView,
+} from '../state/ticket.js';
+import { placeOrder } from '../state/trading-actions.js';
+
+interface ShownResult extends TicketResultView {
+  symbol: string;
+  clientId: string | null;
+  orderIds: string[];
+}
+
+/**
+ * The order ticket for the selected symbol. One clientId per submission: a submission whose outcome
+ * is unknown (TIMEOUT, DISCONNECTED) keeps it, and submitting the same order again reuses it, so the
+ * engine answers the first order instead of placing a second. Shows the risk decision it got.
+ */
+export function OrderTicket() {
+  const symbol = useAppStore((s) => s.selected);
+  const lastPaise = useAppStore((s) => (s.selected === null ? undefined : s.quotes[s.selected]?.lastPaise));
+  const connected = useAppStore((s) => s.connection.state === 'open');
+  const [form, setForm] = useState<TicketForm>(DEFAULT_TICKET);
+  const [busy, setBusy] = useState(false);
+  const [pending, setPending] = useState<PendingAttempt | null>(null);
+  const [result, setResult] = useState<ShownResult | null>(null);
+
+  const set = <K extends keyof TicketForm>(k: K, v: TicketForm[K]) => setForm((f) => ({ ...f, [k]: v }));
+  const built = buildOrder(form, symbol);
+  const isRetry = built.ok && pending !== null && pending.key === orderKey(built.order);
+
+  const submit = async (e: FormEvent) => {
+    e.preventDefault();
+    if (busy) return;
+    if (!built.ok) {
+      setResult({ ...errorResultView('INVALID_INPUT', built.message), symbol: symbol ?? '', clientId: null, orderIds: [] });
+      return;
+    }
+    const key = orderKey(built.order);
+    const clientId = clientIdFor(pending, key);
+    setBusy(true);
+    const r = await placeOrder(client, { ...built.order, clientId });
+    setBusy(false);
+    setPending(afterAttempt({ key, clientId }, r.ok ? null : r.error.code));
+    const view = r.ok ? placeResultView(r.value) : errorResultView(r.error.code, r.error.message);
+    setResult({ ...view, symbol: built.order.symbol, clientId, orderIds: r.ok ? r.value.orders.map((o) => o.orderId) : [] });
+  };
+
+  const useLtp = () => {
+    if (lastPaise === undefined) return;
+    const text = paiseToRupeeInput(lastPaise);
+    setForm((f) => ({ ...f, price: needsPrice(f.orderType) ? text : f.price, trigger: needsTrigger(f.orderType) && !needsPrice(f.orderType) ? text : f.trigger }));
+  };
+
+  const side = form.side;
+  const label = built.ok ? `${isRetry ? 'Retry ' : ''}${side} ${built.order.qty} ${built.order.symbol}` : `${side}${symbol ? ` ${symbol}` : ''}`;
+
+  return (
+    <section className={`order-ticket ticket-${side.toLowerCase()}`} data-testid="order-ticket" data-symbol={symbol ?? ''}>
+      <div className="panel-title ticket-title">
+        Order <span className="ticket-symbol">{symbol ?? '—'}</span>
+        <button type="button" className="ticket-ltp" title="Use the last price" disabled={lastPaise === undefined || form.orderType === 'MARKET'} onClick={useLtp}>
+          LTP {lastPaise === undefined ? '—' : formatPaise(lastPaise)}
+        </button>
+      </div>
+      <form className="ticket-form" onSubmit={(e) => void submit(e)}>
+        <div className="ticket-sides" role="group" aria-label="Side">
+          <button
+            type="button"
+            className={`side-buy${side === 'BUY' ? ' active' : ''}`}
+            data-testid="ticket-side-buy"
+            aria-pressed={side === 'BUY'}
+            onClick={() => set('side', 'BUY')}
+          >
+            BUY
+          </button>
+          <button
+            type="button"
+            className={`side-sell${side === 'SELL' ? ' active' : ''}`}
+            data-testid="ticket-side-sell"
+            aria-pressed={side === 'SELL'}
+            onClick={() => set('side', 'SELL')}
+          >
+            SELL
+          </button>
+        </div>
+        <label className="ticket-field">
+          <span>Qty</span>
+          <input data-testid="ticket-qty" inputMode="numeric" value={form.qty} onChange={(e) => set('qty', e.target.value)} />
+        </label>
+        <label className="ticket-field">
+          <span>Type</span>
+          <select data-testid="ticket-type" value={form.orderType} onChange={(e) => set('orderType', e.target.value as TicketForm['orderType'])}>
+            {ORDER_TYPES.map((t) => (
+              <option key={t} value={t}>
+                {t}
+              </option>
+            ))}
+          </select>
+        </label>
+        <label className="ticket-field">
+          <span>Price ₹</span>
+          <input
+            data-testid="ticket-price"
+            inputMode="decimal"
+            placeholder={needsPrice(form.orderType) ? '0.00' : 'market'}
+            disabled={!needsPrice(form.orderType)}
+            value={needsPrice(form.orderType) ? form.price : ''}
+            onChange={(e) => set('price', e.target.value)}
+          />
+        </label>
+        <label className="ticket-field">
+          <span>Trigger ₹</span>
+          <input
+            data-testid="ticket-trigger"
+            inputMode="decimal"
+            placeholder={needsTrigger(form.orderType) ? '0.00' : '—'}
+            disabled={!needsTrigger(form.orderType)}
+            value={needsTrigger(form.orderType) ? form.trigger : ''}
+            onChange={(e) => set('trigger', e.target.value)}
+          />
+        </label>
+        <label className="ticket-field">
+          <span>Product</span>
+          <select data-testid="ticket-product" value={form.product} onChange={(e) => set('product', e.target.value as TicketForm['product'])}>
+            {PRODUCTS.map((p) => (
+              <option key={p} value={p}>
+                {p}
+              </option>
+            ))}
+          </select>
+        </label>
+        <label className="ticket-field">
+          <span>Validity</span>
+          <select data-testid="ticket-validity" value={form.validity} onChange={(e) => set('validity', e.target.value as TicketForm['validity'])}>
+            {VALIDITIES.map((v) => (
+              <option key={v} value={v}>
+                {v}
+              </option>
+            ))}
+          </select>
+        </label>
+        <label className="ticket-check" title="After-market order">
+          <input type="checkbox" data-testid="ticket-amo" checked={form.amo} onChange={(e) => set('amo', e.target.checked)} />
+          AMO
+        </label>
+        <button
+          type="submit"
+          className={`ticket-submit side-${side.toLowerCase()}`}
+          data-testid="ticket-submit"
+          data-retry={isRetry}
+          disabled={!connected || busy || symbol === null}
+          title={isRetry ? `Same order as the unanswered one: sent again with client id ${pending?.clientId ?? ''}` : undefined}
+        >
+          {busy ? 'Sending…' : label}
+        </button>
+      </form>
+      {result && (
+        <div
+          className={`ticket-result tone-${result.tone}`}
+          data-testid="ticket-result"
+          data-action={result.action}
+          data-rule={result.rule ?? ''}
+          data-code={result.code ?? ''}
+          data-client-id={result.clientId ?? ''}
+          data-order-ids={result.orderIds.join(',')}
+          title={result.clientId ? `client id ${result.clientId}` : undefined}
+          role="status"
+        >
+          <span className="ticket-result-symbol">{result.symbol}</span> {result.text}
+        </div>
+      )}
+    </section>
+  );
+}

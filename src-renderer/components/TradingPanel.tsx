@@ -1,0 +1,50 @@
+import { useState } from 'react';
+import { isOpenOrder } from '../state/trading.js';
+import { useTradingStore } from '../state/trading-store.js';
+import { OrdersPanel } from './OrdersPanel.js';
+import { PositionsPanel } from './PositionsPanel.js';
+import { RiskLog } from './RiskLog.js';
+import { TradesPanel } from './TradesPanel.js';
+
+export type TradingTab = 'positions' | 'orders' | 'trades' | 'risk';
+
+/** Positions, orders, trades and the risk log as tabs under the chart; only the active tab is rendered. */
+export function TradingPanel() {
+  const [tab, setTab] = useState<TradingTab>('positions');
+  const openPositions = useTradingStore((s) => s.portfolio?.positions.filter((p) => p.qty !== 0).length ?? 0);
+  const openOrders = useTradingStore((s) => s.orders?.filter(isOpenOrder).length ?? 0);
+  const fills = useTradingStore((s) => s.fills.length);
+  const blocked = useTradingStore((s) => s.decisions.filter((d) => d.action === 'BLOCK' || d.action === 'HALT_SESSION').length);
+
+  const tabs: { id: TradingTab; label: string; badge: string }[] = [
+    { id: 'positions', label: 'Positions', badge: String(openPositions) },
+    { id: 'orders', label: 'Orders', badge: String(openOrders) },
+    { id: 'trades', label: 'Trades', badge: String(fills) },
+    { id: 'risk', label: 'Risk log', badge: blocked > 0 ? `${blocked} blocked` : '' },
+  ];
+
+  return (
+    <section className="bottom-panel trading-panel" data-testid="trading-panel" data-tab={tab}>
+      <div className="tab-bar" role="tablist">
+        {tabs.map((t) => (
+          <button
+            key={t.id}
+            type="button"
+            role="tab"
+            aria-selected={tab === t.id}
+            className={`tab-button${tab === t.id ? ' active' : ''}`}
+            data-testid={`tab-${t.id}`}
+            onClick={() => setTab(t.id)}
+          >
+            {t.label}
+            {t.badge !== '' && <span className={`tab-badge${t.id === 'risk' ? ' tab-badge-bad' : ''}`}>{t.badge}</span>}
+          </button>
+        ))}
+      </div>
+      {tab === 'positions' && <PositionsPanel />}
+      {tab === 'orders' && <OrdersPanel />}
+      {tab === 'trades' && <TradesPanel />}
+      {tab === 'risk' && <RiskLog />}
+    </section>
+  );
+}
