@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { istTime, nseCalendar } from '../core/nse-calendar.js';
+import { Ledger } from './ledger.js';
 import { ExitManager, type ExitConfigInput, exitConfigSchema, type PositionChange } from './exits.js';
 
 const T0 = istTime('2025-01-15', '10:00'); // a Wednesday, a regular session
@@ -162,5 +163,22 @@ describe('ExitManager: once only', () => {
     m.onPrice('X', 10_200, T0 + 1);
     m.onPositionChanged(open({ qty: 20, avgPricePaise: 10_100, ts: T0 + 2 }));
     expect(m.armed('s', 'X')).toMatchObject({ qty: 20, entryPaise: 10_100, stopPaise: 9_895, targetPaise: 10_505, extremePaise: 10_200, trailPaise: 10_100, openedAt: T0 });
+  });
+});
+
+describe('ExitManager.onFill with the ledger', () => {
+  it('arms from the ledger position after a fill and clears when the exit fill flattens it', () => {
+    const l = new Ledger({ capitalPaise: 10_000_000 });
+    const m = mgr({ trailingBps: 0 });
+    const f = { fillId: 'F1', orderId: 'O1', clientId: 'C1', symbol: 'X', exchange: 'NSE' as const, side: 'BUY' as const, product: 'MIS' as const, strategy: 's', qty: 3, pricePaise: 10_000, tsEvent: T0, chargesPaise: 7 };
+    l.applyFill(f);
+    l.applyFill({ ...f, fillId: 'F2', qty: 1, pricePaise: 10_004 });
+    m.onFill({ ...f, fillId: 'F2' }, l, 5, 100);
+    expect(m.armed('s', 'X')).toMatchObject({ qty: 4, entryPaise: 10_001, stopPaise: 9_800, targetPaise: 10_400 });
+    const [exit] = m.onPrice('X', 9_790, T0 + 1);
+    l.applyFill({ ...f, fillId: 'F3', orderId: 'O2', side: exit!.side, qty: exit!.qty, pricePaise: 9_790, tsEvent: T0 + 2 });
+    m.onFill({ ...f, fillId: 'F3', tsEvent: T0 + 2 }, l, 5, 100);
+    expect(m.armed('s', 'X')).toBeUndefined();
+    expect(l.closedTrades()[0]).toMatchObject({ side: 'long', qty: 4, exitValuePaise: 4 * 9_790 });
   });
 });

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { type NseCalendar, nseCalendar } from '../core/nse-calendar.js';
 import { snapToTick } from '../core/prices.js';
-import type { OrderSide, Product } from '../model/order.js';
+import type { Fill, OrderSide, Product } from '../model/order.js';
 
 /**
  * Exit management per (strategy, symbol) position. When a position opens it is ARMED with:
@@ -177,6 +177,28 @@ export class ExitManager {
       st.qty = c.qty;
       if (increased) this.setLevels(st, c.avgPricePaise, c.atrPaise);
     }
+  }
+
+  /**
+   * Convenience after `ledger.applyFill(f)`: reads the strategy's new qty and average price from the
+   * ledger (or any view with these two methods) and calls onPositionChanged.
+   */
+  onFill(
+    f: Fill,
+    positions: { positionQty(symbol: string, strategy: string): number; avgPricePaise(symbol: string, strategy: string): number },
+    tickSizePaise: number,
+    atrPaise?: number,
+  ): void {
+    this.onPositionChanged({
+      strategy: f.strategy,
+      symbol: f.symbol,
+      qty: positions.positionQty(f.symbol, f.strategy),
+      avgPricePaise: positions.avgPricePaise(f.symbol, f.strategy),
+      product: f.product,
+      tickSizePaise,
+      ts: f.tsEvent,
+      atrPaise,
+    });
   }
 
   /** The exit order of a position ended (cancelled/rejected/expired) without closing it: let its exits fire again. */
