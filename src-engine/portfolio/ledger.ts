@@ -1,7 +1,7 @@
 import type { Clock } from '../core/clock.js';
 import { IST_OFFSET_MS } from '../core/ist.js';
 import { mulDivFloor, mulDivRound } from '../core/money.js';
-import type { Exchange, Fill, OrderRequest, OrderSide, Product } from '../model/order.js';
+import type { Exchange, Fill, OrderRequest, Product } from '../model/order.js';
 
 /**
  * The ledger: positions, cash and PnL in integer paise (never a float), average-cost method.
@@ -744,7 +744,3 @@ export class Ledger implements RiskLedgerView {
   }
 }
 
-/** The side that closes a signed position. */
-export function closingSide(qty: number): OrderSide {
-  return qty > 0 ? 'SELL' : 'BUY';
-}
