@@ -39,6 +39,22 @@ export function ChargesTable({ charges, testId }: { charges: ChargesBreakdownDto
   );
 }
 
+/** The same breakdown on one line (the positions tab's detail row). */
+export function ChargesInline({ charges, testId }: { charges: ChargesBreakdownDto; testId: string }) {
+  return (
+    <span className="charges-inline" data-testid={testId} data-total-paise={charges.totalPaise}>
+      {CHARGE_COMPONENTS.map(({ key, label }) => (
+        <span key={key} data-component={key}>
+          <span className="muted">{label}</span> {formatMoneyPaise(charges[key])}
+        </span>
+      ))}
+      <span className="charges-inline-total">
+        <span className="muted">Total</span> {formatMoneyPaise(charges.totalPaise)}
+      </span>
+    </span>
+  );
+}
+
 function ChargesButton({ charges, totalPaise }: { charges: ChargesBreakdownDto | undefined; totalPaise: number | undefined }) {
   const [open, setOpen] = useState(false);
   const ref = useRef<HTMLSpanElement>(null);
@@ -102,7 +118,10 @@ function RiskBadges({ risk }: { risk: RiskStatus | null }) {
         </span>
       )}
       {!risk.killSwitch && !risk.halted && <span className="badge badge-ok">TRADING</span>}
-      <span className="acct-risk-figures muted" title="day loss / daily loss limit · drawdown / limit · open positions / max">
+      <span
+        className="acct-risk-figures muted"
+        title={`day loss ${limitText(risk.dayPnlPaise, risk.dailyLossLimitPaise)} (limit) · drawdown ${limitText(risk.drawdownPaise, risk.drawdownLimitPaise)} (limit) · open positions ${risk.openPositions} of ${risk.maxOpenPositions}`}
+      >
         loss {limitText(risk.dayPnlPaise, risk.dailyLossLimitPaise)} · dd {limitText(risk.drawdownPaise, risk.drawdownLimitPaise)} · pos {risk.openPositions}/
         {risk.maxOpenPositions}
       </span>

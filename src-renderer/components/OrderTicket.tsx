@@ -116,6 +116,16 @@ export function OrderTicket() {
           </select>
         </label>
         <label className="ticket-field">
+          <span>Product</span>
+          <select data-testid="ticket-product" value={form.product} onChange={(e) => set('product', e.target.value as TicketForm['product'])}>
+            {PRODUCTS.map((p) => (
+              <option key={p} value={p}>
+                {p}
+              </option>
+            ))}
+          </select>
+        </label>
+        <label className="ticket-field">
           <span>Price ₹</span>
           <input
             data-testid="ticket-price"
@@ -136,16 +146,6 @@ export function OrderTicket() {
             value={needsTrigger(form.orderType) ? form.trigger : ''}
             onChange={(e) => set('trigger', e.target.value)}
           />
-        </label>
-        <label className="ticket-field">
-          <span>Product</span>
-          <select data-testid="ticket-product" value={form.product} onChange={(e) => set('product', e.target.value as TicketForm['product'])}>
-            {PRODUCTS.map((p) => (
-              <option key={p} value={p}>
-                {p}
-              </option>
-            ))}
-          </select>
         </label>
         <label className="ticket-field">
           <span>Validity</span>

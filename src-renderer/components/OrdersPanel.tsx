@@ -16,6 +16,12 @@ function statusTone(o: OrderDto): string {
   return 'warn';
 }
 
+/** "1,536.05", "3,400.00 / 3,390.00" (SL), "MKT / 3,390.00" (SL-M), "MKT". */
+function priceText(o: OrderDto): string {
+  const price = o.pricePaise !== undefined && (o.orderType === 'LIMIT' || o.orderType === 'SL') ? formatPaise(o.pricePaise) : 'MKT';
+  return o.triggerPaise !== undefined && (o.orderType === 'SL' || o.orderType === 'SL-M') ? `${price}\u2009/\u2009${formatPaise(o.triggerPaise)}` : price;
+}
+
 interface Edit {
   orderId: string;
   price: string;
@@ -107,19 +113,17 @@ export function OrdersPanel() {
       </div>
       <InlineError text={error} testId="orders-error" onDismiss={() => setError(null)} />
       <div className="panel-scroll">
-        <table className="grid-table">
+        <table className="grid-table orders-table">
           <thead>
             <tr>
               <th>Time IST</th>
               <th>Symbol</th>
               <th>Side</th>
-              <th className="num">Filled/Qty</th>
+              <th className="num" title="filled / ordered">Qty</th>
               <th>Type</th>
-              <th className="num">Price ₹</th>
-              <th className="num">Trigger ₹</th>
+              <th className="num" title="limit price / trigger price">Price/Trig ₹</th>
               <th className="num">Avg ₹</th>
               <th>Status</th>
-              <th>Product</th>
               <th>Strategy</th>
               <th>Broker</th>
               <th />
@@ -150,50 +154,54 @@ export function OrdersPanel() {
                   </td>
                   <td>
                     {o.orderType}
-                    {o.variety === 'amo' ? <span className="muted"> AMO</span> : null}
-                    {o.validity === 'IOC' ? <span className="muted"> IOC</span> : null}
+                    <span className="muted">
+                      {' '}
+                      {o.product}
+                      {o.variety === 'amo' ? ' AMO' : ''}
+                      {o.validity === 'IOC' ? ' IOC' : ''}
+                    </span>
                   </td>
                   <td className="num">
-                    {editing && canModifyPrice(o) ? (
-                      <input
-                        className="inline-input"
-                        data-testid="order-price-input"
-                        inputMode="decimal"
-                        autoFocus
-                        value={editing.price}
-                        onChange={(e) => setEdit({ ...editing, price: e.target.value })}
-                        onKeyDown={keys(o)}
-                      />
-                    ) : o.pricePaise !== undefined && o.orderType !== 'MARKET' && o.orderType !== 'SL-M' ? (
-                      formatPaise(o.pricePaise)
+                    {editing ? (
+                      <span className="inline-edit">
+                        {canModifyPrice(o) && (
+                          <input
+                            className="inline-input"
+                            data-testid="order-price-input"
+                            aria-label="Price ₹"
+                            inputMode="decimal"
+                            autoFocus
+                            value={editing.price}
+                            onChange={(e) => setEdit({ ...editing, price: e.target.value })}
+                            onKeyDown={keys(o)}
+                          />
+                        )}
+                        {canModifyTrigger(o) && (
+                          <input
+                            className="inline-input"
+                            data-testid="order-trigger-input"
+                            aria-label="Trigger ₹"
+                            inputMode="decimal"
+                            autoFocus={!canModifyPrice(o)}
+                            value={editing.trigger}
+                            onChange={(e) => setEdit({ ...editing, trigger: e.target.value })}
+                            onKeyDown={keys(o)}
+                          />
+                        )}
+                      </span>
                     ) : (
-                      <span className="muted">MKT</span>
-                    )}
-                  </td>
-                  <td className="num">
-                    {editing && canModifyTrigger(o) ? (
-                      <input
-                        className="inline-input"
-                        data-testid="order-trigger-input"
-                        inputMode="decimal"
-                        autoFocus={!canModifyPrice(o)}
-                        value={editing.trigger}
-                        onChange={(e) => setEdit({ ...editing, trigger: e.target.value })}
-                        onKeyDown={keys(o)}
-                      />
-                    ) : o.triggerPaise !== undefined ? (
-                      formatPaise(o.triggerPaise)
-                    ) : (
-                      ''
+                      priceText(o)
                     )}
                   </td>
                   <td className="num">{o.filledQty > 0 ? formatPaise(o.avgPricePaise) : ''}</td>
-                  <td className={`order-status ${statusTone(o)}`} title={o.statusMessage ?? o.status} data-testid="order-status">
+                  <td
+                    className={`order-status ${statusTone(o)}${o.statusMessage ? ' has-message' : ''}`}
+                    title={o.statusMessage ? `${o.status}: ${o.statusMessage}` : o.status}
+                    data-testid="order-status"
+                  >
                     {o.status}
-                    {o.statusMessage ? ' ⓘ' : ''}
                   </td>
-                  <td className="muted">{o.product}</td>
-                  <td className="muted" title={o.source}>
+                  <td className="muted order-strategy" title={`${o.strategy} (${o.source})`}>
                     {o.strategy}
                   </td>
                   <td className={o.broker === 'live' ? 'down' : 'muted'}>{o.broker}</td>
@@ -210,8 +218,15 @@ export function OrdersPanel() {
                     ) : (
                       <>
                         {modifiable && (
-                          <button type="button" className="btn-small" data-testid="order-modify" disabled={!connected || busy !== null} onClick={() => startEdit(o)}>
-                            Modify
+                          <button
+                            type="button"
+                            className="btn-small"
+                            data-testid="order-modify"
+                            title={canModifyPrice(o) ? 'Modify the price' : 'Modify the trigger'}
+                            disabled={!connected || busy !== null}
+                            onClick={() => startEdit(o)}
+                          >
+                            Edit
                           </button>
                         )}
                         {isOpenOrder(o) && (
@@ -233,7 +248,7 @@ export function OrdersPanel() {
             })}
             {rows.length === 0 && (
               <tr className="wl-empty">
-                <td colSpan={13}>{orders === null ? (connected ? 'Loading orders…' : 'Waiting for the engine…') : openOnly ? 'No open orders.' : 'No orders today.'}</td>
+                <td colSpan={11}>{orders === null ? (connected ? 'Loading orders…' : 'Waiting for the engine…') : openOnly ? 'No open orders.' : 'No orders today.'}</td>
               </tr>
             )}
           </tbody>

@@ -6,7 +6,7 @@ import { useAppStore } from '../state/store.js';
 import { errorText, orderCharges, squareOff, squareOffProblems, sumCharges } from '../state/trading-actions.js';
 import { positionRows, positionTotals } from '../state/positions.js';
 import { useTradingStore } from '../state/trading-store.js';
-import { ChargesTable } from './AccountStrip.js';
+import { ChargesInline } from './AccountStrip.js';
 import { InlineError, Modal } from './Modal.js';
 
 const keyOf = (p: Pick<PositionDto, 'strategy' | 'symbol'>) => `${p.strategy}|${p.symbol}`;
@@ -148,10 +148,10 @@ export function PositionsPanel() {
                           <span className="down">{shown.error}</span>
                         ) : shown.breakdown ? (
                           <div className="detail-charges">
-                            <span className="muted">
-                              {p.symbol} · {p.strategy}: charges of {shown.orders} order{shown.orders === 1 ? '' : 's'} today (₹)
+                            <span className="muted nowrap">
+                              Charges ₹ ({shown.orders} order{shown.orders === 1 ? '' : 's'} today)
                             </span>
-                            <ChargesTable charges={shown.breakdown} testId="position-charges-breakdown" />
+                            <ChargesInline charges={shown.breakdown} testId="position-charges-breakdown" />
                           </div>
                         ) : (
                           <span className="muted">No filled orders today; charges carried: ₹{formatMoneyPaise(p.chargesPaise)}</span>

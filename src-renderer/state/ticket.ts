@@ -145,6 +145,6 @@ export function placeResultView(r: PlaceResult): TicketResultView {
 }
 
 export function errorResultView(code: string, message: string): TicketResultView {
-  const retry = isUncertain(code) ? ' — submit again to retry the same order (same client id)' : '';
+  const retry = isUncertain(code) ? ' — resubmit to retry safely (same client id)' : '';
   return { action: 'ERROR', rule: null, tone: 'down', text: `${code}: ${message}${retry}`, code };
 }
