@@ -272,6 +272,27 @@ describe('RiskEngine rules', () => {
     expect(engine.check(nifty({ side: 'SELL' })).action).toBe('ALLOW'); // an exit needs no margin
   });
 
+  it('margin REDUCE re-quotes a margin that is not proportional to qty', () => {
+    const { engine, account } = setup();
+    account.marginBps = 2000;
+    account.marginFixedPaise = 50_000_000; // a flat ₹5 lakh per order on top of 20 %
+    account.marginAvail = 200_000_000;
+    const d = engine.check(nifty({ qty: 750 }));
+    // brute force: the largest whole-lot qty whose margin fits
+    let best = 0;
+    for (let q = 75; q <= 750; q += 75) if (account.marginRequiredPaise(nifty({ qty: q }), 2_400_000) <= 200_000_000) best = q;
+    expect(best).toBe(300);
+    expect(d).toMatchObject({ action: 'REDUCE', qty: best, rule: 'margin' });
+    // a progressive margin (the proportional estimate undershoots; bisection finds the largest fit)
+    account.marginFixedPaise = 0;
+    account.marginPerQtySquaredPaise = 100;
+    account.marginAvail = 300_000_000;
+    best = 0;
+    for (let q = 75; q <= 3000; q += 75) if (account.marginRequiredPaise(nifty({ qty: q }), 2_400_000) <= 300_000_000) best = q;
+    expect(best).toBe(525);
+    expect(engine.check(nifty({ qty: 1800 }))).toMatchObject({ action: 'REDUCE', qty: best, rule: 'margin' });
+  });
+
   it('margin can be switched off', () => {
     const { engine, account } = setup({ checkMargin: false });
     account.marginAvail = 0;
@@ -504,12 +525,42 @@ describe('circuit breaker, halt and kill switch', () => {
       ['BLOCK', 'lot_size'],
       ['HALT_SESSION', 'max_daily_loss'],
     ]);
-    expect(seen[1]).toMatchObject({ at: T0, numbers: { qty: 100, lotSize: 75 }, req: { clientId: 'A1', symbol: 'NIFTY25JUNFUT', qty: 100, side: 'BUY' } });
-    expect(seen[2]!.req).toBeUndefined();
+    expect(seen[1]).toEqual({
+      ts: T0,
+      clientId: 'A1',
+      symbol: 'NIFTY25JUNFUT',
+      side: 'BUY',
+      qty: 100,
+      strategy: 'ema',
+      source: 'strategy',
+      action: 'BLOCK',
+      rule: 'lot_size',
+      message: expect.stringContaining('lots of 75'),
+      numbers: { qty: 100, lotSize: 75 },
+    });
+    expect(seen[2]).toMatchObject({ clientId: '', symbol: '', qty: 0, action: 'HALT_SESSION' });
     expect(errors).toHaveLength(3);
     off();
     engine.check(order());
     expect(seen).toHaveLength(3);
+  });
+
+  it('status() reports the breaker numbers', () => {
+    const { engine, account } = setup({ maxDailyLossPaise: 3_000_000 });
+    account.pnl = -1_000_000;
+    account.peak = 110_000_000;
+    account.equity = 99_000_000;
+    account.open = 4;
+    expect(engine.status()).toEqual({
+      halted: false,
+      killSwitch: false,
+      dayPnlPaise: -1_000_000,
+      dailyLossLimitPaise: -3_000_000, // the absolute limit is tighter than 5 % (5,000,000)
+      drawdownPaise: 11_000_000,
+      drawdownLimitPaise: 22_000_000,
+      openPositions: 4,
+      maxOpenPositions: 10,
+    });
   });
 
   it('onStateChange streams halts and kill-switch changes', () => {

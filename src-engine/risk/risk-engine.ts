@@ -141,6 +141,7 @@ export type ReduceDecision = Extract<RiskDecision, { action: 'REDUCE' }>;
 /**
  * Called for every decision: from check() with the request, from evaluate() (a breaker trip without an
  * order) with `req` undefined. `at` is the clock time. Use {@link decisionRecord} to journal it.
+ * Listeners run synchronously inside check(): keep them cheap (push to a queue).
  */
 export type RiskDecisionListener = (decision: RiskDecision, req: OrderRequest | undefined, at: number) => void;
 export type RiskStateListener = (state: Readonly<RiskState>) => void;
@@ -209,64 +210,64 @@ function splitLots(qty: number, lot: number, maxSlice: number): number[] {
   return out;
 }
 
-/** A journal/stream-friendly record of one decision. */
+/**
+ * One decision, flat, as journalled and streamed (the contract's RiskDecisionDto without its journal
+ * id). A breaker trip from evaluate() has no order: its order fields are '' and qty 0.
+ */
 export interface RiskDecisionRecord {
-  at: number;
+  ts: number;
+  clientId: string;
+  symbol: string;
+  side: string;
+  qty: number;
+  strategy: string;
+  source: string;
   action: RiskDecision['action'];
   rule?: RiskRule;
   message?: string;
-  numbers?: Record<string, number>;
-  qty?: number;
+  /** REDUCE: the quantity allowed. */
+  reducedQty?: number;
+  /** Freeze split: the slice quantities. */
   slices?: number[];
-  req?: RiskRequestSummary;
+  numbers: Record<string, number>;
 }
 
-export interface RiskRequestSummary {
-  clientId: string;
-  symbol: string;
-  exchange: string;
-  side: string;
-  qty: number;
-  orderType: string;
-  product: string;
-  variety: string;
-  pricePaise?: number;
-  triggerPaise?: number;
-  strategy: string;
-  source: string;
-}
-
-export function summarizeRequest(req: OrderRequest): RiskRequestSummary {
-  const s: RiskRequestSummary = {
-    clientId: String(req.clientId),
-    symbol: String(req.symbol),
-    exchange: String(req.exchange),
-    side: String(req.side),
-    qty: num(req.qty),
-    orderType: String(req.orderType),
-    product: String(req.product),
-    variety: String(req.variety),
-    strategy: String(req.strategy),
-    source: String(req.source),
+/** Flattens a decision and its request for the journal and the UI stream. */
+export function decisionRecord(decision: RiskDecision, req: OrderRequest | undefined, ts: number): RiskDecisionRecord {
+  const r: RiskDecisionRecord = {
+    ts,
+    clientId: req ? show2(req.clientId) : '',
+    symbol: req ? show2(req.symbol) : '',
+    side: req ? show2(req.side) : '',
+    qty: req ? num(req.qty) : 0,
+    strategy: req ? show2(req.strategy) : '',
+    source: req ? show2(req.source) : '',
+    action: decision.action,
+    numbers: decision.action === 'ALLOW' ? {} : { ...decision.numbers },
   };
-  if (req.pricePaise !== undefined) s.pricePaise = num(req.pricePaise);
-  if (req.triggerPaise !== undefined) s.triggerPaise = num(req.triggerPaise);
-  return s;
-}
-
-/** Flattens a decision (and its request) for the journal and the UI stream. */
-export function decisionRecord(decision: RiskDecision, req: OrderRequest | undefined, at: number): RiskDecisionRecord {
-  const r: RiskDecisionRecord = { at, action: decision.action };
   if (decision.action !== 'ALLOW') {
     r.rule = decision.rule;
     r.message = decision.message;
-    r.numbers = { ...decision.numbers };
   }
-  if (decision.action === 'REDUCE') r.qty = decision.qty;
+  if (decision.action === 'REDUCE') r.reducedQty = decision.qty;
   if ((decision.action === 'ALLOW' || decision.action === 'REDUCE') && decision.slices) r.slices = [...decision.slices];
-  if (req) r.req = summarizeRequest(req);
   return r;
 }
+
+/** Halt / kill-switch state with the numbers a status view shows (the contract's RiskStatus). */
+export interface RiskStatusView extends RiskState {
+  dayPnlPaise: number;
+  /** The day PnL at which the breaker trips (negative). */
+  dailyLossLimitPaise: number;
+  /** Fall from the day's peak equity (≥ 0). */
+  drawdownPaise: number;
+  /** The fall at which the breaker trips (> 0). */
+  drawdownLimitPaise: number;
+  openPositions: number;
+  maxOpenPositions: number;
+}
+
+const show2 = (v: unknown): string => (typeof v === 'string' ? v : String(v));
 
 /** Non-waiting order counter over a rolling window: the last `cap` send times in a ring. */
 class WindowCounter {
@@ -360,6 +361,27 @@ export class RiskEngine {
   state(): Readonly<RiskState> {
     this.rollDay(this.clock.now());
     return { ...this.st };
+  }
+
+  /** state() plus the profile's loss / drawdown / positions numbers, for status views. */
+  status(): RiskStatusView {
+    const st = this.state();
+    const lim = this.profile;
+    const start = this.account.dayStartEquityPaise();
+    const base = start > 0 ? start : lim.capitalPaise;
+    let lossLimit = Math.ceil((base * lim.maxDailyLossBps) / 10_000);
+    if (lim.maxDailyLossPaise !== undefined && lim.maxDailyLossPaise < lossLimit) lossLimit = lim.maxDailyLossPaise;
+    const peak = this.account.dayPeakEquityPaise();
+    const dd = peak - this.account.equityPaise();
+    return {
+      ...st,
+      dayPnlPaise: this.account.dayPnlPaise(),
+      dailyLossLimitPaise: -lossLimit,
+      drawdownPaise: dd > 0 ? dd : 0,
+      drawdownLimitPaise: peak > 0 ? Math.ceil((peak * lim.maxDrawdownBps) / 10_000) : 0,
+      openPositions: this.account.openPositionCount(),
+      maxOpenPositions: lim.maxOpenPositions,
+    };
   }
 
   onDecision(listener: RiskDecisionListener): () => void {
@@ -748,18 +770,49 @@ export class RiskEngine {
     const numbers: Record<string, number> = { requestedQty: num(req.qty), qty: q, marginRequiredPaise: need0, marginAvailablePaise: avail, lotSize: lot };
     const blockIt = () => block('margin', `margin required ${rs(need0)} for ${q} is above the available ${rs(avail)}`, numbers);
     if (manual || !(avail > 0) || !Number.isFinite(need0)) return blockIt();
+    const fits = (n: number) => n <= avail; // NaN never fits
+    // In lots: `hi` does not fit, `lo` fits (0 = nothing). Margin is assumed to grow with qty.
+    let hi = q / lot;
+    let lo = 0;
+    let loNeed = 0;
     let cand = q;
     let need = need0;
-    for (let i = 0; i < 32 && cand > 0 && need > avail; i++) {
-      let next = Math.floor(Math.floor(cand * (avail / need)) / lot) * lot;
-      if (next >= cand) next = cand - lot;
-      cand = next;
-      if (cand > 0) need = this.requiredAt(req, cand, ref);
+    // proportional guesses first (exact for a margin proportional to qty), then bisection
+    for (let i = 0; i < 8; i++) {
+      let g = Math.floor(Math.floor(cand * (avail / need)) / lot);
+      if (!(g < hi)) g = hi - 1;
+      if (!(g > lo)) break;
+      const n = this.requiredAt(req, g * lot, ref);
+      if (fits(n)) {
+        lo = g;
+        loNeed = n;
+        break;
+      }
+      hi = g;
+      cand = g * lot;
+      need = n;
+      if (!Number.isFinite(n) || n <= 0) break;
     }
-    if (cand <= 0 || !(need <= avail)) return blockIt();
-    numbers.qty = cand;
-    numbers.reducedMarginRequiredPaise = need;
-    return { action: 'REDUCE', qty: cand, rule: 'margin', message: `qty ${q} cut to ${cand}: margin required ${rs(need0)} is above the available ${rs(avail)}`, numbers };
+    if (lo > 0 && lo + 1 < hi) {
+      const n = this.requiredAt(req, (lo + 1) * lot, ref);
+      if (fits(n)) {
+        lo++;
+        loNeed = n;
+      } else hi = lo + 1;
+    }
+    while (hi - lo > 1) {
+      const mid = Math.floor((lo + hi) / 2);
+      const n = this.requiredAt(req, mid * lot, ref);
+      if (fits(n)) {
+        lo = mid;
+        loNeed = n;
+      } else hi = mid;
+    }
+    if (lo === 0) return blockIt();
+    const reducedQty = lo * lot;
+    numbers.qty = reducedQty;
+    numbers.reducedMarginRequiredPaise = loNeed;
+    return { action: 'REDUCE', qty: reducedQty, rule: 'margin', message: `qty ${q} cut to ${reducedQty}: margin required ${rs(need0)} is above the available ${rs(avail)}`, numbers };
   }
 
   private requiredAt(req: OrderRequest, qty: number, ref: number): number {

@@ -25,6 +25,10 @@ export class FakeAccount implements RiskAccountView {
   marginAvail = 1e15;
   /** Margin as bps of qty × price (10000 = full value, e.g. CNC). */
   marginBps = 10_000;
+  /** A flat part of the margin per order (makes margin non-proportional to qty). */
+  marginFixedPaise = 0;
+  /** A part growing with qty² (a progressive margin: the proportional estimate undershoots). */
+  marginPerQtySquaredPaise = 0;
   dayStartEquityPaise(): number {
     return this.dayStart;
   }
@@ -53,7 +57,7 @@ export class FakeAccount implements RiskAccountView {
     return this.marginAvail;
   }
   marginRequiredPaise(req: OrderRequest, pricePaise: number): number {
-    return Math.ceil((req.qty * pricePaise * this.marginBps) / 10_000);
+    return Math.ceil((req.qty * pricePaise * this.marginBps) / 10_000) + this.marginFixedPaise + req.qty * req.qty * this.marginPerQtySquaredPaise;
   }
 }
 
