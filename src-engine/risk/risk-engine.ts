@@ -402,6 +402,7 @@ export class RiskEngine {
 
   /** Count `count` orders sent to the broker at `ts` (call after an order — or each slice — is submitted). */
   recordSent(ts: number = this.clock.now(), count = 1): void {
+    if (!Number.isFinite(ts) || !Number.isSafeInteger(count) || count < 1) throw new RangeError(`recordSent: need a finite ts and a positive integer count, got ${ts}, ${count}`);
     for (let i = 0; i < count; i++) {
       this.perSecond.record(ts);
       this.perMinute.record(ts);
@@ -858,7 +859,7 @@ export class RiskEngine {
   private breach(rule: RiskRule, what: string, numbers: Record<string, number>, session: boolean, now: number): RiskDecision {
     if (!session) return block(rule, `${what} (strategy limit): new orders of this strategy are blocked`, numbers);
     this.trip(`${rule}: ${what}`, now);
-    return { action: 'HALT_SESSION', rule, message: `circuit breaker: ${what}; session halted, only position-reducing orders pass`, numbers };
+    return { action: 'HALT_SESSION', rule, message: `circuit breaker: ${what}; session halted, only position-reducing orders pass`, numbers: finite(numbers) };
   }
 
   private trip(reason: string, now: number): void {
@@ -941,6 +942,12 @@ export class RiskEngine {
   }
 }
 
+/** Drops NaN / ±Infinity (unknown values) so `numbers` always serialises as finite JSON numbers. */
+function finite(numbers: Record<string, number>): Record<string, number> {
+  for (const k of Object.keys(numbers)) if (!Number.isFinite(numbers[k])) delete numbers[k];
+  return numbers;
+}
+
 function block(rule: RiskRule, message: string, numbers: Record<string, number>): RiskDecision {
-  return { action: 'BLOCK', rule, message, numbers };
+  return { action: 'BLOCK', rule, message, numbers: finite(numbers) };
 }

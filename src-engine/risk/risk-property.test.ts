@@ -336,6 +336,7 @@ describe('risk engine properties', () => {
             if (w.req.source === 'manual') why.push('a manual order was resized');
             if (!(qty < w.req.qty)) why.push('REDUCE did not reduce');
             if (!RULES.has(d.rule) || d.message.length === 0) why.push('REDUCE without rule or message');
+            if (!Object.values(d.numbers).every(Number.isFinite)) why.push('REDUCE numbers not finite');
             // maximal: one more lot would break the rule that cut the qty
             const more = qty + w.inst!.lotSize;
             const ref = Math.max(w.ltp ?? 0, w.req.pricePaise ?? 0, w.req.triggerPaise ?? 0);
@@ -348,7 +349,7 @@ describe('risk engine properties', () => {
         } else {
           if (!RULES.has(d.rule)) throw new Error(`unknown rule ${d.rule}`);
           if (typeof d.message !== 'string' || d.message.length === 0) throw new Error(`empty message for ${d.rule}`);
-          for (const [k, v] of Object.entries(d.numbers)) if (typeof v !== 'number') throw new Error(`numbers.${k} is not a number`);
+          for (const [k, v] of Object.entries(d.numbers)) if (typeof v !== 'number' || !Number.isFinite(v)) throw new Error(`numbers.${k} is not a finite number`);
         }
       }),
       { numRuns: 10_000 },
