@@ -1,6 +1,7 @@
 import type { Handlers, TopicHandlers } from '../contract/api-def.js';
 import type { KiteDeskApi } from '../contract/api.js';
 import type { Candle, DepthSnapshotDto, EngineStatus, Quote, SignalRecord, StrategiesList } from '../contract/schemas.js';
+import type { OrderDto, PortfolioDto, RiskDecisionDto, RiskStatus } from '../contract/trading-schemas.js';
 import type { Engine } from '../runtime/engine.js';
 
 /** Every request of the contract, answered from the kernel. A missing one does not compile. */
@@ -30,6 +31,23 @@ export function createHandlers(engine: Engine): Handlers<KiteDeskApi> {
     'strategies.remove': ({ id }) => engine.strategies.remove(id),
     'signals.recent': ({ limit }) => engine.strategies.recentSignals(limit),
     'universe.get': () => engine.universe(),
+    'orders.place': (input) => {
+      engine.requireSymbol(input.symbol);
+      return engine.trading.placeManual(input);
+    },
+    'orders.modify': ({ orderId, ...changes }) => engine.trading.modify(orderId, changes),
+    'orders.cancel': ({ orderId }) => engine.trading.cancel(orderId),
+    'orders.list': () => engine.trading.orders(),
+    'orders.charges': ({ orderId }) => engine.trading.orderCharges(orderId),
+    'trades.list': ({ limit }) => engine.trading.fills(limit),
+    'portfolio.get': () => engine.trading.portfolio(),
+    'portfolio.equityCurve': ({ strategy }) => engine.trading.equityCurve(strategy),
+    'positions.squareOff': ({ symbol, strategy }) => engine.trading.squareOff({ symbol, strategy }),
+    'risk.get': () => engine.trading.riskStatus(),
+    'risk.halt': ({ reason }) => engine.trading.halt(reason),
+    'risk.resume': () => engine.trading.resume('user'),
+    'risk.setKillSwitch': ({ engaged, squareOff, reason }) => engine.trading.setKillSwitch(engaged, { squareOff, reason }),
+    'risk.decisions': ({ limit }) => engine.trading.recentDecisions(limit),
   };
 }
 
@@ -74,6 +92,25 @@ export function createTopics(engine: Engine): TopicHandlers<KiteDeskApi> {
       snapshot: (): StrategiesList => engine.strategies.list(),
       listen: (push) => engine.strategies.onChange(push),
       coalesceKey: (i) => i.id,
+    }),
+    'orders.updated': () => ({
+      snapshot: (): OrderDto[] => engine.trading.orders(),
+      listen: (push) => engine.trading.onOrderChanged(push),
+      coalesceKey: (o) => o.orderId,
+    }),
+    'portfolio.updated': () => ({
+      snapshot: (): PortfolioDto => engine.trading.portfolio(),
+      listen: (push) => engine.trading.onPortfolio(push),
+      coalesceKey: () => 'portfolio',
+    }),
+    'risk.decided': ({ limit }) => ({
+      snapshot: (): RiskDecisionDto[] => engine.trading.recentDecisions(limit),
+      listen: (push) => engine.trading.onDecided(push),
+    }),
+    'risk.statusChanged': () => ({
+      snapshot: (): RiskStatus => engine.trading.riskStatus(),
+      listen: (push) => engine.trading.onRiskStatus(push),
+      coalesceKey: () => 'risk',
     }),
   };
 }

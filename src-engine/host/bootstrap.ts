@@ -7,6 +7,7 @@ import type { Transport } from '../contract/transport.js';
 import { createEngineServer } from '../api/server.js';
 import { openDatabase } from '../persistence/db.js';
 import { IntentJournal, SignalJournal } from '../persistence/journal-repo.js';
+import { TradingRepo } from '../persistence/trading-repo.js';
 import { StrategyInstanceRepo } from '../persistence/strategy-repo.js';
 import { UniverseScanRepo } from '../persistence/universe-repo.js';
 import { WatchlistRepo } from '../persistence/watchlist-repo.js';
@@ -61,6 +62,7 @@ export function bootEngine(opts: BootOptions): BootedEngine {
       signals: new SignalJournal(db),
       intents: new IntentJournal(db),
       universeJournal: new UniverseScanRepo(db),
+      trading: new TradingRepo(db, profile.mode),
       log: opts.log,
       kite,
     });

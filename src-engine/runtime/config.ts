@@ -3,6 +3,7 @@ import { parseDocument } from 'yaml';
 import { z } from 'zod';
 import { symbolSchema } from '../contract/schemas.js';
 import { universeConfigSchema } from '../market/universe.js';
+import { tradingConfigSchema } from './trading.js';
 import {
   BUILTIN_STRATEGIES,
   StrategyConfigError,
@@ -111,6 +112,8 @@ export const runProfileSchema = z
     ensemble: ensembleConfigSchema.prefault({}),
     /** The pool the pre-market scanner ranks each trading day and the soft cap on the day's universe. */
     universe: profileUniverseSchema.prefault({}),
+    /** Capital, sizing, risk limits, exits and the paper broker's fill model. */
+    trading: tradingConfigSchema.prefault({}),
   })
   .strict();
 export type RunProfile = z.infer<typeof runProfileSchema>;

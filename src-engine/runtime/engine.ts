@@ -22,6 +22,9 @@ import {
   type StrategyStore,
 } from './strategies.js';
 import { TickRate } from './tick-rate.js';
+import { TradingService, type TradingStore } from './trading.js';
+import { createIndicator } from '../indicators/registry.js';
+import type { Indicator } from '../indicators/indicator.js';
 
 export const ENGINE_VERSION = '0.1.0';
 
@@ -56,6 +59,8 @@ export interface EngineDeps {
    * `day` candles here instead (not wired yet).
    */
   dailyHistory?: (symbols: readonly string[], asOf: IsoDay) => ReadonlyMap<string, readonly Bar[]>;
+  /** Orders, fills, risk decisions and the risk state (the host injects SQLite; default in memory). */
+  trading?: TradingStore;
 }
 
 /** What the kernel reads of the Kite session: state only, never a token. */
@@ -74,6 +79,11 @@ export class Engine {
   readonly instruments: Instrument[];
   /** The strategy runner, its instances and journals (fed below by every closed bar, tick and clock). */
   readonly strategies: StrategyService;
+  /** Sizing, risk, orders, the paper broker, the ledger and exits: intents and a person's orders become fills here. */
+  readonly trading: TradingService;
+  /** ATR(14) of 1-minute bars per symbol, paise (sizing and ATR exits). */
+  private readonly atr = new Map<string, Indicator>();
+  private flushTimer: ReturnType<typeof setInterval> | undefined;
   private readonly instrumentSet: Set<string>;
   private readonly log: LogFn;
   private readonly clock: Clock;
@@ -145,10 +155,41 @@ export class Engine {
     });
     this.market.onBarClosed((symbol, tf, candle) => this.strategies.onBarClosed(symbol, tf, candle));
 
+    // Trading: the same pipeline in every mode; here the paper broker fills against the simulator.
+    this.trading = new TradingService({
+      mode: deps.profile.mode,
+      instruments: this.instruments.map((i) => ({ symbol: i.symbol, exchange: i.exchange, kind: 'equity' as const, tickSizePaise: i.tickSizePaise, lotSize: i.lotSize })),
+      clock: { now: () => this.simulator.now() },
+      config: deps.profile.trading,
+      ...(deps.trading ? { store: deps.trading } : {}),
+      log: this.log,
+      depth: (s) => this.market.depth(s),
+      atr: (s) => {
+        const v = this.atr.get(s)?.out[0];
+        return v !== undefined && Number.isFinite(v) ? v : undefined;
+      },
+      onStrategyFill: (strategy, f) =>
+        this.strategies.runner.onFill(strategy, { symbol: f.symbol, side: f.side, qty: f.qty, price: f.pricePaise, tsEvent: f.tsEvent, orderId: f.orderId }),
+    });
+    this.market.onBarClosed((symbol, tf, candle) => {
+      if (tf !== '1m') return;
+      let ind = this.atr.get(symbol);
+      if (!ind) this.atr.set(symbol, (ind = createIndicator('atr:14')));
+      ind.update(candle);
+    });
+    this.strategies.runner.onIntent((intent) => {
+      try {
+        this.trading.onIntent(intent);
+      } catch (e) {
+        this.log('error', 'intent not traded', { symbol: intent.symbol, error: (e as Error).message });
+      }
+    });
+
     this.simulator.onTick((t) => {
       if (!this.backfilling) this.tickRate.record();
       try {
         this.market.onTick(t);
+        this.trading.onTick(t.symbol, t.lastPaise, t.tsEvent);
         this.strategies.onTick(t);
       } catch (e) {
         // A malformed tick is reported and dropped; the feed and the engine go on.
@@ -162,14 +203,18 @@ export class Engine {
     this.simulator.onClock((now) => {
       try {
         this.market.onClock(now);
+        this.trading.onClock(now);
         this.strategies.onClock(now);
       } catch (e) {
         this.log('warn', 'bar-closed listener failed', { error: (e as Error).message });
       }
     });
     if (backfillMs > 0) {
+      // history warms indicators and strategies up; its intents are not traded
       this.backfilling = true;
+      this.trading.setTrading(false);
       this.simulator.advance(backfillMs);
+      this.trading.setTrading(true);
       this.backfilling = false;
       this.log('info', 'simulator backfilled', { minutes: Math.round(backfillMs / 60_000), ticks: this.market.totalTicks });
     }
@@ -177,7 +222,7 @@ export class Engine {
     // after the backfill (no book is needed for history), so an instrument has depth from its next tick.
     this.simulator.onDepth((d) => {
       try {
-        this.market.setDepth(d);
+        if (this.market.setDepth(d)) this.trading.onDepth(d);
       } catch (e) {
         this.log('warn', 'depth rejected', { symbol: d.symbol, error: (e as Error).message });
       }
@@ -193,6 +238,15 @@ export class Engine {
     this.state = 'running';
     this.statusTimer = setInterval(() => this.emitStatus(), 1000);
     this.statusTimer.unref?.();
+    // the portfolio and risk numbers move with every tick: pushed at most 4 times a second
+    this.flushTimer = setInterval(() => {
+      try {
+        this.trading.flush();
+      } catch (e) {
+        this.log('warn', 'portfolio push failed', { error: (e as Error).message });
+      }
+    }, 250);
+    this.flushTimer.unref?.();
     this.log('info', 'engine running', { mode: this.deps.profile.mode, feed: 'simulator', speed: this.deps.profile.feed.speed });
     this.emitStatus();
   }
@@ -202,6 +256,7 @@ export class Engine {
     this.state = 'stopping';
     this.simulator.stop();
     if (this.statusTimer) clearInterval(this.statusTimer);
+    if (this.flushTimer) clearInterval(this.flushTimer);
     this.unsubscribeKite?.();
     this.emitStatus();
     this.log('info', 'engine stopped');

@@ -1,0 +1,878 @@
+import { z } from 'zod';
+import { ErrorCode, RpcError } from '../contract/errors.js';
+import type {
+  ChargesBreakdownDto,
+  FillDto,
+  ManualOrderInput,
+  OrderDto,
+  PlaceResult,
+  PortfolioDto,
+  RiskDecisionDto,
+  RiskStatus,
+} from '../contract/trading-schemas.js';
+import type { Clock } from '../core/clock.js';
+import { istDay, type IsoDay } from '../core/nse-calendar.js';
+import type { DepthSnapshot } from '../model/depth.js';
+import { isTerminal, type Fill, type Order, type OrderRequest, type OrderSide, type Product, type TradableInstrument } from '../model/order.js';
+import { BrokerError, type Broker, type BrokerKind, type MarketView, type OrderModify } from '../execution/broker.js';
+import { CHARGES_SCHEDULE_START } from '../execution/charges-schedule.js';
+import { orderCharges, segmentOf, type ChargesBreakdown } from '../execution/charges.js';
+import { OrderActionError, OrderManager, OrderRequestError } from '../execution/order-manager.js';
+import { PaperBroker } from '../execution/paper-broker.js';
+import { ExecutionRouter } from '../execution/router.js';
+import { ShadowBroker } from '../execution/shadow-broker.js';
+import { decisionRecord, RiskEngine, type RiskDecision, type RiskState, type RiskStateStore } from '../risk/risk-engine.js';
+import { riskConfigSchema } from '../risk/config.js';
+import { ExitManager, exitConfigSchema, type ExitRequest } from '../portfolio/exits.js';
+import { Ledger, type LedgerFill } from '../portfolio/ledger.js';
+import { Sizer, intentOwner, sizingConfigSchema, type SizingIntent } from '../portfolio/sizing.js';
+import type { JournalFill, StoredOrder } from '../persistence/trading-repo.js';
+import type { LogFn } from './logger.js';
+
+/**
+ * The trading pipeline of the kernel, the same in every mode: an order intent (from the ensemble) or
+ * a person's order → sizing → risk (ALLOW / REDUCE / BLOCK / HALT_SESSION, journalled) → order manager
+ * (write-ahead journal, idempotent client ids) → execution router → paper / shadow / live broker →
+ * fills → charges → ledger → exits. Only the broker and the clock differ between modes.
+ *
+ * Startup is recovery: the ledger is rebuilt from the fill journal, the order book from the order
+ * journal, the halt and kill switch from the risk state; orders the broker may still hold are
+ * reconciled before anything new is sent.
+ */
+
+export type TradingMode = 'paper' | 'shadow' | 'live' | 'backtest';
+
+/** Default sizing of strategy orders: a fixed ₹50,000 per order (lot-rounded), the seeds' caps. */
+export const DEFAULT_SIZING = { mode: 'fixed_value', valuePaise: 5_000_000 } as const;
+
+const slippageSchema = z.strictObject({
+  ticks: z.number().int().min(0).max(1000).optional(),
+  bps: z.number().int().min(0).max(1000).optional(),
+});
+
+/** `trading:` of a run profile. Money in rupees where a person types it (`capital`), paise inside. */
+export const tradingConfigSchema = z.strictObject({
+  /** Starting capital in rupees (whole rupees). */
+  capital: z.number().int().positive().max(1e12).default(1_000_000),
+  /** Strategies' intents become orders (false: signals and intents are journalled only). */
+  autoTrade: z.boolean().default(true),
+  /** Product of strategy orders. */
+  product: z.enum(['MIS', 'CNC', 'NRML']).default('MIS'),
+  /** Risk limits (risk/config.ts); `capitalPaise` is taken from `capital`. */
+  risk: riskConfigSchema.omit({ capitalPaise: true }).prefault({}),
+  sizing: z
+    .strictObject({ default: sizingConfigSchema.prefault({ ...DEFAULT_SIZING }), strategies: z.record(z.string(), sizingConfigSchema).optional() })
+    .prefault({}),
+  exits: z
+    .strictObject({ default: exitConfigSchema.prefault({}), strategies: z.record(z.string(), exitConfigSchema).optional() })
+    .prefault({}),
+  paper: z
+    .strictObject({
+      latencyMs: z.number().int().min(0).max(60_000).default(0),
+      slippage: slippageSchema.default({ ticks: 1 }),
+      /** Quotes older than this reject an order at the broker. */
+      staleAfterMs: z.number().int().positive().max(3_600_000).default(10_000),
+      amo: z.enum(['queue', 'refuse']).default('queue'),
+      protectionPct: z.number().positive().max(100).default(2),
+    })
+    .prefault({}),
+});
+export type TradingConfigInput = z.input<typeof tradingConfigSchema>;
+export type TradingConfig = z.output<typeof tradingConfigSchema>;
+
+
+/** What the trading service keeps between runs (SQLite: TradingRepo). */
+export interface TradingStore {
+  orderChanged(order: Readonly<Order>, event: string, broker: BrokerKind): void;
+  fill(f: Readonly<JournalFill>): void;
+  orders(sinceMs?: number): StoredOrder[];
+  fills(): JournalFill[];
+  decision(d: Omit<RiskDecisionDto, 'id'>): RiskDecisionDto;
+  recentDecisions(limit: number): RiskDecisionDto[];
+  loadMeta<T>(key: string): T | undefined;
+  saveMeta(key: string, value: unknown): void;
+}
+
+export class MemoryTradingStore implements TradingStore {
+  readonly orderRows = new Map<string, StoredOrder>();
+  readonly events: { orderId: string; event: string; status: string }[] = [];
+  readonly fillRows: JournalFill[] = [];
+  readonly decisions: RiskDecisionDto[] = [];
+  readonly meta = new Map<string, string>();
+  /** Bound the in-memory journals (benchmarks run millions of orders). */
+  constructor(private readonly cap = 100_000) {}
+  orderChanged(order: Readonly<Order>, event: string, broker: BrokerKind): void {
+    this.orderRows.set(order.orderId, { order: { ...order }, broker });
+    if (this.events.length < this.cap) this.events.push({ orderId: order.orderId, event, status: order.status });
+  }
+  fill(f: Readonly<JournalFill>): void {
+    if (this.fillRows.some((x) => x.fillId === f.fillId)) throw new Error(`fill ${f.fillId} journalled twice`);
+    this.fillRows.push({ ...f });
+  }
+  orders(sinceMs = 0): StoredOrder[] {
+    return [...this.orderRows.values()].filter((r) => r.order.tsInit >= sinceMs).map((r) => ({ order: { ...r.order }, broker: r.broker }));
+  }
+  fills(): JournalFill[] {
+    return this.fillRows.map((f) => ({ ...f }));
+  }
+  decision(d: Omit<RiskDecisionDto, 'id'>): RiskDecisionDto {
+    const r = { id: this.decisions.length + 1, ...d };
+    this.decisions.push(r);
+    if (this.decisions.length > this.cap) this.decisions.splice(0, this.decisions.length - this.cap);
+    return r;
+  }
+  recentDecisions(limit: number): RiskDecisionDto[] {
+    return this.decisions.slice(-limit).reverse();
+  }
+  loadMeta<T>(key: string): T | undefined {
+    const v = this.meta.get(key);
+    return v === undefined ? undefined : (JSON.parse(v) as T);
+  }
+  saveMeta(key: string, value: unknown): void {
+    this.meta.set(key, JSON.stringify(value));
+  }
+}
+
+/** An order intent as the ensemble hands it over (strategy/ensemble.ts OrderIntent satisfies it). */
+export interface TradeIntent extends SizingIntent {
+  tsEvent: number;
+}
+
+export interface TradingServiceOptions {
+  mode: TradingMode;
+  instruments: readonly TradableInstrument[];
+  /** Feed time. */
+  clock: Clock;
+  config?: TradingConfigInput;
+  store?: TradingStore;
+  log?: LogFn;
+  /** Latest depth of a symbol (MarketData.depth). */
+  depth?: (symbol: string) => Readonly<DepthSnapshot> | undefined;
+  /** ATR of a symbol in paise (sizing and ATR exits); undefined while warming up. */
+  atr?: (symbol: string) => number | undefined;
+  /** Market hours for risk and the paper broker (default: the NSE calendar). */
+  isMarketOpen?: (ms: number) => boolean;
+  /** A live broker (Kite) for live mode; absent → live mode is refused. */
+  liveBroker?: Broker;
+  /** Fills reach the owning strategy instance here (StrategyRunner.onFill). */
+  onStrategyFill?: (strategy: string, fill: Readonly<Fill>) => void;
+}
+
+const ZERO_CHARGES: ChargesBreakdownDto = Object.freeze({
+  brokeragePaise: 0,
+  sttPaise: 0,
+  exchangeTxnPaise: 0,
+  sebiPaise: 0,
+  stampDutyPaise: 0,
+  gstPaise: 0,
+  dpPaise: 0,
+  totalPaise: 0,
+});
+const CHARGE_KEYS = Object.keys(ZERO_CHARGES) as (keyof ChargesBreakdownDto)[];
+
+function addCharges(a: ChargesBreakdownDto, b: ChargesBreakdownDto, sign = 1): ChargesBreakdownDto {
+  const out = { ...a };
+  for (const k of CHARGE_KEYS) out[k] += sign * b[k];
+  return out;
+}
+
+interface OrderChargeState {
+  qty: number;
+  valuePaise: number;
+  charged: ChargesBreakdownDto;
+  day: IsoDay;
+}
+
+/** Client ids: 'K' + base-36 time + a counter, ≤ 16 characters so freeze-split slices can add a suffix. */
+function clientIdFactory(now: () => number): () => string {
+  let seq = 0;
+  let last = '';
+  return () => {
+    const t = Math.max(0, Math.floor(now())).toString(36).slice(-9);
+    if (t !== last) {
+      last = t;
+      seq = 0;
+    }
+    return `K${t}${(seq++).toString(36)}`.slice(0, 16);
+  };
+}
+
+export class TradingService {
+  readonly mode: TradingMode;
+  readonly config: TradingConfig;
+  readonly ledger: Ledger;
+  readonly risk: RiskEngine;
+  readonly oms: OrderManager;
+  readonly router: ExecutionRouter;
+  readonly paper: PaperBroker;
+  readonly shadow: ShadowBroker | undefined;
+  readonly exits: ExitManager;
+  readonly sizer: Sizer;
+  private readonly store: TradingStore;
+  private readonly log: LogFn;
+  private readonly clock: Clock;
+  private readonly instruments = new Map<string, TradableInstrument>();
+  private readonly lastPrice = new Map<string, number>();
+  private readonly lastTick = new Map<string, number>();
+  private readonly opts: TradingServiceOptions;
+  private readonly chargeState = new Map<string, OrderChargeState>();
+  private readonly dpCharged = new Set<string>();
+  private chargesTotal: ChargesBreakdownDto = { ...ZERO_CHARGES };
+  private readonly fillCharges = new Map<string, number>();
+  private readonly recentFills: FillDto[] = [];
+  private readonly placeResults = new Map<string, PlaceResult>();
+  private readonly newClientId: () => string;
+  private readonly orderListeners = new Set<(o: OrderDto) => void>();
+  private readonly portfolioListeners = new Set<(p: PortfolioDto) => void>();
+  private readonly decisionListeners = new Set<(d: RiskDecisionDto) => void>();
+  private readonly riskListeners = new Set<(s: RiskStatus) => void>();
+  private portfolioDirty = true;
+  private chargeWarned = false;
+  /** Intents are not traded while false (the kernel's start-up backfill). */
+  private trading = true;
+  private lastDecision: RiskDecisionDto | undefined;
+
+  constructor(opts: TradingServiceOptions) {
+    this.opts = opts;
+    this.mode = opts.mode;
+    this.clock = opts.clock;
+    this.log = opts.log ?? (() => {});
+    this.store = opts.store ?? new MemoryTradingStore();
+    const parsed = tradingConfigSchema.safeParse(opts.config ?? {});
+    if (!parsed.success) {
+      throw new RangeError(`trading config: ${parsed.error.issues.map((i) => `trading.${i.path.join('.')}: ${i.message}`).join('; ')}`);
+    }
+    this.config = parsed.data;
+    for (const i of opts.instruments) this.instruments.set(i.symbol, i);
+    this.newClientId = clientIdFactory(() => this.clock.now());
+
+    // Recovery, step 1: the ledger from the fill journal (and the charges already paid).
+    const fills = this.store.fills();
+    const capitalPaise = this.config.capital * 100;
+    this.ledger = Ledger.restore(capitalPaise, fills);
+    for (const f of fills) this.rememberFill(f);
+
+    const market: MarketView = {
+      lastPricePaise: (s) => this.lastPrice.get(s),
+      lastTickAt: (s) => this.lastTick.get(s),
+      depth: (s) => opts.depth?.(s) as DepthSnapshot | undefined,
+      instrument: (s) => this.instruments.get(s),
+    };
+    this.risk = new RiskEngine({
+      config: { ...this.config.risk, capitalPaise },
+      account: this.ledger,
+      market,
+      clock: this.clock,
+      state: this.riskStateStore(),
+      ...(opts.isMarketOpen ? { isMarketOpen: opts.isMarketOpen } : {}),
+      onError: (e, where) => this.log('error', 'risk engine', { where, error: e instanceof Error ? e.message : String(e) }),
+    });
+    this.sizer = new Sizer({
+      default: this.config.sizing.default,
+      ...(this.config.sizing.strategies ? { strategies: this.config.sizing.strategies } : {}),
+    });
+    this.exits = new ExitManager({ config: this.config.exits.default, ...(this.config.exits.strategies ? { byStrategy: this.config.exits.strategies } : {}) });
+
+    const p = this.config.paper;
+    const brokerOpts = {
+      market,
+      clock: this.clock,
+      latencyMs: p.latencyMs,
+      slippage: p.slippage,
+      staleAfterMs: p.staleAfterMs,
+      amo: p.amo,
+      protectionPct: p.protectionPct,
+      ...(opts.isMarketOpen ? { marketHours: opts.isMarketOpen } : {}),
+    };
+    this.paper = new PaperBroker(brokerOpts);
+    this.shadow = this.mode === 'shadow' ? new ShadowBroker(brokerOpts) : undefined;
+    this.router = new ExecutionRouter({
+      paper: this.paper,
+      ...(this.shadow ? { shadow: this.shadow } : {}),
+      ...(opts.liveBroker ? { live: opts.liveBroker } : {}),
+      mode: this.mode === 'live' ? 'paper' : this.mode,
+    });
+    if (this.mode === 'live') this.router.setMode('live', { confirm: true });
+
+    this.oms = new OrderManager({
+      broker: this.router,
+      clock: this.clock,
+      journal: {
+        orderChanged: (o, event) => this.store.orderChanged(o, event, this.router.brokerOf(o.orderId) ?? this.router.kind),
+        // fills are journalled with their charges in onFill below, before the ledger sees them
+        fill: () => {},
+      },
+    });
+    // Recovery, step 2: the order book. The simulated brokers lost their resting orders with the
+    // process: those are journalled as cancelled (with the reason) before the order manager sees them.
+    // Live orders stay open and flagged until they are reconciled with Kite.
+    const stored = this.store.orders().map((r) => (r.broker === 'live' || isTerminal(r.order.status) ? r : this.cancelLostOrder(r)));
+    this.oms.restore(
+      stored.map((r) => r.order),
+      fills,
+    );
+    for (const r of stored) this.router.adopt(r.order.orderId, r.broker);
+    for (const o of this.oms.needsReconcile()) this.log('warn', 'live order awaiting reconciliation with the broker', { orderId: o.orderId, status: o.status });
+
+    this.oms.onFill((fill, order) => this.onFill(fill, order));
+    this.oms.onOrder((order) => this.onOrder(order));
+    this.risk.onDecision((d, req, at) => this.onDecision(d, req, at));
+    this.risk.onStateChange(() => this.emitRisk());
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Feed
+
+  /** Start or stop turning strategy intents into orders (the kernel stops it during its backfill). */
+  setTrading(on: boolean): void {
+    this.trading = on;
+  }
+
+  onTick(symbol: string, pricePaise: number, ts: number): void {
+    this.lastPrice.set(symbol, pricePaise);
+    this.lastTick.set(symbol, ts);
+    this.paper.onTick(symbol, pricePaise, ts);
+    this.shadow?.onTick(symbol, pricePaise, ts);
+    this.ledger.mark(symbol, pricePaise, ts);
+    this.portfolioDirty = true;
+    if (!this.trading) return;
+    this.risk.evaluate();
+    const exits = this.exits.onPrice(symbol, pricePaise, ts);
+    for (let i = 0; i < exits.length; i++) this.placeExit(exits[i]!);
+  }
+
+  onDepth(d: Readonly<DepthSnapshot>): void {
+    this.paper.onDepth(d);
+    this.shadow?.onDepth(d);
+  }
+
+  onClock(now: number): void {
+    this.paper.onClock(now);
+    this.shadow?.onClock(now);
+    if (!this.trading) return;
+    for (const x of this.exits.onTime(now)) this.placeExit(x);
+  }
+
+  /** An ensemble intent: sized, then through risk to the broker. Returns what happened (for tests and logs). */
+  onIntent(intent: TradeIntent): PlaceResult | { skipped: string } {
+    if (!this.trading) return { skipped: 'trading paused (backfill)' };
+    if (!this.config.autoTrade) return { skipped: 'autoTrade is off' };
+    const inst = this.instruments.get(intent.symbol);
+    if (!inst) return { skipped: `unknown instrument ${intent.symbol}` };
+    const strategy = intentOwner(intent) ?? 'ensemble';
+    const position = this.ledger.positionQty(intent.symbol, strategy);
+    const wantLong = intent.side === 'BUY';
+    // no pyramiding: an intent in the direction already held is journalled by the ensemble, not traded
+    if ((wantLong && position > 0) || (!wantLong && position < 0)) return { skipped: `already ${position > 0 ? 'long' : 'short'} ${Math.abs(position)}` };
+    const open = this.oms.openOrders();
+    for (let i = 0; i < open.length; i++) {
+      const o = open[i]!;
+      if (o.symbol === intent.symbol && o.strategy === strategy) return { skipped: `order ${o.orderId} still open` };
+    }
+    const price = this.lastPrice.get(intent.symbol) ?? intent.price;
+    const sized = this.sizer.size(
+      { ...intent, price },
+      {
+        equityPaise: this.ledger.equityPaise(),
+        atrPaise: this.opts.atr?.(intent.symbol),
+        instrument: inst,
+        strategyExposurePaise: this.ledger.strategyExposurePaise(strategy),
+        grossExposurePaise: this.ledger.grossExposurePaise(),
+        stats: this.ledger.strategyStats(strategy),
+        positionQty: position,
+      },
+      strategy,
+    );
+    if (sized.qty <= 0) return { skipped: `sized to 0: ${sized.reason}` };
+    const closing = position !== 0;
+    return this.execute({
+      clientId: this.newClientId(),
+      symbol: intent.symbol,
+      exchange: inst.exchange,
+      side: intent.side,
+      qty: sized.qty,
+      orderType: 'MARKET',
+      product: this.config.product,
+      validity: 'DAY',
+      variety: 'regular',
+      strategy,
+      source: closing ? 'exit' : 'strategy',
+      tsInit: this.clock.now(),
+    });
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Commands (the API)
+
+  /** A person's order. */
+  placeManual(input: ManualOrderInput & { product: Product; validity: 'DAY' | 'IOC'; variety: 'regular' | 'amo' }): PlaceResult {
+    const inst = this.instruments.get(input.symbol);
+    if (!inst) throw new RpcError(ErrorCode.NOT_FOUND, `unknown symbol: ${input.symbol}`, { symbol: input.symbol });
+    const clientId = input.clientId ?? this.newClientId();
+    const seen = this.placeResults.get(clientId);
+    if (seen) return { decision: seen.decision, orders: seen.orders.map((o) => this.orderDto(this.oms.get(o.orderId) ?? (o as unknown as Order))) };
+    const existing = this.oms.byClientId(clientId);
+    if (existing) {
+      // placed before a restart: answer the order, never place a second one
+      const decision: RiskDecisionDto = {
+        id: 0,
+        ts: existing.tsInit,
+        clientId,
+        symbol: existing.symbol,
+        side: existing.side,
+        qty: existing.qty,
+        strategy: existing.strategy,
+        source: existing.source,
+        action: 'ALLOW',
+        message: 'an order with this clientId was already placed; answering it instead of placing another',
+        numbers: {},
+      };
+      return { decision, orders: [this.orderDto(existing)] };
+    }
+    return this.execute({
+      clientId,
+      symbol: input.symbol,
+      exchange: inst.exchange,
+      side: input.side,
+      qty: input.qty,
+      orderType: input.orderType,
+      product: input.product,
+      validity: input.validity,
+      variety: input.variety,
+      pricePaise: input.pricePaise,
+      triggerPaise: input.triggerPaise,
+      strategy: 'manual',
+      source: 'manual',
+      tsInit: this.clock.now(),
+    });
+  }
+
+  modify(orderId: string, changes: OrderModify): OrderDto {
+    const o = this.requireOrder(orderId);
+    if (changes.pricePaise !== undefined || changes.triggerPaise !== undefined || changes.qty !== undefined) {
+      // a modification is a new price/quantity: it passes the same tick, lot and band checks
+      const next: OrderRequest = { ...o, ...changes, clientId: o.clientId, source: o.source };
+      const d = this.risk.check({ ...next, qty: changes.qty ?? o.pendingQty });
+      if (d.action === 'BLOCK' || d.action === 'HALT_SESSION') {
+        throw new RpcError(ErrorCode.INVALID_INPUT, `modify refused by risk (${d.rule}): ${d.message}`, { rule: d.rule, numbers: d.numbers });
+      }
+    }
+    this.guard(() => this.oms.modify(orderId, changes));
+    return this.orderDto(this.oms.get(orderId)!);
+  }
+
+  cancel(orderId: string): OrderDto {
+    this.requireOrder(orderId);
+    this.guard(() => this.oms.cancel(orderId));
+    return this.orderDto(this.oms.get(orderId)!);
+  }
+
+  /** Market orders closing every matching open position (reduce-only: they pass a halted session). */
+  squareOff(filter: { symbol?: string | undefined; strategy?: string | undefined } = {}, source: 'squareoff' | 'killswitch' = 'squareoff'): PlaceResult[] {
+    this.oms.cancelAll((o) => (filter.symbol === undefined || o.symbol === filter.symbol) && (filter.strategy === undefined || o.strategy === filter.strategy));
+    const out: PlaceResult[] = [];
+    for (const p of this.ledger.snapshot().positions) {
+      if (p.qty === 0) continue;
+      if (filter.symbol !== undefined && p.symbol !== filter.symbol) continue;
+      if (filter.strategy !== undefined && p.strategy !== filter.strategy) continue;
+      const inst = this.instruments.get(p.symbol);
+      if (!inst) continue;
+      out.push(
+        this.execute({
+          clientId: this.newClientId(),
+          symbol: p.symbol,
+          exchange: inst.exchange,
+          side: p.qty > 0 ? 'SELL' : 'BUY',
+          qty: Math.abs(p.qty),
+          orderType: 'MARKET',
+          product: this.productOf(p.symbol, p.strategy),
+          validity: 'DAY',
+          variety: 'regular',
+          strategy: p.strategy,
+          source,
+          tsInit: this.clock.now(),
+        }),
+      );
+    }
+    return out;
+  }
+
+  halt(reason: string): RiskStatus {
+    this.risk.halt(reason);
+    return this.riskStatus();
+  }
+
+  resume(by = 'user'): RiskStatus {
+    this.risk.resume(by);
+    return this.riskStatus();
+  }
+
+  /** Kill switch on: block everything new, cancel every open order, optionally square off. Off: a person's decision. */
+  setKillSwitch(engaged: boolean, opts: { squareOff?: boolean; reason?: string | undefined } = {}): RiskStatus {
+    if (engaged) {
+      this.risk.engageKillSwitch(opts.reason ?? 'kill switch engaged by user');
+      const r = this.oms.cancelAll();
+      this.log('warn', 'kill switch engaged', { reason: opts.reason ?? '', cancelled: r.requested.length, failed: r.failed.length });
+      if (opts.squareOff) this.squareOff({}, 'killswitch');
+    } else {
+      this.risk.disengageKillSwitch('user');
+      this.log('warn', 'kill switch released by user');
+    }
+    return this.riskStatus();
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Queries
+
+  orders(): OrderDto[] {
+    return this.oms
+      .orders()
+      .map((o) => this.orderDto(o))
+      .reverse();
+  }
+
+  fills(limit = 500): FillDto[] {
+    return this.recentFills.slice(-limit).reverse();
+  }
+
+  orderCharges(orderId: string): ChargesBreakdownDto {
+    this.requireOrder(orderId);
+    return { ...(this.chargeState.get(orderId)?.charged ?? ZERO_CHARGES) };
+  }
+
+  portfolio(): PortfolioDto {
+    const s = this.ledger.snapshot();
+    return {
+      mode: this.mode,
+      capitalPaise: s.capitalPaise,
+      cashPaise: s.cashPaise,
+      equityPaise: s.equityPaise,
+      realisedPaise: s.realisedPaise,
+      unrealisedPaise: s.unrealisedPaise,
+      chargesPaise: s.chargesPaise,
+      dayPnlPaise: s.dayPnlPaise,
+      dayPeakEquityPaise: s.dayPeakEquityPaise,
+      charges: { ...this.chargesTotal },
+      positions: s.positions.map((p) => ({
+        strategy: p.strategy,
+        symbol: p.symbol,
+        qty: p.qty,
+        avgPricePaise: p.avgPricePaise,
+        markPaise: p.markPaise,
+        unrealisedPaise: p.unrealisedPaise,
+        realisedPaise: p.realisedPaise,
+        chargesPaise: p.chargesPaise,
+      })),
+      strategies: s.strategies.map((x) => ({
+        strategy: x.strategy,
+        realisedPaise: x.realisedPaise,
+        unrealisedPaise: x.unrealisedPaise,
+        chargesPaise: x.chargesPaise,
+        dayPnlPaise: x.dayPnlPaise,
+        trades: x.trades,
+        wins: x.wins,
+        losses: x.losses,
+      })),
+      tsEvent: this.clock.now(),
+    };
+  }
+
+  equityCurve(strategy?: string): { t: number; equityPaise: number }[] {
+    return this.ledger.equityCurve(strategy).map((p) => ({ t: p.ts, equityPaise: p.valuePaise }));
+  }
+
+  riskStatus(): RiskStatus {
+    const s = this.risk.status();
+    return {
+      halted: s.halted,
+      ...(s.haltReason !== undefined ? { haltReason: s.haltReason } : {}),
+      ...(s.haltedAt !== undefined ? { haltedAt: s.haltedAt } : {}),
+      killSwitch: s.killSwitch,
+      ...(s.killReason !== undefined ? { killReason: s.killReason } : {}),
+      ...(s.killedAt !== undefined ? { killedAt: s.killedAt } : {}),
+      dayPnlPaise: s.dayPnlPaise,
+      dailyLossLimitPaise: s.dailyLossLimitPaise,
+      drawdownPaise: s.drawdownPaise,
+      drawdownLimitPaise: s.drawdownLimitPaise,
+      openPositions: s.openPositions,
+      maxOpenPositions: s.maxOpenPositions,
+    };
+  }
+
+  recentDecisions(limit: number): RiskDecisionDto[] {
+    return this.store.recentDecisions(limit);
+  }
+
+  onOrderChanged(l: (o: OrderDto) => void): () => void {
+    this.orderListeners.add(l);
+    return () => this.orderListeners.delete(l);
+  }
+  onPortfolio(l: (p: PortfolioDto) => void): () => void {
+    this.portfolioListeners.add(l);
+    return () => this.portfolioListeners.delete(l);
+  }
+  onDecided(l: (d: RiskDecisionDto) => void): () => void {
+    this.decisionListeners.add(l);
+    return () => this.decisionListeners.delete(l);
+  }
+  onRiskStatus(l: (s: RiskStatus) => void): () => void {
+    this.riskListeners.add(l);
+    return () => this.riskListeners.delete(l);
+  }
+
+  /** Pushes the portfolio (and the risk numbers) if anything changed since the last flush. The kernel calls it a few times a second. */
+  flush(): void {
+    if (!this.portfolioDirty) return;
+    this.portfolioDirty = false;
+    if (this.portfolioListeners.size > 0) {
+      const p = this.portfolio();
+      for (const l of this.portfolioListeners) l(p);
+    }
+    this.emitRisk();
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // The pipeline
+
+  /** Risk, then the order manager. Every decision is journalled (by the risk listener). */
+  private execute(req: OrderRequest): PlaceResult {
+    this.lastDecision = undefined;
+    const d = this.risk.check(req);
+    const decision = this.lastDecision ?? this.decisionDto(d, req);
+    const orders: OrderDto[] = [];
+    if (d.action === 'ALLOW' || d.action === 'REDUCE') {
+      const qty = d.action === 'REDUCE' ? d.qty : req.qty;
+      const slices = d.slices ?? [qty];
+      for (let i = 0; i < slices.length; i++) {
+        const clientId = i === 0 ? req.clientId : `${req.clientId.slice(0, 16)}S${i}`.slice(0, 20);
+        try {
+          const o = this.oms.submit({ ...req, clientId, qty: slices[i]! });
+          this.risk.recordSent(this.clock.now());
+          orders.push(this.orderDto(o));
+        } catch (e) {
+          if (e instanceof OrderRequestError) throw new RpcError(ErrorCode.INVALID_INPUT, e.message);
+          throw e;
+        }
+      }
+    }
+    const result = { decision, orders };
+    if (req.source === 'manual') {
+      this.placeResults.set(req.clientId, result);
+      if (this.placeResults.size > 10_000) this.placeResults.delete(this.placeResults.keys().next().value!);
+    }
+    return result;
+  }
+
+  private placeExit(x: ExitRequest): void {
+    const inst = this.instruments.get(x.symbol);
+    if (!inst) return;
+    const r = this.execute({
+      clientId: this.newClientId(),
+      symbol: x.symbol,
+      exchange: inst.exchange,
+      side: x.side,
+      qty: x.qty,
+      orderType: 'MARKET',
+      product: x.product,
+      validity: 'DAY',
+      variety: 'regular',
+      strategy: x.strategy,
+      source: x.reason === 'mis_squareoff' ? 'squareoff' : 'exit',
+      tsInit: this.clock.now(),
+    });
+    if (r.orders.length === 0) {
+      this.exits.release(x.strategy, x.symbol);
+      this.log('warn', 'exit order not placed', { symbol: x.symbol, strategy: x.strategy, reason: x.reason, rule: r.decision.rule ?? '', message: r.decision.message ?? '' });
+    }
+  }
+
+  private onFill(fill: Readonly<Fill>, order: Readonly<Order>): void {
+    const charges = this.chargeFill(fill, order);
+    const jf: JournalFill = { ...fill, chargesPaise: charges.totalPaise, charges };
+    this.store.fill(jf);
+    this.rememberFill(jf);
+    const lf: LedgerFill = jf;
+    this.ledger.applyFill(lf);
+    const inst = this.instruments.get(fill.symbol);
+    this.exits.onFill(fill as Fill, this.ledger, inst?.tickSizePaise ?? 5, this.opts.atr?.(fill.symbol));
+    this.portfolioDirty = true;
+    this.opts.onStrategyFill?.(fill.strategy, fill);
+  }
+
+  private onOrder(order: Readonly<Order>): void {
+    if (isTerminal(order.status) && order.source === 'exit' && this.ledger.positionQty(order.symbol, order.strategy) !== 0 && order.filledQty < order.qty) {
+      this.exits.release(order.strategy, order.symbol);
+    }
+    if (this.orderListeners.size === 0) return;
+    const dto = this.orderDto(order);
+    for (const l of this.orderListeners) l(dto);
+  }
+
+  private onDecision(d: RiskDecision, req: OrderRequest | undefined, at: number): void {
+    const rec = decisionRecord(d, req, at);
+    const side: OrderSide = rec.side === 'SELL' ? 'SELL' : 'BUY';
+    const dto = this.store.decision({ ...rec, side, ...(rec.rule !== undefined ? { rule: rec.rule } : {}) });
+    this.lastDecision = dto;
+    if (d.action === 'HALT_SESSION') {
+      this.log('error', 'risk halted the session', { rule: d.rule, message: d.message });
+      const r = this.oms.cancelAll((o) => o.source === 'strategy' || o.source === 'manual');
+      if (r.requested.length > 0) this.log('warn', 'open entry orders cancelled on halt', { count: r.requested.length });
+    }
+    for (const l of this.decisionListeners) l(dto);
+  }
+
+  private decisionDto(d: RiskDecision, req: OrderRequest): RiskDecisionDto {
+    const rec = decisionRecord(d, req, this.clock.now());
+    return { id: 0, ...rec, side: req.side, ...(rec.rule !== undefined ? { rule: rec.rule } : {}) };
+  }
+
+  /** This fill's charges: the order's charges after it minus before it (caps and rounding stay per order). */
+  private chargeFill(fill: Readonly<Fill>, order: Readonly<Order>): ChargesBreakdownDto {
+    const inst = this.instruments.get(fill.symbol);
+    const st = this.chargeState.get(fill.orderId) ?? { qty: 0, valuePaise: 0, charged: { ...ZERO_CHARGES }, day: istDay(fill.tsEvent) };
+    let day = istDay(fill.tsEvent);
+    if (day < CHARGES_SCHEDULE_START) {
+      if (!this.chargeWarned) this.log('warn', 'fills before the charges schedule starts are charged at its first rates', { day, start: CHARGES_SCHEDULE_START });
+      this.chargeWarned = true;
+      day = CHARGES_SCHEDULE_START as IsoDay;
+    }
+    const exchange = inst?.exchange === 'BSE' || inst?.exchange === 'BFO' ? 'BSE' : 'NSE';
+    const segment = segmentOf(inst?.kind ?? 'equity', order.product);
+    const dpKey = `${day}|${fill.symbol}`;
+    const dpAlready = this.dpCharged.has(dpKey) && !(st.charged.dpPaise > 0);
+    const after = orderCharges({
+      segment,
+      exchange,
+      side: fill.side,
+      qty: st.qty + fill.qty,
+      valuePaise: st.valuePaise + fill.qty * fill.pricePaise,
+      date: day,
+      dpAlreadyCharged: dpAlready,
+    });
+    const delta = addCharges(after as ChargesBreakdown, st.charged, -1);
+    for (const k of CHARGE_KEYS) if (delta[k] < 0) delta[k] = 0; // never a refund inside one order
+    delta.totalPaise = CHARGE_KEYS.filter((k) => k !== 'totalPaise').reduce((s, k) => s + delta[k], 0);
+    this.chargeState.set(fill.orderId, { qty: st.qty + fill.qty, valuePaise: st.valuePaise + fill.qty * fill.pricePaise, charged: addCharges(st.charged, delta), day });
+    if (after.dpPaise > 0) this.dpCharged.add(dpKey);
+    return delta;
+  }
+
+  private rememberFill(f: JournalFill): void {
+    this.chargesTotal = addCharges(this.chargesTotal, f.charges);
+    const st = this.chargeState.get(f.orderId);
+    const day = istDay(f.tsEvent);
+    this.chargeState.set(f.orderId, {
+      qty: (st?.qty ?? 0) + f.qty,
+      valuePaise: (st?.valuePaise ?? 0) + f.qty * f.pricePaise,
+      charged: addCharges(st?.charged ?? ZERO_CHARGES, f.charges),
+      day,
+    });
+    if (f.charges.dpPaise > 0) this.dpCharged.add(`${day}|${f.symbol}`);
+    this.fillCharges.set(f.fillId, f.chargesPaise);
+    this.recentFills.push({
+      fillId: f.fillId,
+      orderId: f.orderId,
+      clientId: f.clientId,
+      symbol: f.symbol,
+      side: f.side,
+      product: f.product,
+      strategy: f.strategy,
+      qty: f.qty,
+      pricePaise: f.pricePaise,
+      chargesPaise: f.chargesPaise,
+      tsEvent: f.tsEvent,
+    });
+    if (this.recentFills.length > 5000) this.recentFills.splice(0, this.recentFills.length - 5000);
+  }
+
+  /** A simulated order that was still working when the process ended: cancelled, with the reason, in the journal. */
+  private cancelLostOrder(r: StoredOrder): StoredOrder {
+    const o = r.order;
+    const cancelled: Order = {
+      ...o,
+      status: 'CANCELLED',
+      statusMessage: 'the simulated broker restarted; this working order was not carried over',
+      cancelledQty: o.cancelledQty + o.pendingQty,
+      pendingQty: 0,
+      tsUpdate: Math.max(o.tsUpdate, this.clock.now()),
+    };
+    this.store.orderChanged(cancelled, 'reconciled', r.broker);
+    this.log('info', 'simulated order cancelled on restart', { orderId: o.orderId, was: o.status });
+    return { order: cancelled, broker: r.broker };
+  }
+
+  private riskStateStore(): RiskStateStore {
+    return {
+      load: () => {
+        try {
+          return this.store.loadMeta<RiskState>('risk.state');
+        } catch (e) {
+          // fail closed: an unreadable risk state may have held a kill switch
+          const message = `risk state unreadable (${(e as Error).message}); kill switch engaged until a person releases it`;
+          this.log('error', message);
+          return { halted: false, killSwitch: true, killReason: message, killedAt: this.clock.now() };
+        }
+      },
+      save: (s) => this.store.saveMeta('risk.state', s),
+    };
+  }
+
+  private emitRisk(): void {
+    if (this.riskListeners.size === 0) return;
+    const s = this.riskStatus();
+    for (const l of this.riskListeners) l(s);
+  }
+
+  private orderDto(o: Readonly<Order>): OrderDto {
+    return {
+      orderId: o.orderId,
+      clientId: o.clientId,
+      symbol: o.symbol,
+      exchange: o.exchange,
+      side: o.side,
+      qty: o.qty,
+      orderType: o.orderType,
+      product: o.product,
+      validity: o.validity,
+      variety: o.variety,
+      ...(o.pricePaise !== undefined ? { pricePaise: o.pricePaise } : {}),
+      ...(o.triggerPaise !== undefined ? { triggerPaise: o.triggerPaise } : {}),
+      strategy: o.strategy,
+      source: o.source,
+      status: o.status,
+      ...(o.statusMessage !== undefined ? { statusMessage: o.statusMessage } : {}),
+      filledQty: o.filledQty,
+      pendingQty: o.pendingQty,
+      cancelledQty: o.cancelledQty,
+      avgPricePaise: o.filledQty > 0 ? Math.round(o.filledValuePaise / o.filledQty) : 0,
+      broker: this.router.brokerOf(o.orderId) ?? this.router.kind,
+      tsInit: o.tsInit,
+      tsUpdate: o.tsUpdate,
+    };
+  }
+
+  private productOf(symbol: string, strategy: string): Product {
+    const fills = this.oms.fills();
+    for (let i = fills.length - 1; i >= 0; i--) {
+      const f = fills[i]!;
+      if (f.symbol === symbol && f.strategy === strategy) return f.product;
+    }
+    return this.config.product;
+  }
+
+  private requireOrder(orderId: string): Order {
+    const o = this.oms.get(orderId);
+    if (!o) throw new RpcError(ErrorCode.NOT_FOUND, `unknown order: ${orderId}`, { orderId });
+    return o;
+  }
+
+  private guard(fn: () => void): void {
+    try {
+      fn();
+    } catch (e) {
+      if (e instanceof OrderActionError || e instanceof BrokerError) throw new RpcError(ErrorCode.CONFLICT, e.message);
+      if (e instanceof OrderRequestError) throw new RpcError(ErrorCode.INVALID_INPUT, e.message);
+      throw e;
+    }
+  }
+}
