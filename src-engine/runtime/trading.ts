@@ -183,17 +183,26 @@ interface OrderChargeState {
   day: IsoDay;
 }
 
-/** Client ids: 'K' + base-36 time + a counter, ≤ 16 characters so freeze-split slices can add a suffix. */
-function clientIdFactory(now: () => number): () => string {
+const MODE_LETTER: Record<TradingMode, string> = { paper: 'P', shadow: 'S', live: 'L', backtest: 'B' };
+
+/**
+ * Client ids: mode letter + base-36 time + a counter, ≤ 16 characters so freeze-split slices can add a
+ * suffix; `taken` (every id the order manager knows, restored ones included) makes them unique
+ * across restarts, the mode letter across modes.
+ */
+function clientIdFactory(mode: TradingMode, now: () => number, taken: (id: string) => boolean): () => string {
   let seq = 0;
   let last = '';
   return () => {
-    const t = Math.max(0, Math.floor(now())).toString(36).slice(-9);
-    if (t !== last) {
-      last = t;
-      seq = 0;
+    for (;;) {
+      const t = Math.max(0, Math.floor(now())).toString(36).slice(-9);
+      if (t !== last) {
+        last = t;
+        seq = 0;
+      }
+      const id = `${MODE_LETTER[mode]}${t}${(seq++).toString(36)}`.slice(0, 16);
+      if (!taken(id)) return id;
     }
-    return `K${t}${(seq++).toString(36)}`.slice(0, 16);
   };
 }
 
@@ -218,7 +227,6 @@ export class TradingService {
   private readonly chargeState = new Map<string, OrderChargeState>();
   private readonly dpCharged = new Set<string>();
   private chargesTotal: ChargesBreakdownDto = { ...ZERO_CHARGES };
-  private readonly fillCharges = new Map<string, number>();
   private readonly recentFills: FillDto[] = [];
   private readonly placeResults = new Map<string, PlaceResult>();
   private readonly newClientId: () => string;
@@ -244,13 +252,16 @@ export class TradingService {
     }
     this.config = parsed.data;
     for (const i of opts.instruments) this.instruments.set(i.symbol, i);
-    this.newClientId = clientIdFactory(() => this.clock.now());
+    this.newClientId = clientIdFactory(this.mode, () => this.clock.now(), (id) => this.oms.byClientId(id) !== undefined);
 
     // Recovery, step 1: the ledger from the fill journal (and the charges already paid).
     const fills = this.store.fills();
     const capitalPaise = this.config.capital * 100;
     this.ledger = Ledger.restore(capitalPaise, fills);
-    for (const f of fills) this.rememberFill(f);
+    for (const f of fills) {
+      this.rememberFill(f);
+      this.addOrderCharges(f);
+    }
 
     const market: MarketView = {
       lastPricePaise: (s) => this.lastPrice.get(s),
@@ -757,8 +768,8 @@ export class TradingService {
     return delta;
   }
 
-  private rememberFill(f: JournalFill): void {
-    this.chargesTotal = addCharges(this.chargesTotal, f.charges);
+  /** Rebuilds an order's charge state from a journalled fill (restart). */
+  private addOrderCharges(f: JournalFill): void {
     const st = this.chargeState.get(f.orderId);
     const day = istDay(f.tsEvent);
     this.chargeState.set(f.orderId, {
@@ -768,7 +779,10 @@ export class TradingService {
       day,
     });
     if (f.charges.dpPaise > 0) this.dpCharged.add(`${day}|${f.symbol}`);
-    this.fillCharges.set(f.fillId, f.chargesPaise);
+  }
+
+  private rememberFill(f: JournalFill): void {
+    this.chargesTotal = addCharges(this.chargesTotal, f.charges);
     this.recentFills.push({
       fillId: f.fillId,
       orderId: f.orderId,
