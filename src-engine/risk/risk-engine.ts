@@ -540,6 +540,11 @@ export class RiskEngine {
       });
     }
 
+    // product: CNC is delivery of cash equity; NRML is for F&O (Kite refuses the other pairings)
+    if ((req.product === 'CNC' && inst.kind !== 'equity') || (req.product === 'NRML' && inst.kind === 'equity')) {
+      return block('shape', `product ${req.product} is not allowed for ${symbol} (a ${inst.kind}): use ${inst.kind === 'equity' ? 'CNC or MIS' : 'NRML or MIS'}`, { qty: q0 });
+    }
+
     // 7. lot size
     if (q0 % lot !== 0) {
       return block(

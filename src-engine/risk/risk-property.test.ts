@@ -260,6 +260,9 @@ function oracle(w: World, qty: number, slices: number[] | undefined): string[] {
   }
   if (bad.includes('qty not a positive integer')) return bad;
 
+  // product: CNC only for cash equity, NRML only for F&O
+  if ((req.product === 'CNC' && inst.kind !== 'equity') || (req.product === 'NRML' && inst.kind === 'equity')) bad.push('product not allowed for the instrument');
+
   // lots, ticks, freeze
   if (qty % inst.lotSize !== 0) bad.push('not whole lots');
   const parts = slices ?? [qty];

@@ -326,6 +326,7 @@ export class TradingService {
     for (const o of this.oms.needsReconcile()) this.log('warn', 'live order awaiting reconciliation with the broker', { orderId: o.orderId, status: o.status });
 
     this.oms.onFill((fill, order) => this.onFill(fill, order));
+    this.oms.onError((e, o) => this.log('error', 'order manager', { orderId: o?.orderId ?? '', error: e.message }));
     this.oms.onOrder((order) => this.onOrder(order));
     this.risk.onDecision((d, req, at) => this.onDecision(d, req, at));
     this.risk.onStateChange(() => this.emitRisk());
@@ -698,7 +699,14 @@ export class TradingService {
   }
 
   private onFill(fill: Readonly<Fill>, order: Readonly<Order>): void {
-    const charges = this.chargeFill(fill, order);
+    let charges: ChargesBreakdownDto;
+    try {
+      charges = this.chargeFill(fill, order);
+    } catch (e) {
+      // a fill is never lost over its charges: it is booked without them and the gap is logged loudly
+      this.log('error', 'fill charges could not be computed; booked without charges', { fillId: fill.fillId, orderId: fill.orderId, error: (e as Error).message });
+      charges = { ...ZERO_CHARGES };
+    }
     const jf: JournalFill = { ...fill, chargesPaise: charges.totalPaise, charges };
     this.store.fill(jf);
     this.rememberFill(jf);
