@@ -210,15 +210,17 @@ describe('OrderManager: updates, fills, journal and listeners', () => {
     const { oms, broker, errors } = setup();
     const a = oms.submit(req());
     broker.open(a.orderId);
-    const before = oms.get(a.orderId);
+    const before = { ...oms.get(a.orderId)! };
     broker.emit({ orderId: a.orderId, status: 'OPEN', fill: { fillId: 'big', qty: 11, pricePaise: 1 } });
     broker.emit({ orderId: a.orderId, status: 'VALIDATION PENDING' });
+    broker.emit({ orderId: a.orderId, status: 'COMPLETE', modified: { qty: 0 } });
     broker.emit({ orderId: 'ghost', status: 'OPEN' });
-    expect(oms.get(a.orderId)).toBe(before);
+    expect(oms.get(a.orderId)).toEqual(before);
     expect(oms.fills()).toEqual([]);
     expect(errors.map((e) => e.message)).toEqual([
       'order ord1: OPEN → OPEN: fill big of 11 exceeds the pending quantity 10 (qty 10, filled 0)',
       'order ord1: OPEN → VALIDATION PENDING: illegal transition',
+      'order ord1: OPEN → COMPLETE: a modify ack must take a resting or modifying order back to rest',
       'broker update for unknown order ghost (OPEN) ignored',
     ]);
     expect(oms.needsReconcile().map((o) => o.orderId)).toEqual([a.orderId]);
@@ -285,18 +287,34 @@ describe('OrderManager: modify and cancel', () => {
     expect(() => oms.modify(a.orderId, { qty: 5 })).toThrow('cannot modify order ord1: it is CANCELLED');
   });
 
-  it('a second cancel while one is in flight is not sent again', () => {
+  it('a cancel is re-sent until the broker acknowledges it, then repeated cancels do nothing', () => {
     const { oms, broker } = setup();
     const a = oms.submit(req());
     broker.open(a.orderId);
     oms.cancel(a.orderId);
     oms.cancel(a.orderId);
-    expect(broker.cancelled).toEqual([a.orderId]);
-    // a refused cancel (back to OPEN) allows another
-    broker.emit({ orderId: a.orderId, status: 'CANCEL PENDING' });
-    broker.emit({ orderId: a.orderId, status: 'OPEN', statusMessage: 'cancel refused' });
-    oms.cancel(a.orderId);
     expect(broker.cancelled).toEqual([a.orderId, a.orderId]);
+    broker.emit({ orderId: a.orderId, status: 'CANCEL PENDING' });
+    oms.cancel(a.orderId);
+    expect(broker.cancelled).toHaveLength(2);
+    // a refused cancel (back to OPEN) allows another, and modifications again
+    broker.emit({ orderId: a.orderId, status: 'OPEN', statusMessage: 'cancel refused' });
+    oms.modify(a.orderId, { qty: 12 });
+    oms.cancel(a.orderId);
+    expect(broker.cancelled).toHaveLength(3);
+  });
+
+  it('a modify the broker refuses does not count towards the limit', () => {
+    const { oms, broker } = setup();
+    const a = oms.submit(req());
+    broker.open(a.orderId);
+    broker.modify = () => {
+      throw new BrokerError('ORDER_NOT_MODIFIABLE', 'busy');
+    };
+    for (let i = 0; i < 30; i++) expect(() => oms.modify(a.orderId, { qty: 11 })).toThrow('busy');
+    broker.modify = ManualBroker.prototype.modify;
+    oms.modify(a.orderId, { qty: 11 });
+    expect(broker.modified).toHaveLength(1);
   });
 
   it('caps modifications at 25', () => {
@@ -317,11 +335,12 @@ describe('OrderManager: modify and cancel', () => {
     for (const o of [a, b, c, d]) broker.open(o.orderId);
     broker.emit({ orderId: d.orderId, status: 'COMPLETE', fill: { fillId: 'x', qty: 10, pricePaise: 1 } });
     expect(oms.cancelAll({ symbol: 'INFY', strategy: 'ema' })).toEqual({ requested: [a.orderId], failed: [] });
+    broker.emit({ orderId: a.orderId, status: 'CANCEL PENDING' });
     broker.cancel = () => {
       throw new BrokerError('ORDER_TERMINAL', 'Order cannot be cancelled as it is completed.');
     };
     const r = oms.cancelAll();
-    // a's cancel is already in flight (not sent again); b and c fail at the broker; d is terminal
+    // a's cancel is acknowledged (not sent again); b and c fail at the broker; d is terminal
     expect(r.requested).toEqual([a.orderId]);
     expect(r.failed.map((f) => f.orderId)).toEqual([b.orderId, c.orderId]);
     expect(oms.cancelAll((o) => o.symbol === 'NONE')).toEqual({ requested: [], failed: [] });
@@ -411,7 +430,8 @@ describe('OrderManager: property', () => {
       fc.property(fc.array(step, { minLength: 30, maxLength: 150 }), (steps) => {
         const { oms, broker } = setup();
         let fillSeq = 0;
-        const sent: { fillId: string; qty: number; pricePaise: number }[] = [];
+        // fill ids are unique per broker: a re-delivery repeats a fill of the same order
+        const sent = new Map<string, { fillId: string; qty: number; pricePaise: number }[]>();
         const terminal = new Map<string, string>();
         const history = new Map<string, OrderStatus[]>();
         oms.onOrder((o) => history.set(o.orderId, [...(history.get(o.orderId) ?? []), o.status]));
@@ -429,10 +449,11 @@ describe('OrderManager: property', () => {
                 const qty = s.status === 'auto' && o.pendingQty > 0 ? Math.min(s.qty, o.pendingQty) : s.qty;
                 const status = s.status !== 'auto' ? s.status : qty === o.pendingQty ? 'COMPLETE' : 'OPEN';
                 const fill = { fillId: `f${++fillSeq}`, qty, pricePaise: 100 };
-                sent.push(fill);
+                sent.set(o.orderId, [...(sent.get(o.orderId) ?? []), fill]);
                 broker.emit({ orderId: o.orderId, status, fill });
-              } else if (sent.length > 0) {
-                broker.emit({ orderId: o.orderId, status: 'OPEN', fill: sent[s.j % sent.length] });
+              } else {
+                const mine = sent.get(o.orderId) ?? [];
+                if (mine.length > 0) broker.emit({ orderId: o.orderId, status: 'OPEN', fill: mine[s.j % mine.length] });
               }
             }
           } catch (e) {

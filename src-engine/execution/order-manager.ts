@@ -14,13 +14,18 @@
  *    that sees COMPLETE can rely on the ledger already having the fill.
  *  - A broker update that would corrupt an order (illegal transition, fill beyond quantity, fill on a
  *    terminal order, unknown order) is NOT applied: it is reported to onError listeners and the order
- *    is flagged for reconciliation. A repeated fill id, or a terminal status repeated without a fill
- *    or modification, is ignored as a duplicate delivery (counted in `duplicates`).
+ *    is flagged for reconciliation. A fill id already applied to the same order, or a terminal status
+ *    repeated without a fill or modification, is ignored as a duplicate delivery (counted in
+ *    `duplicates`). Fill ids are unique per broker by contract; the check is per order so the hot
+ *    path needs no global set (a cross-order clash would surface in the journal's fills key).
  *  - broker.place throwing BrokerError → the order becomes REJECTED with the error's message. Any other
  *    exception means the outcome is unknown: the status is kept, statusMessage 'outcome unknown', and
  *    the order is flagged for reconciliation (the error goes to onError).
  *  - Listener and journal exceptions after placement are reported to onError listeners (or, if there
  *    are none, rethrown from a microtask) so one faulty consumer cannot break the update stream.
+ *  - Orders returned by queries and passed to listeners are the OMS's LIVE records (typed Readonly):
+ *    they change as updates arrive, without a copy per update (the hot path runs several updates per
+ *    order). Copy one ({ ...order }) to keep a snapshot. The pure applyUpdate() is in ./order-state.ts.
  */
 import type { Clock } from '../core/clock.js';
 import {
@@ -38,7 +43,7 @@ import {
   VALIDITIES,
 } from '../model/order.js';
 import { type Broker, BrokerError, type BrokerOrderUpdate, type OrderModify, OUTCOME_UNKNOWN } from './broker.js';
-import { applyUpdate, MAX_MODIFICATIONS, modifyProblem, needsPrice, needsTrigger, RESTING_STATUSES } from './order-state.js';
+import { applyUpdateInPlace, isTerminalStatus, MAX_MODIFICATIONS, modifyProblem, needsPrice, needsTrigger, RESTING_STATUSES } from './order-state.js';
 
 export interface OrderJournalPort {
   orderChanged(order: Readonly<Order>, event: string): void;
@@ -65,7 +70,7 @@ export interface CancelAllFilter {
 }
 
 export interface CancelAllResult {
-  /** Orders a cancel was sent for (or already in flight). */
+  /** Orders a cancel was sent for (or already acknowledged: CANCEL PENDING). */
   requested: string[];
   failed: { orderId: string; error: string }[];
 }
@@ -120,6 +125,23 @@ type OrderListener = (order: Readonly<Order>, event: OrderEvent) => void;
 type FillListener = (fill: Readonly<Fill>, order: Readonly<Order>) => void;
 type ErrorListener = (error: Error, order: Readonly<Order> | undefined) => void;
 
+/** The OMS's record of an order: the live Order and the ids of the fills applied to it. */
+interface Slot {
+  order: Order;
+  /** The first fill's id (most orders have one fill), then the rest. */
+  fill1: string | undefined;
+  fillIds: string[] | undefined;
+}
+
+function hasFill(slot: Slot, fillId: string): boolean {
+  return slot.fill1 === fillId || (slot.fillIds !== undefined && slot.fillIds.includes(fillId));
+}
+
+function addFill(slot: Slot, fillId: string): void {
+  if (slot.fill1 === undefined) slot.fill1 = fillId;
+  else (slot.fillIds ??= []).push(fillId);
+}
+
 export class OrderManager {
   /** Updates ignored as duplicate deliveries. */
   duplicates = 0;
@@ -128,12 +150,14 @@ export class OrderManager {
   private readonly journal: OrderJournalPort | undefined;
   private readonly clock: Clock;
   private readonly genId: () => string;
-  private readonly byId = new Map<string, Order>();
-  private readonly byClient = new Map<string, string>();
-  /** Non-terminal order ids (insertion order). */
-  private readonly live = new Set<string>();
+  private readonly byId = new Map<string, Slot>();
+  private readonly byClient = new Map<string, Order>();
+  /** Orders that were non-terminal when added, in order; terminal ones are dropped lazily. */
+  private live: Order[] = [];
+  private liveDead = 0;
+  /** Ids can collide only with a custom generator or after restore(). */
+  private checkIds: boolean;
   private readonly fillList: Fill[] = [];
-  private readonly fillIds = new Set<string>();
   private readonly reconcile = new Set<string>();
   private readonly cancelRequested = new Set<string>();
   private readonly modifyRequests = new Map<string, number>();
@@ -149,6 +173,7 @@ export class OrderManager {
     this.clock = opts.clock;
     this.idPrefix = `O${Math.max(0, Math.floor(opts.clock.now())).toString(36)}-`;
     this.genId = opts.newOrderId ?? (() => `${this.idPrefix}${++this.idSeq}`);
+    this.checkIds = opts.newOrderId !== undefined;
     this.broker.onUpdate((u) => this.onBrokerUpdate(u));
   }
 
@@ -160,13 +185,13 @@ export class OrderManager {
    * Returns the order as it stands after the broker's synchronous updates; with a clientId seen
    * before, returns that order and does not call the broker.
    */
-  submit(req: OrderRequest): Order {
+  submit(req: OrderRequest): Readonly<Order> {
     const seen = this.byClient.get(req?.clientId);
-    if (seen !== undefined) return this.byId.get(seen)!;
+    if (seen !== undefined) return seen;
     const problem = requestProblem(req);
     if (problem !== null) throw new OrderRequestError(`order request ${String(req?.clientId)}: ${problem}`);
     let orderId = this.genId();
-    for (let i = 0; this.byId.has(orderId); i++) {
+    for (let i = 0; this.checkIds && this.byId.has(orderId); i++) {
       if (i > 1000) throw new Error(`newOrderId keeps returning ids already in use (last ${orderId})`);
       orderId = this.genId();
     }
@@ -195,9 +220,9 @@ export class OrderManager {
       modifications: 0,
       tsUpdate: this.clock.now(),
     };
-    this.byId.set(orderId, order);
-    this.byClient.set(order.clientId, orderId);
-    this.live.add(orderId);
+    this.byId.set(orderId, { order, fill1: undefined, fillIds: undefined });
+    this.byClient.set(order.clientId, order);
+    this.live.push(order);
     if (this.journal !== undefined) {
       try {
         this.journal.orderChanged(order, 'placed');
@@ -205,7 +230,7 @@ export class OrderManager {
         // not recorded → must not be placed
         this.byId.delete(orderId);
         this.byClient.delete(order.clientId);
-        this.live.delete(orderId);
+        this.live.pop();
         throw e;
       }
     }
@@ -213,16 +238,15 @@ export class OrderManager {
     try {
       this.broker.place(order);
     } catch (e) {
-      const cur = this.byId.get(orderId)!;
       if (e instanceof BrokerError) {
-        if (!isTerminal(cur.status)) this.ingest({ orderId, status: 'REJECTED', statusMessage: e.message, tsEvent: this.clock.now() });
+        if (!isTerminal(order.status)) this.ingest({ orderId, status: 'REJECTED', statusMessage: e.message, tsEvent: this.clock.now() });
       } else {
         this.reconcile.add(orderId);
-        if (!isTerminal(cur.status)) this.ingest({ orderId, status: cur.status, statusMessage: OUTCOME_UNKNOWN, tsEvent: this.clock.now() });
-        this.report(e, this.byId.get(orderId));
+        if (!isTerminal(order.status)) this.ingest({ orderId, status: order.status, statusMessage: OUTCOME_UNKNOWN, tsEvent: this.clock.now() });
+        this.report(e, order);
       }
     }
-    return this.byId.get(orderId)!;
+    return order;
   }
 
   /** Sends a modification of a resting order (OPEN, TRIGGER PENDING, AMO REQ RECEIVED). */
@@ -236,22 +260,31 @@ export class OrderManager {
     const problem = modifyProblem(o, changes);
     if (problem !== null) throw new OrderActionError(orderId, `cannot modify order ${orderId}: ${problem}`);
     this.modifyRequests.set(orderId, requested + 1);
-    this.broker.modify(orderId, { ...changes });
+    try {
+      this.broker.modify(orderId, { ...changes });
+    } catch (e) {
+      // not sent: it does not count towards the limit
+      if (this.modifyRequests.get(orderId) === requested + 1) this.modifyRequests.set(orderId, requested);
+      throw e;
+    }
   }
 
   /**
-   * Sends a cancel. A second cancel while one is in flight does nothing. Throws OrderActionError for
-   * an unknown or terminal order; a BrokerError from the broker propagates.
+   * Sends a cancel. Once the broker has acknowledged one (CANCEL PENDING) a repeated cancel does
+   * nothing; before that it is sent again, so a lost request cannot strand a kill switch (a duplicate
+   * cancel is harmless: the broker refuses or drops it). Throws OrderActionError for an unknown or
+   * terminal order; a BrokerError from the broker propagates.
    */
   cancel(orderId: string): void {
     const o = this.mustGet(orderId, 'cancel');
     if (isTerminal(o.status)) throw new OrderActionError(orderId, `cannot cancel order ${orderId}: it is ${o.status}`);
-    if (this.cancelRequested.has(orderId) || o.status === 'CANCEL PENDING') return;
+    if (o.status === 'CANCEL PENDING') return;
+    const again = this.cancelRequested.has(orderId);
     this.cancelRequested.add(orderId);
     try {
       this.broker.cancel(orderId);
     } catch (e) {
-      this.cancelRequested.delete(orderId);
+      if (!again) this.cancelRequested.delete(orderId);
       throw e;
     }
   }
@@ -273,14 +306,13 @@ export class OrderManager {
               (filter.side === undefined || o.side === filter.side) &&
               (filter.product === undefined || o.product === filter.product) &&
               (filter.source === undefined || o.source === filter.source));
-    for (const id of [...this.live]) {
-      const o = this.byId.get(id)!;
+    for (const o of this.openOrders()) {
       if (isTerminal(o.status) || !match(o)) continue;
       try {
-        this.cancel(id);
-        res.requested.push(id);
+        this.cancel(o.orderId);
+        res.requested.push(o.orderId);
       } catch (e) {
-        res.failed.push({ orderId: id, error: e instanceof Error ? e.message : String(e) });
+        res.failed.push({ orderId: o.orderId, error: e instanceof Error ? e.message : String(e) });
       }
     }
     return res;
@@ -308,17 +340,21 @@ export class OrderManager {
     }
     for (const o of orders) {
       const copy: Order = { ...o };
-      this.byId.set(o.orderId, copy);
-      this.byClient.set(o.clientId, o.orderId);
+      this.byId.set(o.orderId, { order: copy, fill1: undefined, fillIds: undefined });
+      this.byClient.set(o.clientId, copy);
       if (!isTerminal(o.status)) {
-        this.live.add(o.orderId);
+        this.live.push(copy);
         this.reconcile.add(o.orderId);
       }
     }
+    this.checkIds = this.checkIds || orders.length > 0;
+    const seen = new Set<string>();
     for (const f of fills) {
-      if (this.fillIds.has(f.fillId)) continue;
-      this.fillIds.add(f.fillId);
+      if (seen.has(f.fillId)) continue;
+      seen.add(f.fillId);
       this.fillList.push({ ...f });
+      const slot = this.byId.get(f.orderId);
+      if (slot !== undefined) addFill(slot, f.fillId);
     }
   }
 
@@ -330,24 +366,25 @@ export class OrderManager {
   // -------------------------------------------------------------------------------------------
   // Queries
 
-  get(orderId: string): Order | undefined {
-    return this.byId.get(orderId);
+  get(orderId: string): Readonly<Order> | undefined {
+    return this.byId.get(orderId)?.order;
   }
 
-  byClientId(clientId: string): Order | undefined {
-    const id = this.byClient.get(clientId);
-    return id === undefined ? undefined : this.byId.get(id);
+  byClientId(clientId: string): Readonly<Order> | undefined {
+    return this.byClient.get(clientId);
   }
 
   /** Every order, in placement (or restore) order. */
-  orders(): Order[] {
-    return [...this.byId.values()];
+  orders(): Readonly<Order>[] {
+    const out: Readonly<Order>[] = [];
+    for (const s of this.byId.values()) out.push(s.order);
+    return out;
   }
 
   /** Non-terminal orders. */
-  openOrders(): Order[] {
-    const out: Order[] = [];
-    for (const id of this.live) out.push(this.byId.get(id)!);
+  openOrders(): Readonly<Order>[] {
+    const out: Readonly<Order>[] = [];
+    for (const o of this.live) if (!isTerminal(o.status)) out.push(o);
     return out;
   }
 
@@ -357,10 +394,10 @@ export class OrderManager {
   }
 
   /** Orders whose broker state is uncertain: restored non-terminal ones, unknown outcomes, rejected updates. */
-  needsReconcile(): Order[] {
-    const out: Order[] = [];
+  needsReconcile(): Readonly<Order>[] {
+    const out: Readonly<Order>[] = [];
     for (const id of this.reconcile) {
-      const o = this.byId.get(id);
+      const o = this.byId.get(id)?.order;
       if (o !== undefined) out.push(o);
     }
     return out;
@@ -395,43 +432,45 @@ export class OrderManager {
     try {
       this.ingest(u);
     } catch (e) {
-      this.report(e, this.byId.get(u.orderId));
+      this.report(e, this.byId.get(u.orderId)?.order);
     }
   }
 
   private ingest(u: BrokerOrderUpdate): void {
-    const cur = this.byId.get(u.orderId);
-    if (cur === undefined) {
+    const slot = this.byId.get(u.orderId);
+    if (slot === undefined) {
       this.report(new Error(`broker update for unknown order ${String(u.orderId)} (${String(u.status)}) ignored`), undefined);
       return;
     }
+    const cur = slot.order;
     const f = u.fill;
-    if (f !== undefined && this.fillIds.has(f.fillId)) {
+    if (f !== undefined && hasFill(slot, f.fillId)) {
       this.duplicates++;
       return;
     }
-    if (f === undefined && u.modified === undefined && isTerminal(cur.status) && u.status === cur.status) {
+    if (f === undefined && u.modified === undefined && isTerminalStatus(cur.status) && u.status === cur.status) {
       this.duplicates++;
       return;
     }
+    const prevStatus = cur.status;
     let next: Order;
     try {
-      next = applyUpdate(cur, u);
+      // in place: all checks run before the first write, so a refused update leaves `cur` as it was
+      next = applyUpdateInPlace(cur, u);
     } catch (e) {
       this.reconcile.add(cur.orderId);
       this.report(e, cur);
       return;
     }
     const id = next.orderId;
-    this.byId.set(id, next);
-    if (isTerminal(next.status)) {
-      this.live.delete(id);
-      this.cancelRequested.delete(id);
-      this.modifyRequests.delete(id);
-      this.reconcile.delete(id);
+    if (isTerminalStatus(next.status)) {
+      if (++this.liveDead > 256 && this.liveDead * 2 > this.live.length) this.compactLive();
+      if (this.cancelRequested.size > 0) this.cancelRequested.delete(id);
+      if (this.modifyRequests.size > 0) this.modifyRequests.delete(id);
+      if (this.reconcile.size > 0) this.reconcile.delete(id);
     } else {
       if (next.statusMessage === OUTCOME_UNKNOWN) this.reconcile.add(id);
-      if (cur.status === 'CANCEL PENDING' && next.status !== 'CANCEL PENDING') this.cancelRequested.delete(id);
+      if (prevStatus === 'CANCEL PENDING' && next.status !== 'CANCEL PENDING') this.cancelRequested.delete(id);
     }
     const event: OrderEvent = f !== undefined ? 'fill' : u.modified !== undefined ? 'modified' : 'status';
     if (f !== undefined) {
@@ -448,7 +487,7 @@ export class OrderManager {
         pricePaise: f.pricePaise,
         tsEvent: u.tsEvent,
       };
-      this.fillIds.add(f.fillId);
+      addFill(slot, f.fillId);
       this.fillList.push(fill);
       if (this.journal !== undefined) {
         try {
@@ -505,8 +544,13 @@ export class OrderManager {
     }
   }
 
+  private compactLive(): void {
+    this.live = this.live.filter((o) => !isTerminal(o.status));
+    this.liveDead = 0;
+  }
+
   private mustGet(orderId: string, what: string): Order {
-    const o = this.byId.get(orderId);
+    const o = this.byId.get(orderId)?.order;
     if (o === undefined) throw new OrderActionError(orderId, `cannot ${what} order ${orderId}: unknown order`);
     return o;
   }

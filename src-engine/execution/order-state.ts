@@ -29,7 +29,7 @@
  *  - CANCELLED and REJECTED move everything still pending into cancelledQty, so
  *    filledQty + pendingQty + cancelledQty === qty always holds and pendingQty is 0 in a terminal state.
  */
-import { isTerminal, type Order, type OrderStatus, type OrderType } from '../model/order.js';
+import { type Order, type OrderStatus, type OrderType } from '../model/order.js';
 import type { BrokerOrderUpdate, OrderModify } from './broker.js';
 
 /** Kite allows 25 modifications per order. */
@@ -94,6 +94,11 @@ export const ORDER_TRANSITIONS: ReadonlyMap<OrderStatus, ReadonlySet<OrderStatus
   ALL_STATUSES.map((s) => [s, new Set(TABLE[s])] as const),
 );
 
+/** isTerminal() by direct comparison (no set lookup): COMPLETE, CANCELLED, REJECTED. */
+export function isTerminalStatus(s: OrderStatus): boolean {
+  return s === 'COMPLETE' || s === 'CANCELLED' || s === 'REJECTED';
+}
+
 /** True when Kite's lifecycle allows `to` to follow `from` (see the file comment for the rules). */
 export function canTransition(from: OrderStatus, to: OrderStatus): boolean {
   return ORDER_TRANSITIONS.get(from)?.has(to) ?? false;
@@ -120,6 +125,10 @@ export class OrderStateError extends Error {
   }
 }
 
+function fail(order: Readonly<Order>, to: OrderStatus, reason: string): never {
+  throw new OrderStateError(order.orderId, order.status, to, reason);
+}
+
 const isPosInt = (v: unknown): v is number => typeof v === 'number' && Number.isSafeInteger(v) && v > 0;
 
 /**
@@ -128,15 +137,25 @@ const isPosInt = (v: unknown): v is number => typeof v === 'number' && Number.is
  * that is not fully filled, or a malformed fill/modification — never returns a corrupted order.
  */
 export function applyUpdate(order: Readonly<Order>, update: Readonly<BrokerOrderUpdate>): Order {
+  return transition(order, update, undefined);
+}
+
+/**
+ * Like applyUpdate, but writes the result into `order` itself (the OMS's hot path: no copy per
+ * update). Every check runs before the first write, so on a throw `order` is unchanged.
+ */
+export function applyUpdateInPlace(order: Order, update: Readonly<BrokerOrderUpdate>): Order {
+  return transition(order, update, order);
+}
+
+function transition(order: Readonly<Order>, update: Readonly<BrokerOrderUpdate>, into: Order | undefined): Order {
   const from = order.status;
   const to = update.status;
-  const fail = (reason: string): never => {
-    throw new OrderStateError(order.orderId, from, to, reason);
-  };
-  if (update.orderId !== order.orderId) fail(`update is for order ${update.orderId}`);
-  if (isTerminal(from)) fail(update.fill ? 'fill on a terminal order' : 'a terminal order never changes');
-  if (!canTransition(from, to)) fail('illegal transition');
-  if (!Number.isSafeInteger(update.tsEvent)) fail(`tsEvent must be an integer epoch ms, got ${String(update.tsEvent)}`);
+  // (no closure here: this runs several times per order on the hot path)
+  if (update.orderId !== order.orderId) fail(order, to, `update is for order ${update.orderId}`);
+  if (isTerminalStatus(from)) fail(order, to, update.fill ? 'fill on a terminal order' : 'a terminal order never changes');
+  if (!canTransition(from, to)) fail(order, to, 'illegal transition');
+  if (!Number.isSafeInteger(update.tsEvent)) fail(order, to, `tsEvent must be an integer epoch ms, got ${String(update.tsEvent)}`);
 
   let qty = order.qty;
   let pricePaise = order.pricePaise;
@@ -150,48 +169,65 @@ export function applyUpdate(order: Readonly<Order>, update: Readonly<BrokerOrder
 
   const m = update.modified;
   if (m !== undefined) {
-    if (!MODIFY_ACK_FROM.has(from) || !RESTING_STATUSES.has(to)) fail('a modify ack must take a resting or modifying order back to rest');
+    if (!MODIFY_ACK_FROM.has(from) || !RESTING_STATUSES.has(to)) fail(order, to, 'a modify ack must take a resting or modifying order back to rest');
     if (m.qty !== undefined) {
-      if (!isPosInt(m.qty)) fail(`modified qty must be a positive integer, got ${String(m.qty)}`);
-      if (m.qty <= filledQty) fail(`modified qty ${m.qty} must exceed the filled quantity ${filledQty}`);
+      if (!isPosInt(m.qty)) fail(order, to, `modified qty must be a positive integer, got ${String(m.qty)}`);
+      if (m.qty <= filledQty) fail(order, to, `modified qty ${m.qty} must exceed the filled quantity ${filledQty}`);
       qty = m.qty;
     }
     if (m.orderType !== undefined) orderType = m.orderType;
     if (m.validity !== undefined) validity = m.validity;
     if (m.pricePaise !== undefined) {
-      if (!isPosInt(m.pricePaise)) fail(`modified price must be a positive integer (paise), got ${String(m.pricePaise)}`);
+      if (!isPosInt(m.pricePaise)) fail(order, to, `modified price must be a positive integer (paise), got ${String(m.pricePaise)}`);
       pricePaise = m.pricePaise;
     }
     if (m.triggerPaise !== undefined) {
-      if (!isPosInt(m.triggerPaise)) fail(`modified trigger must be a positive integer (paise), got ${String(m.triggerPaise)}`);
+      if (!isPosInt(m.triggerPaise)) fail(order, to, `modified trigger must be a positive integer (paise), got ${String(m.triggerPaise)}`);
       triggerPaise = m.triggerPaise;
     }
     if (!needsPrice(orderType)) pricePaise = undefined;
-    else if (pricePaise === undefined) fail(`a ${orderType} order needs a price`);
+    else if (pricePaise === undefined) fail(order, to, `a ${orderType} order needs a price`);
     if (!needsTrigger(orderType)) triggerPaise = undefined;
-    else if (triggerPaise === undefined) fail(`a ${orderType} order needs a trigger price`);
+    else if (triggerPaise === undefined) fail(order, to, `a ${orderType} order needs a trigger price`);
     modifications++;
   }
 
   let pendingQty = qty - filledQty - cancelledQty;
   const f = update.fill;
   if (f !== undefined) {
-    if (!FILL_STATUSES.has(to)) fail('a fill must come with OPEN, COMPLETE or a modify/cancel pending status');
-    if (!isPosInt(f.qty)) fail(`fill ${f.fillId} qty must be a positive integer, got ${String(f.qty)}`);
-    if (!isPosInt(f.pricePaise)) fail(`fill ${f.fillId} price must be a positive integer (paise), got ${String(f.pricePaise)}`);
-    if (f.qty > pendingQty) fail(`fill ${f.fillId} of ${f.qty} exceeds the pending quantity ${pendingQty} (qty ${qty}, filled ${filledQty})`);
+    if (!FILL_STATUSES.has(to)) fail(order, to, 'a fill must come with OPEN, COMPLETE or a modify/cancel pending status');
+    if (!isPosInt(f.qty)) fail(order, to, `fill ${f.fillId} qty must be a positive integer, got ${String(f.qty)}`);
+    if (!isPosInt(f.pricePaise)) fail(order, to, `fill ${f.fillId} price must be a positive integer (paise), got ${String(f.pricePaise)}`);
+    if (f.qty > pendingQty) fail(order, to, `fill ${f.fillId} of ${f.qty} exceeds the pending quantity ${pendingQty} (qty ${qty}, filled ${filledQty})`);
     filledQty += f.qty;
     filledValuePaise += f.qty * f.pricePaise;
-    if (!Number.isSafeInteger(filledValuePaise)) fail('filled value is outside the safe integer range');
+    if (!Number.isSafeInteger(filledValuePaise)) fail(order, to, 'filled value is outside the safe integer range');
     pendingQty -= f.qty;
   }
 
-  if (to === 'COMPLETE' && filledQty !== qty) fail(`COMPLETE with ${filledQty} of ${qty} filled`);
+  if (to === 'COMPLETE' && filledQty !== qty) fail(order, to, `COMPLETE with ${filledQty} of ${qty} filled`);
   if (to === 'CANCELLED' || to === 'REJECTED') {
     cancelledQty += pendingQty;
     pendingQty = 0;
   }
 
+  const statusMessage = update.statusMessage ?? (to === from ? order.statusMessage : undefined);
+  if (into !== undefined) {
+    into.qty = qty;
+    into.orderType = orderType;
+    into.validity = validity;
+    into.pricePaise = pricePaise;
+    into.triggerPaise = triggerPaise;
+    into.status = to;
+    into.statusMessage = statusMessage;
+    into.filledQty = filledQty;
+    into.pendingQty = pendingQty;
+    into.cancelledQty = cancelledQty;
+    into.filledValuePaise = filledValuePaise;
+    into.modifications = modifications;
+    into.tsUpdate = update.tsEvent;
+    return into;
+  }
   return {
     clientId: order.clientId,
     symbol: order.symbol,
@@ -209,7 +245,7 @@ export function applyUpdate(order: Readonly<Order>, update: Readonly<BrokerOrder
     tsInit: order.tsInit,
     orderId: order.orderId,
     status: to,
-    statusMessage: update.statusMessage ?? (to === from ? order.statusMessage : undefined),
+    statusMessage,
     filledQty,
     pendingQty,
     cancelledQty,

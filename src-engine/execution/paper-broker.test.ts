@@ -400,15 +400,16 @@ describe('PaperBroker: modify and cancel', () => {
     expect(r.errors).toEqual([]);
   });
 
-  it('cancel: CANCEL PENDING → CANCELLED; cancelling a filled order is refused with Kite’s message', () => {
+  it('cancel: CANCEL PENDING → CANCELLED; a terminal order is refused (by the OMS with its status, by the broker as not open)', () => {
     const r = rig();
     const o = r.submit({ orderType: 'LIMIT', pricePaise: 99_00 });
     r.oms.cancel(o.orderId);
     expect(r.statuses(o.orderId).slice(3)).toEqual(['CANCEL PENDING', 'CANCELLED']);
     const done = r.submit();
-    expect(() => r.broker.cancel(done.orderId)).toThrow(BrokerError);
-    expect(() => r.broker.cancel(done.orderId)).toThrow('Order cannot be cancelled as it is completed.');
-    expect(() => r.broker.modify(done.orderId, { qty: 20 })).toThrow('Order cannot be modified as it is completed.');
+    expect(() => r.oms.cancel(done.orderId)).toThrow(/it is COMPLETE/);
+    expect(() => r.broker.cancel(done.orderId)).toThrow(expect.objectContaining({ code: 'ORDER_NOT_FOUND' }));
+    expect(() => r.broker.cancel(done.orderId)).toThrow(/already completed, cancelled or rejected/);
+    expect(() => r.broker.modify(o.orderId, { qty: 20 })).toThrow(BrokerError);
     expect(() => r.broker.cancel('nope')).toThrow(/Couldn't find/);
   });
 

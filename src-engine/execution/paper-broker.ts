@@ -31,9 +31,12 @@
  *  - modify: OPEN / TRIGGER PENDING → MODIFY VALIDATION PENDING → MODIFY PENDING → OPEN / TRIGGER PENDING
  *    (ack carries `modified`); an invalid modification returns the order to its resting state with
  *    'modify rejected: …'. An AMO is modified in place. At most 25 modifications (BrokerError).
- *  - cancel: → CANCEL PENDING → CANCELLED (an AMO goes straight to CANCELLED). Cancelling a COMPLETE,
- *    CANCELLED or REJECTED order throws BrokerError ORDER_TERMINAL with Kite's message. A queued
- *    modify/cancel that finds the order already terminal is dropped silently (counted in `dropped`).
+ *  - cancel: → CANCEL PENDING → CANCELLED (an AMO goes straight to CANCELLED). The broker forgets an
+ *    order once it is terminal (memory stays bounded by the open orders and the hot path touches only a
+ *    small map), so cancelling or modifying a COMPLETE / CANCELLED / REJECTED order throws BrokerError
+ *    ORDER_NOT_FOUND (Kite answers "Order cannot be cancelled as it is completed."; the OMS refuses
+ *    terminal orders with that reason before the broker is asked). A queued modify/cancel that finds
+ *    the order already terminal is dropped silently (counted in `dropped`).
  *  - Re-entrancy: requests made from inside an update listener are queued and run, in order, right
  *    after the current operation finishes (still synchronously), so an order's update sequence is never
  *    interleaved with another operation's.
@@ -57,6 +60,7 @@ import {
 } from '../model/order.js';
 import { type Broker, type BrokerKind, BrokerError, type BrokerOrderUpdate, type MarketView, type OrderModify } from './broker.js';
 import {
+  betterPrice,
   DEFAULT_PROTECTION_PCT,
   isMarketable,
   isTriggered,
@@ -64,7 +68,7 @@ import {
   restingFillPrice,
   type RestingFillRule,
   type Slippage,
-  takerFill,
+  slippedPrice,
   walkDepth,
   type FillSlice,
 } from './fill-model.js';
@@ -164,11 +168,6 @@ export function cachedNseMarketHours(): (ms: number) => boolean {
 const isWorking = (s: OrderStatus): boolean => s === 'OPEN' || s === 'TRIGGER PENDING';
 const isResting = (s: OrderStatus): boolean => s === 'OPEN' || s === 'TRIGGER PENDING' || s === 'AMO REQ RECEIVED';
 
-function terminalMessage(action: 'modified' | 'cancelled', s: OrderStatus): string {
-  const what = s === 'COMPLETE' ? 'completed' : s.toLowerCase();
-  return `Order cannot be ${action} as it is ${what}.`;
-}
-
 function tickMessage(tickPaise: number): string {
   return `Tick size for this script is ${formatRupees(tickPaise)}. Kindly enter the price in the multiple of tick size for this script`;
 }
@@ -229,7 +228,7 @@ export class PaperBroker implements Broker {
   }
 
   place(order: Readonly<Order>): void {
-    if (this.book.has(order.orderId)) throw new BrokerError('DUPLICATE_ORDER', `order ${order.orderId} was already placed`);
+    if (this.book.get(order.orderId) !== undefined) throw new BrokerError('DUPLICATE_ORDER', `order ${order.orderId} was already placed`);
     const o: PaperOrder = {
       orderId: order.orderId,
       symbol: order.symbol,
@@ -256,7 +255,6 @@ export class PaperBroker implements Broker {
 
   modify(orderId: string, changes: OrderModify): void {
     const o = this.known(orderId);
-    if (isTerminal(o.status)) throw new BrokerError('ORDER_TERMINAL', terminalMessage('modified', o.status));
     if (o.modifyRequests >= MAX_MODIFICATIONS) throw new BrokerError('MODIFY_LIMIT', `Maximum allowed order modifications (${MAX_MODIFICATIONS}) exceeded.`);
     if (this.latencyMs === 0 && !this.busy && !isResting(o.status)) {
       throw new BrokerError('ORDER_NOT_MODIFIABLE', `Order ${orderId} cannot be modified while it is ${o.status}.`);
@@ -267,7 +265,6 @@ export class PaperBroker implements Broker {
 
   cancel(orderId: string): void {
     const o = this.known(orderId);
-    if (isTerminal(o.status)) throw new BrokerError('ORDER_TERMINAL', terminalMessage('cancelled', o.status));
     this.request(Act.Cancel, o, undefined);
   }
 
@@ -330,7 +327,7 @@ export class PaperBroker implements Broker {
     return this.scheduled.length - this.schedHead + this.amoQueue.length;
   }
 
-  /** True when this broker has seen the order. */
+  /** True while the order is open at this broker (terminal orders are forgotten). */
   protected knows(orderId: string): boolean {
     return this.book.has(orderId);
   }
@@ -340,7 +337,9 @@ export class PaperBroker implements Broker {
 
   private known(orderId: string): PaperOrder {
     const o = this.book.get(orderId);
-    if (o === undefined) throw new BrokerError('ORDER_NOT_FOUND', `Couldn't find order ${orderId}.`);
+    if (o === undefined) {
+      throw new BrokerError('ORDER_NOT_FOUND', `Couldn't find order ${orderId} among the paper broker's open orders (unknown, or already completed, cancelled or rejected).`);
+    }
     return o;
   }
 
@@ -507,18 +506,23 @@ export class PaperBroker implements Broker {
 
   /** Takes liquidity now at up to o.workPaise: the fresh book, else the reference price. */
   private take(o: PaperOrder, refPaise: number, tickPaise: number, now: number): void {
+    // fill-model's takerFill, inlined without its result objects (this is the hot path)
     const d = this.freshDepth(o.symbol, now);
-    const r = takerFill(o.side, o.qty - o.filled, o.workPaise, {
-      lastPaise: refPaise,
-      tickPaise,
-      depth: d,
-      taken: d === undefined ? undefined : this.takenOf(d, o.side),
-      slippage: this.slippage,
-    });
-    for (const s of r.slices) {
-      if (o.status !== 'OPEN') break;
-      this.fill(o, s.qty, s.pricePaise, now);
+    if (d === undefined) {
+      if (isMarketable(o.side, o.workPaise, refPaise)) {
+        this.fill(o, o.qty - o.filled, betterPrice(o.side, slippedPrice(o.side, refPaise, tickPaise, this.slippage), o.workPaise), now);
+      }
+      return;
     }
+    const out = this.scratch;
+    const start = out.length; // non-zero only if a listener re-entered mid-walk (it is deferred, so never)
+    walkDepth(o.side, o.qty - o.filled, d, o.workPaise, out, this.takenOf(d, o.side));
+    for (let i = start; i < out.length; i++) {
+      if (o.status !== 'OPEN') break;
+      const sl = out[i]!;
+      this.fill(o, sl.qty, sl.pricePaise, now);
+    }
+    out.length = start;
   }
 
   /** After an order took what it could: IOC leftovers are cancelled, DAY leftovers rest. */
@@ -535,6 +539,7 @@ export class PaperBroker implements Broker {
     o.filled += qty;
     const status: OrderStatus = o.filled === o.qty ? 'COMPLETE' : 'OPEN';
     o.status = status;
+    if (status === 'COMPLETE') this.book.delete(o.orderId);
     const u: BrokerOrderUpdate = {
       orderId: o.orderId,
       status,
@@ -604,9 +609,9 @@ export class PaperBroker implements Broker {
       if (bestOpposite === undefined || !isMarketable(o.side, o.workPaise, bestOpposite.pricePaise)) continue;
       out.length = 0;
       walkDepth(o.side, o.qty - o.filled, depth, o.workPaise, out, this.takenOf(depth, o.side));
-      for (const s of out) {
+      for (let k = 0; k < out.length; k++) {
         if (o.status !== 'OPEN') break;
-        this.fill(o, s.qty, s.pricePaise, ts);
+        this.fill(o, out[k]!.qty, out[k]!.pricePaise, ts);
       }
     }
     out.length = 0;
@@ -692,6 +697,7 @@ export class PaperBroker implements Broker {
 
   private emit(o: PaperOrder, status: OrderStatus, statusMessage: string | undefined, now: number, modified?: OrderModify): void {
     o.status = status;
+    if (status === 'CANCELLED' || status === 'REJECTED') this.book.delete(o.orderId);
     this.send({ orderId: o.orderId, status, statusMessage, fill: undefined, modified, tsEvent: now });
   }
 

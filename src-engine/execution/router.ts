@@ -9,8 +9,9 @@
  * modified or cancelled; until then modify/cancel throw BrokerError ORDER_NOT_FOUND rather than guess.
  * The order → broker mapping is dropped when the order reaches a terminal status.
  */
-import { isTerminal, type Order } from '../model/order.js';
+import type { Order } from '../model/order.js';
 import { type Broker, type BrokerKind, BrokerError, type BrokerOrderUpdate, type OrderModify } from './broker.js';
+import { isTerminalStatus } from './order-state.js';
 
 export type ExecutionMode = 'backtest' | 'paper' | 'shadow' | 'live';
 
@@ -92,7 +93,8 @@ export class ExecutionRouter implements Broker {
   }
 
   place(order: Readonly<Order>): void {
-    if (this.owner.has(order.orderId)) throw new BrokerError('DUPLICATE_ORDER', `order ${order.orderId} was already placed (at the ${this.owner.get(order.orderId)!.kind} broker)`);
+    const prev = this.owner.get(order.orderId);
+    if (prev !== undefined) throw new BrokerError('DUPLICATE_ORDER', `order ${order.orderId} was already placed (at the ${prev.kind} broker)`);
     const b = this.target();
     // mapped before the call: the broker may answer synchronously, and a terminal answer unmaps it
     this.owner.set(order.orderId, b);
@@ -137,7 +139,7 @@ export class ExecutionRouter implements Broker {
   }
 
   private forward(from: Broker, u: BrokerOrderUpdate): void {
-    if (isTerminal(u.status) && this.owner.get(u.orderId) === from) this.owner.delete(u.orderId);
+    if (isTerminalStatus(u.status) && this.owner.get(u.orderId) === from) this.owner.delete(u.orderId);
     const ls = this.listeners;
     for (let i = 0; i < ls.length; i++) ls[i]!(u);
   }
