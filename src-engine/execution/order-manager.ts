@@ -51,7 +51,7 @@ export interface OrderJournalPort {
 }
 
 /** The journal/listener event names this OMS uses. */
-export type OrderEvent = 'placed' | 'status' | 'fill' | 'modified' | 'restored';
+export type OrderEvent = 'placed' | 'status' | 'fill' | 'modified';
 
 export interface OrderManagerOptions {
   broker: Broker;
