@@ -7,3 +7,4 @@ await marketBench();
 await (await import('./tick-codec.bench.js')).tickCodecBench();
 await (await import('./pool.bench.js')).poolBench();
 await (await import('./strategy.bench.js')).strategyBench();
+await (await import('./orders.bench.js')).ordersBench();

@@ -214,7 +214,24 @@ export const CHARGES_SCHEDULE: readonly ChargeRateSet[] = [
 export const CHARGES_SCHEDULE_START: IsoDay = CHARGES_SCHEDULE.map((r) => r.effectiveFrom).reduce((a, b) => (b < a ? b : a));
 
 /** The rate set for a trade date: the latest one of that (segment, exchange) with effectiveFrom ≤ date. */
+/** Lookups in the default schedule, memoised (the ledger asks once per fill; the answer changes once a day). */
+const defaultLookups = new Map<string, ChargeRateSet>();
+
 export function rateSetFor(segment: ChargeSegment, exchange: ChargeExchange, date: IsoDay, schedule: readonly ChargeRateSet[] = CHARGES_SCHEDULE): ChargeRateSet {
+  if (schedule === CHARGES_SCHEDULE) {
+    const key = `${segment}|${exchange}|${date}`;
+    let hit = defaultLookups.get(key);
+    if (hit === undefined) {
+      hit = findRateSet(segment, exchange, date, schedule);
+      if (defaultLookups.size > 10_000) defaultLookups.clear();
+      defaultLookups.set(key, hit);
+    }
+    return hit;
+  }
+  return findRateSet(segment, exchange, date, schedule);
+}
+
+function findRateSet(segment: ChargeSegment, exchange: ChargeExchange, date: IsoDay, schedule: readonly ChargeRateSet[]): ChargeRateSet {
   if (!CHARGE_SEGMENTS.includes(segment)) throw new RangeError(`unknown charge segment ${JSON.stringify(segment)}; expected one of ${CHARGE_SEGMENTS.join(', ')}`);
   if (!CHARGE_EXCHANGES.includes(exchange)) throw new RangeError(`unknown exchange ${JSON.stringify(exchange)}; expected NSE or BSE`);
   const day = dayNumber(date); // throws on anything that is not a real YYYY-MM-DD date

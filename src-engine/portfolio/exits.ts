@@ -105,6 +105,7 @@ class ExitState {
 }
 
 const NONE: readonly ExitRequest[] = Object.freeze([]);
+const IST_OFFSET_MS_EXITS = 19_800_000;
 
 function parseExitConfig(input: unknown, what: string): ExitConfig {
   const r = exitConfigSchema.safeParse(input);
@@ -308,7 +309,15 @@ export class ExitManager {
   }
 
   private misCutoff(ts: number, cfg: ExitConfig): number {
-    const s = this.calendar.session(ts) ?? this.calendar.currentOrNextSession(ts);
-    return s.misSquareOff - cfg.squareOffBeforeMs;
+    // cached per IST day: positions open many times a day, the session does not change
+    const day = Math.floor((ts + IST_OFFSET_MS_EXITS) / 86_400_000);
+    if (day !== this.cutoffDay) {
+      const s = this.calendar.session(ts) ?? this.calendar.currentOrNextSession(ts);
+      this.cutoffDay = day;
+      this.cutoffSquareOff = s.misSquareOff;
+    }
+    return this.cutoffSquareOff - cfg.squareOffBeforeMs;
   }
+  private cutoffDay = NaN;
+  private cutoffSquareOff = 0;
 }

@@ -97,16 +97,20 @@ export class MemoryTradingStore implements TradingStore {
   readonly orderRows = new Map<string, StoredOrder>();
   readonly events: { orderId: string; event: string; status: string }[] = [];
   readonly fillRows: JournalFill[] = [];
+  private readonly fillIds = new Set<string>();
   readonly decisions: RiskDecisionDto[] = [];
+  private decisionSeq = 0;
   readonly meta = new Map<string, string>();
   /** Bound the in-memory journals (benchmarks run millions of orders). */
   constructor(private readonly cap = 100_000) {}
   orderChanged(order: Readonly<Order>, event: string, broker: BrokerKind): void {
     this.orderRows.set(order.orderId, { order: { ...order }, broker });
-    if (this.events.length < this.cap) this.events.push({ orderId: order.orderId, event, status: order.status });
+    this.events.push({ orderId: order.orderId, event, status: order.status });
+    if (this.events.length > this.cap * 1.5) this.events.splice(0, this.events.length - this.cap);
   }
   fill(f: Readonly<JournalFill>): void {
-    if (this.fillRows.some((x) => x.fillId === f.fillId)) throw new Error(`fill ${f.fillId} journalled twice`);
+    if (this.fillIds.has(f.fillId)) throw new Error(`fill ${f.fillId} journalled twice`);
+    this.fillIds.add(f.fillId);
     this.fillRows.push({ ...f });
   }
   orders(sinceMs = 0): StoredOrder[] {
@@ -116,9 +120,10 @@ export class MemoryTradingStore implements TradingStore {
     return this.fillRows.map((f) => ({ ...f }));
   }
   decision(d: Omit<RiskDecisionDto, 'id'>): RiskDecisionDto {
-    const r = { id: this.decisions.length + 1, ...d };
+    const r = { id: ++this.decisionSeq, ...d };
     this.decisions.push(r);
-    if (this.decisions.length > this.cap) this.decisions.splice(0, this.decisions.length - this.cap);
+    // trimmed in chunks: one splice per cap/2 appends, not one per append
+    if (this.decisions.length > this.cap * 1.5) this.decisions.splice(0, this.decisions.length - this.cap);
     return r;
   }
   recentDecisions(limit: number): RiskDecisionDto[] {
@@ -168,12 +173,34 @@ const ZERO_CHARGES: ChargesBreakdownDto = Object.freeze({
   dpPaise: 0,
   totalPaise: 0,
 });
-const CHARGE_KEYS = Object.keys(ZERO_CHARGES) as (keyof ChargesBreakdownDto)[];
+const CHARGE_PARTS = (Object.keys(ZERO_CHARGES) as (keyof ChargesBreakdownDto)[]).filter((k) => k !== 'totalPaise');
 
 function addCharges(a: ChargesBreakdownDto, b: ChargesBreakdownDto, sign = 1): ChargesBreakdownDto {
-  const out = { ...a };
-  for (const k of CHARGE_KEYS) out[k] += sign * b[k];
-  return out;
+  return {
+    brokeragePaise: a.brokeragePaise + sign * b.brokeragePaise,
+    sttPaise: a.sttPaise + sign * b.sttPaise,
+    exchangeTxnPaise: a.exchangeTxnPaise + sign * b.exchangeTxnPaise,
+    sebiPaise: a.sebiPaise + sign * b.sebiPaise,
+    stampDutyPaise: a.stampDutyPaise + sign * b.stampDutyPaise,
+    gstPaise: a.gstPaise + sign * b.gstPaise,
+    dpPaise: a.dpPaise + sign * b.dpPaise,
+    totalPaise: a.totalPaise + sign * b.totalPaise,
+  };
+}
+
+/** istDay with a one-day cache (fills come in time order, so nearly every call is a hit). */
+function dayCache(): (ts: number) => IsoDay {
+  let lo = 1;
+  let hi = 0;
+  let day = '' as IsoDay;
+  return (ts) => {
+    if (ts >= lo && ts < hi) return day;
+    day = istDay(ts);
+    const start = Date.parse(`${day}T00:00:00+05:30`);
+    lo = start;
+    hi = start + 86_400_000;
+    return day;
+  };
 }
 
 interface OrderChargeState {
@@ -226,9 +253,12 @@ export class TradingService {
   private readonly opts: TradingServiceOptions;
   private readonly chargeState = new Map<string, OrderChargeState>();
   private readonly dpCharged = new Set<string>();
+  private readonly dayOf = dayCache();
   private chargesTotal: ChargesBreakdownDto = { ...ZERO_CHARGES };
   private readonly recentFills: FillDto[] = [];
-  private readonly placeResults = new Map<string, PlaceResult>();
+  /** A person's recent place results by clientId (two generations of ≤ 10,000: O(1) bounded memory). */
+  private placeResults = new Map<string, PlaceResult>();
+  private placeResultsOld = new Map<string, PlaceResult>();
   private readonly newClientId: () => string;
   private readonly orderListeners = new Set<(o: OrderDto) => void>();
   private readonly portfolioListeners = new Set<(p: PortfolioDto) => void>();
@@ -421,7 +451,7 @@ export class TradingService {
     const inst = this.instruments.get(input.symbol);
     if (!inst) throw new RpcError(ErrorCode.NOT_FOUND, `unknown symbol: ${input.symbol}`, { symbol: input.symbol });
     const clientId = input.clientId ?? this.newClientId();
-    const seen = this.placeResults.get(clientId);
+    const seen = this.placeResults.get(clientId) ?? this.placeResultsOld.get(clientId);
     if (seen) return { decision: seen.decision, orders: seen.orders.map((o) => this.orderDto(this.oms.get(o.orderId) ?? (o as unknown as Order))) };
     const existing = this.oms.byClientId(clientId);
     if (existing) {
@@ -669,8 +699,11 @@ export class TradingService {
     }
     const result = { decision, orders };
     if (req.source === 'manual') {
+      if (this.placeResults.size >= 10_000) {
+        this.placeResultsOld = this.placeResults;
+        this.placeResults = new Map();
+      }
       this.placeResults.set(req.clientId, result);
-      if (this.placeResults.size > 10_000) this.placeResults.delete(this.placeResults.keys().next().value!);
     }
     return result;
   }
@@ -748,8 +781,8 @@ export class TradingService {
   /** This fill's charges: the order's charges after it minus before it (caps and rounding stay per order). */
   private chargeFill(fill: Readonly<Fill>, order: Readonly<Order>): ChargesBreakdownDto {
     const inst = this.instruments.get(fill.symbol);
-    const st = this.chargeState.get(fill.orderId) ?? { qty: 0, valuePaise: 0, charged: { ...ZERO_CHARGES }, day: istDay(fill.tsEvent) };
-    let day = istDay(fill.tsEvent);
+    let day = this.dayOf(fill.tsEvent);
+    const st = this.chargeState.get(fill.orderId) ?? { qty: 0, valuePaise: 0, charged: { ...ZERO_CHARGES }, day };
     if (day < CHARGES_SCHEDULE_START) {
       if (!this.chargeWarned) this.log('warn', 'fills before the charges schedule starts are charged at its first rates', { day, start: CHARGES_SCHEDULE_START });
       this.chargeWarned = true;
@@ -769,8 +802,13 @@ export class TradingService {
       dpAlreadyCharged: dpAlready,
     });
     const delta = addCharges(after as ChargesBreakdown, st.charged, -1);
-    for (const k of CHARGE_KEYS) if (delta[k] < 0) delta[k] = 0; // never a refund inside one order
-    delta.totalPaise = CHARGE_KEYS.filter((k) => k !== 'totalPaise').reduce((s, k) => s + delta[k], 0);
+    let total = 0;
+    for (let i = 0; i < CHARGE_PARTS.length; i++) {
+      const k = CHARGE_PARTS[i]!;
+      if (delta[k] < 0) delta[k] = 0; // never a refund inside one order
+      total += delta[k];
+    }
+    delta.totalPaise = total;
     this.chargeState.set(fill.orderId, { qty: st.qty + fill.qty, valuePaise: st.valuePaise + fill.qty * fill.pricePaise, charged: addCharges(st.charged, delta), day });
     if (after.dpPaise > 0) this.dpCharged.add(dpKey);
     return delta;
@@ -779,7 +817,7 @@ export class TradingService {
   /** Rebuilds an order's charge state from a journalled fill (restart). */
   private addOrderCharges(f: JournalFill): void {
     const st = this.chargeState.get(f.orderId);
-    const day = istDay(f.tsEvent);
+    const day = this.dayOf(f.tsEvent);
     this.chargeState.set(f.orderId, {
       qty: (st?.qty ?? 0) + f.qty,
       valuePaise: (st?.valuePaise ?? 0) + f.qty * f.pricePaise,
@@ -804,7 +842,7 @@ export class TradingService {
       chargesPaise: f.chargesPaise,
       tsEvent: f.tsEvent,
     });
-    if (this.recentFills.length > 5000) this.recentFills.splice(0, this.recentFills.length - 5000);
+    if (this.recentFills.length > 10_000) this.recentFills.splice(0, this.recentFills.length - 5000);
   }
 
   /** A simulated order that was still working when the process ended: cancelled, with the reason, in the journal. */
