@@ -46,6 +46,7 @@ function oracleProblem(o: Readonly<Order>, ltp: number, lastTickAt: number, now:
   const ref = Math.max(o.pricePaise ?? 0, o.triggerPaise ?? 0, ltp);
   if (o.qty * ref > 10_000_000_000) return 'above max order value';
   if (!open && o.variety !== 'amo') return 'market closed';
+  if (open && o.variety === 'amo') return 'AMO inside the session';
   // a market order that only reduces the position may go out on stale data (flattening must work when the feed is down)
   const reduceOnly = (o.side === 'SELL' ? position > 0 : position < 0) && o.qty <= Math.abs(position);
   if (open && o.variety === 'regular' && now - lastTickAt > STALE_MS && !(reduceOnly && o.orderType === 'MARKET')) return 'stale data';
