@@ -129,7 +129,10 @@ export const kiteDeskApi = defineApi({
     'portfolio.get': { input: empty, output: portfolioSchema },
     /** Sampled equity, overall or of one strategy, oldest first. */
     'portfolio.equityCurve': { input: z.object({ strategy: z.string().max(64).optional() }).strict(), output: z.array(equityPointSchema) },
-    /** Close open positions at market (all, or one symbol / strategy); each exit passes risk as a reduce-only order. */
+    /**
+     * Close open positions at market (all, or one symbol / strategy); each exit passes risk as a
+     * reduce-only order. Working orders of the positions being closed are cancelled first; other orders stay.
+     */
     'positions.squareOff': {
       input: z.object({ symbol: z.string().max(32).optional(), strategy: z.string().max(64).optional() }).strict(),
       output: z.array(placeResultSchema),

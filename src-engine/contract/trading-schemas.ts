@@ -50,7 +50,15 @@ export const manualOrderSchema = z
      */
     clientId: clientIdSchema.optional(),
   })
-  .strict();
+  .strict()
+  .superRefine((o, ctx) => {
+    const needsPrice = o.orderType === 'LIMIT' || o.orderType === 'SL';
+    const needsTrigger = o.orderType === 'SL' || o.orderType === 'SL-M';
+    if (needsPrice && o.pricePaise === undefined) ctx.addIssue({ code: 'custom', path: ['pricePaise'], message: `a ${o.orderType} order needs pricePaise` });
+    if (!needsPrice && o.pricePaise !== undefined) ctx.addIssue({ code: 'custom', path: ['pricePaise'], message: `a ${o.orderType} order takes no pricePaise` });
+    if (needsTrigger && o.triggerPaise === undefined) ctx.addIssue({ code: 'custom', path: ['triggerPaise'], message: `a ${o.orderType} order needs triggerPaise` });
+    if (!needsTrigger && o.triggerPaise !== undefined) ctx.addIssue({ code: 'custom', path: ['triggerPaise'], message: `a ${o.orderType} order takes no triggerPaise` });
+  });
 export type ManualOrderInput = z.input<typeof manualOrderSchema>;
 
 export const orderDtoSchema = z.object({
@@ -188,10 +196,13 @@ export const riskStatusSchema = z.object({
   killSwitch: z.boolean(),
   killReason: z.string().optional(),
   killedAt: epochMs.optional(),
-  /** Day PnL and its limit (negative), drawdown from the day's peak and its limit, in paise. */
+  /** Day PnL (net of charges), paise. */
   dayPnlPaise: paise,
+  /** The day PnL at which the circuit breaker halts the session: ≤ 0. */
   dailyLossLimitPaise: paise,
+  /** The fall from the day's peak equity: ≥ 0. */
   drawdownPaise: paise,
+  /** The fall from the peak at which the circuit breaker halts the session: ≥ 0. */
   drawdownLimitPaise: paise,
   openPositions: z.number().int().nonnegative(),
   maxOpenPositions: z.number().int().nonnegative(),

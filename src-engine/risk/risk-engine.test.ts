@@ -128,6 +128,19 @@ describe('RiskEngine rules', () => {
     expectRule(engine.check(order({ exchange: 'BSE' })), 'BLOCK', 'unknown_instrument');
   });
 
+  it('product and holdings: CNC is cash equity only; a CNC sell needs the shares', () => {
+    const { engine, account } = setup();
+    expectRule(engine.check(nifty({ product: 'CNC' })), 'BLOCK', 'shape');
+    expectRule(engine.check(order({ product: 'NRML' })), 'BLOCK', 'shape');
+    const d = engine.check(order({ product: 'CNC', side: 'SELL', qty: 5 }));
+    expectRule(d, 'BLOCK', 'holdings');
+    expect(d.action !== 'ALLOW' && d.numbers).toMatchObject({ qty: 5, held: 0 });
+    account.positions.set('RELIANCE', 5);
+    expect(engine.check(order({ product: 'CNC', side: 'SELL', qty: 5 })).action).toBe('ALLOW');
+    expectRule(engine.check(order({ product: 'CNC', side: 'SELL', qty: 6 })), 'BLOCK', 'holdings');
+    expect(engine.check(order({ product: 'MIS', side: 'SELL', qty: 6 })).action).toBe('ALLOW');
+  });
+
   it('lot_size: F&O quantity must be whole lots', () => {
     const { engine } = setup();
     const d = engine.check(nifty({ qty: 100 }));
@@ -581,6 +594,6 @@ describe('circuit breaker, halt and kill switch', () => {
 
   it('every rule in RISK_RULES is distinct', () => {
     expect(new Set(RISK_RULES).size).toBe(RISK_RULES.length);
-    expect(RISK_RULES).toHaveLength(21);
+    expect(RISK_RULES).toHaveLength(22);
   });
 });

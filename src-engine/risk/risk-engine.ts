@@ -11,7 +11,10 @@
  *   4. max_drawdown           same
  *   5. shape                  BLOCK: clientId, enums, qty positive integer, price/trigger present iff the
  *                             type uses them (positive integers), SL trigger on the right side of price
- *   6. unknown_instrument     BLOCK: no instrument, other exchange, or bad instrument data
+ *   6. unknown_instrument     BLOCK: no instrument, other exchange, or bad instrument data; product not
+ *                             allowed for the instrument (CNC is cash equity only, NRML F&O only) → shape
+ *   6b. holdings              BLOCK: a CNC (delivery) SELL of more than the account holds — delivery short
+ *                             selling is not allowed (Kite refuses it for insufficient holdings)
  *   7. lot_size               BLOCK: qty not a multiple of lotSize (also catches value typed as qty)
  *   8. tick_size              BLOCK: price / trigger not a multiple of tickSizePaise
  *   9. market_hours           BLOCK: 'regular' outside the session, 'amo' inside it
@@ -66,6 +69,7 @@ export const RISK_RULES = [
   'max_drawdown',
   'shape',
   'unknown_instrument',
+  'holdings',
   'lot_size',
   'tick_size',
   'market_hours',
@@ -543,6 +547,17 @@ export class RiskEngine {
     // product: CNC is delivery of cash equity; NRML is for F&O (Kite refuses the other pairings)
     if ((req.product === 'CNC' && inst.kind !== 'equity') || (req.product === 'NRML' && inst.kind === 'equity')) {
       return block('shape', `product ${req.product} is not allowed for ${symbol} (a ${inst.kind}): use ${inst.kind === 'equity' ? 'CNC or MIS' : 'NRML or MIS'}`, { qty: q0 });
+    }
+
+    // 6b. delivery sells need holdings
+    if (req.product === 'CNC' && req.side === 'SELL') {
+      const held = this.account.positionQty(symbol);
+      if (q0 > (held > 0 ? held : 0)) {
+        return block('holdings', `CNC sell of ${q0} ${symbol} but only ${held > 0 ? held : 0} held: delivery short selling is not allowed (use MIS for an intraday short)`, {
+          qty: q0,
+          held: held > 0 ? held : 0,
+        });
+      }
     }
 
     // 7. lot size

@@ -263,6 +263,9 @@ function oracle(w: World, qty: number, slices: number[] | undefined): string[] {
   // product: CNC only for cash equity, NRML only for F&O
   if ((req.product === 'CNC' && inst.kind !== 'equity') || (req.product === 'NRML' && inst.kind === 'equity')) bad.push('product not allowed for the instrument');
 
+  // delivery sells need holdings
+  if (req.product === 'CNC' && req.side === 'SELL' && qty > Math.max(0, w.account.positionQty(req.symbol))) bad.push('CNC sell beyond holdings');
+
   // lots, ticks, freeze
   if (qty % inst.lotSize !== 0) bad.push('not whole lots');
   const parts = slices ?? [qty];

@@ -29,6 +29,7 @@ function oracleProblem(o: Readonly<Order>, ltp: number, lastTickAt: number, now:
   if (!inst) return 'unknown instrument';
   if (!Number.isSafeInteger(o.qty) || o.qty <= 0) return 'qty not a positive integer';
   if (o.qty % inst.lotSize !== 0) return 'qty not a lot multiple';
+  if (o.product === 'CNC' && o.side === 'SELL' && o.qty > Math.max(0, position)) return 'CNC sell beyond holdings';
   if ((o.product === 'CNC' && inst.kind !== 'equity') || (o.product === 'NRML' && inst.kind === 'equity')) return 'product not allowed for the instrument';
   if (inst.freezeQty !== undefined && o.qty > inst.freezeQty) return 'above freeze';
   if (o.qty > 100_000) return 'above max qty';
@@ -126,7 +127,7 @@ describe('no bad order reaches any broker (fast-check, 10,000 orders)', () => {
           total++;
           if (s.kind === 'intent') {
             const side = s.score >= 0 ? ('BUY' as const) : ('SELL' as const);
-            const r = svc.onIntent({ symbol: s.manual.symbol, side, score: s.score, price: ltp.get(s.manual.symbol)!, reasons: [{ strategy: 'st1', type: 't', side, confidence: Math.abs(s.score), weight: 1, reason: 'r' }], tsEvent: clock.t });
+            const r = svc.onIntent({ symbol: s.manual.symbol, side, score: s.score, price: ltp.get(s.manual.symbol)!, reasons: [{ strategy: 'st1', confidence: Math.abs(s.score), weight: 1 }], tsEvent: clock.t });
             if ('decision' in r) {
               if (r.decision.action === 'BLOCK' || r.decision.action === 'HALT_SESSION') {
                 expect(RISK_RULES as readonly string[]).toContain(r.decision.rule);

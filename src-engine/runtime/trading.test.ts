@@ -97,7 +97,7 @@ describe('TradingService', () => {
   it('turns an ensemble intent into a sized strategy order and closes it on the opposite intent', () => {
     const { svc, tick, clock } = setup();
     tick('SBIN', 80_000);
-    const reasons = [{ strategy: 'ema-1m', type: 'ema_crossover', side: 'BUY' as const, confidence: 0.8, weight: 1, reason: 'x' }];
+    const reasons = [{ strategy: 'ema-1m', confidence: 0.8, weight: 1 }];
     const r = svc.onIntent({ symbol: 'SBIN', side: 'BUY', score: 0.8, price: 80_000, reasons, tsEvent: clock.t });
     expect('orders' in r && r.orders[0]!.qty).toBe(62); // ₹50,000 / ₹800 → 62 shares
     expect(svc.ledger.positionQty('SBIN', 'ema-1m')).toBe(62);
@@ -105,7 +105,7 @@ describe('TradingService', () => {
     expect(svc.onIntent({ symbol: 'SBIN', side: 'BUY', score: 0.8, price: 80_000, reasons, tsEvent: clock.t })).toMatchObject({ skipped: expect.stringContaining('already long') });
     clock.t += 60_000;
     tick('SBIN', 80_500);
-    const sell = svc.onIntent({ symbol: 'SBIN', side: 'SELL', score: -0.8, price: 80_500, reasons: [{ ...reasons[0]!, side: 'SELL' }], tsEvent: clock.t });
+    const sell = svc.onIntent({ symbol: 'SBIN', side: 'SELL', score: -0.8, price: 80_500, reasons, tsEvent: clock.t });
     expect('orders' in sell && sell.orders[0]).toMatchObject({ side: 'SELL', qty: 62, source: 'exit' });
     expect(svc.ledger.positionQty('SBIN', 'ema-1m')).toBe(0);
     const p = svc.portfolio();
@@ -118,7 +118,7 @@ describe('TradingService', () => {
     const { svc, tick, clock } = setup();
     tick('SBIN', 80_000);
     svc.setTrading(false);
-    const r = svc.onIntent({ symbol: 'SBIN', side: 'BUY', score: 1, price: 80_000, reasons: [{ strategy: 's', type: 't', side: 'BUY', confidence: 1, weight: 1, reason: '' }], tsEvent: clock.t });
+    const r = svc.onIntent({ symbol: 'SBIN', side: 'BUY', score: 1, price: 80_000, reasons: [{ strategy: 's', confidence: 1, weight: 1 }], tsEvent: clock.t });
     expect(r).toMatchObject({ skipped: expect.stringContaining('backfill') });
     expect(svc.orders()).toEqual([]);
   });

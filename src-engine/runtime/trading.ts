@@ -511,12 +511,14 @@ export class TradingService {
 
   /** Market orders closing every matching open position (reduce-only: they pass a halted session). */
   squareOff(filter: { symbol?: string | undefined; strategy?: string | undefined } = {}, source: 'squareoff' | 'killswitch' = 'squareoff'): PlaceResult[] {
-    this.oms.cancelAll((o) => (filter.symbol === undefined || o.symbol === filter.symbol) && (filter.strategy === undefined || o.strategy === filter.strategy));
+    const targets = this.ledger
+      .snapshot()
+      .positions.filter((p) => p.qty !== 0 && (filter.symbol === undefined || p.symbol === filter.symbol) && (filter.strategy === undefined || p.strategy === filter.strategy));
+    // working orders on the positions being closed are cancelled first (so nothing adds to them); others stay
+    const closing = new Set(targets.map((p) => `${p.strategy}|${p.symbol}`));
+    this.oms.cancelAll((o) => closing.has(`${o.strategy}|${o.symbol}`));
     const out: PlaceResult[] = [];
-    for (const p of this.ledger.snapshot().positions) {
-      if (p.qty === 0) continue;
-      if (filter.symbol !== undefined && p.symbol !== filter.symbol) continue;
-      if (filter.strategy !== undefined && p.strategy !== filter.strategy) continue;
+    for (const p of targets) {
       const inst = this.instruments.get(p.symbol);
       if (!inst) continue;
       out.push(

@@ -97,9 +97,14 @@ function ChargesButton({ charges, totalPaise }: { charges: ChargesBreakdownDto |
   );
 }
 
-/** "loss 1,234.00 / 5,000.00": how close a limit is (both negative paise in the contract). */
-function limitText(valuePaise: number, limitPaise: number): string {
-  return `${formatMoneyPaise(Math.abs(Math.min(0, valuePaise)))} / ${formatMoneyPaise(Math.abs(limitPaise))}`;
+/** "loss 1,234.00 / 5,000.00": how close the day's loss is to its limit (day PnL and the limit are ≤ 0 in the contract). */
+function lossText(dayPnlPaise: number, limitPaise: number): string {
+  return `${formatMoneyPaise(Math.abs(Math.min(0, dayPnlPaise)))} / ${formatMoneyPaise(Math.abs(limitPaise))}`;
+}
+
+/** "dd 600.00 / 20,000.00": the fall from the day's peak and the fall that trips the breaker (both ≥ 0). */
+function drawdownText(drawdownPaise: number, limitPaise: number): string {
+  return `${formatMoneyPaise(Math.max(0, drawdownPaise))} / ${formatMoneyPaise(Math.max(0, limitPaise))}`;
 }
 
 function RiskBadges({ risk }: { risk: RiskStatus | null }) {
@@ -120,9 +125,9 @@ function RiskBadges({ risk }: { risk: RiskStatus | null }) {
       {!risk.killSwitch && !risk.halted && <span className="badge badge-ok">TRADING</span>}
       <span
         className="acct-risk-figures muted"
-        title={`day loss ${limitText(risk.dayPnlPaise, risk.dailyLossLimitPaise)} (limit) · drawdown ${limitText(risk.drawdownPaise, risk.drawdownLimitPaise)} (limit) · open positions ${risk.openPositions} of ${risk.maxOpenPositions}`}
+        title={`day loss ${lossText(risk.dayPnlPaise, risk.dailyLossLimitPaise)} (limit) · drawdown ${drawdownText(risk.drawdownPaise, risk.drawdownLimitPaise)} (limit) · open positions ${risk.openPositions} of ${risk.maxOpenPositions}`}
       >
-        loss {limitText(risk.dayPnlPaise, risk.dailyLossLimitPaise)} · dd {limitText(risk.drawdownPaise, risk.drawdownLimitPaise)} · pos {risk.openPositions}/
+        loss {lossText(risk.dayPnlPaise, risk.dailyLossLimitPaise)} · dd {drawdownText(risk.drawdownPaise, risk.drawdownLimitPaise)} · pos {risk.openPositions}/
         {risk.maxOpenPositions}
       </span>
     </>

@@ -82,7 +82,7 @@ export const riskStatus = (over: Partial<RiskStatus> = {}): RiskStatus => ({
   dayPnlPaise: 0,
   dailyLossLimitPaise: -500_000,
   drawdownPaise: 0,
-  drawdownLimitPaise: -300_000,
+  drawdownLimitPaise: 300_000,
   openPositions: 0,
   maxOpenPositions: 5,
   ...over,
