@@ -381,6 +381,22 @@ describe('OrderManager.restore', () => {
     expect(oms.needsReconcile()).toEqual([]);
   });
 
+  it('by default the order id is the clientId, unless a restored order already uses it', () => {
+    const broker = new ManualBroker();
+    const oms = new OrderManager({ broker, clock: { now: () => 1_000 } });
+    oms.restore([restored({ orderId: 'taken', clientId: 'old1' })], []);
+    expect(oms.submit(req({ clientId: 'fresh1' })).orderId).toBe('fresh1');
+    const b = oms.submit(req({ clientId: 'taken' }));
+    expect(b.orderId).toMatch(/^O[0-9a-z]+-1$/);
+    expect(oms.get('taken')!.clientId).toBe('old1');
+    expect(oms.get(b.orderId)!.clientId).toBe('taken');
+    expect(oms.byClientId('taken')).toBe(b);
+    expect(oms.get('old1')).toBeUndefined();
+    broker.emit({ orderId: b.orderId, status: 'REJECTED' });
+    broker.emit({ orderId: 'taken', status: 'CANCELLED' });
+    expect([oms.get(b.orderId)!.status, oms.get('taken')!.status, oms.get('fresh1')!.status]).toEqual(['REJECTED', 'CANCELLED', 'PUT ORDER REQ RECEIVED']);
+  });
+
   it('refuses inconsistent input and a non-empty order manager', () => {
     expect(() => setup().oms.restore([restored({ pendingQty: 5 })], [])).toThrow(/do not add up/);
     expect(() => setup().oms.restore([restored({}), restored({ clientId: 'other' })], [])).toThrow(/duplicate orderId/);

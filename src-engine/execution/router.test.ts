@@ -81,12 +81,13 @@ describe('ExecutionRouter', () => {
     const b = brokers();
     const r = new ExecutionRouter(b);
     const got: string[] = [];
-    r.onUpdate((u) => got.push(`${u.orderId} ${u.status}`));
+    r.onUpdate((u) => got.push(`${u.orderId} ${u.status} ${r.brokerOf(u.orderId) ?? '-'}`));
     r.place(order('a'));
     b.paper.emit({ orderId: 'a', status: 'OPEN', tsEvent: 1 });
     b.live.emit({ orderId: 'ext', status: 'OPEN', tsEvent: 1 });
     b.paper.emit({ orderId: 'a', status: 'CANCELLED', tsEvent: 2 });
-    expect(got).toEqual(['a OPEN', 'ext OPEN', 'a CANCELLED']);
+    // brokerOf() still answers while listeners handle the terminal update
+    expect(got).toEqual(['a OPEN paper', 'ext OPEN -', 'a CANCELLED paper']);
     expect(r.brokerOf('a')).toBeUndefined();
     expect(() => r.cancel('a')).toThrow(BrokerError);
   });

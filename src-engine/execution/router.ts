@@ -139,8 +139,9 @@ export class ExecutionRouter implements Broker {
   }
 
   private forward(from: Broker, u: BrokerOrderUpdate): void {
-    if (isTerminalStatus(u.status) && this.owner.get(u.orderId) === from) this.owner.delete(u.orderId);
     const ls = this.listeners;
     for (let i = 0; i < ls.length; i++) ls[i]!(u);
+    // after the listeners, so brokerOf() still answers while they handle the terminal update
+    if (isTerminalStatus(u.status) && this.owner.get(u.orderId) === from) this.owner.delete(u.orderId);
   }
 }
