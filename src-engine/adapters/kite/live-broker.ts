@@ -235,6 +235,8 @@ export class KiteLiveBroker implements Broker {
   private listeners: ((u: BrokerOrderUpdate) => void)[] = [];
   private resolveListeners: ((r: KiteResolution) => void)[] = [];
   private seq = 0;
+  /** Updates emitted so far (PollReport.updates). */
+  private emitted = 0;
   private polling: Promise<PollReport> | undefined;
   private timer: ReturnType<typeof setInterval> | undefined;
   private closed = false;
@@ -463,12 +465,8 @@ export class KiteLiveBroker implements Broker {
       if (pending.size === 0) break;
       if (++misses < this.lookupAttempts) await this.sleep(this.lookupIntervalMs);
     }
-    for (const t of pending) {
-      if (misses >= this.lookupAttempts) report.notFound.push(t.orderId);
-      else report.unchecked.push(t.orderId);
-      if (t.phase === 'live' || t.phase === 'placing') continue;
-      t.phase = 'lost';
-    }
+    // (their tracks stay registered: a later WS/poll row with the tag or Kite id still links them)
+    for (const t of pending) (misses >= this.lookupAttempts ? report.notFound : report.unchecked).push(t.orderId);
     if (report.notFound.length > 0) this.log('warn', `reconcile: ${report.notFound.length} order(s) not found at Kite after ${this.lookupAttempts} checks; left flagged`, { orders: report.notFound });
     return report;
   }
@@ -937,8 +935,6 @@ export class KiteLiveBroker implements Broker {
 
   // -------------------------------------------------------------------------------------------
   // Emission
-
-  private emitted = 0;
 
   private emit(t: Track, u: EmitInput): void {
     const full: BrokerOrderUpdate = { orderId: t.orderId, status: u.status, tsEvent: Math.round(this.clock.now()) };
