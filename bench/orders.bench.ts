@@ -32,7 +32,7 @@ export async function ordersBench(): Promise<void> {
     mode: 'paper',
     instruments: INSTRUMENTS,
     clock,
-    store: new MemoryTradingStore(10_000),
+    store: new MemoryTradingStore(10_000, false),
     isMarketOpen: () => true,
     config: {
       capital: 1_000_000_000,

@@ -101,17 +101,24 @@ export class MemoryTradingStore implements TradingStore {
   readonly decisions: RiskDecisionDto[] = [];
   private decisionSeq = 0;
   readonly meta = new Map<string, string>();
-  /** Bound the in-memory journals (benchmarks run millions of orders). */
-  constructor(private readonly cap = 100_000) {}
+  /**
+   * `cap` bounds the event and decision lists; `retain: false` keeps no order or fill rows (a
+   * benchmark's store: millions of orders, nothing to restart from).
+   */
+  constructor(
+    private readonly cap = 100_000,
+    private readonly retain = true,
+  ) {}
   orderChanged(order: Readonly<Order>, event: string, broker: BrokerKind): void {
-    this.orderRows.set(order.orderId, { order: { ...order }, broker });
+    if (this.retain) this.orderRows.set(order.orderId, { order: { ...order }, broker });
     this.events.push({ orderId: order.orderId, event, status: order.status });
     if (this.events.length > this.cap * 1.5) this.events.splice(0, this.events.length - this.cap);
   }
   fill(f: Readonly<JournalFill>): void {
+    if (!this.retain) return;
     if (this.fillIds.has(f.fillId)) throw new Error(`fill ${f.fillId} journalled twice`);
     this.fillIds.add(f.fillId);
-    this.fillRows.push({ ...f });
+    this.fillRows.push(f);
   }
   orders(sinceMs = 0): StoredOrder[] {
     return [...this.orderRows.values()].filter((r) => r.order.tsInit >= sinceMs).map((r) => ({ order: { ...r.order }, broker: r.broker }));
@@ -254,8 +261,8 @@ export class TradingService {
   private readonly chargeState = new Map<string, OrderChargeState>();
   private readonly dpCharged = new Set<string>();
   private readonly dayOf = dayCache();
-  private chargesTotal: ChargesBreakdownDto = { ...ZERO_CHARGES };
-  private readonly recentFills: FillDto[] = [];
+  private readonly chargesTotal: ChargesBreakdownDto = { ...ZERO_CHARGES };
+  private readonly recentFills: JournalFill[] = [];
   /** A person's recent place results by clientId (two generations of ≤ 10,000: O(1) bounded memory). */
   private placeResults = new Map<string, PlaceResult>();
   private placeResultsOld = new Map<string, PlaceResult>();
@@ -576,7 +583,22 @@ export class TradingService {
   }
 
   fills(limit = 500): FillDto[] {
-    return this.recentFills.slice(-limit).reverse();
+    return this.recentFills
+      .slice(-limit)
+      .reverse()
+      .map((f) => ({
+        fillId: f.fillId,
+        orderId: f.orderId,
+        clientId: f.clientId,
+        symbol: f.symbol,
+        side: f.side,
+        product: f.product,
+        strategy: f.strategy,
+        qty: f.qty,
+        pricePaise: f.pricePaise,
+        chargesPaise: f.chargesPaise,
+        tsEvent: f.tsEvent,
+      }));
   }
 
   orderCharges(orderId: string): ChargesBreakdownDto {
@@ -742,7 +764,21 @@ export class TradingService {
       this.log('error', 'fill charges could not be computed; booked without charges', { fillId: fill.fillId, orderId: fill.orderId, error: (e as Error).message });
       charges = { ...ZERO_CHARGES };
     }
-    const jf: JournalFill = { ...fill, chargesPaise: charges.totalPaise, charges };
+    const jf: JournalFill = {
+      fillId: fill.fillId,
+      orderId: fill.orderId,
+      clientId: fill.clientId,
+      symbol: fill.symbol,
+      exchange: fill.exchange,
+      side: fill.side,
+      product: fill.product,
+      strategy: fill.strategy,
+      qty: fill.qty,
+      pricePaise: fill.pricePaise,
+      tsEvent: fill.tsEvent,
+      chargesPaise: charges.totalPaise,
+      charges,
+    };
     this.store.fill(jf);
     this.rememberFill(jf);
     const lf: LedgerFill = jf;
@@ -784,7 +820,8 @@ export class TradingService {
   private chargeFill(fill: Readonly<Fill>, order: Readonly<Order>): ChargesBreakdownDto {
     const inst = this.instruments.get(fill.symbol);
     let day = this.dayOf(fill.tsEvent);
-    const st = this.chargeState.get(fill.orderId) ?? { qty: 0, valuePaise: 0, charged: { ...ZERO_CHARGES }, day };
+    let st = this.chargeState.get(fill.orderId);
+    if (st === undefined) this.chargeState.set(fill.orderId, (st = { qty: 0, valuePaise: 0, charged: { ...ZERO_CHARGES }, day }));
     if (day < CHARGES_SCHEDULE_START) {
       if (!this.chargeWarned) this.log('warn', 'fills before the charges schedule starts are charged at its first rates', { day, start: CHARGES_SCHEDULE_START });
       this.chargeWarned = true;
@@ -792,8 +829,9 @@ export class TradingService {
     }
     const exchange = inst?.exchange === 'BSE' || inst?.exchange === 'BFO' ? 'BSE' : 'NSE';
     const segment = segmentOf(inst?.kind ?? 'equity', order.product);
-    const dpKey = `${day}|${fill.symbol}`;
-    const dpAlready = this.dpCharged.has(dpKey) && !(st.charged.dpPaise > 0);
+    // DP charges: once per scrip per day on a delivery sell (only that case needs the key)
+    const dpKey = segment === 'equity-delivery' && fill.side === 'SELL' ? `${day}|${fill.symbol}` : '';
+    const dpAlready = dpKey !== '' && this.dpCharged.has(dpKey) && !(st.charged.dpPaise > 0);
     const after = orderCharges({
       segment,
       exchange,
@@ -803,16 +841,25 @@ export class TradingService {
       date: day,
       dpAlreadyCharged: dpAlready,
     });
-    const delta = addCharges(after as ChargesBreakdown, st.charged, -1);
+    // the delta is computed into `after` (a fresh object orderCharges made for us), the order's running
+    // total is updated in place: one allocation per fill
+    const delta = after as ChargesBreakdown;
+    const charged = st.charged;
     let total = 0;
     for (let i = 0; i < CHARGE_PARTS.length; i++) {
       const k = CHARGE_PARTS[i]!;
-      if (delta[k] < 0) delta[k] = 0; // never a refund inside one order
-      total += delta[k];
+      let d = delta[k] - charged[k];
+      if (d < 0) d = 0; // never a refund inside one order
+      delta[k] = d;
+      charged[k] += d;
+      total += d;
     }
     delta.totalPaise = total;
-    this.chargeState.set(fill.orderId, { qty: st.qty + fill.qty, valuePaise: st.valuePaise + fill.qty * fill.pricePaise, charged: addCharges(st.charged, delta), day });
-    if (after.dpPaise > 0) this.dpCharged.add(dpKey);
+    charged.totalPaise += total;
+    st.qty += fill.qty;
+    st.valuePaise += fill.qty * fill.pricePaise;
+    st.day = day;
+    if (dpKey !== '' && charged.dpPaise > 0) this.dpCharged.add(dpKey);
     return delta;
   }
 
@@ -830,20 +877,17 @@ export class TradingService {
   }
 
   private rememberFill(f: JournalFill): void {
-    this.chargesTotal = addCharges(this.chargesTotal, f.charges);
-    this.recentFills.push({
-      fillId: f.fillId,
-      orderId: f.orderId,
-      clientId: f.clientId,
-      symbol: f.symbol,
-      side: f.side,
-      product: f.product,
-      strategy: f.strategy,
-      qty: f.qty,
-      pricePaise: f.pricePaise,
-      chargesPaise: f.chargesPaise,
-      tsEvent: f.tsEvent,
-    });
+    const t = this.chargesTotal;
+    const c = f.charges;
+    t.brokeragePaise += c.brokeragePaise;
+    t.sttPaise += c.sttPaise;
+    t.exchangeTxnPaise += c.exchangeTxnPaise;
+    t.sebiPaise += c.sebiPaise;
+    t.stampDutyPaise += c.stampDutyPaise;
+    t.gstPaise += c.gstPaise;
+    t.dpPaise += c.dpPaise;
+    t.totalPaise += c.totalPaise;
+    this.recentFills.push(f);
     if (this.recentFills.length > 10_000) this.recentFills.splice(0, this.recentFills.length - 5000);
   }
 
