@@ -98,7 +98,7 @@ export async function ordersBench(): Promise<void> {
 }
 
 /** The same path without the kernel's wiring: no journal, no charges, no exits, no DTOs. */
-function coreCase() {
+export function coreCase() {
   const clock = { t: istTime('2026-11-20', '09:20'), now() { return this.t; } };
   const inst = INSTRUMENTS[0]!;
   let ltp = SYMBOLS[0]!.basePaise;
@@ -113,7 +113,22 @@ function coreCase() {
   });
   const paper = new PaperBroker({ market, clock, marketHours: () => true });
   const oms = new OrderManager({ broker: paper, clock });
-  oms.onFill((f) => ledger.applyFill({ ...f, chargesPaise: 20 }));
+  oms.onFill((f) =>
+    ledger.applyFill({
+      fillId: f.fillId,
+      orderId: f.orderId,
+      clientId: f.clientId,
+      symbol: f.symbol,
+      exchange: f.exchange,
+      side: f.side,
+      product: f.product,
+      strategy: f.strategy,
+      qty: f.qty,
+      pricePaise: f.pricePaise,
+      tsEvent: f.tsEvent,
+      chargesPaise: 20,
+    }),
+  );
   let k = 0;
   return {
     name: 'risk → OMS → paper fill → ledger (components only)',

@@ -39,3 +39,40 @@ describe('money', () => {
     fc.assert(fc.property(fc.integer({ min: -1e13, max: 1e13 }), (p) => parseRupees(formatRupees(p)) === p));
   });
 });
+
+describe('money fast paths agree with BigInt', () => {
+  const bigFloor = (a: number, b: number, c: number): bigint => {
+    const n = BigInt(a) * BigInt(b);
+    const d = BigInt(c);
+    let q = n / d;
+    if (n % d !== 0n && (n < 0n) !== (d < 0n)) q -= 1n;
+    return q;
+  };
+  const bigRound = (a: number, b: number, c: number): bigint => {
+    let n = BigInt(a) * BigInt(b);
+    let d = BigInt(c);
+    if (d < 0n) {
+      n = -n;
+      d = -d;
+    }
+    const neg = n < 0n;
+    const q = ((neg ? -n : n) * 2n + d) / (2n * d);
+    return neg ? -q : q;
+  };
+  it('floor and round match exactly, near 2^53 and with negative divisors too', () => {
+    const int = fc.oneof(fc.integer({ min: -1e6, max: 1e6 }), fc.integer({ min: -(2 ** 40), max: 2 ** 40 }));
+    fc.assert(
+      fc.property(int, fc.integer({ min: -5000, max: 5000 }), fc.oneof(fc.integer({ min: 1, max: 1e6 }), fc.integer({ min: -1e6, max: -1 }), fc.integer({ min: 2 ** 30, max: 2 ** 45 })), (a, b, c) => {
+        const exact = bigFloor(a, b, c);
+        if (exact > BigInt(Number.MAX_SAFE_INTEGER) || exact < -BigInt(Number.MAX_SAFE_INTEGER)) return true;
+        return BigInt(mulDivFloor(a, b, c)) === exact && BigInt(mulDivRound(a, b, c)) === bigRound(a, b, c);
+      }),
+      { numRuns: 20_000 },
+    );
+    // quotients just below an integer, where a float division rounds up
+    const c = 2 ** 20 + 1;
+    const a = (2 ** 32) * c - 1;
+    expect(mulDivFloor(a, 1, c)).toBe(2 ** 32 - 1);
+    expect(mulDivRound(a, 1, c)).toBe(2 ** 32);
+  });
+});

@@ -16,6 +16,19 @@ export function mulDivFloor(a: number, b: number, c: number): number {
   assertSafeInt(b, 'mulDivFloor: b');
   assertSafeInt(c, 'mulDivFloor: c');
   if (c === 0) throw new RangeError('mulDivFloor: division by zero');
+  const p = a * b;
+  if (p >= -Number.MAX_SAFE_INTEGER && p <= Number.MAX_SAFE_INTEGER) {
+    // exact product: the float quotient is within one of the true floor; step to it exactly
+    let q = Math.floor(p / c);
+    if (c > 0) {
+      if (q * c > p) q--;
+      else if ((q + 1) * c <= p) q++;
+    } else {
+      if (q * c < p) q--;
+      else if ((q + 1) * c >= p) q++;
+    }
+    return q === 0 ? 0 : q;
+  }
   const n = BigInt(a) * BigInt(b);
   const d = BigInt(c);
   let q = n / d;
@@ -32,6 +45,18 @@ export function mulDivRound(a: number, b: number, c: number): number {
   assertSafeInt(b, 'mulDivRound: b');
   assertSafeInt(c, 'mulDivRound: c');
   if (c === 0) throw new RangeError('mulDivRound: division by zero');
+  const p = a * b;
+  if (p >= -Number.MAX_SAFE_INTEGER && p <= Number.MAX_SAFE_INTEGER && Math.abs(c) <= 2 ** 51) {
+    // exact: round half away from zero on |p| / |c| with integer checks (2|p| + |c| stays safe)
+    const ap = Math.abs(p);
+    const ac = Math.abs(c);
+    let q = Math.floor(ap / ac);
+    if (q * ac > ap) q--;
+    else if ((q + 1) * ac <= ap) q++;
+    if (2 * (ap - q * ac) >= ac) q++;
+    const neg = p < 0 !== c < 0;
+    return neg && q !== 0 ? -q : q;
+  }
   let n = BigInt(a) * BigInt(b);
   let d = BigInt(c);
   if (d < 0n) {

@@ -180,7 +180,6 @@ const ZERO_CHARGES: ChargesBreakdownDto = Object.freeze({
   dpPaise: 0,
   totalPaise: 0,
 });
-const CHARGE_PARTS = (Object.keys(ZERO_CHARGES) as (keyof ChargesBreakdownDto)[]).filter((k) => k !== 'totalPaise');
 
 function addCharges(a: ChargesBreakdownDto, b: ChargesBreakdownDto, sign = 1): ChargesBreakdownDto {
   return {
@@ -194,6 +193,9 @@ function addCharges(a: ChargesBreakdownDto, b: ChargesBreakdownDto, sign = 1): C
     totalPaise: a.totalPaise + sign * b.totalPaise,
   };
 }
+
+/** A charge component never goes negative within one order (no refunds as a fill completes it). */
+const nonNeg = (x: number): number => (x < 0 ? 0 : x);
 
 /** istDay with a one-day cache (fills come in time order, so nearly every call is a hit). */
 function dayCache(): (ts: number) => IsoDay {
@@ -258,7 +260,11 @@ export class TradingService {
   private readonly lastPrice = new Map<string, number>();
   private readonly lastTick = new Map<string, number>();
   private readonly opts: TradingServiceOptions;
+  /** Running charges of orders that are still working (small: the open orders). */
   private readonly chargeState = new Map<string, OrderChargeState>();
+  /** Charges of finished orders, two generations of ≤ 20,000 (older ones are summed from the fill journal on request). */
+  private doneCharges = new Map<string, ChargesBreakdownDto>();
+  private doneChargesOld = new Map<string, ChargesBreakdownDto>();
   private readonly dpCharged = new Set<string>();
   private readonly dayOf = dayCache();
   private readonly chargesTotal: ChargesBreakdownDto = { ...ZERO_CHARGES };
@@ -360,6 +366,13 @@ export class TradingService {
       fills,
     );
     for (const r of stored) this.router.adopt(r.order.orderId, r.broker);
+    for (const [id, st] of this.chargeState) {
+      const o = this.oms.get(id);
+      if (o === undefined || isTerminal(o.status)) {
+        this.chargeState.delete(id);
+        this.doneCharges.set(id, st.charged);
+      }
+    }
     for (const o of this.oms.needsReconcile()) this.log('warn', 'live order awaiting reconciliation with the broker', { orderId: o.orderId, status: o.status });
 
     this.oms.onFill((fill, order) => this.onFill(fill, order));
@@ -603,7 +616,11 @@ export class TradingService {
 
   orderCharges(orderId: string): ChargesBreakdownDto {
     this.requireOrder(orderId);
-    return { ...(this.chargeState.get(orderId)?.charged ?? ZERO_CHARGES) };
+    const c = this.chargeState.get(orderId)?.charged ?? this.doneCharges.get(orderId) ?? this.doneChargesOld.get(orderId);
+    if (c !== undefined) return { ...c };
+    let sum: ChargesBreakdownDto = { ...ZERO_CHARGES };
+    for (const f of this.store.fills()) if (f.orderId === orderId) sum = addCharges(sum, f.charges);
+    return sum;
   }
 
   portfolio(): PortfolioDto {
@@ -790,6 +807,17 @@ export class TradingService {
   }
 
   private onOrder(order: Readonly<Order>): void {
+    if (isTerminal(order.status)) {
+      const st = this.chargeState.get(order.orderId);
+      if (st !== undefined) {
+        this.chargeState.delete(order.orderId);
+        if (this.doneCharges.size >= 20_000) {
+          this.doneChargesOld = this.doneCharges;
+          this.doneCharges = new Map();
+        }
+        this.doneCharges.set(order.orderId, st.charged);
+      }
+    }
     if (isTerminal(order.status) && order.source === 'exit' && this.ledger.positionQty(order.symbol, order.strategy) !== 0 && order.filledQty < order.qty) {
       this.exits.release(order.strategy, order.symbol);
     }
@@ -845,15 +873,29 @@ export class TradingService {
     // total is updated in place: one allocation per fill
     const delta = after as ChargesBreakdown;
     const charged = st.charged;
-    let total = 0;
-    for (let i = 0; i < CHARGE_PARTS.length; i++) {
-      const k = CHARGE_PARTS[i]!;
-      let d = delta[k] - charged[k];
-      if (d < 0) d = 0; // never a refund inside one order
-      delta[k] = d;
-      charged[k] += d;
-      total += d;
-    }
+    // explicit fields (a keyed loop over the components is several times slower here)
+    const brokerage = nonNeg(delta.brokeragePaise - charged.brokeragePaise);
+    const stt = nonNeg(delta.sttPaise - charged.sttPaise);
+    const txn = nonNeg(delta.exchangeTxnPaise - charged.exchangeTxnPaise);
+    const sebi = nonNeg(delta.sebiPaise - charged.sebiPaise);
+    const stamp = nonNeg(delta.stampDutyPaise - charged.stampDutyPaise);
+    const gst = nonNeg(delta.gstPaise - charged.gstPaise);
+    const dp = nonNeg(delta.dpPaise - charged.dpPaise);
+    delta.brokeragePaise = brokerage;
+    delta.sttPaise = stt;
+    delta.exchangeTxnPaise = txn;
+    delta.sebiPaise = sebi;
+    delta.stampDutyPaise = stamp;
+    delta.gstPaise = gst;
+    delta.dpPaise = dp;
+    charged.brokeragePaise += brokerage;
+    charged.sttPaise += stt;
+    charged.exchangeTxnPaise += txn;
+    charged.sebiPaise += sebi;
+    charged.stampDutyPaise += stamp;
+    charged.gstPaise += gst;
+    charged.dpPaise += dp;
+    const total = brokerage + stt + txn + sebi + stamp + gst + dp;
     delta.totalPaise = total;
     charged.totalPaise += total;
     st.qty += fill.qty;
