@@ -117,6 +117,18 @@ export const chargesBreakdownSchema = z.object({
 });
 export type ChargesBreakdownDto = z.infer<typeof chargesBreakdownSchema>;
 
+/** A breakdown of nothing (the start of every sum). Frozen: copy it to accumulate. */
+export const ZERO_CHARGES: Readonly<ChargesBreakdownDto> = Object.freeze({
+  brokeragePaise: 0,
+  sttPaise: 0,
+  exchangeTxnPaise: 0,
+  sebiPaise: 0,
+  stampDutyPaise: 0,
+  gstPaise: 0,
+  dpPaise: 0,
+  totalPaise: 0,
+});
+
 export const positionDtoSchema = z.object({
   strategy: z.string(),
   symbol: z.string(),

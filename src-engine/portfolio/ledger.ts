@@ -2,6 +2,7 @@ import type { Clock } from '../core/clock.js';
 import { IST_OFFSET_MS } from '../core/ist.js';
 import { mulDivFloor, mulDivRound } from '../core/money.js';
 import type { Exchange, Fill, OrderRequest, Product } from '../model/order.js';
+import type { RiskAccountView } from '../risk/risk-engine.js';
 
 /**
  * The ledger: positions, cash and PnL in integer paise (never a float), average-cost method.
@@ -147,20 +148,6 @@ export interface CurvePoint {
 /** The order fields the margin model reads. */
 export type MarginOrder = Pick<OrderRequest, 'symbol' | 'exchange' | 'side' | 'qty' | 'product'>;
 
-/** The view of the ledger the risk engine reads (structural; risk may not import portfolio). */
-export interface RiskLedgerView {
-  dayStartEquityPaise(): number;
-  equityPaise(): number;
-  dayPeakEquityPaise(): number;
-  dayPnlPaise(): number;
-  openPositionCount(): number;
-  positionQty(symbol: string, strategy?: string): number;
-  symbolDayPnlPaise(symbol: string): number;
-  tradesToday(symbol: string): number;
-  marginAvailablePaise(): number;
-  marginRequiredPaise(req: MarginOrder, pricePaise: number): number;
-}
-
 const DAY_MS = 86_400_000;
 const MAX = Number.MAX_SAFE_INTEGER;
 
@@ -293,7 +280,8 @@ class Position {
   ) {}
 }
 
-export class Ledger implements RiskLedgerView {
+/** The ledger is the account view the risk engine reads (RiskAccountView). */
+export class Ledger implements RiskAccountView {
   readonly capitalPaise: number;
   readonly margin: Readonly<MarginModel>;
   private readonly clock: Clock | undefined;

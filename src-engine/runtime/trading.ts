@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { ErrorCode, RpcError } from '../contract/errors.js';
+import { ZERO_CHARGES } from '../contract/trading-schemas.js';
 import type {
   ChargesBreakdownDto,
   FillDto,
@@ -170,16 +171,6 @@ export interface TradingServiceOptions {
   onStrategyFill?: (strategy: string, fill: Readonly<Fill>) => void;
 }
 
-const ZERO_CHARGES: ChargesBreakdownDto = Object.freeze({
-  brokeragePaise: 0,
-  sttPaise: 0,
-  exchangeTxnPaise: 0,
-  sebiPaise: 0,
-  stampDutyPaise: 0,
-  gstPaise: 0,
-  dpPaise: 0,
-  totalPaise: 0,
-});
 
 function addCharges(a: ChargesBreakdownDto, b: ChargesBreakdownDto, sign = 1): ChargesBreakdownDto {
   return {

@@ -1,4 +1,4 @@
-import type { ChargesBreakdownDto, ManualOrderInput, OrderDto, PlaceResult, RiskStatus } from '../../src-engine/contract/trading-schemas.js';
+import { ZERO_CHARGES, type ChargesBreakdownDto, type ManualOrderInput, type OrderDto, type PlaceResult, type RiskStatus } from '../../src-engine/contract/trading-schemas.js';
 import type { EngineClient } from '../engine/connection.js';
 import { describeError, type ShownError } from '../engine/errors.js';
 import { useTradingStore } from './trading-store.js';
@@ -119,16 +119,7 @@ export const CHARGE_COMPONENTS: readonly { key: Exclude<keyof ChargesBreakdownDt
 
 /** Component-wise sum of breakdowns (integer paise), e.g. every order of one position. */
 export function sumCharges(list: readonly ChargesBreakdownDto[]): ChargesBreakdownDto {
-  const out: ChargesBreakdownDto = {
-    brokeragePaise: 0,
-    sttPaise: 0,
-    exchangeTxnPaise: 0,
-    sebiPaise: 0,
-    stampDutyPaise: 0,
-    gstPaise: 0,
-    dpPaise: 0,
-    totalPaise: 0,
-  };
+  const out: ChargesBreakdownDto = { ...ZERO_CHARGES };
   for (const c of list) {
     for (const { key } of CHARGE_COMPONENTS) out[key] += c[key];
     out.totalPaise += c.totalPaise;
