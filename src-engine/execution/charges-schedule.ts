@@ -214,19 +214,30 @@ export const CHARGES_SCHEDULE: readonly ChargeRateSet[] = [
 export const CHARGES_SCHEDULE_START: IsoDay = CHARGES_SCHEDULE.map((r) => r.effectiveFrom).reduce((a, b) => (b < a ? b : a));
 
 /** The rate set for a trade date: the latest one of that (segment, exchange) with effectiveFrom ≤ date. */
-/** Lookups in the default schedule, memoised (the ledger asks once per fill; the answer changes once a day). */
-const defaultLookups = new Map<string, ChargeRateSet>();
+/**
+ * Lookups in the default schedule, memoised per segment and exchange (the ledger asks once per fill;
+ * the answer changes at most once a day): the last date asked and its rate set, then a map of dates.
+ */
+const defaultLookups = new Map<string, { date: IsoDay; set: ChargeRateSet; byDate: Map<string, ChargeRateSet> }>();
 
 export function rateSetFor(segment: ChargeSegment, exchange: ChargeExchange, date: IsoDay, schedule: readonly ChargeRateSet[] = CHARGES_SCHEDULE): ChargeRateSet {
   if (schedule === CHARGES_SCHEDULE) {
-    const key = `${segment}|${exchange}|${date}`;
-    let hit = defaultLookups.get(key);
-    if (hit === undefined) {
-      hit = findRateSet(segment, exchange, date, schedule);
-      if (defaultLookups.size > 10_000) defaultLookups.clear();
-      defaultLookups.set(key, hit);
+    const key = segment === 'equity-intraday' || segment === 'equity-delivery' || segment === 'futures' || segment === 'options' ? (exchange === 'BSE' ? `B${segment}` : `N${segment}`) : '';
+    let memo = key === '' ? undefined : defaultLookups.get(key);
+    if (memo !== undefined && memo.date === date) return memo.set;
+    let set = memo?.byDate.get(date);
+    if (set === undefined) {
+      set = findRateSet(segment, exchange, date, schedule);
+      if (memo === undefined) {
+        memo = { date, set, byDate: new Map() };
+        defaultLookups.set(key, memo);
+      }
+      if (memo.byDate.size > 5000) memo.byDate.clear();
+      memo.byDate.set(date, set);
     }
-    return hit;
+    memo!.date = date;
+    memo!.set = set;
+    return set;
   }
   return findRateSet(segment, exchange, date, schedule);
 }

@@ -128,7 +128,8 @@ export class MemoryTradingStore implements TradingStore {
     return this.fillRows.map((f) => ({ ...f }));
   }
   decision(d: Omit<RiskDecisionDto, 'id'>): RiskDecisionDto {
-    const r = { id: ++this.decisionSeq, ...d };
+    const r = d as RiskDecisionDto;
+    r.id = ++this.decisionSeq;
     this.decisions.push(r);
     // trimmed in chunks: one splice per cap/2 appends, not one per append
     if (this.decisions.length > this.cap * 1.5) this.decisions.splice(0, this.decisions.length - this.cap);
@@ -251,6 +252,7 @@ export class TradingService {
   private readonly lastPrice = new Map<string, number>();
   private readonly lastTick = new Map<string, number>();
   private readonly opts: TradingServiceOptions;
+  private readonly restoredClientIds = new Set<string>();
   /** Running charges of orders that are still working (small: the open orders). */
   private readonly chargeState = new Map<string, OrderChargeState>();
   /** Charges of finished orders, two generations of ≤ 20,000 (older ones are summed from the fill journal on request). */
@@ -286,7 +288,9 @@ export class TradingService {
     }
     this.config = parsed.data;
     for (const i of opts.instruments) this.instruments.set(i.symbol, i);
-    this.newClientId = clientIdFactory(this.mode, () => this.clock.now(), (id) => this.oms.byClientId(id) !== undefined);
+    // ids made in this process are unique by construction (time + counter); only ids restored from the
+    // journal (earlier runs) can collide, so only those are checked
+    this.newClientId = clientIdFactory(this.mode, () => this.clock.now(), (id) => this.restoredClientIds.has(id));
 
     // Recovery, step 1: the ledger from the fill journal (and the charges already paid).
     const fills = this.store.fills();
@@ -356,7 +360,10 @@ export class TradingService {
       stored.map((r) => r.order),
       fills,
     );
-    for (const r of stored) this.router.adopt(r.order.orderId, r.broker);
+    for (const r of stored) {
+      this.router.adopt(r.order.orderId, r.broker);
+      this.restoredClientIds.add(r.order.clientId);
+    }
     for (const [id, st] of this.chargeState) {
       const o = this.oms.get(id);
       if (o === undefined || isTerminal(o.status)) {
@@ -818,9 +825,11 @@ export class TradingService {
   }
 
   private onDecision(d: RiskDecision, req: OrderRequest | undefined, at: number): void {
+    // the record is fresh: normalise its side in place rather than copying it (hot path)
     const rec = decisionRecord(d, req, at);
     const side: OrderSide = rec.side === 'SELL' ? 'SELL' : 'BUY';
-    const dto = this.store.decision({ ...rec, side, ...(rec.rule !== undefined ? { rule: rec.rule } : {}) });
+    rec.side = side;
+    const dto = this.store.decision(rec as Omit<RiskDecisionDto, 'id'>);
     this.lastDecision = dto;
     if (d.action === 'HALT_SESSION') {
       this.log('error', 'risk halted the session', { rule: d.rule, message: d.message });
