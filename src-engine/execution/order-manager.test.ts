@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import type { Fill, Order, OrderRequest, OrderStatus } from '../model/order.js';
 import { type Broker, BrokerError, type BrokerOrderUpdate, type OrderModify, OUTCOME_UNKNOWN } from './broker.js';
 import { OrderActionError, type OrderJournalPort, OrderManager, OrderRequestError } from './order-manager.js';
-import { canTransition } from './order-state.js';
+import { ALL_STATUSES, canTransition } from './order-state.js';
 
 /** A broker the test drives by hand. */
 class ManualBroker implements Broker {
@@ -417,20 +417,7 @@ describe('OrderManager: property', () => {
     | { k: 'fill'; i: number; qty: number; status: OrderStatus | 'auto' }
     | { k: 'dup'; i: number; j: number };
 
-  const STATUSES: OrderStatus[] = [
-    'PUT ORDER REQ RECEIVED',
-    'VALIDATION PENDING',
-    'OPEN PENDING',
-    'OPEN',
-    'TRIGGER PENDING',
-    'AMO REQ RECEIVED',
-    'MODIFY VALIDATION PENDING',
-    'MODIFY PENDING',
-    'CANCEL PENDING',
-    'COMPLETE',
-    'CANCELLED',
-    'REJECTED',
-  ];
+  const STATUSES: readonly OrderStatus[] = ALL_STATUSES;
   const step: fc.Arbitrary<Step> = fc.oneof(
     fc.record({ k: fc.constant('submit' as const), client: fc.integer({ min: 0, max: 12 }), qty: fc.integer({ min: 1, max: 20 }) }),
     fc.record({ k: fc.constant('cancel' as const), i: fc.nat() }),

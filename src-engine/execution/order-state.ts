@@ -29,26 +29,13 @@
  *  - CANCELLED and REJECTED move everything still pending into cancelledQty, so
  *    filledQty + pendingQty + cancelledQty === qty always holds and pendingQty is 0 in a terminal state.
  */
-import { type Order, type OrderStatus, type OrderType } from '../model/order.js';
+import { ORDER_STATUSES, type Order, type OrderStatus, type OrderType } from '../model/order.js';
 import type { BrokerOrderUpdate, OrderModify } from './broker.js';
 
 /** Kite allows 25 modifications per order. */
 export const MAX_MODIFICATIONS = 25;
 
-export const ALL_STATUSES: readonly OrderStatus[] = [
-  'PUT ORDER REQ RECEIVED',
-  'VALIDATION PENDING',
-  'OPEN PENDING',
-  'OPEN',
-  'TRIGGER PENDING',
-  'AMO REQ RECEIVED',
-  'MODIFY VALIDATION PENDING',
-  'MODIFY PENDING',
-  'CANCEL PENDING',
-  'COMPLETE',
-  'CANCELLED',
-  'REJECTED',
-];
+export const ALL_STATUSES: readonly OrderStatus[] = ORDER_STATUSES;
 
 /** Statuses in which an order waits at the exchange (or for the open) and may be modified. */
 export const RESTING_STATUSES: ReadonlySet<OrderStatus> = new Set<OrderStatus>(['OPEN', 'TRIGGER PENDING', 'AMO REQ RECEIVED']);

@@ -1,3 +1,7 @@
+import { orderStatusSchema, type OrderDto } from '../contract/trading-schemas.js';
+
+type ContractOrderStatus = OrderDto['status'];
+
 /**
  * Orders, fills and tradable instruments: the vocabulary shared by risk, the order manager, the
  * brokers (paper, shadow, live) and the ledger. Money and prices are integer paise everywhere.
@@ -66,19 +70,9 @@ export const CLIENT_ID_RE = /^[A-Za-z0-9]{1,20}$/;
  * Kite's order statuses (wire strings). Terminal: COMPLETE, CANCELLED, REJECTED. Resting: OPEN and
  * TRIGGER PENDING (SL, SL-M); AMO REQ RECEIVED waits for the next session. The rest are transient.
  */
-export type OrderStatus =
-  | 'PUT ORDER REQ RECEIVED'
-  | 'VALIDATION PENDING'
-  | 'OPEN PENDING'
-  | 'OPEN'
-  | 'TRIGGER PENDING'
-  | 'AMO REQ RECEIVED'
-  | 'MODIFY VALIDATION PENDING'
-  | 'MODIFY PENDING'
-  | 'CANCEL PENDING'
-  | 'COMPLETE'
-  | 'CANCELLED'
-  | 'REJECTED';
+export type OrderStatus = ContractOrderStatus;
+/** Every status, in lifecycle order (the contract's list: one source for engine and UI). */
+export const ORDER_STATUSES: readonly OrderStatus[] = orderStatusSchema.options;
 
 export const TERMINAL_STATUSES: ReadonlySet<OrderStatus> = new Set<OrderStatus>(['COMPLETE', 'CANCELLED', 'REJECTED']);
 
