@@ -114,6 +114,19 @@ describe('TradingService', () => {
     expect(st.realisedPaise).toBe(62 * 500 - p.chargesPaise);
   });
 
+  it('square-off closes each position with its own product and leaves other symbols\' orders working', () => {
+    const { svc, tick } = setup();
+    tick('INFY', 150_000);
+    tick('SBIN', 80_000);
+    svc.placeManual({ ...manual, product: 'CNC', symbol: 'INFY', side: 'BUY', qty: 4, orderType: 'MARKET' });
+    const resting = svc.placeManual({ ...manual, symbol: 'SBIN', side: 'BUY', qty: 1, orderType: 'LIMIT', pricePaise: 79_000 });
+    const r = svc.squareOff();
+    expect(r).toHaveLength(1);
+    expect(r[0]!.orders[0]).toMatchObject({ symbol: 'INFY', side: 'SELL', qty: 4, product: 'CNC', source: 'squareoff', status: 'COMPLETE' });
+    expect(svc.orders().find((o) => o.orderId === resting.orders[0]!.orderId)!.status).toBe('OPEN');
+    expect(svc.ledger.positionQty('INFY')).toBe(0);
+  });
+
   it('does not trade intents while paused (the backfill)', () => {
     const { svc, tick, clock } = setup();
     tick('SBIN', 80_000);

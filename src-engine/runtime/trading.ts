@@ -253,6 +253,7 @@ export class TradingService {
   private readonly lastTick = new Map<string, number>();
   private readonly opts: TradingServiceOptions;
   private readonly restoredClientIds = new Set<string>();
+  private readonly lastProduct = new Map<string, Product>();
   /** Running charges of orders that are still working (small: the open orders). */
   private readonly chargeState = new Map<string, OrderChargeState>();
   /** Charges of finished orders, two generations of ≤ 20,000 (older ones are summed from the fill journal on request). */
@@ -919,6 +920,7 @@ export class TradingService {
   }
 
   private rememberFill(f: JournalFill): void {
+    this.lastProduct.set(`${f.strategy}|${f.symbol}`, f.product);
     const t = this.chargesTotal;
     const c = f.charges;
     t.brokeragePaise += c.brokeragePaise;
@@ -999,13 +1001,9 @@ export class TradingService {
     };
   }
 
+  /** The product of the last fill of (strategy, symbol): what a square-off closes. */
   private productOf(symbol: string, strategy: string): Product {
-    const fills = this.oms.fills();
-    for (let i = fills.length - 1; i >= 0; i--) {
-      const f = fills[i]!;
-      if (f.symbol === symbol && f.strategy === strategy) return f.product;
-    }
-    return this.config.product;
+    return this.lastProduct.get(`${strategy}|${symbol}`) ?? this.config.product;
   }
 
   private requireOrder(orderId: string): Order {
