@@ -39,6 +39,7 @@ export function createHandlers(engine: Engine): Handlers<KiteDeskApi> {
     'orders.cancel': ({ orderId }) => engine.trading.cancel(orderId),
     'orders.list': () => engine.trading.orders(),
     'orders.charges': ({ orderId }) => engine.trading.orderCharges(orderId),
+    'orders.liveParams': ({ orderId }) => engine.trading.liveParams(orderId),
     'trades.list': ({ limit }) => engine.trading.fills(limit),
     'portfolio.get': () => engine.trading.portfolio(),
     'portfolio.equityCurve': ({ strategy }) => engine.trading.equityCurve(strategy),

@@ -19,6 +19,7 @@ import {
   chargesBreakdownSchema,
   equityPointSchema,
   fillDtoSchema,
+  liveRequestSchema,
   manualOrderSchema,
   orderDtoSchema,
   orderTypeSchema,
@@ -123,6 +124,8 @@ export const kiteDeskApi = defineApi({
     'orders.list': { input: empty, output: z.array(orderDtoSchema) },
     /** An order's charges by component (the breakdown behind every net figure). */
     'orders.charges': { input: z.object({ orderId: z.string().min(1).max(64) }).strict(), output: chargesBreakdownSchema },
+    /** Shadow mode: the Kite requests (place, modify, cancel) this order would have sent live, oldest first; [] for other orders. */
+    'orders.liveParams': { input: z.object({ orderId: z.string().min(1).max(64) }).strict(), output: z.array(liveRequestSchema) },
     /** Fills, newest first. */
     'trades.list': { input: z.object({ limit: z.number().int().min(1).max(5000).default(500) }).strict(), output: z.array(fillDtoSchema) },
     /** Cash, equity, positions and PnL (net of charges) overall and per strategy, marked to the last tick. */

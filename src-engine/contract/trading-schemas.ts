@@ -227,3 +227,12 @@ export const placeResultSchema = z.object({
   orders: z.array(orderDtoSchema),
 });
 export type PlaceResult = z.infer<typeof placeResultSchema>;
+
+/** In shadow mode: one request a live Kite order would have sent (form parameters, prices as rupee strings). */
+export const liveRequestSchema = z.object({
+  kind: z.enum(['place', 'modify', 'cancel']),
+  variety: varietySchema,
+  params: z.record(z.string(), z.union([z.string(), z.number()])),
+  tsEvent: epochMs,
+});
+export type LiveRequest = z.infer<typeof liveRequestSchema>;

@@ -78,7 +78,7 @@ export function buildCli(): Command {
       });
       // The one line on stdout: the URL with the token. Everything else goes to stderr or the log.
       process.stdout.write(`${running.url}\n`);
-      process.stderr.write(`kitedesk: serving paper mode on the built-in simulator; data in ${dataDir}; Ctrl-C stops\n`);
+      process.stderr.write(`kitedesk: serving ${running.booted.engine.status().mode} mode on the built-in simulator; data in ${dataDir}; Ctrl-C stops\n`);
       let stopping = false;
       const stop = (sig: string) => {
         if (stopping) return;

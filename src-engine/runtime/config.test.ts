@@ -8,6 +8,7 @@ describe('run profiles', () => {
   it('fills defaults for an empty profile: paper on the simulator', () => {
     const p = parseRunProfile('');
     expect(p.mode).toBe('paper');
+    expect(parseRunProfile('mode: shadow\n').mode).toBe('shadow');
     expect(p.feed).toMatchObject({ kind: 'simulator', speed: 1 });
     expect(p.watchlist.length).toBeGreaterThan(0);
   });

@@ -91,7 +91,11 @@ const profileUniverseSchema = z.preprocess(
 /** A run profile (configs/*.yaml). Only what works today is accepted; unknown keys are errors. */
 export const runProfileSchema = z
   .object({
-    mode: z.literal('paper').default('paper'),
+    /**
+     * paper: simulated fills; shadow: simulated fills, and every order also records the exact Kite
+     * request a live order would have sent (`orders.liveParams`). Live needs the Kite feed (not wired yet).
+     */
+    mode: z.enum(['paper', 'shadow']).default('paper'),
     feed: z
       .object({
         kind: z.literal('simulator').default('simulator'),

@@ -200,6 +200,23 @@ describe('TradingService', () => {
     expect(exit).toMatchObject({ side: 'SELL', source: 'exit', status: 'COMPLETE' });
   });
 
+  it('shadow mode: simulated fills, and the exact Kite request each order would have sent live', () => {
+    const { svc, tick } = setup({ mode: 'shadow' });
+    tick('INFY', 150_000);
+    const r = svc.placeManual({ ...manual, symbol: 'INFY', side: 'BUY', qty: 3, orderType: 'MARKET', clientId: 'shadow1' });
+    expect(r.orders[0]).toMatchObject({ broker: 'shadow', status: 'COMPLETE' });
+    const reqs = svc.liveParams(r.orders[0]!.orderId);
+    expect(reqs).toHaveLength(1);
+    expect(reqs[0]).toMatchObject({ kind: 'place', variety: 'regular' });
+    expect(reqs[0]!.params).toMatchObject({ tradingsymbol: 'INFY', exchange: 'NSE', transaction_type: 'BUY', order_type: 'MARKET', quantity: 3, product: 'MIS', tag: 'shadow1', market_protection: -1 });
+    // a paper order records nothing
+    const paper = setup();
+    paper.tick('INFY', 150_000);
+    const p = paper.svc.placeManual({ ...manual, symbol: 'INFY', side: 'BUY', qty: 3, orderType: 'MARKET' });
+    expect(paper.svc.liveParams(p.orders[0]!.orderId)).toEqual([]);
+    expect(() => paper.svc.liveParams('nope')).toThrow(/unknown order/);
+  });
+
   it('rejects a bad trading config with the key path', () => {
     expect(() => setup({ config: { capital: -5 } })).toThrow(/trading\.capital/);
     expect(() => setup({ config: { risk: { maxOpenPositions: -1 } } as never })).toThrow(/trading\.risk\.maxOpenPositions/);

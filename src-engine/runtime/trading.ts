@@ -4,6 +4,7 @@ import { ZERO_CHARGES } from '../contract/trading-schemas.js';
 import type {
   ChargesBreakdownDto,
   FillDto,
+  LiveRequest,
   ManualOrderInput,
   OrderDto,
   PlaceResult,
@@ -620,6 +621,12 @@ export class TradingService {
     let sum: ChargesBreakdownDto = { ...ZERO_CHARGES };
     for (const f of this.store.fills()) if (f.orderId === orderId) sum = addCharges(sum, f.charges);
     return sum;
+  }
+
+  /** Shadow mode: the Kite requests this order would have sent live (none for other orders). */
+  liveParams(orderId: string): LiveRequest[] {
+    this.requireOrder(orderId);
+    return (this.shadow?.wouldSendFor(orderId) ?? []).map((r) => ({ kind: r.kind, variety: r.variety, params: { ...r.params }, tsEvent: r.tsEvent }));
   }
 
   portfolio(): PortfolioDto {

@@ -1,11 +1,11 @@
-import { useState, type KeyboardEvent } from 'react';
-import type { OrderDto } from '../../src-engine/contract/trading-schemas.js';
+import { Fragment, useState, type KeyboardEvent } from 'react';
+import type { LiveRequest, OrderDto } from '../../src-engine/contract/trading-schemas.js';
 import { client } from '../engine/connection.js';
 import { formatCount, formatIstTime, formatPaise } from '../format/format.js';
 import { paiseToRupeeInput, parseRupeesToPaise } from '../format/rupees.js';
 import { useAppStore } from '../state/store.js';
 import { canModifyPrice, canModifyTrigger, isOpenOrder, isTerminal } from '../state/trading.js';
-import { cancelOrder, errorText, modifyOrder } from '../state/trading-actions.js';
+import { cancelOrder, errorText, modifyOrder, orderLiveParams } from '../state/trading-actions.js';
 import { useTradingStore } from '../state/trading-store.js';
 import { InlineError } from './Modal.js';
 
@@ -40,6 +40,22 @@ export function OrdersPanel() {
   const [busy, setBusy] = useState<string | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [edit, setEdit] = useState<Edit | null>(null);
+  /** Shadow mode: the order whose live Kite requests are shown, and those requests. */
+  const [live, setLive] = useState<{ orderId: string; requests: LiveRequest[] | null } | null>(null);
+
+  const toggleLive = async (o: OrderDto) => {
+    if (live?.orderId === o.orderId) {
+      setLive(null);
+      return;
+    }
+    setLive({ orderId: o.orderId, requests: null });
+    const r = await orderLiveParams(client, o.orderId);
+    if (r.ok) setLive({ orderId: o.orderId, requests: r.value });
+    else {
+      setLive(null);
+      setError(`Kite requests of ${o.orderId}: ${errorText(r.error)}`);
+    }
+  };
 
   const all = orders ?? [];
   const rows = openOnly ? all.filter((o) => !isTerminal(o.status)) : all;
@@ -135,8 +151,8 @@ export function OrdersPanel() {
               // an order that filled or was cancelled meanwhile leaves edit mode by itself
               const editing = edit?.orderId === o.orderId && modifiable ? edit : null;
               return (
+                <Fragment key={o.orderId}>
                 <tr
-                  key={o.orderId}
                   data-testid="order-row"
                   data-order-id={o.orderId}
                   data-client-id={o.clientId}
@@ -204,7 +220,21 @@ export function OrdersPanel() {
                   <td className="muted order-strategy" title={`${o.strategy} (${o.source})`}>
                     {o.strategy}
                   </td>
-                  <td className={o.broker === 'live' ? 'down' : 'muted'}>{o.broker}</td>
+                  <td className={o.broker === 'live' ? 'down' : 'muted'}>
+                    {o.broker === 'shadow' ? (
+                      <button
+                        type="button"
+                        className="btn-link"
+                        data-testid="order-live-toggle"
+                        title="The Kite requests this order would have sent live"
+                        onClick={() => void toggleLive(o)}
+                      >
+                        shadow {live?.orderId === o.orderId ? '▾' : '▸'}
+                      </button>
+                    ) : (
+                      o.broker
+                    )}
+                  </td>
                   <td className="row-actions">
                     {editing ? (
                       <>
@@ -244,6 +274,23 @@ export function OrdersPanel() {
                     )}
                   </td>
                 </tr>
+                {live?.orderId === o.orderId && (
+                  <tr className="live-params-row" data-testid="order-live-params" data-count={live.requests?.length ?? 0}>
+                    <td colSpan={11}>
+                      {live.requests === null
+                        ? 'Loading…'
+                        : live.requests.length === 0
+                          ? 'No live request recorded for this order.'
+                          : live.requests.map((r, i) => (
+                              <div key={i} className="live-request">
+                                <span className="live-kind">{r.kind === 'place' ? `POST /orders/${r.variety}` : r.kind === 'modify' ? `PUT /orders/${r.variety}/…` : `DELETE /orders/${r.variety}/…`}</span>{' '}
+                                <code>{Object.entries(r.params).map(([k, v]) => `${k}=${v}`).join('&')}</code>
+                              </div>
+                            ))}
+                    </td>
+                  </tr>
+                )}
+                </Fragment>
               );
             })}
             {rows.length === 0 && (

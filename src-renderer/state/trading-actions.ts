@@ -1,4 +1,4 @@
-import { ZERO_CHARGES, type ChargesBreakdownDto, type ManualOrderInput, type OrderDto, type PlaceResult, type RiskStatus } from '../../src-engine/contract/trading-schemas.js';
+import { ZERO_CHARGES, type ChargesBreakdownDto, type LiveRequest, type ManualOrderInput, type OrderDto, type PlaceResult, type RiskStatus } from '../../src-engine/contract/trading-schemas.js';
 import type { EngineClient } from '../engine/connection.js';
 import { describeError, type ShownError } from '../engine/errors.js';
 import { useTradingStore } from './trading-store.js';
@@ -72,6 +72,11 @@ export function squareOffProblems(results: readonly PlaceResult[]): string | nul
   return bad
     .map((r) => `${r.decision.symbol}: ${r.decision.action}${r.decision.rule ? ` ${r.decision.rule}` : ''}${r.decision.message ? ` — ${r.decision.message}` : ''}`)
     .join('; ');
+}
+
+/** Shadow mode: the Kite requests an order would have sent live. */
+export function orderLiveParams(client: Caller, orderId: string): Promise<Outcome<LiveRequest[]>> {
+  return attempt(() => client.call('orders.liveParams', { orderId }));
 }
 
 export function orderCharges(client: Caller, orderId: string): Promise<Outcome<ChargesBreakdownDto>> {
