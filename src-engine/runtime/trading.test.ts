@@ -178,6 +178,21 @@ describe('TradingService', () => {
     expect(again.svc.orders()).toHaveLength(1);
   });
 
+  it('after a restart, an open MIS position still gets its square-off before the cut-off', () => {
+    const store = new MemoryTradingStore();
+    const { svc, tick } = setup({}, store);
+    tick('SBIN', 80_000);
+    svc.placeManual({ ...manual, symbol: 'SBIN', side: 'BUY', qty: 7, orderType: 'MARKET' });
+    const again = setup({}, store);
+    expect(again.svc.ledger.positionQty('SBIN')).toBe(7);
+    expect(again.svc.exits.armed('manual', 'SBIN')).toBeDefined();
+    // 15:16 IST: past the square-off point (5 minutes before the 15:20 cut-off)
+    again.clock.t = istTime('2026-11-20', '15:16');
+    again.tick('SBIN', 80_100);
+    expect(again.svc.ledger.positionQty('SBIN')).toBe(0);
+    expect(again.svc.orders()[0]).toMatchObject({ side: 'SELL', qty: 7, source: 'squareoff' });
+  });
+
   it('an unreadable risk state fails closed: the kill switch is on', () => {
     const store = new MemoryTradingStore();
     store.meta.set('risk.state', '{not json');

@@ -374,6 +374,21 @@ export class TradingService {
       }
     }
     for (const o of this.oms.needsReconcile()) this.log('warn', 'live order awaiting reconciliation with the broker', { orderId: o.orderId, status: o.status });
+    // Recovery, step 3: exits for the positions the ledger rebuilt (trailing stop, time exit and the MIS
+    // square-off from the position's opening time; ATR stops re-arm on the position's next fill)
+    for (const p of this.ledger.snapshot().positions) {
+      if (p.qty === 0) continue;
+      this.exits.onPositionChanged({
+        strategy: p.strategy,
+        symbol: p.symbol,
+        qty: p.qty,
+        avgPricePaise: p.avgPricePaise,
+        product: this.productOf(p.symbol, p.strategy),
+        tickSizePaise: this.instruments.get(p.symbol)?.tickSizePaise ?? 5,
+        ts: p.openedAt,
+      });
+      this.log('info', 'exits re-armed for a restored position', { strategy: p.strategy, symbol: p.symbol, qty: p.qty });
+    }
 
     this.oms.onFill((fill, order) => this.onFill(fill, order));
     this.oms.onError((e, o) => this.log('error', 'order manager', { orderId: o?.orderId ?? '', error: e.message }));
