@@ -469,7 +469,8 @@ export class TradingService {
       side: intent.side,
       qty: sized.qty,
       orderType: 'MARKET',
-      product: this.config.product,
+      // a closing order closes the position in its own product
+      product: closing ? this.productOf(intent.symbol, strategy) : this.config.product,
       validity: 'DAY',
       variety: 'regular',
       strategy,
