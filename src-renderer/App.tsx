@@ -40,8 +40,8 @@
  *   (ALLOW|REDUCE|BLOCK|HALT_SESSION, or ERROR when the request failed / the form is invalid),
  *   `data-rule`, `data-code` (error code), `data-client-id`, `data-order-ids` (comma-separated).
  * - trading tabs under the chart: `data-testid="trading-panel"` (`data-tab`); tab buttons
- *   `tab-positions` (default), `tab-orders`, `tab-trades`, `tab-risk`. Only the active tab is in the
- *   DOM: click its tab first.
+ *   `tab-positions` (default), `tab-orders`, `tab-trades`, `tab-risk`, `tab-equity`. Only the active
+ *   tab is in the DOM: click its tab first.
  *   - positions: `positions-panel` (`data-count`, `data-open`); rows `position-row` with
  *     `data-symbol`, `data-strategy`, `data-qty` (signed); a row click toggles `position-charges`
  *     (breakdown table `position-charges-breakdown`); per row `position-square-off`; `square-off-all`
@@ -55,6 +55,13 @@
  *     `data-symbol`.
  *   - risk log: `risk-log` (`data-count`); rows `risk-row` with `data-id`, `data-action`,
  *     `data-rule` (empty when none), `data-client-id`, newest first.
+ *   - equity: `equity-panel` with `data-points` (points in the chart now; 0 while loading or empty),
+ *     `data-series` (`account`, or the strategy id whose cumulative net PnL is shown) and `data-ready`
+ *     (true once this series' first answer arrived), `data-last-t` (epoch ms of the newest loaded
+ *     point, empty without points); select `equity-series` (option "Account" has
+ *     the value "", then one option per strategy id of the portfolio); `equity-current` and
+ *     `equity-drawdown` (the day's max drawdown) with `data-paise`; `equity-empty` when no points are
+ *     shown; errors `equity-error`.
  * - signals and strategies panels stay where they were, always rendered (below the trading row).
  */
 import { AccountStrip } from './components/AccountStrip.js';

@@ -1,14 +1,15 @@
 import { useState } from 'react';
 import { isOpenOrder } from '../state/trading.js';
 import { useTradingStore } from '../state/trading-store.js';
+import { EquityPanel } from './EquityPanel.js';
 import { OrdersPanel } from './OrdersPanel.js';
 import { PositionsPanel } from './PositionsPanel.js';
 import { RiskLog } from './RiskLog.js';
 import { TradesPanel } from './TradesPanel.js';
 
-export type TradingTab = 'positions' | 'orders' | 'trades' | 'risk';
+export type TradingTab = 'positions' | 'orders' | 'trades' | 'risk' | 'equity';
 
-/** Positions, orders, trades and the risk log as tabs under the chart; only the active tab is rendered. */
+/** Positions, orders, trades, the risk log and the equity curve as tabs under the chart; only the active tab is rendered. */
 export function TradingPanel() {
   const [tab, setTab] = useState<TradingTab>('positions');
   const openPositions = useTradingStore((s) => s.portfolio?.positions.filter((p) => p.qty !== 0).length ?? 0);
@@ -21,6 +22,7 @@ export function TradingPanel() {
     { id: 'orders', label: 'Orders', badge: String(openOrders) },
     { id: 'trades', label: 'Trades', badge: String(fills) },
     { id: 'risk', label: 'Risk log', badge: blocked > 0 ? `${blocked} blocked` : '' },
+    { id: 'equity', label: 'Equity', badge: '' },
   ];
 
   return (
@@ -45,6 +47,7 @@ export function TradingPanel() {
       {tab === 'orders' && <OrdersPanel />}
       {tab === 'trades' && <TradesPanel />}
       {tab === 'risk' && <RiskLog />}
+      {tab === 'equity' && <EquityPanel />}
     </section>
   );
 }
