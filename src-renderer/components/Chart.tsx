@@ -1,26 +1,13 @@
 import { useEffect, useRef, useState } from 'react';
-import {
-  CandlestickSeries,
-  ColorType,
-  CrosshairMode,
-  HistogramSeries,
-  createChart,
-  type IChartApi,
-  type ISeriesApi,
-  type Time,
-  type UTCTimestamp,
-} from 'lightweight-charts';
+import { CandlestickSeries, HistogramSeries, createChart, type IChartApi, type ISeriesApi, type UTCTimestamp } from 'lightweight-charts';
 import { DOWN_COLOR, UP_COLOR, toBar, toVolume } from '../format/chart-data.js';
-import { formatIstDateTime, formatIstTick, formatPaise } from '../format/format.js';
+import { istChartOptions } from './chart-options.js';
+import { formatPaise } from '../format/format.js';
 import { useAppStore, type ChartState } from '../state/store.js';
 import { CHART_TIMEFRAMES, isIntraday, timeframeLabel } from '../state/timeframes.js';
 
 const VISIBLE_BARS = 150;
 const RIGHT_OFFSET = 4;
-
-function timeToSeconds(t: Time): number | null {
-  return typeof t === 'number' ? t : null;
-}
 
 /**
  * Candlestick + volume chart of the selected symbol in the chosen timeframe (picker in the header).
@@ -38,36 +25,7 @@ export function Chart() {
   useEffect(() => {
     const el = containerRef.current;
     if (!el) return;
-    const chart: IChartApi = createChart(el, {
-      autoSize: true,
-      layout: {
-        background: { type: ColorType.Solid, color: '#0f1217' },
-        textColor: '#9aa4b2',
-        fontSize: 11,
-        attributionLogo: false,
-      },
-      grid: { vertLines: { color: '#1b2028' }, horzLines: { color: '#1b2028' } },
-      crosshair: { mode: CrosshairMode.Normal },
-      rightPriceScale: { borderColor: '#252b35', scaleMargins: { top: 0.06, bottom: 0.26 } },
-      timeScale: {
-        borderColor: '#252b35',
-        timeVisible: true,
-        secondsVisible: false,
-        rightOffset: RIGHT_OFFSET,
-        tickMarkFormatter: (time: Time, kind: number) => {
-          const s = timeToSeconds(time);
-          return s === null ? null : formatIstTick(s, kind);
-        },
-      },
-      localization: {
-        locale: 'en-IN',
-        timeFormatter: (time: Time) => {
-          const s = timeToSeconds(time);
-          return s === null ? String(time) : `${formatIstDateTime(s * 1000)} IST`;
-        },
-        priceFormatter: (p: number) => formatPaise(Math.round(p * 100)),
-      },
-    });
+    const chart: IChartApi = createChart(el, istChartOptions({ top: 0.06, bottom: 0.26, rightOffset: RIGHT_OFFSET }));
     const candles: ISeriesApi<'Candlestick'> = chart.addSeries(CandlestickSeries, {
       upColor: UP_COLOR,
       downColor: DOWN_COLOR,

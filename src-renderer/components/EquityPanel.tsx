@@ -1,19 +1,19 @@
 import { useEffect, useMemo, useRef, useState } from 'react';
-import { AreaSeries, ColorType, CrosshairMode, createChart, type IChartApi, type ISeriesApi, type Time, type UTCTimestamp } from 'lightweight-charts';
+import { AreaSeries, createChart, type IChartApi, type ISeriesApi, type UTCTimestamp } from 'lightweight-charts';
 import { client } from '../engine/connection.js';
 import { describeError } from '../engine/errors.js';
 import { currentValuePaise, dayMaxDrawdown, equitySeriesOptions, toEquityLine, type EquityPoint, type LinePoint } from '../format/equity.js';
-import { formatIstDateTime, formatIstTick, formatMoneyPaise, formatPaise, formatPnlPaise, pnlTone } from '../format/format.js';
+import { formatMoneyPaise, formatPnlPaise, pnlTone } from '../format/format.js';
 import { useAppStore } from '../state/store.js';
 import { followEquity } from '../state/equity-sync.js';
 import { errorText } from '../state/trading-actions.js';
 import { useTradingStore } from '../state/trading-store.js';
+import { istChartOptions } from './chart-options.js';
 import { InlineError } from './Modal.js';
 
 const LINE = '#4f8cff';
 const NO_POINTS: readonly EquityPoint[] = [];
 
-const timeToSeconds = (t: Time): number | null => (typeof t === 'number' ? t : null);
 const pageVisible = (): boolean => document.visibilityState !== 'hidden';
 
 /**
@@ -28,30 +28,7 @@ function EquityChart({ line, seriesKey }: { line: readonly LinePoint[]; seriesKe
   useEffect(() => {
     const el = containerRef.current;
     if (!el) return;
-    const chart = createChart(el, {
-      autoSize: true,
-      layout: { background: { type: ColorType.Solid, color: '#0f1217' }, textColor: '#9aa4b2', fontSize: 11, attributionLogo: false },
-      grid: { vertLines: { color: '#1b2028' }, horzLines: { color: '#1b2028' } },
-      crosshair: { mode: CrosshairMode.Normal },
-      rightPriceScale: { borderColor: '#252b35', scaleMargins: { top: 0.1, bottom: 0.08 } },
-      timeScale: {
-        borderColor: '#252b35',
-        timeVisible: true,
-        secondsVisible: false,
-        tickMarkFormatter: (time: Time, kind: number) => {
-          const s = timeToSeconds(time);
-          return s === null ? null : formatIstTick(s, kind);
-        },
-      },
-      localization: {
-        locale: 'en-IN',
-        timeFormatter: (time: Time) => {
-          const s = timeToSeconds(time);
-          return s === null ? String(time) : `${formatIstDateTime(s * 1000)} IST`;
-        },
-        priceFormatter: (p: number) => formatPaise(Math.round(p * 100)),
-      },
-    });
+    const chart = createChart(el, istChartOptions({ top: 0.1, bottom: 0.08 }));
     const series = chart.addSeries(AreaSeries, {
       lineColor: LINE,
       lineWidth: 2,
