@@ -4,6 +4,7 @@ import type { Fill, Order, OrderRequest, OrderStatus } from '../model/order.js';
 import { type Broker, BrokerError, type BrokerOrderUpdate, type OrderModify, OUTCOME_UNKNOWN } from './broker.js';
 import { OrderActionError, type OrderJournalPort, OrderManager, OrderRequestError } from './order-manager.js';
 import { ALL_STATUSES, canTransition } from './order-state.js';
+import { orderRequest } from '../model/testing.js';
 
 /** A broker the test drives by hand. */
 class ManualBroker implements Broker {
@@ -65,22 +66,7 @@ function setup() {
   return { broker, journal, oms, errors };
 }
 
-const req = (over: Partial<OrderRequest> = {}): OrderRequest => ({
-  clientId: 'abc1',
-  symbol: 'INFY',
-  exchange: 'NSE',
-  side: 'BUY',
-  qty: 10,
-  orderType: 'LIMIT',
-  product: 'MIS',
-  validity: 'DAY',
-  variety: 'regular',
-  pricePaise: 150_000,
-  strategy: 'ema',
-  source: 'strategy',
-  tsInit: 900,
-  ...over,
-});
+const req = (over: Partial<OrderRequest> = {}): OrderRequest => orderRequest({ clientId: 'abc1', tsInit: 900, ...over });
 
 describe('OrderManager.submit', () => {
   it('validates the request shape and records nothing for a bad one', () => {

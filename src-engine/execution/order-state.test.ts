@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { Order, OrderStatus } from '../model/order.js';
 import type { BrokerOrderUpdate } from './broker.js';
 import { ALL_STATUSES, applyUpdate, canTransition, modifyProblem, OrderStateError } from './order-state.js';
+import { order as fixtureOrder } from '../model/testing.js';
 
 // The expected table, written out independently of the implementation: from → legal successors.
 const P = 'PUT ORDER REQ RECEIVED';
@@ -32,34 +33,7 @@ const EXPECTED: Record<OrderStatus, OrderStatus[]> = {
   [R]: [],
 };
 
-function order(over: Partial<Order> = {}): Order {
-  return {
-    clientId: 'c1',
-    symbol: 'INFY',
-    exchange: 'NSE',
-    side: 'BUY',
-    qty: 10,
-    orderType: 'LIMIT',
-    product: 'MIS',
-    validity: 'DAY',
-    variety: 'regular',
-    pricePaise: 150_000,
-    triggerPaise: undefined,
-    strategy: 's1',
-    source: 'strategy',
-    tsInit: 1,
-    orderId: 'o1',
-    status: 'OPEN',
-    statusMessage: undefined,
-    filledQty: 0,
-    pendingQty: 10,
-    cancelledQty: 0,
-    filledValuePaise: 0,
-    modifications: 0,
-    tsUpdate: 1,
-    ...over,
-  };
-}
+const order = (over: Partial<Order> = {}): Order => fixtureOrder({ strategy: 's1', tsInit: 1, triggerPaise: undefined, statusMessage: undefined, ...over });
 
 const upd = (status: OrderStatus, extra: Partial<BrokerOrderUpdate> = {}): BrokerOrderUpdate => ({ orderId: 'o1', status, tsEvent: 2, ...extra });
 

@@ -5,6 +5,7 @@ import type { BrokerOrderUpdate, MarketView } from './broker.js';
 import { OrderManager } from './order-manager.js';
 import { PaperBroker, type PaperBrokerOptions } from './paper-broker.js';
 import { MARKET_PROTECTION_AUTO, ShadowBroker } from './shadow-broker.js';
+import { orderRequest } from '../model/testing.js';
 
 const inst: TradableInstrument = { symbol: 'INFY', exchange: 'NSE', kind: 'equity', tickSizePaise: 5, lotSize: 1 };
 
@@ -31,21 +32,7 @@ function world() {
   };
 }
 
-const req = (over: Partial<OrderRequest>): OrderRequest => ({
-  clientId: 'x',
-  symbol: 'INFY',
-  exchange: 'NSE',
-  side: 'BUY',
-  qty: 10,
-  orderType: 'MARKET',
-  product: 'MIS',
-  validity: 'DAY',
-  variety: 'regular',
-  strategy: 's',
-  source: 'strategy',
-  tsInit: 0,
-  ...over,
-});
+const req = (over: Partial<OrderRequest>): OrderRequest => orderRequest({ clientId: 'x', orderType: 'MARKET', pricePaise: undefined, strategy: 's', ...over });
 
 describe('ShadowBroker', () => {
   it('records the Kite place params: tag = clientId, market_protection on MARKET and SL-M, rupee prices', () => {

@@ -3,33 +3,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Order } from '../model/order.js';
+import { order as fixtureOrder } from '../model/testing.js';
 import { openDatabase } from './db.js';
 import { TradingRepo, type JournalFill } from './trading-repo.js';
 
-const order = (over: Partial<Order> = {}): Order => ({
-  clientId: 'K1',
-  symbol: 'INFY',
-  exchange: 'NSE',
-  side: 'BUY',
-  qty: 10,
-  orderType: 'LIMIT',
-  product: 'MIS',
-  validity: 'DAY',
-  variety: 'regular',
-  pricePaise: 150_000,
-  strategy: 'manual',
-  source: 'manual',
-  tsInit: 1000,
-  orderId: 'P1',
-  status: 'PUT ORDER REQ RECEIVED',
-  filledQty: 0,
-  pendingQty: 10,
-  cancelledQty: 0,
-  filledValuePaise: 0,
-  modifications: 0,
-  tsUpdate: 1000,
-  ...over,
-});
+const order = (over: Partial<Order> = {}): Order =>
+  fixtureOrder({ clientId: 'K1', strategy: 'manual', source: 'manual', tsInit: 1000, orderId: 'P1', status: 'PUT ORDER REQ RECEIVED', ...over });
 
 const charges = { brokeragePaise: 45, sttPaise: 0, exchangeTxnPaise: 4, sebiPaise: 0, stampDutyPaise: 5, gstPaise: 9, dpPaise: 0, totalPaise: 63 };
 const fill = (id: string, over: Partial<JournalFill> = {}): JournalFill => ({

@@ -6,6 +6,7 @@ import { KiteError, registerSecret } from './errors.js';
 import { type KiteRestPort, KiteLiveBroker, type KiteLiveBrokerOptions, type KiteResolution } from './live-broker.js';
 import { KiteRefusal, KiteRest, type ModifyOrderParams, type PlaceOrderParams, type PlaceOrderResult } from './rest-client.js';
 import type { KiteOrder, KiteTrade } from './rest-types.js';
+import { orderRequest } from '../../model/testing.js';
 
 // ------------------------------------------------------------------------------------------------
 // A fake KiteRest: an in-memory order book the tests edit, and scripted answers.
@@ -122,22 +123,7 @@ function thrown(fn: () => unknown): unknown {
   return undefined;
 }
 
-const req = (over: Partial<OrderRequest> = {}): OrderRequest => ({
-  clientId: 'kd1',
-  symbol: 'INFY',
-  exchange: 'NSE',
-  side: 'BUY',
-  qty: 10,
-  orderType: 'LIMIT',
-  product: 'MIS',
-  validity: 'DAY',
-  variety: 'regular',
-  pricePaise: 150_000,
-  strategy: 'ema',
-  source: 'strategy',
-  tsInit: 1_000,
-  ...over,
-});
+const req = (over: Partial<OrderRequest> = {}): OrderRequest => orderRequest({ clientId: 'kd1', tsInit: 1_000, ...over });
 
 function setup(opts: Partial<KiteLiveBrokerOptions> = {}) {
   const kite = new FakeKite();
