@@ -1,9 +1,8 @@
-import { writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchChromium } from '../support/browser.js';
-import { ensureBuilt, startServeProcess, tempDataDir, type ServeProcess } from '../support/serve-process.js';
+import { ensureBuilt, type ServeProcess } from '../support/serve-process.js';
+import { T, startTradingServe } from '../support/trading-ui.js';
 
 /**
  * Shadow mode in Chromium: a profile with `mode: shadow` fills orders on the simulator and shows, under
@@ -11,7 +10,6 @@ import { ensureBuilt, startServeProcess, tempDataDir, type ServeProcess } from '
  * protection on a MARKET order).
  */
 
-const T = { timeout: 30_000 };
 
 describe('shadow mode in Chromium', () => {
   let s: ServeProcess;
@@ -19,10 +17,7 @@ describe('shadow mode in Chromium', () => {
 
   beforeAll(async () => {
     ensureBuilt();
-    const dataDir = tempDataDir();
-    const profile = join(dataDir, 'profile.yaml');
-    writeFileSync(profile, 'mode: shadow\nstrategies: []\n');
-    s = await startServeProcess(['--data-dir', dataDir, '--config', profile, '--sim-speed', '1', '--sim-start', '2026-11-20T10:00:00+05:30']);
+    s = await startTradingServe('mode: shadow\nstrategies: []\n');
     browser = await launchChromium();
   });
   afterAll(async () => {

@@ -1,9 +1,10 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Browser, Page } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchChromium } from '../support/browser.js';
-import { ensureBuilt, repoRoot, startServeProcess, tempDataDir, type ServeProcess } from '../support/serve-process.js';
+import { ensureBuilt, repoRoot, type ServeProcess } from '../support/serve-process.js';
+import { T, attr, startTradingServe, submitTicket, watchProblems } from '../support/trading-ui.js';
 
 /**
  * Trading from the UI in Chromium against `kitedesk serve` (paper broker on the simulator): the
@@ -13,33 +14,6 @@ import { ensureBuilt, repoRoot, startServeProcess, tempDataDir, type ServeProces
  */
 
 const outDir = join(repoRoot, 'test-output', 'e2e-web');
-const T = { timeout: 30_000 };
-
-const attr = async (page: Page, selector: string, name: string): Promise<string> => {
-  const v = await page.getAttribute(selector, name, T);
-  if (v === null) throw new Error(`${selector} has no ${name}`);
-  return v;
-};
-
-/** Submits the ticket and waits for the answer to this submission (a new client id, or an ERROR). */
-async function submitTicket(page: Page): Promise<{ action: string; rule: string; clientId: string; orderIds: string }> {
-  const result = page.locator('[data-testid="ticket-result"]');
-  const previous = (await result.count()) > 0 ? await result.getAttribute('data-client-id') : null;
-  await page.click('[data-testid="ticket-submit"]', T);
-  await page.waitForFunction(
-    (prev) => {
-      const el = document.querySelector('[data-testid="ticket-result"]');
-      if (!el) return false;
-      return el.getAttribute('data-action') === 'ERROR' || el.getAttribute('data-client-id') !== prev;
-    },
-    previous,
-    T,
-  );
-  const get = async (n: string) => (await result.getAttribute(n)) ?? '';
-  const out = { action: await get('data-action'), rule: await get('data-rule'), clientId: await get('data-client-id'), orderIds: await get('data-order-ids') };
-  if (out.action === 'ERROR') throw new Error(`the ticket answered ERROR ${await get('data-code')}: ${await result.textContent()}`);
-  return out;
-}
 
 describe('trading in Chromium against kitedesk serve', () => {
   let s: ServeProcess;
@@ -49,10 +23,7 @@ describe('trading in Chromium against kitedesk serve', () => {
   beforeAll(async () => {
     ensureBuilt();
     mkdirSync(outDir, { recursive: true });
-    const dataDir = tempDataDir();
-    const profile = join(dataDir, 'profile.yaml');
-    writeFileSync(profile, 'strategies: []\n');
-    s = await startServeProcess(['--data-dir', dataDir, '--config', profile, '--sim-speed', '1', '--sim-start', '2026-11-20T10:00:00+05:30']);
+    s = await startTradingServe('strategies: []\n');
     browser = await launchChromium();
   });
   afterAll(async () => {
@@ -62,10 +33,7 @@ describe('trading in Chromium against kitedesk serve', () => {
 
   it('places from the ticket, shows the position, order, fill and decisions, blocks a fat finger, and the kill switch squares off', async () => {
     const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
-    page.on('console', (m) => {
-      if (m.type() === 'error' || /Content.Security.Policy|Refused to/i.test(m.text())) problems.push(`console ${m.type()}: ${m.text()}`);
-    });
-    page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
+    watchProblems(page, problems);
     expect((await page.goto(s.url))?.status()).toBe(200);
 
     await page.waitForSelector('[data-testid="status-bar"][data-connection="open"]', T);
