@@ -488,7 +488,16 @@ export class TradingService {
     if (!inst) throw new RpcError(ErrorCode.NOT_FOUND, `unknown symbol: ${input.symbol}`, { symbol: input.symbol });
     const clientId = input.clientId ?? this.newClientId();
     const seen = this.placeResults.get(clientId) ?? this.placeResultsOld.get(clientId);
-    if (seen) return { decision: seen.decision, orders: seen.orders.map((o) => this.orderDto(this.oms.get(o.orderId) ?? (o as unknown as Order))) };
+    if (seen) {
+      // a retry: the first answer, with each order as it stands now
+      return {
+        decision: seen.decision,
+        orders: seen.orders.map((o) => {
+          const now = this.oms.get(o.orderId);
+          return now ? this.orderDto(now) : o;
+        }),
+      };
+    }
     const existing = this.oms.byClientId(clientId);
     if (existing) {
       // placed before a restart: answer the order, never place a second one
