@@ -74,5 +74,9 @@ describe('money fast paths agree with BigInt', () => {
     const a = (2 ** 32) * c - 1;
     expect(mulDivFloor(a, 1, c)).toBe(2 ** 32 - 1);
     expect(mulDivRound(a, 1, c)).toBe(2 ** 32);
+    // (2^53 − 1) / 2 = 2^52 − ½: the float division ties to even, up to 2^52
+    expect(mulDivFloor(2 ** 53 - 1, 1, 2)).toBe(2 ** 52 - 1);
+    expect(mulDivFloor(-(2 ** 53 - 1), 1, 2)).toBe(-(2 ** 52));
+    expect(mulDivRound(2 ** 53 - 1, 1, 2)).toBe(2 ** 52);
   });
 });

@@ -18,15 +18,9 @@ export function mulDivFloor(a: number, b: number, c: number): number {
   if (c === 0) throw new RangeError('mulDivFloor: division by zero');
   const p = a * b;
   if (p >= -Number.MAX_SAFE_INTEGER && p <= Number.MAX_SAFE_INTEGER) {
-    // exact product: the float quotient is within one of the true floor; step to it exactly
-    let q = Math.floor(p / c);
-    if (c > 0) {
-      if (q * c > p) q--;
-      else if ((q + 1) * c <= p) q++;
-    } else {
-      if (q * c < p) q--;
-      else if ((q + 1) * c >= p) q++;
-    }
+    // |p| < 2^53 and an integer c: the correctly rounded p / c never rounds across an integer (that
+    // would need |p| ≥ 2^53), so flooring the float quotient is exact
+    const q = Math.floor(p / c);
     return q === 0 ? 0 : q;
   }
   const n = BigInt(a) * BigInt(b);
@@ -47,12 +41,10 @@ export function mulDivRound(a: number, b: number, c: number): number {
   if (c === 0) throw new RangeError('mulDivRound: division by zero');
   const p = a * b;
   if (p >= -Number.MAX_SAFE_INTEGER && p <= Number.MAX_SAFE_INTEGER && Math.abs(c) <= 2 ** 51) {
-    // exact: round half away from zero on |p| / |c| with integer checks (2|p| + |c| stays safe)
+    // exact (see mulDivFloor): the floor of |p| / |c|, then half away from zero on the integer remainder
     const ap = Math.abs(p);
     const ac = Math.abs(c);
     let q = Math.floor(ap / ac);
-    if (q * ac > ap) q--;
-    else if ((q + 1) * ac <= ap) q++;
     if (2 * (ap - q * ac) >= ac) q++;
     const neg = p < 0 !== c < 0;
     return neg && q !== 0 ? -q : q;
