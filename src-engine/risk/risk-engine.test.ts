@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { istTime } from '../core/nse-calendar.js';
 import type { OrderRequest, TradableInstrument } from '../model/order.js';
+import { orderRequest } from '../model/testing.js';
 import { type RiskConfigInput, RiskConfigError, parseRiskConfig } from './config.js';
 import { RISK_RULES, type RiskDecision, RiskEngine, type RiskRule, decisionRecord } from './risk-engine.js';
 import { FakeAccount, FakeClock, FakeMarket, MemoryRiskStore } from './testing.js';
@@ -20,24 +21,7 @@ function setup(cfg: RiskConfigInput = {}, store = new MemoryRiskStore(), t = T0)
   return { engine, account, market, clock, store, config };
 }
 
-function order(over: Partial<OrderRequest> = {}): OrderRequest {
-  return {
-    clientId: 'A1',
-    symbol: 'RELIANCE',
-    exchange: 'NSE',
-    side: 'BUY',
-    qty: 10,
-    orderType: 'LIMIT',
-    product: 'MIS',
-    validity: 'DAY',
-    variety: 'regular',
-    pricePaise: 250_000,
-    strategy: 'ema',
-    source: 'strategy',
-    tsInit: T0,
-    ...over,
-  };
-}
+const order = (over: Partial<OrderRequest> = {}): OrderRequest => orderRequest({ clientId: 'A1', symbol: 'RELIANCE', pricePaise: 250_000, tsInit: T0, ...over });
 
 const nifty = (over: Partial<OrderRequest> = {}) => order({ symbol: 'NIFTY25JUNFUT', exchange: 'NFO', qty: 75, pricePaise: 2_400_000, product: 'NRML', ...over });
 
