@@ -5,6 +5,12 @@
  *
  * Layout (prices in paise): asks at last, last+tick, … last+4·tick; bids at last−tick … last−5·tick.
  * So a resting BUY at L fills once the last price reaches L, a resting SELL at L once it passes L.
+ *
+ * Real books are not always full (the official mock quote.json has five 0/0/0 bids): Kite's depth is
+ * the best five price levels that exist, so missing levels are trailing 0/0/0 entries, and thin
+ * books skip prices. With `liquidity` < 1 a refresh sometimes leaves trailing levels empty, spaces
+ * the levels of thin books by more than one tick, and a very thin book (liquidity < 0.5) sometimes
+ * has no bids or no asks at all. The best level of a book with liquidity ≥ 0.5 is always present.
  */
 import { type Rng } from '../core/random.js';
 
@@ -29,6 +35,12 @@ export interface SyntheticBookOptions {
   /** Mean quantity per level (rounded to lots). */
   meanLevelQty: number;
   rng: Rng;
+  /**
+   * 1 = a deep, liquid book: all five levels on most refreshes (a trailing level is missing on about
+   * 1 in 10). Lower = thinner: more missing levels, gaps between prices. Default 1. A simulator
+   * choice, not measured from Kite data.
+   */
+  liquidity?: number;
 }
 
 const emptyLevel = (): BookLevel => ({ pricePaise: 0, quantity: 0, orders: 0 });
@@ -40,17 +52,49 @@ export class SyntheticBook {
 
   constructor(private readonly o: SyntheticBookOptions) {}
 
-  /** Rebuilds both sides around `lastPaise` with fresh random quantities. */
+  /** Rebuilds both sides around `lastPaise` with fresh random quantities (some trailing levels may be empty, see above). */
   refresh(lastPaise: number): void {
     const { tickPaise } = this.o;
     this.lastPaise = lastPaise;
     this.asks = [];
     this.bids = [];
+    const askLevels = this.levelCount();
+    const bidLevels = this.levelCount();
+    let ask = lastPaise;
+    let bid = lastPaise - tickPaise;
     for (let i = 0; i < BOOK_LEVELS; i++) {
-      this.asks.push(this.level(lastPaise + i * tickPaise));
-      const bid = lastPaise - (i + 1) * tickPaise;
-      this.bids.push(bid > 0 ? this.level(bid) : emptyLevel());
+      if (i > 0) {
+        ask += this.step();
+        bid -= this.step();
+      }
+      this.asks.push(i < askLevels ? this.level(ask) : emptyLevel());
+      this.bids.push(i < bidLevels && bid > 0 ? this.level(bid) : emptyLevel());
     }
+  }
+
+  /** How many of the five levels one side has on this refresh. */
+  private levelCount(): number {
+    const liq = this.o.liquidity ?? 1;
+    if (liq >= 1) {
+      // the default book: full most of the time, a missing last level about 1 refresh in 10
+      return this.o.rng.uniform() < 0.1 ? BOOK_LEVELS - 1 : BOOK_LEVELS;
+    }
+    const u = this.o.rng.uniform();
+    if (liq < 0.5 && u < (0.5 - liq) * 0.4) return 0; // nobody on this side right now
+    // P(level i exists | level i−1 exists) falls with thinner books
+    const keep = 0.6 + 0.38 * Math.min(1, Math.max(0, liq));
+    let n = 1;
+    while (n < BOOK_LEVELS && this.o.rng.uniform() < keep) n++;
+    return n;
+  }
+
+  /** Distance to the next price level: one tick in liquid books, sometimes more in thin ones. */
+  private step(): number {
+    const liq = this.o.liquidity ?? 1;
+    if (liq >= 0.8) return this.o.tickPaise;
+    let ticks = 1;
+    while (ticks < 20 && this.o.rng.uniform() > liq + 0.2) ticks++;
+    return ticks * this.o.tickPaise;
   }
 
   /** Sets explicit levels (tests). Missing levels are empty. */
