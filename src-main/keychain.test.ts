@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { KeychainError, keychainFrom } from './keychain.js';
+import { KeychainError, keychainFrom, openKeychain } from './keychain.js';
 
 const SECRET = 'sk_live_DO_NOT_LEAK_1234567890';
 
@@ -46,5 +46,45 @@ describe('keychain wrapper', () => {
     await expect(k.get('../../etc')).rejects.toThrow(KeychainError);
     await expect(k.set('kite:x', '')).rejects.toThrow(KeychainError);
     expect(touched).toBe(false);
+  });
+});
+
+describe('openKeychain: keytar missing or broken is a runtime error, not a compile error', () => {
+  const notFound = () => Promise.reject(Object.assign(new Error("Cannot find package 'keytar' imported from /app/main.cjs"), { code: 'ERR_MODULE_NOT_FOUND' }));
+  const wrongAbi = () =>
+    Promise.reject(new Error('The module keytar.node was compiled against a different Node.js version using NODE_MODULE_VERSION 115. This version requires NODE_MODULE_VERSION 145.'));
+
+  it('says the OS keychain is unavailable and how to get keytar when the package is absent', async () => {
+    const e = await openKeychain('KiteDesk', notFound).catch((x: unknown) => x);
+    expect(e).toBeInstanceOf(KeychainError);
+    expect((e as KeychainError).reason).toBe('unavailable');
+    expect((e as Error).message).toMatch(/^the OS keychain is unavailable: keytar is not installed/);
+    expect((e as Error).message).toContain('libsecret-1-dev');
+  });
+
+  it('names a native load failure and the rebuild that fixes it', async () => {
+    const e = (await openKeychain('KiteDesk', wrongAbi).catch((x: unknown) => x)) as KeychainError;
+    expect(e.reason).toBe('unavailable');
+    expect(e.message).toMatch(/the OS keychain is unavailable: keytar's native module did not load .*NODE_MODULE_VERSION 115.*npm rebuild keytar/);
+  });
+
+  it('refuses a module without the keytar API', async () => {
+    const e = (await openKeychain('KiteDesk', async () => ({ default: {} })).catch((x: unknown) => x)) as KeychainError;
+    expect(e.message).toMatch(/unavailable: keytar did not load \(the keytar module has no getPassword/);
+  });
+
+  it('uses the default export of the ESM wrapper, or the CJS namespace', async () => {
+    const m = new Map<string, string>();
+    const api = {
+      getPassword: async (s: string, a: string) => m.get(`${s}/${a}`) ?? null,
+      setPassword: async (s: string, a: string, p: string) => void m.set(`${s}/${a}`, p),
+      deletePassword: async (s: string, a: string) => m.delete(`${s}/${a}`),
+    };
+    for (const mod of [{ default: api }, api]) {
+      const k = await openKeychain('KiteDesk-t', async () => mod);
+      await k.set('kite:x', 'v');
+      expect(await k.get('kite:x')).toBe('v');
+      expect(m.get('KiteDesk-t/kite:x')).toBe('v');
+    }
   });
 });

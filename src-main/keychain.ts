@@ -73,14 +73,40 @@ export function keychainFrom(keytar: KeytarLike, service = KEYCHAIN_SERVICE): Se
   };
 }
 
-/** Load keytar and return the store, or a KeychainError('unavailable') saying why. */
-export async function openKeychain(service = KEYCHAIN_SERVICE): Promise<SecretStore> {
+export type KeytarLoader = () => Promise<unknown>;
+
+/** The real loader: keytar's native module, resolved at run time (see keytar-shim.d.ts for its types). */
+const loadKeytar: KeytarLoader = () => import('keytar');
+
+/**
+ * Load keytar and return the store, or a KeychainError('unavailable') saying why. A missing or
+ * unbuilt keytar is a runtime condition (the app starts without saved credentials), never a compile
+ * error; the loader is injectable for tests.
+ */
+export async function openKeychain(service = KEYCHAIN_SERVICE, load: KeytarLoader = loadKeytar): Promise<SecretStore> {
   let keytar: KeytarLike;
   try {
-    const mod = (await import('keytar')) as unknown as KeytarLike & { default?: KeytarLike };
-    keytar = mod.default ?? mod;
-  } catch {
-    throw new KeychainError('keytar is not installed or did not build (Linux needs libsecret-1-dev); saved credentials are unavailable', 'unavailable');
+    const mod = (await load()) as Partial<KeytarLike> & { default?: Partial<KeytarLike> };
+    const api = mod.default && typeof mod.default.getPassword === 'function' ? mod.default : mod;
+    if (typeof api.getPassword !== 'function' || typeof api.setPassword !== 'function' || typeof api.deletePassword !== 'function') {
+      throw new Error('the keytar module has no getPassword/setPassword/deletePassword');
+    }
+    keytar = api as KeytarLike;
+  } catch (e) {
+    throw new KeychainError(`the OS keychain is unavailable: ${whyKeytarFailed(e)}; saved credentials cannot be used`, 'unavailable');
   }
   return keychainFrom(keytar, service);
+}
+
+/** A one-line, secret-free reason for a failed keytar load, naming the fix. */
+function whyKeytarFailed(e: unknown): string {
+  const raw = e instanceof Error ? e.message : String(e);
+  const code = (e as { code?: string } | null)?.code;
+  if (code === 'ERR_MODULE_NOT_FOUND' || code === 'MODULE_NOT_FOUND' || /Cannot find (module|package) 'keytar'/.test(raw)) {
+    return 'keytar is not installed (it builds only where libsecret-1-dev is present on Linux: apt-get install -y libsecret-1-dev, then npm rebuild keytar or npm install)';
+  }
+  if (/NODE_MODULE_VERSION|invalid ELF|wrong ELF class|did not self-register|libsecret/i.test(raw)) {
+    return `keytar's native module did not load (${raw.split('\n')[0]!.slice(0, 160)}); run npm rebuild keytar`;
+  }
+  return `keytar did not load (${raw.split('\n')[0]!.slice(0, 160)})`;
 }
