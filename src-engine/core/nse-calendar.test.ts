@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parse } from 'csv-parse/sync';
 import fc from 'fast-check';
@@ -21,6 +21,7 @@ import {
   tradingDaysBetween,
 } from './nse-calendar.js';
 import { NSE_HOLIDAYS, NSE_SPECIAL_SESSIONS } from './nse-calendar-data.js';
+import { sharedFiles } from '../../test/support/external-inputs.js';
 
 // Expected instants are ISO strings with an explicit +05:30 offset, independent of the code.
 const ist = (s: string): number => Date.parse(`${s}+05:30`);
@@ -29,8 +30,7 @@ const repoRoot = resolve(import.meta.dirname, '../..');
 const sharedCalendar = resolve(repoRoot, '../shared/data/calendar');
 const holidaysCsv = resolve(sharedCalendar, 'nse_trading_holidays_2024_2026.csv');
 const specialsCsv = resolve(sharedCalendar, 'nse_special_sessions_2024_2026.csv');
-const haveShared = existsSync(holidaysCsv) && existsSync(specialsCsv);
-if (!haveShared) console.warn(`nse-calendar: ${sharedCalendar} not found — skipping the cross-check against the shared calendar CSVs`);
+const haveShared = sharedFiles(import.meta.url, 'shared-data', holidaysCsv, specialsCsv);
 
 describe('nse calendar data', () => {
   it('is sorted, unique, and every day parses', () => {

@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -6,6 +6,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { NIFTY50_SEEDS } from '../model/instruments.js';
 import type { Tick } from '../model/tick.js';
 import { CandleDataError, CandleReplay, loadCandleDir, parseCandleCsv, parseCandleTime, type CandleSeries } from './csv-replay.js';
+import { sharedFiles } from '../../test/support/external-inputs.js';
 
 const dirs: string[] = [];
 function tempDir(files: Record<string, string>): string {
@@ -204,8 +205,7 @@ describe('CandleReplay', () => {
 // Real NSE data from ../shared (internal use only; read in place, never copied into the repo).
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const realDir = resolve(repoRoot, '..', 'shared', 'data', 'nse', 'hourly', 'kite_nifty50_stocks_60minute');
-const haveReal = existsSync(join(realDir, 'RELIANCE.csv'));
-if (!haveReal) console.warn(`csv-replay.test: skipping the real-data replay, ${realDir} not found`);
+const haveReal = sharedFiles(import.meta.url, 'shared-data', join(realDir, 'RELIANCE.csv'));
 
 describe.skipIf(!haveReal)('CandleReplay on real Kite 60minute candles', () => {
   it('RELIANCE: the first bar’s open/high/low/close come out of the ticks exactly', () => {

@@ -1,10 +1,11 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { Candle, Timeframe } from '../contract/schemas.js';
 import type { Tick } from '../model/tick.js';
 import { bucketOf, MultiTimeframeCandles, TickOutcome, TIMEFRAMES, type SessionSource } from './multi-timeframe.js';
+import { sharedFiles } from '../../test/support/external-inputs.js';
 
 // Expected instants are written as IST wall-clock strings, independent of the code under test.
 const ist = (s: string): number => Date.parse(`${s}+05:30`);
@@ -97,7 +98,7 @@ describe('bucketOf: alignment to the session open, start-labelled like Kite', ()
 
   const hourly = resolve(import.meta.dirname, '../../../shared/data/nse/hourly/kite_nifty50_stocks_60minute/RELIANCE.csv');
   const daily = resolve(import.meta.dirname, '../../../shared/data/nse/daily/kite_nifty50_stocks/RELIANCE.csv');
-  it.skipIf(!existsSync(hourly) || !existsSync(daily))("every label in Kite's RELIANCE 60minute and day files is a bucket start", () => {
+  it.skipIf(!sharedFiles(import.meta.url, 'shared-data', hourly, daily))("every label in Kite's RELIANCE 60minute and day files is a bucket start", () => {
     const labels = (file: string) =>
       readFileSync(file, 'utf8')
         .trim()

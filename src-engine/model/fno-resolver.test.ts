@@ -1,9 +1,9 @@
-import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { NseCalendar } from '../core/nse-calendar.js';
 import { FnoResolveError, liveOptionExpiries, parseLogicalSymbol, resolveFutures, resolveLogical, resolveOption, spotKeyFor } from './fno-resolver.js';
 import { InstrumentMaster, loadInstrumentsCsvFile, parseInstrumentsCsv } from './instrument-master.js';
+import { sharedFiles } from '../../test/support/external-inputs.js';
 
 const HEADER = 'instrument_token,exchange_token,tradingsymbol,name,last_price,expiry,strike,tick_size,lot_size,instrument_type,segment,exchange';
 
@@ -136,8 +136,7 @@ describe('logical symbols', () => {
 const sharedDir = resolve(import.meta.dirname, '../../../shared/data/kite/instruments');
 const nseCsv = join(sharedDir, 'instruments_NSE_2025-10-06.csv');
 const nfoCsv = join(sharedDir, 'instruments_NFO_2026-08-18.csv');
-const haveDumps = existsSync(nseCsv) && existsSync(nfoCsv);
-if (!haveDumps) console.warn(`fno-resolver: ${sharedDir} not found — skipping the tests on the real Kite dumps`);
+const haveDumps = sharedFiles(import.meta.url, 'shared-data', nseCsv, nfoCsv);
 
 describe.skipIf(!haveDumps)('real NFO dump (2026-08-18)', () => {
   const m = haveDumps ? new InstrumentMaster([...loadInstrumentsCsvFile(nseCsv).instruments, ...loadInstrumentsCsvFile(nfoCsv).instruments]) : undefined;

@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import fc from 'fast-check';
@@ -13,6 +13,7 @@ import {
   rupeesToPaise,
   toContractInstrument,
 } from './instrument-master.js';
+import { sharedFiles } from '../../test/support/external-inputs.js';
 
 const HEADER = 'instrument_token,exchange_token,tradingsymbol,name,last_price,expiry,strike,tick_size,lot_size,instrument_type,segment,exchange';
 
@@ -169,8 +170,7 @@ describe('InstrumentMaster lookups and search (hand-written)', () => {
 const sharedDir = resolve(import.meta.dirname, '../../../shared/data/kite/instruments');
 const nseCsv = join(sharedDir, 'instruments_NSE_2025-10-06.csv');
 const nfoCsv = join(sharedDir, 'instruments_NFO_2026-08-18.csv');
-const haveDumps = existsSync(nseCsv) && existsSync(nfoCsv);
-if (!haveDumps) console.warn(`instrument-master: ${sharedDir} not found — skipping the tests on the real Kite dumps`);
+const haveDumps = sharedFiles(import.meta.url, 'shared-data', nseCsv, nfoCsv);
 
 describe.skipIf(!haveDumps)('real Kite dumps', () => {
   const nse = haveDumps ? loadInstrumentsCsvFile(nseCsv) : undefined;

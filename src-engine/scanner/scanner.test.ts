@@ -1,4 +1,4 @@
-import { existsSync, readdirSync } from 'node:fs';
+import { readdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { istTime, nseCalendar } from '../core/nse-calendar.js';
@@ -8,6 +8,7 @@ import { UniverseError } from '../market/universe.js';
 import { InstrumentMaster, INSTRUMENT_COLUMNS, parseInstrumentsCsv } from '../model/instrument-master.js';
 import { candlesNeeded, planPreMarket } from './pre-market.js';
 import { MemoryUniverseJournal, closesFromScan, journalEntries, normalisedRanks, scanUniverse } from './scanner.js';
+import { sharedFiles } from '../../test/support/external-inputs.js';
 
 /** Daily bars on the trading days before `asOf`, oldest first, from a price path. */
 function dailyBars(asOf: string, n: number, path: (i: number) => { c: number; range: number; v: number }): Bar[] {
@@ -159,8 +160,7 @@ describe('journal and pre-market plan', () => {
 // ---------------------------------------------------------------------------------------------
 // The real Kite daily candles in ../shared (never copied into the repo).
 const kiteDir = resolve(import.meta.dirname, '../../../shared/data/nse/daily/kite_nifty50_stocks');
-const haveKite = existsSync(kiteDir);
-if (!haveKite) console.warn(`scanner: ${kiteDir} not found — skipping the scan of the real Kite daily candles`);
+const haveKite = sharedFiles(import.meta.url, 'shared-data', kiteDir);
 
 describe.skipIf(!haveKite)('scan of 48 NIFTY stocks on real Kite daily candles', () => {
   const files = haveKite ? readdirSync(kiteDir).filter((f) => f.endsWith('.csv')) : [];

@@ -1,4 +1,3 @@
-import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
@@ -7,6 +6,7 @@ import { BUILTIN_STRATEGIES } from './builtins/index.js';
 import type { OrderIntent } from './ensemble.js';
 import { StrategyRunner } from './runner.js';
 import { defineStrategy, type Signal, type StrategyDefinition, type StrategyTimeframe } from './strategy.js';
+import { sharedFiles } from '../../test/support/external-inputs.js';
 
 /**
  * Every built-in over RELIANCE's real daily and hourly Kite candles (read from ../shared at test
@@ -39,8 +39,7 @@ const thrower = defineStrategy({
 }) as unknown as StrategyDefinition;
 
 for (const [name, tf, file] of FILES) {
-  const present = existsSync(file);
-  if (!present) console.warn(`strategy real-data test (${name}) skipped: ${file} not found`);
+  const present = sharedFiles(import.meta.url, 'shared-data', file);
   describe.skipIf(!present)(`built-ins on RELIANCE ${name} candles`, () => {
     it('every strategy warms up and signals, snapshots are finite, the thrower is disabled and the rest go on', () => {
       const { bars } = readCandleCsv(file);

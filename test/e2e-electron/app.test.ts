@@ -13,6 +13,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { _electron, type ElectronApplication, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { externalInput } from '../support/external-inputs.js';
 
 const repoRoot = resolve(import.meta.dirname, '../..');
 const mainBundle = join(repoRoot, 'dist', 'main', 'main.cjs');
@@ -39,9 +40,9 @@ function skipReason(): string | null {
 
 const electronBinary = findElectronBinary();
 const reason = skipReason();
-if (reason) console.warn(reason);
+const ready = externalInput(import.meta.url, 'electron-binary', reason === null, reason ?? '');
 
-describe.skipIf(reason !== null)('KiteDesk under Electron', () => {
+describe.skipIf(!ready)('KiteDesk under Electron', () => {
   let app: ElectronApplication;
   let page: Page;
   const consoleErrors: string[] = [];

@@ -3,6 +3,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ensureBuilt, repoRoot, tempDataDir } from '../support/serve-process.js';
+import { sharedFiles } from '../support/external-inputs.js';
 
 /** `kitedesk indicators` from dist/, as users run it. */
 function cli(...args: string[]) {
@@ -16,7 +17,7 @@ function readCsv(path: string): { header: string[]; rows: string[][] } {
 }
 
 const REFERENCE = join(repoRoot, '..', 'shared', 'data', 'indicators', 'talib_RELIANCE_daily_kite.csv');
-if (!existsSync(REFERENCE)) console.warn(`skipping the RELIANCE/TA-Lib CLI check: ${REFERENCE} not found (internal data in ../shared)`);
+const haveReference = sharedFiles(import.meta.url, 'shared-data', REFERENCE);
 const FULL_SPEC = 'sma:20,ema:20,rsi:14,macd:12:26:9,bb:20:2,atr:14,adx:14,stoch:14:3:3,willr:14,cci:20,supertrend:10:3,vwap';
 
 describe('kitedesk indicators (built CLI)', () => {
@@ -104,7 +105,7 @@ describe('kitedesk indicators (built CLI)', () => {
     expect(rows).toHaveLength(60);
   });
 
-  it.skipIf(!existsSync(REFERENCE))('RELIANCE daily (../shared): columns match TA-Lib to 1e-9 relative', () => {
+  it.skipIf(!haveReference)('RELIANCE daily (../shared): columns match TA-Lib to 1e-9 relative', () => {
     // only the six input columns: the reference file already carries columns named like ours
     const src = readFileSync(REFERENCE, 'utf8').trimEnd().split('\n');
     const refHeader = src[0]!.split(',');

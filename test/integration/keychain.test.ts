@@ -3,6 +3,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { repoRoot, tempDataDir } from '../support/serve-process.js';
+import { externalInput } from '../support/external-inputs.js';
 
 const has = (cmd: string) => spawnSync('sh', ['-c', `command -v ${cmd}`]).status === 0;
 const keytarBuilt = (() => {
@@ -12,10 +13,12 @@ const keytarBuilt = (() => {
     return false;
   }
 })();
-const ready = has('dbus-run-session') && has('gnome-keyring-daemon') && keytarBuilt;
-if (!ready) {
-  console.warn('keychain integration skipped: needs dbus-run-session, gnome-keyring-daemon and a built keytar (apt-get install -y dbus gnome-keyring libsecret-1-dev; npm install)');
-}
+const ready = externalInput(
+  import.meta.url,
+  'keychain',
+  has('dbus-run-session') && has('gnome-keyring-daemon') && keytarBuilt,
+  'needs dbus-run-session, gnome-keyring-daemon and a built keytar (apt-get install -y dbus gnome-keyring libsecret-1-dev; npm rebuild keytar)',
+);
 
 describe.skipIf(!ready)('keychain against a real Secret Service (gnome-keyring on a private D-Bus session)', () => {
   it('stores, reads and deletes a secret, and gives a secret-free error without an unlocked one', () => {

@@ -8,7 +8,11 @@ import { KiteTicker } from 'kiteconnect';
 import { describe, expect, it } from 'vitest';
 import { framesArb } from './tick-arbitraries.js';
 import { type KiteTick, TickBatch, decodeFrame, encodeFrame, encodePacket } from './tick-codec.js';
-import { HAVE_MOCKS, type JsTick, arrayBufferOf, frameOf, readMockPacket, toJsTick } from './tick-test-support.js';
+import { MOCKS_DIR, type JsTick, arrayBufferOf, frameOf, readMockPacket, toJsTick } from './tick-test-support.js';
+import { sharedFiles } from '../../../test/support/external-inputs.js';
+import { resolve as resolvePath } from 'node:path';
+
+const haveMocks = sharedFiles(import.meta.url, 'kite-mocks', resolvePath(MOCKS_DIR, 'ticker_full.packet'), resolvePath(MOCKS_DIR, 'ticker_quote.packet'));
 
 const officialParse = (frame: Uint8Array): JsTick[] =>
   (KiteTicker as unknown as { prototype: { parseBinary(b: ArrayBuffer): JsTick[] } }).prototype.parseBinary(arrayBufferOf(frame));
@@ -19,7 +23,7 @@ function ours(frame: Uint8Array, batch = new TickBatch()): KiteTick[] {
   return batch.toTicks();
 }
 
-describe.skipIf(!HAVE_MOCKS)('differential: the kiteconnect-mocks packets', () => {
+describe.skipIf(!haveMocks)('differential: the kiteconnect-mocks packets', () => {
   it('ours (mapped to JS names and units) equals the official parser, field for field', () => {
     const q = readMockPacket('ticker_quote.packet');
     const f = readMockPacket('ticker_full.packet');

@@ -17,13 +17,17 @@ import {
   encodePacket,
   segmentOf,
 } from './tick-codec.js';
-import { HAVE_MOCKS, frameOf, readMockPacket } from './tick-test-support.js';
+import { MOCKS_DIR, frameOf, readMockPacket } from './tick-test-support.js';
+import { sharedFiles } from '../../../test/support/external-inputs.js';
+import { resolve as resolvePath } from 'node:path';
+
+const haveMocks = sharedFiles(import.meta.url, 'kite-mocks', resolvePath(MOCKS_DIR, 'ticker_full.packet'), resolvePath(MOCKS_DIR, 'ticker_quote.packet'));
 
 // Expected values are written out from shared/docs/kite-protocol.md §1.6, not computed by the code under test.
 const INFY = 408065;
 const tsec = Date.parse('2021-07-05T10:41:27+05:30') / 1000; // = 1625461887
 
-describe.skipIf(!HAVE_MOCKS)('tick codec: the kiteconnect-mocks packets (kite-protocol.md §1.6)', () => {
+describe.skipIf(!haveMocks)('tick codec: the kiteconnect-mocks packets (kite-protocol.md §1.6)', () => {
   it('ticker_quote.packet (44 B) decodes to INFY 1573.15', () => {
     const pkt = readMockPacket('ticker_quote.packet');
     expect(pkt.length).toBe(44);

@@ -3,7 +3,7 @@
  * packets, framing a bare packet, a fast deterministic PRNG, and the mapping from our raw ticks to the
  * official JS client's tick objects.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { type KiteTick, divisorOf } from './tick-codec.js';
 
@@ -12,7 +12,6 @@ export const REPO_ROOT = resolve(import.meta.dirname, '../../..');
 /** The shared folder next to the repo (`../shared` from the root); may be absent. */
 export const SHARED_DIR = resolve(REPO_ROOT, '../shared');
 export const MOCKS_DIR = resolve(SHARED_DIR, 'kite-mocks');
-export const HAVE_MOCKS = existsSync(resolve(MOCKS_DIR, 'ticker_full.packet'));
 
 /** A mock `.packet` file: base64 text of one bare packet. */
 export function readMockPacket(name: 'ticker_quote.packet' | 'ticker_full.packet'): Uint8Array {
