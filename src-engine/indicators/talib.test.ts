@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { computeSeries } from './series.js';
 import { createIndicator } from './registry.js';
-import { loadTalibReference, maxRelativeError, TALIB_RELIANCE_DAILY } from './talib-reference.js';
+import { loadTalibDataset, maxRelativeError, TALIB_DATASETS } from './talib-reference.js';
 
-/** Our spec → for each of its columns, the TA-Lib reference column (README §7 of ../shared). */
+/** Our spec → for each of its columns, the TA-Lib reference column (README §7 of ../shared; same in the fixture). */
 const CASES: [spec: string, refColumns: string[]][] = [
   ['sma:20', ['sma_20']],
   ['ema:20', ['ema_20']],
@@ -21,37 +21,38 @@ const CASES: [spec: string, refColumns: string[]][] = [
   ['mom:10', ['mom_10']],
 ];
 
-const ref = loadTalibReference();
-if (!ref) console.warn(`skipping the TA-Lib comparison: ${TALIB_RELIANCE_DAILY} not found (internal data in ../shared)`);
+for (const ds of TALIB_DATASETS) {
+  const { ref, skip } = loadTalibDataset(ds, 'talib.test');
 
-describe.skipIf(!ref)('TA-Lib reference (RELIANCE daily, talib@2.0.5)', () => {
-  const bars = ref?.table.bars ?? [];
-  const report: string[] = [];
+  describe.skipIf(!ref)(`TA-Lib reference (${ds.name}, talib@2.0.5)${skip ? ` — skipped: ${skip}` : ''}`, () => {
+    const bars = ref?.table.bars ?? [];
+    const report: string[] = [];
 
-  it('has the 1,367 rows', () => {
-    expect(bars.length).toBe(1367);
-  });
-
-  for (const [spec, refCols] of CASES) {
-    it(`${spec}: same warm-up as TA-Lib and ≤ 1e-6 relative error on every defined row`, () => {
-      const ind = createIndicator(spec);
-      const ours = computeSeries(spec, bars);
-      refCols.forEach((name, j) => {
-        const want = ref!.column(name);
-        const got = ours[j]!;
-        const firstRef = want.findIndex((x) => x === x);
-        const firstOurs = got.findIndex((x) => x === x);
-        expect(firstOurs, `${ind.columns[j]} first value`).toBe(firstRef);
-        expect(firstRef, `${ind.columns[j]} warmup`).toBe(ind.warmup - 1);
-        const all = maxRelativeError(got, want);
-        const tail = maxRelativeError(got, want, bars.length - 200);
-        report.push(`${ind.columns[j]!.padEnd(22)} vs ${name.padEnd(22)} all ${all.max.toExponential(2)} (row ${all.at}), last 200 ${tail.max.toExponential(2)}`);
-        expect(all.max, `${ind.columns[j]} worst at row ${all.at}: ${got[all.at]} vs ${want[all.at]}`).toBeLessThanOrEqual(1e-6);
-      });
+    it(`has the ${ds.rows.toLocaleString('en')} rows`, () => {
+      expect(bars.length).toBe(ds.rows);
     });
-  }
 
-  it('report', () => {
-    console.info(`max relative error vs TA-Lib over ${bars.length} rows:\n${report.join('\n')}`);
+    for (const [spec, refCols] of CASES) {
+      it(`${spec}: same warm-up as TA-Lib and ≤ 1e-6 relative error on every defined row`, () => {
+        const ind = createIndicator(spec);
+        const ours = computeSeries(spec, bars);
+        refCols.forEach((name, j) => {
+          const want = ref!.column(name);
+          const got = ours[j]!;
+          const firstRef = want.findIndex((x) => x === x);
+          const firstOurs = got.findIndex((x) => x === x);
+          expect(firstOurs, `${ind.columns[j]} first value`).toBe(firstRef);
+          expect(firstRef, `${ind.columns[j]} warmup`).toBe(ind.warmup - 1);
+          const all = maxRelativeError(got, want);
+          const tail = maxRelativeError(got, want, bars.length - 200);
+          report.push(`${ind.columns[j]!.padEnd(22)} vs ${name.padEnd(22)} all ${all.max.toExponential(2)} (row ${all.at}), last 200 ${tail.max.toExponential(2)}`);
+          expect(all.max, `${ind.columns[j]} worst at row ${all.at}: ${got[all.at]} vs ${want[all.at]}`).toBeLessThanOrEqual(1e-6);
+        });
+      });
+    }
+
+    it('report', () => {
+      console.info(`max relative error vs TA-Lib over ${bars.length} rows of ${ds.name}:\n${report.join('\n')}`);
+    });
   });
-});
+}

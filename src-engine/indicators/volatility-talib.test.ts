@@ -1,37 +1,16 @@
-import { existsSync, readFileSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { parse } from 'csv-parse/sync';
 import { describe, expect, it } from 'vitest';
 import { Adx } from './adx.js';
 import { Atr } from './atr.js';
-import type { Bar, Indicator } from './indicator.js';
+import type { Indicator } from './indicator.js';
 import { Mfi } from './mfi.js';
 import { Natr } from './natr.js';
 import { Obv } from './obv.js';
 import { Psar } from './psar.js';
+import { loadTalibDataset, TALIB_DATASETS } from './talib-reference.js';
 import { TrueRange } from './trange.js';
 
-// TA-Lib reference values from ../shared (internal data: read in place at test time, never copied into the repo).
-const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
-const csvPath = resolve(repoRoot, '..', 'shared', 'data', 'indicators', 'talib_RELIANCE_daily_kite.csv');
-const haveRef = existsSync(csvPath);
-if (!haveRef) console.warn(`volatility-talib.test: skipping the TA-Lib comparisons, ${csvPath} not found`);
-
-type Row = Record<string, string>;
-
-function load(): { bars: Bar[]; rows: Row[] } {
-  const rows = parse(readFileSync(csvPath, 'utf8'), { columns: true, skip_empty_lines: true }) as Row[];
-  const bars = rows.map((r) => ({
-    t: Date.parse(r.datetime!.replace(' ', 'T')),
-    o: Number(r.open),
-    h: Number(r.high),
-    l: Number(r.low),
-    c: Number(r.close),
-    v: Number(r.volume),
-  }));
-  return { bars, rows };
-}
+// TA-Lib reference values: our synthetic fixture (always), and the RELIANCE file of ../shared when it is
+// there (internal data: read in place at test time, never copied into the repo).
 
 /** Relative error with a floor of 1 on the scale, so values near 0 (OBV, MFI, DI) compare absolutely. */
 const relErr = (a: number, b: number): number => Math.abs(a - b) / Math.max(1, Math.abs(b));
@@ -55,38 +34,45 @@ const cases: Case[] = [
   { name: 'psar:0.02:0.2', make: () => new Psar(0.02, 0.2), ref: ['sar_0.02_0.2'], tailFrom: 1 },
 ];
 
-describe.skipIf(!haveRef)('against TA-Lib (talib_RELIANCE_daily_kite.csv)', () => {
-  const { bars, rows } = haveRef ? load() : { bars: [], rows: [] };
+for (const ds of TALIB_DATASETS) {
+  const { ref, skip } = loadTalibDataset(ds, 'volatility-talib.test');
 
-  it('has the expected shape', () => {
-    expect(bars.length).toBe(1367);
-    expect(bars.every((b) => Number.isFinite(b.t) && Number.isFinite(b.c) && Number.isFinite(b.v))).toBe(true);
-  });
+  describe.skipIf(!ref)(`against TA-Lib (${ds.name})${skip ? ` — skipped: ${skip}` : ''}`, () => {
+    const bars = ref?.table.bars ?? [];
 
-  it.each(cases)('$name: defined exactly where TA-Lib is, and within 1e-9 relative everywhere (1e-10 in the tail)', (c) => {
-    const ind = c.make();
-    const maxAll = c.ref.map(() => 0);
-    const maxTail = c.ref.map(() => 0);
-    let compared = 0;
-    bars.forEach((bar, i) => {
-      const ready = ind.update(bar);
-      expect(ready, `${c.name} ready at bar ${i}`).toBe(i + 1 >= ind.warmup);
-      c.ref.forEach((col, j) => {
-        if (!col) return;
-        const cell = rows[i]![col]!;
-        const got = ind.out[j]!;
-        if (cell === '') {
-          expect(got, `${c.name} ${ind.columns[j]} bar ${i} should be NaN`).toBeNaN();
-          return;
-        }
-        const e = relErr(got, Number(cell));
-        if (!(e <= maxAll[j]!)) maxAll[j] = e; // also catches NaN
-        if (i >= c.tailFrom && !(e <= maxTail[j]!)) maxTail[j] = e;
-        compared++;
-      });
+    it('has the expected shape', () => {
+      expect(bars.length).toBe(ds.rows);
+      expect(bars.every((b) => Number.isFinite(b.t) && Number.isFinite(b.c) && Number.isFinite(b.v))).toBe(true);
     });
-    console.info(`${c.name}: compared ${compared} values; max rel err all ${maxAll.map((x) => x.toExponential(2)).join('/')}, tail ${maxTail.map((x) => x.toExponential(2)).join('/')}`);
-    for (const e of maxAll) expect(e).toBeLessThanOrEqual(1e-9);
-    for (const e of maxTail) expect(e).toBeLessThanOrEqual(1e-10);
+
+    it.each(cases)('$name: defined exactly where TA-Lib is, and within 1e-9 relative everywhere (1e-10 in the tail)', (c) => {
+      const ind = c.make();
+      const want = c.ref.map((col) => (col ? ref!.column(col) : undefined));
+      const maxAll = c.ref.map(() => 0);
+      const maxTail = c.ref.map(() => 0);
+      let compared = 0;
+      bars.forEach((bar, i) => {
+        const ready = ind.update(bar);
+        expect(ready, `${c.name} ready at bar ${i}`).toBe(i + 1 >= ind.warmup);
+        want.forEach((column, j) => {
+          if (!column) return;
+          const cell = column[i]!;
+          const got = ind.out[j]!;
+          if (Number.isNaN(cell)) {
+            expect(got, `${c.name} ${ind.columns[j]} bar ${i} should be NaN`).toBeNaN();
+            return;
+          }
+          const e = relErr(got, cell);
+          if (!(e <= maxAll[j]!)) maxAll[j] = e; // also catches NaN
+          if (i >= c.tailFrom && !(e <= maxTail[j]!)) maxTail[j] = e;
+          compared++;
+        });
+      });
+      console.info(
+        `${ds.name} ${c.name}: compared ${compared} values; max rel err all ${maxAll.map((x) => x.toExponential(2)).join('/')}, tail ${maxTail.map((x) => x.toExponential(2)).join('/')}`,
+      );
+      for (const e of maxAll) expect(e).toBeLessThanOrEqual(1e-9);
+      for (const e of maxTail) expect(e).toBeLessThanOrEqual(1e-10);
+    });
   });
-});
+}
