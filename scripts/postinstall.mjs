@@ -4,6 +4,9 @@
 import { existsSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { ensureElectronSqlite, realIo } from './electron-native.mjs';
 
 const require = createRequire(import.meta.url);
 
@@ -37,4 +40,9 @@ if (process.env.ELECTRON_SKIP_BINARY_DOWNLOAD) {
         'Install continues: `npm start` will run headless `serve` in the browser instead of the desktop app.',
     );
   }
+}
+
+// With the binary here, better-sqlite3 also needs a build for Electron's ABI (scripts/electron-native.mjs).
+if (electronInstalled()) {
+  ensureElectronSqlite(realIo(join(dirname(fileURLToPath(import.meta.url)), '..')));
 }

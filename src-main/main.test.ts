@@ -136,7 +136,10 @@ describe('main.ts wiring (fake electron)', () => {
     expect(String(entry).endsWith(path.join('engine', 'utility-entry.js'))).toBe(true);
     // the engine shares Electron's userData with headless serve
     expect(args).toEqual(['--data-dir=/fake/userData']);
-    expect(options).toEqual({ serviceName: 'KiteDesk Engine', stdio: 'pipe' });
+    const { env, ...rest } = options as { env: NodeJS.ProcessEnv };
+    expect(rest).toEqual({ serviceName: 'KiteDesk Engine', stdio: 'pipe' });
+    // unpackaged: the engine loads better-sqlite3 built for Electron's ABI, next to the checkout's dist/
+    expect(env['KITEDESK_SQLITE_BINDING']).toBe(path.join(path.dirname(path.dirname(String(entry))), '..', 'node_modules', '.kitedesk', 'electron-sqlite', 'better_sqlite3.node'));
 
     // One hardened window loading app://.
     expect(s.windows).toHaveLength(1);

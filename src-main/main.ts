@@ -26,7 +26,7 @@ import { handleTrusted } from './ipc.js';
 import { openKeychain, type SecretStore } from './keychain.js';
 import { KiteAuth, kiteAccounts, kiteSettingsFrom } from './kite-login.js';
 import { openKiteLoginWindow, type NavigationOverride } from './kite-login-window.js';
-import { resolveAppPaths } from './paths.js';
+import { type AppPaths, engineEnv, resolveAppPaths } from './paths.js';
 import { PortBroker, type WindowHandle } from './port-broker.js';
 import {
   APP_ENTRY_URL,
@@ -65,7 +65,7 @@ function start(): void {
   protocol.registerSchemesAsPrivileged([{ scheme: APP_SCHEME, privileges: { ...APP_SCHEME_PRIVILEGES } }]);
 
   const supervisor = new EngineSupervisor<MessagePortMain>({
-    fork: () => forkEngine(paths.engineEntry),
+    fork: () => forkEngine(paths),
     log,
   });
   const broker = new PortBroker<MessagePortMain>({
@@ -203,9 +203,13 @@ function setupKite(supervisor: EngineSupervisor<MessagePortMain>): void {
   void app.whenReady().then(() => handleTrusted('kite:login', async () => ({ opened: await openLogin() })));
 }
 
-function forkEngine(entry: string): ChildLike<MessagePortMain> {
+function forkEngine(paths: AppPaths): ChildLike<MessagePortMain> {
   // The engine keeps its database and logs in the app's userData dir (the same default as `serve`).
-  const child = utilityProcess.fork(entry, [`--data-dir=${app.getPath('userData')}`], { serviceName: ENGINE_SERVICE_NAME, stdio: 'pipe' });
+  const child = utilityProcess.fork(paths.engineEntry, [`--data-dir=${app.getPath('userData')}`], {
+    serviceName: ENGINE_SERVICE_NAME,
+    stdio: 'pipe',
+    env: engineEnv(process.env, app.isPackaged, paths),
+  });
   // With stdio 'pipe' the streams must be drained, or the engine blocks once the pipe is full.
   child.stdout?.on('data', (chunk: Buffer) => process.stdout.write(prefixLines('[engine] ', chunk)));
   child.stderr?.on('data', (chunk: Buffer) => process.stderr.write(prefixLines('[engine] ', chunk)));

@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { resolveAppPaths } from './paths.js';
+import { engineEnv, resolveAppPaths, SQLITE_BINDING_ENV } from './paths.js';
 
 describe('resolveAppPaths', () => {
   it('finds preload, renderer and engine relative to dist/main', () => {
@@ -12,5 +12,18 @@ describe('resolveAppPaths', () => {
   });
   it('refuses a relative directory (it would depend on the working directory)', () => {
     expect(() => resolveAppPaths('dist/main')).toThrow(/absolute/);
+  });
+});
+
+describe('engineEnv: which better-sqlite3 the engine loads under Electron', () => {
+  const p = resolveAppPaths(path.resolve('/home/u/kitedesk/dist/main'));
+  it('unpackaged (npm start): the Electron-ABI build installed beside the Node one', () => {
+    expect(p.devSqliteBinding).toBe(path.resolve('/home/u/kitedesk/node_modules/.kitedesk/electron-sqlite/better_sqlite3.node'));
+    const env = engineEnv({ PATH: '/bin' }, false, p);
+    expect(env[SQLITE_BINDING_ENV]).toBe(p.devSqliteBinding);
+    expect(env['PATH']).toBe('/bin');
+  });
+  it('packaged: nothing, even if the shell set the variable', () => {
+    expect(engineEnv({ [SQLITE_BINDING_ENV]: '/tmp/evil.node' }, true, p)[SQLITE_BINDING_ENV]).toBeUndefined();
   });
 });

@@ -13,6 +13,26 @@ export interface AppPaths {
   readonly preload: string;
   readonly rendererDir: string;
   readonly engineEntry: string;
+  /**
+   * better-sqlite3 built for Electron's ABI by scripts/electron-native.mjs, in a source checkout
+   * (`npm start`): <repo>/node_modules/.kitedesk/electron-sqlite/better_sqlite3.node.
+   */
+  readonly devSqliteBinding: string;
+}
+
+/** The engine's environment variable naming its better-sqlite3 binary (src-engine/persistence/sqlite-binding.ts). */
+export const SQLITE_BINDING_ENV = 'KITEDESK_SQLITE_BINDING';
+
+/**
+ * The utility process's environment. Unpackaged, the engine loads the Electron-ABI build of
+ * better-sqlite3 beside the Node one; packaged, electron-builder rebuilt the package's own build, and
+ * a variable inherited from the shell must not point it elsewhere.
+ */
+export function engineEnv(env: NodeJS.ProcessEnv, packaged: boolean, paths: Pick<AppPaths, 'devSqliteBinding'>): NodeJS.ProcessEnv {
+  const out = { ...env };
+  delete out[SQLITE_BINDING_ENV];
+  if (!packaged) out[SQLITE_BINDING_ENV] = paths.devSqliteBinding;
+  return out;
 }
 
 export function resolveAppPaths(mainDir: string): AppPaths {
@@ -23,5 +43,6 @@ export function resolveAppPaths(mainDir: string): AppPaths {
     preload: path.join(mainDir, 'preload.cjs'),
     rendererDir: path.join(distDir, 'renderer'),
     engineEntry: path.join(distDir, 'engine', 'utility-entry.js'),
+    devSqliteBinding: path.join(distDir, '..', 'node_modules', '.kitedesk', 'electron-sqlite', 'better_sqlite3.node'),
   });
 }

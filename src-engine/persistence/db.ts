@@ -1,8 +1,9 @@
 import { closeSync, openSync, readSync, statSync } from 'node:fs';
 import Database from 'better-sqlite3';
 import { migrations as defaultMigrations, type Migration } from './migrations.js';
+import { type BindingFs, type BindingRuntime, chooseSqliteBinding, currentRuntime, describeBindingLoadError, realBindingFs, SqliteBindingError } from './sqlite-binding.js';
 
-export type DatabaseOpenErrorReason = 'cannot-open' | 'not-a-database' | 'newer-version' | 'migration-failed';
+export type DatabaseOpenErrorReason = 'cannot-open' | 'not-a-database' | 'newer-version' | 'migration-failed' | 'native-module';
 
 /** Opening the KiteDesk database failed; the message names the file and what to do. */
 export class DatabaseOpenError extends Error {
@@ -82,7 +83,14 @@ function checkHeader(file: string): void {
  *
  * `options.migrations` exists for tests; production code uses the default list.
  */
-export function openDatabase(file: string, options: { migrations?: readonly Migration[] } = {}): Database.Database {
+export interface OpenDatabaseOptions {
+  migrations?: readonly Migration[];
+  /** Which runtime loads better-sqlite3 (default: this process; see sqlite-binding.ts). For tests. */
+  runtime?: BindingRuntime;
+  bindingFs?: BindingFs;
+}
+
+export function openDatabase(file: string, options: OpenDatabaseOptions = {}): Database.Database {
   const list = options.migrations ?? defaultMigrations;
   list.forEach((m, i) => {
     if (m.version !== i + 1) throw new RangeError(`openDatabase: migrations[${i}] ('${m.name}') must have version ${i + 1}, has ${m.version}`);
@@ -91,10 +99,15 @@ export function openDatabase(file: string, options: { migrations?: readonly Migr
 
   if (!isMemory(file)) checkHeader(file);
 
+  const runtime = options.runtime ?? currentRuntime();
   let db: Database.Database;
+  let nativeBinding: string | undefined;
   try {
-    db = new Database(file, { timeout: 5000 });
+    nativeBinding = chooseSqliteBinding(runtime, options.bindingFs ?? realBindingFs);
+    db = new Database(file, nativeBinding ? { timeout: 5000, nativeBinding } : { timeout: 5000 });
   } catch (e) {
+    const native = e instanceof SqliteBindingError ? e : describeBindingLoadError(e, runtime, nativeBinding);
+    if (native) throw new DatabaseOpenError(`Cannot open the KiteDesk database ${file}: ${native.message}`, file, 'native-module', { cause: e });
     throw new DatabaseOpenError(`Cannot open the KiteDesk database ${file}: ${describe(e)}`, file, 'cannot-open', { cause: e });
   }
 
