@@ -57,16 +57,15 @@ export function loadTalibReference(path = TALIB_RELIANCE_DAILY): TalibReference 
 }
 
 /**
- * Loads a dataset for a test file: `ref` when the file is there; otherwise `skip` (the reason, also
- * printed) for an external file, and an error for a repository fixture, whose absence is a bug.
+ * Loads a dataset for a test file: `ref` when the file is there; otherwise `skip` (the reason, which the
+ * test declares through test/support/external-inputs.ts) for an external file, and an error for a
+ * repository fixture, whose absence is a bug.
  */
-export function loadTalibDataset(ds: TalibDataset, testName: string): { ref: TalibReference; skip?: undefined } | { ref?: undefined; skip: string } {
+export function loadTalibDataset(ds: TalibDataset): { ref: TalibReference; skip?: undefined } | { ref?: undefined; skip: string } {
   const ref = loadTalibReference(ds.path);
   if (ref) return { ref };
   if (!ds.external) throw new Error(`${ds.path}: the TA-Lib fixture is missing (scripts/fixtures/make-talib-fixture.mjs makes it)`);
-  const skip = `${ds.path} not found (${ds.external})`;
-  console.warn(`${testName}: skipping the TA-Lib comparison on ${ds.name}: ${skip}`);
-  return { skip };
+  return { skip: `${ds.path} not found (${ds.external})` };
 }
 
 /** Max relative error |a − b|/|b| over rows where the reference is defined (|b| floored at `floor`). */

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { computeSeries } from './series.js';
 import { createIndicator } from './registry.js';
 import { loadTalibDataset, maxRelativeError, TALIB_DATASETS } from './talib-reference.js';
+import { externalInput } from '../../test/support/external-inputs.js';
 
 /** Our spec → for each of its columns, the TA-Lib reference column (README §7 of ../shared; same in the fixture). */
 const CASES: [spec: string, refColumns: string[]][] = [
@@ -22,7 +23,8 @@ const CASES: [spec: string, refColumns: string[]][] = [
 ];
 
 for (const ds of TALIB_DATASETS) {
-  const { ref, skip } = loadTalibDataset(ds, 'talib.test');
+  const { ref, skip } = loadTalibDataset(ds);
+  if (skip) externalInput(import.meta.url, 'shared-data', false, skip);
 
   describe.skipIf(!ref)(`TA-Lib reference (${ds.name}, talib@2.0.5)${skip ? ` — skipped: ${skip}` : ''}`, () => {
     const bars = ref?.table.bars ?? [];

@@ -8,6 +8,7 @@ import { Obv } from './obv.js';
 import { Psar } from './psar.js';
 import { loadTalibDataset, TALIB_DATASETS } from './talib-reference.js';
 import { TrueRange } from './trange.js';
+import { externalInput } from '../../test/support/external-inputs.js';
 
 // TA-Lib reference values: our synthetic fixture (always), and the RELIANCE file of ../shared when it is
 // there (internal data: read in place at test time, never copied into the repo).
@@ -35,7 +36,8 @@ const cases: Case[] = [
 ];
 
 for (const ds of TALIB_DATASETS) {
-  const { ref, skip } = loadTalibDataset(ds, 'volatility-talib.test');
+  const { ref, skip } = loadTalibDataset(ds);
+  if (skip) externalInput(import.meta.url, 'shared-data', false, skip);
 
   describe.skipIf(!ref)(`against TA-Lib (${ds.name})${skip ? ` — skipped: ${skip}` : ''}`, () => {
     const bars = ref?.table.bars ?? [];
