@@ -10,6 +10,7 @@ import { createFileLog } from './file-log.js';
 import { defaultDataDir } from './paths.js';
 import { startServe } from './serve.js';
 import { DEFAULT_API_KEY, DEFAULT_API_SECRET, KiteSimulator } from '../kite-sim/kite-simulator.js';
+import { ORDER_STATUSES_SIM, type OrderStatus } from '../kite-sim/exchange.js';
 import { CandleReplay, parseCandleTime } from '../kite-sim/csv-replay.js';
 import { IST_OFFSET_MS } from '../core/ist.js';
 import { knownIndicators, runIndicatorsCli } from '../indicators/cli-indicators.js';
@@ -34,6 +35,12 @@ function parsePort(v: string): number {
 function parsePositive(v: string): number {
   const n = Number(v);
   if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError('expected a positive number');
+  return n;
+}
+
+function parseNonNegative(v: string): number {
+  const n = Number(v);
+  if (!Number.isFinite(n) || n < 0) throw new InvalidArgumentError('expected a number ≥ 0');
   return n;
 }
 
@@ -107,8 +114,27 @@ export function buildCli(): Command {
         'Not supported: 1-minute "symbol,date,time,…" vendor files, tick files',
     )
     .addOption(new Option('--from <YYYY-MM-DD>', 'with --data: start at the first bar on or after this IST date').argParser(parseDate))
-    .action(async (o: { port: number; apiKey: string; apiSecret: string; redirectUrl?: string; speed: number; seed: number; data?: string; from?: number }) => {
+    .addOption(
+      new Option('--clock <mode>', 'auto: simulated session time (the real now in a session, else the next open); wall: the real clock, closed at night')
+        .choices(['auto', 'wall'])
+        .default('auto'),
+    )
+    .addOption(new Option('--latency <ms>', 'real ms from the REST reply to the order resting at the exchange').argParser(parseNonNegative).default(300))
+    .option('--allowed-ips <list>', 'static-IP rule: comma-separated client addresses allowed to place/modify/cancel orders (default: any)')
+    .option('--no-expire-0600', 'keep access tokens past 06:00 IST (Kite expires them daily)')
+    .option('--single-session', 'a new login invalidates the earlier access tokens')
+    .option('--stuck <states>', 'fault: orders stay in these states, comma-separated (e.g. "OPEN PENDING,CANCEL PENDING")')
+    .option('--refuse-while-pending', 'fault: modify/cancel of a still-pending order answers 400 instead of being queued')
+    .option('--exchange-down', 'fault: the exchange link is down (orders wait in OPEN/MODIFY/CANCEL PENDING, nothing fills)')
+    .action(async (o: {
+      port: number; apiKey: string; apiSecret: string; redirectUrl?: string; speed: number; seed: number; data?: string; from?: number;
+      clock: 'auto' | 'wall'; latency: number; allowedIps?: string; expire0600: boolean; singleSession?: boolean; stuck?: string;
+      refuseWhilePending?: boolean; exchangeDown?: boolean;
+    }) => {
       if (o.redirectUrl !== undefined && !URL.canParse(o.redirectUrl)) throw new InvalidArgumentError(`--redirect-url is not a URL: ${o.redirectUrl}`);
+      const stuck = o.stuck === undefined ? [] : o.stuck.split(',').map((x) => x.trim()).filter(Boolean);
+      const bad = stuck.filter((x) => !ORDER_STATUSES_SIM.includes(x));
+      if (bad.length > 0) throw new InvalidArgumentError(`--stuck: unknown order status ${bad.join(', ')}`);
       if (o.from !== undefined && o.data === undefined) throw new InvalidArgumentError('--from needs --data');
       const sim = new KiteSimulator();
       const running = await sim.start({
@@ -120,7 +146,13 @@ export function buildCli(): Command {
         ...(o.redirectUrl !== undefined ? { redirectUrl: o.redirectUrl } : {}),
         ...(o.data !== undefined ? { dataDir: resolve(o.data) } : {}),
         ...(o.from !== undefined ? { startTime: o.from } : {}),
+        clock: o.clock,
+        latencyMs: o.latency,
+        expireAt0600: o.expire0600,
+        singleSession: o.singleSession === true,
+        ...(o.allowedIps !== undefined ? { allowedIps: o.allowedIps.split(',').map((x) => x.trim()).filter(Boolean) } : {}),
       });
+      sim.setFaults({ stuck: stuck as OrderStatus[], refuseWhilePending: o.refuseWhilePending === true, exchangeDown: o.exchangeDown === true });
       process.stdout.write(`REST ${running.url}\nWS   ${running.wsUrl}\nLOGIN ${running.loginUrl}?api_key=${encodeURIComponent(o.apiKey)}&v=3\n`);
       const market = sim.marketSource;
       if (market instanceof CandleReplay) {

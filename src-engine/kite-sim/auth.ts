@@ -30,6 +30,8 @@ export interface SessionStoreOptions {
   requestTokenTtlMs?: number;
   now?: () => number;
   random?: (bytes: number) => string;
+  /** A new login invalidates every earlier access token of the key (fault switch; default off). */
+  singleSession?: boolean;
 }
 
 const DEFAULT_REQUEST_TOKEN_TTL_MS = 5 * 60_000;
@@ -41,11 +43,14 @@ export class SessionStore {
   private readonly now: () => number;
   private readonly random: (bytes: number) => string;
   private readonly ttl: number;
+  /** See SessionStoreOptions.singleSession. */
+  singleSession: boolean;
 
   constructor(private readonly opts: SessionStoreOptions) {
     this.now = opts.now ?? Date.now;
     this.random = opts.random ?? ((n) => randomBytes(n).toString('hex'));
     this.ttl = opts.requestTokenTtlMs ?? DEFAULT_REQUEST_TOKEN_TTL_MS;
+    this.singleSession = opts.singleSession ?? false;
   }
 
   get apiKey(): string {
@@ -81,6 +86,7 @@ export class SessionStore {
       enctoken: this.random(24),
       loginTime: this.now(),
     };
+    if (this.singleSession) this.sessions.clear();
     this.sessions.set(s.accessToken, s);
     return s;
   }

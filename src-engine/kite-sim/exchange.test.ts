@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { SimExchange, MARKET_PROTECTION_REQUIRED, protectedLimit, type OrderEvent } from './exchange.js';
 import type { SimInstrument } from './instruments.js';
 import { KiteApiError } from './kite-json.js';
+import { ManualScheduler } from './oms-scheduler.js';
 
 const inst = (symbol: string, token: number, lotSize = 1, basePaise = 10_000): SimInstrument => ({
   token,
@@ -21,7 +22,8 @@ const T0 = Date.UTC(2026, 10, 23, 4, 0, 0); // 09:30 IST
 
 function setup() {
   const now = { t: T0 };
-  const ex = new SimExchange({ instruments: [inst('ACME', (1 << 8) | 1), inst('ACMEFUT', (2 << 8) | 2, 25)], now: () => now.t, seed: 3 });
+  const sched = new ManualScheduler();
+  const ex = new SimExchange({ instruments: [inst('ACME', (1 << 8) | 1), inst('ACMEFUT', (2 << 8) | 2, 25)], now: () => now.t, seed: 3, scheduler: sched, latencyMs: 30 });
   const events: OrderEvent[] = [];
   ex.onOrderEvent((e) => events.push(e));
   const acme = ex.lookup('NSE:ACME')!;
@@ -30,7 +32,13 @@ function setup() {
     [{ pricePaise: 9_995, quantity: 10, orders: 1 }, { pricePaise: 9_990, quantity: 20, orders: 2 }],
     [{ pricePaise: 10_000, quantity: 10, orders: 1 }, { pricePaise: 10_005, quantity: 20, orders: 2 }, { pricePaise: 10_010, quantity: 30, orders: 3 }],
   );
-  return { ex, now, events, acme };
+  /** Places and lets the OMS finish (validation, RMS, exchange, matching). */
+  const place = (variety: string, p: Record<string, string>) => {
+    const o = ex.place(variety, p);
+    sched.flush();
+    return o;
+  };
+  return { ex, now, events, acme, sched, place };
 }
 
 const base = { exchange: 'NSE', tradingsymbol: 'ACME', product: 'MIS' };
@@ -46,8 +54,8 @@ function err(f: () => unknown): KiteApiError {
 
 describe('SimExchange orders', () => {
   it('a crossing LIMIT fills partially across levels and rests OPEN for the rest; history and trades follow', () => {
-    const { ex, events } = setup();
-    const o = ex.place('regular', { ...base, transaction_type: 'BUY', order_type: 'LIMIT', quantity: '40', price: '100.05' });
+    const { ex, events, place } = setup();
+    const o = place('regular', { ...base, transaction_type: 'BUY', order_type: 'LIMIT', quantity: '40', price: '100.05' });
     expect(o.orderId).toMatch(/^\d{19}$/);
     expect(o.status).toBe('OPEN');
     expect(o.filledQuantity).toBe(30);
@@ -61,8 +69,8 @@ describe('SimExchange orders', () => {
   });
 
   it('a resting LIMIT fills when the price moves through it', () => {
-    const { ex, acme, events } = setup();
-    const o = ex.place('regular', { ...base, transaction_type: 'BUY', order_type: 'LIMIT', quantity: '5', price: '99.50' });
+    const { ex, acme, events, place } = setup();
+    const o = place('regular', { ...base, transaction_type: 'BUY', order_type: 'LIMIT', quantity: '5', price: '99.50' });
     expect(o.status).toBe('OPEN');
     expect(o.filledQuantity).toBe(0);
     ex.marketTick(acme.inst.token, 9_980, 10, 100, T0 + 1000); // asks from 99.80: not yet ≤ 99.50
@@ -75,8 +83,8 @@ describe('SimExchange orders', () => {
   });
 
   it('a resting SELL fills once the price passes above it', () => {
-    const { ex, acme } = setup();
-    const o = ex.place('regular', { ...base, transaction_type: 'SELL', order_type: 'LIMIT', quantity: '5', price: '100.50' });
+    const { ex, acme, place } = setup();
+    const o = place('regular', { ...base, transaction_type: 'SELL', order_type: 'LIMIT', quantity: '5', price: '100.50' });
     expect(o.status).toBe('OPEN');
     ex.marketTick(acme.inst.token, 10_050, 1, 1, T0 + 1000); // best bid 100.45
     expect(o.status).toBe('OPEN');
@@ -86,7 +94,7 @@ describe('SimExchange orders', () => {
   });
 
   it('rejects prices off the tick size and quantities off the lot size with InputException', () => {
-    const { ex } = setup();
+    const { ex, place } = setup();
     const tick = err(() => ex.place('regular', { ...base, transaction_type: 'BUY', order_type: 'LIMIT', quantity: '1', price: '100.03' }));
     expect(tick).toMatchObject({ errorType: 'InputException', status: 400 });
     expect(tick.message).toMatch(/Tick size for this script is 0.05/);
@@ -96,7 +104,7 @@ describe('SimExchange orders', () => {
     );
     expect(lot).toMatchObject({ errorType: 'InputException' });
     expect(lot.message).toMatch(/lot size.*25/);
-    const ok = ex.place('regular', { exchange: 'NFO', tradingsymbol: 'ACMEFUT', product: 'NRML', transaction_type: 'BUY', order_type: 'LIMIT', quantity: '50', price: '90' });
+    const ok = place('regular', { exchange: 'NFO', tradingsymbol: 'ACMEFUT', product: 'NRML', transaction_type: 'BUY', order_type: 'LIMIT', quantity: '50', price: '90' });
     expect(ok.status).toBe('OPEN');
     for (const bad of [
       { quantity: '0' },
@@ -118,7 +126,7 @@ describe('SimExchange orders', () => {
   });
 
   it('MARKET and SL-M need market protection; with it, a MARKET order fills within the band only', () => {
-    const { ex } = setup();
+    const { ex, place } = setup();
     for (const mp of [undefined, '0']) {
       const e = err(() => ex.place('regular', { ...base, transaction_type: 'BUY', order_type: 'MARKET', quantity: '1', ...(mp ? { market_protection: mp } : {}) }));
       expect(e).toMatchObject({ errorType: 'InputException', message: MARKET_PROTECTION_REQUIRED });
@@ -133,13 +141,13 @@ describe('SimExchange orders', () => {
       'InputException',
     );
     // LTP 100.00, 0.05 % band → limit 100.05: takes 100.00×10 and 100.05×20, not 100.10
-    const o = ex.place('regular', { ...base, transaction_type: 'BUY', order_type: 'MARKET', quantity: '50', market_protection: '0.05' });
+    const o = place('regular', { ...base, transaction_type: 'BUY', order_type: 'MARKET', quantity: '50', market_protection: '0.05' });
     expect(o.filledQuantity).toBe(30);
     expect(o.status).toBe('OPEN');
     const row = ex.rowOf(o);
     expect(row).toMatchObject({ order_type: 'LIMIT', price: 100.05, tags: ['mktp', 'mktp:0.05'] });
     // auto (-1) fills fully within the default band
-    const o2 = ex.place('regular', { ...base, transaction_type: 'BUY', order_type: 'MARKET', quantity: '20', market_protection: '-1' });
+    const o2 = place('regular', { ...base, transaction_type: 'BUY', order_type: 'MARKET', quantity: '20', market_protection: '-1' });
     expect(o2.status).toBe('COMPLETE');
   });
 
@@ -150,8 +158,8 @@ describe('SimExchange orders', () => {
   });
 
   it('SL rests in TRIGGER PENDING and works after the trigger', () => {
-    const { ex, acme } = setup();
-    const o = ex.place('regular', { ...base, transaction_type: 'SELL', order_type: 'SL', quantity: '5', price: '98.90', trigger_price: '99.00' });
+    const { ex, acme, place } = setup();
+    const o = place('regular', { ...base, transaction_type: 'SELL', order_type: 'SL', quantity: '5', price: '98.90', trigger_price: '99.00' });
     expect(o.status).toBe('TRIGGER PENDING');
     ex.marketTick(acme.inst.token, 9_900, 1, 1, T0 + 1000); // triggers; bids from 98.95 ≥ 98.90 → fills
     expect(o.status).toBe('COMPLETE');
@@ -159,36 +167,47 @@ describe('SimExchange orders', () => {
   });
 
   it('modify and cancel follow Kite’s status sequences; terminal orders cannot be cancelled; IOC cancels its remainder', () => {
-    const { ex } = setup();
-    const o = ex.place('regular', { ...base, transaction_type: 'BUY', order_type: 'LIMIT', quantity: '5', price: '99.00' });
+    const { ex, place, sched } = setup();
+    const o = place('regular', { ...base, transaction_type: 'BUY', order_type: 'LIMIT', quantity: '5', price: '99.00' });
     ex.modify('regular', o.orderId, { price: '99.10', quantity: '6' });
+    expect(ex.rowOf(o)).toMatchObject({ price: 99, quantity: 5, modified: true, status: 'MODIFY VALIDATION PENDING' });
+    sched.flush();
     expect(ex.rowOf(o)).toMatchObject({ price: 99.1, quantity: 6, modified: true, status: 'OPEN' });
+    // order_info.json: the MODIFIED row still carries the old price; the OPEN after it the new one
+    expect(o.history.slice(4).map((h) => [h['status'], h['price']])).toEqual([
+      ['MODIFY VALIDATION PENDING', 99], ['MODIFY PENDING', 99], ['MODIFIED', 99], ['OPEN', 99.1],
+    ]);
     ex.cancel('regular', o.orderId);
+    expect(o.status).toBe('CANCEL PENDING');
+    sched.flush();
     expect(o.history.map((h) => h['status'])).toEqual([
       'PUT ORDER REQ RECEIVED', 'VALIDATION PENDING', 'OPEN PENDING', 'OPEN',
       'MODIFY VALIDATION PENDING', 'MODIFY PENDING', 'MODIFIED', 'OPEN',
       'CANCEL PENDING', 'CANCELLED',
     ]);
-    expect(ex.rowOf(o)).toMatchObject({ cancelled_quantity: 6, pending_quantity: 0 });
+    // orders.json: a CANCELLED row keeps its unfilled quantity in pending_quantity
+    expect(ex.rowOf(o)).toMatchObject({ cancelled_quantity: 6, pending_quantity: 6 });
     expect(err(() => ex.cancel('regular', o.orderId)).errorType).toBe('InputException');
     expect(err(() => ex.get('123')).errorType).toBe('InputException');
-    const ioc = ex.place('regular', { ...base, transaction_type: 'BUY', order_type: 'LIMIT', quantity: '15', price: '100.00', validity: 'IOC' });
+    const ioc = place('regular', { ...base, transaction_type: 'BUY', order_type: 'LIMIT', quantity: '15', price: '100.00', validity: 'IOC' });
     expect(ioc).toMatchObject({ status: 'CANCELLED', filledQuantity: 10, cancelledQuantity: 5 });
   });
 
   it('RMS rejects a BUY beyond the available funds with a REJECTED order (not an HTTP error)', () => {
-    const { ex } = setup();
-    const o = ex.place('regular', { ...base, transaction_type: 'BUY', order_type: 'LIMIT', quantity: '200000', price: '99.00' });
+    const { ex, place } = setup();
+    const o = place('regular', { ...base, transaction_type: 'BUY', order_type: 'LIMIT', quantity: '200000', price: '99.00' });
     expect(o.status).toBe('REJECTED');
-    expect(ex.rowOf(o)).toMatchObject({ exchange_order_id: null, status_message: expect.stringMatching(/Insufficient funds/) });
+    expect(ex.rowOf(o)).toMatchObject({ exchange_order_id: null, pending_quantity: 0, status_message: expect.stringMatching(/Insufficient funds/) });
   });
 
   it('AMO orders wait in AMO REQ RECEIVED and can be cancelled', () => {
-    const { ex } = setup();
+    const { ex, now, sched } = setup();
+    now.t = T0 + 7 * 3_600_000; // 16:30 IST, after the AMO window opens
     const o = ex.place('amo', { ...base, transaction_type: 'BUY', order_type: 'LIMIT', quantity: '5', price: '100.10' });
     expect(o.status).toBe('AMO REQ RECEIVED');
     expect(o.filledQuantity).toBe(0);
     ex.cancel('amo', o.orderId);
+    sched.flush();
     expect(o.status).toBe('CANCELLED');
   });
 

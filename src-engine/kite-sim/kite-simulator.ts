@@ -10,9 +10,11 @@ import type { AddressInfo } from 'node:net';
 import { NIFTY50_SEEDS, type SimInstrumentSeed } from '../model/instruments.js';
 import { kiteChecksum, SessionStore } from './auth.js';
 import { CandleReplay, loadCandleDir } from './csv-replay.js';
-import { SimExchange } from './exchange.js';
+import { SimExchange, type OrderStatus } from './exchange.js';
 import { buildSimInstruments, type SimInstrument } from './instruments.js';
-import { SlidingWindowLimiter } from './rate-limiter.js';
+import { EndpointLimits, type EndpointLimitsOptions } from './rate-limiter.js';
+import { TimerScheduler, type OmsScheduler } from './oms-scheduler.js';
+import { istSixAm, SimClock, type ClockMode } from './sim-clock.js';
 import { GeneratedMarket, type MarketSource } from './market-source.js';
 import { KiteRestApi } from './rest.js';
 import { TickerHub, type TickerStats } from './ticker-hub.js';
@@ -53,7 +55,35 @@ export interface KiteSimulatorOptions {
   market?: MarketSource;
   /** Ticker flush interval, real ms; default 200. */
   flushIntervalMs?: number;
+  /**
+   * The one clock (sim-clock.ts): `auto` (default) the market's simulated time (the real now in a session, else
+   * the next open); `wall` the real clock (closed at night); `manual` only `sim.clock.set()` moves it (tests).
+   */
+  clock?: ClockMode;
+  /** Real ms from the REST reply to the order resting at the exchange; default 300 (exchange.ts DEFAULT_LATENCY_MS). */
+  latencyMs?: number;
+  /** Where the order steps run; default real timers. Tests may pass a ManualScheduler. */
+  scheduler?: OmsScheduler;
+  /** Static-IP rule: order requests (place / modify / cancel) only from these client addresses; default any. */
+  allowedIps?: readonly string[];
+  /** Access tokens expire when the clock passes 06:00 IST (Kite's daily expiry); default true. */
+  expireAt0600?: boolean;
+  /** A new login invalidates the earlier access tokens; default false. */
+  singleSession?: boolean;
+  /** Rate limits (real time); defaults are Kite's. */
+  limits?: EndpointLimitsOptions;
 }
+
+/** Fault switches that can be set at start (CLI) or at any time (API). */
+export interface SimFaults {
+  /** Orders reaching these states stay there until the switch is cleared. */
+  stuck?: readonly OrderStatus[];
+  /** Modify / cancel of a still-pending order → 400 instead of being queued. */
+  refuseWhilePending?: boolean;
+  /** The exchange link is down: orders wait in OPEN / MODIFY / CANCEL PENDING, nothing matches. */
+  exchangeDown?: boolean;
+}
+
 
 export interface RunningKiteSimulator {
   port: number;
@@ -79,6 +109,10 @@ export class KiteSimulator {
   private sessionStore: SessionStore | undefined;
   private ex: SimExchange | undefined;
   private failures: { left: number; status: number } = { left: 0, status: 503 };
+  private simClock: SimClock | undefined;
+  private clockTimer: ReturnType<typeof setInterval> | undefined;
+  private scheduler: OmsScheduler | undefined;
+  private allowedIps: readonly string[] | undefined;
   private list: SimInstrument[] = [];
 
   /** Starts the HTTP + WebSocket server and the market. */
@@ -93,8 +127,31 @@ export class KiteSimulator {
     const seeds = market.seeds;
     this.list = buildSimInstruments(seeds);
     const tokenOf = new Map(this.list.map((i) => [i.tradingsymbol, i.token]));
-    const ex = new SimExchange({ instruments: this.list, now: () => market.now(), seed });
-    const sessions = new SessionStore({ apiKey, apiSecret });
+    const clock = new SimClock({
+      mode: opts.clock ?? 'auto',
+      market,
+      ...(opts.clock === 'manual' && opts.startTime !== undefined ? { startTime: opts.startTime } : {}),
+    });
+    const scheduler = opts.scheduler ?? new TimerScheduler();
+    const ex = new SimExchange({
+      instruments: this.list,
+      now: () => clock.now(),
+      seed,
+      scheduler,
+      ...(opts.latencyMs !== undefined ? { latencyMs: opts.latencyMs } : {}),
+    });
+    const sessions = new SessionStore({ apiKey, apiSecret, singleSession: opts.singleSession ?? false });
+    this.allowedIps = opts.allowedIps;
+    // Kite's access tokens die at 06:00 IST (kite-protocol.md §2.4): on the simulator's clock.
+    let nextExpiry = nextSixAm(clock.now());
+    clock.onStep((now) => {
+      ex.onClock();
+      if (opts.expireAt0600 !== false && now >= nextExpiry) {
+        nextExpiry = nextSixAm(now);
+        sessions.expireAll();
+        hub.closeInvalid();
+      }
+    });
     const hub = new TickerHub({
       exchange: ex,
       sessions,
@@ -123,7 +180,8 @@ export class KiteSimulator {
       exchange: ex,
       sessions,
       instruments: this.list,
-      orderLimiter: new SlidingWindowLimiter(ORDER_RATE_LIMIT, 1000),
+      limits: new EndpointLimits({ perSecond: { order: ORDER_RATE_LIMIT }, ...opts.limits }),
+      allowedOrderIps: () => this.allowedIps,
       seed,
       redirectUrl: () => opts.redirectUrl ?? `http://127.0.0.1:${port}/sim/redirect`,
       takeInjectedFailure: () => {
@@ -148,8 +206,12 @@ export class KiteSimulator {
       throw e;
     });
     port = (server.address() as AddressInfo).port;
-    Object.assign(this, { server, market, hub, sessionStore: sessions, ex, offTick });
-    market.start();
+    Object.assign(this, { server, market, hub, sessionStore: sessions, ex, offTick, simClock: clock, scheduler });
+    if (clock.mode === 'auto') market.start();
+    if (clock.mode !== 'manual') {
+      this.clockTimer = setInterval(() => clock.tick(), CLOCK_TICK_MS);
+      this.clockTimer.unref?.();
+    }
 
     const url = `http://127.0.0.1:${port}`;
     return { port, url, wsUrl: `ws://127.0.0.1:${port}/`, loginUrl: `${url}/connect/login`, close: () => this.close() };
@@ -161,6 +223,9 @@ export class KiteSimulator {
     if (!server) return;
     this.server = undefined;
     this.market?.stop();
+    clearInterval(this.clockTimer);
+    this.clockTimer = undefined;
+    if (this.scheduler instanceof TimerScheduler) this.scheduler.clear();
     this.offTick?.();
     this.offTick = undefined;
     this.hub?.close();
@@ -196,6 +261,38 @@ export class KiteSimulator {
     hub.closeInvalid();
   }
 
+  /** Sets fault switches (unset fields keep their value). */
+  setFaults(f: SimFaults): void {
+    const { ex } = this.need();
+    if (f.stuck !== undefined) ex.setStuck(f.stuck);
+    if (f.refuseWhilePending !== undefined) ex.setRefuseWhilePending(f.refuseWhilePending);
+    if (f.exchangeDown !== undefined) ex.setExchangeDown(f.exchangeDown);
+  }
+
+  /** The exchange link drops for `ms` real milliseconds (orders wait in their pending states, nothing fills). */
+  exchangeDisconnect(ms: number): void {
+    this.setFaults({ exchangeDown: true });
+    setTimeout(() => {
+      if (this.ex) this.setFaults({ exchangeDown: false });
+    }, ms).unref?.();
+  }
+
+  /** The static-IP allow-list for order requests (undefined = any address). */
+  setAllowedIps(ips: readonly string[] | undefined): void {
+    this.allowedIps = ips;
+  }
+
+  /** A new login invalidates every earlier access token (on) or not (off, the default). */
+  setSingleSession(on: boolean): void {
+    this.need().sessions.singleSession = on;
+  }
+
+  /** The simulator's one clock (orders, quotes, ticks, phases); `set` / `advance` in manual mode. */
+  get clock(): SimClock {
+    if (!this.simClock) throw new Error('KiteSimulator: not started');
+    return this.simClock;
+  }
+
   /** Ticker connections, subscribed token count per connection, orders placed, live sessions. */
   stats(): KiteSimulatorStats {
     const { hub, ex, sessions } = this.need();
@@ -222,6 +319,14 @@ export class KiteSimulator {
     if (!this.hub || !this.ex || !this.sessionStore) throw new Error('KiteSimulator: not started');
     return { hub: this.hub, ex: this.ex, sessions: this.sessionStore };
   }
+}
+
+/** Real ms between clock steps (auto: the day cycle; wall: the market catches up with the wall clock). */
+const CLOCK_TICK_MS = 50;
+
+function nextSixAm(t: number): number {
+  const six = istSixAm(t);
+  return six > t ? six : six + 86_400_000;
 }
 
 function createMarket(opts: KiteSimulatorOptions, seed: number): MarketSource {

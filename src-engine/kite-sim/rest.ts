@@ -17,7 +17,7 @@ import {
   rupees,
   successBody,
 } from './kite-json.js';
-import type { SlidingWindowLimiter } from './rate-limiter.js';
+import { endpointClass, type EndpointLimits } from './rate-limiter.js';
 
 const MAX_BODY = 1024 * 1024;
 const KNOWN_EXCHANGES = new Set(['NSE', 'BSE', 'NFO', 'BFO', 'CDS', 'BCD', 'MCX', 'NSEIX']);
@@ -28,7 +28,10 @@ export interface RestContext {
   exchange: SimExchange;
   sessions: SessionStore;
   instruments: readonly SimInstrument[];
-  orderLimiter: SlidingWindowLimiter;
+  /** Per-endpoint rate limits (quote 1/s, historical 3/s, orders 10/s + 400/min + 5000/day, others 10/s). */
+  limits: EndpointLimits;
+  /** Static-IP rule for the order endpoints: the allowed client addresses, or undefined = any. */
+  allowedOrderIps: () => readonly string[] | undefined;
   seed: number;
   /** Where /connect/login redirects (request_token etc. are appended). */
   redirectUrl: () => string;
@@ -75,6 +78,11 @@ function formParams(query: URLSearchParams, body: string, contentType: string | 
     for (const [k, v] of new URLSearchParams(body)) out[k] = v;
   }
   return out;
+}
+
+/** "::ffff:127.0.0.1" → "127.0.0.1". */
+function normaliseIp(a: string | undefined): string {
+  return (a ?? '').replace(/^::ffff:/, '');
 }
 
 export class KiteRestApi {
@@ -125,10 +133,17 @@ export class KiteRestApi {
 
     // --- everything else needs a session
     this.c.sessions.authenticate(req.headers.authorization);
+    const cls = endpointClass(method, path);
+    const limited = this.c.limits.acquire(cls);
+    if (limited) throw new KiteApiError('NetworkException', limited, 429);
+    const allowed = cls === 'order' ? this.c.allowedOrderIps() : undefined;
+    if (allowed && !allowed.includes(normaliseIp(req.socket.remoteAddress))) {
+      // Since 2026-04-01 order requests must come from a registered static IP (kite-protocol.md §2.15); the exact reply is undocumented (§5).
+      throw new KiteApiError('PermissionException', `Orders are allowed only from the registered static IPs. This request came from ${normaliseIp(req.socket.remoteAddress)}.`, 403);
+    }
     const ex = this.c.exchange;
 
     if (parts[0] === 'orders' && method !== 'GET') {
-      if (!this.c.orderLimiter.tryAcquire()) throw new KiteApiError('NetworkException', 'Too many requests', 429);
       if (method === 'POST' && parts.length === 2) return json({ order_id: ex.place(parts[1]!, p).orderId });
       if (method === 'PUT' && parts.length === 3) return json({ order_id: ex.modify(parts[1]!, parts[2]!, p).orderId });
       if (method === 'DELETE' && parts.length === 3) return json({ order_id: ex.cancel(parts[1]!, parts[2]!).orderId });
@@ -155,7 +170,7 @@ export class KiteRestApi {
         return json({ net: rows, day: rows });
       }
       case '/portfolio/holdings':
-        return json([]);
+        return json(ex.holdingRows());
       case '/quote':
         return json(this.quotes(url.searchParams, 'quote'));
       case '/quote/ohlc':

@@ -40,6 +40,20 @@ describe('our Kite client against the simulator', () => {
     return s;
   };
 
+  /** Polls the order history until its last row has `status` (orders are worked after the REST reply). */
+  const historyUntil = async (orderId: string, status: string) => {
+    let hist = await rest.orderHistory(orderId);
+    const end = Date.now() + 10_000;
+    while (hist.at(-1)!.status !== status) {
+      if (Date.now() > end) throw new Error(`order ${orderId} never reached ${status}: ${hist.map((h) => h.status).join(' → ')}`);
+      await new Promise((res) => setTimeout(res, 50));
+      hist = await rest.orderHistory(orderId);
+    }
+    return hist;
+  };
+  /** A BUY limit 10 % under the market: inside the circuit band, rests OPEN. */
+  const passiveBuy = (symbol: string) => Math.floor((sim.exchange.lookupSymbol('NSE', symbol)!.lastPaise * 0.9) / 5) * 5;
+
   beforeAll(async () => {
     r = await sim.start({ port: 0, speed: 1, seed: 42 });
     rest = new KiteRest({ apiKey: API_KEY, root: r.url, getRetryInitialMs: 50 });
@@ -87,14 +101,17 @@ describe('our Kite client against the simulator', () => {
     expect(mkt.outcome).toBe('placed');
     if (resting.outcome !== 'placed' || mkt.outcome !== 'placed') return;
     expect(mkt.orderId).toMatch(/^\d{19}$/);
-    const hist = await rest.orderHistory(mkt.orderId);
+    // Kite answers the POST before the order is worked: right after it, the order is not COMPLETE yet
+    expect((await rest.orderHistory(mkt.orderId)).at(-1)!.status).not.toBe('COMPLETE');
+    const hist = await historyUntil(mkt.orderId, 'COMPLETE');
     expect(hist.map((h) => h.status)).toEqual(['PUT ORDER REQ RECEIVED', 'VALIDATION PENDING', 'OPEN PENDING', 'OPEN', 'COMPLETE']);
     expect(hist.at(-1)).toMatchObject({ filledQuantity: 2, pendingQuantity: 0, orderId: mkt.orderId, tag: 'kdmkt1' });
     // IST wall-clock timestamps land inside the (simulated) NSE session
     expect(hist.every((h) => h.orderTimestamp !== null && isInSessionIst(h.orderTimestamp))).toBe(true);
 
+    await historyUntil(resting.orderId, 'OPEN');
     await expect(rest.cancelOrder('regular', resting.orderId)).resolves.toBe(resting.orderId);
-    const rh = await rest.orderHistory(resting.orderId);
+    const rh = await historyUntil(resting.orderId, 'CANCELLED');
     expect(rh.at(-1)!.status).toBe('CANCELLED');
     expect(rh.at(-1)!.pricePaise).toBe(far);
 
@@ -171,7 +188,7 @@ describe('our Kite client against the simulator', () => {
     const t0 = Date.now();
     const paced = await Promise.all(
       Array.from({ length: 15 }, (_, i) =>
-        rest.placeOrder({ exchange: 'NSE', tradingsymbol: 'ITC', transactionType: 'BUY', orderType: 'LIMIT', quantity: 1, product: 'MIS', pricePaise: 10_000, tag: `kdpace${i}` }),
+        rest.placeOrder({ exchange: 'NSE', tradingsymbol: 'ITC', transactionType: 'BUY', orderType: 'LIMIT', quantity: 1, product: 'MIS', pricePaise: passiveBuy('ITC'), tag: `kdpace${i}` }),
       ),
     );
     expect(paced.map((r) => (r.outcome === 'placed' ? 'placed' : `${r.outcome}:${r.error.kind}:${r.error.message}`)).filter((x) => x !== 'placed')).toEqual([]);
@@ -184,7 +201,7 @@ describe('our Kite client against the simulator', () => {
     const before2 = sim.stats().ordersPlaced;
     const burst = await Promise.all(
       Array.from({ length: 20 }, (_, i) =>
-        loose.placeOrder({ exchange: 'NSE', tradingsymbol: 'ITC', transactionType: 'BUY', orderType: 'LIMIT', quantity: 1, product: 'MIS', pricePaise: 10_000, tag: `kdburst${i}` }),
+        loose.placeOrder({ exchange: 'NSE', tradingsymbol: 'ITC', transactionType: 'BUY', orderType: 'LIMIT', quantity: 1, product: 'MIS', pricePaise: passiveBuy('ITC'), tag: `kdburst${i}` }),
       ),
     );
     const limited = burst.filter((b) => b.outcome === 'rejected' && b.error.kind === 'rate_limit');

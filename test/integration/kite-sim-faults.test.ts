@@ -109,8 +109,10 @@ describe('Kite simulator: envelope, limits and fault controls', () => {
 
   it('429 NetworkException beyond 10 order requests per second', async () => {
     await sleep(1100);
+    // 10 % under the market: inside the circuit band, so only the rate limit can refuse it
+    const price = (Math.floor((sim.exchange.lookupSymbol('NSE', 'ITC')!.lastPaise * 0.9) / 5) * 5 / 100).toFixed(2);
     const place = () =>
-      call('POST', '/orders/regular', { exchange: 'NSE', tradingsymbol: 'ITC', transaction_type: 'BUY', order_type: 'LIMIT', quantity: '1', product: 'MIS', price: '1' });
+      call('POST', '/orders/regular', { exchange: 'NSE', tradingsymbol: 'ITC', transaction_type: 'BUY', order_type: 'LIMIT', quantity: '1', product: 'MIS', price });
     const results = await Promise.all(Array.from({ length: 12 }, place));
     const statuses = results.map((x) => x.status).sort();
     expect(statuses.filter((s) => s === 200)).toHaveLength(10);

@@ -106,6 +106,24 @@ describe('Kite simulator vs the official kiteconnect 5.3.0 clients', () => {
   let kc: Any;
   let child: TickerChild | undefined;
 
+  let lastQuote = 0;
+  /** Waits out the rest of the current second since the last quote-class call (Kite: 1 req/s). */
+  const quotePace = async () => {
+    const wait = lastQuote + 1050 - Date.now();
+    if (wait > 0) await new Promise((res) => setTimeout(res, wait));
+    lastQuote = Date.now();
+  };
+  /** Polls the order history until its last row has `status` (Kite works orders after the REST reply). */
+  const historyUntil = async (orderId: string, status: string): Promise<Any[]> => {
+    const end = Date.now() + 10_000;
+    for (;;) {
+      const hist: Any[] = await kc.getOrderHistory(orderId);
+      if (hist.at(-1).status === status) return hist;
+      if (Date.now() > end) throw new Error(`order ${orderId} never reached ${status}: ${hist.map((h) => h.status).join(' → ')}`);
+      await new Promise((res) => setTimeout(res, 200)); // well under Kite's 10 req/s for other endpoints
+    }
+  };
+
   beforeAll(async () => {
     running = await sim.start({ port: 0, speed: 1, seed: 42 });
     kc = new KiteConnect({ api_key: API_KEY, root: running.url } as Any);
@@ -152,18 +170,22 @@ describe('Kite simulator vs the official kiteconnect 5.3.0 clients', () => {
     expect(Number(infy.instrument_token) & 0xff).toBe(1);
     expect(Number(infy.instrument_token) >> 8).toBe(Number(infy.exchange_token));
 
+    await quotePace();
     const q = await kc.getQuote(['NSE:INFY', 'NSE:RELIANCE', 'NSE:NOSUCH']);
     expect(Object.keys(q).sort()).toEqual(['NSE:INFY', 'NSE:RELIANCE']);
     expect(q['NSE:INFY']).toMatchObject({ instrument_token: Number(infy.instrument_token), last_price: expect.any(Number), ohlc: expect.any(Object) });
     expect(q['NSE:INFY'].depth.buy).toHaveLength(5);
     expect(q['NSE:INFY'].timestamp).toBeInstanceOf(Date);
+    await quotePace(); // Kite allows 1 quote-class request per second (kite-protocol.md §2.14); the official client does not pace
     const ltp = await kc.getLTP(['NSE:INFY']);
     expect(ltp['NSE:INFY'].last_price).toBeGreaterThan(0);
+    await quotePace();
     const ohlc = await kc.getOHLC(['NSE:INFY']);
     expect(ohlc['NSE:INFY'].ohlc.close).toBeGreaterThan(0);
   });
 
   it('places LIMIT and MARKET orders, shows the status sequence, cancels a resting LIMIT, updates positions', async () => {
+    await quotePace();
     const ltp: number = (await kc.getLTP(['NSE:SBIN']))['NSE:SBIN'].last_price;
     const far = Math.round((ltp * 0.9) * 20) / 20; // 10 % below: rests OPEN
     const resting = await kc.placeOrder('regular', {
@@ -173,7 +195,9 @@ describe('Kite simulator vs the official kiteconnect 5.3.0 clients', () => {
     const mkt = await kc.placeOrder('regular', {
       exchange: 'NSE', tradingsymbol: 'SBIN', transaction_type: 'BUY', order_type: 'MARKET', quantity: 2, product: 'MIS', market_protection: -1,
     });
-    const hist: Any[] = await kc.getOrderHistory(mkt.order_id);
+    // the REST reply comes first: right after it the order is still being processed
+    expect(((await kc.getOrderHistory(mkt.order_id)) as Any[]).at(-1).status).not.toBe('COMPLETE');
+    const hist = await historyUntil(mkt.order_id, 'COMPLETE');
     expect(hist.map((h) => h.status)).toEqual(['PUT ORDER REQ RECEIVED', 'VALIDATION PENDING', 'OPEN PENDING', 'OPEN', 'COMPLETE']);
     expect(hist.at(-1)).toMatchObject({ filled_quantity: 2, pending_quantity: 0, order_id: mkt.order_id });
 
@@ -181,9 +205,10 @@ describe('Kite simulator vs the official kiteconnect 5.3.0 clients', () => {
       kc.placeOrder('regular', { exchange: 'NSE', tradingsymbol: 'SBIN', transaction_type: 'BUY', order_type: 'MARKET', quantity: 1, product: 'MIS' }),
     ).rejects.toMatchObject({ error_type: 'InputException', message: expect.stringMatching(/market protection/) });
 
+    await historyUntil(resting.order_id, 'OPEN');
     const cancelled = await kc.cancelOrder('regular', resting.order_id);
     expect(cancelled.order_id).toBe(resting.order_id);
-    const rh: Any[] = await kc.getOrderHistory(resting.order_id);
+    const rh = await historyUntil(resting.order_id, 'CANCELLED');
     expect(rh.map((h) => h.status)).toEqual(['PUT ORDER REQ RECEIVED', 'VALIDATION PENDING', 'OPEN PENDING', 'OPEN', 'CANCEL PENDING', 'CANCELLED']);
 
     const orders: Any[] = await kc.getOrders();

@@ -283,7 +283,11 @@ describe('KiteLiveBroker against the Kite simulator', () => {
     expect(sim.stats().ordersPlaced).toBe(before + 1);
     expect(seen).toContain(OUTCOME_UNKNOWN);
     omsPolled.cancel(o.orderId);
-    await vi.waitFor(() => expect(omsPolled.get(o.orderId)!.status).toBe('CANCELLED'), WAIT);
+    // Kite answers the cancel while the order is still CANCEL PENDING; a polled broker learns CANCELLED from a later poll
+    await vi.waitFor(async () => {
+      await polled.poll();
+      expect(omsPolled.get(o.orderId)!.status).toBe('CANCELLED');
+    }, WAIT);
     expect(simOrdersTagged(o.clientId)).toHaveLength(1);
     expect(sim.stats().ordersPlaced).toBe(before + 1);
     expect(omsErrors).toEqual([]);
