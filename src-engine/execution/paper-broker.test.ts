@@ -6,7 +6,8 @@ import type { Order, OrderRequest, OrderStatus, TradableInstrument } from '../mo
 import { BrokerError, type BrokerOrderUpdate, type MarketView } from './broker.js';
 import { OrderManager } from './order-manager.js';
 import { canTransition } from './order-state.js';
-import { cachedNseMarketHours, MARKET_CLOSED_MESSAGE, PaperBroker, type PaperBrokerOptions } from './paper-broker.js';
+import { TradingDay } from '../core/trading-day.js';
+import { cachedNseMarketHours, DAY_EXPIRED_MESSAGE, MARKET_CLOSED_MESSAGE, PaperBroker, type PaperBrokerOptions } from './paper-broker.js';
 
 const T0 = 1_750_000_000_000;
 
@@ -310,6 +311,32 @@ describe('PaperBroker: validation, hours and AMO', () => {
     expect(fillsOf(r, amo.orderId)).toEqual([[10, 100_20]]);
     // an AMO during market hours is refused
     expect(r.submit({ variety: 'amo' }).statusMessage).toMatch(/only outside market hours/);
+    expect(r.errors).toEqual([]);
+  });
+
+  it('the day roll expires resting DAY orders (limits and stops); AMOs keep waiting for their open', () => {
+    // T0 is 2025-06-15 (a Sunday) 20:36 IST: the trading day is Friday the 13th; Monday 00:00 IST rolls it
+    let rigged: Rig | undefined; // one clock for the broker and the trading day: the rig's
+    const days = new TradingDay({ clock: { now: () => rigged?.t.now ?? T0 } });
+    let open = true;
+    const r = (rigged = rig({ marketHours: () => open, nextOpen: () => T0 + 86_400_000, tradingDay: days }));
+    const limit = r.submit({ orderType: 'LIMIT', pricePaise: 99_00 });
+    const stop = r.submit({ side: 'SELL', orderType: 'SL-M', triggerPaise: 98_00 });
+    expect([limit.status, stop.status]).toEqual(['OPEN', 'TRIGGER PENDING']);
+    open = false;
+    const amo = r.submit({ variety: 'amo', orderType: 'LIMIT', pricePaise: 100_50 });
+    expect(amo.status).toBe('AMO REQ RECEIVED');
+    r.t.now = Date.parse('2025-06-16T00:00:00+05:30');
+    expect(days.sync()?.to).toBe('2025-06-16');
+    expect(r.oms.get(limit.orderId)).toMatchObject({ status: 'CANCELLED', statusMessage: DAY_EXPIRED_MESSAGE, cancelledQty: 10 });
+    expect(r.oms.get(stop.orderId)).toMatchObject({ status: 'CANCELLED', statusMessage: DAY_EXPIRED_MESSAGE });
+    expect(r.oms.get(amo.orderId)!.status).toBe('AMO REQ RECEIVED');
+    // a print through the old limit fills nothing
+    open = true;
+    r.t.now = T0 + 86_400_000 + 1;
+    r.tick('INFY', 98_50);
+    expect(fillsOf(r, limit.orderId)).toEqual([]);
+    expect(r.oms.get(amo.orderId)!.status).toBe('COMPLETE');
     expect(r.errors).toEqual([]);
   });
 

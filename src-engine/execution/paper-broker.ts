@@ -25,6 +25,9 @@
  *    and, outside them, becomes AMO REQ RECEIVED (amo 'queue', the default) and is released at the next
  *    open — on the first onTick/onDepth/onClock at or after the open once the symbol has a tick from the
  *    new session — or is REJECTED (amo 'refuse').
+ *  - The day roll (`tradingDay` service, or onDayRoll() called by hand): every regular order still
+ *    resting (OPEN, TRIGGER PENDING) expires — CANCELLED with DAY_EXPIRED_MESSAGE — as the exchange
+ *    cancels unfilled DAY orders at the end of the trading day. Queued AMOs wait for their open.
  *  - Latency > 0: place / modify / cancel take effect at request time + latencyMs, on the first
  *    onTick / onDepth / onClock at or after that time, in request order; nothing is emitted before.
  *    While a modify or cancel is in flight the order keeps working at the exchange (it may fill).
@@ -46,6 +49,7 @@ import type { Clock } from '../core/clock.js';
 import { IST_OFFSET_MS } from '../core/ist.js';
 import { formatRupees } from '../core/money.js';
 import { nseCalendar, type TradingWindow } from '../core/nse-calendar.js';
+import type { TradingDay } from '../core/trading-day.js';
 import type { DepthSnapshot } from '../model/depth.js';
 import {
   isTerminal,
@@ -95,9 +99,13 @@ export interface PaperBrokerOptions {
   protectionPct?: number;
   /** When a resting limit fills on a trade print. Default 'touch'. */
   restingFill?: RestingFillRule;
+  /** The trading-day service: resting DAY orders expire on its roll. */
+  tradingDay?: TradingDay;
 }
 
 export const MARKET_CLOSED_MESSAGE = 'Markets are closed right now. Use GTT for placing long standing orders instead.';
+/** Our wording (not Kite's) for a DAY order cancelled at the day roll. */
+export const DAY_EXPIRED_MESSAGE = 'Order expired: an unfilled DAY order is cancelled at the end of the trading day.';
 
 const enum Act {
   Place,
@@ -215,6 +223,7 @@ export class PaperBroker implements Broker {
     this.protectionPct = opts.protectionPct ?? DEFAULT_PROTECTION_PCT;
     if (!(this.protectionPct > 0 && this.protectionPct <= 100)) throw new RangeError(`protectionPct must be 0 < pct ≤ 100, got ${String(opts.protectionPct)}`);
     this.restingFill = opts.restingFill ?? 'touch';
+    opts.tradingDay?.onRoll((r) => this.onDayRoll(r.observedAt));
   }
 
   // -------------------------------------------------------------------------------------------
@@ -316,6 +325,25 @@ export class PaperBroker implements Broker {
     try {
       this.runDue(now);
       if (now >= this.amoEarliest) this.releaseAmo(now);
+      this.drainDeferred();
+    } finally {
+      this.busy = false;
+    }
+  }
+
+  /**
+   * A new trading day began: requests due by `now` run first, then every resting regular order
+   * (OPEN, TRIGGER PENDING) is CANCELLED as expired. AMOs waiting for their open are kept.
+   */
+  onDayRoll(now: number): void {
+    if (this.busy) {
+      this.deferred.push(() => this.onDayRoll(now));
+      return;
+    }
+    this.busy = true;
+    try {
+      this.runDue(now);
+      for (const o of [...this.book.values()]) if (isWorking(o.status)) this.emit(o, 'CANCELLED', DAY_EXPIRED_MESSAGE, now);
       this.drainDeferred();
     } finally {
       this.busy = false;

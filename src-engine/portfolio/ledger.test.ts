@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { istTime } from '../core/nse-calendar.js';
+import { TradingDay } from '../core/trading-day.js';
 import type { Exchange, OrderSide, Product } from '../model/order.js';
 import { Ledger, type LedgerFill } from './ledger.js';
 
@@ -181,6 +182,49 @@ describe('Ledger: day state', () => {
     expect(l.dayStartEquityPaise()).toBe(102_000);
     expect(l.dayPnlPaise()).toBe(1000);
     expect(l.tradesToday('X')).toBe(0);
+  });
+});
+
+describe('Ledger: the day from the trading-day service', () => {
+  // 2026-11-20 Friday; 21–22 weekend; 23 Monday; 24 Tuesday an NSE holiday; 25 Wednesday
+  const FRI = istTime('2026-11-20', '10:00');
+
+  it('rolls at 00:00 IST of the next trading day without any event; weekend marks stay on Friday', () => {
+    const clock = { t: FRI, now() { return this.t; } };
+    const days = new TradingDay({ clock });
+    const l = new Ledger({ capitalPaise: 100_000, tradingDay: days });
+    l.applyFill(fill('s', 'X', 'BUY', 10, 1000, 0, FRI));
+    l.mark('X', 900, FRI + 60_000);
+    expect(l.dayPnlPaise()).toBe(-1000);
+    // a mark stamped on Saturday (a late print, a replay) belongs to Friday's trading day: no roll
+    l.mark('X', 880, istTime('2026-11-21', '10:00'));
+    expect(l.dayPnlPaise()).toBe(-1200);
+    clock.t = istTime('2026-11-23', '00:00');
+    days.sync();
+    expect(l.dayNumber()).toBe(days.todayNum());
+    expect(l.dayStartEquityPaise()).toBe(98_800);
+    expect(l.dayPnlPaise()).toBe(0);
+    expect(l.dayPeakEquityPaise()).toBe(98_800);
+    expect(l.tradesToday('X')).toBe(0);
+    // Monday's first mark does not roll again (idempotent)
+    l.mark('X', 890, istTime('2026-11-23', '09:15'));
+    expect(l.dayPnlPaise()).toBe(100);
+    expect(l.rollTo(istTime('2026-11-23', '12:00'))).toBe(false);
+    // the holiday belongs to Monday; Wednesday rolls
+    expect(l.rollTo(istTime('2026-11-24', '12:00'))).toBe(false);
+    expect(l.rollTo(istTime('2026-11-25', '08:00'))).toBe(true);
+    expect(l.dayPnlPaise()).toBe(0);
+  });
+
+  it('a ledger rebuilt from earlier days\' fills starts on the service\'s day', () => {
+    const days = new TradingDay({ clock: { now: () => istTime('2026-11-25', '08:00') } });
+    const l = Ledger.restore(100_000, [fill('s', 'X', 'BUY', 10, 1000, 0, FRI), fill('s', 'X', 'SELL', 10, 900, 0, istTime('2026-11-23', '11:00'))], { tradingDay: days });
+    expect(l.equityPaise()).toBe(99_000);
+    expect(l.dayStartEquityPaise()).toBe(99_000);
+    expect(l.dayPnlPaise()).toBe(0);
+    expect(l.snapshot().positions).toEqual([]); // flat and not traded today
+    // without a service the rebuilt day is the last fill's IST date (Monday's loss is still "today")
+    expect(Ledger.restore(100_000, [fill('s', 'X', 'BUY', 10, 1000, 0, FRI), fill('s', 'X', 'SELL', 10, 900, 0, istTime('2026-11-23', '11:00'))]).dayPnlPaise()).toBe(-1000);
   });
 });
 

@@ -1,6 +1,7 @@
 import type { Clock } from '../core/clock.js';
 import { IST_OFFSET_MS } from '../core/ist.js';
 import { mulDivFloor, mulDivRound } from '../core/money.js';
+import type { TradingDay } from '../core/trading-day.js';
 import type { Exchange, Fill, OrderRequest, Product } from '../model/order.js';
 import type { RiskAccountView } from '../risk/risk-engine.js';
 
@@ -22,10 +23,17 @@ import type { RiskAccountView } from '../risk/risk-engine.js';
  * so every open position always has a mark.
  *
  * `applyFill` and `mark` are O(number of strategies holding that symbol) — never a scan over all
- * positions — and `mark` allocates nothing (equity curves are typed-array rings). Day state rolls
- * automatically when an event's IST date is later than the current day (`rollDay` can also be
- * called explicitly, e.g. at the session open). The ledger does not de-duplicate fills: feed each
- * fillId once (the order manager owns de-duplication).
+ * positions — and `mark` allocates nothing (equity curves are typed-array rings). The ledger does
+ * not de-duplicate fills: feed each fillId once (the order manager owns de-duplication).
+ *
+ * THE DAY (day PnL, day peak, per-symbol day PnL, trades today). With a `tradingDay` service (the
+ * kernel always passes one) the ledger takes the roll from it: the day restarts at 00:00 IST of each
+ * trading day even when no mark or fill comes (an after-market order before the first tick sees a
+ * fresh day), a weekend or holiday belongs to the trading day before it, and a ledger rebuilt from
+ * earlier days' fills starts on the service's day. Events still roll it when their trading day is
+ * later than the ledger's (a replay, or an event ahead of the service); `rollTo` is idempotent, so the
+ * two never roll one day twice. Without a service the day is the IST date of the latest event.
+ * `rollDay` restarts the day unconditionally.
  */
 
 /** A fill with the charges (brokerage, STT, exchange, GST, stamp, SEBI) it cost, in paise. */
@@ -54,6 +62,8 @@ export interface LedgerOptions {
   capitalPaise: number;
   /** Default time for rollDay() without an argument. */
   clock?: Clock | undefined;
+  /** The trading-day service: the ledger rolls on its roll, and events map to its trading days. */
+  tradingDay?: TradingDay | undefined;
   /** Equity curves get a point at most once per this interval from marks (plus one per fill). Default 60 000. */
   curveIntervalMs?: number | undefined;
   /** Points kept per equity curve (oldest dropped). Default 10 000. */
@@ -285,6 +295,7 @@ export class Ledger implements RiskAccountView {
   readonly capitalPaise: number;
   readonly margin: Readonly<MarginModel>;
   private readonly clock: Clock | undefined;
+  private readonly days: TradingDay | undefined;
   private readonly curveIntervalMs: number;
   private readonly curvePoints: number;
   private readonly maxClosedTrades: number;
@@ -313,6 +324,7 @@ export class Ledger implements RiskAccountView {
     checkInt(opts.capitalPaise, 'capitalPaise', 0);
     this.capitalPaise = opts.capitalPaise;
     this.clock = opts.clock;
+    this.days = opts.tradingDay;
     this.curveIntervalMs = opts.curveIntervalMs ?? 60_000;
     this.curvePoints = opts.curveMaxPoints ?? 10_000;
     this.maxClosedTrades = opts.maxClosedTrades ?? 100_000;
@@ -329,12 +341,17 @@ export class Ledger implements RiskAccountView {
     this.dayPeak = opts.capitalPaise;
     this.peak = opts.capitalPaise;
     this.curve = new CurveRing(this.curvePoints);
+    this.days?.onRoll((r) => this.rollTo(r.startMs));
   }
 
-  /** A ledger rebuilt by replaying `fills` in order (e.g. after a restart). Marks are not replayed. */
+  /**
+   * A ledger rebuilt by replaying `fills` in order (e.g. after a restart). Marks are not replayed. With
+   * a trading-day service it then starts on the service's day (yesterday's fills are not today's PnL).
+   */
   static restore(capitalPaise: number, fills: readonly LedgerFill[], opts: Omit<LedgerOptions, 'capitalPaise'> = {}): Ledger {
     const l = new Ledger({ ...opts, capitalPaise });
     for (const f of fills) l.applyFill(f);
+    if (opts.tradingDay) l.rollTo(opts.tradingDay.todayStartMs());
     return l;
   }
 
@@ -470,10 +487,27 @@ export class Ledger implements RiskAccountView {
     if (ts - this.lastSampleTs >= this.curveIntervalMs) this.sampleCurves(ts);
   }
 
-  /** Starts a new IST trading day: day PnL, day peak, per-symbol day PnL and trades-today restart. */
+  /**
+   * Starts the trading day of `ts` if it is later than the ledger's; true if it rolled. Idempotent: the
+   * trading-day service and the events of the new day may both ask.
+   */
+  rollTo(ts: number): boolean {
+    if (!Number.isFinite(ts)) throw new RangeError(`ledger: rollTo needs a finite time, got ${String(ts)}`);
+    const d = this.dayNum(ts);
+    if (!(d > this.day)) return false;
+    this.rollDay(ts);
+    return true;
+  }
+
+  /** The ledger's trading day as an IST day number (-Infinity before the first event or roll). */
+  dayNumber(): number {
+    return this.day;
+  }
+
+  /** Starts a new trading day unconditionally: day PnL, day peak, per-symbol day PnL and trades-today restart. */
   rollDay(ts?: number): void {
-    const t = ts ?? this.clock?.now() ?? Date.now();
-    this.day = istDayNum(t);
+    const t = ts ?? this.clock?.now() ?? this.days?.todayStartMs() ?? Date.now();
+    this.day = this.dayNum(t);
     const eq = this.equityPaise();
     this.dayStart = eq;
     this.dayPeak = eq;
@@ -701,8 +735,13 @@ export class Ledger implements RiskAccountView {
     if (eq > this.peak) this.peak = eq;
   }
 
+  /** The trading day of an instant: the service's (weekends and holidays map to the day before), else the IST date. */
+  private dayNum(ts: number): number {
+    return this.days === undefined ? istDayNum(ts) : this.days.dayNumAt(ts);
+  }
+
   private maybeRoll(ts: number): void {
-    const d = istDayNum(ts);
+    const d = this.dayNum(ts);
     if (d > this.day) {
       if (this.day === -Infinity) this.day = d;
       else this.rollDay(ts);

@@ -445,7 +445,7 @@ describe('circuit breaker, halt and kill switch', () => {
     expect(setup({}, store).engine.state().halted).toBe(false);
   });
 
-  it('the circuit-breaker halt resets on the next IST day', () => {
+  it('the circuit-breaker halt resets on the next trading day', () => {
     const store = new MemoryRiskStore();
     const { engine, account, clock, market } = setup({}, store);
     account.pnl = -6_000_000;
@@ -457,10 +457,42 @@ describe('circuit breaker, halt and kill switch', () => {
     market.set('RELIANCE', 250_000, clock.t);
     expect(engine.check(order()).action).toBe('ALLOW');
     expect(store.saved?.halted).toBe(false);
-    // and a restart on the next day with yesterday's halt on disk starts un-halted
+    // and a restart on the next day with yesterday's breaker halt on disk starts un-halted
     const s2 = new MemoryRiskStore();
-    s2.saved = { halted: true, haltReason: 'old', haltedAt: T0, haltedDay: '2025-06-10', killSwitch: false };
+    s2.saved = { halted: true, haltReason: 'old', haltUntil: 'day-end', haltedAt: T0, haltedDay: '2025-06-10', killSwitch: false };
     expect(setup({}, s2, istTime('2025-06-11', '09:30')).engine.state().halted).toBe(false);
+    // a state stored before haltUntil existed: the breaker's reason makes it daily, any other reason stays
+    s2.saved = { halted: true, haltReason: 'max_daily_loss: day loss ₹60,000', haltedAt: T0, haltedDay: '2025-06-10', killSwitch: false };
+    expect(setup({}, s2, istTime('2025-06-11', '09:30')).engine.state().halted).toBe(false);
+    s2.saved = { halted: true, haltReason: 'operator', haltedAt: T0, haltedDay: '2025-06-10', killSwitch: false };
+    expect(setup({}, s2, istTime('2025-06-11', '09:30')).engine.state()).toMatchObject({ halted: true, haltUntil: 'resume' });
+  });
+
+  it('a manual halt stays across day rolls until a person resumes; halt(…, until day-end) rolls like the breaker', () => {
+    const store = new MemoryRiskStore();
+    const { engine, clock, market } = setup({}, store);
+    engine.halt('operator');
+    expect(store.saved).toMatchObject({ halted: true, haltUntil: 'resume', haltedDay: '2025-06-10' });
+    clock.t = istTime('2025-06-11', '09:30');
+    market.set('RELIANCE', 250_000, clock.t);
+    expectRule(engine.check(order()), 'BLOCK', 'halted');
+    expect(setup({}, store, istTime('2025-06-12', '09:30')).engine.state().halted).toBe(true);
+    engine.resume('asha');
+    engine.halt('quiet for today', { until: 'day-end' });
+    expect(engine.state()).toMatchObject({ halted: true, haltUntil: 'day-end', haltedDay: '2025-06-11' });
+    clock.t = istTime('2025-06-12', '00:00');
+    expect(engine.state().halted).toBe(false);
+  });
+
+  it('a Friday breaker halt holds over the weekend (the trading day is still Friday) and ends at Monday 00:00 IST', () => {
+    const { engine, account, clock } = setup({}, new MemoryRiskStore(), istTime('2025-06-13', '14:00')); // Friday
+    account.pnl = -6_000_000;
+    expect(engine.evaluate()?.rule).toBe('max_daily_loss');
+    account.pnl = 0;
+    clock.t = istTime('2025-06-15', '23:59'); // Sunday
+    expect(engine.state().halted).toBe(true);
+    clock.t = istTime('2025-06-16', '00:00'); // Monday
+    expect(engine.state().halted).toBe(false);
   });
 
   it('kill switch: blocks all but killswitch square-offs, survives restart and day roll', () => {

@@ -47,9 +47,20 @@
  * PER-STRATEGY limits apply by `req.strategy`. The session circuit breaker always uses the profile
  * limits; a strategy's tighter loss/drawdown limits BLOCK that strategy's orders without halting.
  *
- * HALT / KILL SWITCH: a halt (circuit breaker or halt()) blocks new orders until resume(by) or the next
- * IST day. The kill switch blocks everything but killswitch square-offs, survives restarts and day
- * rolls, and is cleared only by disengageKillSwitch(by). Both persist through the RiskStateStore.
+ * HALT / KILL SWITCH: a halt blocks new orders (reduce-only ones pass) until resume(by). A DAILY halt
+ * (`haltUntil: 'day-end'`: the circuit breaker's daily-loss and drawdown trips, or halt(reason,
+ * { until: 'day-end' })) also ends at the next trading day's roll. Any other halt (halt(reason): a
+ * person, or the engine for a reason that is not about today's numbers) stays across day rolls and
+ * restarts until a person resumes. The kill switch blocks everything but killswitch square-offs,
+ * survives restarts and day rolls, and is cleared only by disengageKillSwitch(by). All of it persists
+ * through the RiskStateStore; a stored halt without `haltUntil` (older versions) is daily when its
+ * reason names the breaker (`max_daily_loss: …`, `max_drawdown: …`), else it stays until resumed.
+ *
+ * THE DAY comes from the trading-day service (core/trading-day.ts; the kernel passes the shared one,
+ * otherwise the engine makes its own on its clock): the roll happens at 00:00 IST of each trading day,
+ * weekends and holidays belong to the trading day before them, and every decision, evaluate() and
+ * state() syncs with it first, so the ledger it reads (RiskAccountView: day PnL, day peak) has rolled
+ * before a daily number is judged. The rate_per_day counter counts orders per IST date.
  *
  * PERFORMANCE: check() allocates nothing on ALLOW (a shared frozen decision) beyond the slices array
  * of a split; non-ALLOW decisions allocate the decision, its message and numbers. No zod here.
@@ -57,7 +68,8 @@
 import type { Clock } from '../core/clock.js';
 import { IST_OFFSET_MS } from '../core/ist.js';
 import { formatRupees } from '../core/money.js';
-import { type TradingWindow, dayNumber, istDay, nseCalendar } from '../core/nse-calendar.js';
+import { type TradingWindow, dayNumber, isoDayOf, nseCalendar } from '../core/nse-calendar.js';
+import { type DayRoll, TradingDay } from '../core/trading-day.js';
 import { CLIENT_ID_RE, type OrderRequest, type TradableInstrument } from '../model/order.js';
 import { type RiskConfig, type RiskLimits, resolveLimits } from './config.js';
 
@@ -118,8 +130,10 @@ export interface RiskState {
   killSwitch: boolean;
   killReason?: string;
   killedAt?: number;
-  /** IST YYYY-MM-DD of the halt; a halt ends when the IST day changes. */
+  /** The trading day (YYYY-MM-DD, IST) the halt was made on; a 'day-end' halt ends when a later trading day begins. */
   haltedDay?: string;
+  /** 'day-end': ends at the next trading day's roll (the circuit breaker); 'resume': only a person lifts it. */
+  haltUntil?: 'day-end' | 'resume';
   /** Who last resumed a halted session, and when. */
   resumedBy?: string;
   resumedAt?: number;
@@ -156,6 +170,8 @@ export interface RiskEngineOptions {
   market: RiskMarketView;
   clock: Clock;
   state?: RiskStateStore;
+  /** The trading-day service (the day roll). Default: one of its own on `clock` and the NSE calendar. */
+  tradingDay?: TradingDay;
   /** Default: the NSE calendar (continuous trading, holidays and special sessions included). */
   isMarketOpen?: (ms: number) => boolean;
   /** Listener or state-store failures (they never fail a decision). Default console.error. */
@@ -309,6 +325,7 @@ export class RiskEngine {
   private readonly account: RiskAccountView;
   private readonly market: RiskMarketView;
   private readonly clock: Clock;
+  private readonly days: TradingDay;
   private readonly store: RiskStateStore | undefined;
   private readonly isOpen: (ms: number) => boolean;
   private readonly onError: (err: unknown, where: string) => void;
@@ -319,7 +336,7 @@ export class RiskEngine {
   private dayNum = -1;
   private dayCount = 0;
   private st: RiskState;
-  /** IST day number of st.haltedDay (NaN when not halted). */
+  /** IST day number of st.haltedDay for a 'day-end' halt (NaN when not halted, or halted until resumed). */
   private haltedDayNum = NaN;
   private readonly decisionListeners: RiskDecisionListener[] = [];
   private readonly stateListeners: RiskStateListener[] = [];
@@ -333,6 +350,7 @@ export class RiskEngine {
     this.account = opts.account;
     this.market = opts.market;
     this.clock = opts.clock;
+    this.days = opts.tradingDay ?? new TradingDay({ clock: opts.clock });
     this.store = opts.state;
     this.onError = opts.onError ?? ((err, where) => console.error(`risk: ${where}:`, err));
     this.isOpen = opts.isMarketOpen ?? ((ms) => this.calendarOpen(ms));
@@ -351,9 +369,16 @@ export class RiskEngine {
     }
     if (loaded) {
       this.st = { ...loaded, halted: loaded.halted === true, killSwitch: loaded.killSwitch === true };
-      if (this.st.halted) this.haltedDayNum = this.haltDayNumOf(this.st);
+      if (this.st.halted) {
+        const until = loaded.haltUntil === 'day-end' || loaded.haltUntil === 'resume' ? loaded.haltUntil : legacyHaltUntil(loaded.haltReason);
+        this.st.haltUntil = until;
+        if (until === 'day-end') this.haltedDayNum = this.haltDayNumOf(this.st);
+      }
     }
-    this.rollDay(this.clock.now());
+    this.days.onRoll((r) => this.onRoll(r));
+    this.days.sync(this.clock.now());
+    // a daily halt from an earlier trading day (a restart) ends now
+    this.endDailyHalt(this.days.todayNum());
   }
 
   /** The limits in force for a strategy instance id. */
@@ -361,9 +386,9 @@ export class RiskEngine {
     return this.byStrategy.get(strategy) ?? this.profile;
   }
 
-  /** A copy of the halt / kill-switch state (after applying a day roll). */
+  /** A copy of the halt / kill-switch state (after syncing with the trading day). */
   state(): Readonly<RiskState> {
-    this.rollDay(this.clock.now());
+    this.days.sync(this.clock.now());
     return { ...this.st };
   }
 
@@ -426,9 +451,14 @@ export class RiskEngine {
     return { lastSecond: this.perSecond.used(now), lastMinute: this.perMinute.used(now), today: istDayNum(now) === this.dayNum ? this.dayCount : 0 };
   }
 
-  /** Halts the session by hand (blocks all but position-reducing orders until resume() or the next IST day). */
-  halt(reason: string): void {
-    this.trip(reason, this.clock.now());
+  /**
+   * Halts the session (blocks all but position-reducing orders). By default until a person resumes,
+   * across day rolls and restarts; `until: 'day-end'` also ends it at the next trading day's roll.
+   */
+  halt(reason: string, opts: { until?: 'day-end' | 'resume' } = {}): void {
+    const now = this.clock.now();
+    this.days.sync(now);
+    this.trip(reason, now, opts.until ?? 'resume');
   }
 
   /** Clears a halt. `by` names the person. If a loss limit is still breached the next order or evaluate() trips again. */
@@ -463,7 +493,7 @@ export class RiskEngine {
    */
   evaluate(): HaltDecision | undefined {
     const now = this.clock.now();
-    this.rollDay(now);
+    this.days.sync(now);
     if (this.st.halted) return undefined;
     const d = this.breaker(this.profile, true, now);
     if (d) this.emit(d, undefined, now);
@@ -495,6 +525,8 @@ export class RiskEngine {
       isPosInt(qty) && ((req.side === 'SELL' && pos > 0 && qty <= pos) || (req.side === 'BUY' && pos < 0 && qty <= -pos));
     const manual = req.source === 'manual';
     const lim = this.byStrategy.get(req.strategy) ?? this.profile;
+    // the day first: a daily halt of an earlier day ends, and the account's day numbers have rolled
+    this.days.sync(now);
 
     // 1–2. kill switch, halt
     if (this.st.killSwitch && !(req.source === 'killswitch' && reduceOnly)) {
@@ -504,7 +536,6 @@ export class RiskEngine {
         killedAt: this.st.killedAt ?? NaN,
       });
     }
-    if (this.st.halted) this.rollDay(now);
     if (this.st.halted && !reduceOnly) {
       return block('halted', `session halted${this.st.haltReason ? ` (${this.st.haltReason})` : ''}: only orders that reduce a position pass until resumed`, {
         positionQty: num(pos),
@@ -878,20 +909,24 @@ export class RiskEngine {
 
   private breach(rule: RiskRule, what: string, numbers: Record<string, number>, session: boolean, now: number): RiskDecision {
     if (!session) return block(rule, `${what} (strategy limit): new orders of this strategy are blocked`, numbers);
-    this.trip(`${rule}: ${what}`, now);
+    this.trip(`${rule}: ${what}`, now, 'day-end');
     return { action: 'HALT_SESSION', rule, message: `circuit breaker: ${what}; session halted, only position-reducing orders pass`, numbers: finite(numbers) };
   }
 
-  private trip(reason: string, now: number): void {
-    this.st = { ...this.st, halted: true, haltReason: reason, haltedAt: now, haltedDay: istDay(now) };
-    this.haltedDayNum = istDayNum(now);
+  private trip(reason: string, now: number, until: 'day-end' | 'resume'): void {
+    const day = this.days.todayNum();
+    this.st = { ...this.st, halted: true, haltReason: reason, haltedAt: now, haltedDay: isoDayOf(day), haltUntil: until };
+    this.haltedDayNum = until === 'day-end' ? day : NaN;
     this.changed();
   }
 
-  /** A halt ends when the IST day changes; the kill switch never rolls. */
-  private rollDay(now: number): void {
-    if (!this.st.halted) return;
-    if (istDayNum(now) === this.haltedDayNum) return;
+  private onRoll(r: DayRoll): void {
+    this.endDailyHalt(dayNumber(r.to));
+  }
+
+  /** A 'day-end' halt made on a trading day before `today` ends; other halts and the kill switch never roll. */
+  private endDailyHalt(today: number): void {
+    if (!this.st.halted || !(this.haltedDayNum < today)) return;
     this.st = { killSwitch: this.st.killSwitch, ...this.killFields(), halted: false };
     this.haltedDayNum = NaN;
     this.changed();
@@ -905,9 +940,9 @@ export class RiskEngine {
         // fall through
       }
     }
-    if (typeof s.haltedAt === 'number' && Number.isFinite(s.haltedAt)) return istDayNum(s.haltedAt);
+    if (typeof s.haltedAt === 'number' && Number.isFinite(s.haltedAt)) return this.days.dayNumAt(s.haltedAt);
     // A halt of unknown date stays until a person resumes... or at least until today ends.
-    return istDayNum(this.clock.now());
+    return this.days.todayNum();
   }
 
   private killFields(): Partial<RiskState> {
@@ -960,6 +995,11 @@ export class RiskEngine {
     for (let i = 0; i < w.length; i++) if (ms >= w[i]!.start && ms < w[i]!.end) return true;
     return false;
   }
+}
+
+/** A stored halt from before `haltUntil` existed: daily when the circuit breaker made it, else until resumed. */
+function legacyHaltUntil(reason: string | undefined): 'day-end' | 'resume' {
+  return typeof reason === 'string' && /^(max_daily_loss|max_drawdown): /.test(reason) ? 'day-end' : 'resume';
 }
 
 /** Drops NaN / ±Infinity (unknown values) so `numbers` always serialises as finite JSON numbers. */

@@ -14,6 +14,7 @@ import type {
 } from '../contract/trading-schemas.js';
 import type { Clock } from '../core/clock.js';
 import { istDay, type IsoDay } from '../core/nse-calendar.js';
+import { TradingDay } from '../core/trading-day.js';
 import type { DepthSnapshot } from '../model/depth.js';
 import { isTerminal, type Fill, type Order, type OrderRequest, type OrderSide, type Product, type TradableInstrument } from '../model/order.js';
 import { BrokerError, type Broker, type BrokerKind, type MarketView, type OrderModify } from '../execution/broker.js';
@@ -167,6 +168,11 @@ export interface TradingServiceOptions {
   atr?: (symbol: string) => number | undefined;
   /** Market hours for risk and the paper broker (default: the NSE calendar). */
   isMarketOpen?: (ms: number) => boolean;
+  /**
+   * The trading-day service (the day roll for the ledger, risk and the paper broker). The kernel
+   * passes the engine's, on the feed clock; default: one of its own on `clock`.
+   */
+  tradingDay?: TradingDay;
   /** A live broker (Kite) for live mode; absent → live mode is refused. */
   liveBroker?: Broker;
   /** Fills reach the owning strategy instance here (StrategyRunner.onFill). */
@@ -246,6 +252,8 @@ export class TradingService {
   readonly shadow: ShadowBroker | undefined;
   readonly exits: ExitManager;
   readonly sizer: Sizer;
+  /** The trading day, the session phase and the day roll (shared with the kernel's market data). */
+  readonly days: TradingDay;
   private readonly store: TradingStore;
   private readonly log: LogFn;
   private readonly clock: Clock;
@@ -289,15 +297,18 @@ export class TradingService {
       throw new RangeError(`trading config: ${parsed.error.issues.map((i) => `trading.${i.path.join('.')}: ${i.message}`).join('; ')}`);
     }
     this.config = parsed.data;
+    this.days = opts.tradingDay ?? new TradingDay({ clock: this.clock });
+    this.days.sync(this.clock.now());
     for (const i of opts.instruments) this.instruments.set(i.symbol, i);
     // ids made in this process are unique by construction (time + counter); only ids restored from the
     // journal (earlier runs) can collide, so only those are checked
     this.newClientId = clientIdFactory(this.mode, () => this.clock.now(), (id) => this.restoredClientIds.has(id));
 
-    // Recovery, step 1: the ledger from the fill journal (and the charges already paid).
+    // Recovery, step 1: the ledger from the fill journal (and the charges already paid), on today's
+    // trading day (the ledger, risk and the brokers all take the day roll from `days`).
     const fills = this.store.fills();
     const capitalPaise = this.config.capital * 100;
-    this.ledger = Ledger.restore(capitalPaise, fills);
+    this.ledger = Ledger.restore(capitalPaise, fills, { tradingDay: this.days });
     for (const f of fills) {
       this.rememberFill(f);
       this.addOrderCharges(f);
@@ -314,6 +325,7 @@ export class TradingService {
       account: this.ledger,
       market,
       clock: this.clock,
+      tradingDay: this.days,
       state: this.riskStateStore(),
       ...(opts.isMarketOpen ? { isMarketOpen: opts.isMarketOpen } : {}),
       onError: (e, where) => this.log('error', 'risk engine', { where, error: e instanceof Error ? e.message : String(e) }),
@@ -333,6 +345,7 @@ export class TradingService {
       staleAfterMs: p.staleAfterMs,
       amo: p.amo,
       protectionPct: p.protectionPct,
+      tradingDay: this.days,
       ...(opts.isMarketOpen ? { marketHours: opts.isMarketOpen } : {}),
     };
     this.paper = new PaperBroker(brokerOpts);
@@ -406,6 +419,7 @@ export class TradingService {
   }
 
   onTick(symbol: string, pricePaise: number, ts: number): void {
+    this.syncDay();
     this.lastPrice.set(symbol, pricePaise);
     this.lastTick.set(symbol, ts);
     this.paper.onTick(symbol, pricePaise, ts);
@@ -419,11 +433,13 @@ export class TradingService {
   }
 
   onDepth(d: Readonly<DepthSnapshot>): void {
+    this.syncDay();
     this.paper.onDepth(d);
     this.shadow?.onDepth(d);
   }
 
   onClock(now: number): void {
+    this.syncDay();
     this.paper.onClock(now);
     this.shadow?.onClock(now);
     if (!this.trading) return;
@@ -655,6 +671,7 @@ export class TradingService {
   }
 
   portfolio(): PortfolioDto {
+    this.syncDay();
     const s = this.ledger.snapshot();
     return {
       mode: this.mode,
@@ -696,6 +713,7 @@ export class TradingService {
   }
 
   riskStatus(): RiskStatus {
+    this.syncDay();
     const s = this.risk.status();
     return {
       halted: s.halted,
@@ -748,8 +766,15 @@ export class TradingService {
   // ---------------------------------------------------------------------------------------------
   // The pipeline
 
+  /** Rolls the trading day if one began (ledger, risk and brokers roll together; see core/trading-day.ts). */
+  private syncDay(): void {
+    this.days.sync(this.clock.now());
+  }
+
   /** Risk, then the order manager. Every decision is journalled (by the risk listener). */
   private execute(req: OrderRequest): PlaceResult {
+    // the roll (if one is due) happens before the decision, not inside it
+    this.syncDay();
     this.lastDecision = undefined;
     const d = this.risk.check(req);
     const decision = this.lastDecision ?? this.decisionDto(d, req);
