@@ -13,6 +13,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { _electron, type ElectronApplication, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { electronSqliteProblem } from '../../scripts/electron-native.mjs';
 import { externalInput } from '../support/external-inputs.js';
 
 const repoRoot = resolve(import.meta.dirname, '../..');
@@ -31,9 +32,11 @@ function findElectronBinary(): string | null {
 }
 
 function skipReason(): string | null {
-  if (!electronBinary) return 'e2e-electron skipped: Electron binary not installed (no internet when installing); run npm install on a machine with internet';
+  if (!electronBinary) return 'Electron binary not installed (no internet when installing); run npm install on a machine with internet';
+  const sqlite = electronSqliteProblem(repoRoot);
+  if (sqlite) return sqlite;
   if (process.platform === 'linux' && !process.env['DISPLAY'] && !process.env['WAYLAND_DISPLAY']) {
-    return 'e2e-electron skipped: no display; run the suite under xvfb-run';
+    return 'no display; run the suite under xvfb-run';
   }
   return null;
 }

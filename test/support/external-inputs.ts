@@ -18,7 +18,7 @@ export const SHARED_DIR = resolve(repoRoot, '../shared');
 export const EXTERNAL_INPUTS = {
   'shared-data': '../shared/data (internal real market data)',
   'kite-mocks': "../shared/kite-mocks (Zerodha's official mock responses and tick packets)",
-  'electron-binary': 'the Electron binary (downloaded by npm install; needs internet) and a display',
+  'electron-binary': 'the Electron binary (downloaded by npm install; needs internet), better-sqlite3 for its ABI, and a display',
   keychain: 'a Secret Service keychain (gnome-keyring + dbus) and a built keytar',
 } as const;
 export type ExternalInput = keyof typeof EXTERNAL_INPUTS;
