@@ -105,10 +105,29 @@ export const universeStepStatusSchema = z.object({
 });
 export type UniverseStepStatus = z.infer<typeof universeStepStatusSchema>;
 
+/** The market-data feed's own state (engine status `feedStatus`). */
+export const feedStatusSchema = z.object({
+  kind: z.enum(['simulator', 'kite', 'replay']),
+  /** waiting: for a Kite session; loading: instruments and history; live; ended: a replay ran out of data; error. */
+  state: z.enum(['waiting', 'loading', 'live', 'ended', 'error']),
+  message: z.string().max(500).optional(),
+  /** Kite: each ticker connection and the instrument tokens subscribed on it. */
+  connections: z.array(z.object({ index: z.number().int().nonnegative(), state: z.string().max(20), tokens: z.number().int().nonnegative() })).max(10).optional(),
+  /** Kite: instruments subscribed per mode. */
+  subscribed: z.object({ ltp: z.number().int().nonnegative(), quote: z.number().int().nonnegative(), full: z.number().int().nonnegative() }).optional(),
+  /** Kite: the IST date of the instrument dump in use. */
+  instrumentsDate: z.string().max(10).optional(),
+  /** Feed (exchange) time minus the wall clock, ms. */
+  clockSkewMs: z.number().int().optional(),
+});
+export type FeedStatusDto = z.infer<typeof feedStatusSchema>;
+
 export const engineStatusSchema = z.object({
   state: z.enum(['starting', 'running', 'degraded', 'stopping']),
   mode: z.enum(['paper', 'shadow', 'live', 'backtest']),
-  feed: z.enum(['simulator', 'kite']),
+  feed: z.enum(['simulator', 'kite', 'replay']),
+  /** The feed's own state (absent from engines before it existed). */
+  feedStatus: feedStatusSchema.optional(),
   version: z.string(),
   protocol: z.number().int(),
   startedAt: epochMs,

@@ -98,17 +98,36 @@ export const runProfileSchema = z
     mode: z.enum(['paper', 'shadow']).default('paper'),
     feed: z
       .object({
-        kind: z.literal('simulator').default('simulator'),
+        /**
+         * simulator: the built-in random walk (no credentials); kite: Kite's ticker and REST with the
+         * session the app logged in (KITEDESK_KITE_ROOT points both at another origin, e.g. `kitedesk sim`);
+         * replay: the candle CSV files in `dir` replayed as ticks.
+         */
+        kind: z.enum(['simulator', 'kite', 'replay']).default('simulator'),
+        /** Simulator and replay: simulated ms per real ms. */
         speed: z.number().positive().max(10_000).default(1),
+        /** Simulator: the random walk's seed; replay: the intra-bar noise's. */
         seed: z.number().int().nonnegative().default(20261121),
         ticksPerSecond: z.number().positive().max(100_000).default(150),
-        /** Simulated minutes generated at start so the chart opens with history (0 = none). */
+        /**
+         * Minutes of history before the live feed, so the chart opens with history (0 = none). Simulator and
+         * replay generate them at once; Kite fetches its historical 1-minute candles (all of today's session
+         * so far, and at least this many minutes).
+         */
         backfillMinutes: z.number().int().min(0).max(375).default(60),
-        /** ISO time to start the simulated clock at (default: now, or the next session open). */
+        /** Simulator: ISO time to start the simulated clock at (default: now, or the next session open); replay: where in the data to start. */
         startTime: z.iso.datetime({ offset: true }).optional(),
+        /** Replay: the directory of `<SYMBOL>.csv` candle files (Kite's `datetime,open,high,low,close,volume[,oi]`). */
+        dir: z.string().min(1).optional(),
+        /** Kite: how far the feed's exchange time may drift from the wall clock before the status raises an alarm. */
+        clockToleranceMs: z.number().int().positive().default(120_000),
       })
       .strict()
-      .default({ kind: 'simulator', speed: 1, seed: 20261121, ticksPerSecond: 150, backfillMinutes: 60 }),
+      .superRefine((f, ctx) => {
+        if (f.kind === 'replay' && f.dir === undefined) ctx.addIssue({ code: 'custom', message: 'a replay feed needs `dir`: the directory of <SYMBOL>.csv candle files', path: ['dir'] });
+        if (f.kind !== 'replay' && f.dir !== undefined) ctx.addIssue({ code: 'custom', message: `\`dir\` is for feed.kind replay, not ${f.kind}`, path: ['dir'] });
+      })
+      .prefault({}),
     watchlist: z.array(symbolSchema).max(100).default(['RELIANCE', 'HDFCBANK', 'ICICIBANK', 'INFY', 'TCS', 'SBIN', 'ITC', 'LT', 'BHARTIARTL', 'AXISBANK']),
     /** Strategy instances seeding an empty store on first start (later they live in the database). */
     strategies: profileStrategiesSchema.prefault(DEFAULT_STRATEGIES.map((x) => ({ ...x }))),

@@ -2,16 +2,18 @@ import { PROTOCOL_VERSION } from '../contract/envelope.js';
 import { ErrorCode, RpcError } from '../contract/errors.js';
 import type { EngineStatus, Instrument, KiteSessionStatus, UniverseScan, UniverseStepStatus } from '../contract/schemas.js';
 import { syntheticDailyHistory } from '../adapters/sim/daily-history.js';
-import { MarketSimulator, inSimulatedSession } from '../adapters/sim/market-simulator.js';
+import type { MarketSimulator } from '../adapters/sim/market-simulator.js';
+import { SimulatorFeed } from '../adapters/sim/simulator-feed.js';
 import { systemClock, type Clock } from '../core/clock.js';
-import { nseCalendar } from '../core/nse-calendar.js';
 import { istDay, type IsoDay } from '../core/nse-calendar.js';
+import { maxMode, type FeedMode, type MarketDataClient } from '../market/data-client.js';
 import type { Bar } from '../indicators/indicator.js';
 import { MarketData } from '../market/market-data.js';
 import { NIFTY50_SEEDS } from '../model/instruments.js';
 import { planPreMarket } from '../scanner/pre-market.js';
 import { MemoryUniverseJournal, type UniverseJournal } from '../scanner/scanner.js';
 import type { RunProfile } from './config.js';
+import { createFeed, type KiteConnectionSource } from './feeds.js';
 import { silentLog, type LogFn } from './logger.js';
 import {
   MemorySignalJournal,
@@ -61,10 +63,17 @@ export interface EngineDeps {
   dailyHistory?: (symbols: readonly string[], asOf: IsoDay) => ReadonlyMap<string, readonly Bar[]>;
   /** Orders, fills, risk decisions and the risk state (the host injects SQLite; default in memory). */
   trading?: TradingStore;
+  /**
+   * The market-data client (tests inject one). Default: the one `profile.feed.kind` names (runtime/feeds.ts),
+   * with Kite's credentials from `kite` and its caches under `dataDir`.
+   */
+  feed?: MarketDataClient;
+  /** Where feeds keep their caches (Kite's instrument dump and historical candles); default none (memory). */
+  dataDir?: string;
 }
 
-/** What the kernel reads of the Kite session: state only, never a token. */
-export interface KiteSessionSource {
+/** What the kernel reads of the Kite session: state for the status; the Kite feed also takes its connection. */
+export interface KiteSessionSource extends Partial<KiteConnectionSource> {
   status(): KiteSessionStatus;
   onChange(listener: (s: KiteSessionStatus) => void): () => void;
 }
@@ -74,7 +83,8 @@ export interface KiteSessionSource {
  * runs paper mode on the built-in simulator; live and backtest plug in here with other adapters.
  */
 export class Engine {
-  readonly simulator: MarketSimulator;
+  /** The market-data client (simulator, Kite or replay); nothing below the kernel knows which. */
+  readonly feed: MarketDataClient;
   readonly market: MarketData;
   readonly instruments: Instrument[];
   /** The strategy runner, its instances and journals (fed below by every closed bar, tick and clock). */
@@ -105,30 +115,25 @@ export class Engine {
     this.clock = deps.clock ?? systemClock;
     this.startedAt = this.clock.now();
     this.tickRate = new TickRate(() => this.clock.now());
-    const feed = deps.profile.feed;
-    // Backfill: start the simulated clock earlier and generate the gap at once, so the chart opens
-    // with history. Inside a session it never runs ahead of the requested time.
-    const requested = feed.startTime ? Date.parse(feed.startTime) : this.clock.now();
-    const backMs = feed.backfillMinutes * 60_000;
-    let startAt = requested;
-    let backfillMs = backMs;
-    // "is the market open" goes through the NSE calendar (holidays included), as the simulator's own roll does
-    const today = inSimulatedSession(requested) ? nseCalendar.session(requested) : null;
-    if (today) {
-      startAt = Math.max(today.open, requested - backMs);
-      backfillMs = requested - startAt;
-    }
-    this.simulator = new MarketSimulator(
-      { seeds: NIFTY50_SEEDS, seed: feed.seed, speed: feed.speed, ticksPerSecond: feed.ticksPerSecond, startTime: startAt },
-      this.clock,
-    );
-    this.instruments = this.simulator.instruments;
+    // The kernel picks the feed (profile feed.kind); history comes in prepare() below or, on Kite, after start.
+    this.feed =
+      deps.feed ??
+      createFeed(deps.profile, {
+        clock: this.clock,
+        log: this.log,
+        ...(deps.kite?.connection ? { kite: deps.kite as KiteConnectionSource } : {}),
+        ...(deps.dataDir !== undefined ? { dataDir: deps.dataDir } : {}),
+      });
+    this.instruments = [...this.feed.instruments];
     this.instrumentSet = new Set(this.instruments.map((i) => i.symbol));
     this.market = new MarketData(this.instruments);
-    for (const i of this.instruments) this.market.setPrevClose(i.symbol, this.simulator.prevClose(i.symbol));
+    for (const i of this.instruments) {
+      const pc = this.feed.prevClose(i.symbol);
+      if (pc !== undefined && pc > 0) this.market.setPrevClose(i.symbol, pc);
+    }
 
-    // Pre-market: plan the simulated trading day's universe before any strategy sees a bar.
-    this.planUniverse(istDay(this.simulator.now()));
+    // Pre-market: plan the trading day's universe (by feed time) before any strategy sees a bar.
+    this.planUniverse(istDay(this.feed.now()));
 
     // Startup is recovery: state comes from the store; the profile only seeds an empty one.
     const saved = deps.watchlist.get().filter((s) => this.instrumentSet.has(s));
@@ -149,17 +154,17 @@ export class Engine {
       signals: deps.signals ?? new MemorySignalJournal(),
       ...(deps.intents ? { intents: deps.intents } : {}),
       log: this.log,
-      now: () => this.simulator.now(),
+      now: () => this.feed.now(),
       knownSymbol: (s) => this.instrumentSet.has(s),
       ...(deps.userStrategiesDir !== undefined ? { userStrategiesDir: deps.userStrategiesDir } : {}),
     });
     this.market.onBarClosed((symbol, tf, candle) => this.strategies.onBarClosed(symbol, tf, candle));
 
-    // Trading: the same pipeline in every mode; here the paper broker fills against the simulator.
+    // Trading: the same pipeline in every mode and on every feed; the paper broker fills against the feed's depth.
     this.trading = new TradingService({
       mode: deps.profile.mode,
       instruments: this.instruments.map((i) => ({ symbol: i.symbol, exchange: i.exchange, kind: 'equity' as const, tickSizePaise: i.tickSizePaise, lotSize: i.lotSize })),
-      clock: { now: () => this.simulator.now() },
+      clock: { now: () => this.feed.now() },
       config: deps.profile.trading,
       ...(deps.trading ? { store: deps.trading } : {}),
       log: this.log,
@@ -185,7 +190,7 @@ export class Engine {
       }
     });
 
-    this.simulator.onTick((t) => {
+    this.feed.onTick((t) => {
       if (!this.backfilling) this.tickRate.record();
       try {
         this.market.onTick(t);
@@ -200,7 +205,7 @@ export class Engine {
       }
     });
     // The feed clock closes bars on time, also for instruments that did not tick since the bar's end.
-    this.simulator.onClock((now) => {
+    this.feed.onClock((now) => {
       try {
         this.market.onClock(now);
         this.trading.onClock(now);
@@ -209,18 +214,27 @@ export class Engine {
         this.log('warn', 'bar-closed listener failed', { error: (e as Error).message });
       }
     });
-    if (backfillMs > 0) {
-      // history warms indicators and strategies up; its intents are not traded
-      this.backfilling = true;
-      this.trading.setTrading(false);
-      this.simulator.advance(backfillMs);
+    this.feed.onPrevClose((symbol, paise) => {
+      try {
+        this.market.setPrevClose(symbol, paise);
+      } catch (e) {
+        this.log('warn', 'previous close rejected', { symbol, error: (e as Error).message });
+      }
+    });
+    // History (start-up backfill) warms indicators and strategies up; its intents are not traded.
+    this.feed.onHistory((phase, info) => {
+      if (phase === 'start') {
+        this.backfilling = true;
+        this.trading.setTrading(false);
+        return;
+      }
       this.trading.setTrading(true);
       this.backfilling = false;
-      this.log('info', 'simulator backfilled', { minutes: Math.round(backfillMs / 60_000), ticks: this.market.totalTicks });
-    }
-    // Market depth: the simulator's synthetic books, at most every 250 ms of feed time per instrument; wired
-    // after the backfill (no book is needed for history), so an instrument has depth from its next tick.
-    this.simulator.onDepth((d) => {
+      const minutes = info.fromMs !== undefined && info.toMs !== undefined ? Math.round((info.toMs - info.fromMs) / 60_000) : undefined;
+      this.log('info', `${this.feed.kind} backfilled`, { ...(minutes !== undefined ? { minutes } : {}), ticks: info.ticks });
+    });
+    // Market depth (the simulator's synthetic books, Kite's 5 levels): a feed sends none for history.
+    this.feed.onDepth((d) => {
       try {
         if (this.market.setDepth(d)) this.trading.onDepth(d);
       } catch (e) {
@@ -229,14 +243,50 @@ export class Engine {
     });
     // A Kite session change (login, expiry) is pushed at once, not on the next 1 s status tick.
     this.unsubscribeKite = deps.kite?.onChange(() => this.emitStatus());
+    this.feed.prepare();
     if (deps.autoStart !== false) this.start();
+  }
+
+  /** The built-in simulator under the feed (tests drive it by hand); throws on another feed. */
+  get simulator(): MarketSimulator {
+    if (this.feed instanceof SimulatorFeed) return this.feed.simulator;
+    throw new Error(`the engine runs on the ${this.feed.kind} feed, not the simulator`);
+  }
+
+  /**
+   * What each consumer needs of the feed: the running strategies' symbols and every open chart's depth
+   * full (depth for the paper broker and the order book), the watchlist and the day's universe quote.
+   */
+  feedDemand(): Map<string, FeedMode> {
+    const d = new Map<string, FeedMode>();
+    const want = (symbol: string, mode: FeedMode) => {
+      if (this.instrumentSet.has(symbol)) d.set(symbol, maxMode(d.get(symbol), mode));
+    };
+    for (const s of this.universeScan?.symbols ?? []) want(s, 'quote');
+    for (const s of this.watchlistCache) want(s, 'quote');
+    for (const i of this.strategies.list().instances) if (i.enabled) for (const s of i.symbols) want(s, 'full');
+    for (const p of this.trading.portfolio().positions) if (p.qty !== 0) want(p.symbol, 'full');
+    for (const s of this.market.depthWatched()) want(s, 'full');
+    return d;
+  }
+
+  private updateFeedDemand(): void {
+    try {
+      this.feed.setDemand(this.feedDemand());
+    } catch (e) {
+      this.log('warn', 'feed subscriptions not updated', { error: (e as Error).message });
+    }
   }
 
   start(): void {
     if (this.state === 'running') return;
-    this.simulator.start();
+    this.updateFeedDemand();
+    this.feed.start();
     this.state = 'running';
-    this.statusTimer = setInterval(() => this.emitStatus(), 1000);
+    this.statusTimer = setInterval(() => {
+      this.updateFeedDemand();
+      this.emitStatus();
+    }, 1000);
     this.statusTimer.unref?.();
     // the portfolio and risk numbers move with every tick: pushed at most 4 times a second
     this.flushTimer = setInterval(() => {
@@ -247,14 +297,14 @@ export class Engine {
       }
     }, 250);
     this.flushTimer.unref?.();
-    this.log('info', 'engine running', { mode: this.deps.profile.mode, feed: 'simulator', speed: this.deps.profile.feed.speed });
+    this.log('info', 'engine running', { mode: this.deps.profile.mode, feed: this.feed.kind, speed: this.deps.profile.feed.speed });
     this.emitStatus();
   }
 
   stop(): void {
     if (this.state === 'stopping') return;
     this.state = 'stopping';
-    this.simulator.stop();
+    this.feed.stop();
     if (this.statusTimer) clearInterval(this.statusTimer);
     if (this.flushTimer) clearInterval(this.flushTimer);
     this.unsubscribeKite?.();
@@ -270,13 +320,14 @@ export class Engine {
     return {
       state: this.state,
       mode: this.deps.profile.mode,
-      feed: 'simulator',
+      feed: this.feed.kind,
+      feedStatus: this.feed.status(),
       version: ENGINE_VERSION,
       protocol: PROTOCOL_VERSION,
       startedAt: this.startedAt,
       ticksPerSec: this.tickRate.perSecond(),
       totalTicks: this.market.totalTicks,
-      feedTime: this.simulator.now(),
+      feedTime: this.feed.now(),
       instruments: this.instruments.length,
       connections: this.connections,
       kite: this.deps.kite?.status() ?? { state: 'none' },
@@ -386,6 +437,7 @@ export class Engine {
     }
     this.deps.watchlist.set(symbols);
     this.watchlistCache = [...symbols];
+    if (this.state === 'running') this.updateFeedDemand();
     for (const l of this.watchlistListeners) l(this.watchlist());
     return this.watchlist();
   }

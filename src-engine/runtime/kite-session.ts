@@ -83,6 +83,7 @@ interface Active {
   accessToken: string;
   loginTime: number;
   expiresAt: number;
+  root: string | undefined;
   rest: KiteRestLike;
   unsubscribe: () => void;
 }
@@ -137,6 +138,15 @@ export class KiteSessionManager {
     return { ...this.current };
   }
 
+  /**
+   * The active session's credentials and root, for the engine's own Kite adapters (the market-data feed);
+   * undefined when there is no active session. Never sent anywhere else (status, logs, the contract).
+   */
+  connection(): { apiKey: string; accessToken: string; root: string | undefined } | undefined {
+    if (this.current.state !== 'active' || !this.active) return undefined;
+    return { apiKey: this.active.apiKey, accessToken: this.active.accessToken, root: this.active.root };
+  }
+
   /** The REST client of the active session, for adapters that trade (undefined when not active). */
   get rest(): KiteRestLike | undefined {
     return this.current.state === 'active' ? this.active?.rest : undefined;
@@ -181,7 +191,7 @@ export class KiteSessionManager {
       this.setStatus({ state: 'error', message });
       return { ok: false, code: 'expired', message };
     }
-    this.install(grant, rest);
+    this.install(grant, rest, input.root);
     this.log('info', 'kite login: session active', { user: grant.userId, expiresAt: new Date(grant.expiresAt).toISOString() });
     return { ok: true, session: { ...grant } };
   }
@@ -211,7 +221,7 @@ export class KiteSessionManager {
       return { ok: false, ...f };
     }
     const grant: KiteSessionGrant = { apiKey: input.apiKey, userId: input.userId, accessToken: input.accessToken, loginTime: input.loginTime, expiresAt };
-    this.install(grant, rest);
+    this.install(grant, rest, input.root);
     this.log('info', 'kite session restored', { user: grant.userId, expiresAt: new Date(expiresAt).toISOString() });
     if (this.verifyRestored) {
       rest.profile().then(
@@ -243,12 +253,12 @@ export class KiteSessionManager {
     this.endedListeners.clear();
   }
 
-  private install(grant: KiteSessionGrant, rest: KiteRestLike): void {
+  private install(grant: KiteSessionGrant, rest: KiteRestLike, root: string | undefined): void {
     this.clearActive();
     const unsubscribe = rest.on('sessionExpired', () => {
       if (this.active?.rest === rest) this.expire('rejected');
     });
-    this.active = { ...grant, rest, unsubscribe };
+    this.active = { ...grant, root: root || undefined, rest, unsubscribe };
     this.armTimer();
     this.setStatus({ state: 'active', userId: grant.userId, expiresAt: grant.expiresAt });
   }

@@ -1,0 +1,48 @@
+/**
+ * The trading clock of a live feed: it follows the EXCHANGE timestamps in the ticks (Kite's full-mode
+ * packets carry `exchange_timestamp` in whole seconds), interpolated between them with the wall clock, so
+ * that the engine's time is the market's, also when the market is a simulator running its session in
+ * simulated time at any hour of the day.
+ *
+ * - observe(exchangeMs): the feed said it is this time now; the offset to the wall clock is re-anchored.
+ * - now() = wall + offset, never going backwards (a feed that slows down holds the clock until it catches up).
+ * - Before the first timestamp it is the wall clock (offset 0).
+ * - skewMs() = the offset: how far exchange time is from the wall clock; beyond a tolerance the owner
+ *   raises an alarm (a wrong system clock, a stalled feed, or a simulator in simulated time).
+ */
+import { systemClock, type Clock } from '../../core/clock.js';
+
+export class FeedClock implements Clock {
+  private offset = 0;
+  private last = 0;
+  private observed = false;
+  private lastExchange = 0;
+
+  constructor(private readonly wall: Clock = systemClock) {}
+
+  /** Records an exchange timestamp (epoch ms). Non-finite or non-positive values are ignored. */
+  observe(exchangeMs: number): void {
+    if (!Number.isFinite(exchangeMs) || exchangeMs <= 0) return;
+    // Kite's timestamps are whole seconds: a later packet of the same second says nothing new.
+    if (this.observed && exchangeMs === this.lastExchange) return;
+    this.lastExchange = exchangeMs;
+    this.observed = true;
+    this.offset = exchangeMs - this.wall.now();
+  }
+
+  /** True once an exchange timestamp has been seen. */
+  get synced(): boolean {
+    return this.observed;
+  }
+
+  now(): number {
+    const t = Math.floor(this.wall.now() + this.offset);
+    if (t > this.last) this.last = t;
+    return this.last;
+  }
+
+  /** Feed time minus wall time, ms (0 before the first timestamp). */
+  skewMs(): number {
+    return Math.round(this.offset);
+  }
+}

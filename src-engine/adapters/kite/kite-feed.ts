@@ -1,0 +1,530 @@
+/**
+ * Kite Connect behind the market-data port (market/data-client.ts).
+ *
+ * Once the session gives credentials (KiteConnectionSource: the engine's KiteSessionManager):
+ *  1. the day's instrument dump (instrument-cache.ts: fetched once per IST day, cached as a file) maps the
+ *     engine's symbols (NSE equities) to instrument tokens; symbols missing from it are reported, never tick;
+ *  2. the demanded symbols are subscribed on the ticker pool (ticker-pool.ts: 3 connections × 3,000 tokens)
+ *     in the mode each needs (setDemand: full for depth and the paper broker, quote or ltp elsewhere);
+ *  3. live ticks are held back until the first exchange timestamp fixes the feed clock (feed-clock.ts) and
+ *     the start-up history is in: Kite historical 1-minute candles (historical-cache.ts: cached per
+ *     complete day, Kite's per-request ranges, 3 requests/s) for today's session so far and at least
+ *     `backfillMinutes` before now, turned into ticks by the injected `historyTicks` (the kernel passes
+ *     kite-sim/csv-replay's CandleReplay) and emitted as history; then the held ticks follow, and the feed is live.
+ * Ticks: prices in paise (raw ÷ the segment divisor × 100), the day's cumulative volume, tsEvent = the
+ * feed clock (exchange time). Full packets also give Kite's 5-level depth; quote packets the previous close.
+ * A re-login with a new token reconnects the pool and keeps everything else; a refused token is reported.
+ */
+import type { Instrument } from '../../contract/schemas.js';
+import { systemClock, type Clock } from '../../core/clock.js';
+import { IST_OFFSET_MS } from '../../core/ist.js';
+import { istDay } from '../../core/nse-calendar.js';
+import { Listeners, type FeedMode, type FeedStatus, type MarketDataClient } from '../../market/data-client.js';
+import type { DepthLevel, DepthSnapshot } from '../../model/depth.js';
+import type { InstrumentMaster } from '../../model/instrument-master.js';
+import type { Tick } from '../../model/tick.js';
+import { redact } from './errors.js';
+import { FeedClock } from './feed-clock.js';
+import { HistoricalCache, type HistoricalSource } from './historical-cache.js';
+import { loadDayDump, type FetchCsv, type LoadedDump } from './instrument-cache.js';
+import { KiteRest } from './rest-client.js';
+import type { KiteCandle } from './rest-types.js';
+import { DEPTH_STRIDE, KIND_FULL, KIND_QUOTE, divisorOf, type KiteMode, type TickBatch } from './tick-codec.js';
+import { KiteTickerPool, type KiteTickerPoolOptions } from './ticker-pool.js';
+
+/** What the feed needs to connect: never shown, never logged. */
+export interface KiteConnection {
+  apiKey: string;
+  accessToken: string;
+  /** One origin for REST and the ticker (KITEDESK_KITE_ROOT, e.g. `kitedesk sim`); default Kite's own hosts. */
+  root?: string | undefined;
+}
+
+export interface KiteConnectionSource {
+  /** The active session's credentials, or undefined while there is none. */
+  connection(): KiteConnection | undefined;
+  onChange(listener: () => void): () => void;
+}
+
+/** What the feed uses of the ticker pool (the real KiteTickerPool by default; fakes in tests). */
+export type TickerPoolLike = Pick<KiteTickerPool, 'subscribe' | 'unsubscribe' | 'setMode' | 'onTicks' | 'on' | 'stats' | 'subscriptions' | 'close' | 'updateAccessToken'>;
+
+/** One symbol's 1-minute candles for the history step. */
+export interface HistorySeries {
+  symbol: string;
+  candles: readonly KiteCandle[];
+}
+
+/**
+ * Turns the history candles into ticks (the kernel passes a CandleReplay): `advance` emits the ticks of
+ * the next ms of bar time through `onTick`, `now()` is its time, `done` once all is replayed.
+ */
+export interface HistoryTicks {
+  onTick(l: (t: Tick) => void): () => void;
+  advance(ms: number): void;
+  now(): number;
+  readonly done: boolean;
+}
+
+export interface KiteFeedOptions {
+  /** The engine's instruments (NSE equities; tick and lot sizes as known at start). */
+  instruments: readonly Instrument[];
+  session: KiteConnectionSource;
+  /** Used when the session names no root (KITEDESK_KITE_ROOT). */
+  defaultRoot?: string | undefined;
+  /** Cache directory (the dump and historical candles below it); default none. */
+  dataDir?: string | undefined;
+  backfillMinutes: number;
+  /** Exchange time farther than this from the wall clock raises the clock alarm (status + one log line). */
+  clockToleranceMs?: number;
+  /** Real ms to wait for an exchange timestamp before the history step uses the wall clock (default 3000). */
+  syncTimeoutMs?: number;
+  historyTicks: (series: readonly HistorySeries[]) => HistoryTicks;
+  log?: (level: 'info' | 'warn' | 'error', msg: string, fields?: Record<string, unknown>) => void;
+  /** The wall clock. */
+  clock?: Clock;
+  createPool?: (o: KiteTickerPoolOptions) => TickerPoolLike;
+  createHistorical?: (c: KiteConnection & { root: string | undefined }) => HistoricalSource & { setAccessToken?(t: string): void };
+  fetchInstrumentsCsv?: FetchCsv;
+  /** Real ms between clock events while live (default 250). */
+  clockIntervalMs?: number;
+}
+
+type State = FeedStatus['state'];
+
+const DAY_MS = 86_400_000;
+const HISTORY_LOOKBACK_MS = 7 * DAY_MS;
+const MAX_HELD_TICKS = 500_000;
+const RETRY_MS = 30_000;
+
+/** `http(s)://host:port[/…]` → `ws(s)://host:port/` (the simulator serves both on one origin). */
+export function tickerRootOf(restRoot: string | undefined): string | undefined {
+  if (restRoot === undefined) return undefined;
+  const u = new URL(restRoot);
+  u.protocol = u.protocol === 'https:' ? 'wss:' : 'ws:';
+  u.pathname = '/';
+  u.search = '';
+  return u.toString();
+}
+
+export class KiteFeed implements MarketDataClient {
+  readonly kind = 'kite' as const;
+  readonly instruments: readonly Instrument[];
+  private readonly o: KiteFeedOptions;
+  private readonly wall: Clock;
+  private readonly feedClock: FeedClock;
+  private readonly log: NonNullable<KiteFeedOptions['log']>;
+  private readonly tickL = new Listeners<[Tick]>();
+  private readonly depthL = new Listeners<[DepthSnapshot]>();
+  private readonly clockL = new Listeners<[number]>();
+  private readonly prevCloseL = new Listeners<[string, number]>();
+  private readonly historyL = new Listeners<['start' | 'end', { ticks: number; fromMs?: number; toMs?: number }]>();
+  private readonly symbols: ReadonlySet<string>;
+  private state: State = 'waiting';
+  private message: string | undefined = 'waiting for a Kite session (log in to Kite)';
+  private running = false;
+  private conn: KiteConnection | undefined;
+  private pool: TickerPoolLike | undefined;
+  private historical: (HistoricalSource & { setAccessToken?(t: string): void }) | undefined;
+  private dump: LoadedDump | undefined;
+  private readonly tokenOf = new Map<string, number>();
+  private readonly symbolOf = new Map<number, string>();
+  private readonly missing = new Set<string>();
+  private demand: ReadonlyMap<string, FeedMode> = new Map();
+  private readonly prevClose_ = new Map<string, number>();
+  private readonly lastVolume = new Map<string, number>();
+  /** Ticks (and the newest depth per symbol) held back until the history is in. */
+  private held: Tick[] | undefined = [];
+  private readonly heldDepth = new Map<string, DepthSnapshot>();
+  private history: HistoryTicks | undefined;
+  private unsubSession: (() => void) | undefined;
+  private clockTimer: ReturnType<typeof setInterval> | undefined;
+  private retryTimer: ReturnType<typeof setTimeout> | undefined;
+  private generation = 0;
+  private clockAlarm = false;
+  private tokenRefused = false;
+
+  constructor(opts: KiteFeedOptions) {
+    this.o = opts;
+    this.wall = opts.clock ?? systemClock;
+    this.feedClock = new FeedClock(this.wall);
+    this.log = opts.log ?? (() => undefined);
+    this.instruments = opts.instruments;
+    this.symbols = new Set(opts.instruments.map((i) => i.symbol));
+  }
+
+  // ------------------------------------------------------------------------------------------------
+  // The port
+
+  now(): number {
+    return this.history !== undefined ? this.history.now() : this.feedClock.now();
+  }
+
+  prevClose(symbol: string): number | undefined {
+    return this.prevClose_.get(symbol);
+  }
+
+  onTick(l: (t: Tick) => void): () => void {
+    return this.tickL.add(l);
+  }
+  onDepth(l: (d: DepthSnapshot) => void): () => void {
+    return this.depthL.add(l);
+  }
+  onClock(l: (now: number) => void): () => void {
+    return this.clockL.add(l);
+  }
+  onPrevClose(l: (symbol: string, paise: number) => void): () => void {
+    return this.prevCloseL.add(l);
+  }
+  onHistory(l: (phase: 'start' | 'end', info: { ticks: number; fromMs?: number; toMs?: number }) => void): () => void {
+    return this.historyL.add(l);
+  }
+
+  prepare(): void {
+    // Kite's history needs the session and the feed's time: it comes after start().
+  }
+
+  start(): void {
+    if (this.running) return;
+    this.running = true;
+    this.unsubSession = this.o.session.onChange(() => this.onSession());
+    this.clockTimer = setInterval(() => {
+      if (this.state === 'live' && this.held === undefined) this.clockL.emit(this.feedClock.now());
+      this.checkClock();
+    }, this.o.clockIntervalMs ?? 250);
+    this.clockTimer.unref?.();
+    this.onSession();
+  }
+
+  stop(): void {
+    if (!this.running) return;
+    this.running = false;
+    this.generation++;
+    this.unsubSession?.();
+    if (this.clockTimer) clearInterval(this.clockTimer);
+    if (this.retryTimer) clearTimeout(this.retryTimer);
+    this.pool?.close();
+    this.pool = undefined;
+  }
+
+  setDemand(demand: ReadonlyMap<string, FeedMode>): void {
+    this.demand = new Map(demand);
+    this.applyDemand();
+  }
+
+  status(): FeedStatus {
+    const s: FeedStatus = { kind: 'kite', state: this.state };
+    const notes: string[] = [];
+    if (this.message) notes.push(this.message);
+    if (this.missing.size > 0) notes.push(`not in the instrument dump: ${[...this.missing].sort().slice(0, 10).join(', ')}${this.missing.size > 10 ? ` and ${this.missing.size - 10} more` : ''}`);
+    if (this.clockAlarm) notes.push(`clock alarm: exchange time is ${Math.round(this.feedClock.skewMs() / 1000)} s from the wall clock`);
+    if (notes.length > 0) s.message = notes.join('; ').slice(0, 500);
+    if (this.pool) {
+      s.connections = this.pool.stats().map((c) => ({ index: c.index, state: c.state, tokens: c.tokens }));
+      const by = { ltp: 0, quote: 0, full: 0 };
+      for (const m of this.pool.subscriptions().values()) by[m]++;
+      s.subscribed = by;
+    }
+    if (this.dump) s.instrumentsDate = this.dump.date;
+    if (this.feedClock.synced) s.clockSkewMs = this.feedClock.skewMs();
+    return s;
+  }
+
+  /** The instrument master in use (after the dump loaded). */
+  get master(): InstrumentMaster | undefined {
+    return this.dump?.master;
+  }
+
+  /** symbol → instrument token of the engine's instruments found in the dump. */
+  tokens(): ReadonlyMap<string, number> {
+    return this.tokenOf;
+  }
+
+  // ------------------------------------------------------------------------------------------------
+  // Session and start-up
+
+  private setState(state: State, message?: string): void {
+    this.state = state;
+    this.message = message;
+  }
+
+  private onSession(): void {
+    if (!this.running) return;
+    const c = this.o.session.connection();
+    if (!c) {
+      if (this.pool === undefined) this.setState('waiting', 'waiting for a Kite session (log in to Kite)');
+      else this.message = 'the Kite session ended: showing the last data; log in again';
+      return;
+    }
+    const prev = this.conn;
+    this.conn = c;
+    if (prev && prev.apiKey === c.apiKey && (prev.root ?? '') === (c.root ?? '')) {
+      if (prev.accessToken !== c.accessToken) {
+        // a re-login: same account, new token; everything else stays
+        this.tokenRefused = false;
+        this.historical?.setAccessToken?.(c.accessToken);
+        this.pool?.updateAccessToken(c.accessToken);
+        if (this.state === 'live') this.message = undefined;
+        if (this.state === 'error' || this.pool === undefined) void this.bootstrap();
+      }
+      return;
+    }
+    void this.bootstrap();
+  }
+
+  private async bootstrap(): Promise<void> {
+    const gen = ++this.generation;
+    const c = this.conn;
+    if (!c) return;
+    if (this.retryTimer) clearTimeout(this.retryTimer);
+    const root = c.root ?? this.o.defaultRoot;
+    const current = () => gen === this.generation && this.running;
+    try {
+      this.setState('loading', 'loading the instrument dump');
+      const date = istDay(this.wall.now());
+      const dump = await loadDayDump({
+        dir: this.o.dataDir !== undefined ? `${this.o.dataDir}/kite` : undefined,
+        date,
+        creds: { apiKey: c.apiKey, accessToken: c.accessToken, root },
+        ...(this.o.fetchInstrumentsCsv ? { fetchCsv: this.o.fetchInstrumentsCsv } : {}),
+      });
+      if (!current()) return;
+      this.useDump(dump);
+      this.log('info', 'kite instruments loaded', { date: dump.date, source: dump.source, instruments: dump.master.size, badRows: dump.parse.badRows.length, missing: this.missing.size });
+
+      // the ticker: subscriptions first, so the history step learns the feed's time from it
+      this.pool?.close();
+      const poolOpts: KiteTickerPoolOptions = { apiKey: c.apiKey, accessToken: c.accessToken, ...(tickerRootOf(root) ? { root: tickerRootOf(root)! } : {}) };
+      const pool = (this.o.createPool ?? ((o) => new KiteTickerPool(o)))(poolOpts);
+      this.pool = pool;
+      this.held = [];
+      pool.onTicks((b) => this.onBatch(b));
+      pool.on('sessionExpired', () => {
+        this.tokenRefused = true;
+        this.message = 'Kite refused the ticker token: log in again (showing the last data)';
+        this.log('warn', 'kite ticker: token refused');
+      });
+      pool.on('frameError', (e) => this.log('warn', 'kite ticker: bad frame', { conn: e.conn, error: e.error, skipped: e.skipped }));
+      pool.on('stale', (e) => this.log('warn', 'kite ticker: stale instruments', { tokens: e.tokens.length }));
+      this.applyDemand();
+
+      this.setState('loading', 'waiting for the first exchange timestamp');
+      await this.waitForSync(current);
+      if (!current()) return;
+      this.setState('loading', 'loading historical candles');
+      this.historical ??= (this.o.createHistorical ?? defaultHistorical)({ ...c, root });
+      await this.backfill(current);
+      if (!current()) return;
+      this.goLive();
+    } catch (e) {
+      if (!current()) return;
+      const msg = redact(e instanceof Error ? e.message : String(e), [c.accessToken]);
+      this.setState('error', `Kite feed: ${msg}`.slice(0, 400));
+      this.log('error', 'kite feed failed', { error: msg });
+      // the live ticks we hold are not lost: go live without (more) history rather than stay dark
+      if (this.pool && this.held !== undefined && this.dump) this.goLive(`history not loaded: ${msg}`);
+      else this.retryTimer = setTimeout(() => void this.bootstrap(), RETRY_MS);
+      this.retryTimer?.unref?.();
+    }
+  }
+
+  private useDump(dump: LoadedDump): void {
+    this.dump = dump;
+    this.tokenOf.clear();
+    this.symbolOf.clear();
+    this.missing.clear();
+    for (const inst of this.instruments) {
+      const k = dump.master.get('NSE', inst.symbol);
+      if (!k || k.instrumentType !== 'EQ') {
+        this.missing.add(inst.symbol);
+        continue;
+      }
+      this.tokenOf.set(inst.symbol, k.instrumentToken);
+      this.symbolOf.set(k.instrumentToken, inst.symbol);
+      if (k.tickSizePaise !== inst.tickSizePaise || k.lotSize !== inst.lotSize) {
+        this.log('warn', 'kite instrument differs from the engine’s (applies from the next start)', { symbol: inst.symbol, tickSizePaise: k.tickSizePaise, lotSize: k.lotSize });
+      }
+    }
+  }
+
+  private async waitForSync(current: () => boolean): Promise<void> {
+    const until = this.wall.now() + (this.o.syncTimeoutMs ?? 3000);
+    while (current() && !this.feedClock.synced && this.wall.now() < until) {
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    if (!this.feedClock.synced) this.log('info', 'kite feed: no exchange timestamp yet (market closed?): history up to the wall clock');
+  }
+
+  /**
+   * Today's session so far and at least `backfillMinutes` of 1-minute candles before the minute the feed
+   * is in, for every subscribed symbol, replayed as history.
+   */
+  private async backfill(current: () => boolean): Promise<void> {
+    const minutes = this.o.backfillMinutes;
+    const nowMs = this.feedClock.now();
+    const minuteStart = nowMs - (nowMs % 60_000);
+    const toMs = minuteStart - 1000; // the last COMPLETE minute (Kite's `to` takes candles starting at or before it)
+    const today = istDay(nowMs);
+    const symbols = [...this.demand.keys()].filter((s) => this.tokenOf.has(s));
+    const cache = new HistoricalCache({
+      source: this.historical!,
+      ...(this.o.dataDir !== undefined ? { dir: `${this.o.dataDir}/kite/historical` } : {}),
+      name: (t) => `NSE:${this.symbolOf.get(t) ?? t}`,
+    });
+    const series: HistorySeries[] = [];
+    const failed: string[] = [];
+    if (minutes > 0) {
+      for (const symbol of symbols) {
+        if (!current()) return;
+        try {
+          const all = await cache.candles(this.tokenOf.get(symbol)!, 'minute', minuteStart - HISTORY_LOOKBACK_MS, toMs);
+          const todays = all.filter((c) => istDay(c.time) === today).length;
+          const keep = all.slice(-Math.max(minutes, todays));
+          if (keep.length > 0) series.push({ symbol, candles: keep });
+        } catch (e) {
+          failed.push(symbol);
+          this.log('warn', 'kite historical candles not loaded', { symbol, error: redact((e as Error).message, [this.conn?.accessToken ?? '']) });
+        }
+      }
+    }
+    if (!current()) return;
+    this.replayHistory(series);
+    this.log('info', 'kite history loaded', { symbols: series.length, requests: cache.requests, failed: failed.length, to: new Date(toMs + IST_OFFSET_MS).toISOString().slice(0, 19) + ' IST' });
+    if (failed.length > 0) this.message = `no history for ${failed.slice(0, 10).join(', ')}`;
+  }
+
+  private replayHistory(series: readonly HistorySeries[]): void {
+    if (series.length === 0) return;
+    const h = this.o.historyTicks(series);
+    let ticks = 0;
+    const fromMs = Math.min(...series.map((s) => s.candles[0]!.time));
+    this.history = h;
+    this.historyL.emit('start', { ticks: 0, fromMs });
+    const off = h.onTick((t) => {
+      ticks++;
+      this.lastVolume.set(t.symbol, t.volume);
+      this.tickL.emit(t);
+    });
+    try {
+      // a minute at a time, so bars close on the history's own clock
+      for (let guard = 0; !h.done && guard < 1_000_000; guard++) {
+        h.advance(60_000);
+        this.clockL.emit(h.now());
+      }
+    } finally {
+      off();
+      const toMs = h.now();
+      this.history = undefined;
+      this.historyL.emit('end', { ticks, fromMs, toMs });
+    }
+  }
+
+  private goLive(note?: string): void {
+    const held = this.held ?? [];
+    this.held = undefined;
+    for (const t of held) this.tickL.emit(t);
+    for (const d of this.heldDepth.values()) this.depthL.emit(d);
+    this.heldDepth.clear();
+    this.setState('live', note ?? (this.tokenRefused ? 'Kite refused the ticker token: log in again (showing the last data)' : undefined));
+    this.clockL.emit(this.feedClock.now());
+    this.log('info', 'kite feed live', { held: held.length, subscribed: this.pool?.subscriptions().size ?? 0 });
+  }
+
+  // ------------------------------------------------------------------------------------------------
+  // Subscriptions
+
+  private applyDemand(): void {
+    const pool = this.pool;
+    if (!pool || !this.dump) return;
+    const want = new Map<number, KiteMode>();
+    for (const [symbol, mode] of this.demand) {
+      const t = this.tokenOf.get(symbol);
+      if (t !== undefined) want.set(t, mode);
+    }
+    const have = pool.subscriptions();
+    const gone = [...have.keys()].filter((t) => !want.has(t));
+    if (gone.length > 0) pool.unsubscribe(gone);
+    const by: Record<KiteMode, number[]> = { ltp: [], quote: [], full: [] };
+    for (const [t, m] of want) if (have.get(t) !== m) by[m].push(t);
+    for (const m of ['full', 'quote', 'ltp'] as const) {
+      if (by[m].length === 0) continue;
+      try {
+        pool.subscribe(by[m], m); // new tokens subscribe, known ones change mode
+      } catch (e) {
+        this.message = `subscriptions: ${(e as Error).message}`.slice(0, 300);
+        this.log('warn', 'kite subscriptions refused', { mode: m, tokens: by[m].length, error: (e as Error).message });
+      }
+    }
+  }
+
+  // ------------------------------------------------------------------------------------------------
+  // Ticks
+
+  private onBatch(b: TickBatch): void {
+    for (let i = 0; i < b.count; i++) {
+      const ex = b.exchangeTime[i]!;
+      if (b.kind[i] === KIND_FULL && ex > 0) this.feedClock.observe(ex * 1000);
+    }
+    const ts = this.feedClock.now();
+    for (let i = 0; i < b.count; i++) {
+      const token = b.token[i]!;
+      const symbol = this.symbolOf.get(token);
+      if (symbol === undefined) continue;
+      const kind = b.kind[i]!;
+      const div = divisorOf(token);
+      const paise = (raw: number) => (div === 100 ? raw : Math.round((raw * 100) / div));
+      const last = paise(b.lastPrice[i]!);
+      if (!(last > 0)) continue;
+      const quote = kind === KIND_QUOTE || kind === KIND_FULL;
+      const volume = quote ? b.volume[i]! : (this.lastVolume.get(symbol) ?? 0);
+      this.lastVolume.set(symbol, volume);
+      if (quote) {
+        const close = paise(b.close[i]!);
+        if (close > 0 && this.prevClose_.get(symbol) !== close) {
+          this.prevClose_.set(symbol, close);
+          this.prevCloseL.emit(symbol, close);
+        }
+      }
+      const tick: Tick = { symbol, lastPaise: last, lastQty: quote ? b.lastQty[i]! : 0, volume, tsEvent: ts };
+      if (this.held !== undefined) {
+        if (this.held.length < MAX_HELD_TICKS) this.held.push(tick);
+      } else this.tickL.emit(tick);
+      if (kind === KIND_FULL) {
+        const d = depthOf(b, i, symbol, ts, paise);
+        if (this.held !== undefined) this.heldDepth.set(symbol, d);
+        else this.depthL.emit(d);
+      }
+    }
+  }
+
+  private checkClock(): void {
+    if (!this.feedClock.synced) return;
+    const tol = this.o.clockToleranceMs ?? 120_000;
+    const off = Math.abs(this.feedClock.skewMs()) > tol;
+    if (off && !this.clockAlarm) this.log('warn', 'kite feed: exchange time is off the wall clock', { skewMs: this.feedClock.skewMs(), toleranceMs: tol });
+    this.clockAlarm = off;
+  }
+}
+
+function depthOf(b: TickBatch, i: number, symbol: string, ts: number, paise: (raw: number) => number): DepthSnapshot {
+  const side = (s: 0 | 1): DepthLevel[] => {
+    const out: DepthLevel[] = [];
+    for (let level = 0; level < 5; level++) {
+      const at = i * DEPTH_STRIDE + s * 15 + level * 3;
+      const quantity = b.depth[at]!;
+      const price = paise(b.depth[at + 1]!);
+      const orders = b.depth[at + 2]!;
+      if (price > 0 && quantity > 0) out.push({ pricePaise: price, quantity, orders });
+    }
+    return out;
+  };
+  return { symbol, tsEvent: ts, buy: side(0), sell: side(1) };
+}
+
+function defaultHistorical(c: KiteConnection & { root: string | undefined }): HistoricalSource & { setAccessToken(t: string): void } {
+  const rest = new KiteRest({ apiKey: c.apiKey, accessToken: c.accessToken, ...(c.root !== undefined ? { root: c.root } : {}) });
+  return {
+    historical: (token, interval, from, to) => rest.historical(token, interval, from, to),
+    setAccessToken: (t) => rest.setAccessToken(t),
+  };
+}

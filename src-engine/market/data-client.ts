@@ -1,0 +1,102 @@
+/**
+ * The market-data port: the ONE way the kernel takes market data. Three implementations, chosen by the
+ * kernel from the run profile's `feed.kind` and nothing else:
+ *  - `simulator` (adapters/sim/simulator-feed.ts): the built-in random walk, the no-credentials default;
+ *  - `kite` (adapters/kite/kite-feed.ts): Kite's ticker pool, REST (instrument dump, historical candles);
+ *  - `replay` (runtime/replay-feed.ts): candle CSV files replayed as ticks (tests, later backtests).
+ * Everything downstream (candles, strategies, depth, the paper broker, the UI) sees only this interface.
+ *
+ * Contract every implementation keeps:
+ *  - ticks and depth in integer paise, in time order per instrument, only for symbols of `instruments`;
+ *  - `now()` is the feed's clock (exchange time): monotonic, and the time of the latest tick or clock event;
+ *  - history (start-up backfill) is bracketed by `onHistory('start')` … `onHistory('end')`: ticks in between
+ *    are the past (the kernel warms up on them and does not trade them);
+ *  - `onClock(now)` comes at least whenever feed time has moved on, also without ticks, so bars close on time.
+ */
+import type { Instrument } from '../contract/schemas.js';
+import type { DepthSnapshot } from '../model/depth.js';
+import type { Tick } from '../model/tick.js';
+
+export type FeedKind = 'simulator' | 'kite' | 'replay';
+
+/** What a consumer needs of an instrument, as Kite's ticker modes: price only, price + volume/OHLC, + depth. */
+export type FeedMode = 'ltp' | 'quote' | 'full';
+
+const MODE_RANK: Readonly<Record<FeedMode, number>> = { ltp: 0, quote: 1, full: 2 };
+
+/** The richer of two modes. */
+export function maxMode(a: FeedMode | undefined, b: FeedMode): FeedMode {
+  return a === undefined || MODE_RANK[b] > MODE_RANK[a] ? b : a;
+}
+
+export interface FeedConnectionStatus {
+  index: number;
+  /** idle, connecting, open, waiting (to reconnect), expired (token refused), closed */
+  state: string;
+  /** Instrument tokens subscribed on this connection. */
+  tokens: number;
+}
+
+export interface FeedStatus {
+  kind: FeedKind;
+  /**
+   * waiting: for credentials (a Kite session); loading: instruments and history; live: ticking;
+   * ended: a replay ran out of data; error: see message (the engine keeps running on what it has).
+   */
+  state: 'waiting' | 'loading' | 'live' | 'ended' | 'error';
+  message?: string;
+  /** Kite: the ticker connections. */
+  connections?: FeedConnectionStatus[];
+  /** Kite: instruments subscribed, by mode. */
+  subscribed?: { ltp: number; quote: number; full: number };
+  /** Kite: the IST date of the instrument dump in use. */
+  instrumentsDate?: string;
+  /** Feed time minus wall time, ms (Kite: from the exchange timestamps). */
+  clockSkewMs?: number;
+}
+
+export interface MarketDataClient {
+  readonly kind: FeedKind;
+  /** Every instrument the feed can deliver; fixed for the client's life. */
+  readonly instruments: readonly Instrument[];
+  /** The feed clock, epoch ms. */
+  now(): number;
+  /** The previous session's close, paise, if known yet. */
+  prevClose(symbol: string): number | undefined;
+  onTick(listener: (t: Tick) => void): () => void;
+  onDepth(listener: (d: DepthSnapshot) => void): () => void;
+  onClock(listener: (nowMs: number) => void): () => void;
+  /** A previous close learned while running (Kite's quote packets carry it). */
+  onPrevClose(listener: (symbol: string, paise: number) => void): () => void;
+  onHistory(listener: (phase: 'start' | 'end', info: { ticks: number; fromMs?: number; toMs?: number }) => void): () => void;
+  /**
+   * Called once by the kernel after wiring its listeners: a feed that can produce its history at once
+   * (simulator, replay) does it here, synchronously; Kite loads its history after start().
+   */
+  prepare(): void;
+  start(): void;
+  stop(): void;
+  /**
+   * What the kernel's consumers need, symbol → mode (the richest wins per symbol). A feed that delivers
+   * everything anyway (simulator, replay) ignores it; Kite subscribes exactly these within its limits.
+   */
+  setDemand(demand: ReadonlyMap<string, FeedMode>): void;
+  status(): FeedStatus;
+}
+
+/** A tiny listener set shared by the implementations. */
+export class Listeners<A extends unknown[]> {
+  private readonly set = new Set<(...a: A) => void>();
+  add(l: (...a: A) => void): () => void {
+    this.set.add(l);
+    return () => {
+      this.set.delete(l);
+    };
+  }
+  get size(): number {
+    return this.set.size;
+  }
+  emit(...a: A): void {
+    for (const l of this.set) l(...a);
+  }
+}

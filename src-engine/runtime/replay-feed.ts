@@ -1,0 +1,137 @@
+/**
+ * Candle replay behind the market-data port (market/data-client.ts): a directory of `<SYMBOL>.csv`
+ * candle files (Kite's `datetime,open,high,low,close,volume[,oi]`, and the other layouts
+ * kite-sim/csv-replay.ts reads) turned into ticks by that module's CandleReplay, so the engine runs on
+ * recorded data: tests, and later backtests. Time is the data's: gaps between bars are skipped, and at
+ * the end of the data the feed stops (`ended`).
+ *
+ * Start-up history: the first `backfillMinutes` of bar time from the start are replayed at once in
+ * prepare() (as history: the kernel warms up on them and does not trade them); start() then replays the
+ * rest at `speed` × real time. Tests drive it by hand with advance().
+ */
+import type { Instrument } from '../contract/schemas.js';
+import { systemClock, type Clock } from '../core/clock.js';
+import { Listeners, type FeedStatus, type MarketDataClient } from '../market/data-client.js';
+import { toInstrument } from '../model/instruments.js';
+import type { Tick } from '../model/tick.js';
+import { CandleReplay, loadCandleDir, type CandleSeries } from '../kite-sim/csv-replay.js';
+
+export interface ReplayFeedOptions {
+  /** The candle directory (read at once: every problem of every file is one CandleDataError naming file:line). */
+  dir?: string;
+  /** Or the series themselves. */
+  series?: readonly CandleSeries[];
+  speed: number;
+  seed: number;
+  backfillMinutes: number;
+  /** Replay from the first bar starting at or after this epoch ms. */
+  from?: number;
+}
+
+const TIMER_MS = 50;
+/** Real ms one timer step may cover at most (a laptop waking up does not replay hours at once). */
+const MAX_REAL_STEP_MS = 1000;
+
+export class ReplayFeed implements MarketDataClient {
+  readonly kind = 'replay' as const;
+  readonly instruments: readonly Instrument[];
+  readonly replay: CandleReplay;
+  private readonly speed: number;
+  private readonly backfillMs: number;
+  private readonly clock = new Listeners<[number]>();
+  private readonly history = new Listeners<['start' | 'end', { ticks: number; fromMs?: number; toMs?: number }]>();
+  private timer: ReturnType<typeof setInterval> | undefined;
+  private lastReal = 0;
+  private prepared = false;
+
+  constructor(
+    opts: ReplayFeedOptions,
+    private readonly realClock: Clock = systemClock,
+  ) {
+    const series = opts.series ?? (opts.dir !== undefined ? loadCandleDir(opts.dir) : undefined);
+    if (series === undefined) throw new Error('ReplayFeed: needs `dir` or `series`');
+    this.replay = new CandleReplay({ series, seed: opts.seed, speed: opts.speed, ...(opts.from !== undefined ? { from: opts.from } : {}) });
+    this.instruments = this.replay.seeds.map(toInstrument);
+    this.speed = opts.speed;
+    this.backfillMs = opts.backfillMinutes * 60_000;
+  }
+
+  now(): number {
+    return this.replay.now();
+  }
+
+  prevClose(symbol: string): number | undefined {
+    return this.replay.prevClose(symbol);
+  }
+
+  onTick(l: (t: Tick) => void): () => void {
+    return this.replay.onTick(l);
+  }
+
+  /** Candles carry no book: a replay has no depth (the paper broker then fills on its last-price model). */
+  onDepth(): () => void {
+    return () => undefined;
+  }
+
+  onClock(l: (now: number) => void): () => void {
+    return this.clock.add(l);
+  }
+
+  onPrevClose(): () => void {
+    return () => undefined; // the replay's previous closes come with prevClose(), and MarketData rolls the day itself
+  }
+
+  onHistory(l: (phase: 'start' | 'end', info: { ticks: number; fromMs?: number; toMs?: number }) => void): () => void {
+    return this.history.add(l);
+  }
+
+  prepare(): void {
+    if (this.prepared) return;
+    this.prepared = true;
+    if (this.backfillMs <= 0) return;
+    let ticks = 0;
+    const count = this.replay.onTick(() => void ticks++);
+    const fromMs = this.replay.now();
+    this.history.emit('start', { ticks: 0, fromMs });
+    try {
+      this.advance(this.backfillMs);
+    } finally {
+      count();
+      this.history.emit('end', { ticks, fromMs, toMs: this.replay.now() });
+    }
+  }
+
+  /** Replays the next `ms` of bar time, then tells the clock listeners the time (bars close on it). */
+  advance(ms: number): void {
+    this.replay.advance(ms);
+    this.clock.emit(this.replay.now());
+    if (this.replay.done) this.stop();
+  }
+
+  start(): void {
+    this.prepare();
+    if (this.timer !== undefined || this.replay.done) return;
+    this.lastReal = this.realClock.now();
+    this.timer = setInterval(() => {
+      const now = this.realClock.now();
+      const elapsed = now - this.lastReal;
+      this.lastReal = now;
+      if (elapsed > 0) this.advance(Math.min(elapsed, MAX_REAL_STEP_MS) * this.speed);
+    }, TIMER_MS);
+    this.timer.unref?.();
+  }
+
+  stop(): void {
+    if (this.timer === undefined) return;
+    clearInterval(this.timer);
+    this.timer = undefined;
+  }
+
+  setDemand(): void {
+    // every replayed instrument ticks anyway
+  }
+
+  status(): FeedStatus {
+    return this.replay.done ? { kind: 'replay', state: 'ended', message: 'the replay reached the end of its data' } : { kind: 'replay', state: 'live' };
+  }
+}
