@@ -1,5 +1,6 @@
 import type { Candle, Instrument, Quote, Timeframe } from '../contract/schemas.js';
 import { IST_OFFSET_MS } from '../core/ist.js';
+import type { TradingDay } from '../core/trading-day.js';
 import { depthProblem, type DepthSnapshot } from '../model/depth.js';
 import type { Tick } from '../model/tick.js';
 import {
@@ -17,6 +18,8 @@ interface SymbolState {
   last: Tick | undefined;
   depth: DepthSnapshot | undefined;
   depthListeners: Set<(d: Readonly<DepthSnapshot>) => void> | undefined;
+  /** 00:00 IST of the last trading-day roll applied to prevClose (-Infinity: none). */
+  rolledAt: number;
 }
 
 const DAY_MS = 86_400_000;
@@ -29,6 +32,8 @@ export interface MarketDataOptions {
   sessions?: MultiTimeframeOptions['sessions'];
   /** See MultiTimeframeOptions.closeDelayMs. */
   closeDelayMs?: number;
+  /** The trading-day service: previous closes roll on its roll (see onDayRoll). */
+  tradingDay?: TradingDay;
 }
 
 /**
@@ -42,6 +47,8 @@ export interface MarketDataOptions {
  * - Previous close: set with setPrevClose(). Until it is set, the first price seen stands in for it.
  *   On a new trading day (the IST date changes, or the cumulative volume goes DOWN) the previous close
  *   automatically rolls to the last price of the day before, matching the simulator's session roll.
+ *   With a trading-day service the previous close also rolls on its day roll (onDayRoll), so a quote
+ *   read before the new day's first tick already compares with the right close.
  * - onClock(now) is the feed clock: it closes bars on time (see MultiTimeframeCandles.onClock).
  */
 export class MarketData {
@@ -62,8 +69,9 @@ export class MarketData {
       { capacity: opts.candleCapacity, sessions: opts.sessions, closeDelayMs: opts.closeDelayMs },
     );
     for (const inst of instruments) {
-      this.state.set(inst.symbol, { candles: this.bars.instrument(inst.symbol)!, prevClose: undefined, last: undefined, depth: undefined, depthListeners: undefined });
+      this.state.set(inst.symbol, { candles: this.bars.instrument(inst.symbol)!, prevClose: undefined, last: undefined, depth: undefined, depthListeners: undefined, rolledAt: -Infinity });
     }
+    opts.tradingDay?.onRoll((r) => this.onDayRoll(r.startMs));
   }
 
   /** Every tick received, including ignored ones. */
@@ -92,13 +100,27 @@ export class MarketData {
     if (outcome !== TickOutcome.ACCEPTED && outcome !== TickOutcome.AFTER_CLOSE) return;
     const prev = s.last;
     if (prev === undefined || t.tsEvent >= prev.tsEvent) {
-      if (prev !== undefined && (t.volume < prev.volume || istDayNum(t.tsEvent) !== istDayNum(prev.tsEvent))) s.prevClose = prev.lastPaise; // a new day
+      // a new day, unless the trading-day roll already set the close (a close the feed reported since then stays)
+      if (prev !== undefined && prev.tsEvent >= s.rolledAt && (t.volume < prev.volume || istDayNum(t.tsEvent) !== istDayNum(prev.tsEvent))) s.prevClose = prev.lastPaise;
       s.last = t;
     }
     if (s.prevClose === undefined) s.prevClose = t.lastPaise;
     if (this.quoteListeners.size > 0 && s.last === t) {
       const q = this.quote(t.symbol)!;
       for (const l of this.quoteListeners) l(q);
+    }
+  }
+
+  /**
+   * A new trading day began at `dayStartMs` (00:00 IST): every symbol whose last tick is older takes
+   * that last price as its previous close (the same as its first tick of the new day would do, so the
+   * two never disagree). A close the feed reports later (setPrevClose) still wins.
+   */
+  onDayRoll(dayStartMs: number): void {
+    for (const s of this.state.values()) {
+      if (s.last === undefined || s.last.tsEvent >= dayStartMs) continue;
+      s.prevClose = s.last.lastPaise;
+      s.rolledAt = dayStartMs;
     }
   }
 
@@ -211,13 +233,6 @@ export class MarketData {
     return () => {
       set.delete(listener);
     };
-  }
-
-  /** Symbols someone listens to the depth of (an open order book): the feed must deliver their depth. */
-  depthWatched(): string[] {
-    const out: string[] = [];
-    for (const [symbol, s] of this.state) if (s.depthListeners !== undefined && s.depthListeners.size > 0) out.push(symbol);
-    return out;
   }
 
   /** The latest depth snapshot (frozen), or undefined before the first one or for an unknown symbol. */
