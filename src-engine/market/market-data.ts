@@ -235,6 +235,13 @@ export class MarketData {
     };
   }
 
+  /** Symbols someone listens to the depth of (an open order book): the feed must deliver their depth. */
+  depthWatched(): string[] {
+    const out: string[] = [];
+    for (const [symbol, s] of this.state) if (s.depthListeners !== undefined && s.depthListeners.size > 0) out.push(symbol);
+    return out;
+  }
+
   /** The latest depth snapshot (frozen), or undefined before the first one or for an unknown symbol. */
   depth(symbol: string): Readonly<DepthSnapshot> | undefined {
     return this.state.get(symbol)?.depth;
