@@ -65,6 +65,8 @@ export function bootEngine(opts: BootOptions): BootedEngine {
       trading: new TradingRepo(db, profile.mode),
       log: opts.log,
       kite,
+      // feed caches (Kite's instrument dump and historical candles) live beside the database
+      dataDir: opts.dataDir,
     });
   } catch (e) {
     db.close();
@@ -81,7 +83,7 @@ export function bootEngine(opts: BootOptions): BootedEngine {
   });
   void userStrategies.start();
   const server = createEngineServer(engine, { log: opts.log });
-  opts.log('info', 'engine booted', { dataDir: opts.dataDir, db: dbFile, mode: profile.mode, speed: profile.feed.speed });
+  opts.log('info', 'engine booted', { dataDir: opts.dataDir, db: dbFile, mode: profile.mode, feed: profile.feed.kind, speed: profile.feed.speed });
   let down = false;
   return {
     engine,
