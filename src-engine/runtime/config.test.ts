@@ -129,4 +129,13 @@ describe('run profiles', () => {
     expect(bad('universe:\n  cap: 3\n')).toContain('universe: ');
     expect(bad('universe: 5\n')).toContain('universe: ');
   });
+
+  it('feed.kind: `feed: { kind: kite }` alone is a whole feed, replay needs its dir, dir is for replay only', () => {
+    expect(parseRunProfile('').feed).toMatchObject({ kind: 'simulator', speed: 1, backfillMinutes: 60 });
+    expect(parseRunProfile('feed: { kind: kite }\n').feed).toEqual({ kind: 'kite', speed: 1, seed: 20261121, ticksPerSecond: 150, backfillMinutes: 60, clockToleranceMs: 120_000 });
+    expect(parseRunProfile('feed: { kind: replay, dir: /data/candles }\n').feed).toMatchObject({ kind: 'replay', dir: '/data/candles' });
+    expect(() => parseRunProfile('feed: { kind: replay }\n', 'r.yaml')).toThrow(/r\.yaml: invalid run profile:\n {2}feed\.dir: a replay feed needs `dir`/);
+    expect(() => parseRunProfile('feed: { kind: kite, dir: x }\n', 'k.yaml')).toThrow(/feed\.dir: `dir` is for feed\.kind replay, not kite/);
+    expect(() => parseRunProfile('feed: { kind: upstox }\n', 'u.yaml')).toThrow(/feed\.kind: /);
+  });
 });

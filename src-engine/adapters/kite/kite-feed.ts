@@ -143,6 +143,12 @@ export class KiteFeed implements MarketDataClient {
   private generation = 0;
   private clockAlarm = false;
   private tokenRefused = false;
+  /** Why the last demand could not be subscribed (capacity), until one can. */
+  private subscriptionProblem: string | undefined;
+  /** Symbols whose history could not be loaded. */
+  private historyProblem: string | undefined;
+  /** Ticks before the first exchange timestamp have no trustworthy time: dropped, until the sync wait gives up. */
+  private acceptUnsynced = false;
 
   constructor(opts: KiteFeedOptions) {
     this.o = opts;
@@ -216,6 +222,8 @@ export class KiteFeed implements MarketDataClient {
     const s: FeedStatus = { kind: 'kite', state: this.state };
     const notes: string[] = [];
     if (this.message) notes.push(this.message);
+    if (this.subscriptionProblem) notes.push(this.subscriptionProblem);
+    if (this.historyProblem) notes.push(this.historyProblem);
     if (this.missing.size > 0) notes.push(`not in the instrument dump: ${[...this.missing].sort().slice(0, 10).join(', ')}${this.missing.size > 10 ? ` and ${this.missing.size - 10} more` : ''}`);
     if (this.clockAlarm) notes.push(`clock alarm: exchange time is ${Math.round(this.feedClock.skewMs() / 1000)} s from the wall clock`);
     if (notes.length > 0) s.message = notes.join('; ').slice(0, 500);
@@ -347,11 +355,13 @@ export class KiteFeed implements MarketDataClient {
     }
   }
 
+  /** Waits (real time) for the first exchange timestamp; without one (market closed, quote-only) the wall clock stands in. */
   private async waitForSync(current: () => boolean): Promise<void> {
-    const until = this.wall.now() + (this.o.syncTimeoutMs ?? 3000);
-    while (current() && !this.feedClock.synced && this.wall.now() < until) {
+    const until = performance.now() + (this.o.syncTimeoutMs ?? 3000);
+    while (current() && !this.feedClock.synced && performance.now() < until) {
       await new Promise((r) => setTimeout(r, 20));
     }
+    this.acceptUnsynced = true;
     if (!this.feedClock.synced) this.log('info', 'kite feed: no exchange timestamp yet (market closed?): history up to the wall clock');
   }
 
@@ -390,7 +400,7 @@ export class KiteFeed implements MarketDataClient {
     if (!current()) return;
     this.replayHistory(series);
     this.log('info', 'kite history loaded', { symbols: series.length, requests: cache.requests, failed: failed.length, to: new Date(toMs + IST_OFFSET_MS).toISOString().slice(0, 19) + ' IST' });
-    if (failed.length > 0) this.message = `no history for ${failed.slice(0, 10).join(', ')}`;
+    this.historyProblem = failed.length > 0 ? `no history for ${failed.slice(0, 10).join(', ')}${failed.length > 10 ? ` and ${failed.length - 10} more` : ''}` : undefined;
   }
 
   private replayHistory(series: readonly HistorySeries[]): void {
@@ -446,15 +456,17 @@ export class KiteFeed implements MarketDataClient {
     if (gone.length > 0) pool.unsubscribe(gone);
     const by: Record<KiteMode, number[]> = { ltp: [], quote: [], full: [] };
     for (const [t, m] of want) if (have.get(t) !== m) by[m].push(t);
+    let problem: string | undefined;
     for (const m of ['full', 'quote', 'ltp'] as const) {
       if (by[m].length === 0) continue;
       try {
         pool.subscribe(by[m], m); // new tokens subscribe, known ones change mode
       } catch (e) {
-        this.message = `subscriptions: ${(e as Error).message}`.slice(0, 300);
-        this.log('warn', 'kite subscriptions refused', { mode: m, tokens: by[m].length, error: (e as Error).message });
+        problem = `subscriptions: ${(e as Error).message}`.slice(0, 300);
+        if (problem !== this.subscriptionProblem) this.log('warn', 'kite subscriptions refused', { mode: m, tokens: by[m].length, error: (e as Error).message });
       }
     }
+    this.subscriptionProblem = problem;
   }
 
   // ------------------------------------------------------------------------------------------------
@@ -465,6 +477,7 @@ export class KiteFeed implements MarketDataClient {
       const ex = b.exchangeTime[i]!;
       if (b.kind[i] === KIND_FULL && ex > 0) this.feedClock.observe(ex * 1000);
     }
+    if (!this.feedClock.synced && !this.acceptUnsynced) return;
     const ts = this.feedClock.now();
     for (let i = 0; i < b.count; i++) {
       const token = b.token[i]!;
