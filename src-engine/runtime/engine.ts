@@ -5,6 +5,7 @@ import { syntheticDailyHistory } from '../adapters/sim/daily-history.js';
 import type { MarketSimulator } from '../adapters/sim/market-simulator.js';
 import { SimulatorFeed } from '../adapters/sim/simulator-feed.js';
 import { systemClock, type Clock } from '../core/clock.js';
+import { TradingDay } from '../core/trading-day.js';
 import { istDay, type IsoDay } from '../core/nse-calendar.js';
 import { maxMode, type FeedMode, type MarketDataClient } from '../market/data-client.js';
 import type { Bar } from '../indicators/indicator.js';
@@ -91,6 +92,8 @@ export class Engine {
   readonly strategies: StrategyService;
   /** Sizing, risk, orders, the paper broker, the ledger and exits: intents and a person's orders become fills here. */
   readonly trading: TradingService;
+  /** The trading day, session phase and day roll on the feed clock (core/trading-day.ts). */
+  readonly days: TradingDay;
   /** ATR(14) of 1-minute bars per symbol, paise (sizing and ATR exits). */
   private readonly atr = new Map<string, Indicator>();
   private flushTimer: ReturnType<typeof setInterval> | undefined;
@@ -126,7 +129,9 @@ export class Engine {
       });
     this.instruments = [...this.feed.instruments];
     this.instrumentSet = new Set(this.instruments.map((i) => i.symbol));
-    this.market = new MarketData(this.instruments);
+    // One trading day on the feed clock: market data, the ledger, risk and the brokers roll together.
+    this.days = new TradingDay({ clock: { now: () => this.feed.now() }, onError: (e, r) => this.log('error', 'day roll listener failed', { to: r.to, error: (e as Error).message }) });
+    this.market = new MarketData(this.instruments, { tradingDay: this.days });
     for (const i of this.instruments) {
       const pc = this.feed.prevClose(i.symbol);
       if (pc !== undefined && pc > 0) this.market.setPrevClose(i.symbol, pc);
@@ -165,6 +170,7 @@ export class Engine {
       mode: deps.profile.mode,
       instruments: this.instruments.map((i) => ({ symbol: i.symbol, exchange: i.exchange, kind: 'equity' as const, tickSizePaise: i.tickSizePaise, lotSize: i.lotSize })),
       clock: { now: () => this.feed.now() },
+      tradingDay: this.days,
       config: deps.profile.trading,
       ...(deps.trading ? { store: deps.trading } : {}),
       log: this.log,
@@ -193,6 +199,7 @@ export class Engine {
     this.feed.onTick((t) => {
       if (!this.backfilling) this.tickRate.record();
       try {
+        this.days.sync();
         this.market.onTick(t);
         this.trading.onTick(t.symbol, t.lastPaise, t.tsEvent);
         this.strategies.onTick(t);
@@ -207,6 +214,7 @@ export class Engine {
     // The feed clock closes bars on time, also for instruments that did not tick since the bar's end.
     this.feed.onClock((now) => {
       try {
+        this.days.sync();
         this.market.onClock(now);
         this.trading.onClock(now);
         this.strategies.onClock(now);
