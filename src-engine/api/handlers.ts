@@ -2,6 +2,7 @@ import type { Handlers, TopicHandlers } from '../contract/api-def.js';
 import type { KiteDeskApi } from '../contract/api.js';
 import type { Candle, DepthSnapshotDto, EngineStatus, Quote, SignalRecord, StrategiesList } from '../contract/schemas.js';
 import type { OrderDto, PortfolioDto, RiskDecisionDto, RiskStatus } from '../contract/trading-schemas.js';
+import type { IsoDay } from '../core/nse-calendar.js';
 import type { Engine } from '../runtime/engine.js';
 
 /** Every request of the contract, answered from the kernel. A missing one does not compile. */
@@ -43,6 +44,7 @@ export function createHandlers(engine: Engine): Handlers<KiteDeskApi> {
     'trades.list': ({ limit }) => engine.trading.fills(limit),
     'portfolio.get': () => engine.trading.portfolio(),
     'portfolio.equityCurve': ({ strategy }) => engine.trading.equityCurve(strategy),
+    'performance.get': (range) => engine.trading.performance(range as { from?: IsoDay; to?: IsoDay; riskFreeRate?: number }),
     'positions.squareOff': ({ symbol, strategy }) => engine.trading.squareOff({ symbol, strategy }),
     'risk.get': () => engine.trading.riskStatus(),
     'risk.halt': ({ reason }) => engine.trading.halt(reason),

@@ -18,11 +18,13 @@ import {
 import {
   chargesBreakdownSchema,
   equityPointSchema,
+  istDaySchema,
   fillDtoSchema,
   liveRequestSchema,
   manualOrderSchema,
   orderDtoSchema,
   orderTypeSchema,
+  performanceSchema,
   placeResultSchema,
   portfolioSchema,
   riskDecisionDtoSchema,
@@ -132,6 +134,14 @@ export const kiteDeskApi = defineApi({
     'portfolio.get': { input: empty, output: portfolioSchema },
     /** Sampled equity, overall or of one strategy, oldest first. */
     'portfolio.equityCurve': { input: z.object({ strategy: z.string().max(64).optional() }).strict(), output: z.array(equityPointSchema) },
+    /**
+     * Performance over IST days `from`..`to` (default today by the feed clock; `to` defaults to `from`):
+     * overall and per strategy, with the equity and drawdown behind it (formulas: docs/metrics.md).
+     */
+    'performance.get': {
+      input: z.object({ from: istDaySchema.optional(), to: istDaySchema.optional(), riskFreeRate: z.number().min(0).max(1).optional() }).strict(),
+      output: performanceSchema,
+    },
     /**
      * Close open positions at market (all, or one symbol / strategy); each exit passes risk as a
      * reduce-only order. Working orders of the positions being closed are cancelled first; other orders stay.

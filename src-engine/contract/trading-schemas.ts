@@ -236,3 +236,50 @@ export const liveRequestSchema = z.object({
   tsEvent: epochMs,
 });
 export type LiveRequest = z.infer<typeof liveRequestSchema>;
+
+/** An IST calendar day, YYYY-MM-DD. */
+export const istDaySchema = z.iso.date();
+
+/** Performance metrics (src-engine/portfolio/metrics.ts; formulas in docs/metrics.md). Undefined ratios are null. */
+export const metricsSchema = z.object({
+  capitalPaise: paise,
+  endEquityPaise: paise,
+  netPnlPaise: paise,
+  grossPnlPaise: paise,
+  chargesPaise: paise,
+  netReturn: z.number(),
+  grossReturn: z.number(),
+  cagr: z.number().nullable(),
+  sharpe: z.number().nullable(),
+  sortino: z.number().nullable(),
+  riskFreeRate: z.number(),
+  days: z.number().int().nonnegative(),
+  maxDrawdown: z.number().nonnegative(),
+  maxDrawdownPaise: paise,
+  maxDrawdownDurationMs: z.number().nonnegative(),
+  calmar: z.number().nullable(),
+  trades: z.number().int().nonnegative(),
+  wins: z.number().int().nonnegative(),
+  losses: z.number().int().nonnegative(),
+  winRate: z.number().nullable(),
+  profitFactor: z.number().nullable(),
+  expectancyPaise: z.number().int().nullable(),
+  avgWinPaise: z.number().int().nullable(),
+  avgLossPaise: z.number().int().nullable(),
+  exposure: z.number().nonnegative(),
+  avgHoldingMs: z.number().nullable(),
+  turnoverPaise: paise,
+});
+export type MetricsDto = z.infer<typeof metricsSchema>;
+
+/** The Performance tab: overall and per strategy for a range of IST days, with the equity and drawdown behind them. */
+export const performanceSchema = z.object({
+  mode: z.enum(['paper', 'shadow', 'live', 'backtest']),
+  from: istDaySchema,
+  to: istDaySchema,
+  overall: metricsSchema,
+  strategies: z.array(z.object({ strategy: z.string(), metrics: metricsSchema })),
+  equity: z.array(equityPointSchema),
+  drawdown: z.array(z.object({ t: epochMs, drawdownPaise: paise, drawdown: z.number() })),
+});
+export type PerformanceDto = z.infer<typeof performanceSchema>;

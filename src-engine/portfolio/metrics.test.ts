@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { computeMetrics, MetricsInputError, TRADING_DAYS_PER_YEAR } from './metrics.js';
+import { computeMetrics, drawdownCurve, MetricsInputError, rangeMetrics, TRADING_DAYS_PER_YEAR } from './metrics.js';
 
 const IST = (s: string) => Date.parse(`${s}+05:30`);
 const trade = (net: number, opened: string, closed: string, charges = 20_00, value = 100_000_00) => ({
@@ -107,5 +107,41 @@ describe('performance metrics', () => {
       }),
       { seed: 42, numRuns: 300 },
     );
+  });
+});
+
+describe('metrics of a range', () => {
+  const capital = 1_000_000;
+  const eq = [
+    { ts: IST('2026-11-16T15:30:00'), valuePaise: 1_100_000 },
+    { ts: IST('2026-11-17T12:00:00'), valuePaise: 1_210_000 },
+    { ts: IST('2026-11-17T15:30:00'), valuePaise: 1_150_000 },
+  ];
+  it("measures a day against the previous day's close and keeps only that day's trades", () => {
+    const r = rangeMetrics({
+      capitalPaise: capital,
+      trades: [trade(100_000, '2026-11-16T10:00:00', '2026-11-16T11:00:00', 0, 1), trade(50_000, '2026-11-17T10:00:00', '2026-11-17T14:00:00', 0, 1)],
+      equity: eq,
+      from: IST('2026-11-17T00:00:00'),
+      to: IST('2026-11-17T23:59:59.999'),
+    });
+    expect(r.basePaise).toBe(1_100_000);
+    expect(r.metrics.trades).toBe(1);
+    expect(r.metrics.netReturn).toBeCloseTo(50_000 / 1_100_000, 12);
+    expect(r.equity).toHaveLength(2);
+    expect(r.drawdown.map((d) => d.drawdownPaise)).toEqual([0, 60_000]);
+    expect(r.metrics.maxDrawdownPaise).toBe(60_000);
+  });
+  it('a range before any point is measured against the capital', () => {
+    const r = rangeMetrics({ capitalPaise: capital, trades: [], equity: eq, from: 0, to: IST('2026-11-16T23:00:00') });
+    expect(r.basePaise).toBe(capital);
+    expect(r.metrics.netReturn).toBeCloseTo(0.1, 12);
+  });
+  it('drawdownCurve follows the running peak from the base', () => {
+    expect(drawdownCurve([{ ts: 1, valuePaise: 90 }, { ts: 2, valuePaise: 120 }, { ts: 3, valuePaise: 60 }], 100).map((d) => [d.drawdownPaise, d.drawdown])).toEqual([
+      [10, 0.1],
+      [0, 0],
+      [60, 0.5],
+    ]);
   });
 });

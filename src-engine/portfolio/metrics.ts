@@ -201,3 +201,60 @@ export function computeMetrics(input: MetricsInput): Metrics {
     turnoverPaise: turnover,
   };
 }
+
+export interface DrawdownPoint {
+  ts: number;
+  /** Peak so far − equity (≥ 0), paise. */
+  drawdownPaise: number;
+  /** As a fraction of the peak so far. */
+  drawdown: number;
+}
+
+/** The drawdown under the running peak at each equity point, the base being the first peak (docs/metrics.md). */
+export function drawdownCurve(equity: readonly CurvePoint[], basePaise: number): DrawdownPoint[] {
+  let peak = basePaise;
+  return equity.map((p) => {
+    if (p.valuePaise > peak) peak = p.valuePaise;
+    const dd = peak - p.valuePaise;
+    return { ts: p.ts, drawdownPaise: dd, drawdown: peak > 0 ? dd / peak : 0 };
+  });
+}
+
+export interface RangeInput {
+  /** The account capital: the base when nothing precedes the range. */
+  capitalPaise: number;
+  trades: MetricsInput['trades'];
+  /** The whole curve, ascending. */
+  equity: readonly CurvePoint[];
+  /** Inclusive bounds in epoch ms. */
+  from: number;
+  to: number;
+  riskFreeRate?: number;
+}
+
+/**
+ * Metrics of a time range: trades closed inside it, equity points inside it, measured against the
+ * equity just before the range (the capital when the range starts before the first point).
+ */
+export function rangeMetrics(r: RangeInput): { metrics: Metrics; equity: CurvePoint[]; drawdown: DrawdownPoint[]; basePaise: number } {
+  let base = r.capitalPaise;
+  const inside: CurvePoint[] = [];
+  for (const p of r.equity) {
+    if (p.ts < r.from) base = p.valuePaise;
+    else if (p.ts <= r.to) inside.push(p);
+  }
+  if (base <= 0) base = r.capitalPaise; // an account wiped out before the range: measure against the capital
+  const trades = r.trades.filter((t) => t.closedAt >= r.from && t.closedAt <= r.to);
+  // the period starts at the first thing seen inside the range (an equity point or a trade's opening)
+  let start = inside[0]?.ts ?? r.to;
+  for (const t of trades) if (t.openedAt < start) start = t.openedAt;
+  const metrics = computeMetrics({
+    capitalPaise: base,
+    trades,
+    equity: inside,
+    from: Math.max(r.from, Math.min(start, r.to)),
+    to: inside.at(-1)?.ts ?? r.to,
+    ...(r.riskFreeRate !== undefined ? { riskFreeRate: r.riskFreeRate } : {}),
+  });
+  return { metrics, equity: inside, drawdown: drawdownCurve(inside, base), basePaise: base };
+}

@@ -237,3 +237,26 @@ describe('TradingService', () => {
     expect(() => setup({ config: { risk: { maxOpenPositions: -1 } } as never })).toThrow(/trading\.risk\.maxOpenPositions/);
   });
 });
+
+describe('TradingService.performance', () => {
+  it("today's metrics from the ledger: one round trip, net of charges, overall and for its strategy", () => {
+    const { svc, tick, clock } = setup();
+    tick('INFY', 150_000);
+    svc.placeManual({ ...manual, symbol: 'INFY', side: 'BUY', qty: 10, orderType: 'MARKET' });
+    clock.t += 30 * 60_000;
+    tick('INFY', 152_000);
+    svc.placeManual({ ...manual, symbol: 'INFY', side: 'SELL', qty: 10, orderType: 'MARKET' });
+    const charges = svc.fills().reduce((a, f) => a + f.chargesPaise, 0);
+    const p = svc.performance();
+    expect(p.from).toBe('2026-11-20');
+    expect(p.to).toBe('2026-11-20');
+    expect(p.overall).toMatchObject({ trades: 1, wins: 1, losses: 0, grossPnlPaise: 20_000, chargesPaise: charges, netPnlPaise: 20_000 - charges, winRate: 1 });
+    expect(p.overall.avgHoldingMs).toBe(30 * 60_000);
+    expect(p.strategies).toEqual([{ strategy: 'manual', metrics: expect.objectContaining({ trades: 1, netPnlPaise: 20_000 - charges }) }]);
+    expect(p.equity.length).toBeGreaterThan(0);
+    expect(p.drawdown).toHaveLength(p.equity.length);
+    // another day has nothing in it
+    expect(svc.performance({ from: '2026-11-19' as never, to: '2026-11-19' as never }).overall.trades).toBe(0);
+    expect(() => svc.performance({ from: '2026-11-20' as never, to: '2026-11-19' as never })).toThrow(/to \(2026-11-19\) is before from/);
+  });
+});

@@ -8,6 +8,7 @@ import type {
   ManualOrderInput,
   OrderDto,
   PlaceResult,
+  PerformanceDto,
   PortfolioDto,
   RiskDecisionDto,
   RiskStatus,
@@ -28,6 +29,7 @@ import { decisionRecord, RiskEngine, type RiskDecision, type RiskState, type Ris
 import { riskConfigSchema } from '../risk/config.js';
 import { ExitManager, exitConfigSchema, type ExitRequest } from '../portfolio/exits.js';
 import { Ledger, type LedgerFill } from '../portfolio/ledger.js';
+import { rangeMetrics } from '../portfolio/metrics.js';
 import { Sizer, intentOwner, sizingConfigSchema, type SizingIntent } from '../portfolio/sizing.js';
 import type { JournalFill, StoredOrder } from '../persistence/trading-repo.js';
 import type { LogFn } from './logger.js';
@@ -710,6 +712,35 @@ export class TradingService {
 
   equityCurve(strategy?: string): { t: number; equityPaise: number }[] {
     return this.ledger.equityCurve(strategy).map((p) => ({ t: p.ts, equityPaise: p.valuePaise }));
+  }
+
+  /**
+   * Performance over IST days `from`..`to` (default: today by the feed clock), overall and per strategy
+   * (portfolio/metrics.ts; a strategy's equity is the capital plus its cumulative net PnL). Built from
+   * the ledger's closed trades and its sampled equity curves.
+   */
+  performance(opts: { from?: IsoDay; to?: IsoDay; riskFreeRate?: number } = {}): PerformanceDto {
+    const today = istDay(this.clock.now());
+    const from = opts.from ?? today;
+    const to = opts.to ?? from;
+    if (to < from) throw new RpcError(ErrorCode.INVALID_INPUT, `performance: to (${to}) is before from (${from})`);
+    const range = { from: Date.parse(`${from}T00:00:00+05:30`), to: Date.parse(`${to}T00:00:00+05:30`) + 86_400_000 - 1 };
+    const capitalPaise = this.config.capital * 100;
+    const rf = opts.riskFreeRate !== undefined ? { riskFreeRate: opts.riskFreeRate } : {};
+    const overall = rangeMetrics({ capitalPaise, trades: this.ledger.closedTrades(), equity: this.ledger.equityCurve(), ...range, ...rf });
+    const strategies = this.ledger.snapshot().strategies.map(({ strategy }) => {
+      const equity = this.ledger.equityCurve(strategy).map((p) => ({ ts: p.ts, valuePaise: capitalPaise + p.valuePaise }));
+      return { strategy, metrics: rangeMetrics({ capitalPaise, trades: this.ledger.closedTrades(strategy), equity, ...range, ...rf }).metrics };
+    });
+    return {
+      mode: this.mode,
+      from,
+      to,
+      overall: overall.metrics,
+      strategies,
+      equity: overall.equity.map((p) => ({ t: p.ts, equityPaise: p.valuePaise })),
+      drawdown: overall.drawdown.map((d) => ({ t: d.ts, drawdownPaise: d.drawdownPaise, drawdown: d.drawdown })),
+    };
   }
 
   riskStatus(): RiskStatus {

@@ -3,13 +3,14 @@ import { isOpenOrder } from '../state/trading.js';
 import { useTradingStore } from '../state/trading-store.js';
 import { EquityPanel } from './EquityPanel.js';
 import { OrdersPanel } from './OrdersPanel.js';
+import { PerformancePanel } from './PerformancePanel.js';
 import { PositionsPanel } from './PositionsPanel.js';
 import { RiskLog } from './RiskLog.js';
 import { TradesPanel } from './TradesPanel.js';
 
-export type TradingTab = 'positions' | 'orders' | 'trades' | 'risk' | 'equity';
+export type TradingTab = 'positions' | 'orders' | 'trades' | 'risk' | 'equity' | 'performance';
 
-/** Positions, orders, trades, the risk log and the equity curve as tabs under the chart; only the active tab is rendered. */
+/** Positions, orders, trades, the risk log, the equity curve and performance as tabs under the chart; only the active tab is rendered. */
 export function TradingPanel() {
   const [tab, setTab] = useState<TradingTab>('positions');
   const openPositions = useTradingStore((s) => s.portfolio?.positions.filter((p) => p.qty !== 0).length ?? 0);
@@ -23,6 +24,7 @@ export function TradingPanel() {
     { id: 'trades', label: 'Trades', badge: String(fills) },
     { id: 'risk', label: 'Risk log', badge: blocked > 0 ? `${blocked} blocked` : '' },
     { id: 'equity', label: 'Equity', badge: '' },
+    { id: 'performance', label: 'Performance', badge: '' },
   ];
 
   return (
@@ -48,6 +50,7 @@ export function TradingPanel() {
       {tab === 'trades' && <TradesPanel />}
       {tab === 'risk' && <RiskLog />}
       {tab === 'equity' && <EquityPanel />}
+      {tab === 'performance' && <PerformancePanel />}
     </section>
   );
 }

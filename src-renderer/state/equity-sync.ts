@@ -21,14 +21,27 @@ const isDisconnect = (e: unknown): boolean => e instanceof Error && 'code' in e 
 
 /**
  * Loads `portfolio.equityCurve` for one series (null = the account) at once, then again whenever the
- * portfolio in the trading store changes — throttled so that loads start at least `intervalMs`
- * apart and at most one runs at a time; pushes in between collapse into one trailing load.
- * `visible()` false skips refreshes (a hidden page); call `refresh()` when it is visible again.
+ * portfolio in the trading store changes (see followPortfolio).
  */
 export function followEquity(
   client: Pick<EngineClient, 'call'>,
   strategy: string | null,
   sink: EquitySink,
+  opts: { store?: typeof useTradingStore; intervalMs?: number; visible?: () => boolean } = {},
+): EquityFeed {
+  return followPortfolio(() => client.call('portfolio.equityCurve', strategy === null ? {} : { strategy }), { value: sink.points, error: sink.error }, opts);
+}
+
+/**
+ * Runs `load` at once, then again whenever the portfolio in the trading store changes — throttled so
+ * that loads start at least `intervalMs` apart and at most one runs at a time; pushes in between
+ * collapse into one trailing load. `visible()` false skips refreshes (a hidden page); call `refresh()`
+ * when it is visible again. Used by every tab that shows something derived from the portfolio
+ * (equity, performance).
+ */
+export function followPortfolio<T>(
+  loadOnce: () => Promise<T>,
+  sink: { value(v: T): void; error(e: unknown): void },
   opts: { store?: typeof useTradingStore; intervalMs?: number; visible?: () => boolean } = {},
 ): EquityFeed {
   const store = opts.store ?? useTradingStore;
@@ -44,9 +57,9 @@ export function followEquity(
     pending = false;
     inFlight = true;
     lastStart = Date.now();
-    client.call('portfolio.equityCurve', strategy === null ? {} : { strategy }).then(
-      (list) => {
-        if (!stopped) sink.points(list);
+    loadOnce().then(
+      (v) => {
+        if (!stopped) sink.value(v);
       },
       (e: unknown) => {
         if (!stopped && !isDisconnect(e)) sink.error(e);

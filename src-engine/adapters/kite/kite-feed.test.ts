@@ -237,6 +237,9 @@ describe('KiteFeed', () => {
     expect(r.prevCloses).toEqual([['INFY', 149000]]);
     expect(r.feed.status()).toMatchObject({ state: 'live', subscribed: { ltp: 0, quote: 1, full: 1 }, connections: [{ index: 0, tokens: 2 }], instrumentsDate: '2026-11-20' });
 
+    // exchange time 5 min 10 s off the wall clock: beyond the default 2 min tolerance, an alarm in the status
+    await until('the clock alarm', () => r.feed.status().message?.includes('clock alarm: exchange time is 310 s from the wall clock'));
+
     // after going live ticks pass straight through, on the exchange clock
     r.wall.now += 1000;
     pool.push([full(TCS, 400000, ex + 1, 77)]);
@@ -247,6 +250,12 @@ describe('KiteFeed', () => {
     pool.calls.length = 0;
     r.feed.setDemand(demand({ TCS: 'full' }));
     expect(pool.calls).toEqual([`unsubscribe ${INFY}`, `subscribe full ${TCS}`]);
+
+    // the app runs into the next IST day: that day's dump is loaded, the subscriptions stay
+    r.wall.now += 86_400_000;
+    await until('the next day\'s dump', () => r.feed.status().instrumentsDate === '2026-11-21');
+    expect(r.fetches).toBe(2);
+    expect(pool.subs).toEqual(new Map([[TCS, 'full']]));
   });
 
   it('reports a demand beyond the ticker capacity instead of throwing', async () => {

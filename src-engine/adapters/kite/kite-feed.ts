@@ -149,6 +149,7 @@ export class KiteFeed implements MarketDataClient {
   private historyProblem: string | undefined;
   /** Ticks before the first exchange timestamp have no trustworthy time: dropped, until the sync wait gives up. */
   private acceptUnsynced = false;
+  private refreshingDump = false;
 
   constructor(opts: KiteFeedOptions) {
     this.o = opts;
@@ -197,6 +198,7 @@ export class KiteFeed implements MarketDataClient {
     this.clockTimer = setInterval(() => {
       if (this.state === 'live' && this.held === undefined) this.clockL.emit(this.feedClock.now());
       this.checkClock();
+      this.checkDumpDay();
     }, this.o.clockIntervalMs ?? 250);
     this.clockTimer.unref?.();
     this.onSession();
@@ -432,6 +434,8 @@ export class KiteFeed implements MarketDataClient {
   private goLive(note?: string): void {
     const held = this.held ?? [];
     this.held = undefined;
+    // Kite's previous closes win over the ones the history's day roll implied
+    for (const [symbol, close] of this.prevClose_) this.prevCloseL.emit(symbol, close);
     for (const t of held) this.tickL.emit(t);
     for (const d of this.heldDepth.values()) this.depthL.emit(d);
     this.heldDepth.clear();
@@ -495,7 +499,7 @@ export class KiteFeed implements MarketDataClient {
         const close = paise(b.close[i]!);
         if (close > 0 && this.prevClose_.get(symbol) !== close) {
           this.prevClose_.set(symbol, close);
-          this.prevCloseL.emit(symbol, close);
+          if (this.held === undefined) this.prevCloseL.emit(symbol, close); // else after the history (goLive)
         }
       }
       const tick: Tick = { symbol, lastPaise: last, lastQty: quote ? b.lastQty[i]! : 0, volume, tsEvent: ts };
@@ -508,6 +512,33 @@ export class KiteFeed implements MarketDataClient {
         else this.depthL.emit(d);
       }
     }
+  }
+
+  /** A new IST day (the app ran overnight): the day's dump replaces yesterday's, subscriptions follow its tokens. */
+  private checkDumpDay(): void {
+    const c = this.conn;
+    if (this.refreshingDump || this.state !== 'live' || !this.dump || !c || istDay(this.wall.now()) === this.dump.date) return;
+    this.refreshingDump = true;
+    const date = istDay(this.wall.now());
+    loadDayDump({
+      dir: this.o.dataDir !== undefined ? `${this.o.dataDir}/kite` : undefined,
+      date,
+      creds: { apiKey: c.apiKey, accessToken: c.accessToken, root: c.root ?? this.o.defaultRoot },
+      ...(this.o.fetchInstrumentsCsv ? { fetchCsv: this.o.fetchInstrumentsCsv } : {}),
+    }).then(
+      (dump) => {
+        this.refreshingDump = false;
+        if (!this.running) return;
+        this.useDump(dump);
+        this.applyDemand();
+        this.log('info', 'kite instruments reloaded for the new day', { date: dump.date, source: dump.source, instruments: dump.master.size });
+      },
+      (e: unknown) => {
+        // keep yesterday's; try again in a minute
+        this.log('warn', 'kite instrument dump not reloaded', { date, error: redact((e as Error).message, [c.accessToken]) });
+        setTimeout(() => (this.refreshingDump = false), 60_000).unref?.();
+      },
+    );
   }
 
   private checkClock(): void {

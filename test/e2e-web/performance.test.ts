@@ -1,0 +1,74 @@
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Browser } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { launchChromium } from '../support/browser.js';
+import { ensureBuilt, repoRoot, type ServeProcess } from '../support/serve-process.js';
+import { T, attr, startTradingServe, submitTicket, watchProblems } from '../support/trading-ui.js';
+
+/**
+ * The Performance tab in Chromium against `kitedesk serve` (paper broker on the simulator, in the NSE
+ * session of Friday 2026-11-20, no strategies): a manual round trip from the ticket (BUY 1, then SELL
+ * 1 at market) shows up as one closed trade of `manual` and of the account, with the net PnL the
+ * engine computed, equity and drawdown points, and a bar for `manual`.
+ */
+
+const outDir = join(repoRoot, 'test-output', 'e2e-web');
+const PANEL = '[data-testid="performance-panel"]';
+
+describe('the performance tab in Chromium against kitedesk serve', () => {
+  let s: ServeProcess;
+  let browser: Browser;
+  const problems: string[] = [];
+
+  beforeAll(async () => {
+    ensureBuilt();
+    mkdirSync(outDir, { recursive: true });
+    s = await startTradingServe('strategies: []\n');
+    browser = await launchChromium();
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await s?.stop();
+  });
+
+  it("shows today's round trip for the account and for manual, with charts and a PnL bar", async () => {
+    const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+    watchProblems(page, problems);
+    expect((await page.goto(s.url))?.status()).toBe(200);
+    await page.waitForSelector('[data-testid="account-strip"][data-ready="true"][data-mode="paper"]', T);
+    await page.waitForSelector('[data-testid="ticket-submit"]:not([disabled])', T);
+
+    await page.click('[data-testid="tab-performance"]', T);
+    await page.waitForSelector(`${PANEL}[data-ready="true"]`, T);
+    expect(await attr(page, PANEL, 'data-range')).toBe('2026-11-20..2026-11-20');
+    expect(await attr(page, '[data-testid="perf-row-account"]', 'data-trades')).toBe('0');
+
+    await page.click('[data-testid="ticket-side-buy"]');
+    await page.fill('[data-testid="ticket-qty"]', '1');
+    await page.selectOption('[data-testid="ticket-type"]', 'MARKET');
+    expect((await submitTicket(page)).action).toBe('ALLOW');
+    await page.click('[data-testid="ticket-side-sell"]');
+    expect((await submitTicket(page)).action).toBe('ALLOW');
+
+    // the portfolio push reloads the tab: one closed trade, overall and for manual
+    await page.waitForSelector('[data-testid="perf-row-manual"][data-trades="1"]', T);
+    expect(await attr(page, '[data-testid="perf-row-account"]', 'data-trades')).toBe('1');
+    const net = Number(await attr(page, '[data-testid="perf-row-manual"]', 'data-net'));
+    expect(Number.isSafeInteger(net)).toBe(true);
+    // a 1-share round trip at market pays charges: the net is the engine's, shown on the bar too
+    expect(Number(await attr(page, '[data-testid="perf-bar-manual"]', 'data-net'))).toBe(net);
+    expect(Number(await attr(page, '[data-testid="perf-equity"]', 'data-points'))).toBeGreaterThan(0);
+    expect(Number(await attr(page, '[data-testid="perf-drawdown"]', 'data-points'))).toBeGreaterThan(0);
+    expect(await page.locator('[data-testid="perf-row-manual"] td[data-key="trades"]').textContent()).toBe('1');
+
+    // another range asks the engine again
+    await page.click('[data-testid="perf-range-7d"]');
+    await page.waitForSelector(`${PANEL}[data-range="2026-11-14..2026-11-20"][data-ready="true"]`, T);
+    expect(await attr(page, '[data-testid="perf-row-account"]', 'data-trades')).toBe('1');
+    await page.screenshot({ path: join(outDir, 'performance.png') });
+
+    expect(problems).toEqual([]);
+    await page.close();
+  });
+});
