@@ -141,6 +141,16 @@ export const engineStatusSchema = z.object({
   kite: kiteSessionStatusSchema,
   /** The pre-market universe step (absent before it ran). A failure there does not stop the engine. */
   universe: universeStepStatusSchema.optional(),
+  /**
+   * The trading day (IST `YYYY-MM-DD`: on a weekend or holiday the session day before it) and the
+   * session phase at the feed time (core/trading-day.ts). Absent from engines before it existed.
+   */
+  tradingDay: z
+    .object({
+      date: z.string().regex(/^\d{4}-\d{2}-\d{2}$/),
+      phase: z.enum(['pre-market', 'pre-open', 'open', 'break', 'post-close', 'closed']),
+    })
+    .optional(),
 });
 export type EngineStatus = z.infer<typeof engineStatusSchema>;
 

@@ -18,6 +18,7 @@ describe('Engine: one trading day on the feed clock', () => {
     const e = new Engine({ profile: parseRunProfile('feed: { backfillMinutes: 0, seed: 3 }\n'), watchlist: watchlist(), clock: { now: () => MON_15_00 }, autoStart: false, trading: store });
     expect(e.days.today()).toBe('2026-11-23');
     expect(e.days.phase()).toBe('open');
+    expect(e.status().tradingDay).toEqual({ date: '2026-11-23', phase: 'open' });
     e.simulator.advance(10 * 60_000);
     // a person's limit order far below the market rests (DAY) and a loss halt by hand (daily) is set
     const q = e.market.quote('SBIN')!;
@@ -30,6 +31,7 @@ describe('Engine: one trading day on the feed clock', () => {
     expect(e.simulator.now()).toBeGreaterThan(Date.parse('2026-11-25T09:15:00+05:30'));
     expect(e.days.today()).toBe('2026-11-25');
     expect(e.days.rollCount).toBe(1);
+    expect(e.status().tradingDay).toEqual({ date: '2026-11-25', phase: 'open' });
     expect(e.trading.riskStatus().halted).toBe(false);
     expect(e.trading.orders().find((o) => o.orderId === limit.orders[0]!.orderId)?.status).toBe('CANCELLED');
     // the day's numbers restarted; the quote's previous close is Monday's last price (or the feed's close)

@@ -340,6 +340,7 @@ export class Engine {
       connections: this.connections,
       kite: this.deps.kite?.status() ?? { state: 'none' },
       universe: this.universeStatus(),
+      tradingDay: { date: this.days.today(), phase: this.days.phase() },
     };
   }
 

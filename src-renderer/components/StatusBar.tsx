@@ -55,6 +55,13 @@ export function StatusBar() {
       <Item label="ticks/s" value={status ? formatRate(ticksPerSec) : '—'} />
       <Item label="ticks" value={status ? formatCount(status.totalTicks) : '—'} />
       <Item label="feed time" value={status ? `${formatIstTime(status.feedTime)} IST` : '—'} />
+      <Item
+        label="session"
+        className="status-session"
+        value={status?.tradingDay ? status.tradingDay.phase : '—'}
+        tone={status?.tradingDay?.phase === 'open' ? 'ok' : undefined}
+        title={status?.tradingDay ? `trading day ${status.tradingDay.date}` : undefined}
+      />
       <Item label="conns" value={status ? String(status.connections) : '—'} />
       {connection.state !== 'open' && connection.lastError && <span className="status-error">{connection.lastError}</span>}
       <span className="status-spacer" />
