@@ -279,6 +279,8 @@ export class KiteFeed implements MarketDataClient {
       }
       return;
     }
+    // another account or origin: everything is loaded again with it
+    this.historical = undefined;
     void this.bootstrap();
   }
 
