@@ -122,6 +122,18 @@ describe('Engine on the Kite feed (against kitedesk sim)', () => {
     expect(existsSync(join(dataDir, 'kite', 'historical'))).toBe(true);
   });
 
+  it('the paper broker fills against Kite depth, not knowing the feed', async () => {
+    const book = engine.market.depth('INFY')!;
+    const r = engine.trading.placeManual({ symbol: 'INFY', side: 'BUY', qty: 1, orderType: 'MARKET', product: 'CNC', validity: 'DAY', variety: 'regular' });
+    expect(r.decision.action).toBe('ALLOW');
+    const id = r.orders[0]!.orderId;
+    const done = await until('the paper fill', () => engine.trading.orders().find((o) => o.orderId === id && o.status === 'COMPLETE'));
+    // a market buy of one share takes the best ask of a book Kite sent (the book may have moved on since)
+    expect(done.avgPricePaise).toBeGreaterThan(0);
+    expect(Math.abs(done.avgPricePaise! - book.sell[0]!.pricePaise)).toBeLessThan(book.sell[0]!.pricePaise * 0.02);
+    expect(done.avgPricePaise! % 5).toBe(0);
+  });
+
   it('follows the demand: a depth listener makes TCS full, and its depth arrives', async () => {
     const off = engine.market.onDepth('TCS', () => undefined);
     try {
