@@ -1,14 +1,20 @@
 import { useState } from 'react';
+import type { StrategyInstanceInfo } from '../../src-engine/contract/schemas.js';
 import { client } from '../engine/connection.js';
+import { describeError } from '../engine/errors.js';
 import { saveStrategyEnabled } from '../state/sync.js';
 import { useAppStore } from '../state/store.js';
+import { Modal } from './Modal.js';
+import { StrategyEditor } from './StrategyEditor.js';
 
-/** Strategy instances: type, timeframe, symbols, an on/off toggle and the last error. */
+/** Strategy instances: type, timeframe, symbols, an on/off toggle, the last error; edit params, add, remove. */
 export function StrategiesPanel() {
   const strategies = useAppStore((s) => s.strategies);
   const connected = useAppStore((s) => s.connection.state === 'open');
   const [busy, setBusy] = useState<string | null>(null);
   const [error, setError] = useState<string | null>(null);
+  const [editing, setEditing] = useState<{ kind: 'edit'; instance: StrategyInstanceInfo } | { kind: 'add' } | null>(null);
+  const [removing, setRemoving] = useState<StrategyInstanceInfo | null>(null);
 
   const toggle = async (id: string, enabled: boolean) => {
     setBusy(id);
@@ -16,10 +22,28 @@ export function StrategiesPanel() {
     setBusy(null);
   };
 
+  const remove = async (id: string) => {
+    setBusy(id);
+    try {
+      useAppStore.getState().strategyDelta(await client.call('strategies.remove', { id }));
+      setRemoving(null);
+    } catch (e) {
+      const d = describeError(e);
+      setError(`${d.code}: ${d.message}`);
+      setRemoving(null);
+    } finally {
+      setBusy(null);
+    }
+  };
+
   return (
     <section className="bottom-panel strategies-panel" data-testid="strategies-panel">
       <div className="panel-title">
         Strategies <span className="muted">{strategies ? strategies.filter((s) => s.running).length : 0}/{strategies?.length ?? 0} running</span>
+        <span className="status-spacer" />
+        <button type="button" className="small-button" data-testid="strategy-add" disabled={!connected} onClick={() => setEditing({ kind: 'add' })}>
+          + Add
+        </button>
       </div>
       {error && (
         <div className="wl-error" role="alert">
@@ -62,16 +86,41 @@ export function StrategiesPanel() {
                 <td className={s.error ? 'down reason' : 'muted reason'} title={s.error ? `${s.error.hook} ${s.error.symbol}: ${s.error.message}` : undefined}>
                   {s.error ? `${s.error.hook}${s.error.symbol ? ` ${s.error.symbol}` : ''}: ${s.error.message}` : s.running ? 'running' : 'off'}
                 </td>
+                <td className="row-actions">
+                  <button type="button" className="small-button" data-testid="strategy-edit" disabled={!connected} title={`Edit the parameters of ${s.id}`} onClick={() => setEditing({ kind: 'edit', instance: s })}>
+                    Edit
+                  </button>
+                  <button type="button" className="small-button" data-testid="strategy-remove" disabled={!connected || busy === s.id} title={`Remove ${s.id}`} onClick={() => setRemoving(s)}>
+                    ×
+                  </button>
+                </td>
               </tr>
             ))}
             {strategies !== null && strategies.length === 0 && (
               <tr className="wl-empty">
-                <td colSpan={5}>No strategy instances (add them under strategies: in the run profile).</td>
+                <td colSpan={6}>No strategy instances: add one with + Add (or under strategies: in the run profile).</td>
               </tr>
             )}
           </tbody>
         </table>
       </div>
+      {editing && <StrategyEditor mode={editing} onClose={() => setEditing(null)} />}
+      {removing && (
+        <Modal title={`Remove ${removing.id}?`} testId="strategy-remove-dialog" onClose={() => setRemoving(null)} danger>
+          <p>
+            The instance stops and is deleted from the store; its journalled signals, orders and fills stay. Open positions it holds are not
+            closed.
+          </p>
+          <div className="modal-buttons">
+            <button type="button" onClick={() => setRemoving(null)}>
+              Cancel
+            </button>
+            <button type="button" className="btn-danger" data-testid="strategy-remove-confirm" disabled={busy === removing.id} onClick={() => void remove(removing.id)}>
+              Remove
+            </button>
+          </div>
+        </Modal>
+      )}
     </section>
   );
 }

@@ -1,0 +1,110 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { launchChromium } from '../support/browser.js';
+import { ensureBuilt, repoRoot, startServeProcess, tempDataDir, type ServeProcess } from '../support/serve-process.js';
+import { T, attr, watchProblems } from '../support/trading-ui.js';
+
+/**
+ * The strategies params editor in Chromium against `kitedesk serve` (the built-in simulator, one
+ * sma_crossover instance): a bad value is refused by the engine and shown next to its field; a good one
+ * takes effect and survives a restart of serve on the same data dir; an instance is added from the
+ * form (type, id, symbols) and removed again.
+ */
+
+const outDir = join(repoRoot, 'test-output', 'e2e-web');
+const PROFILE = `
+strategies:
+  - id: sma-a
+    type: sma_crossover
+    params: { fast: 10, slow: 30 }
+    symbols: [RELIANCE]
+    timeframe: 1m
+trading:
+  autoTrade: false
+`;
+
+async function openApp(page: Page, s: ServeProcess): Promise<void> {
+  expect((await page.goto(s.url))?.status()).toBe(200);
+  await page.waitForSelector('[data-testid="status-bar"][data-connection="open"]', T);
+  await page.waitForSelector('[data-testid="strategy-row"][data-id="sma-a"]', T);
+}
+
+describe('the strategies params editor in Chromium against kitedesk serve', () => {
+  let s: ServeProcess;
+  let browser: Browser;
+  let dataDir: string;
+  let args: string[];
+  const problems: string[] = [];
+
+  beforeAll(async () => {
+    ensureBuilt();
+    mkdirSync(outDir, { recursive: true });
+    dataDir = tempDataDir();
+    writeFileSync(join(dataDir, 'profile.yaml'), PROFILE);
+    args = ['--data-dir', dataDir, '--config', join(dataDir, 'profile.yaml'), '--sim-speed', '1', '--sim-start', '2026-11-20T10:00:00+05:30'];
+    s = await startServeProcess(args);
+    browser = await launchChromium();
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await s?.stop();
+  });
+
+  it('shows the engine refusal inline, saves a good value that survives a restart, adds and removes an instance', async () => {
+    let page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+    watchProblems(page, problems);
+    await openApp(page, s);
+
+    // edit: the form is generated from sma_crossover's JSON Schema and filled with the instance's params
+    await page.click('[data-testid="strategy-row"][data-id="sma-a"] [data-testid="strategy-edit"]');
+    await page.waitForSelector('[data-testid="strategy-form"][data-ready="true"]', T);
+    expect(await page.inputValue('[data-testid="param-fast"]')).toBe('10');
+    expect(await page.inputValue('[data-testid="param-slow"]')).toBe('30');
+
+    // a bad value (fast ≥ slow): the engine's INVALID_INPUT shows under the field, the dialog stays
+    await page.fill('[data-testid="param-fast"]', '50');
+    await page.click('[data-testid="strategy-save"]');
+    const fieldError = await page.waitForSelector('[data-testid^="param-error-"]', T);
+    expect((await fieldError.textContent())?.length).toBeGreaterThan(0);
+    await page.screenshot({ path: join(outDir, 'strategy-editor-error.png') });
+    expect(await page.locator('[data-testid="strategy-editor"]').count()).toBe(1);
+
+    // a good one: saved, the dialog closes, the row carries the new params
+    await page.fill('[data-testid="param-fast"]', '5');
+    await page.click('[data-testid="strategy-save"]');
+    await page.waitForSelector('[data-testid="strategy-editor"]', { state: 'detached', ...T });
+    await page.waitForFunction(() => (document.querySelector('[data-testid="strategy-row"][data-id="sma-a"] .wl-symbol')?.getAttribute('title') ?? '').includes('"fast":5'), null, T);
+
+    // persisted: restart serve on the same data dir; the form opens with fast 5
+    await page.close();
+    await s.stop();
+    s = await startServeProcess(args);
+    page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+    watchProblems(page, problems);
+    await openApp(page, s);
+    await page.click('[data-testid="strategy-row"][data-id="sma-a"] [data-testid="strategy-edit"]');
+    await page.waitForSelector('[data-testid="strategy-form"][data-ready="true"]', T);
+    await page.waitForFunction(() => (document.querySelector('[data-testid="param-fast"]') as HTMLInputElement | null)?.value === '5', null, T);
+    await page.keyboard.press('Escape');
+
+    // add an instance from the form, then remove it
+    await page.click('[data-testid="strategy-add"]');
+    await page.waitForSelector('[data-testid="strategy-form"][data-ready="true"]', T);
+    await page.selectOption('[data-testid="strategy-type"]', 'rsi_reversion');
+    await page.fill('[data-testid="strategy-id"]', 'rsi-b');
+    await page.fill('[data-testid="strategy-symbols"]', 'infy, sbin');
+    await page.fill('[data-testid="param-period"]', '7');
+    await page.click('[data-testid="strategy-save"]');
+    await page.waitForSelector('[data-testid="strategy-row"][data-id="rsi-b"]', T);
+    expect(await attr(page, '[data-testid="strategy-row"][data-id="rsi-b"] .wl-symbol', 'title')).toContain('"period":7');
+    await page.screenshot({ path: join(outDir, 'strategies.png') });
+    await page.click('[data-testid="strategy-row"][data-id="rsi-b"] [data-testid="strategy-remove"]');
+    await page.click('[data-testid="strategy-remove-confirm"]');
+    await page.waitForSelector('[data-testid="strategy-row"][data-id="rsi-b"]', { state: 'detached', ...T });
+
+    expect(problems).toEqual([]);
+    await page.close();
+  });
+});
