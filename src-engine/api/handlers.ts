@@ -4,9 +4,22 @@ import type { Candle, DepthSnapshotDto, EngineStatus, Quote, SignalRecord, Strat
 import type { OrderDto, PortfolioDto, RiskDecisionDto, RiskStatus } from '../contract/trading-schemas.js';
 import type { IsoDay } from '../core/nse-calendar.js';
 import type { Engine } from '../runtime/engine.js';
+import { KiteCredentialsError } from '../contract/kite-credentials.js';
+import { ErrorCode, RpcError } from '../contract/errors.js';
+import { noKiteHost, type KiteHost } from '../runtime/kite-host.js';
+
+/** A keychain owner's refusal as a typed contract error (its message is secret-free by construction). */
+async function kiteCall<T>(fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (e) {
+    if (e instanceof KiteCredentialsError) throw new RpcError(ErrorCode[e.code], e.message);
+    throw e;
+  }
+}
 
 /** Every request of the contract, answered from the kernel. A missing one does not compile. */
-export function createHandlers(engine: Engine): Handlers<KiteDeskApi> {
+export function createHandlers(engine: Engine, kite: KiteHost = noKiteHost): Handlers<KiteDeskApi> {
   return {
     'engine.getStatus': () => engine.status(),
     'engine.ping': ({ echo }) => ({ ...(echo !== undefined ? { echo } : {}), serverTime: Date.now() }),
@@ -51,6 +64,15 @@ export function createHandlers(engine: Engine): Handlers<KiteDeskApi> {
     'risk.resume': () => engine.trading.resume('user'),
     'risk.setKillSwitch': ({ engaged, squareOff, reason }) => engine.trading.setKillSwitch(engaged, { squareOff, reason }),
     'risk.decisions': ({ limit }) => engine.trading.recentDecisions(limit),
+    'kiteSettings.get': () => kiteCall(() => kite.settings()),
+    'kiteSettings.set': (input) => kiteCall(() => kite.saveSettings(input)),
+    'kiteSettings.clear': () => kiteCall(() => kite.clearSettings()),
+    'kiteSession.get': () => engine.status().kite,
+    'kiteSession.login': () => kiteCall(() => kite.startLogin()),
+    'kiteSession.logout': async () => {
+      await kiteCall(() => kite.logout());
+      return engine.status().kite;
+    },
   };
 }
 

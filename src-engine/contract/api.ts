@@ -5,6 +5,7 @@ import {
   depthSnapshotSchema,
   engineStatusSchema,
   instrumentSchema,
+  kiteSessionStatusSchema,
   quoteSchema,
   signalSchema,
   strategiesListSchema,
@@ -30,6 +31,7 @@ import {
   riskDecisionDtoSchema,
   riskStatusSchema,
 } from './trading-schemas.js';
+import { kiteLoginStartSchema, kiteSettingsInfoSchema, kiteSettingsInputSchema } from './kite-credentials.js';
 
 const empty = z.object({}).strict();
 
@@ -164,6 +166,18 @@ export const kiteDeskApi = defineApi({
         .strict(),
       output: riskStatusSchema,
     },
+    /** Kite credentials as the keychain holds them, secret-free: masked api key, whether a secret is stored, the redirect URL to register. */
+    'kiteSettings.get': { input: empty, output: kiteSettingsInfoSchema },
+    /** Store api key, api secret (write-only) and redirect URL in the OS keychain; UNAVAILABLE without one (never plain text). */
+    'kiteSettings.set': { input: kiteSettingsInputSchema, output: kiteSettingsInfoSchema },
+    /** Delete every stored Kite entry (credentials and session) and log out; the environment still overrides. */
+    'kiteSettings.clear': { input: empty, output: kiteSettingsInfoSchema },
+    /** The Kite session: state, user id, expiry (06:00 IST); never a token. */
+    'kiteSession.get': { input: empty, output: kiteSessionStatusSchema },
+    /** Start a Kite login: the desktop app opens its login window; in the browser, navigate to the answered URL. */
+    'kiteSession.login': { input: empty, output: kiteLoginStartSchema },
+    /** End the session and forget the token everywhere (engine memory and the keychain). */
+    'kiteSession.logout': { input: empty, output: kiteSessionStatusSchema },
     /** The newest risk decisions, newest first. */
     'risk.decisions': { input: z.object({ limit: z.number().int().min(1).max(1000).default(100) }).strict(), output: z.array(riskDecisionDtoSchema) },
   },

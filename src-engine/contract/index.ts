@@ -10,3 +10,4 @@ export * from './api.js';
 export * from './control.js';
 export * from './bridge.js';
 export * from './renderer-policy.js';
+export * from './kite-credentials.js';

@@ -16,6 +16,7 @@ import { Engine } from '../runtime/engine.js';
 import { UserStrategyLoader } from '../strategy/user-loader.js';
 import { KiteSessionManager } from '../runtime/kite-session.js';
 import type { LogFn } from '../runtime/logger.js';
+import type { KiteHost } from '../runtime/kite-host.js';
 
 export interface BootOptions {
   dataDir: string;
@@ -25,6 +26,8 @@ export interface BootOptions {
   log: LogFn;
   /** The Kite session manager (tests inject one with a fake clock); default a fresh one. */
   kite?: KiteSessionManager;
+  /** Who owns the keychain for Kite settings and login (serve: this process; desktop: main over the control channel). */
+  kiteHost?: (kite: KiteSessionManager) => KiteHost;
 }
 
 export interface BootedEngine {
@@ -82,7 +85,7 @@ export function bootEngine(opts: BootOptions): BootedEngine {
     onLoaded: ({ file, type }) => opts.log('info', 'user strategy loaded', { file, type }),
   });
   void userStrategies.start();
-  const server = createEngineServer(engine, { log: opts.log });
+  const server = createEngineServer(engine, { log: opts.log }, opts.kiteHost?.(kite));
   opts.log('info', 'engine booted', { dataDir: opts.dataDir, db: dbFile, mode: profile.mode, feed: profile.feed.kind, speed: profile.feed.speed });
   let down = false;
   return {

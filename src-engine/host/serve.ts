@@ -9,13 +9,21 @@ import { WebSocketServer } from 'ws';
 import { RENDERER_CSP } from '../contract/renderer-policy.js';
 import { fromWebSocket } from '../contract/transport.js';
 import type { LogFn } from '../runtime/logger.js';
+import type { KiteEnv, KiteSecretStore } from '../contract/kite-credentials.js';
+import { KiteSessionManager } from '../runtime/kite-session.js';
 import { bootEngine, type BootedEngine, type BootOptions } from './bootstrap.js';
+import { openHostKeychain } from './keychain.js';
+import { ServeKite } from './kite-serve.js';
 
 export interface ServeOptions extends BootOptions {
   /** 0 picks a free port. Always bound to 127.0.0.1. */
   port: number;
   /** The built renderer (index.html + assets). */
   rendererDir: string;
+  /** The keychain for Kite settings and the day's session (tests inject one); default the OS keychain through keytar. */
+  secretStore?: () => Promise<KiteSecretStore>;
+  /** Environment overrides (KITEDESK_KITE_*); default process.env, read on every use. */
+  env?: () => KiteEnv;
 }
 
 export interface RunningServe {
@@ -23,6 +31,8 @@ export interface RunningServe {
   port: number;
   tokenFile: string;
   booted: BootedEngine;
+  /** Kite settings and the browser login (this process owns the keychain). */
+  kite: ServeKite;
   close(): Promise<void>;
 }
 
@@ -46,6 +56,15 @@ function cookieValue(header: string | undefined, name: string): string | undefin
   return undefined;
 }
 
+const escapeHtml = (t: string) => t.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+
+/** A small page of our own (the login's landing): no script; on success it moves on to the app by itself. */
+function landingPage(title: string, message: string, refresh: boolean): string {
+  return `<!doctype html><html><head><meta charset="utf-8">${refresh ? '<meta http-equiv="refresh" content="0;url=/">' : ''}<title>${escapeHtml(title)}</title></head>` +
+    `<body><h1>${escapeHtml(title)}</h1><p>${escapeHtml(message)}</p><p><a href="/">Back to KiteDesk</a></p></body></html>\n`;
+}
+const LANDING_CSP = "default-src 'none'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
+
 type Verdict = { ok: true; via: 'query' | 'cookie' } | { ok: false; status: 401 | 403; why: string };
 
 /**
@@ -58,7 +77,29 @@ export async function startServe(opts: ServeOptions): Promise<RunningServe> {
   if (!existsSync(join(opts.rendererDir, 'index.html'))) {
     throw new Error(`the renderer is not built: ${join(opts.rendererDir, 'index.html')} is missing (run npm run build)`);
   }
-  const booted = bootEngine(opts);
+  const kiteSession = opts.kite ?? new KiteSessionManager({ log });
+  let keychain: Promise<KiteSecretStore> | undefined;
+  // Opened on first use; a failure is not kept, so a keyring unlocked later is picked up.
+  const secretStore =
+    opts.secretStore ??
+    (() =>
+      (keychain ??= openHostKeychain().catch((e: unknown) => {
+        keychain = undefined;
+        throw e;
+      })));
+  let kite!: ServeKite;
+  const booted = bootEngine({
+    ...opts,
+    kite: kiteSession,
+    kiteHost: (k) =>
+      (kite = new ServeKite({
+        kite: k,
+        store: secretStore,
+        ...(opts.env ? { env: opts.env } : {}),
+        callbackUrl: () => `http://127.0.0.1:${port}/kite/callback`,
+        log,
+      })),
+  });
   const token = randomBytes(32).toString('base64url');
   const tokenFile = join(opts.dataDir, TOKEN_FILE);
   writeFileSync(tokenFile, token + '\n', { mode: 0o600 });
@@ -81,12 +122,54 @@ export async function startServe(opts: ServeOptions): Promise<RunningServe> {
 
   const assets = sirv(opts.rendererDir, { dev: false, etag: true, gzip: false, brotli: false, dotfiles: false });
 
+  const sendPage = (res: ServerResponse, status: number, title: string, message: string, refresh = false) => {
+    res.writeHead(status, { 'Content-Type': 'text/html; charset=utf-8', 'Cache-Control': 'no-store', 'Content-Security-Policy': LANDING_CSP });
+    res.end(landingPage(title, message, refresh));
+  };
+
+  /** Kite's redirect back: authenticated by its one-time state (a cross-site redirect carries no SameSite=Strict cookie). */
+  const onKiteCallback = (req: IncomingMessage, res: ServerResponse) => {
+    if (!allowedHosts().has(req.headers.host ?? '')) {
+      res.writeHead(403, { 'Content-Type': 'text/plain; charset=utf-8' }).end('Forbidden\n');
+      return;
+    }
+    if (req.method !== 'GET') {
+      res.writeHead(405, { Allow: 'GET' }).end();
+      return;
+    }
+    const q = new URL(req.url ?? '/', `http://127.0.0.1:${port}`).searchParams;
+    kite.callback(q).then(
+      (r) => {
+        if (r.ok) {
+          log('info', 'kite login completed in the browser', { user: r.userId });
+          sendPage(res, 200, 'Logged in to Kite', `Logged in as ${r.userId}. Returning to KiteDesk…`, true);
+        } else {
+          log('warn', 'kite login failed in the browser', { status: r.status, message: r.message });
+          sendPage(res, r.status, 'Kite login failed', r.message);
+        }
+      },
+      () => sendPage(res, 500, 'Kite login failed', 'The login could not be completed; see the engine log.'),
+    );
+  };
+
+  /** Token-guarded: start a Kite login with a fresh one-time state. */
+  const onKiteLogin = (res: ServerResponse) => {
+    kite.loginRedirect().then(
+      (location) => {
+        res.writeHead(302, { Location: location, 'Cache-Control': 'no-store' }).end();
+      },
+      (e: unknown) => sendPage(res, 409, 'Kite login cannot start', e instanceof Error ? e.message : 'unknown error'),
+    );
+  };
+
   const onRequest = (req: IncomingMessage, res: ServerResponse) => {
     res.setHeader('X-Content-Type-Options', 'nosniff');
     res.setHeader('Referrer-Policy', 'no-referrer');
     res.setHeader('X-Frame-Options', 'DENY');
     res.setHeader('Cross-Origin-Opener-Policy', 'same-origin');
     res.setHeader('Cross-Origin-Resource-Policy', 'same-origin');
+    const path = (req.url ?? '/').split('?')[0];
+    if (path === '/kite/callback') return onKiteCallback(req, res);
     const v = check(req);
     if (!v.ok) {
       log('warn', 'http request refused', { status: v.status, why: v.why, path: (req.url ?? '').split('?')[0] });
@@ -101,6 +184,7 @@ export async function startServe(opts: ServeOptions): Promise<RunningServe> {
     if (v.via === 'query') {
       res.setHeader('Set-Cookie', `${cookieName()}=${token}; HttpOnly; SameSite=Strict; Path=/`);
     }
+    if (path === '/kite/login') return onKiteLogin(res);
     res.setHeader('Content-Security-Policy', RENDERER_CSP);
     res.setHeader('Cache-Control', 'no-store');
     assets(req, res, () => {
@@ -146,6 +230,8 @@ export async function startServe(opts: ServeOptions): Promise<RunningServe> {
   });
   port = (http.address() as AddressInfo).port;
   log('info', 'serve listening', { port });
+  // Today's Kite session from the keychain, if one is stored (quietly nothing without a keychain).
+  void kite.restore().then((ok) => ok && log('info', 'kite session restored from the keychain'));
 
   let closing: Promise<void> | undefined;
   return {
@@ -153,6 +239,7 @@ export async function startServe(opts: ServeOptions): Promise<RunningServe> {
     port,
     tokenFile,
     booted,
+    kite,
     close() {
       closing ??= new Promise<void>((resolve) => {
         for (const c of wss.clients) c.terminate();
