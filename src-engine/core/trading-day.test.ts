@@ -52,6 +52,9 @@ describe('TradingDay', () => {
     expect(days.session()?.misSquareOff).toBe(istTime('2026-11-23', '15:20'));
     clock.t = istTime('2026-11-23', '16:00');
     expect(days.phase()).toBe('post-close');
+    // asking the phase of another instant never rolls the day
+    expect(days.phase(istTime('2026-11-25', '10:00'))).toBe('open');
+    expect(days.today()).toBe('2026-11-23');
     // the holiday: no roll, the phase says closed, the trading day stays Monday
     clock.t = istTime('2026-11-24', '10:00');
     expect(days.phase()).toBe('closed');

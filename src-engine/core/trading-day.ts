@@ -161,9 +161,12 @@ export class TradingDay {
     return this.calendar.session(this.lo);
   }
 
-  /** Where the market is at the clock's now (after a sync); see PHASE above. */
-  phase(now: number = this.read()): TradingPhase {
-    this.sync(now);
+  /** Where the market is at `at` (default the clock's now), after a sync with the clock; see PHASE above. */
+  phase(at?: number): TradingPhase {
+    const clockNow = this.read();
+    this.sync(clockNow);
+    const now = at ?? clockNow;
+    if (!Number.isFinite(now)) throw new RangeError(`TradingDay.phase: expected a finite epoch-ms instant, got ${String(now)}`);
     const s = this.calendar.session(now);
     if (s === null) return 'closed';
     if (now < s.preOpenStart) return 'pre-market';

@@ -553,6 +553,7 @@ export class TradingService {
   }
 
   modify(orderId: string, changes: OrderModify): OrderDto {
+    this.syncDay(); // a DAY order the roll expires is not modifiable any more
     const o = this.requireOrder(orderId);
     if (changes.pricePaise !== undefined || changes.triggerPaise !== undefined || changes.qty !== undefined) {
       // a modification is a new price/quantity: it passes the same tick, lot and band checks
@@ -567,6 +568,7 @@ export class TradingService {
   }
 
   cancel(orderId: string): OrderDto {
+    this.syncDay();
     this.requireOrder(orderId);
     this.guard(() => this.oms.cancel(orderId));
     return this.orderDto(this.oms.get(orderId)!);
@@ -605,11 +607,13 @@ export class TradingService {
   }
 
   halt(reason: string): RiskStatus {
+    this.syncDay();
     this.risk.halt(reason);
     return this.riskStatus();
   }
 
   resume(by = 'user'): RiskStatus {
+    this.syncDay();
     this.risk.resume(by);
     return this.riskStatus();
   }
@@ -708,6 +712,12 @@ export class TradingService {
       })),
       tsEvent: this.clock.now(),
     };
+  }
+
+  /** Orders sent in the last second / minute / today against the rate caps (the Health tab). */
+  rateUsage(): { lastSecond: number; lastMinute: number; today: number; capPerSecond: number; capPerMinute: number; capPerDay: number } {
+    const r = this.config.risk.rate;
+    return { ...this.risk.rateUsage(), capPerSecond: r.perSecond, capPerMinute: r.perMinute, capPerDay: r.perDay };
   }
 
   equityCurve(strategy?: string): { t: number; equityPaise: number }[] {
