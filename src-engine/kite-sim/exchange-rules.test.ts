@@ -33,7 +33,16 @@ const at = (day: string, hhmm: string) => istTime(day, hhmm);
 function setup(start = at(MON, '10:00')) {
   const now = { t: start };
   const sched = new ManualScheduler();
-  const ex = new SimExchange({ instruments: [inst('ACME', (1 << 8) | 1)], now: () => now.t, seed: 5, scheduler: sched, latencyMs: 30 });
+  const fut: SimInstrument & { underlyingIsIndex?: boolean } = {
+    ...inst('NIFTY26NOVFUT', (9 << 8) | 2),
+    exchange: 'NFO',
+    segment: 'NFO-FUT',
+    name: 'NIFTY',
+    lotSize: 75,
+    instrumentType: 'FUT',
+    underlyingIsIndex: true,
+  };
+  const ex = new SimExchange({ instruments: [inst('ACME', (1 << 8) | 1), fut], now: () => now.t, seed: 5, scheduler: sched, latencyMs: 30 });
   const events: OrderEvent[] = [];
   ex.onOrderEvent((e) => events.push(e));
   const acme = ex.lookup('NSE:ACME')!;
@@ -145,10 +154,10 @@ describe('pre-book checks and exchange rejections', () => {
 
   it('an MIS short beyond the funds → MarginException; within them it is accepted', () => {
     const { ex, place } = setup();
-    // ₹10 lakh at 20 % MIS margin allows ₹50 lakh of exposure; 4,00,000 × ₹100 = ₹4 crore does not fit
-    const e = err(() => ex.place('regular', { exchange: 'NSE', tradingsymbol: 'ACME', product: 'MIS', transaction_type: 'SELL', order_type: 'LIMIT', quantity: '400000', price: '100.50' }));
+    // ₹10 lakh at 20 % MIS margin allows ₹50 lakh of exposure; 1,00,000 × ₹100.50 = ₹1 crore does not fit
+    const e = err(() => ex.place('regular', { exchange: 'NSE', tradingsymbol: 'ACME', product: 'MIS', transaction_type: 'SELL', order_type: 'LIMIT', quantity: '100000', price: '100.50' }));
     expect(e).toMatchObject({ errorType: 'MarginException', status: 400 });
-    expect(e.message).toMatch(/^Insufficient funds\. Required margin is 8040000\.00 but available margin is 1000000\.00\.$/);
+    expect(e.message).toMatch(/^Insufficient funds\. Required margin is 2010000\.00 but available margin is 1000000\.00\.$/);
     expect(place({ transaction_type: 'SELL', order_type: 'LIMIT', quantity: '1000', price: '100.50' }).status).toBe('OPEN');
     expect(ex.funds().net).toBe(100_000_000 - 0.2 * 1000 * 10_050); // its margin is blocked
   });
@@ -168,6 +177,24 @@ describe('pre-book checks and exchange rejections', () => {
     const { ex, place } = setup();
     const o = place({ ...limitBuy, quantity: '15', price: '100.00', validity: 'IOC' }); // 10 fill, 5 cancelled
     expect(ex.rowOf(o)).toMatchObject({ status: 'CANCELLED', filled_quantity: 10, cancelled_quantity: 5, pending_quantity: 5 });
+  });
+});
+
+describe('freeze quantity and autoslice', () => {
+  it('above the freeze quantity an order is refused; autoslice=true splits it into tagged children', () => {
+    const { ex, sched } = setup();
+    const p = { exchange: 'NFO', tradingsymbol: 'NIFTY26NOVFUT', product: 'NRML', transaction_type: 'BUY', order_type: 'LIMIT', price: '99.00', quantity: '2250' };
+    expect(err(() => ex.place('regular', p)).message).toMatch(/^The order quantity 2250 \(30 lots\) is higher than the maximum quantity of 1800 \(24 lots\)/);
+    const r = ex.placeAutoslice('regular', { ...p, autoslice: 'true' });
+    expect(r.children).toHaveLength(2);
+    const kids = (r.children as { order_id: string }[]).map((c) => ex.get(c.order_id));
+    expect(kids.map((k) => k.quantity)).toEqual([1800, 450]);
+    expect(kids.every((k) => k.orderId !== r.order_id)).toBe(true);
+    sched.flush();
+    expect(ex.rowOf(kids[0]!)).toMatchObject({ status: 'OPEN', tags: ['autoslice', `autoslice:${r.order_id}`] });
+    expect(ex.placeAutoslice('regular', { ...p, quantity: '75', autoslice: 'true' }).children).toBeUndefined();
+    expect(err(() => ex.placeAutoslice('regular', { ...p, quantity: String(75 * 24 * 11), autoslice: 'true' })).message).toMatch(/at most 10 slices/);
+    expect(err(() => ex.place('regular', { exchange: 'NSE', tradingsymbol: 'ACME', product: 'CNC', transaction_type: 'BUY', order_type: 'LIMIT', price: '99.00', quantity: '100001' })).message).toMatch(/maximum quantity of 100000/);
   });
 });
 

@@ -195,7 +195,7 @@ describe('SimExchange orders', () => {
 
   it('RMS rejects a BUY beyond the available funds with a REJECTED order (not an HTTP error)', () => {
     const { ex, place } = setup();
-    const o = place('regular', { ...base, transaction_type: 'BUY', order_type: 'LIMIT', quantity: '200000', price: '99.00' });
+    const o = place('regular', { ...base, transaction_type: 'BUY', order_type: 'LIMIT', quantity: '100000', price: '99.00' }); // 20 % MIS margin: ₹19.8 lakh > ₹10 lakh
     expect(o.status).toBe('REJECTED');
     expect(ex.rowOf(o)).toMatchObject({ exchange_order_id: null, pending_quantity: 0, status_message: expect.stringMatching(/Insufficient funds/) });
   });

@@ -199,6 +199,26 @@ function parseProtection(v: string | undefined): number {
   return n;
 }
 
+/** At most this many autoslice children (kite-protocol.md §2.15: "Order slicing is capped at 10 slices"). */
+export const MAX_SLICES = 10;
+/** Index F&O freeze quantities in units (guesses after NSE/BSE circulars; NSE revises them monthly, §2.16). */
+const INDEX_FREEZE: Readonly<Record<string, number>> = { NIFTY: 1800, BANKNIFTY: 900, FINNIFTY: 1800, MIDCPNIFTY: 2800, NIFTYNXT50: 600, SENSEX: 1000, BANKEX: 900 };
+
+/**
+ * The largest quantity one order may carry: index derivatives their freeze quantity (else 24 lots), stock
+ * derivatives 20 lots (a guess), cash equity 1,00,000 shares (Zerodha's block, support.zerodha.com "Why is the
+ * rejected order not displayed in the order book?").
+ */
+export function freezeQuantity(inst: SimInstrument & { underlyingIsIndex?: boolean }): number {
+  if (inst.instrumentType === 'EQ') return 100_000;
+  const lots = (n: number) => n * inst.lotSize;
+  if (inst.underlyingIsIndex === true) {
+    const f = INDEX_FREEZE[inst.name];
+    return f !== undefined && f % inst.lotSize === 0 ? f : lots(24);
+  }
+  return lots(20);
+}
+
 function tickMessage(inst: SimInstrument): string {
   return `Tick size for this script is ${rupees(inst.tickPaise).toFixed(2)}. Kindly enter the price in the multiple of tick size for this script`;
 }
@@ -346,7 +366,7 @@ export class SimExchange {
    * the order is created in PUT ORDER REQ RECEIVED (AMO: AMO REQ RECEIVED) and returned at once: validation, the
    * RMS, the exchange and matching happen afterwards on the scheduler, as on Kite (the REST reply comes first).
    */
-  place(variety: string, p: Record<string, string | undefined>): SimOrder {
+  place(variety: string, p: Record<string, string | undefined>, extraTags: readonly string[] = []): SimOrder {
     if (!VARIETIES.includes(variety)) throw inputError(`Invalid \`variety\`: the simulator supports ${VARIETIES.join(', ')}.`);
     const exchange = str(p, 'exchange');
     const symbol = str(p, 'tradingsymbol');
@@ -372,8 +392,16 @@ export class SimExchange {
     if (disclosed > quantity) throw inputError('Disclosed quantity cannot be more than the order quantity.');
     const tag = str(p, 'tag') ?? null;
     if (tag !== null && !/^[A-Za-z0-9]{1,20}$/.test(tag)) throw inputError('Invalid `tag`: alphanumeric, at most 20 characters.');
+    const freeze = freezeQuantity(inst);
+    if (quantity > freeze) {
+      const lots = (q: number) => (inst.lotSize > 1 ? ` (${q / inst.lotSize} lots)` : '');
+      throw inputError(
+        `The order quantity ${quantity}${lots(quantity)} is higher than the maximum quantity of ${freeze}${lots(freeze)} allowed by the exchanges. Use autoslice or iceberg orders.`,
+      );
+    }
     const spec = this.orderSpec(orderType as OrderType, p, inst);
     const now = this.now();
+
     this.checkSessionPhase(variety, now);
     this.checkPrices(st, side, orderType as OrderType, spec);
     this.checkSellSide(st, side, product, quantity, spec.pricePaise || spec.triggerPaise || st.lastPaise);
@@ -400,7 +428,7 @@ export class SimExchange {
       statusMessage: null,
       statusMessageRaw: null,
       tag,
-      tags: tag ? [tag] : [],
+      tags: [...(tag ? [tag] : []), ...extraTags],
       placedAt: now,
       updatedAt: now,
       exchangeTs: null,
@@ -423,6 +451,35 @@ export class SimExchange {
     }
     this.pipeline(order);
     return order;
+  }
+
+  /**
+   * POST /orders/:variety with `autoslice=true` (kite-protocol.md §2.6, autoslice_response.json): a quantity above the
+   * freeze quantity is split into children of at most the freeze quantity (at most MAX_SLICES, §2.15), each placed
+   * like an order of its own and tagged `autoslice`, `autoslice:<parent id>`; a child that fails shows its error in
+   * `children`. At or under the freeze quantity it is a plain order (guess: Kite's reply then is not documented).
+   */
+  placeAutoslice(variety: string, p: Record<string, string | undefined>): { order_id: string; children?: unknown[] } {
+    const st = this.lookupSymbol(str(p, 'exchange') ?? '', str(p, 'tradingsymbol') ?? '');
+    const quantity = parseIntStrict(str(p, 'quantity'), 'quantity');
+    if (!st || quantity === undefined || quantity <= 0) return { order_id: this.place(variety, p).orderId };
+    const freeze = freezeQuantity(st.inst);
+    if (quantity <= freeze) return { order_id: this.place(variety, p).orderId };
+    checkLot(quantity, st.inst);
+    const slices = Math.ceil(quantity / freeze);
+    if (slices > MAX_SLICES) throw inputError(`Autoslice allows at most ${MAX_SLICES} slices: ${quantity} needs ${slices} of at most ${freeze}.`);
+    const parent = String(this.idBase + BigInt(++this.seq));
+    const children: unknown[] = [];
+    for (let left = quantity; left > 0; left -= freeze) {
+      const q = Math.min(freeze, left);
+      try {
+        children.push({ order_id: this.place(variety, { ...p, quantity: String(q) }, ['autoslice', `autoslice:${parent}`]).orderId });
+      } catch (e) {
+        if (!(e instanceof KiteApiError)) throw e;
+        children.push({ error: { code: e.status, error_type: e.errorType, message: e.message, data: null } });
+      }
+    }
+    return { order_id: parent, children };
   }
 
   /**

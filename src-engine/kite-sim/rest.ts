@@ -144,7 +144,9 @@ export class KiteRestApi {
     const ex = this.c.exchange;
 
     if (parts[0] === 'orders' && method !== 'GET') {
-      if (method === 'POST' && parts.length === 2) return json({ order_id: ex.place(parts[1]!, p).orderId });
+      if (method === 'POST' && parts.length === 2) {
+        return json(p['autoslice'] === 'true' ? ex.placeAutoslice(parts[1]!, p) : { order_id: ex.place(parts[1]!, p).orderId });
+      }
       if (method === 'PUT' && parts.length === 3) return json({ order_id: ex.modify(parts[1]!, parts[2]!, p).orderId });
       if (method === 'DELETE' && parts.length === 3) return json({ order_id: ex.cancel(parts[1]!, parts[2]!).orderId });
       return this.notFound(method, path);
