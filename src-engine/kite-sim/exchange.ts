@@ -79,6 +79,10 @@ export interface InstrumentState {
   /** False until the first market tick: the day's open/high/low then come from that tick, not the seed price. */
   traded: boolean;
   book: SyntheticBook;
+  /** Open interest (F&O only; derived-market.ts keeps it), units. */
+  oi?: number;
+  oiDayHigh?: number;
+  oiDayLow?: number;
 }
 
 export interface SimOrder {
@@ -292,6 +296,7 @@ export class SimExchange {
         lotSize: inst.lotSize,
         meanLevelQty: Math.max(inst.lotSize, inst.avgDailyVolume / 20_000),
         rng: this.rng,
+        ...(inst.liquidity !== undefined ? { liquidity: inst.liquidity } : {}),
       });
       const st: InstrumentState = {
         inst,
@@ -374,6 +379,7 @@ export class SimExchange {
     if (!symbol) throw inputError('Missing `tradingsymbol`.');
     const st = this.lookupSymbol(exchange, symbol);
     if (!st) throw inputError('Invalid `tradingsymbol`.');
+    if (st.inst.tradable === false) throw inputError(`${exchange}:${symbol} is an index: it cannot be traded.`);
     const inst = st.inst;
     const side = str(p, 'transaction_type');
     if (side !== 'BUY' && side !== 'SELL') throw inputError('Invalid `transaction_type`.');
@@ -401,7 +407,6 @@ export class SimExchange {
     }
     const spec = this.orderSpec(orderType as OrderType, p, inst);
     const now = this.now();
-
     this.checkSessionPhase(variety, now);
     this.checkPrices(st, side, orderType as OrderType, spec);
     this.checkSellSide(st, side, product, quantity, spec.pricePaise || spec.triggerPaise || st.lastPaise);
@@ -681,6 +686,57 @@ export class SimExchange {
       });
     }
     return rows;
+  }
+
+  /**
+   * PUT /portfolio/positions: moves `quantity` of an open position from `old_product` to `new_product`
+   * at its average price (convert_position.json answers `true`). Equities convert between MIS and
+   * CNC, F&O between MIS and NRML. Error messages are guesses (Kite's are not in the docs or mocks).
+   */
+  convertPosition(p: Record<string, string | undefined>): true {
+    const exchange = str(p, 'exchange');
+    const symbol = str(p, 'tradingsymbol');
+    const st = exchange && symbol ? this.lookupSymbol(exchange, symbol) : undefined;
+    if (!st) throw inputError('Invalid `tradingsymbol`.');
+    const side = str(p, 'transaction_type');
+    if (side !== 'BUY' && side !== 'SELL') throw inputError('Invalid `transaction_type`.');
+    const positionType = str(p, 'position_type') ?? 'day';
+    if (positionType !== 'day' && positionType !== 'overnight') throw inputError('Invalid `position_type`.');
+    const quantity = parseIntStrict(str(p, 'quantity'), 'quantity');
+    if (quantity === undefined || quantity <= 0) throw inputError('Invalid `quantity`.');
+    checkLot(quantity, st.inst);
+    const from = str(p, 'old_product');
+    const to = str(p, 'new_product');
+    const allowed = st.inst.instrumentType === 'EQ' ? ['MIS', 'CNC', 'MTF'] : ['MIS', 'NRML'];
+    if (!from || !to || !allowed.includes(from) || !allowed.includes(to) || from === to) {
+      throw inputError(`Invalid product conversion${from && to ? ` from ${from} to ${to}` : ''} for ${st.inst.exchange}:${st.inst.tradingsymbol}.`);
+    }
+    const a = this.positionsAcc.get(`${st.inst.token}:${from}`);
+    const net = a ? a.buyQty - a.sellQty : 0;
+    const open = side === 'BUY' ? net : -net;
+    if (!a || positionType === 'overnight' || open < quantity) {
+      throw inputError(`Insufficient ${positionType} ${side === 'BUY' ? 'long' : 'short'} position of ${st.inst.tradingsymbol} in ${from} to convert ${quantity}.`);
+    }
+    const key = `${st.inst.token}:${to}`;
+    let b = this.positionsAcc.get(key);
+    if (!b) {
+      b = { state: st, product: to, buyQty: 0, buyValue: 0, sellQty: 0, sellValue: 0 };
+      this.positionsAcc.set(key, b);
+    }
+    if (side === 'BUY') {
+      const v = Math.round((a.buyValue * quantity) / a.buyQty);
+      a.buyQty -= quantity;
+      a.buyValue -= v;
+      b.buyQty += quantity;
+      b.buyValue += v;
+    } else {
+      const v = Math.round((a.sellValue * quantity) / a.sellQty);
+      a.sellQty -= quantity;
+      a.sellValue -= v;
+      b.sellQty += quantity;
+      b.sellValue += v;
+    }
+    return true;
   }
 
   /**
@@ -972,6 +1028,7 @@ export class SimExchange {
     if (kind === 'ltp') return base;
     const ohlc = { open: rupees(st.openPaise), high: rupees(st.highPaise), low: rupees(st.lowPaise), close: rupees(st.closePaise) };
     if (kind === 'ohlc') return { ...base, ohlc };
+    if (st.inst.tradable === false) return this.indexQuoteRow(st, ohlc);
     const { lower, upper } = this.circuit(st);
     const lvl = (l: { pricePaise: number; quantity: number; orders: number }) => ({
       price: rupees(l.pricePaise),
@@ -988,9 +1045,9 @@ export class SimExchange {
       sell_quantity: st.book.totalQty('asks'),
       volume: st.volume,
       average_price: st.volume ? Math.round(st.turnoverPaise / st.volume) / 100 : 0,
-      oi: 0,
-      oi_day_high: 0,
-      oi_day_low: 0,
+      oi: st.oi ?? 0,
+      oi_day_high: st.oiDayHigh ?? 0,
+      oi_day_low: st.oiDayLow ?? 0,
       net_change: rupees(st.lastPaise - st.closePaise),
       lower_circuit_limit: rupees(lower),
       upper_circuit_limit: rupees(upper),
@@ -999,12 +1056,43 @@ export class SimExchange {
     };
   }
 
-
+  /**
+   * An index's quote (Kite has no volume, depth or circuit limits for indices: zeros and five empty
+   * levels each side; the exact live shape for an index is not in the mocks — a guess).
+   */
+  private indexQuoteRow(st: InstrumentState, ohlc: Record<string, number>): Record<string, unknown> {
+    const empty = () => Array.from({ length: 5 }, () => ({ price: 0, quantity: 0, orders: 0 }));
+    return {
+      instrument_token: st.inst.token,
+      timestamp: istString(this.now()),
+      last_trade_time: istString(st.lastTradeTs),
+      last_price: rupees(st.lastPaise),
+      last_quantity: 0,
+      buy_quantity: 0,
+      sell_quantity: 0,
+      volume: 0,
+      average_price: 0,
+      oi: 0,
+      oi_day_high: 0,
+      oi_day_low: 0,
+      net_change: rupees(st.lastPaise - st.closePaise),
+      lower_circuit_limit: 0,
+      upper_circuit_limit: 0,
+      ohlc,
+      depth: { buy: empty(), sell: empty() },
+    };
+  }
 
   /** The ticker packet of an instrument in `mode`; prices raw paise (NSE divisor 100), times Unix seconds. Indices: the 8/28/32-byte layouts. */
   tickOf(st: InstrumentState, mode: KiteMode): KiteTick {
-    const t: KiteTick = { token: st.inst.token, mode, tradable: true, lastPrice: st.lastPaise };
+    const t: KiteTick = { token: st.inst.token, mode, tradable: st.inst.tradable !== false, lastPrice: st.lastPaise };
     if (mode === 'ltp') return t;
+    if (!t.tradable) {
+      // index packet: OHLC (stored high, low, open, close) and the "price change" int32 (absolute, paise: a guess; the JS client recomputes a percent)
+      Object.assign(t, { open: st.openPaise, high: st.highPaise, low: st.lowPaise, close: st.closePaise, netChange: st.lastPaise - st.closePaise });
+      if (mode === 'full') t.exchangeTime = Math.floor(this.now() / 1000);
+      return t;
+    }
     Object.assign(t, {
       lastQty: st.lastQty,
       avgPrice: st.volume ? Math.round(st.turnoverPaise / st.volume) : 0,
@@ -1020,9 +1108,9 @@ export class SimExchange {
     const lvl = (l: { pricePaise: number; quantity: number; orders: number }) => ({ quantity: l.quantity, price: l.pricePaise, orders: l.orders });
     Object.assign(t, {
       lastTradeTime: Math.floor(st.lastTradeTs / 1000),
-      oi: 0,
-      oiDayHigh: 0,
-      oiDayLow: 0,
+      oi: st.oi ?? 0,
+      oiDayHigh: st.oiDayHigh ?? 0,
+      oiDayLow: st.oiDayLow ?? 0,
       exchangeTime: Math.floor(this.now() / 1000),
       depth: { buy: st.book.bids.map(lvl), sell: st.book.asks.map(lvl) },
     });

@@ -11,12 +11,18 @@ import { NIFTY50_SEEDS, type SimInstrumentSeed } from '../model/instruments.js';
 import { kiteChecksum, SessionStore } from './auth.js';
 import { CandleReplay, loadCandleDir } from './csv-replay.js';
 import { SimExchange, type OrderStatus } from './exchange.js';
-import { buildSimInstruments, type SimInstrument } from './instruments.js';
+import { type SimInstrument } from './instruments.js';
+import { snapToTick } from '../core/prices.js';
+import { InstrumentMaster, type KiteInstrument } from '../model/instrument-master.js';
+import { DerivedMarket } from './derived-market.js';
+import { generateUniverse, universeFromDump } from './universe.js';
 import { EndpointLimits, type EndpointLimitsOptions } from './rate-limiter.js';
 import { TimerScheduler, type OmsScheduler } from './oms-scheduler.js';
 import { istSixAm, SimClock, type ClockMode } from './sim-clock.js';
 import { GeneratedMarket, type MarketSource } from './market-source.js';
 import { KiteRestApi } from './rest.js';
+import { GttBook, MarginCalculator } from './rest-extras.js';
+import { CandleRecorder, SimHistory } from './historical.js';
 import { TickerHub, type TickerStats } from './ticker-hub.js';
 
 export const DEFAULT_API_KEY = 'kitedesk-sim';
@@ -56,6 +62,13 @@ export interface KiteSimulatorOptions {
   /** Ticker flush interval, real ms; default 200. */
   flushIntervalMs?: number;
   /**
+   * Serve this Kite instrument dump (one or more CSV files, e.g. instruments/NSE + instruments/NFO) instead
+   * of the generated master (universe.ts); `--instruments FILE` on the CLI. Bad rows fail start().
+   */
+  instruments?: string | readonly string[];
+  /** The same with rows already parsed (model/instrument-master.ts). */
+  instrumentRows?: readonly KiteInstrument[];
+  /**
    * The one clock (sim-clock.ts): `auto` (default) the market's simulated time (the real now in a session, else
    * the next open); `wall` the real clock (closed at night); `manual` only `sim.clock.set()` moves it (tests).
    */
@@ -83,7 +96,6 @@ export interface SimFaults {
   /** The exchange link is down: orders wait in OPEN / MODIFY / CANCEL PENDING, nothing matches. */
   exchangeDown?: boolean;
 }
-
 
 export interface RunningKiteSimulator {
   port: number;
@@ -123,10 +135,17 @@ export class KiteSimulator {
     const apiKey = opts.apiKey ?? DEFAULT_API_KEY;
     const apiSecret = opts.apiSecret ?? DEFAULT_API_SECRET;
     const seed = opts.seed ?? 1;
-    const market = createMarket(opts, seed);
-    const seeds = market.seeds;
-    this.list = buildSimInstruments(seeds);
-    const tokenOf = new Map(this.list.map((i) => [i.tradingsymbol, i.token]));
+    const dump = loadDump(opts);
+    const dumpUniverse = dump ? universeFromDump(dump, opts.seeds ?? NIFTY50_SEEDS) : undefined;
+    const market = createMarket(opts, seed, dumpUniverse?.marketSeeds);
+    // the universe (universe.ts): a real dump, or the generated multi-exchange master around the market's seeds
+    // a replay of real candles keeps the 0.05 grid its data was recorded on (csv-replay.ts snaps to 5 paise)
+    const universe = dumpUniverse ?? generateUniverse(market.seeds, market.now(), market instanceof CandleReplay ? { equityTickPaise: 5 } : {});
+    const derived = new DerivedMarket(universe, seed);
+    derived.initialise(market.now());
+    this.list = universe.instruments;
+    const tokenOf = universe.seedTokens;
+    const instByToken = new Map(this.list.map((i) => [i.token, i]));
     const clock = new SimClock({
       mode: opts.clock ?? 'auto',
       market,
@@ -140,6 +159,15 @@ export class KiteSimulator {
       scheduler,
       ...(opts.latencyMs !== undefined ? { latencyMs: opts.latencyMs } : {}),
     });
+    derived.attach(ex);
+    const startOi = new Map([...ex.states.values()].filter((s) => s.oi !== undefined).map((s) => [s.inst.token, s.oi!]));
+    // historical candles: synthetic before the start (closing at each instrument's starting previous close), then the live prints
+    const recorder = new CandleRecorder();
+    const history = new SimHistory({ seed, startMs: clock.now(), recorder, now: () => clock.now(), startOi: (t) => startOi.get(t) });
+    const record = (token: number) => {
+      const st = ex.states.get(token);
+      if (st) recorder.record(token, st.lastPaise, st.lastQty, st.lastTradeTs, st.oi ?? 0);
+    };
     const sessions = new SessionStore({ apiKey, apiSecret, singleSession: opts.singleSession ?? false });
     this.allowedIps = opts.allowedIps;
     // Kite's access tokens die at 06:00 IST (kite-protocol.md §2.4): on the simulator's clock.
@@ -165,11 +193,22 @@ export class KiteSimulator {
         checksum: kiteChecksum(order.orderId, String(row['order_timestamp']), apiSecret),
       }),
     });
+    const gtt = new GttBook(ex, ex.userId, SIM_APP_ID);
     const offTick = market.onTick((t) => {
       const token = tokenOf.get(t.symbol);
       if (token === undefined) return;
-      ex.marketTick(token, t.lastPaise, t.lastQty, t.volume, t.tsEvent);
+      // the market walks on 5 paise; each instrument trades on its own tick size
+      const inst = instByToken.get(token);
+      const price = inst ? Math.max(inst.tickPaise, snapToTick(t.lastPaise, inst.tickPaise)) : t.lastPaise;
+      ex.marketTick(token, price, t.lastQty, t.volume, t.tsEvent);
       hub.markDirty(token);
+      gtt.onPrice(token);
+      record(token);
+      for (const c of derived.onTick(token, price, t.tsEvent)) {
+        hub.markDirty(c);
+        gtt.onPrice(c);
+        record(c);
+      }
     });
     // Order events change instruments too (their book); mark them dirty so depth goes out.
     ex.onOrderEvent((e) => hub.markDirty(e.order.state.inst.token));
@@ -191,6 +230,9 @@ export class KiteSimulator {
       },
       onSessionsChanged: () => hub.closeInvalid(),
       user: { userId: ex.userId, userName: 'KiteDesk Simulator', email: 'sim@kitedesk.invalid' },
+      history,
+      margins: new MarginCalculator(ex, (inst) => (inst.underlyingToken !== undefined ? derived.spot(inst.underlyingToken) : undefined)),
+      gtt,
     });
     const server = createServer((req, res) => rest.handle(req, res));
     server.on('upgrade', (req, socket, head) => hub.handleUpgrade(req, socket, head));
@@ -329,7 +371,22 @@ function nextSixAm(t: number): number {
   return six > t ? six : six + 86_400_000;
 }
 
-function createMarket(opts: KiteSimulatorOptions, seed: number): MarketSource {
+/** The instrument dump to serve, if any (option `instruments` files or `instrumentRows`). */
+function loadDump(opts: KiteSimulatorOptions): readonly KiteInstrument[] | undefined {
+  if (opts.instrumentRows) return opts.instrumentRows;
+  if (opts.instruments === undefined) return undefined;
+  const files = typeof opts.instruments === 'string' ? [opts.instruments] : opts.instruments;
+  if (opts.market || opts.dataDir !== undefined) throw new Error('KiteSimulator: instruments cannot be combined with market or dataDir');
+  return InstrumentMaster.fromFiles(files).master.instruments;
+}
+
+function createMarket(opts: KiteSimulatorOptions, seed: number, dumpSeeds?: readonly SimInstrumentSeed[]): MarketSource {
+  if (dumpSeeds) {
+    if (dumpSeeds.length === 0) throw new Error('KiteSimulator: the instrument dump has nothing to price');
+    // more instruments, more prints: a liquid name should not tick much less often than in the default universe
+    const ticksPerSecond = Math.min(1000, Math.round(150 * Math.sqrt(Math.max(1, dumpSeeds.length / 50))));
+    return new GeneratedMarket({ seeds: dumpSeeds, seed, speed: opts.speed ?? 1, ticksPerSecond, ...(opts.startTime !== undefined ? { startTime: opts.startTime } : {}) });
+  }
   if (opts.market) {
     const clash = (['seeds', 'dataDir', 'startTime'] as const).filter((k) => opts[k] !== undefined);
     if (clash.length > 0) throw new Error(`KiteSimulator: market cannot be combined with ${clash.join(', ')}`);

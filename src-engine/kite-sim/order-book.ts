@@ -56,8 +56,9 @@ export class SyntheticBook {
   refresh(lastPaise: number): void {
     const { tickPaise } = this.o;
     this.lastPaise = lastPaise;
-    this.asks = [];
-    this.bids = [];
+    // level objects are reused (this runs on every print of every instrument); setLevels() copies, take() mutates
+    if (this.asks.length !== BOOK_LEVELS) this.asks = Array.from({ length: BOOK_LEVELS }, emptyLevel);
+    if (this.bids.length !== BOOK_LEVELS) this.bids = Array.from({ length: BOOK_LEVELS }, emptyLevel);
     const askLevels = this.levelCount();
     const bidLevels = this.levelCount();
     let ask = lastPaise;
@@ -67,8 +68,8 @@ export class SyntheticBook {
         ask += this.step();
         bid -= this.step();
       }
-      this.asks.push(i < askLevels ? this.level(ask) : emptyLevel());
-      this.bids.push(i < bidLevels && bid > 0 ? this.level(bid) : emptyLevel());
+      this.fillLevel(this.asks[i]!, i < askLevels ? ask : 0);
+      this.fillLevel(this.bids[i]!, i < bidLevels && bid > 0 ? bid : 0);
     }
   }
 
@@ -139,11 +140,16 @@ export class SyntheticBook {
     return fills;
   }
 
-  private level(pricePaise: number): BookLevel {
+  /** Sets `l` to a fresh random level at `pricePaise`, or to an empty 0/0/0 level when the price is 0. */
+  private fillLevel(l: BookLevel, pricePaise: number): void {
+    if (pricePaise <= 0) {
+      l.pricePaise = l.quantity = l.orders = 0;
+      return;
+    }
     const { lotSize, meanLevelQty, rng } = this.o;
     const lots = Math.max(1, Math.round((meanLevelQty * (0.3 + 1.4 * rng.uniform())) / lotSize));
-    const quantity = lots * lotSize;
-    const orders = Math.max(1, Math.min(quantity, Math.round(1 + rng.uniform() * 12)));
-    return { pricePaise, quantity, orders };
+    l.pricePaise = pricePaise;
+    l.quantity = lots * lotSize;
+    l.orders = Math.max(1, Math.min(l.quantity, Math.round(1 + rng.uniform() * 12)));
   }
 }

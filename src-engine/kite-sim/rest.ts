@@ -5,7 +5,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { SessionStore } from './auth.js';
 import type { SimExchange } from './exchange.js';
-import { candles } from './historical.js';
+import type { SimHistory } from './historical.js';
 import { instrumentsCsv, type SimInstrument } from './instruments.js';
 import {
   errorBody,
@@ -18,6 +18,7 @@ import {
   successBody,
 } from './kite-json.js';
 import { endpointClass, type EndpointLimits } from './rate-limiter.js';
+import { fullProfileOf, type GttBook, type MarginCalculator, parseJsonArray, profileOf } from './rest-extras.js';
 
 const MAX_BODY = 1024 * 1024;
 const KNOWN_EXCHANGES = new Set(['NSE', 'BSE', 'NFO', 'BFO', 'CDS', 'BCD', 'MCX', 'NSEIX']);
@@ -40,6 +41,12 @@ export interface RestContext {
   /** Called after a successful logout / session (the ticker closes sockets of dead tokens). */
   onSessionsChanged: () => void;
   user: { userId: string; userName: string; email: string };
+  /** /margins/orders, /margins/basket, /charges/orders. */
+  margins: MarginCalculator;
+  /** /gtt/triggers. */
+  gtt: GttBook;
+  /** /instruments/historical: synthetic history anchored to the start + the recorded live bars. */
+  history: SimHistory;
 }
 
 class Reply {
@@ -151,12 +158,24 @@ export class KiteRestApi {
       if (method === 'DELETE' && parts.length === 3) return json({ order_id: ex.cancel(parts[1]!, parts[2]!).orderId });
       return this.notFound(method, path);
     }
+    if (method === 'POST' && path === '/margins/orders') return json(this.c.margins.orders(parseJsonArray(body)));
+    if (method === 'POST' && path === '/margins/basket') return json(this.c.margins.basket(parseJsonArray(body)));
+    if (method === 'POST' && path === '/charges/orders') return json(this.c.margins.contractNote(parseJsonArray(body)));
+    if (method === 'PUT' && path === '/portfolio/positions') return json(ex.convertPosition(p));
+    if (parts[0] === 'gtt' && parts[1] === 'triggers') {
+      if (method === 'POST' && parts.length === 2) return json(this.c.gtt.place(p));
+      if (method === 'PUT' && parts.length === 3) return json(this.c.gtt.modify(parts[2]!, p));
+      if (method === 'DELETE' && parts.length === 3) return json(this.c.gtt.delete(parts[2]!));
+      if (method === 'GET' && parts.length === 2) return json(this.c.gtt.all());
+      if (method === 'GET' && parts.length === 3) return json(this.c.gtt.get(parts[2]!));
+    }
     if (method !== 'GET') return this.notFound(method, path);
 
     switch (path) {
       case '/user/profile':
-      case '/user/profile/full':
         return json(this.profile());
+      case '/user/profile/full':
+        return json(fullProfileOf(this.c.user));
       case '/user/margins':
         return json({ equity: this.equityMargins(), commodity: this.commodityMargins() });
       case '/user/margins/equity':
@@ -207,20 +226,7 @@ export class KiteRestApi {
   }
 
   private profile(): Record<string, unknown> {
-    const u = this.c.user;
-    return {
-      user_id: u.userId,
-      user_type: 'individual',
-      email: u.email,
-      user_name: u.userName,
-      user_shortname: u.userName.split(' ')[0],
-      broker: 'ZERODHA',
-      exchanges: ['NSE', 'NFO', 'BFO', 'CDS', 'BSE', 'MCX', 'BCD', 'MF'],
-      products: ['CNC', 'NRML', 'MIS', 'BO', 'CO'],
-      order_types: ['MARKET', 'LIMIT', 'SL', 'SL-M'],
-      avatar_url: null,
-      meta: { demat_consent: 'physical' },
-    };
+    return profileOf(this.c.user);
   }
 
   private session(p: Record<string, string>): Reply {
@@ -302,17 +308,7 @@ export class KiteRestApi {
     const from = parseIstString(p['from'] ?? '');
     const to = parseIstString(p['to'] ?? '');
     if (from === undefined || to === undefined) throw inputError('invalid from/to: expected yyyy-mm-dd hh:mm:ss');
-    const rows = candles({
-      seed: this.c.seed,
-      token,
-      basePaise: st.inst.basePaise,
-      tickPaise: st.inst.tickPaise,
-      avgDailyVolume: st.inst.avgDailyVolume,
-      interval,
-      from,
-      to,
-      oi: p['oi'] === '1' || p['oi'] === 'true',
-    });
+    const rows = this.c.history.candles(st.inst, { interval, from, to, oi: p['oi'] === '1' || p['oi'] === 'true' });
     return json({ candles: rows });
   }
 }

@@ -77,9 +77,10 @@ describe('our Kite client against the simulator', () => {
     expect(m.equity?.netPaise).toBeGreaterThan(0);
     expect(Number.isInteger(m.equity!.netPaise)).toBe(true);
     const ins = await rest.instruments('NSE');
-    expect(ins).toHaveLength(50);
+    expect(ins.filter((i) => i.segment === 'NSE')).toHaveLength(50); // the 50 equities; the rest are indices (segment INDICES)
+    expect(ins.find((i) => i.tradingsymbol === 'NIFTY 50')).toMatchObject({ instrumentToken: 256265, segment: 'INDICES' });
     const infy = ins.find((i) => i.tradingsymbol === 'INFY')!;
-    expect(infy).toMatchObject({ exchange: 'NSE', tickSizePaise: 5, lotSize: 1, instrumentType: 'EQ' });
+    expect(infy).toMatchObject({ exchange: 'NSE', instrumentToken: 408065, tickSizePaise: 10, lotSize: 1, instrumentType: 'EQ' }); // INFY's real token and tick
     const q = await rest.quote(['NSE:INFY', 'NSE:NOSUCH']);
     expect(Object.keys(q)).toEqual(['NSE:INFY']);
     expect(q['NSE:INFY']!.instrumentToken).toBe(infy.instrumentToken);
@@ -124,7 +125,7 @@ describe('our Kite client against the simulator', () => {
   });
 
   it('ticker pool: full mode on 50 instruments delivers depth for all 50', async () => {
-    const tokens = sim.instruments.map((i) => i.token);
+    const tokens = sim.instruments.filter((i) => i.segment === 'NSE').map((i) => i.token);
     expect(tokens).toHaveLength(50);
     pool = new KiteTickerPool({ apiKey: API_KEY, accessToken, root: r.wsUrl, silenceTimeoutMs: 1500, backoff: { initialMs: 100, maxMs: 1000, jitter: 0.2 }, staleCheckMs: 0 });
     const withDepth = new Map<number, KiteTick>();

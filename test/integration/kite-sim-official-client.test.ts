@@ -163,10 +163,10 @@ describe('Kite simulator vs the official kiteconnect 5.3.0 clients', () => {
     const equity = await kc.getMargins('equity');
     expect(equity.net).toBe(margins.equity.net);
 
-    const instruments: Any[] = (await kc.getInstruments(['NSE'])).filter((r: Any) => r.instrument_token);
+    const instruments: Any[] = (await kc.getInstruments(['NSE'])).filter((r: Any) => r.instrument_token && r.segment === 'NSE');
     expect(instruments).toHaveLength(50);
     const infy = instruments.find((r) => r.tradingsymbol === 'INFY');
-    expect(infy).toMatchObject({ exchange: 'NSE', segment: 'NSE', instrument_type: 'EQ', tick_size: 0.05, lot_size: 1 });
+    expect(infy).toMatchObject({ exchange: 'NSE', segment: 'NSE', instrument_type: 'EQ', tick_size: 0.1, lot_size: 1 }); // INFY's real tick since 2025
     expect(Number(infy.instrument_token) & 0xff).toBe(1);
     expect(Number(infy.instrument_token) >> 8).toBe(Number(infy.exchange_token));
 
@@ -222,7 +222,7 @@ describe('Kite simulator vs the official kiteconnect 5.3.0 clients', () => {
   });
 
   it('ticker: full mode on 50 instruments gets depth for all 50, then an order update arrives as text', async () => {
-    const tokens = sim.instruments.map((i) => i.token);
+    const tokens = sim.instruments.filter((i) => i.segment === 'NSE').map((i) => i.token);
     expect(tokens).toHaveLength(50);
     child = new TickerChild([running.wsUrl, API_KEY, kc.access_token, JSON.stringify(tokens)]);
     await child.wait((e) => e.ev === 'connect', 10_000, 'connect');

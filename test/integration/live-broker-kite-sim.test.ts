@@ -209,7 +209,7 @@ describe('KiteLiveBroker against the Kite simulator', () => {
     const o = oms.submit(req({ qty: 1, pricePaise: 139_000 }));
     await vi.waitFor(() => expect(oms.get(o.orderId)!.status).toBe('OPEN'), WAIT);
     // not a multiple of the 5-paise tick: KiteRest sends 1390.03, the simulator refuses like Kite
-    await expect(live.modifyAsync(o.orderId, { pricePaise: 139_003 })).rejects.toMatchObject({ name: 'BrokerError', code: 'InputException', message: expect.stringMatching(/^Tick size for this script is 0\.05/) });
+    await expect(live.modifyAsync(o.orderId, { pricePaise: 139_003 })).rejects.toMatchObject({ name: 'BrokerError', code: 'InputException', message: expect.stringMatching(/^Tick size for this script is 0\.10/) }); // INFY's real tick
     await vi.waitFor(() => expect(oms.get(o.orderId)!.statusMessage).toMatch(/^modify rejected: Tick size/), WAIT);
     expect(oms.get(o.orderId)).toMatchObject({ status: 'OPEN', pricePaise: 139_000, modifications: 0 });
     oms.cancel(o.orderId);
@@ -235,7 +235,7 @@ describe('KiteLiveBroker against the Kite simulator', () => {
   it('refusals: a bad tick size (InputException at placement) and an RMS rejection after acceptance → REJECTED with Kite\'s message', async () => {
     const bad = oms.submit(req({ pricePaise: 143_003 }));
     await vi.waitFor(() => expect(oms.get(bad.orderId)!.status).toBe('REJECTED'), WAIT);
-    expect(oms.get(bad.orderId)!.statusMessage).toMatch(/^Tick size for this script is 0\.05/);
+    expect(oms.get(bad.orderId)!.statusMessage).toMatch(/^Tick size for this script is 0\.10/);
     expect(simOrdersTagged(bad.clientId)).toHaveLength(0);
 
     const rich = oms.submit(req({ qty: 100_000, pricePaise: 144_000 })); // ₹14.4 cr against ₹10 lakh
