@@ -82,6 +82,22 @@ export interface MarketDataClient {
    */
   setDemand(demand: ReadonlyMap<string, FeedMode>): void;
   status(): FeedStatus;
+  /**
+   * Daily candles (paise, labelled 00:00 IST, oldest first) of the trading days before `asOf`, for the
+   * pre-market scanner, when the feed has its own (Kite's historical `day` candles). Symbols it cannot
+   * serve are left out. Feeds without real daily history (simulator, replay) do not implement it.
+   */
+  dailyHistory?(symbols: readonly string[], asOf: string): Promise<ReadonlyMap<string, readonly DailyBar[]>>;
+}
+
+/** One daily candle for the scanner (the indicators' Bar shape): start epoch ms, paise, shares. */
+export interface DailyBar {
+  t: number;
+  o: number;
+  h: number;
+  l: number;
+  c: number;
+  v: number;
 }
 
 /** A tiny listener set shared by the implementations. */

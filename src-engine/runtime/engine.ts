@@ -11,7 +11,7 @@ import { maxMode, type FeedMode, type MarketDataClient } from '../market/data-cl
 import type { Bar } from '../indicators/indicator.js';
 import { MarketData } from '../market/market-data.js';
 import { NIFTY50_SEEDS } from '../model/instruments.js';
-import { planPreMarket } from '../scanner/pre-market.js';
+import { candlesNeeded, planPreMarket } from '../scanner/pre-market.js';
 import { MemoryUniverseJournal, type UniverseJournal } from '../scanner/scanner.js';
 import type { RunProfile } from './config.js';
 import { createFeed, type KiteConnectionSource } from './feeds.js';
@@ -112,6 +112,7 @@ export class Engine {
   private backfilling = false;
   private readonly unsubscribeKite: (() => void) | undefined;
   private universeScan!: UniverseScan;
+  private feedDailyAsked = false;
 
   constructor(private readonly deps: EngineDeps) {
     this.log = deps.log ?? silentLog;
@@ -240,6 +241,7 @@ export class Engine {
       this.backfilling = false;
       const minutes = info.fromMs !== undefined && info.toMs !== undefined ? Math.round((info.toMs - info.fromMs) / 60_000) : undefined;
       this.log('info', `${this.feed.kind} backfilled`, { ...(minutes !== undefined ? { minutes } : {}), ticks: info.ticks });
+      this.planUniverseFromFeed();
     });
     // Market depth (the simulator's synthetic books, Kite's 5 levels): a feed sends none for history.
     this.feed.onDepth((d) => {
@@ -360,8 +362,8 @@ export class Engine {
    * The pre-market step: daily candles → scan → universe → journal (upserted by date and symbol, so a
    * restart re-plans the same day). A failure is logged and reported (status, universe.get), never thrown.
    */
-  private planUniverse(asOf: IsoDay): void {
-    const source = 'simulator' as const;
+  private planUniverse(asOf: IsoDay, given?: { candles: ReadonlyMap<string, readonly Bar[]>; source: UniverseScan['source'] }): void {
+    const source = given?.source ?? 'simulator';
     const failed = (e: unknown): void => {
       const message = e instanceof Error ? e.message : String(e);
       this.universeScan = { date: asOf, state: 'failed', error: message.slice(0, 500), source, entries: [], symbols: [], dropped: [] };
@@ -370,7 +372,9 @@ export class Engine {
     try {
       const cfg = this.deps.profile.universe;
       const symbols = this.instruments.map((i) => i.symbol);
-      const candles = this.deps.dailyHistory
+      const candles = given
+        ? given.candles
+        : this.deps.dailyHistory
         ? this.deps.dailyHistory(symbols, asOf)
         : syntheticDailyHistory(NIFTY50_SEEDS, { asOf, seed: this.deps.profile.feed.seed });
       const plan = planPreMarket(cfg, candles, { asOf });
@@ -419,6 +423,32 @@ export class Engine {
     } catch (e) {
       failed(e);
     }
+  }
+
+  /**
+   * A feed with its own daily history (Kite) re-plans the day's universe on it once its start-up history
+   * is in (until then the plan made at start stands); subscriptions then follow the new universe.
+   */
+  private planUniverseFromFeed(): void {
+    if (this.feedDailyAsked || this.deps.dailyHistory || !this.feed.dailyHistory) return;
+    this.feedDailyAsked = true;
+    const asOf = istDay(this.feed.now());
+    let symbols: string[];
+    try {
+      symbols = candlesNeeded(this.deps.profile.universe);
+    } catch (e) {
+      this.log('warn', 'pre-market universe not re-planned', { error: (e as Error).message });
+      return;
+    }
+    this.feed.dailyHistory(symbols, asOf).then(
+      (candles) => {
+        if (this.state === 'stopping') return;
+        this.planUniverse(asOf, { candles, source: this.feed.kind === 'kite' ? 'kite' : 'simulator' });
+        if (this.state === 'running') this.updateFeedDemand();
+        this.emitStatus();
+      },
+      (e: unknown) => this.log('warn', 'pre-market universe not re-planned: no daily history from the feed', { error: e instanceof Error ? e.message : String(e) }),
+    );
   }
 
   setConnectionCount(n: number): void {

@@ -68,6 +68,9 @@ describe('Engine on the Kite feed (against kitedesk sim)', () => {
     engine.start();
   });
 
+  /** The test's own REST client: it shares the api key's 3 historical requests/s with the engine, so it retries a 429 patiently. */
+  const testRest = () => new KiteRest({ apiKey: API_KEY, accessToken: kite.connection()!.accessToken, root: r.url, getRetries: 8, getRetryInitialMs: 400 });
+
   afterAll(async () => {
     engine?.stop();
     kite?.dispose();
@@ -95,7 +98,7 @@ describe('Engine on the Kite feed (against kitedesk sim)', () => {
     // candles: backfilled from Kite historical (same OHLCV as Kite serves), then extended by live ticks
     const bars = engine.market.candles('INFY', '1m', 1000);
     expect(bars.length).toBeGreaterThanOrEqual(30);
-    const rest = new KiteRest({ apiKey: API_KEY, accessToken: kite.connection()!.accessToken, root: r.url });
+    const rest = testRest();
     const closed = bars.slice(-12, -2);
     const kiteBars = await rest.historical(simToken('INFY'), 'minute', closed[0]!.t, closed[closed.length - 1]!.t);
     expect(kiteBars.map((c) => [c.time, c.openPaise, c.highPaise, c.lowPaise, c.closePaise, c.volume])).toEqual(
@@ -120,6 +123,19 @@ describe('Engine on the Kite feed (against kitedesk sim)', () => {
     expect(Math.abs(engine.status().feedTime - simNow)).toBeLessThan(5_000);
     expect(engine.market.quote('INFY')!.prevClosePaise).toBeGreaterThan(0);
     expect(existsSync(join(dataDir, 'kite', 'historical'))).toBe(true);
+  });
+
+  it('re-plans the day\'s universe on Kite\'s daily candles', async () => {
+    const u = await until('the universe from Kite', () => (engine.universe().source === 'kite' ? engine.universe() : undefined));
+    expect(u.state).toBe('ok');
+    const asOf = u.date;
+    const infy = u.entries.find((e) => e.symbol === 'INFY')!;
+    const rest = testRest();
+    const start = Date.parse(`${asOf}T00:00:00+05:30`);
+    const daily = await rest.historical(sim.instruments.find((i) => i.exchange === 'NSE' && i.tradingsymbol === 'INFY')!.token, 'day', start - 400 * 86_400_000, start - 1000);
+    expect(infy.factors.lastClosePaise).toBe(daily[daily.length - 1]!.closePaise);
+    expect(infy.factors.barsUsed).toBeGreaterThan(200);
+    expect(readdirSync(join(dataDir, 'kite', 'historical', String(sim.instruments.find((i) => i.exchange === 'NSE' && i.tradingsymbol === 'INFY')!.token), 'day'))).toEqual([`${asOf}.json`]);
   });
 
   it('the paper broker fills against Kite depth, not knowing the feed', async () => {

@@ -75,4 +75,29 @@ describe('HistoricalCache', () => {
       'Kite historical NSE:INFY minute: candle 2 (2026-11-20 09:16:00 IST): open is not a positive price',
     );
   });
+
+  it('daily candles before a planning day: one request, kept for that day, replaced the next day', async () => {
+    const reqs: [number, number][] = [];
+    const src: HistoricalSource = {
+      historical: (_t, iv, from, to) => {
+        reqs.push([from, to]);
+        expect(iv).toBe('day');
+        const out: KiteCandle[] = [];
+        for (let d = istTime('2026-11-16', '00:00'); d <= istTime('2026-11-20', '00:00'); d += 86_400_000) {
+          if (d >= from && d <= to) out.push({ time: d, openPaise: 100, highPaise: 110, lowPaise: 90, closePaise: 105, volume: 1000 });
+        }
+        return Promise.resolve(out);
+      },
+    };
+    const dir = mkdtempSync(join(tmpdir(), 'hist-'));
+    const cache = new HistoricalCache({ source: src, dir });
+    const a = await cache.dailyBefore(7, '2026-11-20', 400);
+    expect(a.map((c) => c.time)).toEqual(['16', '17', '18', '19'].map((d) => istTime(`2026-11-${d}`, '00:00')));
+    expect(reqs).toEqual([[istTime('2026-11-20', '00:00') - 400 * 86_400_000, istTime('2026-11-20', '00:00') - 1000]]);
+    expect(await cache.dailyBefore(7, '2026-11-20', 400)).toEqual(a);
+    expect(reqs).toHaveLength(1);
+    await cache.dailyBefore(7, '2026-11-21', 400);
+    expect(reqs).toHaveLength(2);
+    expect(readdirSync(join(dir, '7', 'day'))).toEqual(['2026-11-21.json']);
+  });
 });

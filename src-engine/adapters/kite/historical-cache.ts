@@ -10,7 +10,7 @@
  * Every candle is checked before it is used or cached: a bad one is an error naming the instrument, the
  * interval and the candle (time and field).
  */
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { IST_OFFSET_MS } from '../../core/ist.js';
 import { istDay, istTime } from '../../core/nse-calendar.js';
@@ -120,6 +120,44 @@ export class HistoricalCache {
     const out: KiteCandle[] = [];
     for (const d of days) for (const c of byDay.get(d) ?? []) if (c.time >= fromMs && c.time <= toMs) out.push(c);
     return out;
+  }
+
+  /**
+   * Daily candles of the `days` calendar days before `asOf` (IST date; its own candle excluded): one
+   * request per instrument and planning day (Kite's 2,000-day range covers it), kept as
+   * `<dir>/<token>/day/<asOf>.json` (a past day's history does not change; older files are replaced).
+   */
+  async dailyBefore(token: number, asOf: string, days: number): Promise<KiteCandle[]> {
+    const file = this.o.dir !== undefined ? join(this.o.dir, String(token), 'day', `${asOf}.json`) : undefined;
+    if (file !== undefined) {
+      try {
+        const v = JSON.parse(readFileSync(file, 'utf8')) as unknown;
+        if (Array.isArray(v)) {
+          checkCandles(v as KiteCandle[], 'cache');
+          return v as KiteCandle[];
+        }
+      } catch {
+        // missing or damaged: asked again
+      }
+    }
+    const to = istTime(asOf, '00:00') - 1000;
+    const from = istTime(asOf, '00:00') - Math.min(days, MAX_DAYS_PER_REQUEST.day) * DAY_MS;
+    this.requests++;
+    const got = await this.o.source.historical(token, 'day', from, to);
+    checkCandles(got, `Kite historical ${this.o.name?.(token) ?? `token ${token}`} day`);
+    const list = got.filter((c) => istDay(c.time) < asOf);
+    if (file !== undefined) {
+      try {
+        const dir = join(this.o.dir!, String(token), 'day');
+        mkdirSync(dir, { recursive: true });
+        for (const old of readdirSync(dir)) if (old !== `${asOf}.json`) rmSync(join(dir, old), { force: true });
+        writeFileSync(`${file}.tmp`, JSON.stringify(list));
+        renameSync(`${file}.tmp`, file);
+      } catch {
+        // a cache that cannot be written is only slower
+      }
+    }
+    return list;
   }
 
   /** A day can be cached once its session is over by the request's end. */

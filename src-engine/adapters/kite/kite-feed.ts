@@ -19,7 +19,7 @@ import type { Instrument } from '../../contract/schemas.js';
 import { systemClock, type Clock } from '../../core/clock.js';
 import { IST_OFFSET_MS } from '../../core/ist.js';
 import { istDay } from '../../core/nse-calendar.js';
-import { Listeners, type FeedMode, type FeedStatus, type MarketDataClient } from '../../market/data-client.js';
+import { Listeners, type DailyBar, type FeedMode, type FeedStatus, type MarketDataClient } from '../../market/data-client.js';
 import type { DepthLevel, DepthSnapshot } from '../../model/depth.js';
 import type { InstrumentMaster } from '../../model/instrument-master.js';
 import type { Tick } from '../../model/tick.js';
@@ -250,6 +250,35 @@ export class KiteFeed implements MarketDataClient {
     return this.tokenOf;
   }
 
+  /**
+   * Kite's `day` candles (about 400 calendar days, what the scanner reads) before `asOf` for the symbols
+   * the dump knows, through the historical cache (one request per symbol and planning day, 3/s). Waits
+   * for the dump; a symbol whose candles fail is left out (and logged).
+   */
+  async dailyHistory(symbols: readonly string[], asOf: string): Promise<ReadonlyMap<string, readonly DailyBar[]>> {
+    if (!this.dump || !this.historical) throw new Error('the Kite feed has no session and instrument dump yet');
+    const cache = new HistoricalCache({
+      source: this.historical,
+      ...(this.o.dataDir !== undefined ? { dir: `${this.o.dataDir}/kite/historical` } : {}),
+      name: (t) => `NSE:${this.symbolOf.get(t) ?? t}`,
+    });
+    const out = new Map<string, DailyBar[]>();
+    const failed: string[] = [];
+    for (const symbol of symbols) {
+      const token = this.tokenOf.get(symbol);
+      if (token === undefined || !this.running) continue;
+      try {
+        const list = await cache.dailyBefore(token, asOf, 400);
+        out.set(symbol, list.map((c) => ({ t: c.time, o: c.openPaise, h: c.highPaise, l: c.lowPaise, c: c.closePaise, v: c.volume })));
+      } catch (e) {
+        failed.push(symbol);
+        this.log('warn', 'kite daily candles not loaded', { symbol, error: redact((e as Error).message, [this.conn?.accessToken ?? '']) });
+      }
+    }
+    this.log('info', 'kite daily history loaded', { asOf, symbols: out.size, requests: cache.requests, failed: failed.length });
+    return out;
+  }
+
   // ------------------------------------------------------------------------------------------------
   // Session and start-up
 
@@ -408,7 +437,12 @@ export class KiteFeed implements MarketDataClient {
   }
 
   private replayHistory(series: readonly HistorySeries[]): void {
-    if (series.length === 0) return;
+    if (series.length === 0) {
+      // no history to replay, but the bracket still tells the kernel the history step is over
+      this.historyL.emit('start', { ticks: 0 });
+      this.historyL.emit('end', { ticks: 0 });
+      return;
+    }
     const h = this.o.historyTicks(series);
     let ticks = 0;
     const fromMs = Math.min(...series.map((s) => s.candles[0]!.time));
