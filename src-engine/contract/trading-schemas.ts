@@ -205,6 +205,8 @@ export const riskStatusSchema = z.object({
   halted: z.boolean(),
   haltReason: z.string().optional(),
   haltedAt: epochMs.optional(),
+  /** While halted: 'day-end' (the circuit breaker: ends at the next trading day's roll) or 'resume' (until a person resumes). */
+  haltUntil: z.enum(['day-end', 'resume']).optional(),
   killSwitch: z.boolean(),
   killReason: z.string().optional(),
   killedAt: epochMs.optional(),

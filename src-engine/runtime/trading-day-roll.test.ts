@@ -34,7 +34,7 @@ function loseTheDay(s: ReturnType<typeof setup>): void {
   s.clock.t += 60_000;
   s.tick('INFY', 144_000);
   const st = s.svc.riskStatus();
-  expect(st).toMatchObject({ halted: true, haltReason: expect.stringMatching(/^max_daily_loss/) });
+  expect(st).toMatchObject({ halted: true, haltReason: expect.stringMatching(/^max_daily_loss/), haltUntil: 'day-end' });
   expect(st.dayPnlPaise).toBeLessThan(-5_000_000);
   // a halted session can always flatten (the trailing stop may have done it already)
   s.svc.squareOff({ symbol: 'INFY' });
@@ -95,7 +95,7 @@ describe('the trading day roll (review finding: a loss halt carried into the nex
     s.tick('SBIN', 80_000);
     s.svc.halt('operator: broker looks wrong');
     s.clock.t = istTime('2026-11-25', '08:00');
-    expect(s.svc.riskStatus()).toMatchObject({ halted: true, haltReason: 'operator: broker looks wrong' });
+    expect(s.svc.riskStatus()).toMatchObject({ halted: true, haltReason: 'operator: broker looks wrong', haltUntil: 'resume' });
     expect(s.svc.placeManual(amo(80_000)).decision).toMatchObject({ action: 'BLOCK', rule: 'halted' });
     s.svc.resume('asha');
     s.svc.setKillSwitch(true, { reason: 'test' });

@@ -760,6 +760,7 @@ export class TradingService {
       halted: s.halted,
       ...(s.haltReason !== undefined ? { haltReason: s.haltReason } : {}),
       ...(s.haltedAt !== undefined ? { haltedAt: s.haltedAt } : {}),
+      ...(s.halted && s.haltUntil !== undefined ? { haltUntil: s.haltUntil } : {}),
       killSwitch: s.killSwitch,
       ...(s.killReason !== undefined ? { killReason: s.killReason } : {}),
       ...(s.killedAt !== undefined ? { killedAt: s.killedAt } : {}),

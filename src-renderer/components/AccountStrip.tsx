@@ -118,7 +118,11 @@ function RiskBadges({ risk }: { risk: RiskStatus | null }) {
         </span>
       )}
       {risk.halted && (
-        <span className="badge badge-warn" data-testid="halted-badge" title={`${risk.haltReason ?? 'halted'}${when(risk.haltedAt)}`}>
+        <span
+          className="badge badge-warn"
+          data-testid="halted-badge"
+          title={`${risk.haltReason ?? 'halted'}${when(risk.haltedAt)}${risk.haltUntil === 'day-end' ? '; ends at the next trading day' : risk.haltUntil === 'resume' ? '; until resumed' : ''}`}
+        >
           HALTED{risk.haltReason ? `: ${risk.haltReason}` : ''}
         </span>
       )}
