@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { istTime } from './nse-calendar.js';
-import { type DayRoll, TradingDay } from './trading-day.js';
+import { dayNumber, isoDayOf, istTime, nseCalendar } from './nse-calendar.js';
+import { type DayRoll, TradingDay, istDayNumber } from './trading-day.js';
 
 // A fake clock only: these tests never read the wall clock, so they pass at any hour.
 class FakeClock {
@@ -107,6 +107,20 @@ describe('TradingDay', () => {
     expect(rolls.map((r) => r.to)).toEqual(['2026-02-01', '2026-02-02']);
   });
 
+  it('a Muhurat session (a holiday with a one-hour session) is a day of its own; the holiday after it is not', () => {
+    const { clock, days, rolls } = setup(istTime('2025-10-20', '12:00')); // Monday
+    clock.t = istTime('2025-10-21', '14:00'); // Muhurat 13:45–14:45
+    expect(days.phase()).toBe('open');
+    expect(days.today()).toBe('2025-10-21');
+    expect(days.session()).toMatchObject({ kind: 'muhurat', misSquareOff: istTime('2025-10-21', '14:35') });
+    clock.t = istTime('2025-10-22', '10:00'); // Diwali Balipratipada
+    expect(days.phase()).toBe('closed');
+    expect(days.today()).toBe('2025-10-21');
+    clock.t = istTime('2025-10-23', '00:00');
+    expect(rolls.map((r) => r.to)).toEqual(['2025-10-21']);
+    expect(days.today()).toBe('2025-10-23');
+  });
+
   it('listeners see the new day inside the roll; a throwing listener does not stop the others or roll twice', () => {
     const clock = new FakeClock(istTime('2026-11-20', '10:00'));
     const errors: unknown[] = [];
@@ -131,5 +145,43 @@ describe('TradingDay', () => {
     expect(() => new TradingDay({ clock: { now: () => Number.NaN } })).toThrow(/clock/);
     const { days } = setup(istTime('2026-11-20', '10:00'));
     expect(() => days.sync(Number.POSITIVE_INFINITY)).toThrow(/finite/);
+  });
+});
+
+describe('TradingDay over three calendar years', () => {
+  it('a forward-moving clock gets one roll per session day, in order, none missed (jumps counted as skipped)', () => {
+    const cal = nseCalendar;
+    const start = istTime('2024-01-01', '12:00');
+    const end = istTime('2026-12-31', '23:59');
+    for (const seed of [1, 2, 3]) {
+      let x = seed;
+      const rand = (): number => ((x = (x * 1_103_515_245 + 12_345) % 2 ** 31) / 2 ** 31);
+      const clock = new FakeClock(start);
+      const days = new TradingDay({ clock });
+      const rolls: DayRoll[] = [];
+      days.onRoll((r) => rolls.push(r));
+      while (clock.t < end) {
+        // mostly minutes to hours, sometimes several days (an engine switched off)
+        clock.t += rand() < 0.05 ? Math.floor(rand() * 5 * 86_400_000) : Math.floor(rand() * 8 * 3_600_000);
+        if (rand() < 0.1) days.sync(clock.t - Math.floor(rand() * 3 * 86_400_000)); // a late reading: never rolls back
+        days.sync();
+      }
+      for (let i = 1; i < rolls.length; i++) expect(rolls[i]!.from).toBe(rolls[i - 1]!.to);
+      for (const r of rolls) {
+        expect(days.isSessionDay(dayNumber(r.to))).toBe(true);
+        expect(r.startMs).toBe(istTime(r.to, '00:00'));
+        expect(days.dayAt(r.observedAt)).toBe(r.to);
+      }
+      // session days after the start day up to today: the calendar's trading days plus Muhurat days with known timings
+      let expected = 0;
+      for (let n = dayNumber('2024-01-01') + 1; n <= days.todayNum(); n++) if (days.isSessionDay(n)) expected++;
+      const muhurat = ['2024-11-01', '2025-10-21'];
+      expect(expected).toBe(cal.tradingDays('2024-01-02', days.today()).length + muhurat.length);
+      expect(rolls.map((r) => r.to)).toEqual(expect.arrayContaining(muhurat.filter((d) => !rolls.some((r) => r.from < d && d < r.to))));
+      expect(rolls.reduce((n, r) => n + 1 + r.skipped, 0)).toBe(expected);
+      let last = istDayNumber(clock.t);
+      while (!days.isSessionDay(last)) last--;
+      expect(days.today()).toBe(isoDayOf(last));
+    }
   });
 });
