@@ -1,6 +1,6 @@
-import type { KiteSessionStatus } from '../../src-engine/contract/schemas.js';
 import { formatCount, formatIstTime, formatRate } from '../format/format.js';
 import { useAppStore } from '../state/store.js';
+import { KiteSessionItem } from './KiteSettings.js';
 
 function Item({ label, value, tone, title, className }: { label: string; value: string; tone?: string | undefined; title?: string | undefined; className?: string }) {
   return (
@@ -13,16 +13,6 @@ function Item({ label, value, tone, title, className }: { label: string; value: 
 
 const engineTone: Record<string, string> = { running: 'ok', starting: 'warn', degraded: 'warn', stopping: 'bad' };
 const connTone: Record<string, string> = { open: 'ok', connecting: 'warn', closed: 'bad' };
-const kiteTone: Record<string, string> = { active: 'ok', none: 'info', expired: 'warn', error: 'bad' };
-
-/** The Kite session as the engine reports it (state, user, expiry; never a token). */
-function kiteTitle(kite: KiteSessionStatus): string {
-  const parts: string[] = [];
-  if (kite.userId) parts.push(kite.userId);
-  if (kite.expiresAt !== undefined) parts.push(`${kite.state === 'active' ? 'expires' : 'expired'} ${formatIstTime(kite.expiresAt)} IST`);
-  if (kite.message) parts.push(kite.message);
-  return parts.join(' · ') || 'not logged in to Kite';
-}
 
 export function StatusBar() {
   const connection = useAppStore((s) => s.connection);
@@ -45,13 +35,7 @@ export function StatusBar() {
       <Item label="engine" value={status?.state ?? '—'} tone={status ? engineTone[status.state] : undefined} />
       <Item label="mode" value={status ? status.mode.toUpperCase() : '—'} tone={status?.mode === 'live' ? 'bad' : 'info'} />
       <Item label="feed" value={status ? status.feed.toUpperCase() : '—'} />
-      <Item
-        label="kite"
-        className="status-kite"
-        value={status ? (status.kite.state === 'active' && status.kite.userId ? status.kite.userId : status.kite.state) : '—'}
-        tone={status ? kiteTone[status.kite.state] : undefined}
-        title={status ? kiteTitle(status.kite) : undefined}
-      />
+      <KiteSessionItem />
       <Item label="ticks/s" value={status ? formatRate(ticksPerSec) : '—'} />
       <Item label="ticks" value={status ? formatCount(status.totalTicks) : '—'} />
       <Item label="feed time" value={status ? `${formatIstTime(status.feedTime)} IST` : '—'} />
