@@ -114,6 +114,12 @@ export function buildCli(): Command {
         'Not supported: 1-minute "symbol,date,time,…" vendor files, tick files',
     )
     .addOption(new Option('--from <YYYY-MM-DD>', 'with --data: start at the first bar on or after this IST date').argParser(parseDate))
+    .option(
+      '--instruments <file>',
+      'serve this Kite instruments dump (CSV of /instruments or /instruments/<EXCHANGE>; repeat for several) instead of the generated ' +
+        'NSE/BSE/NFO/BFO master; equities tick, indices and derivatives are priced from them',
+      (v: string, prev: string[] = []) => [...prev, v],
+    )
     .addOption(
       new Option('--clock <mode>', 'auto: simulated session time (the real now in a session, else the next open); wall: the real clock, closed at night')
         .choices(['auto', 'wall'])
@@ -129,13 +135,14 @@ export function buildCli(): Command {
     .action(async (o: {
       port: number; apiKey: string; apiSecret: string; redirectUrl?: string; speed: number; seed: number; data?: string; from?: number;
       clock: 'auto' | 'wall'; latency: number; allowedIps?: string; expire0600: boolean; singleSession?: boolean; stuck?: string;
-      refuseWhilePending?: boolean; exchangeDown?: boolean;
+      refuseWhilePending?: boolean; exchangeDown?: boolean; instruments?: string[];
     }) => {
       if (o.redirectUrl !== undefined && !URL.canParse(o.redirectUrl)) throw new InvalidArgumentError(`--redirect-url is not a URL: ${o.redirectUrl}`);
       const stuck = o.stuck === undefined ? [] : o.stuck.split(',').map((x) => x.trim()).filter(Boolean);
       const bad = stuck.filter((x) => !ORDER_STATUSES_SIM.includes(x));
       if (bad.length > 0) throw new InvalidArgumentError(`--stuck: unknown order status ${bad.join(', ')}`);
       if (o.from !== undefined && o.data === undefined) throw new InvalidArgumentError('--from needs --data');
+      if (o.instruments !== undefined && o.data !== undefined) throw new InvalidArgumentError('--instruments cannot be combined with --data');
       const sim = new KiteSimulator();
       const running = await sim.start({
         port: o.port,
@@ -146,6 +153,7 @@ export function buildCli(): Command {
         ...(o.redirectUrl !== undefined ? { redirectUrl: o.redirectUrl } : {}),
         ...(o.data !== undefined ? { dataDir: resolve(o.data) } : {}),
         ...(o.from !== undefined ? { startTime: o.from } : {}),
+        ...(o.instruments !== undefined ? { instruments: o.instruments.map((f) => resolve(f)) } : {}),
         clock: o.clock,
         latencyMs: o.latency,
         expireAt0600: o.expire0600,
@@ -154,6 +162,11 @@ export function buildCli(): Command {
       });
       sim.setFaults({ stuck: stuck as OrderStatus[], refuseWhilePending: o.refuseWhilePending === true, exchangeDown: o.exchangeDown === true });
       process.stdout.write(`REST ${running.url}\nWS   ${running.wsUrl}\nLOGIN ${running.loginUrl}?api_key=${encodeURIComponent(o.apiKey)}&v=3\n`);
+      const byExchange = new Map<string, number>();
+      for (const i of sim.instruments) byExchange.set(i.exchange, (byExchange.get(i.exchange) ?? 0) + 1);
+      process.stderr.write(
+        `kitedesk: ${sim.instruments.length} instruments (${[...byExchange].map(([e, n]) => `${e} ${n}`).join(', ')})${o.instruments ? ` from ${o.instruments.join(', ')}` : ' (generated master)'}\n`,
+      );
       const market = sim.marketSource;
       if (market instanceof CandleReplay) {
         const n = market.seeds.length;
