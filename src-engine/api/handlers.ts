@@ -4,6 +4,7 @@ import type { Candle, DepthSnapshotDto, EngineStatus, Quote, SignalRecord, Strat
 import type { OrderDto, PortfolioDto, RiskDecisionDto, RiskStatus } from '../contract/trading-schemas.js';
 import type { IsoDay } from '../core/nse-calendar.js';
 import type { Engine } from '../runtime/engine.js';
+import { buildHealth, processHealth } from '../runtime/health.js';
 import { KiteCredentialsError } from '../contract/kite-credentials.js';
 import { ErrorCode, RpcError } from '../contract/errors.js';
 import { noKiteHost, type KiteHost } from '../runtime/kite-host.js';
@@ -22,6 +23,7 @@ async function kiteCall<T>(fn: () => Promise<T>): Promise<T> {
 export function createHandlers(engine: Engine, kite: KiteHost = noKiteHost): Handlers<KiteDeskApi> {
   return {
     'engine.getStatus': () => engine.status(),
+    'engine.health': () => buildHealth({ status: engine.status(), rate: engine.trading.rateUsage(), process: processHealth, now: Date.now() }),
     'engine.ping': ({ echo }) => ({ ...(echo !== undefined ? { echo } : {}), serverTime: Date.now() }),
     'instruments.list': () => engine.instruments,
     'watchlist.get': () => ({ symbols: engine.watchlist() }),

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { defineApi } from './api-def.js';
+import { healthSchema } from './health-schemas.js';
 import {
   candleSchema,
   depthSnapshotSchema,
@@ -42,6 +43,8 @@ const empty = z.object({}).strict();
 export const kiteDeskApi = defineApi({
   requests: {
     'engine.getStatus': { input: empty, output: engineStatusSchema },
+    /** The Health tab: engine, feed, order-rate use against the caps, process memory and event-loop delay, journal size, the last problems. */
+    'engine.health': { input: empty, output: healthSchema },
     'engine.ping': {
       input: z.object({ echo: z.string().max(256).optional() }).strict(),
       output: z.object({ echo: z.string().optional(), serverTime: z.number() }),

@@ -15,6 +15,7 @@ import { loadRunProfile, type RunProfile } from '../runtime/config.js';
 import { Engine } from '../runtime/engine.js';
 import { UserStrategyLoader } from '../strategy/user-loader.js';
 import { KiteSessionManager } from '../runtime/kite-session.js';
+import { processHealth } from '../runtime/health.js';
 import type { LogFn } from '../runtime/logger.js';
 import type { KiteHost } from '../runtime/kite-host.js';
 
@@ -53,6 +54,7 @@ export function bootEngine(opts: BootOptions): BootedEngine {
   mkdirSync(opts.dataDir, { recursive: true, mode: 0o700 });
   const dbFile = join(opts.dataDir, 'kitedesk.sqlite');
   const db: Database.Database = openDatabase(dbFile);
+  processHealth.setJournalFile(dbFile);
   const kite = opts.kite ?? new KiteSessionManager({ log: opts.log });
   const strategiesDir = join(opts.dataDir, 'strategies');
   let engine: Engine;

@@ -2,6 +2,7 @@ import { appendFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { LogFn } from '../runtime/logger.js';
 import { redact } from '../runtime/logger.js';
+import { processHealth } from '../runtime/health.js';
 
 /** JSON-lines log in <dataDir>/logs/engine.log; warnings and errors are echoed to stderr. */
 export function createFileLog(dataDir: string, opts: { echo?: boolean } = {}): LogFn {
@@ -9,6 +10,7 @@ export function createFileLog(dataDir: string, opts: { echo?: boolean } = {}): L
   mkdirSync(dir, { recursive: true, mode: 0o700 });
   const file = join(dir, 'engine.log');
   return (level, message, data) => {
+    processHealth.noteLog(level, message); // the Health tab's last problems (messages carry no secrets; data is not kept)
     const line = JSON.stringify({ ts: new Date().toISOString(), level, message, ...(data ? { data: redact(data) } : {}) });
     try {
       appendFileSync(file, line + '\n', { mode: 0o600 });

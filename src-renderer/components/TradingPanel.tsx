@@ -3,14 +3,15 @@ import { isOpenOrder } from '../state/trading.js';
 import { useTradingStore } from '../state/trading-store.js';
 import { EquityPanel } from './EquityPanel.js';
 import { OrdersPanel } from './OrdersPanel.js';
+import { HealthPanel } from './HealthPanel.js';
 import { PerformancePanel } from './PerformancePanel.js';
 import { PositionsPanel } from './PositionsPanel.js';
 import { RiskLog } from './RiskLog.js';
 import { TradesPanel } from './TradesPanel.js';
 
-export type TradingTab = 'positions' | 'orders' | 'trades' | 'risk' | 'equity' | 'performance';
+export type TradingTab = 'positions' | 'orders' | 'trades' | 'risk' | 'equity' | 'performance' | 'health';
 
-/** Positions, orders, trades, the risk log, the equity curve and performance as tabs under the chart; only the active tab is rendered. */
+/** Positions, orders, trades, the risk log, the equity curve, performance and health as tabs under the chart; only the active tab is rendered. */
 export function TradingPanel() {
   const [tab, setTab] = useState<TradingTab>('positions');
   const openPositions = useTradingStore((s) => s.portfolio?.positions.filter((p) => p.qty !== 0).length ?? 0);
@@ -25,6 +26,7 @@ export function TradingPanel() {
     { id: 'risk', label: 'Risk log', badge: blocked > 0 ? `${blocked} blocked` : '' },
     { id: 'equity', label: 'Equity', badge: '' },
     { id: 'performance', label: 'Performance', badge: '' },
+    { id: 'health', label: 'Health', badge: '' },
   ];
 
   return (
@@ -51,6 +53,7 @@ export function TradingPanel() {
       {tab === 'risk' && <RiskLog />}
       {tab === 'equity' && <EquityPanel />}
       {tab === 'performance' && <PerformancePanel />}
+      {tab === 'health' && <HealthPanel />}
     </section>
   );
 }

@@ -16,7 +16,7 @@ import { T, attr, startTradingServe, submitTicket, watchProblems } from '../supp
 const outDir = join(repoRoot, 'test-output', 'e2e-web');
 const PANEL = '[data-testid="performance-panel"]';
 
-describe('the performance tab in Chromium against kitedesk serve', () => {
+describe('the performance and health tabs in Chromium against kitedesk serve', () => {
   let s: ServeProcess;
   let browser: Browser;
   const problems: string[] = [];
@@ -68,6 +68,25 @@ describe('the performance tab in Chromium against kitedesk serve', () => {
     expect(await attr(page, '[data-testid="perf-row-account"]', 'data-trades')).toBe('1');
     await page.screenshot({ path: join(outDir, 'performance.png') });
 
+    expect(problems).toEqual([]);
+    await page.close();
+  });
+
+  it('health: the engine running, ticks flowing, the order budget after two orders, the journal on disk', async () => {
+    const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+    watchProblems(page, problems);
+    expect((await page.goto(s.url))?.status()).toBe(200);
+    await page.waitForSelector('[data-testid="status-bar"][data-connection="open"]', T);
+    await page.click('[data-testid="tab-health"]', T);
+    await page.waitForSelector('[data-testid="health-panel"][data-ready="true"]', T);
+    expect(await page.locator('[data-testid="health-engine"] td.num').textContent()).toBe('running · paper');
+    // the two orders of the first test were sent today: the day's budget shows them against Kite's cap
+    expect(await page.locator('[data-testid="health-orders-2"] td.num').textContent()).toBe('2 / 5,000');
+    // polled: ticks/s comes from the feed (the simulator streams inside the session)
+    await page.waitForFunction(() => Number((document.querySelector('[data-testid="health-ticks"] td.num')?.textContent ?? '0').replace(/,/g, '')) > 0, null, T);
+    expect(await page.locator('[data-testid="health-journal"] td.num').textContent()).toMatch(/^\d+(\.\d+)? (KB|MB) \+ WAL /);
+    expect(await page.locator('[data-testid="health-memory"] td.num').textContent()).toMatch(/^RSS \d+(\.\d+)? MB/);
+    await page.screenshot({ path: join(outDir, 'health.png') });
     expect(problems).toEqual([]);
     await page.close();
   });

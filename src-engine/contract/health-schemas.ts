@@ -1,0 +1,51 @@
+import { z } from 'zod';
+import { epochMs, feedStatusSchema } from './schemas.js';
+
+/** One warning or error from the engine log (secret-free: the log redacts before writing). */
+export const problemSchema = z.object({ ts: epochMs, level: z.enum(['warn', 'error']), message: z.string().max(500) });
+
+/** The Health tab: is the engine, its feed, the order API budget, the process and the journal well. */
+export const healthSchema = z.object({
+  /** Wall-clock time of this snapshot. */
+  at: epochMs,
+  engine: z.object({
+    state: z.enum(['starting', 'running', 'degraded', 'stopping']),
+    mode: z.enum(['paper', 'shadow', 'live', 'backtest']),
+    startedAt: epochMs,
+    uptimeMs: z.number().int().nonnegative(),
+    pid: z.number().int().positive(),
+    /** 'node' under serve / the CLI, 'electron' in the desktop app's utility process. */
+    host: z.enum(['node', 'electron']),
+    runtime: z.string().max(40),
+  }),
+  feed: z.object({
+    kind: z.enum(['simulator', 'kite', 'replay']),
+    status: feedStatusSchema.optional(),
+    ticksPerSec: z.number().nonnegative(),
+    totalTicks: z.number().int().nonnegative(),
+    feedTime: epochMs,
+    /** No tick in the last second while the session is open. */
+    stale: z.boolean(),
+    phase: z.string().max(20).optional(),
+  }),
+  /** Orders sent against the rate caps (Kite's by default: 10/s, 400/min, 5,000/day). */
+  orders: z.object({
+    lastSecond: z.number().int().nonnegative(),
+    lastMinute: z.number().int().nonnegative(),
+    today: z.number().int().nonnegative(),
+    capPerSecond: z.number().int().nonnegative(),
+    capPerMinute: z.number().int().nonnegative(),
+    capPerDay: z.number().int().nonnegative(),
+  }),
+  process: z.object({
+    rssBytes: z.number().int().nonnegative(),
+    heapUsedBytes: z.number().int().nonnegative(),
+    heapTotalBytes: z.number().int().nonnegative(),
+    /** Event-loop delay since the previous snapshot (ms), from perf_hooks. */
+    eventLoopDelayMs: z.object({ p50: z.number().nonnegative(), p99: z.number().nonnegative(), max: z.number().nonnegative() }),
+  }),
+  journal: z.object({ dbBytes: z.number().int().nonnegative(), walBytes: z.number().int().nonnegative() }),
+  /** The newest warnings and errors, newest first (at most 20). */
+  problems: z.array(problemSchema).max(20),
+});
+export type HealthDto = z.infer<typeof healthSchema>;

@@ -1,0 +1,43 @@
+import { describe, expect, it } from 'vitest';
+import { alarms, formatBytes, formatUptime, usage, type Health } from './health.js';
+
+const h = (over: Partial<Health> = {}): Health => ({
+  at: 1,
+  engine: { state: 'running', mode: 'paper', startedAt: 0, uptimeMs: 1000, pid: 1, host: 'node', runtime: 'Node 20' },
+  feed: { kind: 'simulator', ticksPerSec: 100, totalTicks: 1, feedTime: 1, stale: false, phase: 'open' },
+  orders: { lastSecond: 0, lastMinute: 0, today: 0, capPerSecond: 10, capPerMinute: 400, capPerDay: 5000 },
+  process: { rssBytes: 1, heapUsedBytes: 1, heapTotalBytes: 1, eventLoopDelayMs: { p50: 1, p99: 2, max: 3 } },
+  journal: { dbBytes: 0, walBytes: 0 },
+  problems: [],
+  ...over,
+});
+
+describe('health formatting', () => {
+  it('bytes and uptime', () => {
+    expect(formatBytes(512)).toBe('512 B');
+    expect(formatBytes(12_600)).toBe('12.3 KB');
+    expect(formatBytes(50_400_000)).toBe('48.1 MB');
+    expect(formatUptime(45_000)).toBe('45 s');
+    expect(formatUptime(3 * 3_600_000 + 12 * 60_000)).toBe('3 h 12 min');
+  });
+  it('usage tones at 70 % and 90 %', () => {
+    expect(usage(6, 10).tone).toBe('ok');
+    expect(usage(7, 10).tone).toBe('warn');
+    expect(usage(9, 10)).toEqual({ pct: 90, tone: 'bad', text: '9 / 10' });
+    expect(usage(4500, 5000).text).toBe('4,500 / 5,000');
+  });
+  it('alarms, worst first; none when all is well', () => {
+    expect(alarms(h())).toEqual([]);
+    const a = alarms(
+      h({
+        feed: { kind: 'kite', ticksPerSec: 0, totalTicks: 1, feedTime: 1, stale: true, phase: 'open', status: { kind: 'kite', state: 'live', clockSkewMs: -9000 } },
+        orders: { lastSecond: 8, lastMinute: 0, today: 0, capPerSecond: 10, capPerMinute: 400, capPerDay: 5000 },
+        process: { rssBytes: 1, heapUsedBytes: 1, heapTotalBytes: 1, eventLoopDelayMs: { p50: 1, p99: 250, max: 300 } },
+      }),
+    );
+    expect(a.map((x) => x.tone)).toEqual(['bad', 'warn', 'warn', 'warn']);
+    expect(a[0]!.text).toMatch(/feed stale/);
+    expect(a.map((x) => x.text)).toContain('orders/s at 80 % of the cap');
+    expect(a.map((x) => x.text)).toContain('feed clock -9 s off the wall clock');
+  });
+});

@@ -1,0 +1,57 @@
+import type { Output } from '../../src-engine/contract/api-def.js';
+import type { KiteDeskApi } from '../../src-engine/contract/api.js';
+
+export type Health = Output<KiteDeskApi, 'engine.health'>;
+
+/** "512 B", "12.3 KB", "48.1 MB", "1.20 GB" (1024-based, as memory and files are measured). */
+export function formatBytes(n: number): string {
+  if (n < 1024) return `${n} B`;
+  const units = ['KB', 'MB', 'GB', 'TB'];
+  let v = n / 1024;
+  let u = 0;
+  while (v >= 1024 && u < units.length - 1) {
+    v /= 1024;
+    u++;
+  }
+  return `${v >= 100 ? v.toFixed(0) : v >= 10 ? v.toFixed(1) : v.toFixed(2)} ${units[u]}`;
+}
+
+/** "3 h 12 min", "45 s". */
+export function formatUptime(ms: number): string {
+  const s = Math.floor(ms / 1000);
+  if (s < 60) return `${s} s`;
+  const m = Math.floor(s / 60);
+  if (m < 60) return `${m} min`;
+  const h = Math.floor(m / 60);
+  if (h < 24) return `${h} h ${m % 60} min`;
+  return `${Math.floor(h / 24)} d ${h % 24} h`;
+}
+
+export type Tone = 'ok' | 'warn' | 'bad';
+
+/** A usage against its cap: the share used and its tone (warn from 70 %, bad from 90 %). */
+export function usage(used: number, cap: number): { pct: number; tone: Tone; text: string } {
+  const pct = cap > 0 ? Math.min(100, (used / cap) * 100) : 0;
+  return { pct, tone: pct >= 90 ? 'bad' : pct >= 70 ? 'warn' : 'ok', text: `${used.toLocaleString('en-IN')} / ${cap.toLocaleString('en-IN')}` };
+}
+
+/** The alarms worth a glance, worst first: a stale feed, a feed error, a degraded engine, a slow event loop, a busy order budget. */
+export function alarms(h: Health): { tone: Tone; text: string }[] {
+  const out: { tone: Tone; text: string }[] = [];
+  if (h.engine.state === 'degraded') out.push({ tone: 'bad', text: 'engine degraded' });
+  if (h.feed.status?.state === 'error') out.push({ tone: 'bad', text: `feed error${h.feed.status.message ? `: ${h.feed.status.message}` : ''}` });
+  if (h.feed.stale) out.push({ tone: 'bad', text: 'feed stale: no tick in the last second while the market is open' });
+  if (h.feed.status?.clockSkewMs !== undefined && Math.abs(h.feed.status.clockSkewMs) > 5000) {
+    out.push({ tone: 'warn', text: `feed clock ${Math.round(h.feed.status.clockSkewMs / 1000)} s off the wall clock` });
+  }
+  if (h.process.eventLoopDelayMs.p99 > 100) out.push({ tone: 'warn', text: `event loop p99 ${h.process.eventLoopDelayMs.p99} ms` });
+  for (const [used, cap, what] of [
+    [h.orders.lastSecond, h.orders.capPerSecond, 'orders/s'],
+    [h.orders.lastMinute, h.orders.capPerMinute, 'orders/min'],
+    [h.orders.today, h.orders.capPerDay, 'orders today'],
+  ] as const) {
+    const u = usage(used, cap);
+    if (u.tone !== 'ok') out.push({ tone: u.tone, text: `${what} at ${u.pct.toFixed(0)} % of the cap` });
+  }
+  return out.sort((a, b) => (a.tone === b.tone ? 0 : a.tone === 'bad' ? -1 : b.tone === 'bad' ? 1 : 0));
+}
