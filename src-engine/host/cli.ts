@@ -18,6 +18,8 @@ import { parseRupees } from '../core/money.js';
 import { dayNumber, istDay } from '../core/nse-calendar.js';
 import { CHARGE_EXCHANGES, CHARGE_SEGMENTS, CHARGES_SCHEDULE_START } from '../execution/charges-schedule.js';
 import { roundTripReport } from '../execution/charges-report.js';
+import { EXPORT_KINDS, type ExportKind } from '../contract/records.js';
+import { runExport } from './export-cli.js';
 
 /** dist/renderer next to the built engine (dist/engine/cli.js), or from the source tree. */
 export function findRendererDir(): string {
@@ -48,6 +50,17 @@ function parseSeed(v: string): number {
   const n = Number(v);
   if (!Number.isSafeInteger(n)) throw new InvalidArgumentError('expected an integer');
   return n;
+}
+
+/** A calendar date YYYY-MM-DD (an IST day), checked. */
+function parseIstDay(v: string): string {
+  try {
+    if (!/^\d{4}-\d{2}-\d{2}$/.test(v)) throw new Error();
+    dayNumber(v);
+  } catch {
+    throw new InvalidArgumentError('expected a calendar date YYYY-MM-DD');
+  }
+  return v;
 }
 
 /** YYYY-MM-DD → epoch ms of 00:00 IST that day. */
@@ -85,7 +98,8 @@ export function buildCli(): Command {
       });
       // The one line on stdout: the URL with the token. Everything else goes to stderr or the log.
       process.stdout.write(`${running.url}\n`);
-      process.stderr.write(`kitedesk: serving ${running.booted.engine.status().mode} mode on the built-in simulator; data in ${dataDir}; Ctrl-C stops\n`);
+      const feedName = { simulator: 'the built-in simulator', kite: 'the Kite feed', replay: 'a candle replay' }[running.booted.engine.feed.kind];
+      process.stderr.write(`kitedesk: serving ${running.booted.engine.status().mode} mode on ${feedName}; data in ${dataDir}; Ctrl-C stops\n`);
       let stopping = false;
       const stop = (sig: string) => {
         if (stopping) return;
@@ -240,6 +254,22 @@ export function buildCli(): Command {
     .action((o: { segment: (typeof CHARGE_SEGMENTS)[number]; exchange: (typeof CHARGE_EXCHANGES)[number]; buy: number; sell: number; qty: number; date?: string }) => {
       const report = roundTripReport({ segment: o.segment, exchange: o.exchange, buyPricePaise: o.buy, sellPricePaise: o.sell, qty: o.qty, date: o.date ?? istDay(Date.now()) });
       process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
+    });
+
+  program
+    .command('export')
+    .description('write the journal (orders, signals, trades or daily PnL) of a data dir as CSV; read-only, runs beside serve')
+    .addOption(new Option('--what <kind>', 'which records').choices([...EXPORT_KINDS]).makeOptionMandatory())
+    .option('-d, --data-dir <dir>', 'the data dir whose kitedesk.sqlite to read', defaultDataDir())
+    .option('--from <YYYY-MM-DD>', 'first IST day (inclusive); default: the first in the journal', parseIstDay)
+    .option('--to <YYYY-MM-DD>', 'last IST day (inclusive); default: the last in the journal', parseIstDay)
+    .addOption(new Option('--mode <mode>', 'orders, trades and pnl of one trading mode only (default: every mode)').choices(['paper', 'shadow', 'live', 'backtest']))
+    .requiredOption('-o, --out <file>', 'the CSV file to write')
+    .addHelpText('after', '\nColumns: docs/exports.md. Prices in rupees, timestamps ISO 8601 in IST (+05:30).\n')
+    .action((o: { what: ExportKind; dataDir: string; from?: string; to?: string; mode?: string; out: string }) => {
+      if (o.from !== undefined && o.to !== undefined && o.from > o.to) throw new InvalidArgumentError('--from must not be after --to');
+      const r = runExport(o);
+      process.stderr.write(`kitedesk: ${r.rows} ${o.what} row${r.rows === 1 ? '' : 's'} written to ${r.file}\n`);
     });
 
   program

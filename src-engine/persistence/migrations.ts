@@ -180,6 +180,28 @@ export const migrations: readonly Migration[] = Object.freeze([
       CREATE TRIGGER risk_decisions_append_only_d BEFORE DELETE ON risk_decisions BEGIN SELECT RAISE(ABORT, 'risk_decisions is append-only'); END;
     `,
   },
+  {
+    version: 5,
+    name: 'journal retention for signals and intents',
+    sql: `
+      -- Retention (persistence/retention.ts) may delete signals and intents older than the cutoff it
+      -- records first in meta ('journal.retentionCutoffMs'); nothing newer can be deleted, and rows can
+      -- still never be updated. Orders, order events, fills and risk decisions stay append-only for ever.
+      DROP TRIGGER signals_append_only_d;
+      DROP TRIGGER intents_append_only_d;
+      CREATE TRIGGER signals_retention_only_d BEFORE DELETE ON signals
+        WHEN old.ts >= coalesce((SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'journal.retentionCutoffMs'), -1)
+        BEGIN SELECT RAISE(ABORT, 'signals is append-only (retention deletes only rows older than its cutoff)'); END;
+      CREATE TRIGGER intents_retention_only_d BEFORE DELETE ON intents
+        WHEN old.ts_event >= coalesce((SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'journal.retentionCutoffMs'), -1)
+        BEGIN SELECT RAISE(ABORT, 'intents is append-only (retention deletes only rows older than its cutoff)'); END;
+      -- range reads (exports) and retention by time
+      CREATE INDEX signals_ts ON signals (ts);
+      CREATE INDEX intents_ts ON intents (ts_event);
+      CREATE INDEX fills_ts ON fills (ts_event);
+      CREATE INDEX orders_ts ON orders (ts_init);
+    `,
+  },
 ]);
 
 /** The schema version this build creates and understands. */

@@ -137,6 +137,12 @@ export const runProfileSchema = z
     universe: profileUniverseSchema.prefault({}),
     /** Capital, sizing, risk limits, exits and the paper broker's fill model. */
     trading: tradingConfigSchema.prefault({}),
+    /**
+     * The journal in SQLite. Signals, the ensemble's intents and the pre-market scans are kept for
+     * `retentionDays` IST days before today (0 = for ever), pruned at start and at each day roll;
+     * orders, fills and risk decisions are never deleted.
+     */
+    journal: z.object({ retentionDays: z.number().int().min(0).max(36_500).default(30) }).strict().prefault({}),
   })
   .strict();
 export type RunProfile = z.infer<typeof runProfileSchema>;

@@ -152,4 +152,18 @@ describe('KiteSessionManager', () => {
     expect(await m.login(input)).toMatchObject({ ok: false, code: 'internal' });
     expect(changes).toEqual(['active']);
   });
+
+  it('gives the engine’s own adapters the active session’s connection (key, token, root), and nothing otherwise', () => {
+    const { m, time } = setup();
+    expect(m.connection()).toBeUndefined();
+    m.restore({ apiKey: 'k1', accessToken: 'acc-token-7', userId: 'AB1234', loginTime: time.now, root: 'http://127.0.0.1:8777' });
+    expect(m.connection()).toEqual({ apiKey: 'k1', accessToken: 'acc-token-7', root: 'http://127.0.0.1:8777' });
+    expect(JSON.stringify(m.status())).not.toContain('acc-token-7');
+    time.advanceTo(sessionExpiry(time.now));
+    expect(m.connection()).toBeUndefined();
+    m.restore({ apiKey: 'k1', accessToken: 'acc-token-8', userId: 'AB1234', loginTime: time.now });
+    expect(m.connection()).toEqual({ apiKey: 'k1', accessToken: 'acc-token-8', root: undefined });
+    m.logout();
+    expect(m.connection()).toBeUndefined();
+  });
 });

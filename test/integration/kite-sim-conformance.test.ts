@@ -264,6 +264,18 @@ describe.skipIf(!haveMocks)(title, () => {
     expect(compare(await ok('GET', `/orders/${marketOrderId}/trades`), mock('order_trades.json').data)).toEqual([]);
   });
 
+  it('autoslice=true ≈ autoslice_response.json (a parent id and one child per slice)', async () => {
+    // the cheapest RELIANCE call of the nearest expiry; 21 lots is one lot above the stock freeze quantity (20 lots, a guess in exchange.ts)
+    const calls = sim.instruments.filter((i) => i.exchange === 'NFO' && i.name === 'RELIANCE' && i.instrumentType === 'CE').sort((a, b) => (a.expiry! < b.expiry! ? -1 : a.expiry! > b.expiry! ? 1 : b.strikePaise! - a.strikePaise!));
+    const opt = calls[0]!;
+    const ltp = ((await ok('GET', `/quote/ltp?i=NFO:${opt.tradingsymbol}`)) as Record<string, { last_price: number }>)[`NFO:${opt.tradingsymbol}`]!.last_price;
+    const res = (await ok('POST', '/orders/regular', {
+      exchange: 'NFO', tradingsymbol: opt.tradingsymbol, transaction_type: 'BUY', order_type: 'LIMIT', quantity: String(opt.lotSize * 21), product: 'NRML', price: ltp.toFixed(2), autoslice: 'true',
+    })) as { order_id: string; children: unknown[] };
+    expect(res.children).toHaveLength(2);
+    expect(compare(res, mock('autoslice_response.json').data)).toEqual([]);
+  });
+
   it('positions ≈ positions.json; PUT /portfolio/positions (convert) ≈ convert_position.json; holdings ≈ holdings.json', async () => {
     const pos = (await ok('GET', '/portfolio/positions')) as { net: unknown[]; day: unknown[] };
     expect(pos.net.length).toBeGreaterThan(0);

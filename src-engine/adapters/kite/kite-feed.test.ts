@@ -142,6 +142,7 @@ interface Rig {
   depth: DepthSnapshot[];
   phases: string[];
   prevCloses: [string, number][];
+  clocks: number[];
 }
 
 const feeds: KiteFeed[] = [];
@@ -157,7 +158,7 @@ function rig(o: { dataDir?: string; backfillMinutes?: number; badCandle?: boolea
     fire: () => listeners.forEach((l) => l()),
   };
   let pool: FakePool | undefined;
-  const r: Partial<Rig> = { wall, session, fetches: 0, histReqs: [], ticks: [], depth: [], phases: [], prevCloses: [] };
+  const r: Partial<Rig> = { wall, session, fetches: 0, histReqs: [], ticks: [], depth: [], phases: [], prevCloses: [], clocks: [] };
   const historical: HistoricalSource = {
     historical: (token, _iv, from, to) => {
       r.histReqs!.push({ token, from, to });
@@ -188,6 +189,7 @@ function rig(o: { dataDir?: string; backfillMinutes?: number; badCandle?: boolea
   feed.onDepth((d) => r.depth!.push(d));
   feed.onHistory((p) => r.phases!.push(p));
   feed.onPrevClose((s, p) => r.prevCloses!.push([s, p]));
+  feed.onClock((t) => r.clocks!.push(t));
   return Object.assign(r, { feed, pool: () => pool! }) as Rig;
 }
 
@@ -236,6 +238,11 @@ describe('KiteFeed', () => {
     expect(r.depth.at(-1)).toMatchObject({ symbol: 'INFY', buy: [{ pricePaise: 150095, quantity: 10, orders: 2 }], sell: [{ pricePaise: 150100 }, { pricePaise: 150105 }] });
     expect(r.prevCloses).toEqual([['INFY', 149000]]);
     expect(r.feed.status()).toMatchObject({ state: 'live', subscribed: { ltp: 0, quote: 1, full: 1 }, connections: [{ index: 0, tokens: 2 }], instrumentsDate: '2026-11-20' });
+
+    // without ticks the feed clock still ticks on exchange time (bars close on time)
+    r.clocks.length = 0;
+    r.wall.now += 500;
+    await until('a clock event', () => r.clocks.some((t) => t >= ex * 1000 + 500));
 
     // exchange time 5 min 10 s off the wall clock: beyond the default 2 min tolerance, an alarm in the status
     await until('the clock alarm', () => r.feed.status().message?.includes('clock alarm: exchange time is 310 s from the wall clock'));

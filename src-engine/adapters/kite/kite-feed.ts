@@ -196,7 +196,8 @@ export class KiteFeed implements MarketDataClient {
     this.running = true;
     this.unsubSession = this.o.session.onChange(() => this.onSession());
     this.clockTimer = setInterval(() => {
-      if (this.state === 'live' && this.held === undefined) this.clockL.emit(this.feedClock.now());
+      // bars close on feed time whenever ticks flow straight through (also while a reload failed: the ticker still runs)
+      if (this.pool !== undefined && this.held === undefined) this.clockL.emit(this.feedClock.now());
       this.checkClock();
       this.checkDumpDay();
     }, this.o.clockIntervalMs ?? 250);
