@@ -11,18 +11,24 @@ export class SlidingWindowLimiter {
     if (!(windowMs > 0)) throw new RangeError(`SlidingWindowLimiter: windowMs must be > 0, got ${String(windowMs)}`);
   }
 
-  /** Records one request and returns true, or returns false (recording nothing) if the window is full. */
-  tryAcquire(): boolean {
-    if (!this.canAcquire()) return false;
-    this.stamps.push(this.now());
+  /**
+   * Records one request at `at` (default now) and returns true, or returns false (recording nothing) if the
+   * window ending at `at` is full. Stamps may come slightly out of order (requests handled after they arrived).
+   */
+  tryAcquire(at = this.now()): boolean {
+    if (!this.canAcquire(at)) return false;
+    let i = this.stamps.length;
+    while (i > 0 && this.stamps[i - 1]! > at) i--;
+    this.stamps.splice(i, 0, at);
     return true;
   }
 
-  /** True if one more request fits the window now (records nothing). */
-  canAcquire(): boolean {
-    const t = this.now();
-    while (this.stamps.length > 0 && this.stamps[0]! <= t - this.windowMs) this.stamps.shift();
-    return this.stamps.length < this.limit;
+  /** True if one more request fits the window ending at `at` (default now); records nothing. */
+  canAcquire(at = this.now()): boolean {
+    while (this.stamps.length > 0 && this.stamps[0]! <= at - this.windowMs) this.stamps.shift();
+    let n = 0;
+    for (let i = this.stamps.length - 1; i >= 0 && this.stamps[i]! > at - this.windowMs; i--) if (this.stamps[i]! <= at) n++;
+    return n < this.limit;
   }
 }
 
@@ -58,18 +64,18 @@ export class EndpointLimits {
     this.day = new SlidingWindowLimiter(o.ordersPerDay ?? ORDERS_PER_DAY, 86_400_000, now);
   }
 
-  /** Records one request of `cls`, or returns the refusal message (then nothing is recorded). */
-  acquire(cls: EndpointClass): string | undefined {
+  /** Records one request of `cls` that arrived at `at` (default now), or returns the refusal message (then nothing is recorded). */
+  acquire(cls: EndpointClass, at?: number): string | undefined {
     if (cls === 'order') {
       // check every window before recording in any, so a refused order uses no quota
-      if (!this.day.canAcquire()) return 'Too many requests: the daily order limit is reached.';
-      if (!this.minute.canAcquire()) return 'Too many requests: the per-minute order limit is reached.';
-      if (!this.second.get('order')!.tryAcquire()) return 'Too many requests';
-      this.minute.tryAcquire();
-      this.day.tryAcquire();
+      if (!this.day.canAcquire(at)) return 'Too many requests: the daily order limit is reached.';
+      if (!this.minute.canAcquire(at)) return 'Too many requests: the per-minute order limit is reached.';
+      if (!this.second.get('order')!.tryAcquire(at)) return 'Too many requests';
+      this.minute.tryAcquire(at);
+      this.day.tryAcquire(at);
       return undefined;
     }
-    return this.second.get(cls)!.tryAcquire() ? undefined : 'Too many requests';
+    return this.second.get(cls)!.tryAcquire(at) ? undefined : 'Too many requests';
   }
 }
 

@@ -97,7 +97,8 @@ export class KiteRestApi {
 
   /** The node:http request handler. */
   handle(req: IncomingMessage, res: ServerResponse): void {
-    void this.dispatch(req)
+    const arrivedAt = Date.now(); // Kite counts a request against its rate limits when it arrives
+    void this.dispatch(req, arrivedAt)
       .catch((e: unknown) => {
         if (e instanceof KiteApiError) return new Reply(e.status, 'application/json', JSON.stringify(errorBody(e.errorType, e.message)));
         const msg = e instanceof Error ? e.message : String(e);
@@ -110,7 +111,7 @@ export class KiteRestApi {
       });
   }
 
-  private async dispatch(req: IncomingMessage): Promise<Reply> {
+  private async dispatch(req: IncomingMessage, arrivedAt: number): Promise<Reply> {
     const url = new URL(req.url ?? '/', 'http://127.0.0.1');
     const method = (req.method ?? 'GET').toUpperCase();
     const body = method === 'GET' || method === 'HEAD' ? '' : await readBody(req);
@@ -141,7 +142,7 @@ export class KiteRestApi {
     // --- everything else needs a session
     this.c.sessions.authenticate(req.headers.authorization);
     const cls = endpointClass(method, path);
-    const limited = this.c.limits.acquire(cls);
+    const limited = this.c.limits.acquire(cls, arrivedAt);
     if (limited) throw new KiteApiError('NetworkException', limited, 429);
     const allowed = cls === 'order' ? this.c.allowedOrderIps() : undefined;
     if (allowed && !allowed.includes(normaliseIp(req.socket.remoteAddress))) {
