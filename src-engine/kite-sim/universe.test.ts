@@ -67,6 +67,16 @@ describe('generated universe', () => {
     expect(Math.max(...strikes)).toBeGreaterThan(spot);
   });
 
+  it('custom seeds: real facts where known, bands elsewhere; every index still has a basket', () => {
+    const small = generateUniverse([{ symbol: 'ACME', name: 'Acme', basePaise: 12_345, avgDailyVolume: 1000 }, NIFTY50_SEEDS.find((s) => s.symbol === 'SBIN')!], T0);
+    expect(small.instruments[0]).toMatchObject({ tradingsymbol: 'ACME', tickPaise: 1, segment: 'NSE' }); // ₹123.45: the < ₹250 band
+    expect(small.instruments[0]!.token & 0xff).toBe(1);
+    expect(small.instruments[1]).toMatchObject({ tradingsymbol: 'SBIN', token: 779521 });
+    for (const members of small.baskets.values()) expect(members.length).toBeGreaterThan(0);
+    expect(small.instruments.some((i) => i.tradingsymbol === 'SBIN26AUGFUT')).toBe(true);
+    expect(small.instruments.some((i) => i.name === 'ACME' && i.instrumentType === 'FUT')).toBe(false); // no F&O facts for it
+  });
+
   it('the CSV round-trips through the engine\'s instrument master parser (indices: tick 0.0, lot 0)', () => {
     const csv = instrumentsCsv(u.instruments, (i) => i.basePaise);
     const parsed = parseInstrumentsCsv(csv, 'sim.csv');

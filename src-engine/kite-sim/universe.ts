@@ -280,7 +280,9 @@ export function generateUniverse(seeds: readonly SimInstrumentSeed[], now: numbe
   const baskets = new Map<number, number[]>();
   const indices: SimInstrument[] = [];
   for (const f of INDEX_FACTS) {
-    const members = (f.constituents ?? seeds.map((s) => s.symbol)).map((s) => bySymbol.get(s)?.token).filter((t): t is number => t !== undefined);
+    const listed = (f.constituents ?? seeds.map((s) => s.symbol)).map((s) => bySymbol.get(s)?.token).filter((t): t is number => t !== undefined);
+    // an index none of whose constituents is among the seeds follows all the seeds (so it still moves)
+    const members = listed.length > 0 ? listed : list.slice(0, seeds.length).map((i) => i.token);
     const inst = indexInstrument(f, f.basePaise);
     indices.push(inst);
     baskets.set(inst.token, members);
