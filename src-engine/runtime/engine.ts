@@ -264,8 +264,9 @@ export class Engine {
   }
 
   /**
-   * What each consumer needs of the feed: the running strategies' symbols and every open chart's depth
-   * full (depth for the paper broker and the order book), the watchlist and the day's universe quote.
+   * What each consumer needs of the feed: the running strategies' symbols, open positions and working
+   * orders, and every open chart's depth full (depth for the paper broker and the order book), the
+   * watchlist and the day's universe quote.
    */
   feedDemand(): Map<string, FeedMode> {
     const d = new Map<string, FeedMode>();
@@ -276,6 +277,8 @@ export class Engine {
     for (const s of this.watchlistCache) want(s, 'quote');
     for (const i of this.strategies.list().instances) if (i.enabled) for (const s of i.symbols) want(s, 'full');
     for (const p of this.trading.portfolio().positions) if (p.qty !== 0) want(p.symbol, 'full');
+    // a working order fills against the book: its symbol needs depth too
+    for (const o of this.trading.orders()) if (o.status !== 'COMPLETE' && o.status !== 'CANCELLED' && o.status !== 'REJECTED') want(o.symbol, 'full');
     for (const s of this.market.depthWatched()) want(s, 'full');
     return d;
   }
