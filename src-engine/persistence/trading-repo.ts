@@ -119,6 +119,14 @@ export class TradingRepo {
     this.fillSeq = this.maxSeqStmt.get(mode)?.s ?? 0;
   }
 
+  /**
+   * The same database, another mode's journal scope (orders, fills and decisions are kept per mode;
+   * `meta` — the risk state, the mode state — is shared by every mode).
+   */
+  forMode(mode: TradingMode): TradingRepo {
+    return mode === this.mode ? this : new TradingRepo(this.db, mode);
+  }
+
   /** Records an order's new state and the event that led to it, in one transaction. */
   orderChanged(order: Readonly<Order>, event: string, broker: BrokerKind): void {
     this.orderTxn(order, event, broker);

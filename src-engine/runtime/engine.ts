@@ -5,6 +5,7 @@ import { syntheticDailyHistory } from '../adapters/sim/daily-history.js';
 import type { MarketSimulator } from '../adapters/sim/market-simulator.js';
 import { SimulatorFeed } from '../adapters/sim/simulator-feed.js';
 import { systemClock, type Clock } from '../core/clock.js';
+import type { Broker } from '../execution/broker.js';
 import { TradingDay } from '../core/trading-day.js';
 import { istDay, type IsoDay } from '../core/nse-calendar.js';
 import { maxMode, type FeedMode, type MarketDataClient } from '../market/data-client.js';
@@ -26,6 +27,7 @@ import {
 } from './strategies.js';
 import { TickRate } from './tick-rate.js';
 import { TradingService, type TradingStore } from './trading.js';
+import { ModeController, modeStores, type LiveModeConfig, type LiveRestPort, type ModeControllerOptions } from './live-mode.js';
 import { createIndicator } from '../indicators/registry.js';
 import type { Indicator } from '../indicators/indicator.js';
 
@@ -71,6 +73,8 @@ export interface EngineDeps {
   feed?: MarketDataClient;
   /** Where feeds keep their caches (Kite's instrument dump and historical candles); default none (memory). */
   dataDir?: string;
+  /** Live mode (runtime/live-mode.ts): reconciliation cadence and tolerance; test seams for Kite's REST and broker. */
+  live?: LiveModeConfig & { rest?: () => LiveRestPort | undefined; createBroker?: ModeControllerOptions['createBroker'] };
 }
 
 /** What the kernel reads of the Kite session: state for the status; the Kite feed also takes its connection. */
@@ -90,8 +94,10 @@ export class Engine {
   readonly instruments: Instrument[];
   /** The strategy runner, its instances and journals (fed below by every closed bar, tick and clock). */
   readonly strategies: StrategyService;
-  /** Sizing, risk, orders, the paper broker, the ledger and exits: intents and a person's orders become fills here. */
+  /** Sizing, risk, orders, the paper broker, the ledger and exits: intents and a person's orders become fills here (the active mode's; see modes). */
   readonly trading: TradingService;
+  /** Paper / shadow / live: one trading service per mode, the live preflight, live reconciliation (runtime/live-mode.ts). */
+  readonly modes: ModeController;
   /** The trading day, session phase and day roll on the feed clock (core/trading-day.ts). */
   readonly days: TradingDay;
   /** ATR(14) of 1-minute bars per symbol, paise (sizing and ATR exits). */
@@ -127,6 +133,13 @@ export class Engine {
         log: this.log,
         ...(deps.kite?.connection ? { kite: deps.kite as KiteConnectionSource } : {}),
         ...(deps.dataDir !== undefined ? { dataDir: deps.dataDir } : {}),
+        // the live broker takes Kite's order messages and reconnects from the feed's own ticker
+        onKitePool: (pool) => {
+          pool.on('orderUpdate', (data) => this.modes?.onKiteOrderUpdate(data));
+          pool.on('connect', (e) => {
+            if (e.reconnect) this.modes?.onTickerReconnect();
+          });
+        },
       });
     this.instruments = [...this.feed.instruments];
     this.instrumentSet = new Set(this.instruments.map((i) => i.symbol));
@@ -167,13 +180,15 @@ export class Engine {
     this.market.onBarClosed((symbol, tf, candle) => this.strategies.onBarClosed(symbol, tf, candle));
 
     // Trading: the same pipeline in every mode and on every feed; the paper broker fills against the feed's depth.
-    this.trading = new TradingService({
-      mode: deps.profile.mode,
+    // One service per mode, built from that mode's journal when the engine switches to it (live-mode.ts).
+    const makeService = (mode: 'paper' | 'shadow' | 'live', store: TradingStore, liveBroker?: Broker): TradingService => new TradingService({
+      mode,
+      ...(liveBroker ? { liveBroker } : {}),
       instruments: this.instruments.map((i) => ({ symbol: i.symbol, exchange: i.exchange, kind: 'equity' as const, tickSizePaise: i.tickSizePaise, lotSize: i.lotSize })),
       clock: { now: () => this.feed.now() },
       tradingDay: this.days,
       config: deps.profile.trading,
-      ...(deps.trading ? { store: deps.trading } : {}),
+      store,
       log: this.log,
       depth: (s) => this.market.depth(s),
       atr: (s) => {
@@ -183,6 +198,40 @@ export class Engine {
       onStrategyFill: (strategy, f) =>
         this.strategies.runner.onFill(strategy, { symbol: f.symbol, side: f.side, qty: f.qty, price: f.pricePaise, tsEvent: f.tsEvent, orderId: f.orderId }),
     });
+    const { rest: liveRest, createBroker, ...liveConfig } = deps.live ?? {};
+    this.modes = new ModeController({
+      initialMode: deps.profile.mode,
+      storeFor: modeStores(deps.trading, deps.profile.mode),
+      makeService,
+      clock: { now: () => this.feed.now() },
+      ...(deps.kite ? { session: deps.kite } : {}),
+      rest:
+        liveRest ??
+        (() => {
+          const r = (deps.kite as { rest?: unknown } | undefined)?.rest as LiveRestPort | undefined;
+          return r !== undefined && typeof r.placeOrder === 'function' && typeof r.positions === 'function' ? r : undefined;
+        }),
+      instruments: () => {
+        if (this.feed.kind !== 'kite') return { ok: false, reason: `live trading needs the Kite feed (feed.kind: kite); this engine runs on the ${this.feed.kind} feed` };
+        const date = this.feed.status().instrumentsDate;
+        return date !== undefined ? { ok: true, reason: `Kite instrument master of ${date} loaded` } : { ok: false, reason: "Kite's instrument master is not loaded yet" };
+      },
+      today: () => this.days.today(),
+      strategies: () => this.strategies.list().instances.filter((i) => i.enabled).map((i) => ({ id: i.id, type: i.type, symbols: [...i.symbols] })),
+      config: liveConfig,
+      // a mode switched to prices on the last ticks and depth, not on nothing (stale-data rule)
+      prime: (svc) => {
+        for (const q of this.market.quotes(this.instruments.map((i) => i.symbol))) if (q.lastPaise > 0) svc.onTick(q.symbol, q.lastPaise, q.tsEvent);
+        for (const i of this.instruments) {
+          const d = this.market.depth(i.symbol);
+          if (d) svc.onDepth(d);
+        }
+      },
+      ...(createBroker ? { createBroker } : {}),
+      log: this.log,
+    });
+    this.trading = this.modes.trading;
+    this.modes.onChange(() => this.emitStatus());
     this.market.onBarClosed((symbol, tf, candle) => {
       if (tf !== '1m') return;
       let ind = this.atr.get(symbol);
@@ -310,7 +359,7 @@ export class Engine {
       }
     }, 250);
     this.flushTimer.unref?.();
-    this.log('info', 'engine running', { mode: this.deps.profile.mode, feed: this.feed.kind, speed: this.deps.profile.feed.speed });
+    this.log('info', 'engine running', { mode: this.modes.mode, feed: this.feed.kind, speed: this.deps.profile.feed.speed });
     this.emitStatus();
   }
 
@@ -321,6 +370,7 @@ export class Engine {
     if (this.statusTimer) clearInterval(this.statusTimer);
     if (this.flushTimer) clearInterval(this.flushTimer);
     this.unsubscribeKite?.();
+    void this.modes.dispose();
     this.emitStatus();
     this.log('info', 'engine stopped');
   }
@@ -332,7 +382,7 @@ export class Engine {
   status(): EngineStatus {
     return {
       state: this.state,
-      mode: this.deps.profile.mode,
+      mode: this.modes.mode,
       feed: this.feed.kind,
       feedStatus: this.feed.status(),
       version: ENGINE_VERSION,

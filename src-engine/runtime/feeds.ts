@@ -6,7 +6,8 @@ import { join } from 'node:path';
 import type { Instrument } from '../contract/schemas.js';
 import type { Clock } from '../core/clock.js';
 import { latestCachedDump } from '../adapters/kite/instrument-cache.js';
-import { KiteFeed, type HistorySeries, type HistoryTicks, type KiteConnectionSource, type KiteFeedOptions } from '../adapters/kite/kite-feed.js';
+import { KiteFeed, type HistorySeries, type HistoryTicks, type KiteConnectionSource, type KiteFeedOptions, type TickerPoolLike } from '../adapters/kite/kite-feed.js';
+import { KiteTickerPool } from '../adapters/kite/ticker-pool.js';
 import { SimulatorFeed } from '../adapters/sim/simulator-feed.js';
 import { CandleReplay, type CandleSeries } from '../kite-sim/csv-replay.js';
 import type { MarketDataClient } from '../market/data-client.js';
@@ -24,6 +25,8 @@ export interface FeedContext {
   /** The Kite session (credentials for the Kite feed). */
   kite?: KiteConnectionSource;
   dataDir?: string;
+  /** Sees each ticker pool the Kite feed makes (the kernel takes order messages and reconnects from it). */
+  onKitePool?: (pool: TickerPoolLike) => void;
   /** Test seams of the Kite feed (fake pool, historical source, dump). */
   kiteOverrides?: Partial<Pick<KiteFeedOptions, 'createPool' | 'createHistorical' | 'fetchInstrumentsCsv' | 'syncTimeoutMs' | 'clockIntervalMs'>>;
 }
@@ -58,6 +61,15 @@ export function kiteInstruments(profile: RunProfile, dataDir: string | undefined
   });
 }
 
+/** The feed's pool factory, with `tap` seeing every pool it makes (one ticker connection set, shared). */
+function tapPool(make: KiteFeedOptions['createPool'], tap: (pool: TickerPoolLike) => void): NonNullable<KiteFeedOptions['createPool']> {
+  return (o) => {
+    const pool = make ? make(o) : new KiteTickerPool(o);
+    tap(pool);
+    return pool;
+  };
+}
+
 export function createFeed(profile: RunProfile, ctx: FeedContext): MarketDataClient {
   const f = profile.feed;
   switch (f.kind) {
@@ -80,6 +92,7 @@ export function createFeed(profile: RunProfile, ctx: FeedContext): MarketDataCli
         historyTicks: candleReplayHistory,
         log: ctx.log,
         ...ctx.kiteOverrides,
+        ...(ctx.onKitePool ? { createPool: tapPool(ctx.kiteOverrides?.createPool, ctx.onKitePool) } : {}),
       });
     }
   }
