@@ -485,6 +485,15 @@ export class CandleReplay implements MarketSource {
     return Math.floor(this.cursor);
   }
 
+  /** The data's bars of `symbol` that end at or before `t` (the real history before a replay position), oldest first. */
+  barsBefore(symbol: string, t: number): readonly Candle[] {
+    const s = this.bySymbol.get(symbol);
+    if (!s) return [];
+    let n = 0;
+    while (n < s.candles.length && s.candles[n]!.end <= t) n++;
+    return s.candles.slice(0, n);
+  }
+
   /** Close of the symbol's last bar on an earlier IST day (before any: the replay's reference price). */
   prevClose(symbol: string): number {
     const s = this.bySymbol.get(symbol);

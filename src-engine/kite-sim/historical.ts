@@ -245,6 +245,11 @@ export class SimHistory {
       now: () => number;
       /** OI at the start (derivatives), the OI column of synthetic bars. */
       startOi?: (token: number) => number | undefined;
+      /**
+       * Real bars before the start (a replay of real candles: csv-replay.ts), with their length in minutes
+       * (0 = daily bars). When given, they replace the synthetic path for the intervals they can make.
+       */
+      realBefore?: (token: number) => { minutes: number; bars: readonly { start: number; openPaise: number; highPaise: number; lowPaise: number; closePaise: number; volume: number }[] } | undefined;
     },
   ) {}
 
@@ -257,21 +262,31 @@ export class SimHistory {
     const now = this.o.now();
     const to = Math.min(r.to, now);
     if (to < r.from) return [];
-    const synthetic = syntheticBars(
-      {
-        seed: this.o.seed,
-        token: inst.token,
-        tickPaise: inst.tickPaise,
-        avgDailyVolume: inst.avgDailyVolume,
-        anchorPaise: inst.basePaise,
-        anchorMs: this.o.startMs,
-        noVolume: inst.tradable === false,
-        oi: inst.oi ?? this.o.startOi?.(inst.token) ?? 0,
-      },
-      minutes,
-      r.from,
-      to,
-    );
+    const real = this.o.realBefore?.(inst.token);
+    const usable = real !== undefined && real.bars.length > 0 && (minutes === 0 || (real.minutes > 0 && minutes % real.minutes === 0));
+    const inRange = (b: Bar) => (minutes === 0 ? b.t <= to && b.t + DAY_MS > r.from : b.t >= r.from && b.t <= to);
+    const synthetic = usable
+      ? aggregate(
+          real.bars
+            .filter((b) => b.start >= r.from - DAY_MS && b.start <= to)
+            .map((b) => ({ t: b.start, o: b.openPaise, h: b.highPaise, l: b.lowPaise, c: b.closePaise, v: b.volume, oi: 0 })),
+          minutes,
+        ).filter(inRange)
+      : syntheticBars(
+          {
+            seed: this.o.seed,
+            token: inst.token,
+            tickPaise: inst.tickPaise,
+            avgDailyVolume: inst.avgDailyVolume,
+            anchorPaise: inst.basePaise,
+            anchorMs: this.o.startMs,
+            noVolume: inst.tradable === false,
+            oi: inst.oi ?? this.o.startOi?.(inst.token) ?? 0,
+          },
+          minutes,
+          r.from,
+          to,
+        );
     // live bars: for day candles take whole days, then keep the labels inside [from, to]
     const liveFrom = minutes === 0 ? r.from - DAY_MS : r.from;
     const live = aggregate(this.o.recorder.minutes(inst.token, Math.max(liveFrom, lastCloseBefore(this.o.startMs)), to), minutes).filter((b) =>

@@ -76,6 +76,40 @@ describe('KiteSimulator with dataDir (CSV replay)', () => {
     expect(sim.instruments.some((i) => i.tradingsymbol === 'NEWCO')).toBe(true);
   });
 
+  it('historical candles before the replay start are the real bars (60minute and day from 60-minute data); the live part follows', async () => {
+    const d2 = mkdtempSync(join(tmpdir(), 'kd-replay-hist-'));
+    // made-up 60-minute bars on two days (not market data)
+    const rows = [HEADER];
+    for (const [day, base] of [['2025-01-06', 100], ['2025-01-07', 110]] as const) {
+      for (let h = 0; h < 7; h++) {
+        const t = `${day} ${String(9 + h).padStart(2, '0')}:15:00+05:30`;
+        const o = base + h;
+        rows.push(`${t},${o}.00,${o + 1}.00,${o - 1}.00,${o + 0.5},${1000 + h},0`);
+      }
+    }
+    writeFileSync(join(d2, 'RELIANCE.csv'), rows.join('\n'));
+    const s2 = new KiteSimulator();
+    const r2 = await s2.start({ port: 0, apiKey: KEY, apiSecret: SECRET, dataDir: d2, startTime: parseCandleTime('2025-01-07')! });
+    try {
+      (s2.marketSource as CandleReplay).stop();
+      const login = await fetch(`${r2.url}/connect/login?api_key=${KEY}&v=3`, { redirect: 'manual' });
+      const rt = new URL(login.headers.get('location')!).searchParams.get('request_token')!;
+      const body = new URLSearchParams({ api_key: KEY, request_token: rt, checksum: kiteChecksum(KEY, rt, SECRET) }).toString();
+      const sess = (await (await fetch(`${r2.url}/session/token`, { method: 'POST', headers: { 'Content-Type': 'application/x-www-form-urlencoded' }, body })).json()) as { data: { access_token: string } };
+      const get = async (path: string) => ((await (await fetch(`${r2.url}${path}`, { headers: { Authorization: `token ${KEY}:${sess.data.access_token}` } })).json()) as { data: { candles: unknown[][] } }).data.candles;
+      const tok = s2.exchange.lookup('NSE:RELIANCE')!.inst.token;
+      const hourly = await get(`/instruments/historical/${tok}/60minute?from=2025-01-06+09:00:00&to=2025-01-07+16:00:00`);
+      expect(hourly).toHaveLength(7); // the 6th only: the 7th has not been replayed yet (the clock is at its first bar)
+      expect(hourly[0]).toEqual(['2025-01-06T09:15:00+0530', 100, 101, 99, 100.5, 1000]);
+      const day = await get(`/instruments/historical/${tok}/day?from=2025-01-01&to=2025-01-07`);
+      expect(day).toEqual([['2025-01-06T00:00:00+0530', 100, 107, 99, 106.5, 7021]]);
+      expect(s2.exchange.lookup('NSE:RELIANCE')!.closePaise).toBe(10650); // the quote's previous close = the last real close
+    } finally {
+      await r2.close();
+      rmSync(d2, { recursive: true, force: true });
+    }
+  });
+
   it('rejects a market combined with seeds/dataDir, and bad data fails start() with file:line', async () => {
     const m = new GeneratedMarket({ seeds: [{ symbol: 'X', name: 'X', basePaise: 100, avgDailyVolume: 10 }] });
     await expect(new KiteSimulator().start({ port: 0, market: m, dataDir: dir })).rejects.toThrow(/cannot be combined with dataDir/);

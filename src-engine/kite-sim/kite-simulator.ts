@@ -163,7 +163,18 @@ export class KiteSimulator {
     const startOi = new Map([...ex.states.values()].filter((s) => s.oi !== undefined).map((s) => [s.inst.token, s.oi!]));
     // historical candles: synthetic before the start (closing at each instrument's starting previous close), then the live prints
     const recorder = new CandleRecorder();
-    const history = new SimHistory({ seed, startMs: clock.now(), recorder, now: () => clock.now(), startOi: (t) => startOi.get(t) });
+    const startMs = clock.now();
+    // a replay of real candles serves its real bars before the start (where their length can make the interval)
+    const replay = market instanceof CandleReplay ? market : undefined;
+    const symbolOf = new Map([...tokenOf].map(([sym, t]) => [t, sym]));
+    const realBefore = (token: number) => {
+      const sym = symbolOf.get(token);
+      const bars = sym !== undefined && replay ? replay.barsBefore(sym, startMs) : [];
+      if (bars.length === 0) return undefined;
+      const longest = Math.max(...bars.slice(0, 50).map((b) => (b.end - b.start) / 60_000));
+      return { minutes: longest >= 375 ? 0 : Math.round(longest), bars };
+    };
+    const history = new SimHistory({ seed, startMs, recorder, now: () => clock.now(), startOi: (t) => startOi.get(t), ...(replay ? { realBefore } : {}) });
     const record = (token: number) => {
       const st = ex.states.get(token);
       if (st) recorder.record(token, st.lastPaise, st.lastQty, st.lastTradeTs, st.oi ?? 0);
