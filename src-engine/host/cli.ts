@@ -269,7 +269,7 @@ export function buildCli(): Command {
     .action((o: { what: ExportKind; dataDir: string; from?: string; to?: string; mode?: string; out: string }) => {
       if (o.from !== undefined && o.to !== undefined && o.from > o.to) throw new InvalidArgumentError('--from must not be after --to');
       const r = runExport(o);
-      process.stderr.write(`kitedesk: ${r.rows} ${o.what} row${r.rows === 1 ? '' : 's'} written to ${r.file}\n`);
+      process.stderr.write(`kitedesk: ${r.rows} row${r.rows === 1 ? '' : 's'} of ${o.what} written to ${r.file}\n`);
     });
 
   program
