@@ -54,6 +54,9 @@ export async function build() {
         external: ['electron'],
       }),
   ]);
+  // Always a production renderer: under vitest (ensureBuilt) NODE_ENV is `test`, and Vite would then
+  // bundle React's development build (several times slower; a busy page under the e2e tests).
+  process.env.NODE_ENV = 'production';
   const vite = await import('vite');
   await vite.build({ configFile: join(root, 'configs/vite.renderer.config.ts'), logLevel: quiet ? 'error' : 'warn' });
   mkdirSync(dirname(stamp), { recursive: true });

@@ -8,6 +8,7 @@ import { buildHealth, processHealth } from '../runtime/health.js';
 import { KiteCredentialsError } from '../contract/kite-credentials.js';
 import { ErrorCode, RpcError } from '../contract/errors.js';
 import { noKiteHost, type KiteHost } from '../runtime/kite-host.js';
+import { createChartHandlers, createChartTopics } from './chart-handlers.js';
 
 /** A keychain owner's refusal as a typed contract error (its message is secret-free by construction). */
 async function kiteCall<T>(fn: () => Promise<T>): Promise<T> {
@@ -66,6 +67,7 @@ export function createHandlers(engine: Engine, kite: KiteHost = noKiteHost): Han
     'risk.resume': () => engine.trading.resume('user'),
     'risk.setKillSwitch': ({ engaged, squareOff, reason }) => engine.trading.setKillSwitch(engaged, { squareOff, reason }),
     'risk.decisions': ({ limit }) => engine.trading.recentDecisions(limit),
+    ...createChartHandlers(engine),
     'kiteSettings.get': () => kiteCall(() => kite.settings()),
     'kiteSettings.set': (input) => kiteCall(() => kite.saveSettings(input)),
     'kiteSettings.clear': () => kiteCall(() => kite.clearSettings()),
@@ -139,5 +141,6 @@ export function createTopics(engine: Engine): TopicHandlers<KiteDeskApi> {
       listen: (push) => engine.trading.onRiskStatus(push),
       coalesceKey: () => 'risk',
     }),
+    ...createChartTopics(engine),
   };
 }

@@ -33,6 +33,7 @@ import {
   riskStatusSchema,
 } from './trading-schemas.js';
 import { kiteLoginStartSchema, kiteSettingsInfoSchema, kiteSettingsInputSchema } from './kite-credentials.js';
+import { chartRequests, chartTopics } from './chart-schemas.js';
 
 const empty = z.object({}).strict();
 
@@ -183,6 +184,8 @@ export const kiteDeskApi = defineApi({
     'kiteSession.logout': { input: empty, output: kiteSessionStatusSchema },
     /** The newest risk decisions, newest first. */
     'risk.decisions': { input: z.object({ limit: z.number().int().min(1).max(1000).default(100) }).strict(), output: z.array(riskDecisionDtoSchema) },
+    /** Indicators, older candles, markers and position levels of the chart (chart-schemas.ts). */
+    ...chartRequests,
   },
   topics: {
     'engine.statusChanged': { params: empty, snapshot: engineStatusSchema, delta: engineStatusSchema },
@@ -220,6 +223,7 @@ export const kiteDeskApi = defineApi({
       delta: riskDecisionDtoSchema,
     },
     'risk.statusChanged': { params: empty, snapshot: riskStatusSchema, delta: riskStatusSchema },
+    ...chartTopics,
   },
 });
 

@@ -1,89 +1,213 @@
+import './chart.css';
 import { useEffect, useRef, useState } from 'react';
-import { CandlestickSeries, HistogramSeries, createChart, type IChartApi, type ISeriesApi, type UTCTimestamp } from 'lightweight-charts';
-import { DOWN_COLOR, UP_COLOR, toBar, toVolume } from '../format/chart-data.js';
-import { istChartOptions } from './chart-options.js';
-import { formatPaise } from '../format/format.js';
-import { useAppStore, type ChartState } from '../state/store.js';
+import type { Candle } from '../../src-engine/contract/schemas.js';
+import { client } from '../engine/connection.js';
+import { describeError } from '../engine/errors.js';
+import { buildLegend } from '../format/chart-legend.js';
+import { buildMarkers, levelLines, mergeMarkerSources } from '../format/chart-markers.js';
+import { defOf, indicatorTitle, layoutOf, setView, specOf, type ChartView } from '../state/chart-layout.js';
+import { atTime } from '../state/chart-series.js';
+import { useChartStore } from '../state/chart-store.js';
+import { loadOlderHistory } from '../state/chart-sync.js';
+import { useAppStore } from '../state/store.js';
 import { CHART_TIMEFRAMES, isIntraday, timeframeLabel } from '../state/timeframes.js';
+import { useTradingStore } from '../state/trading-store.js';
+import { ChartController, type DrawnIndicator } from './chart-controller.js';
+import { ChartIndicators } from './ChartIndicators.js';
+import { ChartLegend } from './ChartLegend.js';
 
 const VISIBLE_BARS = 150;
 const RIGHT_OFFSET = 4;
+/** Scrolling this close to the oldest bar loads older ones. */
+const HISTORY_EDGE_BARS = 10;
+
+interface ChartStats {
+  count: number;
+  indicatorSeries: number;
+  panes: number;
+  signalMarkers: number;
+  fillMarkers: number;
+  priceLines: number;
+}
+
+const noStats: ChartStats = { count: 0, indicatorSeries: 0, panes: 1, signalMarkers: 0, fillMarkers: 0, priceLines: 0 };
+
+/** The visible range for `n` bars from a stored view (kept per timeframe); the default view when it does not fit. */
+export function rangeFor(n: number, view: ChartView | null): { from: number; to: number } {
+  if (view !== null) {
+    const to = n - 1 + view.rightOffset;
+    const from = to - view.barsVisible;
+    if (to > 0 && from < n - 1) return { from, to };
+  }
+  return { from: Math.max(0, n - VISIBLE_BARS), to: n - 1 + RIGHT_OFFSET };
+}
 
 /**
- * Candlestick + volume chart of the selected symbol in the chosen timeframe (picker in the header).
- * Data flows from the store straight into the series (not through React renders): a snapshot is a
- * setData(), a delta an update().
+ * Candlestick + volume chart of the selected symbol in the chosen timeframe, with the engine's
+ * indicators (overlays and panes), signal and fill markers, the open position's price lines, a
+ * crosshair legend and scroll-back. Data flows from the stores straight into the chart (not through
+ * React renders): a snapshot is a setData(), a forming or new bar an update().
  */
 export function Chart() {
   const containerRef = useRef<HTMLDivElement>(null);
   const symbol = useAppStore((s) => s.chart.symbol);
   const tf = useAppStore((s) => s.chart.tf);
+  const candles = useAppStore((s) => s.chart.candles);
   const setTimeframe = useAppStore((s) => s.setTimeframe);
-  const last = useAppStore((s) => s.chart.candles[s.chart.candles.length - 1]);
-  const [count, setCount] = useState(0);
+  const layout = useChartStore((s) => layoutOf(s.layouts, tf));
+  const series = useChartStore((s) => s.series);
+  const history = useChartStore((s) => s.history);
+  const [stats, setStats] = useState<ChartStats>(noStats);
+  const [hoverT, setHoverT] = useState<number | null>(null);
 
   useEffect(() => {
     const el = containerRef.current;
     if (!el) return;
-    const chart: IChartApi = createChart(el, istChartOptions({ top: 0.06, bottom: 0.26, rightOffset: RIGHT_OFFSET }));
-    const candles: ISeriesApi<'Candlestick'> = chart.addSeries(CandlestickSeries, {
-      upColor: UP_COLOR,
-      downColor: DOWN_COLOR,
-      borderUpColor: UP_COLOR,
-      borderDownColor: DOWN_COLOR,
-      wickUpColor: UP_COLOR,
-      wickDownColor: DOWN_COLOR,
-      priceFormat: { type: 'price', precision: 2, minMove: 0.01 },
-    });
-    const volume: ISeriesApi<'Histogram'> = chart.addSeries(HistogramSeries, {
-      priceScaleId: 'volume',
-      priceFormat: { type: 'volume' },
-      lastValueVisible: false,
-      priceLineVisible: false,
-    });
-    chart.priceScale('volume').applyOptions({ scaleMargins: { top: 0.8, bottom: 0 } });
+    const app = useAppStore;
+    const store = useChartStore;
+    const trading = useTradingStore;
+    const report = (e: unknown) => app.getState().pushError(describeError(e));
+    let viewTimer: ReturnType<typeof setTimeout> | undefined;
+    let shownKey: string | null = null;
+    let markerCounts = { signals: 0, fills: 0 };
+    let priceLines = 0;
 
-    const redraw = (state: ChartState, fit: boolean): void => {
-      candles.setData(state.candles.map((c) => ({ ...toBar(c), time: toBar(c).time as UTCTimestamp })));
-      volume.setData(state.candles.map((c) => ({ ...toVolume(c), time: toVolume(c).time as UTCTimestamp })));
-      const n = state.candles.length;
-      // Show the latest ~150 bars; fewer candles start at the left edge rather than mid-chart.
-      if (fit && n > 0) chart.timeScale().setVisibleLogicalRange({ from: Math.max(0, n - VISIBLE_BARS), to: n - 1 + RIGHT_OFFSET });
-      setCount(candles.data().length);
+    const ctl = new ChartController(el, {
+      crosshair: (t) => setHoverT(t),
+      range: (r) => {
+        const n = ctl.count;
+        if (r === null || n === 0) return;
+        if (r.from < HISTORY_EDGE_BARS) void loadOlderHistory(client).catch(report);
+        // the view (zoom and scroll) is kept per timeframe
+        clearTimeout(viewTimer);
+        viewTimer = setTimeout(() => {
+          const now = ctl.getRange();
+          if (now === null || ctl.count === 0) return;
+          const view = { barsVisible: Math.max(2, Math.round(now.to - now.from)), rightOffset: Math.round(now.to - (ctl.count - 1)) };
+          store.getState().changeLayout(app.getState().chart.tf, (l) => setView(l, view));
+        }, 400);
+      },
+    });
+
+    const refreshStats = (): void =>
+      setStats({
+        count: ctl.count,
+        indicatorSeries: ctl.indicatorSeriesCount,
+        panes: ctl.paneCount,
+        signalMarkers: markerCounts.signals,
+        fillMarkers: markerCounts.fills,
+        priceLines,
+      });
+
+    const drawnList = (): DrawnIndicator[] =>
+      layoutOf(store.getState().layouts, app.getState().chart.tf).indicators.map((c, slot) => ({ spec: specOf(c), def: defOf(c), slot }));
+    let drawnKey = '';
+    const applyIndicators = (force: boolean): void => {
+      const list = drawnList();
+      const key = list.map((x) => x.spec).join(',');
+      if (!force && key === drawnKey) return;
+      drawnKey = key;
+      ctl.setIndicators(list, (spec) => store.getState().series[spec]?.points);
+      refreshStats();
     };
 
-    let shownSymbol = useAppStore.getState().chart.symbol;
-    let shownTf = useAppStore.getState().chart.tf;
-    chart.applyOptions({ timeScale: { timeVisible: isIntraday(shownTf) } });
-    redraw(useAppStore.getState().chart, true);
+    const refreshMarkers = (): void => {
+      const a = app.getState();
+      const sym = a.chart.symbol;
+      const list = sym === null ? [] : (() => {
+        const src = mergeMarkerSources(sym, store.getState().markers, a.signals, trading.getState().fills);
+        return buildMarkers(a.chart.candles, src.signals, src.fills);
+      })();
+      ctl.setMarkers(list);
+      markerCounts = { signals: list.filter((m) => m.kind === 'signal').length, fills: list.filter((m) => m.kind === 'fill').length };
+      refreshStats();
+    };
 
-    const unsubscribe = useAppStore.subscribe((s, prev) => {
-      if (s.chart === prev.chart) return;
-      const symbolChanged = s.chart.symbol !== shownSymbol || s.chart.tf !== shownTf;
-      if (s.chart.tf !== shownTf) chart.applyOptions({ timeScale: { timeVisible: isIntraday(s.chart.tf) } });
-      shownSymbol = s.chart.symbol;
-      shownTf = s.chart.tf;
-      const c = s.chart.candles[s.chart.candles.length - 1];
-      if (symbolChanged || s.chart.lastOp === 'snapshot' || c === undefined) {
-        redraw(s.chart, symbolChanged || prev.chart.candles.length === 0);
-        return;
+    const showCandles = (): void => {
+      const chart = app.getState().chart;
+      const key = chart.symbol === null ? null : `${chart.symbol}|${chart.tf}`;
+      const changed = key !== shownKey;
+      shownKey = key;
+      const last: Candle | undefined = chart.candles[chart.candles.length - 1];
+      if (changed || chart.lastOp === 'snapshot' || last === undefined) {
+        const wasEmpty = ctl.count === 0;
+        ctl.setCandles(chart.candles);
+        if ((changed || wasEmpty) && chart.candles.length > 0) {
+          const r = rangeFor(chart.candles.length, layoutOf(store.getState().layouts, chart.tf).view);
+          ctl.setRange(r.from, r.to);
+        }
+        refreshMarkers();
+      } else if (chart.lastOp === 'prepend') {
+        const r = ctl.getRange();
+        const before = ctl.count;
+        ctl.setCandles(chart.candles);
+        const shift = chart.candles.length - before;
+        if (r !== null) ctl.setRange(r.from + shift, r.to + shift);
+        refreshMarkers();
+      } else if (chart.lastOp === 'replace' || chart.lastOp === 'append') {
+        ctl.updateCandle(last);
+        if (chart.lastOp === 'append') refreshMarkers();
       }
-      if (s.chart.lastOp === 'replace' || s.chart.lastOp === 'append') {
-        const bar = toBar(c);
-        const vol = toVolume(c);
-        candles.update({ ...bar, time: bar.time as UTCTimestamp });
-        volume.update({ ...vol, time: vol.time as UTCTimestamp });
-        if (s.chart.lastOp === 'append') setCount(candles.data().length);
+      refreshStats();
+    };
+
+    ctl.setTimeVisible(isIntraday(app.getState().chart.tf));
+    showCandles();
+    applyIndicators(true);
+    const lines0 = levelLines(store.getState().levels);
+    ctl.setLevels(lines0);
+    priceLines = lines0.length;
+
+    const offApp = app.subscribe((s, prev) => {
+      if (s.chart.tf !== prev.chart.tf) {
+        ctl.setTimeVisible(isIntraday(s.chart.tf));
+        applyIndicators(false);
       }
+      if (s.chart !== prev.chart) showCandles();
+      if (s.signals !== prev.signals) refreshMarkers();
+    });
+    const offStore = store.subscribe((s, prev) => {
+      if (s.layouts !== prev.layouts) applyIndicators(false);
+      if (s.series !== prev.series) {
+        const ch = s.lastSeriesChange;
+        const pts = ch ? s.series[ch.spec]?.points : undefined;
+        if (ch && pts && (ch.op === 'replace' || ch.op === 'append') && pts.length > 0) ctl.updateIndicator(ch.spec, pts[pts.length - 1]!);
+        else if (ch && pts) ctl.setIndicatorData(ch.spec, pts);
+        else applyIndicators(true);
+      }
+      if (s.markers !== prev.markers) refreshMarkers();
+      if (s.levels !== prev.levels) {
+        const lines = levelLines(s.levels);
+        ctl.setLevels(lines);
+        priceLines = lines.length;
+        refreshStats();
+      }
+    });
+    const offTrading = trading.subscribe((s, prev) => {
+      if (s.fills !== prev.fills) refreshMarkers();
     });
 
     return () => {
-      unsubscribe();
-      chart.remove();
+      clearTimeout(viewTimer);
+      offApp();
+      offStore();
+      offTrading();
+      ctl.destroy();
     };
   }, []);
 
-  const change = last ? last.c - last.o : 0;
+  const last = candles[candles.length - 1];
+  const shown = (hoverT !== null ? atTime(candles, hoverT) : undefined) ?? last;
+  const legend = buildLegend(
+    shown,
+    layout.indicators.map((c) => {
+      const spec = specOf(c);
+      const pts = series[spec]?.points ?? [];
+      return { spec, title: indicatorTitle(c), def: defOf(c), values: shown ? atTime(pts, shown.t)?.v : undefined };
+    }),
+    isIntraday(tf),
+  );
+
   return (
     <section className="chart-panel">
       <header className="chart-header">
@@ -103,22 +227,27 @@ export function Chart() {
             </button>
           ))}
         </span>
-        {last && (
-          <span className="chart-ohlc">
-            O <b>{formatPaise(last.o)}</b> H <b>{formatPaise(last.h)}</b> L <b>{formatPaise(last.l)}</b> C{' '}
-            <b className={change >= 0 ? 'up' : 'down'}>{formatPaise(last.c)}</b> V <b>{last.v.toLocaleString('en-IN')}</b>
-          </span>
-        )}
+        <ChartIndicators />
         <span className="chart-tz">IST</span>
       </header>
-      <div
-        ref={containerRef}
-        className="chart"
-        data-testid="chart"
-        data-symbol={symbol ?? ''}
-        data-tf={tf}
-        data-candle-count={count}
-      />
+      <div className="chart-area">
+        <div
+          ref={containerRef}
+          className="chart"
+          data-testid="chart"
+          data-symbol={symbol ?? ''}
+          data-tf={tf}
+          data-candle-count={stats.count}
+          data-oldest-t={candles[0]?.t ?? ''}
+          data-history={history.loading ? 'loading' : history.exhausted ? 'exhausted' : 'idle'}
+          data-indicator-series={stats.indicatorSeries}
+          data-panes={stats.panes}
+          data-signal-markers={stats.signalMarkers}
+          data-fill-markers={stats.fillMarkers}
+          data-price-lines={stats.priceLines}
+        />
+        <ChartLegend legend={legend} hovering={hoverT !== null} />
+      </div>
     </section>
   );
 }

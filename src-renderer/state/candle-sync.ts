@@ -3,7 +3,8 @@ import type { Timeframe } from '../../src-engine/contract/schemas.js';
 import type { EngineClient } from '../engine/connection.js';
 import { useAppStore } from './store.js';
 
-export const CANDLE_LIMIT = 500;
+/** Candles a chart opens with; older ones load as it scrolls back (chart-sync.ts). */
+export const CANDLE_LIMIT = 300;
 
 /**
  * Keeps one `candles.updated` subscription for the selected symbol in the chart's timeframe:

@@ -4,7 +4,7 @@ import type { Candle } from '../../src-engine/contract/schemas.js';
 export const MAX_CANDLES = 2000;
 
 /** What a merge did, so the chart can apply the same change incrementally. */
-export type CandleOp = 'snapshot' | 'replace' | 'append' | 'ignore';
+export type CandleOp = 'snapshot' | 'replace' | 'append' | 'prepend' | 'ignore';
 
 export interface CandleMerge {
   candles: Candle[];

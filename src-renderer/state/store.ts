@@ -1,7 +1,8 @@
 import { create } from 'zustand';
 import type { Candle, EngineStatus, Quote, SignalRecord, StrategyInstanceInfo, Timeframe, UniverseScan } from '../../src-engine/contract/schemas.js';
 import type { ShownError } from '../engine/errors.js';
-import { applyCandleDelta, applyCandleSnapshot, type CandleOp } from './candles.js';
+import { MAX_CANDLES, applyCandleDelta, applyCandleSnapshot, type CandleOp } from './candles.js';
+import { prependCandles } from './chart-series.js';
 import { applySignalDelta, applySignalSnapshot, applyStrategyDelta } from './signals.js';
 import { applyQuoteDelta, applyQuoteSnapshot, pruneQuotes, type QuoteMap } from './quotes.js';
 import { DEFAULT_TIMEFRAME } from './timeframes.js';
@@ -56,6 +57,8 @@ export interface AppState {
   /** A snapshot for (symbol, tf); ignored unless the chart shows exactly that. */
   candlesSnapshot(symbol: string, candles: Candle[], tf?: Timeframe): void;
   candleDelta(candle: Candle): void;
+  /** Older candles loaded by scrolling back, for (symbol, tf); ignored unless the chart shows exactly that. */
+  candlesPrepend(symbol: string, tf: Timeframe, older: readonly Candle[]): void;
   signalsSnapshot(signals: readonly SignalRecord[]): void;
   signalDelta(signal: SignalRecord): void;
   strategiesSnapshot(instances: StrategyInstanceInfo[]): void;
@@ -119,6 +122,13 @@ export const useAppStore = create<AppState>()((set) => ({
       // An append that dropped the oldest candle cannot be applied with series.update(): redraw.
       const lastOp: CandleOp = r.trimmed > 0 ? 'snapshot' : r.op;
       return { chart: { symbol: s.chart.symbol, tf: s.chart.tf, candles: r.candles, lastOp, rev: s.chart.rev + 1 } };
+    }),
+  candlesPrepend: (symbol, tf, older) =>
+    set((s) => {
+      if (s.chart.symbol !== symbol || s.chart.tf !== tf || s.chart.candles.length === 0) return s;
+      const candles = prependCandles(s.chart.candles, older, MAX_CANDLES);
+      if (candles === s.chart.candles) return s;
+      return { chart: { symbol, tf, candles, lastOp: 'prepend', rev: s.chart.rev + 1 } };
     }),
   signalsSnapshot: (signals) => set({ signals: applySignalSnapshot(signals) }),
   signalDelta: (signal) =>

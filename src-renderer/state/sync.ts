@@ -2,6 +2,7 @@ import type { Subscription } from '../../src-engine/contract/rpc-client.js';
 import { connectEngine, type EngineClient } from '../engine/connection.js';
 import { describeError } from '../engine/errors.js';
 import { followCandles } from './candle-sync.js';
+import { followChart } from './chart-sync.js';
 import { followDepth } from './depth-sync.js';
 import { useAppStore } from './store.js';
 import { followTrading } from './trading-sync.js';
@@ -96,6 +97,8 @@ export function startSync(client: EngineClient): () => void {
   });
   apply();
   const stopCandles = followCandles(client, report);
+  // Indicators, levels and markers of the chart (chart-sync.ts).
+  const stopChart = followChart(client, report);
   const stopDepth = followDepth(client, report);
   // Orders, portfolio, risk status and decisions (pushed), fills (loaded): trading-sync.ts.
   const stopTrading = followTrading(client, report);
@@ -108,6 +111,7 @@ export function startSync(client: EngineClient): () => void {
     strategiesSub.close();
     quotesSub?.close();
     stopCandles();
+    stopChart();
     stopDepth();
     stopTrading();
     stopConnection();
