@@ -168,6 +168,13 @@ describe('Kite simulator realism over the wire (manual clock)', () => {
     expect(sim.exchange.get(idB).status).toBe('OPEN PENDING');
     sim.setFaults({ exchangeDown: false });
     await waitFor(() => (sim.exchange.get(id).status === 'OPEN' && sim.exchange.get(idB).status === 'OPEN' ? true : undefined), 'both OPEN');
+    // a timed disconnect: held while it lasts, released by itself
+    sim.exchangeDisconnect(600);
+    const cId = ((await c.limitBuy('SBIN')).body.data as { order_id: string }).order_id;
+    await new Promise((res) => setTimeout(res, 400));
+    expect(sim.exchange.get(cId).status).toBe('OPEN PENDING');
+    await waitFor(() => (sim.exchange.get(cId).status === 'OPEN' ? true : undefined), 'OPEN after the reconnect');
+    expect(sim.exchange.faultState.exchangeDown).toBe(false);
   });
 
   it('the market closes: after 15:30 no ticks and no price moves; regular orders refused, AMOs accepted; the day book is still there', async () => {
