@@ -11,6 +11,8 @@ import { KiteFeed, tickerRootOf, type HistorySeries, type HistoryTicks, type Kit
 import type { KiteCandle } from './rest-types.js';
 import { TickBatch, decodeFrame, encodeFrame, type KiteMode, type KiteTick } from './tick-codec.js';
 import type { KiteTickerPoolOptions } from './ticker-pool.js';
+import { parseRunProfile } from '../../runtime/config.js';
+import { Engine } from '../../runtime/engine.js';
 
 const INFY = 408065;
 const TCS = 2953217;
@@ -236,7 +238,7 @@ describe('KiteFeed', () => {
     expect(r.feed.status().clockSkewMs).toBe(ex * 1000 - T0);
     // Kite's depth, empty levels left out
     expect(r.depth.at(-1)).toMatchObject({ symbol: 'INFY', buy: [{ pricePaise: 150095, quantity: 10, orders: 2 }], sell: [{ pricePaise: 150100 }, { pricePaise: 150105 }] });
-    expect(r.prevCloses).toEqual([['INFY', 149000]]);
+    expect(r.prevCloses).toEqual([['INFY', 149000], ['INFY', 149000]]); // after the history, and again after INFY's first live tick
     expect(r.feed.status()).toMatchObject({ state: 'live', subscribed: { ltp: 0, quote: 1, full: 1 }, connections: [{ index: 0, tokens: 2 }], instrumentsDate: '2026-11-20' });
 
     // without ticks the feed clock still ticks on exchange time (bars close on time)
@@ -263,6 +265,28 @@ describe('KiteFeed', () => {
     await until('the next day\'s dump', () => r.feed.status().instrumentsDate === '2026-11-21');
     expect(r.fetches).toBe(2);
     expect(pool.subs).toEqual(new Map([[TCS, 'full']]));
+  });
+
+  it('in the engine: Kite\'s previous close survives the seam where live volume is below the history\'s sum', async () => {
+    const r = rig();
+    const saved: string[] = [];
+    const e = new Engine({
+      profile: parseRunProfile('feed: { kind: kite }\nwatchlist: [TCS]\nuniverse: { seed: custom, symbols: [INFY, TCS], softCap: 2 }\nstrategies: []\n'),
+      feed: r.feed,
+      watchlist: { get: () => [...saved], set: (s) => void saved.splice(0, saved.length, ...s) },
+    });
+    try {
+      r.session.conn = { apiKey: 'k', accessToken: 'tok' };
+      r.session.fire();
+      const pool = await until('the pool', () => r.pool());
+      const ex = Date.parse('2026-11-20T11:05:30+05:30') / 1000;
+      pool.push([full(TCS, 400000, ex, 3)]); // the history summed 60 × 10 shares today: Kite says 3
+      await until('live', () => r.feed.status().state === 'live');
+      expect(e.market.quote('TCS')).toMatchObject({ lastPaise: 400000, prevClosePaise: 149000 });
+      expect(e.market.candles('TCS', '1m', 100).length).toBeGreaterThanOrEqual(60);
+    } finally {
+      e.stop();
+    }
   });
 
   it('reports a demand beyond the ticker capacity instead of throwing', async () => {

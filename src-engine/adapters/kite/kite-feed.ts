@@ -150,6 +150,7 @@ export class KiteFeed implements MarketDataClient {
   /** Ticks before the first exchange timestamp have no trustworthy time: dropped, until the sync wait gives up. */
   private acceptUnsynced = false;
   private refreshingDump = false;
+  private readonly liveSeen = new Set<string>();
 
   constructor(opts: KiteFeedOptions) {
     this.o = opts;
@@ -473,7 +474,7 @@ export class KiteFeed implements MarketDataClient {
     this.held = undefined;
     // Kite's previous closes win over the ones the history's day roll implied
     for (const [symbol, close] of this.prevClose_) this.prevCloseL.emit(symbol, close);
-    for (const t of held) this.tickL.emit(t);
+    for (const t of held) this.emitLive(t);
     for (const d of this.heldDepth.values()) this.depthL.emit(d);
     this.heldDepth.clear();
     this.setState('live', note ?? (this.tokenRefused ? 'Kite refused the ticker token: log in again (showing the last data)' : undefined));
@@ -542,7 +543,7 @@ export class KiteFeed implements MarketDataClient {
       const tick: Tick = { symbol, lastPaise: last, lastQty: quote ? b.lastQty[i]! : 0, volume, tsEvent: ts };
       if (this.held !== undefined) {
         if (this.held.length < MAX_HELD_TICKS) this.held.push(tick);
-      } else this.tickL.emit(tick);
+      } else this.emitLive(tick);
       if (kind === KIND_FULL) {
         const d = depthOf(b, i, symbol, ts, paise);
         if (this.held !== undefined) this.heldDepth.set(symbol, d);
@@ -576,6 +577,19 @@ export class KiteFeed implements MarketDataClient {
         setTimeout(() => (this.refreshingDump = false), 60_000).unref?.();
       },
     );
+  }
+
+  /**
+   * A live tick. A symbol's first one follows history whose cumulative day volume was summed from candles
+   * and can exceed Kite's (pre-open volume, rounding): market data may read that drop as a new day and
+   * roll the previous close, so Kite's previous close is applied again right after it.
+   */
+  private emitLive(t: Tick): void {
+    this.tickL.emit(t);
+    if (this.liveSeen.has(t.symbol)) return;
+    this.liveSeen.add(t.symbol);
+    const pc = this.prevClose_.get(t.symbol);
+    if (pc !== undefined) this.prevCloseL.emit(t.symbol, pc);
   }
 
   private checkClock(): void {
