@@ -1,4 +1,5 @@
 import { join } from 'node:path';
+import { KiteTicker } from 'kiteconnect';
 import { afterAll, describe, expect, it } from 'vitest';
 import { decodeFrame, TickBatch } from '../adapters/kite/tick-codec.js';
 import { istTime, nseCalendar } from '../core/nse-calendar.js';
@@ -126,6 +127,14 @@ describe('the simulator on the generated universe', () => {
       decodeFrame(frame, b);
       expect(b.toTicks()[0]!.lastPrice).toBe(nifty.lastPaise);
     }
+    // the official JS client's parser reads them as index ticks (kiteconnect 5.3.0, KiteTicker.prototype.parseBinary)
+    const { encodeFrame: enc } = await import('../adapters/kite/tick-codec.js');
+    const frame = enc([ex.tickOf(nifty, 'quote'), ex.tickOf(nifty, 'full')]);
+    const parse = (KiteTicker as unknown as { prototype: { parseBinary(b: ArrayBuffer): Record<string, unknown>[] } }).prototype.parseBinary;
+    const [jq, jf] = parse(frame.buffer.slice(frame.byteOffset, frame.byteOffset + frame.byteLength));
+    expect(jq).toMatchObject({ tradable: false, mode: 'quote', instrument_token: 256265, last_price: nifty.lastPaise / 100, ohlc: { close: nifty.closePaise / 100 } });
+    expect(jf).toMatchObject({ tradable: false, mode: 'full', exchange_timestamp: expect.any(Date) });
+    expect(jf).not.toHaveProperty('depth');
     // an index cannot be ordered
     expect(() => ex.place('regular', { exchange: 'NSE', tradingsymbol: 'NIFTY 50', transaction_type: 'BUY', order_type: 'LIMIT', quantity: '1', product: 'MIS', price: '100' })).toThrow(/index/);
   });
