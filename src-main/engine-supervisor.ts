@@ -277,6 +277,7 @@ export class EngineSupervisor<P = unknown> {
       case 'kite-session':
       case 'kite-login-failed':
       case 'kite-session-ended':
+      case 'kite-host-request':
         this.emit('kite', { incarnation: inc.n, message: m });
         return;
     }

@@ -3,7 +3,10 @@
  * Secrets live only here: never in SQLite, logs, configs, IPC to the renderer or error messages.
  * keytar is loaded lazily so the app still starts (without saved credentials) where it is missing.
  */
-export const KEYCHAIN_SERVICE = 'KiteDesk';
+import { KEYCHAIN_SERVICE } from '../src-engine/contract/kite-credentials.js';
+
+/** The service name every entry lives under: the same for main and the engine host under `serve`. */
+export { KEYCHAIN_SERVICE };
 
 export interface SecretStore {
   get(account: string): Promise<string | null>;

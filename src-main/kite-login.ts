@@ -12,19 +12,15 @@
  */
 import type { EngineToMain, MainToEngine } from '../src-engine/contract/control.js';
 import { kiteApiKeySchema } from '../src-engine/contract/control.js';
+import { kiteAccounts } from '../src-engine/contract/kite-credentials.js';
 import type { SecretStore } from './keychain.js';
 
 /** Pages of Kite's login (and its 2FA steps) the login window may show. Exact origins: https, default port. */
 export const KITE_LOGIN_ORIGINS: readonly string[] = Object.freeze(['https://kite.zerodha.com', 'https://kite.trade']);
 export const KITE_LOGIN_URL = 'https://kite.zerodha.com/connect/login';
 
-/** Keychain accounts (keychain.ts allows lower-case account names only, so the api key is lower-cased). */
-export const kiteAccounts = {
-  /** The api key in use: public, kept beside its secret for convenience. */
-  apiKey: 'kite:api_key',
-  apiSecret: (apiKey: string) => `kite:api_secret:${apiKey.toLowerCase()}`,
-  accessToken: (apiKey: string) => `kite:access_token:${apiKey.toLowerCase()}`,
-} as const;
+/** Keychain accounts: shared with the engine host under `serve` (contract/kite-credentials.ts), so both see the same entries. */
+export { kiteAccounts } from '../src-engine/contract/kite-credentials.js';
 
 export type KiteLoginFailureReason = 'malformed_url' | 'not_success' | 'bad_action' | 'missing_token' | 'bad_token';
 
@@ -188,7 +184,7 @@ function readStored(raw: string | null): StoredSession | null {
   }
 }
 
-type KiteMessage = Extract<EngineToMain, { type: `kite-${string}` }>;
+type KiteMessage = Extract<EngineToMain, { type: 'kite-session' | 'kite-login-failed' | 'kite-session-ended' }>;
 
 export interface KiteAuthDeps {
   secrets: () => Promise<SecretStore>;
@@ -198,6 +194,8 @@ export interface KiteAuthDeps {
   log?: (level: 'info' | 'warn' | 'error', message: string) => void;
   /** A problem the person should see (secret-free). */
   onProblem?: (message: string) => void;
+  /** The api_secret when it comes from elsewhere (KITEDESK_KITE_API_SECRET); default: the keychain. */
+  apiSecret?: () => string | undefined;
 }
 
 export class KiteAuth {
@@ -235,11 +233,12 @@ export class KiteAuth {
       return false;
     }
     const { apiKey, root } = this.deps.settings;
-    const keychain = await this.store();
-    if (!keychain) return false;
+    const fromEnv = this.deps.apiSecret?.();
+    const keychain = fromEnv ? null : await this.store();
+    if (!fromEnv && !keychain) return false;
     let apiSecret: string | null;
     try {
-      apiSecret = await keychain.get(kiteAccounts.apiSecret(apiKey));
+      apiSecret = fromEnv ?? (await keychain!.get(kiteAccounts.apiSecret(apiKey)));
     } catch (e) {
       this.problem(`cannot read the Kite api_secret: ${e instanceof Error ? e.message : 'unknown error'}`);
       return false;

@@ -24,7 +24,9 @@ import { createAppProtocolHandler } from './app-protocol.js';
 import { EngineSupervisor, type ChildLike, type LogLevel } from './engine-supervisor.js';
 import { handleTrusted } from './ipc.js';
 import { openKeychain, type SecretStore } from './keychain.js';
-import { KiteAuth, kiteAccounts, kiteSettingsFrom } from './kite-login.js';
+import { KITE_LOGIN_PAGE, KiteCredentialStore } from '../src-engine/contract/kite-credentials.js';
+import { answerKiteHostRequest } from './kite-host-main.js';
+import { KiteAuth } from './kite-login.js';
 import { openKiteLoginWindow, type NavigationOverride } from './kite-login-window.js';
 import { type AppPaths, engineEnv, resolveAppPaths } from './paths.js';
 import { PortBroker, type WindowHandle } from './port-broker.js';
@@ -141,36 +143,40 @@ function start(): void {
 }
 
 /**
- * Kite login glue (every decision is in kite-login.ts). Configured by KITEDESK_KITE_REDIRECT_URL
- * plus an api key (KITEDESK_KITE_API_KEY or the keychain's `kite:api_key`); without them nothing
- * here touches the keychain. Every engine start gets the stored session back; when there is none on
- * the first start, the login window opens. `kite:login` (renderer → main, no arguments, nothing
- * secret back) opens it again.
+ * Kite login glue (every decision is in kite-login.ts and kite-host-main.ts). The credentials come
+ * from the Settings screen (renderer → engine → `kite-host-request` → here → the keychain), with
+ * KITEDESK_KITE_* environment variables on top (contract/kite-credentials.ts). Every engine start
+ * gets the stored session back; when there is none on the first start and Kite is configured, the
+ * login window opens. `kite:login` (renderer → main, nothing secret back) and `kiteSession.login`
+ * open it again.
  */
 function setupKite(supervisor: EngineSupervisor<MessagePortMain>): void {
   let keychain: Promise<SecretStore> | undefined;
-  const secrets = () => (keychain ??= openKeychain());
-  const auth: Promise<KiteAuth | null> = (async () => {
-    if (!process.env['KITEDESK_KITE_REDIRECT_URL']) return null;
-    let storedKey: string | null = null;
-    if (!process.env['KITEDESK_KITE_API_KEY']) storedKey = await secrets().then((k) => k.get(kiteAccounts.apiKey)).catch(() => null);
-    const settings = kiteSettingsFrom(process.env, storedKey);
-    if (!settings) {
-      log('warn', 'kite: KITEDESK_KITE_REDIRECT_URL is set but no valid api key is configured');
-      return null;
-    }
-    return new KiteAuth({
-      secrets,
-      engine: supervisor,
-      settings,
-      log,
-      onProblem: (message) => void dialog.showMessageBox({ type: 'warning', title: 'Kite login', message: 'Kite login', detail: message, buttons: ['OK'] }),
-    });
-  })();
+  // Opened on first use; a failure is not kept, so a keyring unlocked later is picked up.
+  const secrets = () =>
+    (keychain ??= openKeychain().catch((e: unknown) => {
+      keychain = undefined;
+      throw e;
+    }));
+  const credentials = new KiteCredentialStore({ store: secrets, env: () => process.env, host: 'desktop' });
+  let authBuilt: Promise<KiteAuth | null> | undefined;
+  const auth = (): Promise<KiteAuth | null> =>
+    (authBuilt ??= credentials.resolve().then(
+      (c) =>
+        new KiteAuth({
+          secrets,
+          engine: supervisor,
+          settings: { apiKey: c.apiKey, redirectUrl: c.redirectUrl, ...(c.loginPage !== KITE_LOGIN_PAGE ? { loginUrl: c.loginPage } : {}), ...(c.root ? { root: c.root } : {}) },
+          log,
+          apiSecret: () => process.env['KITEDESK_KITE_API_SECRET']?.trim() || undefined,
+          onProblem: (message) => void dialog.showMessageBox({ type: 'warning', title: 'Kite login', message: 'Kite login', detail: message, buttons: ['OK'] }),
+        }),
+      () => null,
+    ));
 
   let loginWindow: BrowserWindow | null = null;
   const openLogin = async (): Promise<boolean> => {
-    const a = await auth;
+    const a = await auth();
     if (!a) return false;
     if (loginWindow && !loginWindow.isDestroyed()) {
       loginWindow.focus();
@@ -193,13 +199,27 @@ function setupKite(supervisor: EngineSupervisor<MessagePortMain>): void {
   supervisor.on('ready', () => {
     const first = firstReady;
     firstReady = false;
-    void auth.then(async (a) => {
+    void auth().then(async (a) => {
       if (!a) return;
       const restored = await a.restoreSession();
       if (!restored && first) await openLogin();
     });
   });
-  supervisor.on('kite', ({ message }) => void auth.then((a) => a?.onEngineMessage(message)));
+  supervisor.on('kite', ({ message }) => {
+    if (message.type === 'kite-host-request') {
+      void answerKiteHostRequest(message, {
+        credentials,
+        openLogin,
+        logout: async () => {
+          await (await auth())?.logout();
+        },
+        onChanged: () => (authBuilt = undefined),
+        log,
+      }).then((reply) => supervisor.postMessage(reply));
+    } else {
+      void auth().then((a) => a?.onEngineMessage(message));
+    }
+  });
   void app.whenReady().then(() => handleTrusted('kite:login', async () => ({ opened: await openLogin() })));
 }
 
@@ -222,8 +242,8 @@ function prefixLines(prefix: string, chunk: Buffer): string {
 }
 
 function hardenSession(ses: Session): void {
-  ses.setPermissionRequestHandler((_contents, permission, callback) => callback(decidePermission(permission)));
-  ses.setPermissionCheckHandler((_contents, permission) => decidePermission(permission));
+  ses.setPermissionRequestHandler((_contents, permission, callback, details) => callback(decidePermission(permission, (details as { requestingUrl?: string } | undefined)?.requestingUrl)));
+  ses.setPermissionCheckHandler((_contents, permission, requestingOrigin) => decidePermission(permission, requestingOrigin));
   ses.setDevicePermissionHandler(() => false);
 }
 

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { kiteLoginStartSchema, kiteSettingsInfoSchema, kiteSettingsInputSchema } from './kite-credentials.js';
 
 /**
  * Control channel between the Electron main process and the engine utility process
@@ -57,6 +58,16 @@ export const mainToEngineSchema = z.discriminatedUnion('type', [
   }),
   /** Forget the session in the engine (main deletes its stored token itself). */
   z.object({ type: z.literal('kite-logout') }),
+  /** The answer to a `kite-host-request` (same id). Secret-free: the settings' masked view, or a refusal for people. */
+  z.object({
+    type: z.literal('kite-host-reply'),
+    id: z.number().int().nonnegative(),
+    ok: z.boolean(),
+    info: kiteSettingsInfoSchema.optional(),
+    login: kiteLoginStartSchema.optional(),
+    code: z.enum(['UNAVAILABLE', 'INVALID_INPUT', 'NOT_FOUND', 'INTERNAL']).optional(),
+    message: z.string().max(400).optional(),
+  }),
 ]);
 export type MainToEngine = z.infer<typeof mainToEngineSchema>;
 
@@ -82,5 +93,16 @@ export const engineToMainSchema = z.discriminatedUnion('type', [
    * token (`rejected`: logout elsewhere, master logout). Main deletes the stored token.
    */
   z.object({ type: z.literal('kite-session-ended'), apiKey: kiteApiKeySchema, reason: z.enum(['expired', 'rejected']) }),
+  /**
+   * The renderer asked the engine (contract `kiteSettings.*`, `kiteSession.login/logout`) for something
+   * only main can do in the desktop app: main owns the keychain and the login window. `save` carries
+   * the api_secret once, on its way to the keychain. Answered by `kite-host-reply` with the same id.
+   */
+  z.object({
+    type: z.literal('kite-host-request'),
+    id: z.number().int().nonnegative(),
+    op: z.enum(['settings', 'save', 'clear', 'login', 'logout']),
+    settings: kiteSettingsInputSchema.optional(),
+  }),
 ]);
 export type EngineToMain = z.infer<typeof engineToMainSchema>;

@@ -10,6 +10,7 @@ import { ENGINE_VERSION } from '../runtime/engine.js';
 import type { KiteSessionManager } from '../runtime/kite-session.js';
 import { bootEngine } from './bootstrap.js';
 import { createFileLog } from './file-log.js';
+import { ControlKiteHost } from './kite-control.js';
 import { defaultDataDir } from './paths.js';
 
 /** Electron's MessagePortMain, as far as we use it. */
@@ -58,9 +59,17 @@ export function runUtilityEngine(parentPort: ParentPortLike, opts: UtilityOption
   const log = createFileLog(dataDir);
   const send = (m: EngineToMain) => parentPort.postMessage(engineToMainSchema.parse(m));
   let booted: ReturnType<typeof bootEngine>;
+  // Kite settings and login belong to main in the desktop app (the keychain and the login window).
+  let kiteHost: ControlKiteHost | undefined;
   try {
     const configFile = argValue(argv, 'config');
-    booted = bootEngine({ dataDir, log, ...(configFile ? { configFile } : {}), ...(opts.kite ? { kite: opts.kite } : {}) });
+    booted = bootEngine({
+      dataDir,
+      log,
+      ...(configFile ? { configFile } : {}),
+      ...(opts.kite ? { kite: opts.kite } : {}),
+      kiteHost: (kite) => (kiteHost = new ControlKiteHost({ send, kite })),
+    });
   } catch (e) {
     send({ type: 'fatal', message: (e as Error).message });
     exit(1);
@@ -94,6 +103,8 @@ export function runUtilityEngine(parentPort: ParentPortLike, opts: UtilityOption
       if (!r.ok) send({ type: 'kite-login-failed', code: r.code, message: r.message });
     } else if (m.data.type === 'kite-logout') {
       booted.kite.logout();
+    } else if (m.data.type === 'kite-host-reply') {
+      kiteHost?.onReply(m.data);
     } else if (m.data.type === 'attach-window') {
       const port = e.ports[0];
       if (!port) {
@@ -104,6 +115,7 @@ export function runUtilityEngine(parentPort: ParentPortLike, opts: UtilityOption
       log('info', 'window attached', { windowId: m.data.windowId });
     } else {
       log('info', 'shutdown requested', { reason: m.data.reason });
+      kiteHost?.dispose();
       booted.shutdown();
       send({ type: 'stopped' });
       exit(0);
