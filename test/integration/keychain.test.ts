@@ -54,4 +54,35 @@ console.log(JSON.stringify(out));
     expect(out2[0].reason).toMatch(/unavailable|locked/); // D-Bus may auto-start a locked keyring
     expect(out2[0].error).not.toContain('s3cr3t-value');
   });
+
+  it('serve and the desktop app share the entries: the engine host stores the settings, main reads the same secret', () => {
+    const dir = tempDataDir('kitedesk-keyring-');
+    const script = join(dir, 'shared.mts');
+    writeFileSync(
+      script,
+      `import { openHostKeychain } from ${JSON.stringify(join(repoRoot, 'src-engine/host/keychain.ts'))};
+import { KiteCredentialStore, KEYCHAIN_SERVICE, kiteAccounts } from ${JSON.stringify(join(repoRoot, 'src-engine/contract/kite-credentials.ts'))};
+import { openKeychain } from ${JSON.stringify(join(repoRoot, 'src-main/keychain.ts'))};
+const serve = new KiteCredentialStore({ store: () => openHostKeychain(), env: () => ({}), host: 'serve', callbackUrl: () => 'http://127.0.0.1:8765/kite/callback' });
+const info = await serve.save({ apiKey: 'SharedKey1', apiSecret: 'sh4red-s3cret' });
+const main = await openKeychain(KEYCHAIN_SERVICE);
+const fromMain = await main.get(kiteAccounts.apiSecret('SharedKey1'));
+await serve.clear();
+console.log(JSON.stringify({ info, fromMain, after: await main.get(kiteAccounts.apiSecret('SharedKey1')) }));
+`,
+    );
+    const tsx = join(repoRoot, 'node_modules/tsx/dist/cli.mjs');
+    const env = { ...process.env, HOME: dir, XDG_DATA_HOME: join(dir, 'data'), XDG_RUNTIME_DIR: dir };
+    const r = spawnSync(
+      'dbus-run-session',
+      ['--', 'sh', '-c', `printf ci-pw | gnome-keyring-daemon --unlock --components=secrets >/dev/null; "${process.execPath}" "${tsx}" "${script}"`],
+      { cwd: repoRoot, env, encoding: 'utf8', timeout: 60_000 },
+    );
+    expect(r.status, r.stderr).toBe(0);
+    const out = JSON.parse(r.stdout.trim().split('\n').pop()!) as { info: { configured: boolean; hasSecret: boolean }; fromMain: string; after: string | null };
+    expect(out.info).toMatchObject({ configured: true, hasSecret: true });
+    expect(JSON.stringify(out.info)).not.toContain('sh4red-s3cret');
+    expect(out.fromMain).toBe('sh4red-s3cret');
+    expect(out.after).toBeNull();
+  });
 });
