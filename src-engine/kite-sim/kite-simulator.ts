@@ -183,13 +183,16 @@ export class KiteSimulator {
     this.allowedIps = opts.allowedIps;
     // Kite's access tokens die at 06:00 IST (kite-protocol.md §2.4): on the simulator's clock.
     let nextExpiry = nextSixAm(clock.now());
-    clock.onStep((now) => {
-      ex.onClock();
+    const expireIfDue = (now: number) => {
       if (opts.expireAt0600 !== false && now >= nextExpiry) {
         nextExpiry = nextSixAm(now);
         sessions.expireAll();
         hub.closeInvalid();
       }
+    };
+    clock.onStep((now) => {
+      ex.onClock();
+      expireIfDue(now);
     });
     const hub = new TickerHub({
       exchange: ex,
@@ -208,6 +211,8 @@ export class KiteSimulator {
     const offTick = market.onTick((t) => {
       const token = tokenOf.get(t.symbol);
       if (token === undefined) return;
+      // the first tick after the auto clock's jump to the next open already sees the expired tokens (not 50 ms later)
+      expireIfDue(t.tsEvent);
       // the market walks on 5 paise; each instrument trades on its own tick size
       const inst = instByToken.get(token);
       const price = inst ? Math.max(inst.tickPaise, snapToTick(t.lastPaise, inst.tickPaise)) : t.lastPaise;
