@@ -5,6 +5,7 @@
  * - chart container: `data-testid="chart"`, `data-symbol="<SYMBOL>"` (the symbol shown), `data-tf` (the
  *   timeframe shown: 1m, 3m, 5m, 15m, 30m, 60m or day) and
  *   `data-candle-count="<n>"` (candles currently in the chart's series, updated live).
+ *   Indicators, legend, markers and price lines: see the hooks listed in components/Chart.tsx.
  * - timeframe picker buttons: `data-testid="tf-<tf>"` (tf-1m … tf-60m, tf-day); clicking re-subscribes.
  * - watchlist rows: `data-testid="watchlist-row"` with `data-symbol="<SYMBOL>"`; clicking selects.
  * - status bar: `data-testid="status-bar"` with `data-connection="connecting|open|closed"` and

@@ -43,6 +43,22 @@ export function rangeFor(n: number, view: ChartView | null): { from: number; to:
 }
 
 /**
+ * Test hooks of the chart (besides App.tsx's `chart`, `data-symbol`, `data-tf`, `data-candle-count`):
+ * - on `chart`: `data-indicator-series` (indicator lines and histograms drawn), `data-panes` (1 = price
+ *   only), `data-signal-markers`, `data-fill-markers`, `data-price-lines` (position levels drawn),
+ *   `data-oldest-t` (epoch ms of the oldest candle loaded), `data-history` (idle | loading | exhausted).
+ * - indicator bar: `chart-indicators` (`data-count`); `indicators-button` opens `indicator-menu` with
+ *   `indicator-add-<name>` (ema, sma, wma, vwap, bb, supertrend, psar, rsi, macd, adx, stoch, atr, obv);
+ *   chips `indicator-chip` (`data-spec` e.g. `ema:20`, `data-name`) with `indicator-edit` (opens
+ *   `indicator-form`: inputs `indicator-param-<key>`, submit `indicator-apply`) and `indicator-remove`;
+ *   a refusal shows in `indicator-error`.
+ * - legend: `chart-legend` (`data-t` = the bar shown, `data-hovering`), `legend-ohlcv` with `legend-o`,
+ *   `legend-h`, `legend-l`, `legend-c`, `legend-v`; per indicator `legend-indicator` (`data-spec`,
+ *   `data-ready` = every value defined) with `legend-value` spans (`data-label`, `data-raw` = the engine's
+ *   number, empty while warming up).
+ */
+
+/**
  * Candlestick + volume chart of the selected symbol in the chosen timeframe, with the engine's
  * indicators (overlays and panes), signal and fill markers, the open position's price lines, a
  * crosshair legend and scroll-back. Data flows from the stores straight into the chart (not through
