@@ -148,8 +148,15 @@ describe('isTrustedSender', () => {
 });
 
 describe('permissions', () => {
-  it.each(['media', 'notifications', 'clipboard-read', 'openExternal', 'geolocation', 'fullscreen'])('denies %s', (p) => {
-    expect(decidePermission(p)).toBe(false);
+  it.each(['media', 'clipboard-read', 'openExternal', 'geolocation', 'fullscreen'])('denies %s, even to the app', (p) => {
+    expect(decidePermission(p, 'app://kitedesk/index.html')).toBe(false);
+  });
+  it('allows notifications to the app only', () => {
+    expect(decidePermission('notifications', 'app://kitedesk/index.html')).toBe(true);
+    expect(decidePermission('notifications', 'app://kitedesk')).toBe(true);
+    expect(decidePermission('notifications')).toBe(false);
+    expect(decidePermission('notifications', 'https://kite.zerodha.com/connect/login')).toBe(false);
+    expect(decidePermission('notifications', 'app://kitedesk.evil.com/')).toBe(false);
   });
 });
 

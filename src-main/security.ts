@@ -145,9 +145,13 @@ export function isTrustedSender(senderFrame: FrameLike | null | undefined, mainF
   return isAppUrl(senderFrame.url);
 }
 
-/** Permission requests and checks: KiteDesk needs none (no camera, notifications, clipboard-read…). */
-export function decidePermission(_permission: string): false {
-  return false;
+/**
+ * Permission requests and checks: KiteDesk needs only desktop notifications (fills, halts, session
+ * expiry), and only for its own pages (app://kitedesk); everything else (camera, clipboard-read,
+ * geolocation…) is denied, as is any permission for another origin (the Kite login window's pages).
+ */
+export function decidePermission(permission: string, requestingUrl?: string): boolean {
+  return permission === 'notifications' && typeof requestingUrl === 'string' && isAppUrl(requestingUrl);
 }
 
 // A dot segment, raw or percent-encoded, anywhere in the path part of the raw URL.

@@ -1,23 +1,30 @@
-import { useState } from 'react';
+import { useEffect, useState } from 'react';
+import { browserNotifications, useNotificationStore, watchNotifications } from '../state/notifications.js';
+import { useAppStore } from '../state/store.js';
 import { isOpenOrder } from '../state/trading.js';
 import { useTradingStore } from '../state/trading-store.js';
 import { EquityPanel } from './EquityPanel.js';
 import { OrdersPanel } from './OrdersPanel.js';
 import { HealthPanel } from './HealthPanel.js';
+import { NotificationsPanel } from './NotificationsPanel.js';
 import { PerformancePanel } from './PerformancePanel.js';
 import { PositionsPanel } from './PositionsPanel.js';
 import { RiskLog } from './RiskLog.js';
 import { TradesPanel } from './TradesPanel.js';
 
-export type TradingTab = 'positions' | 'orders' | 'trades' | 'risk' | 'equity' | 'performance' | 'health';
+export type TradingTab = 'positions' | 'orders' | 'trades' | 'risk' | 'equity' | 'performance' | 'health' | 'alerts';
 
-/** Positions, orders, trades, the risk log, the equity curve, performance and health as tabs under the chart; only the active tab is rendered. */
+/** Positions, orders, trades, the risk log, the equity curve, performance, health and alerts as tabs under the chart; only the active tab is rendered. */
 export function TradingPanel() {
   const [tab, setTab] = useState<TradingTab>('positions');
   const openPositions = useTradingStore((s) => s.portfolio?.positions.filter((p) => p.qty !== 0).length ?? 0);
   const openOrders = useTradingStore((s) => s.orders?.filter(isOpenOrder).length ?? 0);
   const fills = useTradingStore((s) => s.fills.length);
   const blocked = useTradingStore((s) => s.decisions.filter((d) => d.action === 'BLOCK' || d.action === 'HALT_SESSION').length);
+  const unread = useNotificationStore((s) => s.unread);
+
+  // notifications follow the streams for as long as the trading panel is on screen (always)
+  useEffect(() => watchNotifications({ trading: useTradingStore, app: useAppStore, desktop: browserNotifications }), []);
 
   const tabs: { id: TradingTab; label: string; badge: string }[] = [
     { id: 'positions', label: 'Positions', badge: String(openPositions) },
@@ -27,6 +34,7 @@ export function TradingPanel() {
     { id: 'equity', label: 'Equity', badge: '' },
     { id: 'performance', label: 'Performance', badge: '' },
     { id: 'health', label: 'Health', badge: '' },
+    { id: 'alerts', label: 'Alerts', badge: tab === 'alerts' || unread === 0 ? '' : String(unread) },
   ];
 
   return (
@@ -43,7 +51,7 @@ export function TradingPanel() {
             onClick={() => setTab(t.id)}
           >
             {t.label}
-            {t.badge !== '' && <span className={`tab-badge${t.id === 'risk' ? ' tab-badge-bad' : ''}`}>{t.badge}</span>}
+            {t.badge !== '' && <span className={`tab-badge${t.id === 'risk' || t.id === 'alerts' ? ' tab-badge-bad' : ''}`} data-testid={`tab-badge-${t.id}`}>{t.badge}</span>}
           </button>
         ))}
       </div>
@@ -54,6 +62,7 @@ export function TradingPanel() {
       {tab === 'equity' && <EquityPanel />}
       {tab === 'performance' && <PerformancePanel />}
       {tab === 'health' && <HealthPanel />}
+      {tab === 'alerts' && <NotificationsPanel />}
     </section>
   );
 }

@@ -24,6 +24,8 @@ export interface TradingState {
   risk: RiskStatus | null;
   /** The newest risk decisions, newest first. */
   decisions: readonly RiskDecisionDto[];
+  /** Decision snapshots received (a snapshot is the state as found; deltas are news). */
+  decisionSnapshots: number;
 
   ordersSnapshot(list: readonly OrderDto[]): void;
   /** One order that changed (a push, or the answer of place/modify/cancel). */
@@ -37,7 +39,7 @@ export interface TradingState {
   decisionDelta(d: RiskDecisionDto): void;
 }
 
-export const initialTradingState = { orders: null, fills: [], portfolio: null, risk: null, decisions: [] } as const;
+export const initialTradingState = { orders: null, fills: [], portfolio: null, risk: null, decisions: [], decisionSnapshots: 0 } as const;
 
 export const useTradingStore = create<TradingState>()((set) => ({
   ...initialTradingState,
@@ -60,7 +62,7 @@ export const useTradingStore = create<TradingState>()((set) => ({
       return portfolio === s.portfolio ? s : { portfolio };
     }),
   riskStatus: (risk) => set({ risk }),
-  decisionsSnapshot: (list) => set({ decisions: applyDecisionsSnapshot(list) }),
+  decisionsSnapshot: (list) => set((s) => ({ decisions: applyDecisionsSnapshot(list), decisionSnapshots: s.decisionSnapshots + 1 })),
   decisionDelta: (d) =>
     set((s) => {
       const decisions = applyDecisionDelta(s.decisions, d);
