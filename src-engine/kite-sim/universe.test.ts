@@ -131,7 +131,7 @@ describe('the simulator on the generated universe', () => {
     const { encodeFrame: enc } = await import('../adapters/kite/tick-codec.js');
     const frame = enc([ex.tickOf(nifty, 'quote'), ex.tickOf(nifty, 'full')]);
     const parse = (KiteTicker as unknown as { prototype: { parseBinary(b: ArrayBuffer): Record<string, unknown>[] } }).prototype.parseBinary;
-    const [jq, jf] = parse(frame.buffer.slice(frame.byteOffset, frame.byteOffset + frame.byteLength));
+    const [jq, jf] = parse(frame.buffer.slice(frame.byteOffset, frame.byteOffset + frame.byteLength) as ArrayBuffer);
     expect(jq).toMatchObject({ tradable: false, mode: 'quote', instrument_token: 256265, last_price: nifty.lastPaise / 100, ohlc: { close: nifty.closePaise / 100 } });
     expect(jf).toMatchObject({ tradable: false, mode: 'full', exchange_timestamp: expect.any(Date) });
     expect(jf).not.toHaveProperty('depth');
