@@ -166,4 +166,15 @@ describe('KiteSessionManager', () => {
     m.logout();
     expect(m.connection()).toBeUndefined();
   });
+
+  it('a refusal the feed saw ends the session as rejected, for the active token only', () => {
+    const { m, time, ended } = setup();
+    m.restore({ apiKey: 'k1', accessToken: 'acc-token-5', userId: 'AB1234', loginTime: time.now });
+    m.reportRejected('acc-token-old');
+    expect(m.status().state).toBe('active');
+    m.reportRejected('acc-token-5');
+    expect(m.status()).toMatchObject({ state: 'expired', message: expect.stringContaining('log in again') });
+    expect(ended).toEqual(['rejected']);
+    expect(m.connection()).toBeUndefined();
+  });
 });

@@ -147,6 +147,15 @@ export class KiteSessionManager {
     return { apiKey: this.active.apiKey, accessToken: this.active.accessToken, root: this.active.root };
   }
 
+  /**
+   * One of the engine's own adapters (the market-data feed: ticker upgrade, instrument dump, historical)
+   * saw Kite refuse this access token: the session ends as `rejected`, as a 403 on the session's REST does.
+   * A token that is no longer the active one is ignored.
+   */
+  reportRejected(accessToken: string): void {
+    if (this.active && this.active.accessToken === accessToken) this.expire('rejected');
+  }
+
   /** The REST client of the active session, for adapters that trade (undefined when not active). */
   get rest(): KiteRestLike | undefined {
     return this.current.state === 'active' ? this.active?.rest : undefined;

@@ -159,4 +159,12 @@ describe('Engine on the Kite feed (against kitedesk sim)', () => {
       off();
     }
   });
+
+  it('a token Kite refuses at the ticker ends the session ("log in again"), the engine keeps its last data', async () => {
+    sim.expireTokens();
+    await until('the session to end', () => kite.status().state === 'expired', 20_000);
+    expect(engine.status().kite).toMatchObject({ state: 'expired' });
+    await until('the feed to say so', () => engine.status().feedStatus?.message?.includes('log in again'));
+    expect(engine.market.candles('INFY', '1m', 5).length).toBeGreaterThan(0);
+  });
 });

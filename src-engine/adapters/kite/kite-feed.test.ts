@@ -50,8 +50,15 @@ class FakePool implements TickerPoolLike {
     this.tickL = fn;
     return () => undefined;
   }
-  on(): () => void {
+  readonly listeners = new Map<string, ((...a: unknown[]) => void)[]>();
+  on(event: string, fn: (...a: never[]) => void): () => void {
+    const list = this.listeners.get(event) ?? [];
+    list.push(fn as (...a: unknown[]) => void);
+    this.listeners.set(event, list);
     return () => undefined;
+  }
+  fire(event: string, ...a: unknown[]): void {
+    for (const f of this.listeners.get(event) ?? []) f(...a);
   }
   stats() {
     return [{ index: 0, state: 'open' as const, tokens: this.subs.size, connects: 1, disconnects: 0, attempts: 0, lastMessageAt: 0 }];
@@ -137,7 +144,7 @@ interface Rig {
   feed: KiteFeed;
   pool: () => FakePool;
   wall: { now: number };
-  session: { conn: KiteConnection | undefined; fire(): void };
+  session: { conn: KiteConnection | undefined; fire(): void; rejected: string[] };
   fetches: number;
   histReqs: { token: number; from: number; to: number }[];
   ticks: Tick[];
@@ -158,6 +165,7 @@ function rig(o: { dataDir?: string; backfillMinutes?: number; badCandle?: boolea
   const session = {
     conn: undefined as KiteConnection | undefined,
     fire: () => listeners.forEach((l) => l()),
+    rejected: [] as string[],
   };
   let pool: FakePool | undefined;
   const r: Partial<Rig> = { wall, session, fetches: 0, histReqs: [], ticks: [], depth: [], phases: [], prevCloses: [], clocks: [] };
@@ -171,7 +179,7 @@ function rig(o: { dataDir?: string; backfillMinutes?: number; badCandle?: boolea
   };
   const feed = new KiteFeed({
     instruments: [inst('INFY'), inst('TCS'), inst('NOSUCH')],
-    session: { connection: () => session.conn, onChange: (l) => (listeners.add(l), () => listeners.delete(l)) },
+    session: { connection: () => session.conn, onChange: (l) => (listeners.add(l), () => listeners.delete(l)), reportRejected: (t) => void session.rejected.push(t) },
     ...(o.dataDir !== undefined ? { dataDir: o.dataDir } : {}),
     backfillMinutes: o.backfillMinutes ?? 30,
     syncTimeoutMs: 300,
@@ -347,6 +355,11 @@ describe('KiteFeed', () => {
     r.session.fire();
     expect(pool.tokenUpdates).toEqual(['tok2']);
     expect(r.pool()).toBe(pool);
+    // the ticker refuses the token: the session hears it (it ends as rejected), the feed says so
+    expect(r.session.rejected).toEqual([]);
+    pool.fire('sessionExpired', { conn: 0, status: 403 });
+    expect(r.session.rejected).toEqual(['tok1']);
+    expect(r.feed.status().message).toMatch(/refused the ticker token: log in again/);
     r.session.conn = undefined;
     r.session.fire();
     expect(r.feed.status().message).toMatch(/session ended/);

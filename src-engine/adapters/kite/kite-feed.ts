@@ -23,7 +23,7 @@ import { Listeners, type DailyBar, type FeedMode, type FeedStatus, type MarketDa
 import type { DepthLevel, DepthSnapshot } from '../../model/depth.js';
 import type { InstrumentMaster } from '../../model/instrument-master.js';
 import type { Tick } from '../../model/tick.js';
-import { redact } from './errors.js';
+import { KiteError, redact } from './errors.js';
 import { FeedClock } from './feed-clock.js';
 import { HistoricalCache, type HistoricalSource } from './historical-cache.js';
 import { loadDayDump, type FetchCsv, type LoadedDump } from './instrument-cache.js';
@@ -44,6 +44,8 @@ export interface KiteConnectionSource {
   /** The active session's credentials, or undefined while there is none. */
   connection(): KiteConnection | undefined;
   onChange(listener: () => void): () => void;
+  /** Kite refused this access token (HTTP 403 at the ticker, the dump or historical): the session is over. */
+  reportRejected?(accessToken: string): void;
 }
 
 /** What the feed uses of the ticker pool (the real KiteTickerPool by default; fakes in tests). */
@@ -346,6 +348,7 @@ export class KiteFeed implements MarketDataClient {
         this.tokenRefused = true;
         this.message = 'Kite refused the ticker token: log in again (showing the last data)';
         this.log('warn', 'kite ticker: token refused');
+        this.o.session.reportRejected?.(c.accessToken);
       });
       pool.on('frameError', (e) => this.log('warn', 'kite ticker: bad frame', { conn: e.conn, error: e.error, skipped: e.skipped }));
       pool.on('stale', (e) => this.log('warn', 'kite ticker: stale instruments', { tokens: e.tokens.length }));
@@ -360,6 +363,7 @@ export class KiteFeed implements MarketDataClient {
       if (!current()) return;
       this.goLive();
     } catch (e) {
+      if (e instanceof KiteError && e.kind === 'token') this.o.session.reportRejected?.(c.accessToken);
       if (!current()) return;
       const msg = redact(e instanceof Error ? e.message : String(e), [c.accessToken]);
       this.setState('error', `Kite feed: ${msg}`.slice(0, 400));
@@ -429,6 +433,7 @@ export class KiteFeed implements MarketDataClient {
         } catch (e) {
           failed.push(symbol);
           this.log('warn', 'kite historical candles not loaded', { symbol, error: redact((e as Error).message, [this.conn?.accessToken ?? '']) });
+          if (e instanceof KiteError && e.kind === 'token' && this.conn) this.o.session.reportRejected?.(this.conn.accessToken);
         }
       }
     }
