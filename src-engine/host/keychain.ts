@@ -64,6 +64,9 @@ export async function openHostKeychain(load: () => Promise<unknown> = () => impo
     );
   }
   const store = keychainFrom(api, service);
-  await store.get('kite:probe');
+  // A read proves a Secret Service answers (keytar loads fine without one).
+  await store.get('kite:probe').catch((e: unknown) => {
+    throw new Error((e as Error).message.replace(/: cannot read "kite:probe"/, ''));
+  });
   return store;
 }

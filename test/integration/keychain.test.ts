@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { repoRoot, tempDataDir } from '../support/serve-process.js';
+import { ensureBuilt, repoRoot, tempDataDir } from '../support/serve-process.js';
 import { externalInput } from '../support/external-inputs.js';
 
 const has = (cmd: string) => spawnSync('sh', ['-c', `command -v ${cmd}`]).status === 0;
@@ -84,5 +84,47 @@ console.log(JSON.stringify({ info, fromMain, after: await main.get(kiteAccounts.
     expect(JSON.stringify(out.info)).not.toContain('sh4red-s3cret');
     expect(out.fromMain).toBe('sh4red-s3cret');
     expect(out.after).toBeNull();
+  });
+
+  it('the built serve keeps Kite settings in the keychain when one runs, and refuses without one', () => {
+    ensureBuilt();
+    const dir = tempDataDir('kitedesk-keyring-');
+    const script = join(dir, 'serve-probe.mjs');
+    writeFileSync(
+      script,
+      `import { spawn } from 'node:child_process';
+import WebSocket from ${JSON.stringify(join(repoRoot, 'node_modules/ws/wrapper.mjs'))};
+const p = spawn(process.execPath, [${JSON.stringify(join(repoRoot, 'dist/engine/cli.js'))}, 'serve', '--port', '0', '--data-dir', ${JSON.stringify(join(dir, 'serve'))}], { stdio: ['ignore', 'pipe', 'ignore'] });
+const u = new URL(await new Promise((r) => p.stdout.once('data', (d) => r(d.toString().trim()))));
+const ws = new WebSocket('ws://127.0.0.1:' + u.port + '/api?token=' + u.searchParams.get('token'));
+await new Promise((r) => ws.once('open', r));
+let id = 0;
+const call = (m, params) => new Promise((r) => { const i = ++id; ws.on('message', (d) => { const f = JSON.parse(d.toString()); if (f.id === i && f.t === 'res') r(f); }); ws.send(JSON.stringify({ v: 1, t: 'req', id: i, m, p: params })); });
+const out = [await call('kiteSettings.set', { apiKey: 'probe1234', apiSecret: 'pr0be-s3cret' }), await call('kiteSettings.get', {})];
+ws.close();
+p.kill('SIGTERM');
+console.log(JSON.stringify(out));
+`,
+    );
+    const env = { ...process.env, HOME: dir, XDG_DATA_HOME: join(dir, 'data'), XDG_RUNTIME_DIR: dir };
+    const r = spawnSync('dbus-run-session', ['--', 'sh', '-c', `printf ci-pw | gnome-keyring-daemon --unlock --components=secrets >/dev/null; "${process.execPath}" "${script}"`], {
+      cwd: repoRoot,
+      env,
+      encoding: 'utf8',
+      timeout: 60_000,
+    });
+    expect(r.status, r.stderr).toBe(0);
+    const [set, get] = JSON.parse(r.stdout.trim().split('\n').pop()!) as [{ ok: boolean; r: { configured: boolean } }, { ok: boolean; r: { configured: boolean; secretSource: string } }];
+    expect(set.ok).toBe(true);
+    expect(get.r).toMatchObject({ configured: true, secretSource: 'keychain' });
+    expect(r.stdout).not.toContain('pr0be-s3cret');
+
+    // no unlocked Secret Service on the bus (D-Bus may auto-start a locked keyring): refused, with the reason
+    const r2 = spawnSync('dbus-run-session', ['--', process.execPath, script], { cwd: repoRoot, env: { ...env, DISPLAY: '' }, encoding: 'utf8', timeout: 60_000 });
+    const [set2] = JSON.parse(r2.stdout.trim().split('\n').pop()!) as [{ ok: boolean; e: { code: string; message: string } }];
+    expect(set2.ok).toBe(false);
+    expect(set2.e.code).toBe('UNAVAILABLE');
+    expect(set2.e.message).toMatch(/keychain/);
+    expect(set2.e.message).not.toContain('pr0be-s3cret');
   });
 });
