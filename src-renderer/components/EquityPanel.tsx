@@ -5,7 +5,7 @@ import { describeError } from '../engine/errors.js';
 import { currentValuePaise, dayMaxDrawdown, equitySeriesOptions, toEquityLine, type EquityPoint, type LinePoint } from '../format/equity.js';
 import { formatMoneyPaise, formatPnlPaise, pnlTone } from '../format/format.js';
 import { useAppStore } from '../state/store.js';
-import { followEquity } from '../state/equity-sync.js';
+import { useFollowPortfolio } from '../state/use-follow-portfolio.js';
 import { errorText } from '../state/trading-actions.js';
 import { useTradingStore } from '../state/trading-store.js';
 import { istChartOptions } from './chart-options.js';
@@ -14,7 +14,6 @@ import { InlineError } from './Modal.js';
 const LINE = '#4f8cff';
 const NO_POINTS: readonly EquityPoint[] = [];
 
-const pageVisible = (): boolean => document.visibilityState !== 'hidden';
 
 /**
  * The area chart: created once (removed on unmount), fed by setData() when the points change;
@@ -72,28 +71,15 @@ export function EquityPanel() {
   const strategyIds = useTradingStore((s) => s.portfolio?.strategies.map((x) => x.strategy).join('\n') ?? '');
   const connected = useAppStore((s) => s.connection.state === 'open');
 
-  useEffect(() => {
-    const feed = followEquity(
-      client,
-      strategy,
-      {
-        points: (list) => {
-          setLoaded({ strategy, points: list });
-          setFailed(null);
-        },
-        error: (e) => setFailed({ strategy, text: errorText(describeError(e)) }),
-      },
-      { visible: pageVisible },
-    );
-    const onVisibility = (): void => {
-      if (pageVisible()) feed.refresh();
-    };
-    document.addEventListener('visibilitychange', onVisibility);
-    return () => {
-      document.removeEventListener('visibilitychange', onVisibility);
-      feed.stop();
-    };
-  }, [strategy]);
+  useFollowPortfolio(
+    strategy ?? '',
+    () => client.call('portfolio.equityCurve', strategy === null ? {} : { strategy }),
+    (list) => {
+      setLoaded({ strategy, points: list });
+      setFailed(null);
+    },
+    (e) => setFailed({ strategy, text: errorText(describeError(e)) }),
+  );
 
   const points = loaded !== null && loaded.strategy === strategy ? loaded.points : null;
   const error = failed !== null && failed.strategy === strategy ? failed.text : null;

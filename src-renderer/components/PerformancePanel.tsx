@@ -4,13 +4,12 @@ import { client } from '../engine/connection.js';
 import { describeError } from '../engine/errors.js';
 import { formatPnlPaise } from '../format/format.js';
 import { metricCells, pnlBars, presetRange, formatSpan, formatPct, type Performance, type RangePreset } from '../format/performance.js';
-import { followPortfolio } from '../state/equity-sync.js';
 import { useAppStore } from '../state/store.js';
+import { useFollowPortfolio } from '../state/use-follow-portfolio.js';
 import { errorText } from '../state/trading-actions.js';
 import { istChartOptions } from './chart-options.js';
 import { InlineError } from './Modal.js';
 
-const pageVisible = (): boolean => document.visibilityState !== 'hidden';
 const PRESETS: { id: RangePreset; label: string }[] = [
   { id: 'today', label: 'Today' },
   { id: '7d', label: '7 days' },
@@ -60,28 +59,15 @@ export function PerformancePanel() {
   const [error, setError] = useState<string | null>(null);
   const key = range ? `${range.from}..${range.to}` : '';
 
-  useEffect(() => {
-    if (!range) return;
-    const feed = followPortfolio(
-      () => client.call('performance.get', range),
-      {
-        value: (perf) => {
-          setData({ key, perf });
-          setError(null);
-        },
-        error: (e) => setError(errorText(describeError(e))),
-      },
-      { visible: pageVisible },
-    );
-    const onVisibility = (): void => {
-      if (pageVisible()) feed.refresh();
-    };
-    document.addEventListener('visibilitychange', onVisibility);
-    return () => {
-      document.removeEventListener('visibilitychange', onVisibility);
-      feed.stop();
-    };
-  }, [key]);
+  useFollowPortfolio(
+    range ? key : null,
+    () => client.call('performance.get', range!),
+    (perf) => {
+      setData({ key, perf });
+      setError(null);
+    },
+    (e) => setError(errorText(describeError(e))),
+  );
 
   const perf = data !== null && data.key === key ? data.perf : null;
   const rows = perf ? [{ id: 'account', label: 'Account', metrics: perf.overall }, ...perf.strategies.map((s) => ({ id: s.strategy, label: s.strategy, metrics: s.metrics }))] : [];

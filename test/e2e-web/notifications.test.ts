@@ -1,10 +1,7 @@
-import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Browser } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchChromium } from '../support/browser.js';
-import { ensureBuilt, repoRoot, type ServeProcess } from '../support/serve-process.js';
-import { T, startTradingServe, submitTicket, watchProblems } from '../support/trading-ui.js';
+import { describe, expect, it } from 'vitest';
+import { E2E_OUT as outDir, tradingSuite } from '../support/trading-suite.js';
+import { T, submitTicket } from '../support/trading-ui.js';
 
 /**
  * Notifications in Chromium against `kitedesk serve` (paper, in the session of Friday 2026-11-20): the
@@ -14,28 +11,11 @@ import { T, startTradingServe, submitTicket, watchProblems } from '../support/tr
  * while the tab is closed.
  */
 
-const outDir = join(repoRoot, 'test-output', 'e2e-web');
-
 describe('notifications in Chromium against kitedesk serve', () => {
-  let s: ServeProcess;
-  let browser: Browser;
-  const problems: string[] = [];
-
-  beforeAll(async () => {
-    ensureBuilt();
-    mkdirSync(outDir, { recursive: true });
-    s = await startTradingServe('strategies: []\n');
-    browser = await launchChromium();
-  });
-  afterAll(async () => {
-    await browser?.close();
-    await s?.stop();
-  });
+  const suite = tradingSuite();
 
   it('a fill and a risk block reach the desktop (stubbed API) and the Alerts list', async () => {
-    const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
-    watchProblems(page, problems);
-    await page.addInitScript(() => {
+    const page = await suite.openPage(() => {
       const shown: { title: string; body: string }[] = [];
       let asked = 0;
       class FakeNotification {
@@ -51,9 +31,6 @@ describe('notifications in Chromium against kitedesk serve', () => {
       }
       Object.assign(window, { Notification: FakeNotification, __shown: shown, __asked: () => asked });
     });
-    expect((await page.goto(s.url))?.status()).toBe(200);
-    await page.waitForSelector('[data-testid="account-strip"][data-ready="true"]', T);
-    await page.waitForSelector('[data-testid="ticket-submit"]:not([disabled])', T);
 
     // switch desktop notifications on: the permission is asked once
     await page.click('[data-testid="tab-alerts"]');
@@ -83,7 +60,7 @@ describe('notifications in Chromium against kitedesk serve', () => {
     const shown = await page.evaluate(() => (window as unknown as { __shown: { title: string; body: string }[] }).__shown);
     expect(shown.find((n) => / filled$/.test(n.title))?.body).toMatch(/^at ₹[\d,]+\.\d\d avg · 2\/2 · manual · paper$/);
     await page.screenshot({ path: join(outDir, 'alerts.png') });
-    expect(problems).toEqual([]);
+    expect(suite.problems).toEqual([]);
     await page.close();
   });
 });

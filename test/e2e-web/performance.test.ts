@@ -1,10 +1,7 @@
-import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Browser } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchChromium } from '../support/browser.js';
-import { ensureBuilt, repoRoot, type ServeProcess } from '../support/serve-process.js';
-import { T, attr, startTradingServe, submitTicket, watchProblems } from '../support/trading-ui.js';
+import { describe, expect, it } from 'vitest';
+import { E2E_OUT as outDir, tradingSuite } from '../support/trading-suite.js';
+import { T, attr, submitTicket } from '../support/trading-ui.js';
 
 /**
  * The Performance tab in Chromium against `kitedesk serve` (paper broker on the simulator, in the NSE
@@ -13,31 +10,14 @@ import { T, attr, startTradingServe, submitTicket, watchProblems } from '../supp
  * engine computed, equity and drawdown points, and a bar for `manual`.
  */
 
-const outDir = join(repoRoot, 'test-output', 'e2e-web');
 const PANEL = '[data-testid="performance-panel"]';
 
 describe('the performance and health tabs in Chromium against kitedesk serve', () => {
-  let s: ServeProcess;
-  let browser: Browser;
-  const problems: string[] = [];
-
-  beforeAll(async () => {
-    ensureBuilt();
-    mkdirSync(outDir, { recursive: true });
-    s = await startTradingServe('strategies: []\n');
-    browser = await launchChromium();
-  });
-  afterAll(async () => {
-    await browser?.close();
-    await s?.stop();
-  });
+  const suite = tradingSuite();
+  const { problems } = suite;
 
   it("shows today's round trip for the account and for manual, with charts and a PnL bar", async () => {
-    const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
-    watchProblems(page, problems);
-    expect((await page.goto(s.url))?.status()).toBe(200);
-    await page.waitForSelector('[data-testid="account-strip"][data-ready="true"][data-mode="paper"]', T);
-    await page.waitForSelector('[data-testid="ticket-submit"]:not([disabled])', T);
+    const page = await suite.openPage();
 
     await page.click('[data-testid="tab-performance"]', T);
     await page.waitForSelector(`${PANEL}[data-ready="true"]`, T);
@@ -73,10 +53,7 @@ describe('the performance and health tabs in Chromium against kitedesk serve', (
   });
 
   it('health: the engine running, ticks flowing, the order budget after two orders, the journal on disk', async () => {
-    const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
-    watchProblems(page, problems);
-    expect((await page.goto(s.url))?.status()).toBe(200);
-    await page.waitForSelector('[data-testid="status-bar"][data-connection="open"]', T);
+    const page = await suite.openPage();
     await page.click('[data-testid="tab-health"]', T);
     await page.waitForSelector('[data-testid="health-panel"][data-ready="true"]', T);
     expect(await page.locator('[data-testid="health-engine"] td.num').textContent()).toBe('running · paper');
