@@ -208,6 +208,7 @@ export class PaperBroker implements Broker {
   private busy = false;
   private readonly deferred: (() => void)[] = [];
   private readonly scratch: FillSlice[] = [];
+  private readonly offRoll: (() => void) | undefined;
 
   constructor(opts: PaperBrokerOptions) {
     this.market = opts.market;
@@ -223,7 +224,12 @@ export class PaperBroker implements Broker {
     this.protectionPct = opts.protectionPct ?? DEFAULT_PROTECTION_PCT;
     if (!(this.protectionPct > 0 && this.protectionPct <= 100)) throw new RangeError(`protectionPct must be 0 < pct ≤ 100, got ${String(opts.protectionPct)}`);
     this.restingFill = opts.restingFill ?? 'touch';
-    opts.tradingDay?.onRoll((r) => this.onDayRoll(r.observedAt));
+    this.offRoll = opts.tradingDay?.onRoll((r) => this.onDayRoll(r.observedAt));
+  }
+
+  /** Stops taking the trading-day service's roll (a broker that is being dropped). */
+  dispose(): void {
+    this.offRoll?.();
   }
 
   // -------------------------------------------------------------------------------------------

@@ -296,6 +296,7 @@ export class Ledger implements RiskAccountView {
   readonly margin: Readonly<MarginModel>;
   private readonly clock: Clock | undefined;
   private readonly days: TradingDay | undefined;
+  private readonly offRoll: (() => void) | undefined;
   private readonly curveIntervalMs: number;
   private readonly curvePoints: number;
   private readonly maxClosedTrades: number;
@@ -341,7 +342,12 @@ export class Ledger implements RiskAccountView {
     this.dayPeak = opts.capitalPaise;
     this.peak = opts.capitalPaise;
     this.curve = new CurveRing(this.curvePoints);
-    this.days?.onRoll((r) => this.rollTo(r.startMs));
+    this.offRoll = this.days?.onRoll((r) => this.rollTo(r.startMs));
+  }
+
+  /** Stops taking the trading-day service's roll (a ledger that is being dropped); events still roll it. */
+  dispose(): void {
+    this.offRoll?.();
   }
 
   /**

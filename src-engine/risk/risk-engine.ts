@@ -60,7 +60,9 @@
  * otherwise the engine makes its own on its clock): the roll happens at 00:00 IST of each trading day,
  * weekends and holidays belong to the trading day before them, and every decision, evaluate() and
  * state() syncs with it first, so the ledger it reads (RiskAccountView: day PnL, day peak) has rolled
- * before a daily number is judged. The rate_per_day counter counts orders per IST date.
+ * before a daily number is judged, and a daily halt of an earlier trading day ends then (lazily: the
+ * engine subscribes to nothing, so one that is no longer read never writes). The rate_per_day counter
+ * counts orders per IST date.
  *
  * PERFORMANCE: check() allocates nothing on ALLOW (a shared frozen decision) beyond the slices array
  * of a split; non-ALLOW decisions allocate the decision, its message and numbers. No zod here.
@@ -69,7 +71,7 @@ import type { Clock } from '../core/clock.js';
 import { IST_OFFSET_MS } from '../core/ist.js';
 import { formatRupees } from '../core/money.js';
 import { type TradingWindow, dayNumber, isoDayOf, nseCalendar } from '../core/nse-calendar.js';
-import { type DayRoll, TradingDay } from '../core/trading-day.js';
+import { TradingDay } from '../core/trading-day.js';
 import { CLIENT_ID_RE, type OrderRequest, type TradableInstrument } from '../model/order.js';
 import { type RiskConfig, type RiskLimits, resolveLimits } from './config.js';
 
@@ -375,10 +377,8 @@ export class RiskEngine {
         if (until === 'day-end') this.haltedDayNum = this.haltDayNumOf(this.st);
       }
     }
-    this.days.onRoll((r) => this.onRoll(r));
-    this.days.sync(this.clock.now());
     // a daily halt from an earlier trading day (a restart) ends now
-    this.endDailyHalt(this.days.todayNum());
+    this.syncDay(this.clock.now());
   }
 
   /** The limits in force for a strategy instance id. */
@@ -388,7 +388,7 @@ export class RiskEngine {
 
   /** A copy of the halt / kill-switch state (after syncing with the trading day). */
   state(): Readonly<RiskState> {
-    this.days.sync(this.clock.now());
+    this.syncDay(this.clock.now());
     return { ...this.st };
   }
 
@@ -457,7 +457,7 @@ export class RiskEngine {
    */
   halt(reason: string, opts: { until?: 'day-end' | 'resume' } = {}): void {
     const now = this.clock.now();
-    this.days.sync(now);
+    this.syncDay(now);
     this.trip(reason, now, opts.until ?? 'resume');
   }
 
@@ -493,7 +493,7 @@ export class RiskEngine {
    */
   evaluate(): HaltDecision | undefined {
     const now = this.clock.now();
-    this.days.sync(now);
+    this.syncDay(now);
     if (this.st.halted) return undefined;
     const d = this.breaker(this.profile, true, now);
     if (d) this.emit(d, undefined, now);
@@ -526,7 +526,7 @@ export class RiskEngine {
     const manual = req.source === 'manual';
     const lim = this.byStrategy.get(req.strategy) ?? this.profile;
     // the day first: a daily halt of an earlier day ends, and the account's day numbers have rolled
-    this.days.sync(now);
+    this.syncDay(now);
 
     // 1–2. kill switch, halt
     if (this.st.killSwitch && !(req.source === 'killswitch' && reduceOnly)) {
@@ -920,8 +920,14 @@ export class RiskEngine {
     this.changed();
   }
 
-  private onRoll(r: DayRoll): void {
-    this.endDailyHalt(dayNumber(r.to));
+  /**
+   * Syncs the trading day (which rolls the ledger with it) and ends a daily halt of an earlier day.
+   * Lazily, on every read, not from a roll listener: a risk engine nobody reads any more (a mode's
+   * service the kernel switched away from) never writes its stale state to the shared store.
+   */
+  private syncDay(now: number): void {
+    this.days.sync(now);
+    if (this.st.halted) this.endDailyHalt(this.days.todayNum());
   }
 
   /** A 'day-end' halt made on a trading day before `today` ends; other halts and the kill switch never roll. */

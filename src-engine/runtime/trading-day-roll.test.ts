@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { istTime } from '../core/nse-calendar.js';
+import { TradingDay } from '../core/trading-day.js';
 import type { TradableInstrument } from '../model/order.js';
 import { MemoryTradingStore, TradingService } from './trading.js';
 
@@ -118,6 +119,30 @@ describe('the trading day roll (review finding: a loss halt carried into the nex
     s2.tick('SBIN', 80_000); // the last price the feed reports (an AMO is checked against it)
     expect(s2.svc.placeManual(amo(80_000)).decision.action).toBe('ALLOW');
     expect(s2.svc.riskStatus().halted).toBe(false);
+  });
+
+  it('services sharing one trading day: one nobody reads never writes stale risk state at the roll; dispose() detaches it', () => {
+    const clock = { t: istTime('2026-11-23', '10:00'), now() { return this.t; } };
+    const days = new TradingDay({ clock });
+    const store = new MemoryTradingStore(); // the risk state (meta) is shared, as the kernel's modes share it
+    const make = () => new TradingService({ mode: 'paper', instruments: INSTRUMENTS, clock, store, tradingDay: days, config: { capital: 1_000_000 } });
+    const old = make();
+    old.risk.halt('quiet for today', { until: 'day-end' });
+    const active = make(); // the kernel switched modes: a new service on the same state
+    expect(active.riskStatus()).toMatchObject({ halted: true, haltUntil: 'day-end' });
+    active.resume('asha');
+    active.setKillSwitch(true, { reason: 'operator' });
+    clock.t = istTime('2026-11-25', '08:00');
+    expect(active.riskStatus()).toMatchObject({ halted: false, killSwitch: true });
+    // the old service's risk engine still holds "halted, no kill switch" but never wrote it back
+    expect(store.loadMeta('risk.state')).toMatchObject({ halted: false, killSwitch: true, killReason: 'operator' });
+    expect(old.ledger.dayNumber()).toBe(days.todayNum()); // its ledger still took the roll…
+    old.dispose();
+    clock.t = istTime('2026-11-26', '08:00');
+    days.sync();
+    expect(old.ledger.dayNumber()).toBeLessThan(days.todayNum()); // …until it was disposed
+    expect(active.ledger.dayNumber()).toBe(days.todayNum());
+    expect(store.loadMeta('risk.state')).toMatchObject({ killSwitch: true });
   });
 
   it('a resting DAY order expires at the roll; an AMO waits for its open', () => {

@@ -415,6 +415,17 @@ export class TradingService {
   // ---------------------------------------------------------------------------------------------
   // Feed
 
+  /**
+   * Detaches this service from the shared trading-day service (its ledger and brokers stop taking the
+   * roll; risk never subscribed). Call it when dropping a service whose `days` outlives it (a mode's
+   * service the kernel switched away from, or one built for a preflight and discarded).
+   */
+  dispose(): void {
+    this.ledger.dispose();
+    this.paper.dispose();
+    this.shadow?.dispose();
+  }
+
   /** Start or stop turning strategy intents into orders (the kernel stops it during its backfill). */
   setTrading(on: boolean): void {
     this.trading = on;
