@@ -5,7 +5,7 @@ import { client } from '../engine/connection.js';
 import { describeError } from '../engine/errors.js';
 import { buildLegend } from '../format/chart-legend.js';
 import { buildMarkers, levelLines, mergeMarkerSources } from '../format/chart-markers.js';
-import { defOf, indicatorTitle, layoutOf, setView, specOf, type ChartView } from '../state/chart-layout.js';
+import { defOf, indicatorTitle, layoutOf, rangeFor, setView, specOf } from '../state/chart-layout.js';
 import { atTime } from '../state/chart-series.js';
 import { useChartStore } from '../state/chart-store.js';
 import { loadOlderHistory } from '../state/chart-sync.js';
@@ -16,8 +16,6 @@ import { ChartController, type DrawnIndicator } from './chart-controller.js';
 import { ChartIndicators } from './ChartIndicators.js';
 import { ChartLegend } from './ChartLegend.js';
 
-const VISIBLE_BARS = 150;
-const RIGHT_OFFSET = 4;
 /** Scrolling this close to the oldest bar loads older ones. */
 const HISTORY_EDGE_BARS = 10;
 
@@ -31,16 +29,6 @@ interface ChartStats {
 }
 
 const noStats: ChartStats = { count: 0, indicatorSeries: 0, panes: 1, signalMarkers: 0, fillMarkers: 0, priceLines: 0 };
-
-/** The visible range for `n` bars from a stored view (kept per timeframe); the default view when it does not fit. */
-export function rangeFor(n: number, view: ChartView | null): { from: number; to: number } {
-  if (view !== null) {
-    const to = n - 1 + view.rightOffset;
-    const from = to - view.barsVisible;
-    if (to > 0 && from < n - 1) return { from, to };
-  }
-  return { from: Math.max(0, n - VISIBLE_BARS), to: n - 1 + RIGHT_OFFSET };
-}
 
 /**
  * Test hooks of the chart (besides App.tsx's `chart`, `data-symbol`, `data-tf`, `data-candle-count`):
@@ -86,6 +74,7 @@ export function Chart() {
     let viewTimer: ReturnType<typeof setTimeout> | undefined;
     let shownKey: string | null = null;
     let markerCounts = { signals: 0, fills: 0 };
+    let markersKey = '';
     let priceLines = 0;
 
     const ctl = new ChartController(el, {
@@ -134,6 +123,10 @@ export function Chart() {
         const src = mergeMarkerSources(sym, store.getState().markers, a.signals, trading.getState().fills);
         return buildMarkers(a.chart.candles, src.signals, src.fills);
       })();
+      // most pushes (other symbols' signals, a forming bar) leave the markers as they are: no redraw then
+      const key = list.map((m) => `${m.id}@${m.time}`).join(',');
+      if (key === markersKey) return;
+      markersKey = key;
       ctl.setMarkers(list);
       markerCounts = { signals: list.filter((m) => m.kind === 'signal').length, fills: list.filter((m) => m.kind === 'fill').length };
       refreshStats();

@@ -7,6 +7,7 @@ import {
   indicatorTitle,
   layoutOf,
   parseLayouts,
+  rangeFor,
   removeIndicator,
   serializeLayouts,
   setIndicatorParams,
@@ -99,5 +100,14 @@ describe('chart layouts', () => {
     expect(parseLayouts(dirty)).toEqual({ '1m': { indicators: [{ id: 1, name: 'ema', params: [20] }], view: null } });
     expect(parseLayouts('garbage')).toEqual({});
     expect(parseLayouts(null)).toEqual({});
+  });
+
+  it('turns a stored view into the visible range for another symbol\'s bars', () => {
+    expect(rangeFor(300, null)).toEqual({ from: 150, to: 303 });
+    expect(rangeFor(40, null)).toEqual({ from: 0, to: 43 });
+    expect(rangeFor(300, { barsVisible: 60, rightOffset: -100 })).toEqual({ from: 139, to: 199 });
+    expect(rangeFor(300, { barsVisible: 60, rightOffset: 4 })).toEqual({ from: 243, to: 303 });
+    // scrolled back further than the new symbol has bars: the default view
+    expect(rangeFor(50, { barsVisible: 60, rightOffset: -100 })).toEqual({ from: 0, to: 53 });
   });
 });

@@ -81,6 +81,23 @@ export function removeIndicator(layout: TimeframeLayout, id: number): TimeframeL
   return indicators.length === layout.indicators.length ? layout : { ...layout, indicators };
 }
 
+/** Bars a chart shows at first, and the empty bars right of the newest. */
+export const DEFAULT_VISIBLE_BARS = 150;
+export const DEFAULT_RIGHT_OFFSET = 4;
+
+/**
+ * The visible logical range for `n` bars from a timeframe's stored view (same zoom, same distance from
+ * the newest bar); the default view (the newest 150 bars) when there is none or it would show no bar.
+ */
+export function rangeFor(n: number, view: ChartView | null): { from: number; to: number } {
+  if (view !== null) {
+    const to = n - 1 + view.rightOffset;
+    const from = to - view.barsVisible;
+    if (to > 0 && from < n - 1) return { from, to };
+  }
+  return { from: Math.max(0, n - DEFAULT_VISIBLE_BARS), to: n - 1 + DEFAULT_RIGHT_OFFSET };
+}
+
 export function setView(layout: TimeframeLayout, view: ChartView): TimeframeLayout {
   const same = layout.view !== null && layout.view.barsVisible === view.barsVisible && layout.view.rightOffset === view.rightOffset;
   return same ? layout : { ...layout, view };

@@ -1,6 +1,7 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import type { IndicatorSeries } from '../../src-engine/contract/chart-schemas.js';
 import type { Candle } from '../../src-engine/contract/schemas.js';
+import { CANDLE_LIMIT } from './candle-sync.js';
 import { addIndicator, removeIndicator, setIndicatorParams } from './chart-layout.js';
 import { createChartStore } from './chart-store.js';
 import { HISTORY_PAGE, followChart, loadOlderHistory } from './chart-sync.js';
@@ -56,7 +57,7 @@ describe('followChart', () => {
     chart.getState().changeLayout('1m', (l) => addIndicator(l, 'ema'));
     chart.getState().changeLayout('5m', (l) => addIndicator(l, 'rsi'));
     const stop = followChart(client, () => {}, useAppStore, chart);
-    expect(open(subs, 'indicators.updated').map((s) => s.params)).toEqual([{ symbol: 'INFY', tf: '1m', spec: 'ema:20' }]);
+    expect(open(subs, 'indicators.updated').map((s) => s.params)).toEqual([{ symbol: 'INFY', tf: '1m', spec: 'ema:20', limit: CANDLE_LIMIT }]);
     expect(open(subs, 'exits.updated').map((s) => s.params)).toEqual([{ symbol: 'INFY' }]);
     expect(calls).toEqual([{ method: 'chart.markers', params: { symbol: 'INFY' } }]);
     expect(chart.getState().key).toBe('INFY|1m');

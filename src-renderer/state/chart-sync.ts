@@ -1,5 +1,6 @@
 import type { Subscription } from '../../src-engine/contract/rpc-client.js';
 import type { EngineClient } from '../engine/connection.js';
+import { CANDLE_LIMIT } from './candle-sync.js';
 import { layoutOf, specOf } from './chart-layout.js';
 import { useChartStore } from './chart-store.js';
 import { useAppStore } from './store.js';
@@ -78,7 +79,8 @@ export function followChart(client: Client, report: (e: unknown) => void, app = 
       const k = next;
       const mine: Subscription = client.subscribe(
         'indicators.updated',
-        { symbol, tf, spec },
+        // as many points as the chart opens with candles: the lines start where the candles do
+        { symbol, tf, spec, limit: CANDLE_LIMIT },
         {
           snapshot: (x) => {
             if (subs.get(spec) === mine) chart.getState().seriesSnapshot(k, x);
