@@ -465,6 +465,7 @@ export class ModeController {
       this.log('warn', 'the new mode did not get the last prices', { error: errText(e) });
     }
     this.active = svc;
+    if (old !== svc) old.dispose(); // off the shared trading day: a dropped service takes no more rolls
     this.modeNow = mode;
     this.since = this.wall.now();
     this.liveWasOn = undefined;
@@ -561,6 +562,7 @@ export class ModeController {
 
   private async discard(parts: LiveParts): Promise<void> {
     parts.svc.setTrading(false);
+    parts.svc.dispose();
     await parts.kite.close();
   }
 
