@@ -9,29 +9,14 @@ import { Rng } from '../core/random.js';
 import { inputError, isWholePaise, istString, KiteApiError, parseRupeesToPaise, rupees } from './kite-json.js';
 import type { SimInstrument } from './instruments.js';
 import { SyntheticBook, type Fill, type Side } from './order-book.js';
+import { ORDER_STATUSES, type OrderStatus as EngineOrderStatus } from '../model/order.js';
 import { nseCalendar, type IsoDay, type MarketPhase, type NseCalendar } from '../core/nse-calendar.js';
 import { TimerScheduler, type OmsScheduler } from './oms-scheduler.js';
 
-export type OrderStatus =
-  | 'PUT ORDER REQ RECEIVED'
-  | 'AMO REQ RECEIVED'
-  | 'VALIDATION PENDING'
-  | 'OPEN PENDING'
-  | 'OPEN'
-  | 'TRIGGER PENDING'
-  | 'MODIFY VALIDATION PENDING'
-  | 'MODIFY PENDING'
-  | 'MODIFIED'
-  | 'CANCEL PENDING'
-  | 'COMPLETE'
-  | 'CANCELLED'
-  | 'REJECTED';
-
+/** Kite's order statuses as the engine models them, plus MODIFIED, which only order histories show (order_info.json). */
+export type OrderStatus = EngineOrderStatus | 'MODIFIED';
 /** Every status string the simulated OMS uses. */
-export const ORDER_STATUSES_SIM: readonly string[] = [
-  'PUT ORDER REQ RECEIVED', 'AMO REQ RECEIVED', 'VALIDATION PENDING', 'OPEN PENDING', 'OPEN', 'TRIGGER PENDING',
-  'MODIFY VALIDATION PENDING', 'MODIFY PENDING', 'MODIFIED', 'CANCEL PENDING', 'COMPLETE', 'CANCELLED', 'REJECTED',
-];
+export const ORDER_STATUSES_SIM: readonly string[] = [...ORDER_STATUSES, 'MODIFIED'];
 
 export type OrderType = 'MARKET' | 'LIMIT' | 'SL' | 'SL-M';
 export type Variety = 'regular' | 'amo';
