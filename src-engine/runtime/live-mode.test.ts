@@ -168,7 +168,7 @@ interface Rig {
   buy: (qty: number, side?: 'BUY' | 'SELL') => ReturnType<TradingService['placeManual']>;
 }
 
-function rig(opts: { store?: TradingStore; initialMode?: 'paper' | 'shadow'; haltAfterRounds?: number } = {}): Rig {
+function rig(opts: { store?: TradingStore; initialMode?: 'paper' | 'shadow'; haltAfterRounds?: number; reconcileMs?: number } = {}): Rig {
   const clock = new ManualClock();
   const kite = new FakeKite();
   const session = new FakeSession();
@@ -194,7 +194,7 @@ function rig(opts: { store?: TradingStore; initialMode?: 'paper' | 'shadow'; hal
     instruments: () => (instrumentsOk.ok ? { ok: true, reason: 'Kite instrument master of 2026-05-04 loaded' } : { ok: false, reason: "Kite's instrument master is not loaded yet" }),
     today: () => '2026-05-04',
     strategies: () => [{ id: 'ema-infy', type: 'ema_crossover', symbols: ['INFY'] }],
-    config: { lookupIntervalMs: 0, haltAfterRounds: opts.haltAfterRounds ?? 2 },
+    config: { lookupIntervalMs: 0, haltAfterRounds: opts.haltAfterRounds ?? 2, reconcileMs: opts.reconcileMs ?? 60_000 },
     createBroker: (o) => new KiteLiveBroker({ ...o, sleep: async () => {} }),
   });
   const tick = (symbol = 'INFY') => {
@@ -332,6 +332,24 @@ describe('reconciliation matrix', () => {
     expect((await r.modes.set('live', 'LIVE')).ok).toBe(true);
     return r;
   }
+
+  it('rounds run on the timer while live and on every ticker reconnect; none once back in paper', async () => {
+    const r = await live({ reconcileMs: 30 });
+    const start = r.modes.state().reconciliation.rounds;
+    await new Promise((res) => setTimeout(res, 200));
+    const timed = r.modes.state().reconciliation.rounds;
+    expect(timed).toBeGreaterThan(start + 2);
+    await r.modes.set('paper');
+    const after = r.modes.state().reconciliation.rounds;
+    await new Promise((res) => setTimeout(res, 150));
+    expect(r.modes.state().reconciliation).toMatchObject({ state: 'idle', rounds: after });
+
+    const r2 = await live();
+    const before = r2.modes.state().reconciliation.rounds;
+    r2.modes.onTickerReconnect();
+    await settle();
+    expect(r2.modes.state().reconciliation.rounds).toBe(before + 1);
+  });
 
   it('Kite has an order we did not place (no tag of ours): shown as external, clean', async () => {
     const r = await live();
