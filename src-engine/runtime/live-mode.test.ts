@@ -14,6 +14,8 @@ import type { KiteMargins, KiteOrder, KitePosition, KitePositions, KiteTrade } f
 import type { Clock } from '../core/clock.js';
 import type { Broker } from '../execution/broker.js';
 import type { Order } from '../model/order.js';
+import { openDatabase } from '../persistence/db.js';
+import { TradingRepo } from '../persistence/trading-repo.js';
 import { ModeController, modeStores, STATIC_IP_FIX, type LiveRestPort } from './live-mode.js';
 import { MemoryTradingStore, TradingService, type TradingStore } from './trading.js';
 
@@ -313,6 +315,36 @@ describe('one journal and one ledger per mode', () => {
     // live again: the live journal's position is rebuilt, and still agrees with Kite
     expect((await r.modes.set('live', 'LIVE')).ok).toBe(true);
     expect(r.modes.trading.portfolio().positions).toMatchObject([{ symbol: 'INFY', qty: 5 }]);
+  });
+
+  it('in SQLite: each mode its own rows, meta shared; a restart after live comes back in paper with both ledgers intact', async () => {
+    const db = openDatabase(':memory:');
+    try {
+      const a = rig({ store: new TradingRepo(db, 'paper') });
+      a.buy(7);
+      await a.modes.set('live', 'LIVE');
+      a.buy(5);
+      await settle();
+      await a.modes.reconcileNow();
+      await a.modes.dispose();
+      const modes = db.prepare('SELECT mode, count(*) AS n FROM fills GROUP BY mode ORDER BY mode').all();
+      expect(modes).toEqual([
+        { mode: 'live', n: 1 },
+        { mode: 'paper', n: 1 },
+      ]);
+      const b = rig({ store: new TradingRepo(db, 'paper') });
+      expect(b.modes.mode).toBe('paper');
+      expect(b.modes.state().liveWasOn).toBeDefined();
+      expect(b.modes.trading.portfolio().positions).toMatchObject([{ symbol: 'INFY', qty: 7 }]);
+      b.kite.book = a.kite.book;
+      b.kite.tradeRows = a.kite.tradeRows;
+      b.kite.net = a.kite.net;
+      expect((await b.modes.set('live', 'LIVE')).ok).toBe(true);
+      expect(b.modes.trading.portfolio().positions).toMatchObject([{ symbol: 'INFY', qty: 5 }]);
+      await b.modes.dispose();
+    } finally {
+      db.close();
+    }
   });
 
   it('listeners follow the switch (the facade)', async () => {
