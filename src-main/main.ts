@@ -171,7 +171,10 @@ function setupKite(supervisor: EngineSupervisor<MessagePortMain>): void {
           apiSecret: () => process.env['KITEDESK_KITE_API_SECRET']?.trim() || undefined,
           onProblem: (message) => void dialog.showMessageBox({ type: 'warning', title: 'Kite login', message: 'Kite login', detail: message, buttons: ['OK'] }),
         }),
-      () => null,
+      () => {
+        authBuilt = undefined; // not configured (or no keychain) yet: look again next time
+        return null;
+      },
     ));
 
   let loginWindow: BrowserWindow | null = null;
