@@ -139,6 +139,35 @@ describe('serve: Kite settings and the browser login against the simulator', () 
     expectNoSecrets(log, [API_SECRET, accessToken, callback.searchParams.get('request_token')!]);
   });
 
+  it('a restart the same day restores the session from the keychain; a token Kite refuses (403) flips it to expired and is deleted', async () => {
+    const start = await fetch(`http://127.0.0.1:${serve.port}/kite/login`, { redirect: 'manual', headers: { cookie: cookie() } });
+    const atSim = await fetch(start.headers.get('location')!, { redirect: 'manual' });
+    expect((await fetch(atSim.headers.get('location')!, { redirect: 'manual' })).status).toBe(200);
+    expect((await c.call('kiteSession.get', {})).state).toBe('active');
+    expect(store.map.has(kiteAccounts.accessToken(API_KEY))).toBe(true);
+
+    const again = async () => {
+      const s = await startServe({ port: 0, dataDir: tempDataDir(), rendererDir: join(repoRoot, 'dist/renderer'), log: () => {}, secretStore: async () => store, env: () => env });
+      return s;
+    };
+    const restarted = await again();
+    try {
+      await until(() => restarted.booted.kite.status().state === 'active', 'the restored session');
+    } finally {
+      await restarted.close();
+    }
+
+    sim.expireTokens();
+    const refused = await again();
+    try {
+      await until(() => refused.booted.kite.status().state === 'expired', 'the 403 to flip the session');
+      expect(refused.booted.kite.status().message).toMatch(/log in again/);
+      await until(() => !store.map.has(kiteAccounts.accessToken(API_KEY)), 'the stored token to be deleted');
+    } finally {
+      await refused.close();
+    }
+  });
+
   it('with no keychain the settings are refused, never stored elsewhere', async () => {
     const dir = tempDataDir();
     const s2 = await startServe({
@@ -174,6 +203,14 @@ describe('serve: Kite settings and the browser login against the simulator', () 
     }
   });
 });
+
+async function until(cond: () => boolean, what: string, ms = 10_000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!cond()) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
 
 function readFileSafe(f: string): string {
   try {
