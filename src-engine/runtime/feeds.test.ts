@@ -11,7 +11,9 @@ import { NIFTY50_SEEDS } from '../model/instruments.js';
 import { parseRunProfile } from './config.js';
 import { Engine } from './engine.js';
 import { type ReplayFeed } from './replay-feed.js';
-import { candleReplayHistory, kiteInstruments } from './feeds.js';
+import { candleReplayHistory, createFeed, kiteInstruments } from './feeds.js';
+import type { KiteFeed, TickerPoolLike } from '../adapters/kite/kite-feed.js';
+import type { KiteTickerPoolOptions } from '../adapters/kite/ticker-pool.js';
 
 const dirs: string[] = [];
 function tempDir(files: Record<string, string>): string {
@@ -128,5 +130,43 @@ describe('the Kite history as ticks (csv-replay under the hood)', () => {
     );
     expect(kiteInstruments(p, data).find((i) => i.symbol === 'IRFC')).toEqual({ symbol: 'IRFC', name: 'INDIAN RAILWAY FIN CORP', exchange: 'NSE', tickSizePaise: 1, lotSize: 1 });
     expect(before.some((i) => i.symbol === 'RELIANCE')).toBe(true);
+  });
+
+  it('takes the REST and ticker origin from KITEDESK_KITE_ROOT when the session names none', async () => {
+    const before = process.env['KITEDESK_KITE_ROOT'];
+    process.env['KITEDESK_KITE_ROOT'] = 'http://127.0.0.1:9999';
+    try {
+      const pools: KiteTickerPoolOptions[] = [];
+      const dumpRoots: (string | undefined)[] = [];
+      const feed = createFeed(parseRunProfile('feed: { kind: kite, backfillMinutes: 0 }\n'), {
+        clock: { now: () => Date.parse('2026-11-20T11:00:00+05:30') },
+        log: () => undefined,
+        kite: { connection: () => ({ apiKey: 'k', accessToken: 't' }), onChange: () => () => undefined },
+        kiteOverrides: {
+          createPool: (o) => {
+            pools.push(o);
+            const none = () => () => undefined;
+            return { subscribe() {}, unsubscribe() {}, setMode() {}, onTicks: none, on: none, stats: () => [], subscriptions: () => new Map(), close() {}, updateAccessToken() {} } as unknown as TickerPoolLike;
+          },
+          fetchInstrumentsCsv: (c) => {
+            dumpRoots.push(c.root);
+            return Promise.resolve('instrument_token,exchange_token,tradingsymbol,name,last_price,expiry,strike,tick_size,lot_size,instrument_type,segment,exchange\n408065,1594,INFY,INFOSYS,1500,,0,0.05,1,EQ,NSE,NSE\n');
+          },
+          createHistorical: () => ({ historical: () => Promise.resolve([]) }),
+          syncTimeoutMs: 10,
+        },
+      }) as KiteFeed;
+      feed.start();
+      try {
+        for (let i = 0; i < 200 && pools.length === 0; i++) await new Promise((r) => setTimeout(r, 5));
+        expect(dumpRoots).toEqual(['http://127.0.0.1:9999']);
+        expect(pools[0]).toMatchObject({ apiKey: 'k', accessToken: 't', root: 'ws://127.0.0.1:9999/' });
+      } finally {
+        feed.stop();
+      }
+    } finally {
+      if (before === undefined) delete process.env['KITEDESK_KITE_ROOT'];
+      else process.env['KITEDESK_KITE_ROOT'] = before;
+    }
   });
 });
