@@ -10,6 +10,9 @@ import { IntentJournal, SignalJournal } from '../persistence/journal-repo.js';
 import { TradingRepo } from '../persistence/trading-repo.js';
 import { StrategyInstanceRepo } from '../persistence/strategy-repo.js';
 import { UniverseScanRepo } from '../persistence/universe-repo.js';
+import { RecordsReader } from '../persistence/records-export.js';
+import { JournalRetention } from '../persistence/retention.js';
+import { attachRecords } from '../api/records-source.js';
 import { WatchlistRepo } from '../persistence/watchlist-repo.js';
 import { loadRunProfile, type RunProfile } from '../runtime/config.js';
 import { Engine } from '../runtime/engine.js';
@@ -87,6 +90,9 @@ export function bootEngine(opts: BootOptions): BootedEngine {
     onLoaded: ({ file, type }) => opts.log('info', 'user strategy loaded', { file, type }),
   });
   void userStrategies.start();
+  // Records out: exports read the journal; retention prunes signals, intents and scans at start and on each day roll.
+  attachRecords(engine, new RecordsReader(db));
+  const retention = new JournalRetention({ db, tradingDay: engine.days, retentionDays: profile.journal.retentionDays, log: opts.log });
   const server = createEngineServer(engine, { log: opts.log }, opts.kiteHost?.(kite));
   opts.log('info', 'engine booted', { dataDir: opts.dataDir, db: dbFile, mode: profile.mode, feed: profile.feed.kind, speed: profile.feed.speed });
   let down = false;
@@ -107,6 +113,7 @@ export function bootEngine(opts: BootOptions): BootedEngine {
       down = true;
       server.closeAll('engine shutting down');
       userStrategies.stop();
+      retention.stop();
       engine.stop();
       kite.dispose();
       db.close();
