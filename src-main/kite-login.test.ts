@@ -7,7 +7,6 @@ import {
   buildKiteLoginWebPreferences,
   kiteAccounts,
   kiteLoginUrl,
-  kiteSettingsFrom,
   loginOriginsFor,
   parseKiteRedirect,
 } from './kite-login.js';
@@ -187,15 +186,5 @@ describe('KiteAuth (keychain ↔ engine)', () => {
     await a.onEngineMessage({ type: 'kite-login-failed', code: 'rejected', message: 'Kite refused the login: Invalid checksum.' });
     expect(problems).toEqual([expect.stringMatching(/engine is not running/), 'Kite login failed (rejected): Kite refused the login: Invalid checksum.']);
     expect(problems.join()).not.toMatch(/the-secret|Ab12Cd34/);
-  });
-
-  it('settings come from the environment or the stored api key', () => {
-    expect(kiteSettingsFrom({}, null)).toBeNull();
-    expect(kiteSettingsFrom({ KITEDESK_KITE_REDIRECT_URL: REDIRECT }, null)).toBeNull();
-    expect(kiteSettingsFrom({ KITEDESK_KITE_REDIRECT_URL: REDIRECT }, 'abc123')).toEqual({ apiKey: 'abc123', redirectUrl: REDIRECT });
-    expect(kiteSettingsFrom({ KITEDESK_KITE_REDIRECT_URL: REDIRECT, KITEDESK_KITE_API_KEY: 'bad key' }, null)).toBeNull();
-    expect(
-      kiteSettingsFrom({ KITEDESK_KITE_REDIRECT_URL: REDIRECT, KITEDESK_KITE_API_KEY: 'k', KITEDESK_KITE_LOGIN_URL: 'http://127.0.0.1:1/connect/login', KITEDESK_KITE_ROOT: 'http://127.0.0.1:1' }, 'x'),
-    ).toEqual({ apiKey: 'k', redirectUrl: REDIRECT, loginUrl: 'http://127.0.0.1:1/connect/login', root: 'http://127.0.0.1:1' });
   });
 });

@@ -322,22 +322,6 @@ export class KiteAuth {
   }
 }
 
-/**
- * The Kite settings from the environment (until a settings screen exists):
- * KITEDESK_KITE_API_KEY (else the keychain's `kite:api_key`), KITEDESK_KITE_REDIRECT_URL (required),
- * KITEDESK_KITE_LOGIN_URL and KITEDESK_KITE_ROOT (development against the simulator).
- * Null when Kite is not configured.
- */
-export function kiteSettingsFrom(env: Readonly<Record<string, string | undefined>>, storedApiKey: string | null): KiteSettings | null {
-  const apiKey = env['KITEDESK_KITE_API_KEY'] || storedApiKey || '';
-  const redirectUrl = env['KITEDESK_KITE_REDIRECT_URL'] || '';
-  if (!kiteApiKeySchema.safeParse(apiKey).success || !redirectUrl) return null;
-  const s: KiteSettings = { apiKey, redirectUrl };
-  if (env['KITEDESK_KITE_LOGIN_URL']) s.loginUrl = env['KITEDESK_KITE_LOGIN_URL'];
-  if (env['KITEDESK_KITE_ROOT']) s.root = env['KITEDESK_KITE_ROOT'];
-  return s;
-}
-
 /** Login origins for the settings: Kite's, plus the login URL's own origin when it is overridden (simulator). */
 export function loginOriginsFor(settings: KiteSettings): readonly string[] {
   if (!settings.loginUrl) return KITE_LOGIN_ORIGINS;
