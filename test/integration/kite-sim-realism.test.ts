@@ -271,7 +271,8 @@ describe('Kite simulator: order caps and sessions', () => {
 
   it('auto clock: at the close the market jumps to the next open and the day ends on the way (expiry, roll, T1, 06:00)', async () => {
     const sim = new KiteSimulator();
-    const r = await sim.start({ port: 0, apiKey: KEY, apiSecret: SECRET, startTime: istTime('2026-11-23', '15:29'), speed: 15, flushIntervalMs: 50 });
+    // speed 6: 10 s real to the close, room for a loaded machine
+    const r = await sim.start({ port: 0, apiKey: KEY, apiSecret: SECRET, startTime: istTime('2026-11-23', '15:29'), speed: 6, latencyMs: 50, flushIntervalMs: 50 });
     try {
       const c = new Client(sim, r);
       await c.login();
@@ -282,7 +283,7 @@ describe('Kite simulator: order caps and sessions', () => {
       const restingOrder = sim.exchange.get((rest.body.data as { order_id: string }).order_id);
       await waitFor(() => (bought.status === 'COMPLETE' ? true : undefined), 'the CNC fill');
       expect(sim.clock.now()).toBeLessThan(istTime('2026-11-23', '15:30')); // still Monday
-      await waitFor(() => (sim.clock.now() >= istTime('2026-11-25', '09:15') ? true : undefined), 'the jump to Wednesday', 20_000);
+      await waitFor(() => (sim.clock.now() >= istTime('2026-11-25', '09:15') ? true : undefined), 'the jump to Wednesday', 30_000);
       expect(restingOrder.status).toBe('CANCELLED'); // the DAY order expired at the close
       // 06:00 passed on the way: the token dies at the next clock step (every 50 ms real)
       await waitFor(async () => ((await c.call('GET', '/orders')).status === 403 ? true : undefined), 'the 06:00 expiry');
