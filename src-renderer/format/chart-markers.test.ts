@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { ChartMarkers } from '../../src-engine/contract/chart-schemas.js';
 import type { Candle, SignalRecord } from '../../src-engine/contract/schemas.js';
 import type { FillDto } from '../../src-engine/contract/trading-schemas.js';
-import { buildMarkers, levelLines, mergeMarkerSources } from './chart-markers.js';
+import { buildMarkers, levelLines, mergeMarkerSources, signalTime } from './chart-markers.js';
 
 const T0 = Date.parse('2026-11-20T10:00:00+05:30');
 const M = 60_000;
@@ -58,6 +58,16 @@ describe('chart markers', () => {
       { time: (T0 + 10 * M) / 1000, position: 'aboveBar', shape: 'arrowDown', color: '#ef5350', text: 's7', id: 's7', kind: 'signal' },
     ]);
     expect(buildMarkers([], [signal(1, 'BUY', T0, null)], [])).toEqual([]);
+  });
+
+  it('a signal belongs to the last moment of the bar that fired it, in the strategy\'s timeframe', () => {
+    const five = { ...signal(1, 'BUY', T0 + 5 * M + 200, T0), timeframe: '5m' as const };
+    expect(signalTime(five)).toBe(T0 + 5 * M - 1);
+    expect(signalTime({ ...five, barTime: null })).toBe(T0 + 5 * M + 200);
+    expect(signalTime({ ...five, timeframe: 'day' })).toBe(T0);
+    // on a 1-minute chart a 5-minute signal sits on the bar that closed it (the fifth minute)
+    const ones = Array.from({ length: 8 }, (_, i) => ({ ...candle(0, '1m'), t: T0 + i * M }));
+    expect(buildMarkers(ones, [five], [])[0]!.time).toBe((T0 + 4 * M) / 1000);
   });
 
   it('draws the average price and the armed exits as price lines', () => {

@@ -46,6 +46,13 @@ export function mergeMarkerSources(
   };
 }
 
+/** The last moment of the bar a signal fired on (its emission time when it names no bar; the bar's start for `day`). */
+export function signalTime(s: Pick<SignalRecord, 'ts' | 'barTime' | 'timeframe'>): number {
+  if (s.barTime === null) return s.ts;
+  if (s.timeframe === 'day') return s.barTime;
+  return s.barTime + Number(s.timeframe.slice(0, -1)) * 60_000 - 1;
+}
+
 /**
  * Markers for the candles shown: a signal as an arrow at the bar it fired on (below a bar for BUY,
  * above for SELL; its strategy as the text), a fill as a dot at its price ("B 3 @ 1,234.50").
@@ -55,8 +62,8 @@ export function buildMarkers(candles: readonly Candle[], signals: readonly Signa
   const out: ChartMarker[] = [];
   if (candles.length === 0) return out;
   for (const s of signals) {
-    // the bar whose close fired it (in the strategy's timeframe), placed in the bar shown that holds it
-    const bar = barAt(candles, s.barTime ?? s.ts);
+    // the bar whose close fired it (in the strategy's timeframe), placed in the bar shown that holds its last moment
+    const bar = barAt(candles, signalTime(s));
     if (bar === undefined) continue;
     const buy = s.side === 'BUY';
     out.push({
