@@ -9,6 +9,7 @@ import { KiteCredentialsError } from '../contract/kite-credentials.js';
 import { ErrorCode, RpcError } from '../contract/errors.js';
 import { noKiteHost, type KiteHost } from '../runtime/kite-host.js';
 import { createChartHandlers, createChartTopics } from './chart-handlers.js';
+import { createModeHandlers, createModeTopics } from './mode-handlers.js';
 
 /** A keychain owner's refusal as a typed contract error (its message is secret-free by construction). */
 async function kiteCall<T>(fn: () => Promise<T>): Promise<T> {
@@ -68,6 +69,7 @@ export function createHandlers(engine: Engine, kite: KiteHost = noKiteHost): Han
     'risk.setKillSwitch': ({ engaged, squareOff, reason }) => engine.trading.setKillSwitch(engaged, { squareOff, reason }),
     'risk.decisions': ({ limit }) => engine.trading.recentDecisions(limit),
     ...createChartHandlers(engine),
+    ...createModeHandlers(engine),
     'kiteSettings.get': () => kiteCall(() => kite.settings()),
     'kiteSettings.set': (input) => kiteCall(() => kite.saveSettings(input)),
     'kiteSettings.clear': () => kiteCall(() => kite.clearSettings()),
@@ -142,5 +144,6 @@ export function createTopics(engine: Engine): TopicHandlers<KiteDeskApi> {
       coalesceKey: () => 'risk',
     }),
     ...createChartTopics(engine),
+    ...createModeTopics(engine),
   };
 }

@@ -34,6 +34,7 @@ import {
 } from './trading-schemas.js';
 import { kiteLoginStartSchema, kiteSettingsInfoSchema, kiteSettingsInputSchema } from './kite-credentials.js';
 import { chartRequests, chartTopics } from './chart-schemas.js';
+import { modeRequests, modeTopics } from './mode-schemas.js';
 
 const empty = z.object({}).strict();
 
@@ -186,6 +187,8 @@ export const kiteDeskApi = defineApi({
     'risk.decisions': { input: z.object({ limit: z.number().int().min(1).max(1000).default(100) }).strict(), output: z.array(riskDecisionDtoSchema) },
     /** Indicators, older candles, markers and position levels of the chart (chart-schemas.ts). */
     ...chartRequests,
+    /** Paper / shadow / live, the live preflight and confirmation, the mode journal (mode-schemas.ts). */
+    ...modeRequests,
   },
   topics: {
     'engine.statusChanged': { params: empty, snapshot: engineStatusSchema, delta: engineStatusSchema },
@@ -224,6 +227,7 @@ export const kiteDeskApi = defineApi({
     },
     'risk.statusChanged': { params: empty, snapshot: riskStatusSchema, delta: riskStatusSchema },
     ...chartTopics,
+    ...modeTopics,
   },
 });
 

@@ -1,6 +1,7 @@
 import { formatCount, formatIstTime, formatRate } from '../format/format.js';
 import { useAppStore } from '../state/store.js';
 import { KiteSessionItem } from './KiteSettings.js';
+import { ModeSwitch } from './ModeSwitch.js';
 
 function Item({ label, value, tone, title, className }: { label: string; value: string; tone?: string | undefined; title?: string | undefined; className?: string }) {
   return (
@@ -21,8 +22,8 @@ export function StatusBar() {
 
   return (
     <header
-      className={`status-bar${connection.state === 'open' ? '' : ' stale'}`}
-      data-testid="status-bar" data-connection={connection.state} data-ticks-per-sec={ticksPerSec}
+      className={`status-bar${connection.state === 'open' ? '' : ' stale'}${status?.mode === 'live' ? ' live' : ''}`}
+      data-testid="status-bar" data-connection={connection.state} data-ticks-per-sec={ticksPerSec} data-mode={status?.mode ?? ''}
     >
       <span className="brand">KiteDesk</span>
       <Item
@@ -33,7 +34,7 @@ export function StatusBar() {
         title={connection.lastError ? `${connection.via}: ${connection.lastError}` : connection.via}
       />
       <Item label="engine" value={status?.state ?? '—'} tone={status ? engineTone[status.state] : undefined} />
-      <Item label="mode" value={status ? status.mode.toUpperCase() : '—'} tone={status?.mode === 'live' ? 'bad' : 'info'} />
+      <ModeSwitch />
       <Item label="feed" value={status ? status.feed.toUpperCase() : '—'} />
       <KiteSessionItem />
       <Item label="ticks/s" value={status ? formatRate(ticksPerSec) : '—'} />

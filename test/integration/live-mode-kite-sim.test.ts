@@ -1,0 +1,183 @@
+/**
+ * Live mode end to end against our Kite simulator standing in for Kite, pointed at by configuration
+ * only (the session's root): the engine on the Kite feed, `mode.set live` refused without `confirm:
+ * 'LIVE'` and with a failing preflight (each reason shown), accepted after; manual and strategy orders
+ * reach the simulator with their tags; our net positions equal the simulator's; Kite's static-IP
+ * rejection halts live trading with its fix and is not retried; back to paper, nothing more reaches it.
+ * Everything goes through the contract (an in-memory transport pair), as the UI would.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loginUrl, parseRedirect } from '../../src-engine/adapters/kite/login.js';
+import { KiteRest } from '../../src-engine/adapters/kite/rest-client.js';
+import { createEngineServer } from '../../src-engine/api/server.js';
+import { kiteDeskApi, type KiteDeskApi } from '../../src-engine/contract/api.js';
+import { RpcClient } from '../../src-engine/contract/rpc-client.js';
+import { createMemoryPair } from '../../src-engine/contract/transport.js';
+import { KiteSimulator, type RunningKiteSimulator } from '../../src-engine/kite-sim/kite-simulator.js';
+import { parseRunProfile } from '../../src-engine/runtime/config.js';
+import { Engine } from '../../src-engine/runtime/engine.js';
+import { KiteSessionManager } from '../../src-engine/runtime/kite-session.js';
+import { STATIC_IP_FIX } from '../../src-engine/runtime/live-mode.js';
+import { tempDataDir } from '../support/serve-process.js';
+
+const API_KEY = 'kitedesk-sim';
+const API_SECRET = 'kitedesk-sim-secret';
+
+async function until<T>(what: string, fn: () => T | undefined | false | Promise<T | undefined | false>, timeoutMs = 30_000): Promise<T> {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await fn();
+    if (v !== undefined && v !== false) return v;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+const PROFILE = `
+feed: { kind: kite, backfillMinutes: 5 }
+watchlist: [INFY, TCS]
+universe: { seed: custom, symbols: [INFY, TCS], softCap: 2 }
+strategies:
+  - { id: ema-infy, type: ema_crossover, params: { fast: 5, slow: 13 }, symbols: [INFY], timeframe: 1m }
+trading: { sizing: { default: { mode: fixed_qty, qty: 3 } } }
+`;
+
+describe('live mode against kitedesk sim', () => {
+  const sim = new KiteSimulator();
+  let r: RunningKiteSimulator;
+  let kite: KiteSessionManager;
+  let engine: Engine;
+  let client: RpcClient<KiteDeskApi>;
+  let simRest: KiteRest;
+
+  beforeAll(async () => {
+    r = await sim.start({ port: 0, seed: 7, expireAt0600: false });
+    kite = new KiteSessionManager();
+    const res = await fetch(loginUrl(API_KEY, r.loginUrl), { redirect: 'manual' });
+    const requestToken = parseRedirect(res.headers.get('location')!).requestToken;
+    const login = await kite.login({ apiKey: API_KEY, requestToken, apiSecret: API_SECRET, root: r.url });
+    expect(login.ok).toBe(true);
+    const saved: string[] = [];
+    engine = new Engine({
+      profile: parseRunProfile(PROFILE),
+      watchlist: { get: () => [...saved], set: (s) => void saved.splice(0, saved.length, ...s) },
+      kite,
+      dataDir: tempDataDir('kitedesk-live-'),
+      live: { reconcileMs: 1000, lookupIntervalMs: 200 },
+    });
+    const server = createEngineServer(engine, {});
+    const [a, b] = createMemoryPair();
+    server.accept(a);
+    client = new RpcClient(kiteDeskApi, { timeoutMs: 60_000 });
+    client.attach(b);
+    simRest = new KiteRest({ apiKey: API_KEY, accessToken: kite.connection()!.accessToken, root: r.url });
+  });
+
+  afterAll(async () => {
+    engine?.stop();
+    kite?.dispose();
+    await sim.close();
+  });
+
+  /** The simulator's order book rows carrying one of our tags. */
+  const simOrders = async () => (await simRest.orders()).filter((o) => o.tag !== null && /^[LPS]/.test(o.tag));
+
+  it('refuses live without LIVE and with a failing preflight (each reason shown), then goes live', async () => {
+    await until('the Kite feed to go live', () => engine.status().feedStatus?.state === 'live', 45_000);
+    const st = await client.call('mode.get', {});
+    expect(st).toMatchObject({ mode: 'paper', liveAvailable: true, reconciliation: { state: 'idle' } });
+
+    const noConfirm = await client.call('mode.set', { mode: 'live' });
+    expect(noConfirm).toMatchObject({ ok: false, refused: 'confirm' });
+    expect(noConfirm.preflight!.checks.every((c) => c.reason.length > 0)).toBe(true);
+    expect(noConfirm.message).toMatch(/typing LIVE/);
+
+    await client.call('risk.halt', { reason: 'checking the preflight' });
+    const failing = await client.call('mode.set', { mode: 'live', confirm: 'LIVE' });
+    expect(failing).toMatchObject({ ok: false, refused: 'preflight' });
+    expect(failing.preflight!.checks.find((c) => c.id === 'risk')).toMatchObject({ ok: false, reason: expect.stringMatching(/risk is halted: checking the preflight/) });
+    expect(failing.preflight!.checks.filter((c) => c.id !== 'risk').every((c) => c.ok)).toBe(true);
+    await client.call('risk.resume', {});
+
+    const summary = await client.call('mode.liveSummary', {});
+    expect(summary).toMatchObject({ userId: expect.any(String), strategies: [{ id: 'ema-infy' }] });
+    expect(summary.fundsPaise).toBeGreaterThan(0);
+    expect(summary.staticIpNote).toMatch(/static IP/);
+
+    const ok = await client.call('mode.set', { mode: 'live', confirm: 'LIVE' });
+    expect(ok).toMatchObject({ ok: true, state: { mode: 'live' } });
+    expect(engine.status().mode).toBe('live');
+    const history = await client.call('mode.history', { limit: 20 });
+    expect(history.map((e) => e.kind)).toEqual(expect.arrayContaining(['switch', 'refused', 'preflight']));
+    expect(history[0]).toMatchObject({ kind: 'switch', to: 'live' });
+  }, 90_000);
+
+  it('manual and strategy orders reach the simulator with their tags; net positions equal the simulator\'s', async () => {
+    const manual = await client.call('orders.place', { symbol: 'INFY', side: 'BUY', qty: 4, orderType: 'MARKET', product: 'MIS' });
+    expect(manual.decision, JSON.stringify(manual.decision)).toMatchObject({ action: 'ALLOW' });
+    const manualTag = manual.orders[0]!.clientId;
+    expect(manual.orders[0]!.broker).toBe('live');
+    // a strategy intent, as the strategy runner hands it to the kernel
+    const price = engine.market.quote('TCS')?.lastPaise ?? 350_000;
+    const intent = engine.trading.onIntent({ symbol: 'TCS', side: 'BUY', score: 1, price, tsEvent: engine.feed.now(), reasons: [{ strategy: 'ema-infy', confidence: 1 }] });
+    expect('orders' in intent && intent.orders.length).toBe(1);
+    const strategyTag = 'orders' in intent ? intent.orders[0]!.clientId : '';
+
+    const atSim = await until('both orders complete at the simulator', async () => {
+      const rows = await simOrders();
+      const m = rows.find((o) => o.tag === manualTag);
+      const s = rows.find((o) => o.tag === strategyTag);
+      return m?.status === 'COMPLETE' && s?.status === 'COMPLETE' ? { m, s } : undefined;
+    });
+    expect(atSim.m).toMatchObject({ tradingsymbol: 'INFY', quantity: 4, product: 'MIS', transactionType: 'BUY' });
+    expect(atSim.s).toMatchObject({ tradingsymbol: 'TCS', quantity: 3, product: 'MIS', transactionType: 'BUY' });
+
+    await until('our orders complete', () => engine.trading.orders().filter((o) => [manualTag, strategyTag].includes(o.clientId) && o.status === 'COMPLETE').length === 2);
+    const rec = await until('a clean reconciliation round', async () => {
+      const x = await engine.modes.reconcileNow();
+      return x.state === 'clean' ? x : undefined;
+    });
+    expect(rec.mismatches.filter((m) => m.kind !== 'external')).toEqual([]);
+    const kiteNet = (await simRest.positions()).net.filter((p) => p.quantity !== 0).map((p) => [p.tradingsymbol, p.product, p.quantity]).sort();
+    const ours = new Map<string, number>();
+    for (const p of engine.trading.portfolio().positions) ours.set(p.symbol, (ours.get(p.symbol) ?? 0) + p.qty);
+    expect([...ours].filter(([, q]) => q !== 0).map(([s, q]) => [s, 'MIS', q]).sort()).toEqual(kiteNet);
+    expect((await client.call('mode.get', {})).reconciliation.state).toBe('clean');
+  }, 60_000);
+
+  it("Kite's static-IP rejection: shown with its fix, not retried, live trading halted", async () => {
+    sim.setAllowedIps(['10.9.8.7']);
+    try {
+      const before = (await simOrders()).length;
+      const res = await client.call('orders.place', { symbol: 'INFY', side: 'BUY', qty: 1, orderType: 'MARKET', product: 'MIS' });
+      const id = res.orders[0]!.orderId;
+      const o = await until('the rejection', () => engine.trading.orders().find((x) => x.orderId === id && x.status === 'REJECTED'));
+      expect(o.statusMessage).toMatch(/static IP/i);
+      const st = await until('the alarm', async () => {
+        const s = await client.call('mode.get', {});
+        return s.alarm !== undefined ? s : undefined;
+      });
+      expect(st.alarm).toBe(STATIC_IP_FIX);
+      expect((await client.call('risk.get', {})).halted).toBe(true);
+      await new Promise((res2) => setTimeout(res2, 1500));
+      expect((await simOrders()).length).toBe(before);
+    } finally {
+      sim.setAllowedIps(undefined);
+      await client.call('risk.resume', {});
+    }
+  }, 30_000);
+
+  it('back to paper: nothing more reaches the simulator; the paper ledger is its own', async () => {
+    const atSim = (await simOrders()).length;
+    const back = await client.call('mode.set', { mode: 'paper' });
+    expect(back).toMatchObject({ ok: true, state: { mode: 'paper', reconciliation: { state: 'idle' } } });
+    expect(engine.trading.portfolio()).toMatchObject({ mode: 'paper' });
+    const paper = await client.call('orders.place', { symbol: 'INFY', side: 'BUY', qty: 2, orderType: 'MARKET', product: 'MIS' });
+    expect(paper.orders[0]!.broker).toBe('paper');
+    engine.trading.onIntent({ symbol: 'TCS', side: 'BUY', score: 1, price: engine.market.quote('TCS')?.lastPaise ?? 350_000, tsEvent: engine.feed.now(), reasons: [{ strategy: 'ema-infy' }] });
+    await until('the paper fill', () => engine.trading.orders().find((o) => o.orderId === paper.orders[0]!.orderId && o.status === 'COMPLETE'));
+    await new Promise((res) => setTimeout(res, 1500));
+    expect((await simOrders()).length).toBe(atSim);
+    expect(engine.trading.portfolio().positions.find((p) => p.symbol === 'INFY')?.qty).toBe(2);
+  }, 30_000);
+});
