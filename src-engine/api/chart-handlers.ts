@@ -16,7 +16,8 @@ export function chartService(engine: Engine): ChartService {
       fills: (limit) => engine.trading.fills(limit),
       portfolio: () => engine.trading.portfolio(),
       onPortfolio: (l) => engine.trading.onPortfolio(l),
-      exits: engine.trading.exits,
+      // the active mode's exits, read on each call (a mode switch replaces the trading service)
+      exits: { armed: (strategy, symbol) => engine.trading.exits.armed(strategy, symbol) },
     });
     services.set(engine, s);
   }
