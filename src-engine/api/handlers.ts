@@ -10,6 +10,7 @@ import { ErrorCode, RpcError } from '../contract/errors.js';
 import { noKiteHost, type KiteHost } from '../runtime/kite-host.js';
 import { createChartHandlers, createChartTopics } from './chart-handlers.js';
 import { createModeHandlers, createModeTopics } from './mode-handlers.js';
+import { createRecordsHandlers } from './records-handlers.js';
 
 /** A keychain owner's refusal as a typed contract error (its message is secret-free by construction). */
 async function kiteCall<T>(fn: () => Promise<T>): Promise<T> {
@@ -70,6 +71,7 @@ export function createHandlers(engine: Engine, kite: KiteHost = noKiteHost): Han
     'risk.decisions': ({ limit }) => engine.trading.recentDecisions(limit),
     ...createChartHandlers(engine),
     ...createModeHandlers(engine),
+    ...createRecordsHandlers(engine),
     'kiteSettings.get': () => kiteCall(() => kite.settings()),
     'kiteSettings.set': (input) => kiteCall(() => kite.saveSettings(input)),
     'kiteSettings.clear': () => kiteCall(() => kite.clearSettings()),

@@ -35,6 +35,7 @@ import {
 import { kiteLoginStartSchema, kiteSettingsInfoSchema, kiteSettingsInputSchema } from './kite-credentials.js';
 import { chartRequests, chartTopics } from './chart-schemas.js';
 import { modeRequests, modeTopics } from './mode-schemas.js';
+import { recordsRequests } from './records.js';
 
 const empty = z.object({}).strict();
 
@@ -189,6 +190,8 @@ export const kiteDeskApi = defineApi({
     ...chartRequests,
     /** Paper / shadow / live, the live preflight and confirmation, the mode journal (mode-schemas.ts). */
     ...modeRequests,
+    /** The journal as CSV for a range of IST days (records.ts, docs/exports.md). */
+    ...recordsRequests,
   },
   topics: {
     'engine.statusChanged': { params: empty, snapshot: engineStatusSchema, delta: engineStatusSchema },

@@ -4,6 +4,7 @@ import { useAppStore } from '../state/store.js';
 import { isOpenOrder } from '../state/trading.js';
 import { useTradingStore } from '../state/trading-store.js';
 import { EquityPanel } from './EquityPanel.js';
+import { ExportMenu } from './ExportMenu.js';
 import { OrdersPanel } from './OrdersPanel.js';
 import { HealthPanel } from './HealthPanel.js';
 import { NotificationsPanel } from './NotificationsPanel.js';
@@ -54,6 +55,7 @@ export function TradingPanel() {
             {t.badge !== '' && <span className={`tab-badge${t.id === 'risk' || t.id === 'alerts' ? ' tab-badge-bad' : ''}`} data-testid={`tab-badge-${t.id}`}>{t.badge}</span>}
           </button>
         ))}
+        <ExportMenu />
       </div>
       {tab === 'positions' && <PositionsPanel />}
       {tab === 'orders' && <OrdersPanel />}
