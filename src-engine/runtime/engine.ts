@@ -218,7 +218,8 @@ export class Engine {
       },
       today: () => this.days.today(),
       strategies: () => this.strategies.list().instances.filter((i) => i.enabled).map((i) => ({ id: i.id, type: i.type, symbols: [...i.symbols] })),
-      config: liveConfig,
+      // the profile's trading.live, then the kernel's own overrides (tests)
+      config: { ...deps.profile.trading?.live, ...liveConfig },
       // a mode switched to prices on the last ticks and depth, not on nothing (stale-data rule)
       prime: (svc) => {
         for (const q of this.market.quotes(this.instruments.map((i) => i.symbol))) if (q.lastPaise > 0) svc.onTick(q.symbol, q.lastPaise, q.tsEvent);

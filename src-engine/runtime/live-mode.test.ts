@@ -16,6 +16,7 @@ import type { Broker } from '../execution/broker.js';
 import type { Order } from '../model/order.js';
 import { openDatabase } from '../persistence/db.js';
 import { TradingRepo } from '../persistence/trading-repo.js';
+import { parseRunProfile } from './config.js';
 import { ModeController, modeStores, STATIC_IP_FIX, type LiveRestPort } from './live-mode.js';
 import { MemoryTradingStore, TradingService, type TradingStore } from './trading.js';
 
@@ -253,6 +254,15 @@ describe('mode.set live: the preflight and the confirmation', () => {
     expect(r.modes.mode).toBe('paper');
     expect(r.modes.history(5).find((e) => e.kind === 'refused')?.preflight?.ok).toBe(false);
     expect(r.kite.placed).toHaveLength(0);
+  });
+});
+
+describe('the profile', () => {
+  it('trading.live sets the cadence and tolerance, checked like every other key', () => {
+    expect(parseRunProfile('trading: { live: { reconcileMs: 2000, toleranceQty: 1, haltAfterRounds: 3 } }').trading.live).toEqual({ reconcileMs: 2000, toleranceQty: 1, haltAfterRounds: 3 });
+    expect(parseRunProfile('{}').trading.live).toEqual({ reconcileMs: 5000, toleranceQty: 0, haltAfterRounds: 2 });
+    expect(() => parseRunProfile('trading: { live: { reconcileMs: 10 } }')).toThrow(/reconcileMs/);
+    expect(() => parseRunProfile('mode: live')).toThrow();
   });
 });
 

@@ -81,6 +81,17 @@ export const tradingConfigSchema = z.strictObject({
       protectionPct: z.number().positive().max(100).default(2),
     })
     .prefault({}),
+  /** Live mode's reconciliation with Kite (runtime/live-mode.ts, docs/trading.md "Live mode"). */
+  live: z
+    .strictObject({
+      /** A round every this many ms while live (and on every ticker reconnect). */
+      reconcileMs: z.number().int().min(1000).max(600_000).default(5000),
+      /** A net-position difference up to this many units is an alarm only. */
+      toleranceQty: z.number().int().min(0).max(1e9).default(0),
+      /** A difference beyond the tolerance halts live trading when seen this many rounds in a row. */
+      haltAfterRounds: z.number().int().min(1).max(100).default(2),
+    })
+    .prefault({}),
 });
 export type TradingConfigInput = z.input<typeof tradingConfigSchema>;
 export type TradingConfig = z.output<typeof tradingConfigSchema>;
