@@ -178,19 +178,19 @@ describe('Kite simulator vs the official kiteconnect 5.3.0 clients', () => {
     expect(Number(infy.instrument_token) & 0xff).toBe(1);
     expect(Number(infy.instrument_token) >> 8).toBe(Number(infy.exchange_token));
 
-    const q = await paced(() => kc.getQuote(['NSE:INFY', 'NSE:RELIANCE', 'NSE:NOSUCH']));
+    const q = await paced<Any>(() => kc.getQuote(['NSE:INFY', 'NSE:RELIANCE', 'NSE:NOSUCH']));
     expect(Object.keys(q).sort()).toEqual(['NSE:INFY', 'NSE:RELIANCE']);
     expect(q['NSE:INFY']).toMatchObject({ instrument_token: Number(infy.instrument_token), last_price: expect.any(Number), ohlc: expect.any(Object) });
     expect(q['NSE:INFY'].depth.buy).toHaveLength(5);
     expect(q['NSE:INFY'].timestamp).toBeInstanceOf(Date);
-    const ltp = await paced(() => kc.getLTP(['NSE:INFY'])); // Kite: 1 quote-class request per second (kite-protocol.md §2.14)
+    const ltp = await paced<Any>(() => kc.getLTP(['NSE:INFY'])); // Kite: 1 quote-class request per second (kite-protocol.md §2.14)
     expect(ltp['NSE:INFY'].last_price).toBeGreaterThan(0);
-    const ohlc = await paced(() => kc.getOHLC(['NSE:INFY']));
+    const ohlc = await paced<Any>(() => kc.getOHLC(['NSE:INFY']));
     expect(ohlc['NSE:INFY'].ohlc.close).toBeGreaterThan(0);
   });
 
   it('places LIMIT and MARKET orders, shows the status sequence, cancels a resting LIMIT, updates positions', async () => {
-    const ltp: number = (await paced(() => kc.getLTP(['NSE:SBIN'])))['NSE:SBIN'].last_price;
+    const ltp: number = (await paced<Any>(() => kc.getLTP(['NSE:SBIN'])))['NSE:SBIN'].last_price;
     const far = Math.round((ltp * 0.9) * 20) / 20; // 10 % below: rests OPEN
     const resting = await kc.placeOrder('regular', {
       exchange: 'NSE', tradingsymbol: 'SBIN', transaction_type: 'BUY', order_type: 'LIMIT', quantity: 3, product: 'MIS', price: far,
