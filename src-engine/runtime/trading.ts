@@ -747,13 +747,14 @@ export class TradingService {
   }
 
   /**
-   * Performance over IST days `from`..`to` (default: today by the feed clock), overall and per strategy
+   * Performance over IST days `from`..`to` (default: the trading day by the feed clock), overall and per strategy
    * (portfolio/metrics.ts; a strategy's equity is the capital plus its cumulative net PnL). Built from
    * the ledger's closed trades and its sampled equity curves.
    */
   performance(opts: { from?: IsoDay; to?: IsoDay; riskFreeRate?: number } = {}): PerformanceDto {
-    const today = istDay(this.clock.now());
-    const from = opts.from ?? today;
+    // today = the trading day (on a weekend or holiday, the session day before it), not the calendar date
+    this.days.sync(this.clock.now());
+    const from = opts.from ?? this.days.today();
     const to = opts.to ?? from;
     if (to < from) throw new RpcError(ErrorCode.INVALID_INPUT, `performance: to (${to}) is before from (${from})`);
     const range = { from: Date.parse(`${from}T00:00:00+05:30`), to: Date.parse(`${to}T00:00:00+05:30`) + 86_400_000 - 1 };

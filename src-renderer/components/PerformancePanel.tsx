@@ -53,8 +53,10 @@ function SeriesChart({ points, color, testId }: { points: readonly { t: number; 
 export function PerformancePanel() {
   const [preset, setPreset] = useState<RangePreset>('today');
   const feedTime = useAppStore((s) => s.status?.feedTime ?? null);
-  // the range follows the feed's IST day, not the wall clock
-  const range = useMemo(() => (feedTime === null ? null : presetRange(preset, feedTime)), [preset, feedTime === null ? null : Math.floor((feedTime + 19_800_000) / 86_400_000)]);
+  const tradingDay = useAppStore((s) => s.status?.tradingDay?.date);
+  // the range follows the engine's trading day (the feed's clock), not the wall clock
+  const feedDay = feedTime === null ? null : Math.floor((feedTime + 19_800_000) / 86_400_000);
+  const range = useMemo(() => (feedTime === null ? null : presetRange(preset, feedTime, tradingDay)), [preset, feedDay, tradingDay]);
   const [data, setData] = useState<{ key: string; perf: Performance } | null>(null);
   const [error, setError] = useState<string | null>(null);
   const key = range ? `${range.from}..${range.to}` : '';

@@ -56,5 +56,9 @@ describe('performance formatting', () => {
     expect(istDayOf(t)).toBe('2026-11-20');
     expect(presetRange('today', t)).toEqual({ from: '2026-11-20', to: '2026-11-20' });
     expect(presetRange('7d', t)).toEqual({ from: '2026-11-14', to: '2026-11-20' });
+    // on Saturday the engine's trading day is Friday: "today" is Friday's session
+    const sat = Date.parse('2026-11-21T11:00:00+05:30');
+    expect(presetRange('today', sat, '2026-11-20')).toEqual({ from: '2026-11-20', to: '2026-11-20' });
+    expect(presetRange('7d', sat, '2026-11-20')).toEqual({ from: '2026-11-14', to: '2026-11-20' });
   });
 });

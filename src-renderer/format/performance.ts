@@ -87,9 +87,12 @@ export function istDayOf(ms: number): string {
 
 export type RangePreset = 'today' | '7d' | '30d' | 'all';
 
-/** The `performance.get` range for a preset, from the feed's time: calendar days back, inclusive. */
-export function presetRange(preset: RangePreset, nowMs: number): { from: string; to: string } {
-  const to = istDayOf(nowMs);
+/**
+ * The `performance.get` range for a preset: calendar days back from `today`, inclusive. `today` is the
+ * engine's trading day (on a weekend or holiday, the session day before it), else the feed time's IST date.
+ */
+export function presetRange(preset: RangePreset, nowMs: number, tradingDay?: string): { from: string; to: string } {
+  const to = tradingDay ?? istDayOf(nowMs);
   const back = { today: 0, '7d': 6, '30d': 29, all: 3650 }[preset];
-  return { from: istDayOf(nowMs - back * 86_400_000), to };
+  return { from: istDayOf(Date.parse(`${to}T12:00:00+05:30`) - back * 86_400_000), to };
 }
