@@ -495,6 +495,19 @@ describe('reconciliation matrix', () => {
     expect(res).toMatchObject({ ok: false, refused: 'session' });
   });
 
+  it('a new login while live (another token): live stops and asks again; nothing more on the old client', async () => {
+    const r = await live();
+    const next = new FakeKite();
+    r.modes['o'].rest = () => next; // the session manager now hands out the new session's client
+    r.session.set({ state: 'active', userId: 'ZX9999', expiresAt: T0 + 20 * 3_600_000 });
+    expect(r.modes.mode).toBe('paper');
+    expect(r.modes.state().alarm).toMatch(/new Kite session \(ZX9999\).*confirm LIVE again/);
+    r.buy(1);
+    await settle();
+    expect(r.kite.placed).toHaveLength(0);
+    expect(next.placed).toHaveLength(0);
+  });
+
   it("Kite's static-IP rejection: shown with its fix, not retried, live trading halted", async () => {
     const r = await live();
     r.kite.fail.place = new KiteError('permission', 'Orders are allowed only from the registered static IPs. This request came from 203.0.113.9.', { status: 403, errorType: 'PermissionException' });

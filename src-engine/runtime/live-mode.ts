@@ -698,6 +698,15 @@ export class ModeController {
       this.alarm = message;
       this.journal({ kind: 'halt', from: 'live', to: back, message });
       this.log('error', 'live trading stopped: Kite session ended', { state: s.state });
+    } else if (this.modeNow === 'live' && this.live !== undefined && this.o.rest?.() !== this.live.rest) {
+      // a new login (another token, maybe another account) while live: the live broker still holds the
+      // old session's client; live is confirmed for one session, so it stops and asks again
+      const back = this.liveFrom;
+      const message = `a new Kite session (${s.userId ?? '?'}) replaced the one live trading was confirmed for: back in ${back}; confirm LIVE again to trade live on it`;
+      this.switchTo(back, this.build(back));
+      this.alarm = message;
+      this.journal({ kind: 'halt', from: 'live', to: back, message });
+      this.log('warn', 'live trading stopped: a new Kite session');
     }
     this.emit();
   }
