@@ -64,12 +64,15 @@
  *     `equity-drawdown` (the day's max drawdown) with `data-paise`; `equity-empty` when no points are
  *     shown; errors `equity-error`.
  * - signals and strategies panels stay where they were, always rendered (below the trading row).
+ * - keyboard shortcuts (state/shortcuts.ts): `?` opens `shortcuts-help`; Shift+C opens `cancel-all-dialog`
+ *   (`cancel-all-count` with `data-count`, `cancel-all-confirm`).
  */
 import { AccountStrip } from './components/AccountStrip.js';
 import { Chart } from './components/Chart.js';
 import { DepthPanel } from './components/DepthPanel.js';
 import { ErrorBanner } from './components/ErrorBanner.js';
 import { OrderTicket } from './components/OrderTicket.js';
+import { Shortcuts } from './components/Shortcuts.js';
 import { SignalsPanel } from './components/SignalsPanel.js';
 import { StrategiesPanel } from './components/StrategiesPanel.js';
 import { StatusBar } from './components/StatusBar.js';
@@ -99,6 +102,7 @@ export function App() {
           </div>
         </div>
       </main>
+      <Shortcuts />
     </div>
   );
 }
