@@ -4,15 +4,10 @@
  * enters api key, secret and redirect URL once, logs in through the simulator's login page, lands
  * back in the app with the session in the status bar, and logs out.
  */
-import { mkdirSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { kiteServeSuite } from '../support/kite-serve-suite.js';
 import { join } from 'node:path';
-import type { Browser } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { KiteSecretStore } from '../../src-engine/contract/kite-credentials.js';
-import { startServe, type RunningServe } from '../../src-engine/host/serve.js';
-import { KiteSimulator, type RunningKiteSimulator } from '../../src-engine/kite-sim/kite-simulator.js';
-import { launchChromium } from '../support/browser.js';
-import { ensureBuilt, repoRoot, tempDataDir } from '../support/serve-process.js';
+import { repoRoot } from '../support/serve-process.js';
 import { watchProblems } from '../support/trading-ui.js';
 
 const outDir = join(repoRoot, 'test-output', 'e2e-web');
@@ -21,41 +16,12 @@ const API_SECRET = 'web-secret-Hk29dQ';
 const T = { timeout: 30_000 };
 
 describe('Settings → Kite login through the simulator (Chromium, serve)', () => {
-  const sim = new KiteSimulator();
-  let r: RunningKiteSimulator;
-  let serve: RunningServe;
-  let browser: Browser;
-  const env: Record<string, string | undefined> = {};
-  const secrets = new Map<string, string>();
-  const store: KiteSecretStore = {
-    get: async (a) => secrets.get(a) ?? null,
-    set: async (a, s) => void secrets.set(a, s),
-    delete: async (a) => secrets.delete(a),
-  };
-
-  beforeAll(async () => {
-    ensureBuilt();
-    mkdirSync(outDir, { recursive: true });
-    serve = await startServe({
-      port: 0,
-      dataDir: tempDataDir(),
-      rendererDir: join(repoRoot, 'dist/renderer'),
-      log: () => {},
-      secretStore: async () => store,
-      env: () => env,
-    });
-    r = await sim.start({ port: 0, apiKey: API_KEY, apiSecret: API_SECRET, redirectUrl: `http://127.0.0.1:${serve.port}/kite/callback` });
-    env['KITEDESK_KITE_ROOT'] = r.url;
-    browser = await launchChromium();
-  });
-  afterAll(async () => {
-    await browser?.close();
-    await serve?.close();
-    await sim.close();
-  });
+  const suite = kiteServeSuite({ apiKey: API_KEY, apiSecret: API_SECRET });
+  const { secrets } = suite;
 
   it('enters the credentials once, logs in through the simulator, shows the session, logs out', async () => {
-    const page = await browser.newPage({ viewport: { width: 1400, height: 850 } });
+    const serve = suite.serve();
+    const page = await suite.browser().newPage({ viewport: { width: 1400, height: 850 } });
     const problems: string[] = [];
     watchProblems(page, problems);
     await page.goto(serve.url);

@@ -4,15 +4,10 @@
  * login through the simulator → the live confirmation (account, funds, risk limits, strategies, the
  * preflight; the button stays disabled until LIVE is typed) → the red bar → back to paper in one click.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { kiteServeSuite } from '../support/kite-serve-suite.js';
 import { join } from 'node:path';
-import type { Browser } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { KiteSecretStore } from '../../src-engine/contract/kite-credentials.js';
-import { startServe, type RunningServe } from '../../src-engine/host/serve.js';
-import { KiteSimulator, type RunningKiteSimulator } from '../../src-engine/kite-sim/kite-simulator.js';
-import { launchChromium } from '../support/browser.js';
-import { ensureBuilt, repoRoot, tempDataDir } from '../support/serve-process.js';
+import { repoRoot } from '../support/serve-process.js';
 import { watchProblems } from '../support/trading-ui.js';
 
 const outDir = join(repoRoot, 'test-output', 'e2e-web');
@@ -21,48 +16,11 @@ const API_SECRET = 'live-secret-Pq83xZ';
 const T = { timeout: 45_000 };
 
 describe('live confirmation (Chromium, serve, Kite simulator)', () => {
-  const sim = new KiteSimulator();
-  let r: RunningKiteSimulator;
-  let serve: RunningServe;
-  let browser: Browser;
-  const env: Record<string, string | undefined> = {};
-  const secrets = new Map<string, string>();
-  const store: KiteSecretStore = {
-    get: async (a) => secrets.get(a) ?? null,
-    set: async (a, s) => void secrets.set(a, s),
-    delete: async (a) => secrets.delete(a),
-  };
-
-  beforeAll(async () => {
-    ensureBuilt();
-    mkdirSync(outDir, { recursive: true });
-    const dataDir = tempDataDir();
-    const configFile = join(dataDir, 'live.yaml');
-    writeFileSync(
-      configFile,
-      'feed: { kind: kite, backfillMinutes: 5 }\nwatchlist: [INFY, TCS]\nuniverse: { seed: custom, symbols: [INFY, TCS], softCap: 2 }\nstrategies:\n  - { id: ema-infy, type: ema_crossover, params: { fast: 5, slow: 13 }, symbols: [INFY], timeframe: 1m }\n',
-    );
-    serve = await startServe({
-      port: 0,
-      dataDir,
-      configFile,
-      rendererDir: join(repoRoot, 'dist/renderer'),
-      log: () => {},
-      secretStore: async () => store,
-      env: () => env,
-    });
-    r = await sim.start({ port: 0, apiKey: API_KEY, apiSecret: API_SECRET, redirectUrl: `http://127.0.0.1:${serve.port}/kite/callback`, expireAt0600: false });
-    env['KITEDESK_KITE_ROOT'] = r.url;
-    browser = await launchChromium();
-  });
-  afterAll(async () => {
-    await browser?.close();
-    await serve?.close();
-    await sim.close();
-  });
+  const suite = kiteServeSuite({ apiKey: API_KEY, apiSecret: API_SECRET, expireAt0600: false, profileYaml: 'feed: { kind: kite, backfillMinutes: 5 }\nwatchlist: [INFY, TCS]\nuniverse: { seed: custom, symbols: [INFY, TCS], softCap: 2 }\nstrategies:\n  - { id: ema-infy, type: ema_crossover, params: { fast: 5, slow: 13 }, symbols: [INFY], timeframe: 1m }\n' });
 
   it('types LIVE in the confirmation, shows the red bar, goes back to paper in one click', async () => {
-    const page = await browser.newPage({ viewport: { width: 1500, height: 900 } });
+    const serve = suite.serve();
+    const page = await suite.browser().newPage({ viewport: { width: 1500, height: 900 } });
     const problems: string[] = [];
     watchProblems(page, problems);
     await page.goto(serve.url);
