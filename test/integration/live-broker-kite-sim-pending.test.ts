@@ -15,6 +15,7 @@ import { KiteSimulator, type RunningKiteSimulator } from '../../src-engine/kite-
 import type { MarketSource } from '../../src-engine/kite-sim/market-source.js';
 import { NIFTY50_SEEDS, type SimInstrumentSeed } from '../../src-engine/model/instruments.js';
 import type { OrderRequest } from '../../src-engine/model/order.js';
+import { orderRequest } from '../../src-engine/model/testing.js';
 import type { Tick } from '../../src-engine/model/tick.js';
 
 const API_KEY = 'kitedesk-sim';
@@ -47,21 +48,9 @@ class ManualMarket implements MarketSource {
 }
 
 let seq = 0;
-const req = (over: Partial<OrderRequest>): OrderRequest => ({
-  clientId: `kdpd${Date.now().toString(36)}${++seq}`,
-  symbol: 'ITC',
-  exchange: 'NSE',
-  side: 'BUY',
-  qty: 1,
-  orderType: 'LIMIT',
-  product: 'MIS',
-  validity: 'DAY',
-  variety: 'regular',
-  strategy: 'it',
-  source: 'manual',
-  tsInit: Date.now(),
-  ...over,
-});
+/** A LIMIT BUY 1 ITC by a person (every test sets its price): the shared order fixture with this suite's fields. */
+const req = (over: Partial<OrderRequest>): OrderRequest =>
+  orderRequest({ clientId: `kdpd${Date.now().toString(36)}${++seq}`, symbol: 'ITC', qty: 1, strategy: 'it', source: 'manual', tsInit: Date.now(), ...over });
 
 describe('KiteLiveBroker: orders that stay pending at the Kite simulator', () => {
   const sim = new KiteSimulator();
