@@ -4,7 +4,8 @@ import type { SignalRecord } from '../contract/schemas.js';
 /** A signal to journal (the row id is assigned here). Prices in paise. */
 export type NewSignal = Omit<SignalRecord, 'id'>;
 
-interface SignalRow {
+/** A `signals` row as stored (price in paise, snapshot as JSON text). */
+export interface SignalRow {
   id: number;
   ts: number;
   symbol: string;

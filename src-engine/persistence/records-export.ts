@@ -6,6 +6,7 @@ import { IST_OFFSET_MS } from '../core/ist.js';
 import { istDay, istTime, type IsoDay } from '../core/nse-calendar.js';
 import type { Order } from '../model/order.js';
 import { Ledger, type ClosedTrade } from '../portfolio/ledger.js';
+import type { SignalRow } from './journal-repo.js';
 
 /**
  * Records out: the journal (kitedesk.sqlite) as CSV. Readers take rows from the journal tables for a
@@ -165,22 +166,8 @@ export interface OrderJournalRow {
   parentSignalTs?: number | undefined;
 }
 
-export interface SignalJournalRow {
-  id: number;
-  ts: number;
-  symbol: string;
-  strategy: string;
-  type: string;
-  side: 'BUY' | 'SELL';
-  confidence: number;
-  reason: string;
-  /** paise */
-  price: number;
-  timeframe: string;
-  bar_time: number | null;
-  /** indicator values (price-like ones in paise) */
-  snapshot: Record<string, number>;
-}
+/** A `signals` row as stored (price in paise, journal-repo.ts), its snapshot parsed: indicator values (price-like ones in paise). */
+export type SignalJournalRow = Omit<SignalRow, 'snapshot' | 'timeframe'> & { timeframe: string; snapshot: Record<string, number> };
 
 export interface FillJournalRow {
   mode: string;
@@ -503,7 +490,7 @@ export class RecordsReader {
   signals(q: ExportQuery = {}): SignalJournalRow[] {
     const [a, b] = rangeMs(q.from, q.to);
     return this.db
-      .prepare<[number, number], Omit<SignalJournalRow, 'snapshot'> & { snapshot: string }>('SELECT * FROM signals WHERE ts >= ? AND ts < ? ORDER BY ts, id')
+      .prepare<[number, number], SignalRow>('SELECT * FROM signals WHERE ts >= ? AND ts < ? ORDER BY ts, id')
       .all(a, b)
       .map((r) => ({ ...r, snapshot: JSON.parse(r.snapshot) as Record<string, number> }));
   }
