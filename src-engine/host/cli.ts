@@ -46,6 +46,12 @@ function parseNonNegative(v: string): number {
   return n;
 }
 
+function parseCount(v: string): number {
+  const n = /^\d+$/.test(v.trim()) ? Number(v.trim()) : NaN;
+  if (!Number.isSafeInteger(n)) throw new InvalidArgumentError('expected a whole number ≥ 0');
+  return n;
+}
+
 function parseSeed(v: string): number {
   const n = Number(v);
   if (!Number.isSafeInteger(n)) throw new InvalidArgumentError('expected an integer');
@@ -146,10 +152,11 @@ export function buildCli(): Command {
     .option('--stuck <states>', 'fault: orders stay in these states, comma-separated (e.g. "OPEN PENDING,CANCEL PENDING")')
     .option('--refuse-while-pending', 'fault: modify/cancel of a still-pending order answers 400 instead of being queued')
     .option('--exchange-down', 'fault: the exchange link is down (orders wait in OPEN/MODIFY/CANCEL PENDING, nothing fills)')
+    .addOption(new Option('--drop-replies <n>', 'fault: the next n accepted placements are placed but their HTTP reply is never sent (connection reset)').argParser(parseCount))
     .action(async (o: {
       port: number; apiKey: string; apiSecret: string; redirectUrl?: string; speed: number; seed: number; data?: string; from?: number;
       clock: 'auto' | 'wall'; latency: number; allowedIps?: string; expire0600: boolean; singleSession?: boolean; stuck?: string;
-      refuseWhilePending?: boolean; exchangeDown?: boolean; instruments?: string[];
+      refuseWhilePending?: boolean; exchangeDown?: boolean; instruments?: string[]; dropReplies?: number;
     }) => {
       if (o.redirectUrl !== undefined && !URL.canParse(o.redirectUrl)) throw new InvalidArgumentError(`--redirect-url is not a URL: ${o.redirectUrl}`);
       const stuck = o.stuck === undefined ? [] : o.stuck.split(',').map((x) => x.trim()).filter(Boolean);
@@ -175,6 +182,7 @@ export function buildCli(): Command {
         ...(o.allowedIps !== undefined ? { allowedIps: o.allowedIps.split(',').map((x) => x.trim()).filter(Boolean) } : {}),
       });
       sim.setFaults({ stuck: stuck as OrderStatus[], refuseWhilePending: o.refuseWhilePending === true, exchangeDown: o.exchangeDown === true });
+      if (o.dropReplies !== undefined) sim.dropReplies(o.dropReplies);
       process.stdout.write(`REST ${running.url}\nWS   ${running.wsUrl}\nLOGIN ${running.loginUrl}?api_key=${encodeURIComponent(o.apiKey)}&v=3\n`);
       const byExchange = new Map<string, number>();
       for (const i of sim.instruments) byExchange.set(i.exchange, (byExchange.get(i.exchange) ?? 0) + 1);

@@ -121,6 +121,8 @@ export class KiteSimulator {
   private sessionStore: SessionStore | undefined;
   private ex: SimExchange | undefined;
   private failures: { left: number; status: number } = { left: 0, status: 503 };
+  private dropsLeft = 0;
+  private dropped = 0;
   private simClock: SimClock | undefined;
   private clockTimer: ReturnType<typeof setInterval> | undefined;
   private scheduler: OmsScheduler | undefined;
@@ -244,6 +246,12 @@ export class KiteSimulator {
         this.failures.left--;
         return this.failures.status;
       },
+      takeDroppedReply: () => {
+        if (this.dropsLeft <= 0) return false;
+        this.dropsLeft--;
+        this.dropped++;
+        return true;
+      },
       onSessionsChanged: () => hub.closeInvalid(),
       user: { userId: ex.userId, userName: 'KiteDesk Simulator', email: 'sim@kitedesk.invalid' },
       history,
@@ -310,6 +318,22 @@ export class KiteSimulator {
     if (!Number.isInteger(n) || n < 0) throw new RangeError('failNext: n must be an integer ≥ 0');
     if (!Number.isInteger(status) || status < 400 || status > 599) throw new RangeError('failNext: status must be 4xx/5xx');
     this.failures = { left: n, status };
+  }
+
+  /**
+   * The next `n` order placements (POST /orders/:variety) that the simulator ACCEPTS are placed at the
+   * exchange as usual, but their HTTP reply is never sent: the connection is destroyed instead, as when a
+   * reply is lost on the way back. The client cannot know whether the order exists (it does); it must look
+   * it up by its tag, never send it again. Refused placements answer as usual and do not count.
+   */
+  dropReplies(n: number): void {
+    if (!Number.isInteger(n) || n < 0) throw new RangeError('dropReplies: n must be an integer ≥ 0');
+    this.dropsLeft = n;
+  }
+
+  /** Placements whose reply was dropped so far, and how many drops are still armed. */
+  droppedReplies(): { dropped: number; armed: number } {
+    return { dropped: this.dropped, armed: this.dropsLeft };
   }
 
   /** Every access token becomes invalid (REST → 403 TokenException) and ticker sockets are closed. Log in again to continue. */

@@ -38,6 +38,8 @@ export interface RestContext {
   redirectUrl: () => string;
   /** Consumes one injected failure, returning its status, or undefined. */
   takeInjectedFailure: () => number | undefined;
+  /** Consumes one "accept the order, drop the reply" fault (true = drop this placement's reply). */
+  takeDroppedReply?: () => boolean;
   /** Called after a successful logout / session (the ticker closes sockets of dead tokens). */
   onSessionsChanged: () => void;
   user: { userId: string; userName: string; email: string };
@@ -59,6 +61,9 @@ class Reply {
 }
 
 const json = (data: unknown, status = 200): Reply => new Reply(status, 'application/json', JSON.stringify(successBody(data)));
+
+/** The order was accepted at the exchange; the reply is never sent (the connection is destroyed instead). */
+const DROPPED = new Reply(0, '', '');
 
 function readBody(req: IncomingMessage): Promise<string> {
   return new Promise((resolve, reject) => {
@@ -106,6 +111,11 @@ export class KiteRestApi {
       })
       .then((r) => {
         if (res.headersSent) return;
+        if (r === DROPPED) {
+          // as a reply lost on the way back: the client sees the connection reset, no status, no body
+          req.socket.destroy();
+          return;
+        }
         res.writeHead(r.status, { 'Content-Type': r.contentType, 'Content-Length': Buffer.byteLength(r.body), ...r.headers });
         res.end(r.body);
       });
@@ -153,7 +163,9 @@ export class KiteRestApi {
 
     if (parts[0] === 'orders' && method !== 'GET') {
       if (method === 'POST' && parts.length === 2) {
-        return json(p['autoslice'] === 'true' ? ex.placeAutoslice(parts[1]!, p) : { order_id: ex.place(parts[1]!, p).orderId });
+        const placed = json(p['autoslice'] === 'true' ? ex.placeAutoslice(parts[1]!, p) : { order_id: ex.place(parts[1]!, p).orderId });
+        // only an accepted placement loses its reply (a refusal above answers as usual)
+        return this.c.takeDroppedReply?.() === true ? DROPPED : placed;
       }
       if (method === 'PUT' && parts.length === 3) return json({ order_id: ex.modify(parts[1]!, parts[2]!, p).orderId });
       if (method === 'DELETE' && parts.length === 3) return json({ order_id: ex.cancel(parts[1]!, parts[2]!).orderId });

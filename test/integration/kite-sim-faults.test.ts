@@ -132,6 +132,32 @@ describe('Kite simulator: envelope, limits and fault controls', () => {
     expect(await call('GET', '/orders')).toMatchObject({ status: 500, body: { error_type: 'GeneralException' } });
   });
 
+  it('dropReplies(n): the order is placed at the exchange but its reply never comes; refusals answer as usual and do not count', async () => {
+    await sleep(1100); // a fresh second of the order rate limit
+    const price = (Math.floor((sim.exchange.lookupSymbol('NSE', 'ITC')!.lastPaise * 0.9) / 5) * 5 / 100).toFixed(2);
+    const place = (tag: string, quantity = '1') =>
+      call('POST', '/orders/regular', { exchange: 'NSE', tradingsymbol: 'ITC', transaction_type: 'BUY', order_type: 'LIMIT', quantity, product: 'MIS', price, tag });
+    const before = sim.droppedReplies().dropped;
+    sim.dropReplies(1);
+    expect(sim.droppedReplies().armed).toBe(1);
+    // a refused placement answers (400) and leaves the fault armed
+    expect((await place('dropRefused', 'x')).status).toBe(400);
+    expect(sim.droppedReplies().armed).toBe(1);
+    // an accepted one: no status, no body — the connection is reset
+    const lost = await place('dropLost1').then(
+      (r2) => ({ answered: r2.status }),
+      (e: unknown) => ({ error: String((e as Error & { cause?: unknown }).cause ?? e) }),
+    );
+    expect(lost).toMatchObject({ error: expect.stringMatching(/socket|closed|reset|terminated/i) });
+    expect(sim.droppedReplies()).toEqual({ dropped: before + 1, armed: 0 });
+    // …yet the order exists, once, under its tag
+    const book = (await call('GET', '/orders')).body.data as { tag: string | null; order_id: string }[];
+    expect(book.filter((o) => o.tag === 'dropLost1')).toHaveLength(1);
+    expect(book.filter((o) => o.tag === 'dropRefused')).toHaveLength(0);
+    // the next placement answers as usual
+    expect((await place('dropAfter')).status).toBe(200);
+  });
+
   it('ticker: bad token refused with 403; 3 connections per key, the 4th refused; 3000 tokens per connection', async () => {
     await expect(open('wrong')).rejects.toMatchObject({ status: 403 });
     const a = await open();
