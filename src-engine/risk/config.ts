@@ -59,6 +59,12 @@ const limitFields = {
   perSymbolMaxLossPaise: paise('perSymbolMaxLossPaise'),
   /** qty × max(price, trigger, LTP) per order. Kite's cap is ₹10 crore. */
   maxOrderValuePaise: paise('maxOrderValuePaise'),
+  /**
+   * Gross exposure cap: Σ |net qty| × last price over the account's positions, PLUS the net notional of
+   * external positions at Kite (held there, not placed by the app; live reconciliation reports them),
+   * after the order. Unset: no cap.
+   */
+  maxGrossExposurePaise: paise('maxGrossExposurePaise'),
   /** Units per order. Kite's equity cap is 1,00,000. */
   maxQty: posCount('maxQty', 1_000_000_000),
   /** Above the exchange freeze quantity: split into slices (each ≤ freeze, whole lots) or block. */
@@ -97,6 +103,7 @@ export const riskOverrideSchema = z.strictObject({
   maxTradesPerSymbolPerDay: limitFields.maxTradesPerSymbolPerDay.optional(),
   perSymbolMaxLossPaise: limitFields.perSymbolMaxLossPaise.optional(),
   maxOrderValuePaise: limitFields.maxOrderValuePaise.optional(),
+  maxGrossExposurePaise: limitFields.maxGrossExposurePaise.optional(),
   maxQty: limitFields.maxQty.optional(),
   freeze: limitFields.freeze.optional(),
   priceBandBps: limitFields.priceBandBps.optional(),
@@ -114,6 +121,7 @@ export const riskConfigSchema = z.strictObject({
   maxTradesPerSymbolPerDay: limitFields.maxTradesPerSymbolPerDay.default(20),
   perSymbolMaxLossPaise: limitFields.perSymbolMaxLossPaise.optional(),
   maxOrderValuePaise: limitFields.maxOrderValuePaise.default(KITE_MAX_ORDER_VALUE_PAISE),
+  maxGrossExposurePaise: limitFields.maxGrossExposurePaise.optional(),
   maxQty: limitFields.maxQty.default(KITE_MAX_QTY),
   freeze: limitFields.freeze.default('split'),
   priceBandBps: limitFields.priceBandBps.default(300),
@@ -140,6 +148,7 @@ export interface RiskLimits {
   maxTradesPerSymbolPerDay: number;
   perSymbolMaxLossPaise: number | undefined;
   maxOrderValuePaise: number;
+  maxGrossExposurePaise: number | undefined;
   maxQty: number;
   freeze: 'split' | 'block';
   priceBandBps: number;
@@ -196,6 +205,7 @@ export function resolveLimits(config: RiskConfig, override?: RiskOverride): Risk
     maxTradesPerSymbolPerDay: config.maxTradesPerSymbolPerDay,
     perSymbolMaxLossPaise: config.perSymbolMaxLossPaise,
     maxOrderValuePaise: config.maxOrderValuePaise,
+    maxGrossExposurePaise: config.maxGrossExposurePaise,
     maxQty: config.maxQty,
     freeze: config.freeze,
     priceBandBps: config.priceBandBps,

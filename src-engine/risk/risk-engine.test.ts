@@ -610,6 +610,63 @@ describe('circuit breaker, halt and kill switch', () => {
 
   it('every rule in RISK_RULES is distinct', () => {
     expect(new Set(RISK_RULES).size).toBe(RISK_RULES.length);
-    expect(RISK_RULES).toHaveLength(22);
+    expect(RISK_RULES).toHaveLength(23);
+  });
+});
+
+describe('max_exposure: external positions at Kite count in the gross exposure cap', () => {
+  // cap ₹10,00,000; RELIANCE at ₹2,500
+  const cfg = { maxGrossExposurePaise: 100_000_000, checkMargin: false };
+
+  it('allows an order that fits with no external positions, blocks it when an external position pushes it over (and says so)', () => {
+    const { engine, account } = setup(cfg);
+    account.gross = 60_000_000; // ₹6,00,000 of our own positions (other symbols)
+    const buy = order({ side: 'BUY', qty: 100, orderType: 'LIMIT', pricePaise: 250_000 }); // ₹2,50,000
+    expect(engine.check(buy).action).toBe('ALLOW');
+    engine.setExternalPositions([{ symbol: 'TCS', exchange: 'NSE', product: 'CNC', qty: -50, lastPricePaise: 400_000 }]); // ₹2,00,000 short
+    expect(engine.externalExposurePaise()).toBe(20_000_000);
+    const d = engine.check(buy);
+    expectRule(d, 'BLOCK', 'max_exposure');
+    if (d.action !== 'BLOCK') throw new Error('unreachable');
+    expect(d.message).toMatch(/external positions at Kite/);
+    expect(d.message).toMatch(/NSE:TCS CNC -50/);
+    expect(d.message).toMatch(/because of the external positions/);
+    expect(d.numbers).toMatchObject({ externalExposurePaise: 20_000_000, afterOrderPaise: 85_000_000, totalPaise: 105_000_000, maxGrossExposurePaise: 100_000_000 });
+    // a strategy order is blocked the same way (never resized into the external position's room)
+    expectRule(engine.check(order({ side: 'BUY', qty: 100, orderType: 'LIMIT', pricePaise: 250_000, source: 'strategy', strategy: 'ema' })), 'BLOCK', 'max_exposure');
+    // the list is replaced every round: gone at Kite, the order fits again
+    engine.setExternalPositions([]);
+    expect(engine.check(buy).action).toBe('ALLOW');
+  });
+
+  it('prices an external position at the feed price when there is one', () => {
+    const { engine, market } = setup(cfg);
+    engine.setExternalPositions([{ symbol: 'RELIANCE', exchange: 'NSE', product: 'MIS', qty: 10, lastPricePaise: 1 }]);
+    expect(engine.externalExposurePaise()).toBe(2_500_000);
+    market.set('RELIANCE', 260_000, T0);
+    expect(engine.externalExposurePaise()).toBe(2_600_000);
+  });
+
+  it('over the cap on our own positions alone: blocked without blaming external positions', () => {
+    const { engine, account } = setup(cfg);
+    account.gross = 95_000_000;
+    const d = engine.check(order({ side: 'BUY', qty: 100, orderType: 'LIMIT', pricePaise: 250_000 }));
+    expectRule(d, 'BLOCK', 'max_exposure');
+    if (d.action === 'BLOCK') expect(d.message).not.toMatch(/because of the external/);
+  });
+
+  it('an order that reduces our position passes even with external positions over the cap', () => {
+    const { engine, account } = setup(cfg);
+    account.positions.set('RELIANCE', 100);
+    account.gross = 25_000_000;
+    engine.setExternalPositions([{ symbol: 'TCS', exchange: 'NSE', product: 'CNC', qty: 1000, lastPricePaise: 400_000 }]); // ₹40 lakh
+    expect(engine.check(order({ side: 'SELL', qty: 100, orderType: 'LIMIT', pricePaise: 250_000 })).action).toBe('ALLOW');
+    expectRule(engine.check(order({ side: 'BUY', qty: 1, orderType: 'LIMIT', pricePaise: 250_000 })), 'BLOCK', 'max_exposure');
+  });
+
+  it('no cap configured: external positions block nothing', () => {
+    const { engine } = setup({ checkMargin: false });
+    engine.setExternalPositions([{ symbol: 'TCS', exchange: 'NSE', product: 'CNC', qty: 1_000_000, lastPricePaise: 400_000 }]);
+    expect(engine.check(order({ side: 'BUY', qty: 100, orderType: 'LIMIT', pricePaise: 250_000 })).action).toBe('ALLOW');
   });
 });

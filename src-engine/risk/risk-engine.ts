@@ -23,6 +23,10 @@
  *  12. max_qty                REDUCE / BLOCK (see below)
  *  13. max_order_value        REDUCE / BLOCK: qty × max(price, trigger, LTP)
  *  14. max_open_positions     BLOCK, only for an order in a symbol with no open position
+ *  14b. max_exposure          BLOCK: gross exposure after the order (Σ |net| × last price of the account's
+ *                             positions + the net notional of EXTERNAL positions at Kite, see
+ *                             setExternalPositions) above maxGrossExposurePaise; the message says when
+ *                             the external positions are what pushes it over
  *  15. max_trades_per_symbol  BLOCK
  *  16. symbol_loss            BLOCK: the symbol's day PnL ≤ −perSymbolMaxLossPaise
  *  17. margin                 REDUCE / BLOCK
@@ -38,7 +42,7 @@
  * rule BLOCKs. A REDUCE names the last rule that cut the qty; its `numbers` hold `requestedQty`.
  *
  * REDUCE-ONLY orders — the order's side is opposite to the account's net position in the symbol and
- * qty ≤ |position| (account.positionQty(symbol)) — skip rules 2–4 and 14–17 so a halted session can
+ * qty ≤ |position| (account.positionQty(symbol)) — skip rules 2–4 and 14–17 (14b included) so a halted session can
  * always flatten. The source alone does not make an order reduce-only: an 'exit' that would open or
  * flip a position is a new position and is treated as one. Reduce-only MARKET orders also skip the
  * freshness part of stale_data (a kill switch must flatten when the feed is down); they still use the
@@ -92,6 +96,7 @@ export const RISK_RULES = [
   'max_qty',
   'max_order_value',
   'max_open_positions',
+  'max_exposure',
   'max_trades_per_symbol',
   'symbol_loss',
   'margin',
@@ -117,6 +122,22 @@ export interface RiskAccountView {
   tradesToday(symbol: string): number;
   marginAvailablePaise(): number;
   marginRequiredPaise(req: OrderRequest, pricePaise: number): number;
+  /** Σ over symbols |account net qty| × mark (the ledger's); without it the exposure cap counts 0 for the account. */
+  grossExposurePaise?(): number;
+}
+
+/**
+ * A position at the broker that the app did not make (live reconciliation's `external` kind): never
+ * traded by strategies, never in the ledger, but counted in the gross exposure cap.
+ */
+export interface ExternalPosition {
+  symbol: string;
+  exchange: string;
+  product: string;
+  /** Signed net quantity at the broker. */
+  qty: number;
+  /** The broker's last price, paise (used when the feed has no price for the symbol). */
+  lastPricePaise?: number;
 }
 
 export interface RiskMarketView {
@@ -346,6 +367,7 @@ export class RiskEngine {
   private readonly scratch = {} as OrderRequest;
   private sessDay = NaN;
   private sessWindows: readonly TradingWindow[] = [];
+  private external: readonly ExternalPosition[] = [];
 
   constructor(opts: RiskEngineOptions) {
     this.config = opts.config;
@@ -379,6 +401,29 @@ export class RiskEngine {
     }
     // a daily halt from an earlier trading day (a restart) ends now
     this.syncDay(this.clock.now());
+  }
+
+  /**
+   * The positions at the broker the app did not make (live reconciliation, every round): replaces the
+   * previous list. Counted in max_exposure at the feed's last price (else the broker's).
+   */
+  setExternalPositions(list: readonly ExternalPosition[]): void {
+    this.external = list.filter((p) => Number.isSafeInteger(p.qty) && p.qty !== 0).map((p) => ({ ...p }));
+  }
+
+  externalPositions(): readonly ExternalPosition[] {
+    return this.external;
+  }
+
+  /** Σ |qty| × price of the external positions, paise (feed price first, else the broker's; 0 when neither). */
+  externalExposurePaise(): number {
+    let e = 0;
+    for (const p of this.external) {
+      const ltp = this.market.lastPricePaise(p.symbol);
+      const px = isPosInt(ltp) ? ltp : isPosInt(p.lastPricePaise) ? p.lastPricePaise : 0;
+      e += Math.abs(p.qty) * px;
+    }
+    return e;
   }
 
   /** The limits in force for a strategy instance id. */
@@ -686,6 +731,11 @@ export class RiskEngine {
           });
         }
       }
+      // 14b. gross exposure, external positions at the broker included
+      if (lim.maxGrossExposurePaise !== undefined) {
+        const x = this.exposureBlock(lim.maxGrossExposurePaise, symbol, req.side, q, pos, ltp, ref);
+        if (x) return x;
+      }
       // 15. trades per symbol
       const trades = this.account.tradesToday(symbol);
       if (trades >= lim.maxTradesPerSymbolPerDay) {
@@ -804,6 +854,31 @@ export class RiskEngine {
       }
     }
     return undefined;
+  }
+
+  /** max_exposure: the account's gross exposure after the order plus the external positions, against the cap. */
+  private exposureBlock(cap: number, symbol: string, side: OrderRequest['side'], q: number, pos: number, ltp: number | undefined, ref: number): RiskDecision | undefined {
+    const gRaw = this.account.grossExposurePaise?.() ?? 0;
+    const gross = Number.isFinite(gRaw) && gRaw > 0 ? gRaw : 0;
+    const after = pos + (side === 'BUY' ? q : -q);
+    const mark = ltp ?? ref;
+    const ours = Math.max(0, gross - Math.abs(pos) * mark) + Math.abs(after) * (ref > 0 ? ref : mark);
+    const ext = this.externalExposurePaise();
+    if (ours + ext <= cap) return undefined;
+    const numbers = { grossExposurePaise: gross, afterOrderPaise: ours, externalExposurePaise: ext, totalPaise: ours + ext, maxGrossExposurePaise: cap, qty: q };
+    if (ext > 0 && ours <= cap) {
+      const names = this.external.slice(0, 5).map((p) => `${p.exchange}:${p.symbol} ${p.product} ${p.qty}`).join(', ');
+      return block(
+        'max_exposure',
+        `gross exposure after this order would be ${rs(ours + ext)} (ours ${rs(ours)} + ${rs(ext)} of external positions at Kite not placed by the app: ${names}${this.external.length > 5 ? ', …' : ''}), above the maximum ${rs(cap)}: blocked because of the external positions`,
+        numbers,
+      );
+    }
+    return block(
+      'max_exposure',
+      `gross exposure after this order would be ${rs(ours + ext)} (ours ${rs(ours)}${ext > 0 ? ` + ${rs(ext)} external at Kite` : ''}), above the maximum ${rs(cap)}: no more exposure in ${symbol}`,
+      numbers,
+    );
   }
 
   private bandBlock(what: 'price' | 'trigger', p: number, ltp: number, bandBps: number): RiskDecision {

@@ -23,6 +23,8 @@ export class FakeAccount implements RiskAccountView {
   symbolPnl = new Map<string, number>();
   trades = new Map<string, number>();
   marginAvail = 1e15;
+  /** Σ |net| × mark of the account's positions (the ledger's grossExposurePaise). */
+  gross = 0;
   /** Margin as bps of qty × price (10000 = full value, e.g. CNC). */
   marginBps = 10_000;
   /** A flat part of the margin per order (makes margin non-proportional to qty). */
@@ -43,6 +45,9 @@ export class FakeAccount implements RiskAccountView {
   }
   openPositionCount(): number {
     return this.open;
+  }
+  grossExposurePaise(): number {
+    return this.gross;
   }
   positionQty(symbol: string): number {
     return this.positions.get(symbol) ?? 0;

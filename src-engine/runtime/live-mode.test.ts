@@ -18,7 +18,7 @@ import { openDatabase } from '../persistence/db.js';
 import { TradingRepo } from '../persistence/trading-repo.js';
 import { parseRunProfile } from './config.js';
 import { ModeController, modeStores, STATIC_IP_FIX, type LiveRestPort } from './live-mode.js';
-import { MemoryTradingStore, TradingService, type TradingStore } from './trading.js';
+import { MemoryTradingStore, TradingService, type TradingServiceOptions, type TradingStore } from './trading.js';
 
 const T0 = Date.UTC(2026, 4, 4, 4, 30); // Mon 2026-05-04 10:00 IST
 
@@ -171,7 +171,7 @@ interface Rig {
   buy: (qty: number, side?: 'BUY' | 'SELL') => ReturnType<TradingService['placeManual']>;
 }
 
-function rig(opts: { store?: TradingStore; initialMode?: 'paper' | 'shadow'; haltAfterRounds?: number; reconcileMs?: number } = {}): Rig {
+function rig(opts: { store?: TradingStore; initialMode?: 'paper' | 'shadow'; haltAfterRounds?: number; reconcileMs?: number; trading?: TradingServiceOptions['config'] } = {}): Rig {
   const clock = new ManualClock();
   const kite = new FakeKite();
   const session = new FakeSession();
@@ -185,6 +185,7 @@ function rig(opts: { store?: TradingStore; initialMode?: 'paper' | 'shadow'; hal
       store: s,
       isMarketOpen: () => true,
       ...(liveBroker ? { liveBroker } : {}),
+      ...(opts.trading ? { config: opts.trading } : {}),
     });
   const modes = new ModeController({
     initialMode: opts.initialMode ?? 'paper',
@@ -466,6 +467,31 @@ describe('reconciliation matrix', () => {
     expect(rec.state).toBe('clean');
     expect(rec.mismatches).toEqual([{ symbol: 'TCS', exchange: 'NSE', product: 'CNC', oursQty: 0, kiteQty: 20, kind: 'external' }]);
     expect(r.modes.trading.portfolio().positions).toEqual([]);
+  });
+
+  it('an external position counts in the exposure cap: an order over it because of the position is blocked, saying so', async () => {
+    const r = await live({ trading: { risk: { maxGrossExposurePaise: 10_000_000, checkMargin: false } } }); // ₹1,00,000
+    // ₹75,000 of INFY fits with nothing else held
+    const first = r.buy(25);
+    expect(first.decision).toMatchObject({ action: 'ALLOW' });
+    await settle();
+    // Kite also holds 20 TCS (₹30,000) that the app did not place: reconciliation reports it as external
+    r.kite.net.push(position('TCS', 20, 'CNC'));
+    const rec = await r.modes.reconcileNow();
+    expect(rec.mismatches).toContainEqual({ symbol: 'TCS', exchange: 'NSE', product: 'CNC', oursQty: 0, kiteQty: 20, kind: 'external' });
+    expect(r.modes.trading.risk.externalPositions()).toEqual([{ symbol: 'TCS', exchange: 'NSE', product: 'CNC', qty: 20, lastPricePaise: 150_000 }]);
+    // ₹37,500 + ₹37,500 more of INFY alone would fit (₹75,000), but with the ₹30,000 external it does not
+    const blocked = r.buy(25);
+    expect(blocked.decision).toMatchObject({ action: 'BLOCK', rule: 'max_exposure' });
+    expect(blocked.decision.message).toMatch(/external positions at Kite not placed by the app: NSE:TCS CNC 20.*because of the external positions/);
+    expect(r.kite.placed).toHaveLength(1);
+    // strategies never trade it: it is not in our ledger
+    expect(r.modes.trading.portfolio().positions.map((p) => p.symbol)).toEqual(['INFY']);
+    // gone at Kite: the next round clears it and the order fits again
+    r.kite.net = r.kite.net.filter((p) => p.tradingsymbol !== 'TCS');
+    await r.modes.reconcileNow();
+    expect(r.modes.trading.risk.externalPositions()).toEqual([]);
+    expect(r.buy(25).decision).toMatchObject({ action: 'ALLOW' });
   });
 
   it('the positions call fails: halted, never read as flat', async () => {

@@ -19,6 +19,8 @@
  * went live from (paper or shadow) and `liveWasOn` says so until the next switch.
  *
  * While live: a reconciliation round every `reconcileMs` and on every ticker reconnect (live-reconcile.ts);
+ * each round hands the positions at Kite that the app did not make (external) to the live risk engine,
+ * which counts them in its gross exposure cap (risk rule max_exposure);
  * a round that cannot read Kite, an untracked order with our tag or a mismatch beyond the tolerance halts
  * live trading (risk halt, with the reason). Kite's static-IP rejection halts at once, with its fix, and is
  * never retried. The Kite session ending takes the engine back to the mode it went live from.
@@ -44,7 +46,7 @@ import { istDay } from '../core/nse-calendar.js';
 import { OUTCOME_UNKNOWN, type Broker, type BrokerOrderUpdate, type OrderModify } from '../execution/broker.js';
 import type { Order, OrderStatus } from '../model/order.js';
 import type { JournalFill, StoredOrder } from '../persistence/trading-repo.js';
-import { compareWithKite, verdictOf, type ReconcileComparison } from './live-reconcile.js';
+import { compareWithKite, externalPositionsOf, verdictOf, type ReconcileComparison } from './live-reconcile.js';
 import type { LogFn } from './logger.js';
 import { MemoryTradingStore, type TradingService, type TradingStore } from './trading.js';
 
@@ -628,6 +630,8 @@ export class ModeController {
       isOurTag: (t) => parts.svc.oms.byClientId(t) !== undefined,
       today,
     });
+    // positions at Kite the app did not make: never traded by strategies, counted in the exposure cap
+    parts.svc.risk.setExternalPositions(externalPositionsOf(comparison, positions.net));
     const seen = new Set<string>();
     for (const m of comparison.mismatches) {
       if (m.kind === 'external') continue;

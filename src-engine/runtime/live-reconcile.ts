@@ -8,7 +8,8 @@
  *
  *  - A Kite order without one of our tags is EXTERNAL: listed, never traded by strategies.
  *  - A Kite position on an (instrument, product) we never traded and no order of ours touched today is
- *    EXTERNAL: listed (kind `external`), not a mismatch.
+ *    EXTERNAL: listed (kind `external`), not a mismatch; its net notional counts in the risk engine's
+ *    gross exposure cap (externalPositionsOf → RiskEngine.setExternalPositions).
  *  - Both hold it and the numbers differ: `qty`; we hold it and Kite shows nothing: `missing`. Either is
  *    an alarm at once and, when the difference is beyond `toleranceQty` for `haltAfterRounds` rounds in a
  *    row, halts live trading (a fill streamed before Kite's positions show it heals within a round).
@@ -17,6 +18,7 @@
  */
 import type { ExternalOrder, PositionMismatch, Reconciliation } from '../contract/mode-schemas.js';
 import type { KiteOrder, KitePosition } from '../adapters/kite/rest-types.js';
+import type { ExternalPosition } from '../risk/risk-engine.js';
 
 export interface ReconcileFill {
   symbol: string;
@@ -145,4 +147,16 @@ export function verdictOf(v: VerdictInput): Verdict {
   if (v.unresolved.length > 0) return { state: 'mismatch', halt: false, message: `${v.unresolved.length} live order(s) without a known state at Kite yet (${v.unresolved.slice(0, 5).join(', ')})` };
   const ext = v.comparison.mismatches.length + v.comparison.externalOrders.length;
   return { state: 'clean', halt: false, ...(ext > 0 ? { message: `clean; ${ext} external order(s)/position(s) at Kite shown as external` } : {}) };
+}
+
+/** The external positions of a round, with Kite's last price, as the risk engine counts them in its exposure cap. */
+export function externalPositionsOf(comparison: ReconcileComparison, positions: readonly KitePosition[]): ExternalPosition[] {
+  const price = new Map<string, number>();
+  for (const p of positions) if (p.lastPricePaise > 0) price.set(key(p.exchange, p.tradingsymbol, p.product), p.lastPricePaise);
+  return comparison.mismatches
+    .filter((m) => m.kind === 'external' && m.kiteQty !== 0)
+    .map((m) => {
+      const px = price.get(key(m.exchange, m.symbol, m.product));
+      return { symbol: m.symbol, exchange: m.exchange, product: m.product, qty: m.kiteQty, ...(px !== undefined ? { lastPricePaise: px } : {}) };
+    });
 }
