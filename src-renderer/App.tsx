@@ -64,20 +64,16 @@
  *     `equity-drawdown` (the day's max drawdown) with `data-paise`; `equity-empty` when no points are
  *     shown; errors `equity-error`.
  * - signals and strategies panels stay where they were, always rendered (below the trading row).
+ * - panes and compact mode: see components/Workspace.tsx (`workspace` with `data-layout`, `pane-*`,
+ *   `sep-*`) and the status bar's `layout-toggle`. Compact hides depth, signals and strategies.
  * - keyboard shortcuts (state/shortcuts.ts): `?` opens `shortcuts-help`; Shift+C opens `cancel-all-dialog`
  *   (`cancel-all-count` with `data-count`, `cancel-all-confirm`).
  */
 import { AccountStrip } from './components/AccountStrip.js';
-import { Chart } from './components/Chart.js';
-import { DepthPanel } from './components/DepthPanel.js';
 import { ErrorBanner } from './components/ErrorBanner.js';
-import { OrderTicket } from './components/OrderTicket.js';
 import { Shortcuts } from './components/Shortcuts.js';
-import { SignalsPanel } from './components/SignalsPanel.js';
-import { StrategiesPanel } from './components/StrategiesPanel.js';
 import { StatusBar } from './components/StatusBar.js';
-import { TradingPanel } from './components/TradingPanel.js';
-import { Watchlist } from './components/Watchlist.js';
+import { Workspace } from './components/Workspace.js';
 
 export function App() {
   return (
@@ -85,23 +81,7 @@ export function App() {
       <StatusBar />
       <AccountStrip />
       <ErrorBanner />
-      <main className="workspace">
-        <Watchlist />
-        <div className="main-column">
-          <div className="chart-row">
-            <Chart />
-            <DepthPanel />
-          </div>
-          <div className="trading-row">
-            <OrderTicket />
-            <TradingPanel />
-          </div>
-          <div className="bottom-panels">
-            <SignalsPanel />
-            <StrategiesPanel />
-          </div>
-        </div>
-      </main>
+      <Workspace />
       <Shortcuts />
     </div>
   );

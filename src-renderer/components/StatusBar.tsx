@@ -2,6 +2,7 @@ import { formatCount, formatIstTime, formatRate } from '../format/format.js';
 import { useAppStore } from '../state/store.js';
 import { KiteSessionItem } from './KiteSettings.js';
 import { ModeSwitch } from './ModeSwitch.js';
+import { LayoutToggle } from './Workspace.js';
 
 function Item({ label, value, tone, title, className }: { label: string; value: string; tone?: string | undefined; title?: string | undefined; className?: string }) {
   return (
@@ -26,6 +27,7 @@ export function StatusBar() {
       data-testid="status-bar" data-connection={connection.state} data-ticks-per-sec={ticksPerSec} data-mode={status?.mode ?? ''}
     >
       <span className="brand">KiteDesk</span>
+      <LayoutToggle />
       <Item
         label="conn"
         className="status-conn"
