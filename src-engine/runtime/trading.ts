@@ -90,6 +90,10 @@ export const tradingConfigSchema = z.strictObject({
       toleranceQty: z.number().int().min(0).max(1e9).default(0),
       /** A difference beyond the tolerance halts live trading when seen this many rounds in a row. */
       haltAfterRounds: z.number().int().min(1).max(100).default(2),
+      /** An order whose placement had no answer is looked up in Kite's order book by its tag this many times before it is concluded not placed. */
+      lookupAttempts: z.number().int().min(1).max(20).default(3),
+      /** …this many ms apart (Kite's book shows an accepted order at once; a slower venue needs more). */
+      lookupIntervalMs: z.number().int().min(100).max(60_000).default(1000),
     })
     .prefault({}),
 });
