@@ -7,55 +7,32 @@
  * parameters are GUESSES (README.md "Derived prices"); prices are snapped to each instrument's tick.
  */
 import { IST_OFFSET_MS } from '../core/ist.js';
-import { istTime } from '../core/nse-calendar.js';
 import { snapToTick } from '../core/prices.js';
 import { Rng } from '../core/random.js';
+import { black76Price, forwardOf, smileVol } from '../fno/black76.js';
+import { YEAR_MS, expiryCloseMs } from '../fno/expiries.js';
+import { CARRY_RATE, INDEX_VOL, STOCK_VOL } from '../fno/sim-model.js';
 import type { InstrumentState, SimExchange } from './exchange.js';
 import type { SimInstrument } from './instruments.js';
 import type { Universe } from './universe.js';
 
 const DAY_MS = 86_400_000;
-const YEAR_MS = 365 * DAY_MS;
-/** Interest rate in the futures' carry and the options' discounting (guess: about the RBI repo rate). */
-export const CARRY_RATE = 0.065;
-/** At-the-money implied volatility (guess). */
-export const INDEX_VOL = 0.13;
-export const STOCK_VOL = 0.28;
+/** Interest rate in the futures' carry and the options' discounting; at-the-money implied volatilities (fno/sim-model.ts, guesses). */
+export { CARRY_RATE, INDEX_VOL, STOCK_VOL } from '../fno/sim-model.js';
 /** An index prints at most this often (simulated ms). NSE disseminates index values about every second [S]. */
 export const INDEX_INTERVAL_MS = 1000;
 /** The derivatives of one underlying trade at most this often (simulated ms): bounds the work per market tick. A simulator choice. */
 export const DERIVED_INTERVAL_MS = 1000;
 
-const expiryCache = new Map<string, number>();
-/** 15:30 IST of an expiry date, epoch ms (memoised: it is on the hot path). */
-function expiryCloseMs(expiry: string): number {
-  let t = expiryCache.get(expiry);
-  if (t === undefined) expiryCache.set(expiry, (t = istTime(expiry, '15:30')));
-  return t;
-}
-
-/** Standard normal CDF (Abramowitz–Stegun 7.1.26, |error| < 1.5e-7). */
-function ncdf(x: number): number {
-  const t = 1 / (1 + 0.3275911 * Math.abs(x) / Math.SQRT2);
-  const y = 1 - ((((1.061405429 * t - 1.453152027) * t + 1.421413741) * t - 0.284496736) * t + 0.254829592) * t * Math.exp(-(x * x) / 2);
-  return x >= 0 ? 0.5 * (1 + y) : 0.5 * (1 - y);
-}
-
-/** Fair value (paise, unsnapped) of a future or option on an underlying at `spotPaise`, at `now`. */
+/** Fair value (paise, unsnapped) of a future or option on an underlying at `spotPaise`, at `now`: the shared model (fno/black76.ts). */
 export function fairValue(inst: SimInstrument, spotPaise: number, now: number): number {
   const expiryMs = inst.expiry ? expiryCloseMs(inst.expiry) : now;
   const t = Math.max(60_000, expiryMs - now) / YEAR_MS;
-  const f = spotPaise * Math.exp(CARRY_RATE * t);
+  const f = forwardOf(spotPaise, CARRY_RATE, t);
   if (inst.instrumentType === 'FUT') return f;
   const k = inst.strikePaise ?? f;
-  const x = Math.log(k / f);
-  const vol0 = inst.underlyingIsIndex ? INDEX_VOL : STOCK_VOL;
-  const vol = vol0 * Math.min(3, 1 + 4 * x * x - 0.5 * x); // smile with a put skew
-  const sd = vol * Math.sqrt(t);
-  const d1 = (-x + (sd * sd) / 2) / sd;
-  const d2 = d1 - sd;
-  const df = Math.exp(-CARRY_RATE * t);
-  return inst.instrumentType === 'CE' ? df * (f * ncdf(d1) - k * ncdf(d2)) : df * (k * ncdf(-d2) - f * ncdf(-d1));
+  const vol = smileVol(inst.underlyingIsIndex ? INDEX_VOL : STOCK_VOL, k, f);
+  return black76Price({ forward: f, strike: k, t, vol, rate: CARRY_RATE, right: inst.instrumentType === 'PE' ? 'PE' : 'CE' });
 }
 
 interface Group {

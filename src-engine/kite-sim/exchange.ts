@@ -6,6 +6,7 @@
  */
 import type { KiteMode, KiteTick } from '../adapters/kite/tick-codec.js';
 import { Rng } from '../core/random.js';
+import { INDEX_FNO } from '../fno/specs.js';
 import { inputError, isWholePaise, istString, KiteApiError, parseRupeesToPaise, rupees } from './kite-json.js';
 import type { SimInstrument } from './instruments.js';
 import { SyntheticBook, type Fill, type Side } from './order-book.js';
@@ -190,8 +191,8 @@ function parseProtection(v: string | undefined): number {
 
 /** At most this many autoslice children (kite-protocol.md §2.15: "Order slicing is capped at 10 slices"). */
 export const MAX_SLICES = 10;
-/** Index F&O freeze quantities in units (guesses after NSE/BSE circulars; NSE revises them monthly, §2.16). */
-const INDEX_FREEZE: Readonly<Record<string, number>> = { NIFTY: 1800, BANKNIFTY: 900, FINNIFTY: 1800, MIDCPNIFTY: 2800, NIFTYNXT50: 600, SENSEX: 1000, BANKEX: 900 };
+/** Index F&O freeze quantities in units: the engine's shared specs (fno/specs.ts, guesses after NSE/BSE circulars; revised monthly, §2.16). */
+const INDEX_FREEZE: Readonly<Record<string, number>> = { ...Object.fromEntries(Object.values(INDEX_FNO).map((s) => [s.name, s.freezeQty])), BANKEX: 900 };
 
 /**
  * The largest quantity one order may carry: index derivatives their freeze quantity (else 24 lots), stock

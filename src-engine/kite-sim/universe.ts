@@ -15,7 +15,9 @@
  * MarketSource ticks, or from hidden underlyings when the universe has no equity for them.
  */
 import { snapToTick } from '../core/prices.js';
-import { dayNumber, isoDayOf, istTime, nseCalendar, type IsoDay } from '../core/nse-calendar.js';
+import type { IsoDay } from '../core/nse-calendar.js';
+import { fnoSymbol, monthlyExpiries, weeklyExpiries } from '../fno/expiries.js';
+import { INDEX_FNO, type IndexFnoSpec } from '../fno/specs.js';
 import type { KiteInstrument } from '../model/instrument-master.js';
 import type { SimInstrumentSeed } from '../model/instruments.js';
 import type { SimInstrument } from './instruments.js';
@@ -80,19 +82,21 @@ export interface IndexFact {
   };
 }
 
+const fno = (x: IndexFnoSpec): NonNullable<IndexFact['fno']> => ({ name: x.name, exchange: x.exchange, lot: x.lot, strikeStepPaise: x.strikeStepPaise, futTickPaise: x.futTickPaise, weekly: x.weekly, weekday: x.weekday });
+
 /**
  * Indices with their real tokens (NSE from the 2025-10-06 dump; SENSEX 265 is BSE's well-known
- * index token [S]) and their F&O contract specs (lots, futures ticks and strike steps of the
- * 2026-08-18 NFO dump; SENSEX lot 20 and step 100 [S]).
+ * index token [S]) and their F&O contract specs, from the engine's shared specs (fno/specs.ts: lots,
+ * futures ticks and strike steps of the 2026-08-18 NFO dump; SENSEX lot 20 and step 100 [S]).
  */
 export const INDEX_FACTS: readonly IndexFact[] = Object.freeze([
-  { symbol: 'NIFTY 50', name: 'NIFTY 50', exchange: 'NSE', token: 256265, basePaise: 2_450_000, fno: { name: 'NIFTY', exchange: 'NFO', lot: 65, strikeStepPaise: 5000, futTickPaise: 10, weekly: true, weekday: 2 } },
-  { symbol: 'NIFTY BANK', name: 'NIFTY BANK', exchange: 'NSE', token: 260105, basePaise: 5_500_000, constituents: BANKS, fno: { name: 'BANKNIFTY', exchange: 'NFO', lot: 30, strikeStepPaise: 10000, futTickPaise: 20, weekly: false, weekday: 2 } },
-  { symbol: 'NIFTY FIN SERVICE', name: 'NIFTY FIN SERVICE', exchange: 'NSE', token: 257801, basePaise: 2_600_000, constituents: FINANCIALS, fno: { name: 'FINNIFTY', exchange: 'NFO', lot: 60, strikeStepPaise: 5000, futTickPaise: 10, weekly: false, weekday: 2 } },
-  { symbol: 'NIFTY MID SELECT', name: 'NIFTY MIDCAP SELECT (MIDCPNIFTY)', exchange: 'NSE', token: 288009, basePaise: 1_300_000, fno: { name: 'MIDCPNIFTY', exchange: 'NFO', lot: 120, strikeStepPaise: 2500, futTickPaise: 5, weekly: false, weekday: 2 } },
-  { symbol: 'NIFTY NEXT 50', name: 'NIFTY NEXT 50', exchange: 'NSE', token: 270857, basePaise: 6_800_000, fno: { name: 'NIFTYNXT50', exchange: 'NFO', lot: 25, strikeStepPaise: 10000, futTickPaise: 20, weekly: false, weekday: 2 } },
+  { symbol: 'NIFTY 50', name: 'NIFTY 50', exchange: 'NSE', token: 256265, basePaise: 2_450_000, fno: fno(INDEX_FNO['NIFTY']!) },
+  { symbol: 'NIFTY BANK', name: 'NIFTY BANK', exchange: 'NSE', token: 260105, basePaise: 5_500_000, constituents: BANKS, fno: fno(INDEX_FNO['BANKNIFTY']!) },
+  { symbol: 'NIFTY FIN SERVICE', name: 'NIFTY FIN SERVICE', exchange: 'NSE', token: 257801, basePaise: 2_600_000, constituents: FINANCIALS, fno: fno(INDEX_FNO['FINNIFTY']!) },
+  { symbol: 'NIFTY MID SELECT', name: 'NIFTY MIDCAP SELECT (MIDCPNIFTY)', exchange: 'NSE', token: 288009, basePaise: 1_300_000, fno: fno(INDEX_FNO['MIDCPNIFTY']!) },
+  { symbol: 'NIFTY NEXT 50', name: 'NIFTY NEXT 50', exchange: 'NSE', token: 270857, basePaise: 6_800_000, fno: fno(INDEX_FNO['NIFTYNXT50']!) },
   { symbol: 'NIFTY IT', name: 'NIFTY IT', exchange: 'NSE', token: 259849, basePaise: 3_500_000, constituents: ['INFY', 'TCS', 'HCLTECH', 'WIPRO', 'TECHM'] },
-  { symbol: 'SENSEX', name: 'SENSEX', exchange: 'BSE', token: 265, basePaise: 8_000_000, fno: { name: 'SENSEX', exchange: 'BFO', lot: 20, strikeStepPaise: 10000, futTickPaise: 5, weekly: true, weekday: 4 } },
+  { symbol: 'SENSEX', name: 'SENSEX', exchange: 'BSE', token: 265, basePaise: 8_000_000, fno: fno(INDEX_FNO['SENSEX']!) },
 ] satisfies IndexFact[]);
 
 /** Strike step of a stock option by price (rupees): fitted to the 2026-08-18 NFO dump's ATM strikes (a guess for other names). */
@@ -117,68 +121,9 @@ export function equityTickPaise(pricePaise: number): number {
   return 500;
 }
 
-// ---- expiries ------------------------------------------------------------------------------------
+// ---- expiries (the shared F&O calendar, fno/expiries.ts) ---------------------------------------
 
-const MONTHS = ['JAN', 'FEB', 'MAR', 'APR', 'MAY', 'JUN', 'JUL', 'AUG', 'SEP', 'OCT', 'NOV', 'DEC'];
-const WEEKLY_MONTH = ['1', '2', '3', '4', '5', '6', '7', '8', '9', 'O', 'N', 'D'];
-
-/** A scheduled expiry weekday moved to the previous trading day when it is a holiday (NSE/BSE practice). */
-function adjust(day: IsoDay): IsoDay {
-  return nseCalendar.isTradingDay(day) ? day : nseCalendar.previousTradingDay(day);
-}
-
-const weekdayOf = (day: IsoDay): number => (((dayNumber(day) + 4) % 7) + 7) % 7;
-
-/** The last `weekday` of the month of `year-month` (1-based month), holiday-adjusted. */
-export function monthlyExpiry(year: number, month: number, weekday: number): IsoDay {
-  const last = isoDayOf(dayNumber(`${year}-${String(month).padStart(2, '0')}-01`) + new Date(Date.UTC(year, month, 0)).getUTCDate() - 1);
-  let n = dayNumber(last);
-  while (weekdayOf(isoDayOf(n)) !== weekday) n--;
-  return adjust(isoDayOf(n));
-}
-
-/** Expiries still trading at `now` (an expiry is live through 15:30 IST of its day). */
-function live(day: IsoDay, now: number): boolean {
-  return istTime(day, '15:30') > now;
-}
-
-/** The next `count` monthly expiries live at `now`. */
-export function monthlyExpiries(now: number, count: number, weekday: number): IsoDay[] {
-  const out: IsoDay[] = [];
-  const d = new Date(now + 5.5 * 3_600_000);
-  let y = d.getUTCFullYear();
-  let m = d.getUTCMonth() + 1;
-  while (out.length < count) {
-    const e = monthlyExpiry(y, m, weekday);
-    if (live(e, now)) out.push(e);
-    if (++m > 12) {
-      m = 1;
-      y++;
-    }
-  }
-  return out;
-}
-
-/** The next `count` weekly expiries (every `weekday`, holiday-adjusted) live at `now`. */
-export function weeklyExpiries(now: number, count: number, weekday: number): IsoDay[] {
-  const out: IsoDay[] = [];
-  let n = Math.floor((now + 5.5 * 3_600_000) / 86_400_000);
-  while (weekdayOf(isoDayOf(n)) !== weekday) n++;
-  for (; out.length < count; n += 7) {
-    const e = adjust(isoDayOf(n));
-    if (live(e, now)) out.push(e);
-  }
-  return out;
-}
-
-/** Kite's derivative tradingsymbols: FUT `NIFTY26AUGFUT`; monthly `NIFTY26AUG24500CE`; weekly `NIFTY2681824500CE` (M = 1–9, O, N, D). */
-export function fnoSymbol(name: string, expiry: IsoDay, kind: 'FUT' | 'CE' | 'PE', strikePaise: number, monthly: boolean): string {
-  const yy = expiry.slice(2, 4);
-  const mi = Number(expiry.slice(5, 7)) - 1;
-  if (kind === 'FUT') return `${name}${yy}${MONTHS[mi]}FUT`;
-  const strike = String(strikePaise / 100);
-  return monthly ? `${name}${yy}${MONTHS[mi]}${strike}${kind}` : `${name}${yy}${WEEKLY_MONTH[mi]}${expiry.slice(8, 10)}${strike}${kind}`;
-}
+export { fnoSymbol, monthlyExpiries, monthlyExpiry, weeklyExpiries } from '../fno/expiries.js';
 
 // ---- the universe --------------------------------------------------------------------------------
 

@@ -19,7 +19,7 @@ export interface Rule {
 
 const NODE_BUILTIN = /^(node:|(fs|path|os|child_process|http|https|net|tls|crypto|worker_threads|stream|events|url|util|zlib|dns|readline|module|process|buffer|timers|assert|v8|vm)(\/|$))/;
 
-const ENGINE_LAYERS = ['core', 'model', 'market', 'indicators', 'scanner', 'execution', 'risk', 'portfolio', 'adapters', 'persistence', 'kite-sim', 'strategy', 'runtime', 'api', 'host'];
+const ENGINE_LAYERS = ['core', 'model', 'fno', 'market', 'indicators', 'scanner', 'execution', 'risk', 'portfolio', 'adapters', 'persistence', 'kite-sim', 'strategy', 'runtime', 'api', 'host'];
 
 export const RULES: Rule[] = [
   { scope: 'src-engine/contract', allowLocal: [], denyPackages: ['electron', 'ws', 'better-sqlite3', 'keytar', 'react', 'sirv', 'commander', 'yaml'], allowNodeBuiltins: false },
