@@ -20,6 +20,9 @@
  *  - SL / SL-M rest in TRIGGER PENDING; a BUY triggers when a trade prints ≥ trigger, a SELL ≤ trigger.
  *    SL then works as a LIMIT at its price, SL-M as a protected MARKET around the trigger print. A stop
  *    that is already triggered at placement is REJECTED (as Kite/NSE do) — place a limit instead.
+ *  - marketFill 'next_tick' (backtests on bars: "fill at the next bar's open"): a MARKET order is accepted
+ *    (OPEN) and fills on its symbol's NEXT trade print, at that price with slippage, its protection band
+ *    re-centred on that print; the default 'last' fills it at once at the last price.
  *  - IOC: whatever does not fill on arrival is CANCELLED (statusMessage says so).
  *  - Outside market hours a 'regular' order is REJECTED. An 'amo' order is REJECTED during market hours
  *    and, outside them, becomes AMO REQ RECEIVED (amo 'queue', the default) and is released at the next
@@ -101,6 +104,8 @@ export interface PaperBrokerOptions {
   restingFill?: RestingFillRule;
   /** The trading-day service: resting DAY orders expire on its roll. */
   tradingDay?: TradingDay;
+  /** MARKET orders fill at the last price on arrival ('last', default) or on the symbol's next trade print ('next_tick'). */
+  marketFill?: 'last' | 'next_tick';
 }
 
 export const MARKET_CLOSED_MESSAGE = 'Markets are closed right now. Use GTT for placing long standing orders instead.';
@@ -138,6 +143,8 @@ interface PaperOrder {
   inList: boolean;
   /** AMO: release at or after this time. */
   releaseAt: number;
+  /** marketFill 'next_tick': an accepted MARKET order waiting for its symbol's next trade print. */
+  awaitNext: boolean;
 }
 
 interface Scheduled {
@@ -196,6 +203,7 @@ export class PaperBroker implements Broker {
   private readonly amo: 'refuse' | 'queue';
   protected readonly protectionPct: number;
   private readonly restingFill: RestingFillRule;
+  private readonly nextTickFill: boolean;
 
   private readonly book = new Map<string, PaperOrder>();
   private readonly working = new Map<string, PaperOrder[]>();
@@ -224,6 +232,7 @@ export class PaperBroker implements Broker {
     this.protectionPct = opts.protectionPct ?? DEFAULT_PROTECTION_PCT;
     if (!(this.protectionPct > 0 && this.protectionPct <= 100)) throw new RangeError(`protectionPct must be 0 < pct ≤ 100, got ${String(opts.protectionPct)}`);
     this.restingFill = opts.restingFill ?? 'touch';
+    this.nextTickFill = opts.marketFill === 'next_tick';
     this.offRoll = opts.tradingDay?.onRoll((r) => this.onDayRoll(r.observedAt));
   }
 
@@ -263,6 +272,7 @@ export class PaperBroker implements Broker {
       modifyRequests: 0,
       inList: false,
       releaseAt: 0,
+      awaitNext: false,
     };
     this.book.set(o.orderId, o);
     this.request(Act.Place, o, undefined);
@@ -464,6 +474,11 @@ export class PaperBroker implements Broker {
     }
     o.workPaise = o.orderType === 'LIMIT' ? o.pricePaise : protectionLimit(o.side, ltp, this.protectionPct, tick);
     this.emit(o, 'OPEN', undefined, now);
+    if (this.nextTickFill && o.orderType === 'MARKET') {
+      o.awaitNext = true;
+      this.addWorking(o);
+      return;
+    }
     this.take(o, ltp, tick, now);
     this.afterTake(o, now);
   }
@@ -622,6 +637,10 @@ export class PaperBroker implements Broker {
         this.take(o, pricePaise, inst!.tickSizePaise, ts);
         // take() may have completed it (TS narrowed o.status to TRIGGER PENDING above)
         if ((o.status as OrderStatus) === 'OPEN' && o.validity === 'IOC') this.afterTake(o, ts);
+      } else if (o.status === 'OPEN' && o.awaitNext) {
+        o.awaitNext = false;
+        o.workPaise = protectionLimit(o.side, pricePaise, this.protectionPct, inst!.tickSizePaise);
+        this.take(o, pricePaise, inst!.tickSizePaise, ts);
       } else if (o.status === 'OPEN') {
         const p = restingFillPrice(o.side, o.workPaise, pricePaise, this.restingFill);
         if (p !== undefined) this.fill(o, o.qty - o.filled, p, ts);
@@ -638,7 +657,7 @@ export class PaperBroker implements Broker {
     const out = this.scratch;
     for (let i = 0; i < n; i++) {
       const o = list[i]!;
-      if (o.status !== 'OPEN') continue;
+      if (o.status !== 'OPEN' || o.awaitNext) continue;
       const bestOpposite = o.side === 'BUY' ? depth.sell[0] : depth.buy[0];
       if (bestOpposite === undefined || !isMarketable(o.side, o.workPaise, bestOpposite.pricePaise)) continue;
       out.length = 0;

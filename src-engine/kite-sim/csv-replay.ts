@@ -357,6 +357,7 @@ export class CandleReplay implements MarketSource {
   private readonly nextTs: Float64Array;
   private readonly listeners = new Set<(t: Tick) => void>();
   private readonly endListeners = new Set<() => void>();
+  private readonly segmentEndListeners = new Set<(endMs: number) => void>();
   private readonly seed: number;
   private readonly speed: number;
   private readonly tickIntervalMs: number;
@@ -461,6 +462,17 @@ export class CandleReplay implements MarketSource {
     };
   }
 
+  /**
+   * Called when time reaches the end of a stretch of bars (before a gap is skipped, and at the very end),
+   * with now() equal to that end: a clock listener can see 15:30 before the replay jumps to the next session.
+   */
+  onSegmentEnd(listener: (endMs: number) => void): () => void {
+    this.segmentEndListeners.add(listener);
+    return () => {
+      this.segmentEndListeners.delete(listener);
+    };
+  }
+
   /** True once every bar has been replayed. */
   get done(): boolean {
     return this.finished;
@@ -522,6 +534,7 @@ export class CandleReplay implements MarketSource {
         remaining -= left;
         this.cursor = seg.end;
         this.emitBefore(seg.end);
+        for (const l of this.segmentEndListeners) l(seg.end);
         if (this.seg + 1 >= this.segments.length) {
           this.finished = true;
           this.stop();

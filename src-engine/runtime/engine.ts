@@ -73,6 +73,8 @@ export interface EngineDeps {
   feed?: MarketDataClient;
   /** Where feeds keep their caches (Kite's instrument dump and historical candles); default none (memory). */
   dataDir?: string;
+  /** 'backtest': the paper mode's trading service runs as the backtester's (mode 'backtest', client ids 'B…'); same pipeline. */
+  tradingMode?: 'backtest';
   /** Live mode (runtime/live-mode.ts): reconciliation cadence and tolerance; test seams for Kite's REST and broker. */
   live?: LiveModeConfig & { rest?: () => LiveRestPort | undefined; createBroker?: ModeControllerOptions['createBroker'] };
 }
@@ -182,7 +184,7 @@ export class Engine {
     // Trading: the same pipeline in every mode and on every feed; the paper broker fills against the feed's depth.
     // One service per mode, built from that mode's journal when the engine switches to it (live-mode.ts).
     const makeService = (mode: 'paper' | 'shadow' | 'live', store: TradingStore, liveBroker?: Broker): TradingService => new TradingService({
-      mode,
+      mode: mode === 'paper' && deps.tradingMode === 'backtest' ? 'backtest' : mode,
       ...(liveBroker ? { liveBroker } : {}),
       instruments: this.instruments.map((i) => ({ symbol: i.symbol, exchange: i.exchange, kind: 'equity' as const, tickSizePaise: i.tickSizePaise, lotSize: i.lotSize })),
       clock: { now: () => this.feed.now() },

@@ -12,7 +12,7 @@
 import type { Instrument } from '../contract/schemas.js';
 import { systemClock, type Clock } from '../core/clock.js';
 import { Listeners, type FeedStatus, type MarketDataClient } from '../market/data-client.js';
-import { toInstrument } from '../model/instruments.js';
+import { toInstrument, type SimInstrumentSeed } from '../model/instruments.js';
 import type { Tick } from '../model/tick.js';
 import { CandleReplay, loadCandleDir, type CandleSeries } from '../kite-sim/csv-replay.js';
 
@@ -26,6 +26,14 @@ export interface ReplayFeedOptions {
   backfillMinutes: number;
   /** Replay from the first bar starting at or after this epoch ms. */
   from?: number;
+  /** CandleReplay's intra-bar noise (default 0.1; 0 = straight lines O → extreme → extreme → C). */
+  noise?: number;
+  /** Simulated ms between a symbol's ticks (default 1000; ≥ the bar length gives 4 ticks a bar: O, H/L, L/H, C). */
+  tickIntervalMs?: number;
+  /** The instrument list the data's symbols are placed in (default the NIFTY 50 seeds; [] = the data's symbols only). */
+  baseSeeds?: readonly SimInstrumentSeed[];
+  /** Tick and lot sizes by symbol for instruments not in any master (default ₹0.05 and 1). */
+  instrumentOverrides?: ReadonlyMap<string, { tickSizePaise?: number; lotSize?: number }>;
 }
 
 const TIMER_MS = 50;
@@ -50,8 +58,23 @@ export class ReplayFeed implements MarketDataClient {
   ) {
     const series = opts.series ?? (opts.dir !== undefined ? loadCandleDir(opts.dir) : undefined);
     if (series === undefined) throw new Error('ReplayFeed: needs `dir` or `series`');
-    this.replay = new CandleReplay({ series, seed: opts.seed, speed: opts.speed, ...(opts.from !== undefined ? { from: opts.from } : {}) });
-    this.instruments = this.replay.seeds.map(toInstrument);
+    this.replay = new CandleReplay({
+      series,
+      seed: opts.seed,
+      speed: opts.speed,
+      ...(opts.from !== undefined ? { from: opts.from } : {}),
+      ...(opts.noise !== undefined ? { noise: opts.noise } : {}),
+      ...(opts.tickIntervalMs !== undefined ? { tickIntervalMs: opts.tickIntervalMs } : {}),
+      ...(opts.baseSeeds !== undefined ? { baseSeeds: opts.baseSeeds } : {}),
+    });
+    const over = opts.instrumentOverrides;
+    this.instruments = this.replay.seeds.map((s) => {
+      const i = toInstrument(s);
+      const o = over?.get(s.symbol);
+      return o ? { ...i, ...(o.tickSizePaise !== undefined ? { tickSizePaise: o.tickSizePaise } : {}), ...(o.lotSize !== undefined ? { lotSize: o.lotSize } : {}) } : i;
+    });
+    // the clock sees the end of each stretch of bars (15:30) before the replay skips the gap after it
+    this.replay.onSegmentEnd((end) => this.clock.emit(end));
     this.speed = opts.speed;
     this.backfillMs = opts.backfillMinutes * 60_000;
   }
@@ -88,7 +111,13 @@ export class ReplayFeed implements MarketDataClient {
   prepare(): void {
     if (this.prepared) return;
     this.prepared = true;
-    if (this.backfillMs <= 0) return;
+    if (this.backfillMs <= 0) {
+      // no history: still bracketed, so the kernel knows its start-up history is in (and starts trading)
+      const at = this.replay.now();
+      this.history.emit('start', { ticks: 0, fromMs: at });
+      this.history.emit('end', { ticks: 0, fromMs: at, toMs: at });
+      return;
+    }
     let ticks = 0;
     const count = this.replay.onTick(() => void ticks++);
     const fromMs = this.replay.now();

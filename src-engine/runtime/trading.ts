@@ -63,6 +63,8 @@ export const tradingConfigSchema = z.strictObject({
   autoTrade: z.boolean().default(true),
   /** Product of strategy orders. */
   product: z.enum(['MIS', 'CNC', 'NRML']).default('MIS'),
+  /** Zerodha's charges on every fill (false: none, for a backtest that compares raw prices). */
+  charges: z.boolean().default(true),
   /** Risk limits (risk/config.ts); `capitalPaise` is taken from `capital`. */
   risk: riskConfigSchema.omit({ capitalPaise: true }).prefault({}),
   sizing: z
@@ -79,6 +81,8 @@ export const tradingConfigSchema = z.strictObject({
       staleAfterMs: z.number().int().positive().max(3_600_000).default(10_000),
       amo: z.enum(['queue', 'refuse']).default('queue'),
       protectionPct: z.number().positive().max(100).default(2),
+      /** MARKET orders fill at the last price on arrival, or on the symbol's next trade print (backtests: the next bar's open). */
+      marketFill: z.enum(['last', 'next_tick']).default('last'),
     })
     .prefault({}),
   /** Live mode's reconciliation with Kite (runtime/live-mode.ts, docs/trading.md "Live mode"). */
@@ -362,6 +366,7 @@ export class TradingService {
       staleAfterMs: p.staleAfterMs,
       amo: p.amo,
       protectionPct: p.protectionPct,
+      marketFill: p.marketFill,
       tradingDay: this.days,
       ...(opts.isMarketOpen ? { marketHours: opts.isMarketOpen } : {}),
     };
@@ -900,7 +905,7 @@ export class TradingService {
   private onFill(fill: Readonly<Fill>, order: Readonly<Order>): void {
     let charges: ChargesBreakdownDto;
     try {
-      charges = this.chargeFill(fill, order);
+      charges = this.config.charges ? this.chargeFill(fill, order) : { ...ZERO_CHARGES };
     } catch (e) {
       // a fill is never lost over its charges: it is booked without them and the gap is logged loudly
       this.log('error', 'fill charges could not be computed; booked without charges', { fillId: fill.fillId, orderId: fill.orderId, error: (e as Error).message });

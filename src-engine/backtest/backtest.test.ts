@@ -1,0 +1,118 @@
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { sharedFiles } from '../../test/support/external-inputs.js';
+import { IST_OFFSET_MS } from '../core/ist.js';
+import type { Candle, CandleSeries } from '../kite-sim/csv-replay.js';
+import { runProfileSchema } from '../runtime/config.js';
+import { Engine } from '../runtime/engine.js';
+import type { ReplayFeed } from '../runtime/replay-feed.js';
+import { MemoryTradingStore } from '../runtime/trading.js';
+import { runBacktest, type BacktestFill } from './backtest.js';
+import { loadBacktestData } from './data.js';
+import { dataOf, generatedSeries, plainSmaCrossover, smaConfig } from './testing.js';
+
+const asPlain = (r: ReturnType<typeof runBacktest>) => r.trades.map((t) => ({ entryTime: t.entryTime, entryPaise: t.entryPricePaise, exitTime: t.exitTime, exitPaise: t.exitPricePaise }));
+
+/** Kite's candle CSV layout (row time = bar start, IST offset written out). */
+function kiteCsv(s: CandleSeries): string {
+  const iso = (ms: number) => new Date(ms + IST_OFFSET_MS).toISOString().slice(0, 19).replace('T', ' ') + '+05:30';
+  const px = (p: number) => (p / 100).toFixed(2);
+  return ['datetime,open,high,low,close,volume,oi', ...s.candles.map((c) => `${iso(c.start)},${px(c.openPaise)},${px(c.highPaise)},${px(c.lowPaise)},${px(c.closePaise)},${c.volume},0`)].join('\n') + '\n';
+}
+
+describe('runBacktest on generated data', () => {
+  it('an SMA crossover (long only via CNC, qty 1, no charges or slippage, exits none, next open) makes exactly the trades of a plain re-computation', () => {
+    const s = generatedSeries('GEN', '2025-03-03', 5);
+    const r = runBacktest(smaConfig(['GEN'], 5, 20), dataOf(s));
+    const plain = plainSmaCrossover(s.candles, 5, 20);
+    expect(plain.length).toBeGreaterThan(30);
+    expect(asPlain(r)).toEqual(plain);
+    // every fill is a next bar's open, and no order was refused except the CNC shorts the strategy asks for
+    expect(r.refusals.every((x) => x.rule === 'holdings' || /Markets are closed/.test(x.message))).toBe(true);
+    expect(r.metrics.trades).toBe(plain.length);
+    expect(r.metrics.netPnlPaise).toBe(plain.reduce((a, t) => a + t.exitPaise - t.entryPaise, 0));
+  });
+
+  it('this_close fills at the signal bar’s close instead', () => {
+    const s = generatedSeries('GEN', '2025-03-03', 2, 11);
+    const r = runBacktest(smaConfig(['GEN'], 5, 20, 'this_close'), dataOf(s));
+    const closeAt = new Map(s.candles.map((c) => [c.end, c.closePaise]));
+    expect(r.fills.length).toBeGreaterThan(10);
+    for (const f of r.fills) expect(f.pricePaise).toBe(closeAt.get(f.tsEvent));
+  });
+
+  it('several symbols at once: each trades as it would alone, and the same inputs give the same result', () => {
+    const a = generatedSeries('AAA', '2025-03-03', 3, 1);
+    const b = generatedSeries('BBB', '2025-03-03', 3, 2, 50_000);
+    const cfg = smaConfig(['AAA', 'BBB'], 5, 20);
+    const both = runBacktest(cfg, dataOf(a, b));
+    expect(both.trades.filter((t) => t.symbol === 'AAA').map((t) => [t.entryTime, t.entryPricePaise, t.exitTime, t.exitPricePaise])).toEqual(
+      plainSmaCrossover(a.candles, 5, 20).map((t) => [t.entryTime, t.entryPaise, t.exitTime, t.exitPaise]),
+    );
+    expect(both.trades.filter((t) => t.symbol === 'BBB').length).toBe(plainSmaCrossover(b.candles, 5, 20).length);
+    expect(JSON.stringify(runBacktest(cfg, dataOf(a, b)))).toBe(JSON.stringify(both));
+  });
+
+  it('backtest = paper: the kernel in paper mode on the same replayed day (its own noisy tick replay, stepped unevenly) gives identical fills', () => {
+    const s = generatedSeries('GEN', '2025-03-04', 1, 5);
+    const dir = mkdtempSync(join(tmpdir(), 'kitedesk-bt-'));
+    writeFileSync(join(dir, 'GEN.csv'), kiteCsv(s));
+    const cfg = smaConfig(['GEN'], 5, 20);
+    const bt = runBacktest(cfg, loadBacktestData([{ path: dir }]));
+    expect(bt.fills.length).toBeGreaterThan(10);
+
+    // the paper kernel: a run profile on the replay feed (default noise, a tick a second), the backtest's trading section
+    const profile = runProfileSchema.parse({
+      mode: 'paper',
+      feed: { kind: 'replay', dir, backfillMinutes: 0, seed: 3 },
+      strategies: cfg.profile.strategies,
+      trading: bt.settings.trading,
+      watchlist: [],
+    });
+    const store = new MemoryTradingStore();
+    const engine = new Engine({ profile, watchlist: { get: () => [], set: () => {} }, autoStart: false, trading: store, dailyHistory: () => new Map() });
+    expect(engine.modes.mode).toBe('paper');
+    const feed = engine.feed as ReplayFeed;
+    for (let i = 0; !feed.replay.done; i++) feed.advance([7_000, 13_000, 61_000, 1_000][i % 4]!);
+    engine.stop();
+    const key = (f: Pick<BacktestFill, 'symbol' | 'side' | 'qty' | 'pricePaise' | 'tsEvent' | 'product' | 'strategy'>) => `${f.symbol} ${f.side} ${f.qty} ${f.pricePaise} ${f.tsEvent} ${f.product} ${f.strategy}`;
+    expect(store.fills().map(key)).toEqual(bt.fills.map(key));
+    expect(store.fills()[0]!.clientId.startsWith('P')).toBe(true);
+    expect(bt.fills[0]!.orderId).toBeTruthy();
+  });
+});
+
+/** The vendor files: `symbol,date,time,…`, time = the bar's END; only rows of the regular session are bars. */
+function plainVendorBars(text: string): Candle[] {
+  const out: Candle[] = [];
+  for (const line of text.trim().split('\n').slice(1)) {
+    const [, date, time, o, h, l, c] = line.split(',');
+    const [hh, mm] = time!.split(':').map(Number) as [number, number];
+    const minute = hh * 60 + mm;
+    if (minute < 9 * 60 + 16 || minute > 15 * 60 + 30) continue;
+    const end = Date.UTC(+date!.slice(0, 4), +date!.slice(4, 6) - 1, +date!.slice(6, 8), hh, mm) - IST_OFFSET_MS;
+    const p = (x: string) => Math.round(Number(x) * 20) * 5;
+    out.push({ start: end - 60_000, end, openPaise: p(o!), highPaise: p(h!), lowPaise: p(l!), closePaise: p(c!), volume: 0, line: 0 });
+  }
+  return out;
+}
+
+const NIFTY_DIR = resolve(import.meta.dirname, '../../../shared/data/nse/intraday_1min/nifty_banknifty_index_2022-02_2023-01');
+const MONTHS = ['2022-11', '2022-12', '2023-01'].map((m) => join(NIFTY_DIR, `NIFTY_1min_${m}.csv`));
+
+describe.skipIf(!sharedFiles(import.meta.url, 'shared-data', ...MONTHS))('runBacktest on the real 1-minute NIFTY data', () => {
+  it('SMA 10/30 crossover on NIFTY Nov 2022 – Jan 2023 (bars carry their end time, declared) makes exactly the plain re-computation’s trades', () => {
+    const data = loadBacktestData(MONTHS.map((path) => ({ path })), { barTime: 'end' });
+    expect(data.series.map((s) => s.symbol)).toEqual(['NIFTY']);
+    expect(data.warnings.some((w) => /outside the NSE session dropped/.test(w))).toBe(true);
+    const bars = MONTHS.flatMap((f) => plainVendorBars(readFileSync(f, 'utf8')));
+    expect(data.series[0]!.candles.length).toBe(bars.length);
+    const r = runBacktest(smaConfig(['NIFTY'], 10, 30), data);
+    const plain = plainSmaCrossover(bars, 10, 30);
+    expect(plain.length).toBeGreaterThan(300);
+    expect(asPlain(r)).toEqual(plain);
+    expect(data.files.every((f) => /^[0-9a-f]{64}$/.test(f.sha256))).toBe(true);
+  });
+});
