@@ -221,6 +221,30 @@ describe('EngineSupervisor restart policy', () => {
     expect(events).toEqual(['crashed#1+250', 'spawned#2']);
   });
 
+  it('counts restarts when the new engine is forked, with the newest crash time and reason; a stop during back-off is no restart', () => {
+    const { sup, children } = setup();
+    sup.start();
+    expect(sup.restartStats).toEqual({ count: 0 });
+    children[0]!.ready();
+    const crashAt = Date.now();
+    children[0]!.send({ type: 'fatal', message: 'journal corrupt' });
+    children[0]!.exit(1);
+    expect(sup.restartStats).toEqual({ count: 0 }); // pending: not restarted yet
+    vi.advanceTimersByTime(250);
+    expect(sup.restartStats).toEqual({ count: 1, last: { at: crashAt, reason: 'journal corrupt' } });
+    children[1]!.ready();
+    vi.advanceTimersByTime(5_000);
+    const secondAt = Date.now();
+    children[1]!.exit(139);
+    vi.advanceTimersByTime(1_000);
+    expect(sup.restartStats).toEqual({ count: 2, last: { at: secondAt, reason: 'exited with code 139' } });
+    children[2]!.exit(1);
+    void sup.stop();
+    vi.advanceTimersByTime(10_000);
+    expect(children).toHaveLength(3);
+    expect(sup.restartStats.count).toBe(2);
+  });
+
   it('can be started again by hand after giving up', () => {
     const { sup, children, events } = setup({ forkThrows: [1, 2, 3, 4] });
     sup.start();
@@ -231,6 +255,8 @@ describe('EngineSupervisor restart policy', () => {
     expect(children).toHaveLength(1);
     expect(sup.failureMessage).toBeUndefined();
     expect(events.at(-1)).toBe('spawned#5');
+    // three automatic restarts, then the one by hand
+    expect(sup.restartStats).toMatchObject({ count: 4, last: { reason: 'launch failed: Error: ENOENT utility-entry.js' } });
   });
 });
 

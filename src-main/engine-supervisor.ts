@@ -38,6 +38,13 @@ export interface CrashInfo {
   restartInMs: number;
 }
 
+/** Restarts since the supervisor was made (told to each new engine for its Health tab). */
+export interface RestartStats {
+  count: number;
+  /** The newest: when the crashed engine went away, and why. */
+  last?: { at: number; reason: string };
+}
+
 export interface SupervisorEvents {
   /** A new child was forked (before it is ready). */
   spawned: { incarnation: number; pid: number | undefined };
@@ -116,6 +123,10 @@ export class EngineSupervisor<P = unknown> {
   private stopTimer: unknown;
   private stopWaiters: (() => void)[] = [];
   private _failure: string | undefined;
+  private restartCount = 0;
+  /** The crash a restart is pending for (set on a crash, counted when the new engine is forked). */
+  private lastCrash: { at: number; reason: string } | undefined;
+  private lastRestart: { at: number; reason: string } | undefined;
 
   constructor(opts: EngineSupervisorOptions<P>) {
     this.fork = opts.fork;
@@ -145,6 +156,10 @@ export class EngineSupervisor<P = unknown> {
   get failureMessage(): string | undefined {
     return this._failure;
   }
+  /** Restarts (forks after a crash, including a manual start after giving up) and the newest one's reason. */
+  get restartStats(): RestartStats {
+    return { count: this.restartCount, ...(this.lastRestart ? { last: { ...this.lastRestart } } : {}) };
+  }
 
   on<K extends keyof SupervisorEvents>(event: K, listener: Listener<SupervisorEvents[K]>): () => void {
     const set = this.listeners[event] as Set<Listener<SupervisorEvents[K]>>;
@@ -155,6 +170,7 @@ export class EngineSupervisor<P = unknown> {
   /** Start from idle, after a stop, or after giving up (a manual retry). No-op otherwise. */
   start(): void {
     if (this._state !== 'idle' && this._state !== 'stopped' && this._state !== 'failed') return;
+    if (this._state === 'failed') this.countRestart();
     this.restarts = [];
     this._failure = undefined;
     this.spawn();
@@ -301,8 +317,15 @@ export class EngineSupervisor<P = unknown> {
     this.onCrash(inc, code, inc.lastFatal ?? `exited with code ${String(code)}`);
   }
 
+  private countRestart(): void {
+    this.restartCount++;
+    if (this.lastCrash) this.lastRestart = this.lastCrash;
+    this.lastCrash = undefined;
+  }
+
   private onCrash(inc: Incarnation<P>, code: number | null, reason: string): void {
     const now = this.clock.now();
+    this.lastCrash = { at: now, reason: reason.slice(0, 300) };
     this.restarts = this.restarts.filter((t) => now - t < this.windowMs);
     if (this.restarts.length >= this.maxRestarts) {
       this._state = 'failed';
@@ -324,6 +347,7 @@ export class EngineSupervisor<P = unknown> {
       this.restartTimer = undefined;
       if (this._state !== 'backoff') return;
       this.restarts.push(this.clock.now());
+      this.countRestart();
       this.spawn();
     }, delay);
   }

@@ -76,6 +76,8 @@ function start(): void {
     log,
   });
 
+  // each new engine learns how often it was restarted, for its Health tab
+  supervisor.on('ready', () => void supervisor.postMessage({ type: 'host-restarts', ...supervisor.restartStats }));
   supervisor.on('failed', ({ message }) => {
     // The broker already told every window ('engine-failure'); tell the person too.
     void dialog.showMessageBox({ type: 'error', title: 'KiteDesk engine stopped', message: 'The trading engine stopped', detail: message, buttons: ['OK'] });

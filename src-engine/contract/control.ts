@@ -58,6 +58,15 @@ export const mainToEngineSchema = z.discriminatedUnion('type', [
   }),
   /** Forget the session in the engine (main deletes its stored token itself). */
   z.object({ type: z.literal('kite-logout') }),
+  /**
+   * Sent by main after each `ready`: how often the supervisor has restarted the engine since the app
+   * started, and the newest restart's time and reason (shown in the Health tab).
+   */
+  z.object({
+    type: z.literal('host-restarts'),
+    count: z.number().int().nonnegative(),
+    last: z.object({ at: z.number().int().nonnegative(), reason: z.string().max(300) }).optional(),
+  }),
   /** The answer to a `kite-host-request` (same id). Secret-free: the settings' masked view, or a refusal for people. */
   z.object({
     type: z.literal('kite-host-reply'),

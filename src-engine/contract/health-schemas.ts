@@ -2,6 +2,21 @@ import { z } from 'zod';
 import { epochMs, feedStatusSchema } from './schemas.js';
 
 /** One warning or error from the engine log (secret-free: the log redacts before writing). */
+/**
+ * Restarts of the engine by its host. The desktop app's main process supervises the engine utility
+ * process and restarts it after a crash (src-main/engine-supervisor.ts); it tells each new engine how
+ * many restarts came before it. `serve` runs the engine in its own process: nothing restarts it.
+ */
+export const engineRestartsSchema = z.object({
+  /** 'electron-main' when a supervisor restarts the engine; 'none' under serve / the CLI. */
+  supervisor: z.enum(['electron-main', 'none']),
+  /** Restarts since the app started (a manual retry after giving up counts too). */
+  count: z.number().int().nonnegative(),
+  /** The newest restart: when the crashed engine exited, and why (exit code or its fatal message). */
+  last: z.object({ at: epochMs, reason: z.string().max(300) }).optional(),
+});
+export type EngineRestarts = z.infer<typeof engineRestartsSchema>;
+
 export const problemSchema = z.object({ ts: epochMs, level: z.enum(['warn', 'error']), message: z.string().max(500) });
 
 /** The Health tab: is the engine, its feed, the order API budget, the process and the journal well. */
@@ -17,6 +32,7 @@ export const healthSchema = z.object({
     /** 'node' under serve / the CLI, 'electron' in the desktop app's utility process. */
     host: z.enum(['node', 'electron']),
     runtime: z.string().max(40),
+    restarts: engineRestartsSchema,
   }),
   feed: z.object({
     kind: z.enum(['simulator', 'kite', 'replay']),

@@ -7,6 +7,7 @@
 import { engineToMainSchema, mainToEngineSchema, type EngineToMain } from '../contract/control.js';
 import { fromMessagePort, type PortLike } from '../contract/transport.js';
 import { ENGINE_VERSION } from '../runtime/engine.js';
+import { processHealth } from '../runtime/health.js';
 import type { KiteSessionManager } from '../runtime/kite-session.js';
 import { bootEngine } from './bootstrap.js';
 import { createFileLog } from './file-log.js';
@@ -103,6 +104,9 @@ export function runUtilityEngine(parentPort: ParentPortLike, opts: UtilityOption
       if (!r.ok) send({ type: 'kite-login-failed', code: r.code, message: r.message });
     } else if (m.data.type === 'kite-logout') {
       booted.kite.logout();
+    } else if (m.data.type === 'host-restarts') {
+      processHealth.setRestarts(m.data.count, m.data.last);
+      if (m.data.count > 0) log('info', 'engine restarted by the app', { restarts: m.data.count, reason: m.data.last?.reason });
     } else if (m.data.type === 'kite-host-reply') {
       kiteHost?.onReply(m.data);
     } else if (m.data.type === 'attach-window') {

@@ -60,6 +60,15 @@ describe('health', () => {
     expect(ph.eventLoopDelay().max).toBeGreaterThanOrEqual(40);
   });
 
+  it('restarts: none supervised until the host says so, then its count and newest reason', () => {
+    ph = new ProcessHealth();
+    expect(buildHealth({ status: status(), rate, process: ph, now: 1 }).engine.restarts).toEqual({ supervisor: 'none', count: 0 });
+    ph.setRestarts(2, { at: 1_050_000, reason: 'x'.repeat(400) });
+    const h = buildHealth({ status: status(), rate, process: ph, now: 1_060_000 });
+    expect(healthSchema.parse(h)).toEqual(h);
+    expect(h.engine.restarts).toEqual({ supervisor: 'electron-main', count: 2, last: { at: 1_050_000, reason: 'x'.repeat(300) } });
+  });
+
   it('a snapshot that passes the contract: staleness only while the session is open', () => {
     ph = new ProcessHealth();
     const h = buildHealth({ status: status(), rate, process: ph, now: 1_060_000 });

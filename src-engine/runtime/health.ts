@@ -5,7 +5,7 @@
  */
 import { statSync } from 'node:fs';
 import { monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks';
-import type { HealthDto } from '../contract/health-schemas.js';
+import type { EngineRestarts, HealthDto } from '../contract/health-schemas.js';
 import type { EngineStatus } from '../contract/schemas.js';
 
 export interface Problem {
@@ -20,12 +20,22 @@ export class ProcessHealth {
   private readonly problems: Problem[] = [];
   private histogram: IntervalHistogram | null = null;
   private journal: string | null = null;
+  private restartInfo: EngineRestarts = { supervisor: 'none', count: 0 };
 
   /** Keeps a warning or error (newest first, bounded); anything else is ignored. */
   noteLog(level: string, message: string, ts = Date.now()): void {
     if (level !== 'warn' && level !== 'error') return;
     this.problems.unshift({ ts, level, message: message.slice(0, 500) });
     if (this.problems.length > MAX_PROBLEMS) this.problems.length = MAX_PROBLEMS;
+  }
+
+  /** What the supervising host (Electron main) says about restarts before this engine. */
+  setRestarts(count: number, last?: { at: number; reason: string }): void {
+    this.restartInfo = { supervisor: 'electron-main', count, ...(last ? { last: { at: last.at, reason: last.reason.slice(0, 300) } } : {}) };
+  }
+
+  restarts(): EngineRestarts {
+    return { ...this.restartInfo, ...(this.restartInfo.last ? { last: { ...this.restartInfo.last } } : {}) };
   }
 
   setJournalFile(file: string): void {
@@ -99,6 +109,7 @@ export function buildHealth({ status, rate, process: ph, now }: HealthSources): 
       pid: process.pid,
       host: process.versions.electron ? 'electron' : 'node',
       runtime: process.versions.electron ? `Electron ${process.versions.electron}` : `Node ${process.versions.node}`,
+      restarts: ph.restarts(),
     },
     feed: {
       kind: status.feed,

@@ -2,7 +2,7 @@ import { useEffect, useState } from 'react';
 import { client } from '../engine/connection.js';
 import { describeError } from '../engine/errors.js';
 import { formatIstDateTime, formatRate } from '../format/format.js';
-import { alarms, formatBytes, formatUptime, usage, type Health } from '../format/health.js';
+import { alarms, formatBytes, formatRestarts, formatUptime, usage, type Health } from '../format/health.js';
 import { errorText } from '../state/trading-actions.js';
 import { InlineError } from './Modal.js';
 
@@ -19,7 +19,8 @@ function Row({ label, value, tone, testId }: { label: string; value: string; ton
 }
 
 /**
- * Health: the engine (state, mode, host, uptime), the feed (kind, state, ticker connections and tokens,
+ * Health: the engine (state, mode, host, uptime, restarts by the desktop app's supervisor with the newest
+ * reason), the feed (kind, state, ticker connections and tokens,
  * ticks/s, clock skew, staleness), the order API budget against the caps, the engine process (memory,
  * event-loop delay), the journal's size and the newest warnings and errors of the engine log. Polled
  * every 2 s while the tab is open and the page visible (`engine.health`).
@@ -72,6 +73,7 @@ export function HealthPanel() {
                 <Row label="Engine" value={`${h.engine.state} · ${h.engine.mode}`} tone={h.engine.state === 'running' ? 'up' : 'down'} testId="health-engine" />
                 <Row label="Host" value={`${h.engine.runtime} · pid ${h.engine.pid}`} />
                 <Row label="Up" value={formatUptime(h.engine.uptimeMs)} />
+                <Row label="Restarts" value={formatRestarts(h.engine.restarts)} tone={h.engine.restarts.count > 0 ? 'down' : ''} testId="health-restarts" />
                 <Row label="Journal" value={`${formatBytes(h.journal.dbBytes)} + WAL ${formatBytes(h.journal.walBytes)}`} testId="health-journal" />
               </tbody>
             </table>

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { alarms, formatBytes, formatUptime, usage, type Health } from './health.js';
+import { alarms, formatBytes, formatRestarts, formatUptime, usage, type Health } from './health.js';
 
 const h = (over: Partial<Health> = {}): Health => ({
   at: 1,
-  engine: { state: 'running', mode: 'paper', startedAt: 0, uptimeMs: 1000, pid: 1, host: 'node', runtime: 'Node 20' },
+  engine: { state: 'running', mode: 'paper', startedAt: 0, uptimeMs: 1000, pid: 1, host: 'node', runtime: 'Node 20', restarts: { supervisor: 'none', count: 0 } },
   feed: { kind: 'simulator', ticksPerSec: 100, totalTicks: 1, feedTime: 1, stale: false, phase: 'open' },
   orders: { lastSecond: 0, lastMinute: 0, today: 0, capPerSecond: 10, capPerMinute: 400, capPerDay: 5000 },
   process: { rssBytes: 1, heapUsedBytes: 1, heapTotalBytes: 1, eventLoopDelayMs: { p50: 1, p99: 2, max: 3 } },
@@ -26,6 +26,15 @@ describe('health formatting', () => {
     expect(usage(9, 10)).toEqual({ pct: 90, tone: 'bad', text: '9 / 10' });
     expect(usage(4500, 5000).text).toBe('4,500 / 5,000');
   });
+  it('restarts: unsupervised under serve, a count, the newest reason; a restart is a warning', () => {
+    expect(formatRestarts({ supervisor: 'none', count: 0 })).toMatch(/^not supervised/);
+    expect(formatRestarts({ supervisor: 'electron-main', count: 0 })).toBe('0');
+    const r = { supervisor: 'electron-main' as const, count: 2, last: { at: Date.UTC(2026, 10, 20, 4, 32, 3), reason: 'exited with code 1' } };
+    expect(formatRestarts(r)).toMatch(/^2 · last 20 Nov 2026, 10:02 IST: exited with code 1$/);
+    const base = h();
+    expect(alarms({ ...base, engine: { ...base.engine, restarts: r } })).toEqual([{ tone: 'warn', text: 'engine restarted 2 times since the app started' }]);
+  });
+
   it('alarms, worst first; none when all is well', () => {
     expect(alarms(h())).toEqual([]);
     const a = alarms(

@@ -1,5 +1,6 @@
 import type { Output } from '../../src-engine/contract/api-def.js';
 import type { KiteDeskApi } from '../../src-engine/contract/api.js';
+import { formatIstDateTime } from './format.js';
 
 export type Health = Output<KiteDeskApi, 'engine.health'>;
 
@@ -35,10 +36,23 @@ export function usage(used: number, cap: number): { pct: number; tone: Tone; tex
   return { pct, tone: pct >= 90 ? 'bad' : pct >= 70 ? 'warn' : 'ok', text: `${used.toLocaleString('en-IN')} / ${cap.toLocaleString('en-IN')}` };
 }
 
+/**
+ * The engine's restarts by its host: "none: serve does not restart the engine" when nothing supervises
+ * it, "0" before the first, "2 · last 20 Nov 2026, 10:02 IST: exited with code 1".
+ */
+export function formatRestarts(r: Health['engine']['restarts']): string {
+  if (r.supervisor === 'none') return 'not supervised (serve: a crash ends the process)';
+  if (r.count === 0 || !r.last) return String(r.count);
+  return `${r.count} · last ${formatIstDateTime(r.last.at)} IST: ${r.last.reason}`;
+}
+
 /** The alarms worth a glance, worst first: a stale feed, a feed error, a degraded engine, a slow event loop, a busy order budget. */
 export function alarms(h: Health): { tone: Tone; text: string }[] {
   const out: { tone: Tone; text: string }[] = [];
   if (h.engine.state === 'degraded') out.push({ tone: 'bad', text: 'engine degraded' });
+  if (h.engine.restarts.count > 0) {
+    out.push({ tone: 'warn', text: `engine restarted ${h.engine.restarts.count} time${h.engine.restarts.count === 1 ? '' : 's'} since the app started` });
+  }
   if (h.feed.status?.state === 'error') out.push({ tone: 'bad', text: `feed error${h.feed.status.message ? `: ${h.feed.status.message}` : ''}` });
   if (h.feed.stale) out.push({ tone: 'bad', text: 'feed stale: no tick in the last second while the market is open' });
   if (h.feed.status?.clockSkewMs !== undefined && Math.abs(h.feed.status.clockSkewMs) > 5000) {

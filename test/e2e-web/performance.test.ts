@@ -57,6 +57,8 @@ describe('the performance and health tabs in Chromium against kitedesk serve', (
     await page.click('[data-testid="tab-health"]', T);
     await page.waitForSelector('[data-testid="health-panel"][data-ready="true"]', T);
     expect(await page.locator('[data-testid="health-engine"] td.num').textContent()).toBe('running · paper');
+    // serve runs the engine in its own process: nothing restarts it (the desktop app's count: unit/integration tests)
+    expect(await page.locator('[data-testid="health-restarts"] td.num').textContent()).toMatch(/^not supervised/);
     // the two orders of the first test were sent today: the day's budget shows them against Kite's cap
     expect(await page.locator('[data-testid="health-orders-2"] td.num').textContent()).toBe('2 / 5,000');
     // polled: ticks/s comes from the feed (the simulator streams inside the session)

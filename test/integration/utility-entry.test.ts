@@ -40,6 +40,17 @@ describe('engine utility-process entry (Electron parentPort protocol, run under 
     expect((e as RpcError).code).toBe(ErrorCode.NOT_FOUND);
     expect((await a!.call('engine.getStatus', {})).connections).toBe(2);
 
+    // restarts: unsupervised until main says otherwise; main's count reaches the Health tab
+    expect((await a!.call('engine.health', {})).engine.restarts).toEqual({ supervisor: 'none', count: 0 });
+    parent.deliver({ type: 'host-restarts', count: 2, last: { at: 1_700_000_000_000, reason: 'exited with code 139' } });
+    expect((await b!.call('engine.health', {})).engine.restarts).toEqual({
+      supervisor: 'electron-main',
+      count: 2,
+      last: { at: 1_700_000_000_000, reason: 'exited with code 139' },
+    });
+    parent.deliver({ type: 'host-restarts', count: -1 }); // refused by the control contract: unchanged
+    expect((await b!.call('engine.health', {})).engine.restarts.count).toBe(2);
+
     parent.deliver({ type: 'shutdown', reason: 'test' });
     expect(parent.sent).toContainEqual({ type: 'stopped' });
     expect(exits).toEqual([0]);
