@@ -13,6 +13,7 @@ export function createModeHandlers(engine: Engine): ModeRequestHandlers {
     'mode.set': ({ mode, confirm }) => engine.modes.set(mode, confirm),
     'mode.liveSummary': () => engine.modes.liveSummary(),
     'mode.history': ({ limit }) => engine.modes.history(limit),
+    'live.slippage': ({ sinceMs, limit }) => engine.modes.slippage({ sinceMs, limit }),
   };
 }
 

@@ -139,6 +139,53 @@ export const modeEventSchema = z.object({
 });
 export type ModeEvent = z.infer<typeof modeEventSchema>;
 
+/**
+ * One live order: what the paper fill model would have filled when it was sent (on the depth and last
+ * price seen then) against Kite's real fills. `diffPaise` is per unit and adverse-positive (a BUY filled
+ * above the model, a SELL below it); negative = Kite filled better than paper would have.
+ */
+export const slippageRowSchema = z.object({
+  orderId: z.string(),
+  clientId: z.string(),
+  strategy: z.string(),
+  symbol: z.string(),
+  side: z.enum(['BUY', 'SELL']),
+  orderType: z.string(),
+  ts: epochMs,
+  qty: z.number().int(),
+  /** `depth`: the fresh book walked; `last`: no fresh book, last price ± the paper slippage; `resting`: a limit/stop not marketable at send (its limit/trigger); `none`: nothing to model on. */
+  basis: z.enum(['depth', 'last', 'resting', 'none']),
+  modelQty: z.number().int(),
+  modelPricePaise: paise.optional(),
+  filledQty: z.number().int(),
+  realPricePaise: paise.optional(),
+  diffPaise: paise.optional(),
+  /** diffPaise over the model price, basis points (2 decimals). */
+  bps: z.number().optional(),
+  /** diffPaise × filledQty. */
+  costPaise: paise.optional(),
+});
+export type SlippageRowDto = z.infer<typeof slippageRowSchema>;
+
+/** Sums per strategy (`strategy: '*'` = every live order) over the orders with both a model price and fills. */
+export const slippageAggregateSchema = z.object({
+  strategy: z.string(),
+  orders: z.number().int(),
+  paired: z.number().int(),
+  filledQty: z.number().int(),
+  costPaise: paise,
+  modelNotionalPaise: paise,
+  bps: z.number(),
+});
+
+export const liveSlippageSchema = z.object({
+  /** Newest first. */
+  orders: z.array(slippageRowSchema),
+  /** The whole (`*`) first, then each strategy. */
+  strategies: z.array(slippageAggregateSchema),
+});
+export type LiveSlippage = z.infer<typeof liveSlippageSchema>;
+
 const empty = z.object({}).strict();
 
 export const modeRequests = {
@@ -150,6 +197,11 @@ export const modeRequests = {
   'mode.liveSummary': { input: empty, output: liveSummarySchema },
   /** The mode journal, newest first. */
   'mode.history': { input: z.object({ limit: z.number().int().min(1).max(500).default(50) }).strict(), output: z.array(modeEventSchema) },
+  /** The live slippage report (model vs real per live order, per strategy), from the live journal whatever the mode. */
+  'live.slippage': {
+    input: z.object({ sinceMs: epochMs.optional(), limit: z.number().int().min(1).max(2000).default(200) }).strict(),
+    output: liveSlippageSchema,
+  },
 } as const;
 
 export const modeTopics = {

@@ -202,6 +202,33 @@ export const migrations: readonly Migration[] = Object.freeze([
       CREATE INDEX orders_ts ON orders (ts_init);
     `,
   },
+  {
+    version: 6,
+    name: 'live slippage: the paper model of each live order at send time',
+    sql: `
+      -- One row per live order sent to Kite: what the paper fill model would have filled at that moment
+      -- (execution/slippage.ts). Paired with the order's real fills (fills, mode 'live') for the slippage
+      -- report. Append-only. Prices in paise.
+      CREATE TABLE live_slippage_models (
+        order_id    TEXT PRIMARY KEY,
+        client_id   TEXT NOT NULL,
+        strategy    TEXT NOT NULL,
+        symbol      TEXT NOT NULL,
+        side        TEXT NOT NULL CHECK (side IN ('BUY', 'SELL')),
+        order_type  TEXT NOT NULL,
+        qty         INTEGER NOT NULL CHECK (qty > 0),
+        ts          INTEGER NOT NULL,
+        basis       TEXT NOT NULL CHECK (basis IN ('depth', 'last', 'resting', 'none')),
+        model_qty   INTEGER NOT NULL CHECK (model_qty >= 0),
+        model_value INTEGER NOT NULL CHECK (model_value >= 0),
+        ref_last    INTEGER NOT NULL CHECK (ref_last >= 0),
+        depth_ts    INTEGER
+      ) STRICT, WITHOUT ROWID;
+      CREATE INDEX live_slippage_models_ts ON live_slippage_models (ts);
+      CREATE TRIGGER live_slippage_models_append_only_u BEFORE UPDATE ON live_slippage_models BEGIN SELECT RAISE(ABORT, 'live_slippage_models is append-only'); END;
+      CREATE TRIGGER live_slippage_models_append_only_d BEFORE DELETE ON live_slippage_models BEGIN SELECT RAISE(ABORT, 'live_slippage_models is append-only'); END;
+    `,
+  },
 ]);
 
 /** The schema version this build creates and understands. */

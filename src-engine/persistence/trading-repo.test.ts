@@ -99,4 +99,19 @@ describe('TradingRepo', () => {
     expect(() => repo.loadMeta('risk.state')).toThrow(/meta risk.state: unreadable JSON/);
     db.close();
   });
+
+  it('journals the paper model of each live order once, append-only, read back in send order', () => {
+    const db = openDatabase(':memory:');
+    const repo = new TradingRepo(db, 'live');
+    const m = { orderId: 'L2', clientId: 'Lx2', strategy: 'ema', symbol: 'INFY', side: 'BUY' as const, orderType: 'MARKET' as const, qty: 5, ts: 3000, basis: 'depth' as const, modelQty: 5, modelValuePaise: 750_050, refLastPaise: 150_000, depthTs: 2990 };
+    repo.slippageModel(m);
+    repo.slippageModel({ ...m, orderId: 'L1', clientId: 'Lx1', ts: 1000, basis: 'none', modelQty: 0, modelValuePaise: 0, depthTs: undefined });
+    repo.slippageModel({ ...m, modelQty: 1 }); // the same order again: the first model stands
+    const { depthTs: _d, ...noDepth } = m;
+    expect(repo.slippageModels()).toEqual([{ ...noDepth, orderId: 'L1', clientId: 'Lx1', ts: 1000, basis: 'none', modelQty: 0, modelValuePaise: 0 }, m]);
+    expect(repo.slippageModels(2000).map((x) => x.orderId)).toEqual(['L2']);
+    expect(() => db.prepare('DELETE FROM live_slippage_models').run()).toThrow(/append-only/);
+    expect(() => db.prepare("UPDATE live_slippage_models SET qty = 1").run()).toThrow(/append-only/);
+    db.close();
+  });
 });

@@ -1,5 +1,6 @@
 import type Database from 'better-sqlite3';
 import type { ChargesBreakdownDto, RiskDecisionDto } from '../contract/trading-schemas.js';
+import type { ModelQuote } from '../execution/slippage.js';
 import type { Fill, Order } from '../model/order.js';
 
 /**
@@ -46,6 +47,22 @@ interface FillRow {
   ts_event: number;
 }
 
+interface ModelRow {
+  order_id: string;
+  client_id: string;
+  strategy: string;
+  symbol: string;
+  side: ModelQuote['side'];
+  order_type: ModelQuote['orderType'];
+  qty: number;
+  ts: number;
+  basis: ModelQuote['basis'];
+  model_qty: number;
+  model_value: number;
+  ref_last: number;
+  depth_ts: number | null;
+}
+
 interface DecisionRow {
   id: number;
   ts: number;
@@ -75,6 +92,8 @@ export class TradingRepo {
   private readonly metaGet: Database.Statement<[string], { value: string }>;
   private readonly metaSet: Database.Statement<[string, string]>;
   private readonly orderTxn: (order: Readonly<Order>, event: string, broker: BrokerKind) => void;
+  private insertModelStmt: Database.Statement | undefined;
+  private modelsStmt: Database.Statement<[number], ModelRow> | undefined;
   private fillSeq: number;
 
   constructor(
@@ -221,6 +240,49 @@ export class TradingRepo {
       ...(r.reduced_qty !== null ? { reducedQty: r.reduced_qty } : {}),
       ...(r.slices !== null ? { slices: JSON.parse(r.slices) as number[] } : {}),
       numbers: JSON.parse(r.numbers) as Record<string, number>,
+    }));
+  }
+
+  /** Journals the paper model of a live order at send time (live_slippage_models; once per order). */
+  slippageModel(m: Readonly<ModelQuote>): void {
+    this.insertModelStmt ??= this.db.prepare(
+      `INSERT OR IGNORE INTO live_slippage_models (order_id, client_id, strategy, symbol, side, order_type, qty, ts, basis, model_qty, model_value, ref_last, depth_ts)
+       VALUES (@order_id, @client_id, @strategy, @symbol, @side, @order_type, @qty, @ts, @basis, @model_qty, @model_value, @ref_last, @depth_ts)`,
+    );
+    this.insertModelStmt.run({
+      order_id: m.orderId,
+      client_id: m.clientId,
+      strategy: m.strategy,
+      symbol: m.symbol,
+      side: m.side,
+      order_type: m.orderType,
+      qty: m.qty,
+      ts: Math.round(m.ts),
+      basis: m.basis,
+      model_qty: m.modelQty,
+      model_value: m.modelValuePaise,
+      ref_last: m.refLastPaise,
+      depth_ts: m.depthTs !== undefined ? Math.round(m.depthTs) : null,
+    });
+  }
+
+  /** The paper models of live orders sent at or after `sinceMs`, oldest first. */
+  slippageModels(sinceMs = 0): ModelQuote[] {
+    this.modelsStmt ??= this.db.prepare<[number], ModelRow>('SELECT * FROM live_slippage_models WHERE ts >= ? ORDER BY ts, order_id');
+    return this.modelsStmt.all(sinceMs).map((r) => ({
+      orderId: r.order_id,
+      clientId: r.client_id,
+      strategy: r.strategy,
+      symbol: r.symbol,
+      side: r.side,
+      orderType: r.order_type,
+      qty: r.qty,
+      ts: r.ts,
+      basis: r.basis,
+      modelQty: r.model_qty,
+      modelValuePaise: r.model_value,
+      refLastPaise: r.ref_last,
+      ...(r.depth_ts !== null ? { depthTs: r.depth_ts } : {}),
     }));
   }
 

@@ -231,6 +231,12 @@ export class Engine {
         }
       },
       ...(createBroker ? { createBroker } : {}),
+      // the paper model of each live order at send time (the live slippage report)
+      market: {
+        lastPaise: (s) => this.market.quote(s)?.lastPaise,
+        depth: (s) => this.market.depth(s),
+        tickPaise: (s) => this.instruments.find((i) => i.symbol === s)?.tickSizePaise,
+      },
       log: this.log,
     });
     this.trading = this.modes.trading;

@@ -13,6 +13,7 @@ import type { PlaceOrderParams, PlaceOrderResult } from '../adapters/kite/rest-c
 import type { KiteMargins, KiteOrder, KitePosition, KitePositions, KiteTrade } from '../adapters/kite/rest-types.js';
 import type { Clock } from '../core/clock.js';
 import type { Broker } from '../execution/broker.js';
+import type { DepthSnapshot } from '../model/depth.js';
 import type { Order } from '../model/order.js';
 import { openDatabase } from '../persistence/db.js';
 import { TradingRepo } from '../persistence/trading-repo.js';
@@ -169,6 +170,8 @@ interface Rig {
   instrumentsOk: { ok: boolean };
   tick: (symbol?: string) => void;
   buy: (qty: number, side?: 'BUY' | 'SELL') => ReturnType<TradingService['placeManual']>;
+  /** The market the kernel shows the controller (the paper model of live orders): depth per symbol. */
+  depth: Map<string, DepthSnapshot>;
 }
 
 function rig(opts: { store?: TradingStore; initialMode?: 'paper' | 'shadow'; haltAfterRounds?: number; reconcileMs?: number; trading?: TradingServiceOptions['config'] } = {}): Rig {
@@ -177,6 +180,7 @@ function rig(opts: { store?: TradingStore; initialMode?: 'paper' | 'shadow'; hal
   const session = new FakeSession();
   const store = opts.store ?? new MemoryTradingStore();
   const instrumentsOk = { ok: true };
+  const depth = new Map<string, DepthSnapshot>();
   const makeService = (mode: 'paper' | 'shadow' | 'live', s: TradingStore, liveBroker?: Broker) =>
     new TradingService({
       mode,
@@ -200,6 +204,7 @@ function rig(opts: { store?: TradingStore; initialMode?: 'paper' | 'shadow'; hal
     strategies: () => [{ id: 'ema-infy', type: 'ema_crossover', symbols: ['INFY'] }],
     config: { lookupIntervalMs: 0, haltAfterRounds: opts.haltAfterRounds ?? 2, reconcileMs: opts.reconcileMs ?? 60_000 },
     createBroker: (o) => new KiteLiveBroker({ ...o, sleep: async () => {} }),
+    market: { lastPaise: () => 150_000, depth: (s) => depth.get(s), tickPaise: () => 5 },
   });
   const tick = (symbol = 'INFY') => {
     clock.t += 1000;
@@ -209,7 +214,7 @@ function rig(opts: { store?: TradingStore; initialMode?: 'paper' | 'shadow'; hal
     tick();
     return modes.trading.placeManual({ symbol: 'INFY', side, qty, orderType: 'MARKET', product: 'MIS', validity: 'DAY', variety: 'regular' });
   };
-  return { modes, kite, session, clock, store, instrumentsOk, tick, buy };
+  return { modes, kite, session, clock, store, instrumentsOk, tick, buy, depth };
 }
 
 const settle = () => new Promise((r) => setTimeout(r, 5));
@@ -547,5 +552,51 @@ describe('reconciliation matrix', () => {
     expect(r.modes.history(1)[0]).toMatchObject({ kind: 'halt' });
     await settle();
     expect(r.kite.placed).toHaveLength(1);
+  });
+});
+
+describe('the live slippage report', () => {
+  const book = (t: number, bid: number, ask: number): DepthSnapshot => ({
+    symbol: 'INFY',
+    tsEvent: t,
+    buy: [{ pricePaise: bid, quantity: 100, orders: 1 }],
+    sell: [{ pricePaise: ask, quantity: 100, orders: 1 }],
+  });
+
+  it('pairs each live fill with the paper model at send time: per order and per strategy, signs adverse-positive, kept across a restart', async () => {
+    const db = openDatabase(':memory:');
+    const store = new TradingRepo(db, 'paper');
+    const r = rig({ store });
+    expect((await r.modes.set('live', 'LIVE')).ok).toBe(true);
+    // the book says a BUY would have filled at ₹1,499.90; Kite fills every MARKET order at ₹1,500.00
+    r.depth.set('INFY', book(r.clock.t + 1000, 149_980, 149_990));
+    const b = r.buy(4);
+    await settle();
+    // a SELL would have hit the ₹1,500.20 bid
+    r.depth.set('INFY', book(r.clock.t + 1000, 150_020, 150_030));
+    const s = r.buy(4, 'SELL');
+    await settle();
+    await r.modes.reconcileNow();
+    const rep = r.modes.slippage();
+    expect(rep.orders.map((o) => o.orderId)).toEqual([s.orders[0]!.orderId, b.orders[0]!.orderId]);
+    expect(rep.orders[1]).toMatchObject({ side: 'BUY', basis: 'depth', qty: 4, modelQty: 4, modelPricePaise: 149_990, filledQty: 4, realPricePaise: 150_000, diffPaise: 10, costPaise: 40, strategy: 'manual' });
+    expect(rep.orders[1]!.bps).toBeCloseTo(0.67, 2);
+    expect(rep.orders[0]).toMatchObject({ side: 'SELL', modelPricePaise: 150_020, realPricePaise: 150_000, diffPaise: 20, costPaise: 80 });
+    expect(rep.strategies).toEqual([
+      { strategy: '*', orders: 2, paired: 2, filledQty: 8, costPaise: 120, modelNotionalPaise: 4 * 149_990 + 4 * 150_020, bps: expect.closeTo(1, 1) },
+      { strategy: 'manual', orders: 2, paired: 2, filledQty: 8, costPaise: 120, modelNotionalPaise: 4 * 149_990 + 4 * 150_020, bps: expect.closeTo(1, 1) },
+    ]);
+    // journalled: back in paper, and after a restart on the same database, the report is the same
+    await r.modes.set('paper');
+    expect(r.modes.slippage()).toEqual(rep);
+    await r.modes.dispose();
+    const again = rig({ store });
+    expect(again.modes.slippage()).toEqual(rep);
+    expect(again.modes.slippage({ limit: 1 }).orders).toHaveLength(1);
+    // paper orders never enter it
+    again.buy(2);
+    expect(again.modes.slippage().orders).toHaveLength(2);
+    await again.modes.dispose();
+    db.close();
   });
 });

@@ -34,6 +34,7 @@ import {
   type ModeState,
   type Preflight,
   type PreflightCheck,
+  type LiveSlippage,
   type Reconciliation,
   type TradingModeName,
 } from '../contract/mode-schemas.js';
@@ -44,6 +45,8 @@ import type { KiteMargins, KitePositions } from '../adapters/kite/rest-types.js'
 import { systemClock, type Clock } from '../core/clock.js';
 import { istDay } from '../core/nse-calendar.js';
 import { OUTCOME_UNKNOWN, type Broker, type BrokerOrderUpdate, type OrderModify } from '../execution/broker.js';
+import { aggregateSlippage, modelQuote, slippageRow, type ModelQuote } from '../execution/slippage.js';
+import type { DepthSnapshot } from '../model/depth.js';
 import type { Order, OrderStatus } from '../model/order.js';
 import type { JournalFill, StoredOrder } from '../persistence/trading-repo.js';
 import { compareWithKite, externalPositionsOf, verdictOf, type ReconcileComparison } from './live-reconcile.js';
@@ -101,7 +104,26 @@ export interface ModeControllerOptions {
   prime?: (svc: TradingService) => void;
   /** Builds the Kite live broker (tests pass options through). */
   createBroker?: (opts: KiteLiveBrokerOptions) => KiteLiveBroker;
+  /**
+   * The market as the kernel sees it (last price, latest depth, tick size): the paper model of each live
+   * order at send time (the slippage report). Without it no model is recorded.
+   */
+  market?: {
+    lastPaise(symbol: string): number | undefined;
+    depth(symbol: string): Readonly<DepthSnapshot> | undefined;
+    tickPaise(symbol: string): number | undefined;
+  };
 }
+
+/** A store that journals the live orders' paper models (TradingRepo); others keep them in memory. */
+interface SlippageStore {
+  slippageModel(m: Readonly<ModelQuote>): void;
+  slippageModels(sinceMs?: number): ModelQuote[];
+}
+const hasSlippage = (s: TradingStore): s is TradingStore & SlippageStore =>
+  typeof (s as Partial<SlippageStore>).slippageModel === 'function' && typeof (s as Partial<SlippageStore>).slippageModels === 'function';
+/** The models of memory stores, per store (an engine restarted on the same memory store finds them). */
+const memoryModels = new WeakMap<TradingStore, ModelQuote[]>();
 
 interface SavedMode {
   mode: TradingModeName;
@@ -133,10 +155,17 @@ const rupees = (p: number) => `₹${(p / 100).toLocaleString('en-IN', { maximumF
 export class KernelLiveBroker implements Broker {
   readonly kind = 'live' as const;
   private listeners: ((u: BrokerOrderUpdate) => void)[] = [];
+  /** Sees each order just before it is sent (the paper model of the slippage report); never stops the send. */
+  onSend: ((order: Readonly<Order>) => void) | undefined;
   constructor(readonly kite: KiteLiveBroker) {
     kite.onUpdate((u) => this.emit(u));
   }
   place(order: Readonly<Order>): void {
+    try {
+      this.onSend?.(order);
+    } catch {
+      // the report is not worth an order
+    }
     this.kite.place(order);
   }
   modify(orderId: string, changes: OrderModify): void {
@@ -355,6 +384,54 @@ export class ModeController {
     }
   }
 
+  /**
+   * The live slippage report from the live journal (whatever the mode): each live order's paper model at
+   * send time paired with its real fills, newest first, and the sums per strategy (execution/slippage.ts).
+   */
+  slippage(opts: { sinceMs?: number | undefined; limit?: number | undefined } = {}): LiveSlippage {
+    const store = this.o.storeFor('live');
+    const since = opts.sinceMs ?? 0;
+    const models = hasSlippage(store) ? store.slippageModels(since) : (memoryModels.get(store) ?? []).filter((m) => m.ts >= since);
+    const byOrder = new Map<string, { orderId: string; qty: number; pricePaise: number }[]>();
+    for (const f of store.fills()) {
+      let l = byOrder.get(f.orderId);
+      if (l === undefined) byOrder.set(f.orderId, (l = []));
+      l.push({ orderId: f.orderId, qty: f.qty, pricePaise: f.pricePaise });
+    }
+    const rows = models.map((m) => slippageRow(m, byOrder.get(m.orderId) ?? []));
+    const strategies = aggregateSlippage(rows);
+    const newest = rows.reverse().slice(0, opts.limit ?? 200);
+    return { orders: newest, strategies };
+  }
+
+  /** The paper model of a live order at the moment it is sent, journalled in the live store. */
+  private recordModel(store: TradingStore, svc: TradingService, order: Readonly<Order>): void {
+    const mk = this.o.market;
+    if (mk === undefined) return;
+    const m = modelQuote(
+      { orderId: order.orderId, clientId: order.clientId, strategy: order.strategy, symbol: order.symbol, side: order.side, orderType: order.orderType, qty: order.qty, pricePaise: order.pricePaise, triggerPaise: order.triggerPaise },
+      {
+        lastPaise: mk.lastPaise(order.symbol),
+        depth: mk.depth(order.symbol),
+        tickPaise: mk.tickPaise(order.symbol) ?? 5,
+        now: Math.round(this.o.clock.now()),
+        slippage: svc.config.paper.slippage,
+        protectionPct: svc.config.paper.protectionPct,
+      },
+    );
+    try {
+      if (hasSlippage(store)) store.slippageModel(m);
+      else {
+        let l = memoryModels.get(store);
+        if (l === undefined) memoryModels.set(store, (l = []));
+        if (!l.some((x) => x.orderId === m.orderId)) l.push(m);
+        if (l.length > 20_000) l.splice(0, l.length - 10_000);
+      }
+    } catch (e) {
+      this.log('warn', 'live slippage model not journalled', { orderId: order.orderId, error: errText(e) });
+    }
+  }
+
   /** One reconciliation round now (live only; otherwise the idle state). */
   reconcileNow(): Promise<Reconciliation> {
     return this.liveRound();
@@ -559,6 +636,7 @@ export class ModeController {
     const broker = new KernelLiveBroker(kite);
     const store = this.o.storeFor('live');
     const svc = this.build('live', broker);
+    broker.onSend = (order) => this.recordModel(store, svc, order);
     return { svc, broker, kite, rest, store };
   }
 
