@@ -8,6 +8,7 @@ import { useAppStore } from '../state/store.js';
 import { useFollowPortfolio } from '../state/use-follow-portfolio.js';
 import { errorText } from '../state/trading-actions.js';
 import { istChartOptions } from './chart-options.js';
+import { LiveSlippagePanel } from './LiveSlippage.js';
 import { InlineError } from './Modal.js';
 
 const PRESETS: { id: RangePreset; label: string }[] = [
@@ -148,6 +149,7 @@ export function PerformancePanel() {
               ))}
             </div>
           </div>
+          <LiveSlippagePanel />
         </div>
       )}
     </div>

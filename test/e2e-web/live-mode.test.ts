@@ -2,7 +2,8 @@
  * Going live in Chromium, with our Kite simulator standing in for Kite (KITEDESK_KITE_ROOT, a profile
  * with `feed: { kind: kite }`) and an in-memory secret store standing in for the OS keychain: Settings →
  * login through the simulator → the live confirmation (account, funds, risk limits, strategies, the
- * preflight; the button stays disabled until LIVE is typed) → the red bar → back to paper in one click.
+ * preflight; the button stays disabled until LIVE is typed) → the red bar → a live order's slippage against
+ * the paper model in the Performance tab → back to paper in one click.
  */
 import { describe, expect, it } from 'vitest';
 import { kiteServeSuite } from '../support/kite-serve-suite.js';
@@ -65,6 +66,17 @@ describe('live confirmation (Chromium, serve, Kite simulator)', () => {
     expect(bg).toBe('rgb(92, 20, 20)');
     await page.waitForSelector('[data-testid="mode-reconciliation"]', T);
     await page.screenshot({ path: join(outDir, 'live-red-bar.png') });
+
+    // a live order fills at the simulator: the Performance tab pairs it with the paper model (live slippage)
+    const placed = engine.trading.placeManual({ symbol: 'INFY', side: 'BUY', qty: 2, orderType: 'MARKET', product: 'MIS', validity: 'DAY', variety: 'regular' });
+    const clientId = placed.orders[0]!.clientId;
+    await page.click('[data-testid="tab-performance"]', T);
+    const row = `[data-testid="slip-order"][data-client-id="${clientId}"]:not([data-diff=""])`;
+    await page.waitForSelector(row, T);
+    const slip = engine.modes.slippage().orders.find((o) => o.clientId === clientId)!;
+    expect(Number(await page.getAttribute(row, 'data-diff'))).toBe(slip.diffPaise);
+    expect(await page.textContent('[data-testid="slip-strategy-manual"]')).toMatch(/manual/);
+    await page.screenshot({ path: join(outDir, 'live-slippage.png') });
 
     // back to paper: one click
     await page.click('[data-testid="back-to-paper"]');

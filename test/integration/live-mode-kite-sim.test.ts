@@ -145,6 +145,31 @@ describe('live mode against kitedesk sim', () => {
     expect((await client.call('mode.get', {})).reconciliation.state).toBe('clean');
   }, 60_000);
 
+  it('each live fill is paired with what the paper model would have filled at send: live.slippage per order and per strategy', async () => {
+    const done = new Map((await simOrders()).filter((o) => o.status === 'COMPLETE').map((o) => [o.tag!, o]));
+    const rep = await client.call('live.slippage', {});
+    const rows = rep.orders.filter((o) => done.has(o.clientId));
+    expect(rows.map((r) => r.strategy).sort()).toEqual(['ema-infy', 'manual']);
+    for (const r of rows) {
+      const k = done.get(r.clientId)!;
+      // the model saw the feed at send (the strategy symbol's full depth, the watchlist's quote)
+      expect(['depth', 'last']).toContain(r.basis);
+      expect(r).toMatchObject({ symbol: k.tradingsymbol, side: k.transactionType, qty: k.quantity, modelQty: k.quantity, filledQty: k.quantity });
+      // real = Kite's average fill price; adverse-positive: a BUY above the model costs, below it saves
+      expect(Math.abs(r.realPricePaise! - k.averagePricePaise)).toBeLessThanOrEqual(1);
+      const sign = r.side === 'BUY' ? 1 : -1;
+      expect(r.diffPaise).toBe(sign * (r.realPricePaise! - r.modelPricePaise!));
+      expect(r.costPaise).toBe(r.diffPaise! * r.filledQty);
+      expect(r.bps).toBeCloseTo((r.diffPaise! * 10_000) / r.modelPricePaise!, 1);
+      // the model and Kite price the same market: within the protection band
+      expect(Math.abs(r.bps!)).toBeLessThan(200);
+    }
+    const all = rep.strategies[0]!;
+    expect(all.strategy).toBe('*');
+    expect(all.costPaise).toBe(rep.orders.reduce((t, r) => t + (r.costPaise ?? 0), 0));
+    for (const id of ['manual', 'ema-infy']) expect(rep.strategies.find((a) => a.strategy === id)).toMatchObject({ paired: 1 });
+  }, 30_000);
+
   it("Kite's static-IP rejection: shown with its fix, not retried, live trading halted", async () => {
     sim.setAllowedIps(['10.9.8.7']);
     try {
