@@ -4,23 +4,16 @@ import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { sharedFiles } from '../../test/support/external-inputs.js';
 import { IST_OFFSET_MS } from '../core/ist.js';
-import type { Candle, CandleSeries } from '../kite-sim/csv-replay.js';
+import type { Candle } from '../kite-sim/csv-replay.js';
 import { runProfileSchema } from '../runtime/config.js';
 import { Engine } from '../runtime/engine.js';
 import type { ReplayFeed } from '../runtime/replay-feed.js';
 import { MemoryTradingStore } from '../runtime/trading.js';
 import { runBacktest, type BacktestFill } from './backtest.js';
 import { loadBacktestData } from './data.js';
-import { dataOf, generatedSeries, plainSmaCrossover, smaConfig } from './testing.js';
+import { dataOf, generatedSeries, kiteCsv, plainSmaCrossover, smaConfig } from './testing.js';
 
 const asPlain = (r: ReturnType<typeof runBacktest>) => r.trades.map((t) => ({ entryTime: t.entryTime, entryPaise: t.entryPricePaise, exitTime: t.exitTime, exitPaise: t.exitPricePaise }));
-
-/** Kite's candle CSV layout (row time = bar start, IST offset written out). */
-function kiteCsv(s: CandleSeries): string {
-  const iso = (ms: number) => new Date(ms + IST_OFFSET_MS).toISOString().slice(0, 19).replace('T', ' ') + '+05:30';
-  const px = (p: number) => (p / 100).toFixed(2);
-  return ['datetime,open,high,low,close,volume,oi', ...s.candles.map((c) => `${iso(c.start)},${px(c.openPaise)},${px(c.highPaise)},${px(c.lowPaise)},${px(c.closePaise)},${c.volume},0`)].join('\n') + '\n';
-}
 
 describe('runBacktest on generated data', () => {
   it('an SMA crossover (long only via CNC, qty 1, no charges or slippage, exits none, next open) makes exactly the trades of a plain re-computation', () => {

@@ -23,7 +23,7 @@
 import { z } from 'zod';
 import { parseDocument } from 'yaml';
 import type { Clock } from '../core/clock.js';
-import { istDay } from '../core/nse-calendar.js';
+import { IST_OFFSET_MS } from '../core/ist.js';
 import type { CandleSeries } from '../kite-sim/csv-replay.js';
 import { computeMetrics, drawdownCurve, type DrawdownPoint, type Metrics } from '../portfolio/metrics.js';
 import type { CurvePoint } from '../portfolio/ledger.js';
@@ -150,6 +150,9 @@ function backtestProfile(cfg: BacktestConfig, maxBarMs: number): RunProfile {
   return p;
 }
 
+/** IST calendar day number (cheap: the equity sampler asks once a step). */
+const dayNum = (ts: number): number => Math.floor((ts + IST_OFFSET_MS) / 86_400_000);
+
 function barMs(s: CandleSeries): number {
   if (s.interval === 'day') return 22_500_000;
   if (typeof s.interval === 'number' && s.interval > 0) return s.interval;
@@ -210,7 +213,7 @@ export function runBacktest(config: BacktestConfig, data: BacktestData, opts: Ba
   let lastKept = -Infinity;
   const sample = (ts: number) => {
     const p = { ts, valuePaise: trading.ledger.equityPaise() };
-    if (pending && istDay(pending.ts) !== istDay(ts) && pending.ts !== lastKept) equity.push(pending);
+    if (pending && dayNum(pending.ts) !== dayNum(ts) && pending.ts !== lastKept) equity.push(pending);
     if (ts - lastKept >= every) {
       equity.push(p);
       lastKept = ts;

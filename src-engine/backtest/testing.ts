@@ -42,6 +42,13 @@ export function generatedSeries(symbol: string, startDay: string, days: number, 
   return { symbol, file: `generated:${symbol}`, interval: 60_000, candles };
 }
 
+/** Kite's candle CSV layout (row time = bar start, the IST offset written out). */
+export function kiteCsv(s: CandleSeries): string {
+  const iso = (ms: number) => new Date(ms + IST_OFFSET_MS).toISOString().slice(0, 19).replace('T', ' ') + '+05:30';
+  const px = (p: number) => (p / 100).toFixed(2);
+  return ['datetime,open,high,low,close,volume,oi', ...s.candles.map((c) => `${iso(c.start)},${px(c.openPaise)},${px(c.highPaise)},${px(c.lowPaise)},${px(c.closePaise)},${c.volume},0`)].join('\n') + '\n';
+}
+
 export function dataOf(...series: CandleSeries[]): BacktestData {
   return { series, files: series.map((s) => ({ path: s.file, symbol: s.symbol, sha256: '', rows: s.candles.length })), warnings: [] };
 }

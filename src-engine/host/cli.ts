@@ -20,6 +20,7 @@ import { CHARGE_EXCHANGES, CHARGE_SEGMENTS, CHARGES_SCHEDULE_START } from '../ex
 import { roundTripReport } from '../execution/charges-report.js';
 import { EXPORT_KINDS, type ExportKind } from '../contract/records.js';
 import { runExport } from './export-cli.js';
+import { backtestCommand } from '../backtest/cli.js';
 
 /** dist/renderer next to the built engine (dist/engine/cli.js), or from the source tree. */
 export function findRendererDir(): string {
@@ -279,6 +280,8 @@ export function buildCli(): Command {
       const r = runExport(o);
       process.stderr.write(`kitedesk: ${r.rows} row${r.rows === 1 ? '' : 's'} of ${o.what} written to ${r.file}\n`);
     });
+
+  program.addCommand(backtestCommand());
 
   program
     .command('check-config')
