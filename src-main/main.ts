@@ -28,7 +28,7 @@ import { KITE_LOGIN_PAGE, KiteCredentialStore } from '../src-engine/contract/kit
 import { answerKiteHostRequest } from './kite-host-main.js';
 import { KiteAuth } from './kite-login.js';
 import { openKiteLoginWindow, type NavigationOverride } from './kite-login-window.js';
-import { type AppPaths, engineEnv, resolveAppPaths } from './paths.js';
+import { type AppPaths, engineEnv, PRIVATE_UMASK, resolveAppPaths } from './paths.js';
 import { PortBroker, type WindowHandle } from './port-broker.js';
 import {
   APP_ENTRY_URL,
@@ -61,6 +61,8 @@ if (!app.requestSingleInstanceLock()) {
 }
 
 function start(): void {
+  // userData (Chromium's profile, crash dumps, the engine's database): this OS user only.
+  process.umask(PRIVATE_UMASK);
   const paths = resolveAppPaths(__dirname);
 
   // Must happen before `ready`.

@@ -20,6 +20,9 @@ export interface AppPaths {
   readonly devSqliteBinding: string;
 }
 
+/** The process umask: files and folders created under userData are for this OS user only (the engine sets the same). */
+export const PRIVATE_UMASK = 0o077;
+
 /** The engine's environment variable naming its better-sqlite3 binary (src-engine/persistence/sqlite-binding.ts). */
 export const SQLITE_BINDING_ENV = 'KITEDESK_SQLITE_BINDING';
 

@@ -83,7 +83,7 @@ export type KiteSettingsInfo = z.infer<typeof kiteSettingsInfoSchema>;
 /** How a login starts: the desktop app opened its login window; in the browser, navigate to `url`. */
 export const kiteLoginStartSchema = z.discriminatedUnion('via', [
   z.object({ via: z.literal('window') }),
-  z.object({ via: z.literal('redirect'), url: z.string().max(300) }),
+  z.object({ via: z.literal('redirect'), url: z.string().max(2000) }),
 ]);
 export type KiteLoginStart = z.infer<typeof kiteLoginStartSchema>;
 

@@ -20,3 +20,13 @@ export const RENDERER_CSP_META = RENDERER_CSP_DIRECTIVES.join('; ');
 
 /** For the Content-Security-Policy response header. */
 export const RENDERER_CSP = [...RENDERER_CSP_DIRECTIVES, "frame-ancestors 'none'"].join('; ');
+
+/** `serve`'s WebSocket subprotocol; the server selects it (src-engine/host/serve.ts). */
+export const WS_PROTOCOL = 'kitedesk.v1';
+/**
+ * The page offers its token as the subprotocol `kitedesk.token.<token>` beside {@link WS_PROTOCOL}
+ * (the server never echoes it): no cookie, and the token stays out of URLs.
+ */
+export const WS_TOKEN_PROTOCOL_PREFIX = 'kitedesk.token.';
+/** sessionStorage key of the page's token (per origin, i.e. per port, and per tab). */
+export const SESSION_TOKEN_KEY = 'kitedesk.serveToken';

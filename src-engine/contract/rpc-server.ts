@@ -20,8 +20,15 @@ export interface RpcServerOptions {
   coalesceMs?: number;
   /** Most subscriptions one connection may hold. */
   maxSubscriptions?: number;
+  /** Most open connections; one more is answered UNAVAILABLE and closed. */
+  maxConnections?: number;
+  /** Most requests in flight on one connection; one more is answered UNAVAILABLE. */
+  maxInFlight?: number;
   log?: LogFn;
 }
+
+export const DEFAULT_MAX_CONNECTIONS = 32;
+export const DEFAULT_MAX_IN_FLIGHT = 64;
 
 class Cancellation implements CancelSignal {
   cancelled = false;
@@ -63,6 +70,8 @@ export class RpcServer<A extends ApiDef> {
   private readonly maxFrame: number;
   private readonly coalesceMs: number;
   private readonly maxSubs: number;
+  private readonly maxConnections: number;
+  private readonly maxInFlight: number;
   private readonly log: LogFn;
   private nextConnectionId = 1;
   private readonly connections = new Set<ServerConnection<A>>();
@@ -76,6 +85,8 @@ export class RpcServer<A extends ApiDef> {
     this.maxFrame = options.maxFrame ?? DEFAULT_MAX_FRAME;
     this.coalesceMs = options.coalesceMs ?? 16;
     this.maxSubs = options.maxSubscriptions ?? 256;
+    this.maxConnections = options.maxConnections ?? DEFAULT_MAX_CONNECTIONS;
+    this.maxInFlight = options.maxInFlight ?? DEFAULT_MAX_IN_FLIGHT;
     this.log = options.log ?? noopLog;
   }
 
@@ -83,11 +94,21 @@ export class RpcServer<A extends ApiDef> {
     return this.connections.size;
   }
 
-  accept(transport: Transport): ServerConnection<A> {
+  /** Serve one transport; past the connection cap it is answered UNAVAILABLE and closed (returns null). */
+  accept(transport: Transport): ServerConnection<A> | null {
+    if (this.connections.size >= this.maxConnections) {
+      this.log('warn', 'connection refused: too many connections', { limit: this.maxConnections });
+      transport.send(
+        JSON.stringify({ v: PROTOCOL_VERSION, t: 'err', e: { code: ErrorCode.UNAVAILABLE, message: `too many connections to the engine (limit ${this.maxConnections}); close another window or client` } }),
+      );
+      transport.close('too many connections');
+      return null;
+    }
     const conn = new ServerConnection(this, transport, this.nextConnectionId++, {
       maxFrame: this.maxFrame,
       coalesceMs: this.coalesceMs,
       maxSubs: this.maxSubs,
+      maxInFlight: this.maxInFlight,
       log: this.log,
     });
     this.connections.add(conn);
@@ -108,7 +129,7 @@ export class ServerConnection<A extends ApiDef> {
     private readonly server: RpcServer<A>,
     private readonly transport: Transport,
     readonly id: number,
-    private readonly opts: { maxFrame: number; coalesceMs: number; maxSubs: number; log: LogFn },
+    private readonly opts: { maxFrame: number; coalesceMs: number; maxSubs: number; maxInFlight: number; log: LogFn },
   ) {
     transport.onFrame((f) => this.onFrame(f));
     transport.onClose(() => this.teardown());
@@ -229,6 +250,10 @@ export class ServerConnection<A extends ApiDef> {
     }
     if (this.pending.has(id)) {
       this.reject(id, { code: ErrorCode.DUPLICATE_ID, message: `request id ${id} is already in flight` });
+      return;
+    }
+    if (this.pending.size >= this.opts.maxInFlight) {
+      this.reject(id, { code: ErrorCode.UNAVAILABLE, message: `too many requests in flight on one connection (limit ${this.opts.maxInFlight}); wait for answers` });
       return;
     }
     const input = def.input.safeParse(params ?? {});

@@ -42,7 +42,7 @@ export interface BootedEngine {
   /** The Kite Connect session; the host feeds it the control channel's kite-* messages. */
   kite: KiteSessionManager;
   /** Accept a client transport, keeping the engine's connection count current. */
-  accept(t: Transport): ServerConnection<KiteDeskApi>;
+  accept(t: Transport): ServerConnection<KiteDeskApi> | null;
   shutdown(): void;
 }
 

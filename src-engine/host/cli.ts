@@ -7,7 +7,7 @@ import { ENGINE_VERSION } from '../runtime/engine.js';
 import { PROTOCOL_VERSION } from '../contract/envelope.js';
 import { DatabaseOpenError } from '../persistence/db.js';
 import { createFileLog } from './file-log.js';
-import { defaultDataDir } from './paths.js';
+import { PRIVATE_UMASK, defaultDataDir } from './paths.js';
 import { startServe } from './serve.js';
 import { DEFAULT_API_KEY, DEFAULT_API_SECRET, KiteSimulator } from '../kite-sim/kite-simulator.js';
 import { ORDER_STATUSES_SIM, type OrderStatus } from '../kite-sim/exchange.js';
@@ -313,4 +313,8 @@ export async function main(argv: string[] = process.argv): Promise<void> {
 }
 
 const isEntry = process.argv[1] !== undefined && resolve(process.argv[1]) === fileURLToPath(import.meta.url);
-if (isEntry) void main();
+if (isEntry) {
+  // The database, its WAL, logs and exports are for this OS user only, whatever the shell's umask.
+  process.umask(PRIVATE_UMASK);
+  void main();
+}

@@ -1,11 +1,12 @@
 /**
  * Kite settings and login under `serve`: this process owns the keychain (same entries as the
  * desktop app's main), and the login runs in the browser:
- *   GET /kite/login (token-guarded) → 302 to Kite's login with `redirect_params=kd_state=<one-time state>`
+ *   `kiteSession.login` (over the token-guarded API) → Kite's login URL with
+ *   `redirect_params=kd_state=<one-time state>`; the page navigates there;
  *   Kite → GET /kite/callback?request_token=…&kd_state=… → exchange in the engine → back to the app.
- * The callback is authenticated by the state, not by the serve cookie: a redirect that starts on
- * another site does not carry a SameSite=Strict cookie. A state is random, single-use, expires
- * after 10 minutes, and only a bounded number are outstanding.
+ * The callback is authenticated by the state that the login request created (there is no cookie;
+ * the token lives in the page's sessionStorage). A state is random, single-use, expires after
+ * 10 minutes, and only a bounded number are outstanding.
  */
 import { createHash, randomBytes } from 'node:crypto';
 import {
@@ -107,9 +108,9 @@ export class ServeKite implements KiteHost {
     return info;
   }
 
+  /** Kite's login URL with a fresh one-time state (a secret-free error says what is missing first). */
   async startLogin(): Promise<KiteLoginStart> {
-    await this.credentials.resolve(); // says what is missing before the browser leaves the app
-    return { via: 'redirect', url: '/kite/login' };
+    return { via: 'redirect', url: await this.loginRedirect() };
   }
 
   async logout(): Promise<void> {
@@ -119,7 +120,7 @@ export class ServeKite implements KiteHost {
     this.opts.log('info', 'kite: logged out; stored token deleted');
   }
 
-  /** GET /kite/login: Kite's login URL with a fresh one-time state in redirect_params. */
+  /** Kite's login URL with a fresh one-time state in redirect_params. */
   async loginRedirect(): Promise<string> {
     const c = await this.credentials.resolve();
     const state = this.states.create();

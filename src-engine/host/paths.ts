@@ -2,6 +2,8 @@ import { homedir } from 'node:os';
 import { join } from 'node:path';
 
 export const APP_NAME = 'KiteDesk';
+/** The process umask of every KiteDesk process: files and folders it creates are for this OS user only. */
+export const PRIVATE_UMASK = 0o077;
 
 /**
  * The OS user-data directory for the app, the same one Electron's app.getPath('userData') gives,

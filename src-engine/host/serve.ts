@@ -1,12 +1,12 @@
 import { randomBytes, timingSafeEqual } from 'node:crypto';
-import { chmodSync, existsSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import type { Duplex } from 'node:stream';
 import sirv from 'sirv';
 import { WebSocketServer } from 'ws';
-import { RENDERER_CSP } from '../contract/renderer-policy.js';
+import { RENDERER_CSP, WS_PROTOCOL, WS_TOKEN_PROTOCOL_PREFIX } from '../contract/renderer-policy.js';
 import { fromWebSocket } from '../contract/transport.js';
 import type { LogFn } from '../runtime/logger.js';
 import type { KiteEnv, KiteSecretStore } from '../contract/kite-credentials.js';
@@ -14,6 +14,8 @@ import { KiteSessionManager } from '../runtime/kite-session.js';
 import { bootEngine, type BootedEngine, type BootOptions } from './bootstrap.js';
 import { openHostKeychain } from './keychain.js';
 import { ServeKite } from './kite-serve.js';
+import { RefusalLog } from './refusal-log.js';
+import { registerSecret } from '../adapters/kite/errors.js';
 
 export interface ServeOptions extends BootOptions {
   /** 0 picks a free port. Always bound to 127.0.0.1. */
@@ -37,6 +39,7 @@ export interface RunningServe {
 }
 
 export const TOKEN_FILE = 'serve-token';
+export { WS_PROTOCOL, WS_TOKEN_PROTOCOL_PREFIX };
 /** Largest WebSocket message ws accepts; bigger frames close the socket (the RPC layer's own limit is lower and answers typed). */
 const WS_MAX_PAYLOAD = 4 * 1024 * 1024;
 
@@ -45,15 +48,6 @@ function safeEqual(a: string, b: string): boolean {
   const x = Buffer.from(a);
   const y = Buffer.from(b);
   return x.length === y.length && timingSafeEqual(x, y);
-}
-
-function cookieValue(header: string | undefined, name: string): string | undefined {
-  if (!header) return undefined;
-  for (const part of header.split(';')) {
-    const i = part.indexOf('=');
-    if (i > 0 && part.slice(0, i).trim() === name) return part.slice(i + 1).trim();
-  }
-  return undefined;
 }
 
 const escapeHtml = (t: string) => t.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
@@ -65,12 +59,24 @@ function landingPage(title: string, message: string, refresh: boolean): string {
 }
 const LANDING_CSP = "default-src 'none'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
 
-type Verdict = { ok: true; via: 'query' | 'cookie' } | { ok: false; status: 401 | 403; why: string };
+type Verdict = { ok: true } | { ok: false; status: 401 | 403; why: string };
+
+/** The token offered as a WebSocket subprotocol, if any. */
+function protocolToken(header: string | undefined): string | undefined {
+  for (const p of (header ?? '').split(',')) {
+    const t = p.trim();
+    if (t.startsWith(WS_TOKEN_PROTOCOL_PREFIX)) return t.slice(WS_TOKEN_PROTOCOL_PREFIX.length);
+  }
+  return undefined;
+}
 
 /**
  * Headless serve: the engine under Node, the built renderer and the WebSocket API on 127.0.0.1
- * only, behind a random token. The token reaches the page once in the URL; the server then sets
- * an HttpOnly cookie so reloads and the WebSocket work without it.
+ * only. The page itself is the public build (no data, no secret) and loads without a token; the API
+ * needs the random token. It reaches the page once in the URL; the page keeps it in sessionStorage
+ * (per origin, so per port, and per tab) and offers it as a WebSocket subprotocol. No cookie: cookies
+ * are not separated by port, so any other server on 127.0.0.1 the browser visits would receive it.
+ * Programmatic clients may send it in the query: ws://127.0.0.1:P/api?token=….
  */
 export async function startServe(opts: ServeOptions): Promise<RunningServe> {
   const log: LogFn = opts.log;
@@ -101,23 +107,24 @@ export async function startServe(opts: ServeOptions): Promise<RunningServe> {
       })),
   });
   const token = randomBytes(32).toString('base64url');
+  registerSecret(token); // masked in every log line and error message
   const tokenFile = join(opts.dataDir, TOKEN_FILE);
   writeFileSync(tokenFile, token + '\n', { mode: 0o600 });
   chmodSync(tokenFile, 0o600); // an older file keeps its mode on overwrite
 
   let port = opts.port;
-  const cookieName = () => `kd_token_${port}`;
   const allowedHosts = () => new Set([`127.0.0.1:${port}`, `localhost:${port}`]);
+  /** Exact origins: scheme, host and port (a prefix strip would let `Origin: 127.0.0.1:P` through). */
+  const allowedOrigins = () => new Set([`http://127.0.0.1:${port}`, `http://localhost:${port}`]);
+  const refusals = new RefusalLog(log);
 
-  const check = (req: IncomingMessage): Verdict => {
-    // DNS-rebinding guard: a page on another name resolving to 127.0.0.1 is refused.
+  /** The Host guard (DNS rebinding: a page on another name resolving to 127.0.0.1 is refused), then the token if one is needed. */
+  const check = (req: IncomingMessage, needToken: boolean): Verdict => {
     if (!allowedHosts().has(req.headers.host ?? '')) return { ok: false, status: 403, why: 'host not allowed' };
-    const url = new URL(req.url ?? '/', `http://127.0.0.1:${port}`);
-    const q = url.searchParams.get('token');
-    if (q !== null) return safeEqual(q, token) ? { ok: true, via: 'query' } : { ok: false, status: 403, why: 'wrong token' };
-    const c = cookieValue(req.headers.cookie, cookieName());
-    if (c !== undefined) return safeEqual(c, token) ? { ok: true, via: 'cookie' } : { ok: false, status: 403, why: 'wrong token' };
-    return { ok: false, status: 401, why: 'token required' };
+    const q = new URL(req.url ?? '/', `http://127.0.0.1:${port}`).searchParams.get('token');
+    const presented = q ?? protocolToken(req.headers['sec-websocket-protocol']);
+    if (presented !== undefined && presented !== null) return safeEqual(presented, token) ? { ok: true } : { ok: false, status: 403, why: 'wrong token' };
+    return needToken ? { ok: false, status: 401, why: 'token required' } : { ok: true };
   };
 
   const assets = sirv(opts.rendererDir, { dev: false, etag: true, gzip: false, brotli: false, dotfiles: false });
@@ -152,27 +159,17 @@ export async function startServe(opts: ServeOptions): Promise<RunningServe> {
     );
   };
 
-  /** Token-guarded: start a Kite login with a fresh one-time state. */
-  const onKiteLogin = (res: ServerResponse) => {
-    kite.loginRedirect().then(
-      (location) => {
-        res.writeHead(302, { Location: location, 'Cache-Control': 'no-store' }).end();
-      },
-      (e: unknown) => sendPage(res, 409, 'Kite login cannot start', e instanceof Error ? e.message : 'unknown error'),
-    );
-  };
-
   const onRequest = (req: IncomingMessage, res: ServerResponse) => {
     res.setHeader('X-Content-Type-Options', 'nosniff');
     res.setHeader('Referrer-Policy', 'no-referrer');
     res.setHeader('X-Frame-Options', 'DENY');
     res.setHeader('Cross-Origin-Opener-Policy', 'same-origin');
     res.setHeader('Cross-Origin-Resource-Policy', 'same-origin');
-    const path = (req.url ?? '/').split('?')[0];
+    const path = (req.url ?? '/').split('?')[0] ?? '/';
     if (path === '/kite/callback') return onKiteCallback(req, res);
-    const v = check(req);
+    const v = check(req, false);
     if (!v.ok) {
-      log('warn', 'http request refused', { status: v.status, why: v.why, path: (req.url ?? '').split('?')[0] });
+      refusals.note('http request refused', { status: v.status, why: v.why, path: path.slice(0, 100) });
       res.writeHead(v.status, { 'Content-Type': 'text/plain; charset=utf-8', 'Cache-Control': 'no-store' });
       res.end(v.status === 401 ? 'Unauthorized: open the URL that `kitedesk serve` printed (it carries the token).\n' : 'Forbidden\n');
       return;
@@ -181,10 +178,6 @@ export async function startServe(opts: ServeOptions): Promise<RunningServe> {
       res.writeHead(405, { Allow: 'GET, HEAD' }).end();
       return;
     }
-    if (v.via === 'query') {
-      res.setHeader('Set-Cookie', `${cookieName()}=${token}; HttpOnly; SameSite=Strict; Path=/`);
-    }
-    if (path === '/kite/login') return onKiteLogin(res);
     res.setHeader('Content-Security-Policy', RENDERER_CSP);
     res.setHeader('Cache-Control', 'no-store');
     assets(req, res, () => {
@@ -193,7 +186,12 @@ export async function startServe(opts: ServeOptions): Promise<RunningServe> {
   };
 
   const http = createServer(onRequest);
-  const wss = new WebSocketServer({ noServer: true, maxPayload: WS_MAX_PAYLOAD });
+  const wss = new WebSocketServer({
+    noServer: true,
+    maxPayload: WS_MAX_PAYLOAD,
+    // Select our protocol only; the token protocol is never echoed back.
+    handleProtocols: (offered) => (offered.has(WS_PROTOCOL) ? WS_PROTOCOL : false),
+  });
   const refuse = (socket: Duplex, status: number, text: string) => {
     socket.end(`HTTP/1.1 ${status} ${text}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
   };
@@ -201,20 +199,20 @@ export async function startServe(opts: ServeOptions): Promise<RunningServe> {
     socket.on('error', () => socket.destroy());
     const path = (req.url ?? '').split('?')[0];
     if (path !== '/api') return refuse(socket, 404, 'Not Found');
-    const v = check(req);
+    const v = check(req, true);
     if (!v.ok) {
-      log('warn', 'websocket refused', { status: v.status, why: v.why });
+      refusals.note('websocket refused', { status: v.status, why: v.why });
       return refuse(socket, v.status, v.status === 401 ? 'Unauthorized' : 'Forbidden');
     }
     const origin = req.headers.origin;
-    if (origin !== undefined && !allowedHosts().has(origin.replace(/^http:\/\//, ''))) {
-      log('warn', 'websocket refused', { status: 403, why: 'origin not allowed' });
+    if (origin !== undefined && !allowedOrigins().has(origin)) {
+      refusals.note('websocket refused', { status: 403, why: 'origin not allowed' });
       return refuse(socket, 403, 'Forbidden');
     }
     wss.handleUpgrade(req, socket, head, (ws) => {
       const t = fromWebSocket(ws);
-      booted.accept(t);
-      log('info', 'client connected', { connections: booted.server.connectionCount });
+      // Past the connection cap the engine answers UNAVAILABLE and closes (rpc-server.ts).
+      if (booted.accept(t)) log('info', 'client connected', { connections: booted.server.connectionCount });
     });
   });
 
@@ -242,6 +240,8 @@ export async function startServe(opts: ServeOptions): Promise<RunningServe> {
     kite,
     close() {
       closing ??= new Promise<void>((resolve) => {
+        refusals.flush();
+        rmSync(tokenFile, { force: true }); // a stale token file only invites guessing which server it opens
         for (const c of wss.clients) c.terminate();
         wss.close();
         booted.shutdown();

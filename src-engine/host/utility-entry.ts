@@ -12,7 +12,7 @@ import type { KiteSessionManager } from '../runtime/kite-session.js';
 import { bootEngine } from './bootstrap.js';
 import { createFileLog } from './file-log.js';
 import { ControlKiteHost } from './kite-control.js';
-import { defaultDataDir } from './paths.js';
+import { PRIVATE_UMASK, defaultDataDir } from './paths.js';
 
 /** Electron's MessagePortMain, as far as we use it. */
 export interface MessagePortMainLike {
@@ -129,7 +129,10 @@ export function runUtilityEngine(parentPort: ParentPortLike, opts: UtilityOption
 }
 
 const parentPort = (process as unknown as { parentPort?: ParentPortLike }).parentPort;
-if (parentPort) runUtilityEngine(parentPort);
+if (parentPort) {
+  process.umask(PRIVATE_UMASK); // the database, its WAL and logs: this OS user only
+  runUtilityEngine(parentPort);
+}
 else if (process.argv[1]?.includes('utility-entry')) {
   process.stderr.write('utility-entry runs inside an Electron utility process; use `npm run kitedesk -- serve` under plain Node\n');
   process.exitCode = 1;

@@ -3,7 +3,7 @@ import { BRIDGE_GLOBAL, fromBridgeLink, type KiteDeskBridge } from '../../src-en
 import { RpcClient } from '../../src-engine/contract/rpc-client.js';
 import { fromWebSocket } from '../../src-engine/contract/transport.js';
 import { backoffDelay } from './backoff.js';
-import { apiWebSocketUrl, extractToken } from './location.js';
+import { apiWebSocketProtocols, apiWebSocketUrl, pageToken, type TokenStorage } from './location.js';
 
 export type EngineClient = RpcClient<KiteDeskApi>;
 
@@ -65,11 +65,12 @@ function connectBridge(raw: unknown, sink: ConnectionSink): () => void {
 
 function connectWebSocket(sink: ConnectionSink): () => void {
   sink.via('websocket');
-  // Read the launch token once, keep it in memory only, and take it out of the address bar (and
-  // history). Reloads work without it: the server also set an HttpOnly cookie.
-  const { token, cleanedUrl } = extractToken(window.location.href);
+  // Read the launch token, keep it in this tab's sessionStorage (reloads and the return from the
+  // Kite login have no token in the address), and take it out of the address bar (and history).
+  const { token, cleanedUrl } = pageToken(window.location.href, sessionStore());
   if (cleanedUrl !== null) window.history.replaceState(window.history.state, '', cleanedUrl);
-  const url = apiWebSocketUrl(window.location, token);
+  const url = apiWebSocketUrl(window.location);
+  const protocols = apiWebSocketProtocols(token);
 
   let stopped = false;
   let attempt = 0;
@@ -87,7 +88,7 @@ function connectWebSocket(sink: ConnectionSink): () => void {
     timer = undefined;
     if (stopped) return;
     sink.state('connecting');
-    const ws = new WebSocket(url);
+    const ws = new WebSocket(url, protocols);
     socket = ws;
     let opened = false;
     ws.addEventListener('open', () => {
@@ -112,4 +113,12 @@ function connectWebSocket(sink: ConnectionSink): () => void {
     client.detach('page closing');
     socket?.close(1000, 'page closing');
   };
+}
+
+function sessionStore(): TokenStorage | null {
+  try {
+    return window.sessionStorage;
+  } catch {
+    return null; // storage blocked by the browser
+  }
 }

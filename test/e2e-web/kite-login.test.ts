@@ -44,7 +44,7 @@ describe('Settings → Kite login through the simulator (Chromium, serve)', () =
     expect(await page.textContent('[data-testid="settings-stored"]')).not.toContain(API_KEY);
     await page.screenshot({ path: join(outDir, 'kite-settings.png') });
 
-    // log in: /kite/login → the simulator's login page → /kite/callback → back in the app
+    // log in: Kite's (the simulator's) login page with a one-time state → /kite/callback → back in the app, the token still in sessionStorage
     await page.click('[data-testid="kite-login-button"]');
     await page.waitForSelector('[data-testid="kite-status"][data-state="active"]', T);
     expect(new URL(page.url()).pathname).toBe('/');

@@ -2,7 +2,8 @@
  * `serve` against our Kite simulator standing in for Kite, configured the way a person does it:
  * credentials through the contract into the keychain (an in-memory store stands in for the OS
  * keychain), KITEDESK_KITE_ROOT pointing at the simulator; then the browser flow
- * GET /kite/login → the simulator's login page → GET /kite/callback → session active.
+ * kiteSession.login (over the token-guarded API) → the simulator's login page → GET /kite/callback
+ * (authenticated by the one-time state that login request created, no cookie) → session active.
  * Secrets must not appear in any answer, page, header or log line.
  */
 import { readFileSync } from 'node:fs';
@@ -70,7 +71,12 @@ describe('serve: Kite settings and the browser login against the simulator', () 
     await sim.close();
   });
 
-  const cookie = () => `kd_token_${serve.port}=${new URL(serve.url).searchParams.get('token')}`;
+  /** The login URL (Kite's, with a fresh one-time state) over the authenticated API. */
+  const loginUrl = async () => {
+    const start = await c.call('kiteSession.login', {});
+    if (start.via !== 'redirect') throw new Error('serve logs in by redirect');
+    return new URL(start.url);
+  };
 
   it('stores the settings in the keychain and answers only masked, secret-free information', async () => {
     const before = await c.call('kiteSettings.get', {});
@@ -86,16 +92,13 @@ describe('serve: Kite settings and the browser login against the simulator', () 
     expect(store.map.get(kiteAccounts.apiKey)).toBe(API_KEY);
   });
 
-  it('GET /kite/login needs the serve token', async () => {
+  it('there is no token-less way to start a login: /kite/login is gone', async () => {
     const res = await fetch(`http://127.0.0.1:${serve.port}/kite/login`, { redirect: 'manual' });
-    expect(res.status).toBe(401);
+    expect(res.status).not.toBe(302);
   });
 
-  it('/kite/login → the simulator login → /kite/callback → session active; the state works once', async () => {
-    expect(await c.call('kiteSession.login', {})).toEqual({ via: 'redirect', url: '/kite/login' });
-    const start = await fetch(`http://127.0.0.1:${serve.port}/kite/login`, { redirect: 'manual', headers: { cookie: cookie() } });
-    expect(start.status).toBe(302);
-    const kiteLogin = new URL(start.headers.get('location')!);
+  it('kiteSession.login → the simulator login → /kite/callback → session active; the state works once', async () => {
+    const kiteLogin = await loginUrl();
     expect(kiteLogin.origin + kiteLogin.pathname).toBe(`${r.url}/connect/login`);
     expect(kiteLogin.searchParams.get('api_key')).toBe(API_KEY);
     expect(new URLSearchParams(kiteLogin.searchParams.get('redirect_params')!).get('kd_state')).toMatch(/^[A-Za-z0-9_-]{40,}$/);
@@ -140,8 +143,7 @@ describe('serve: Kite settings and the browser login against the simulator', () 
   });
 
   it('a restart the same day restores the session from the keychain; a token Kite refuses (403) flips it to expired and is deleted', async () => {
-    const start = await fetch(`http://127.0.0.1:${serve.port}/kite/login`, { redirect: 'manual', headers: { cookie: cookie() } });
-    const atSim = await fetch(start.headers.get('location')!, { redirect: 'manual' });
+    const atSim = await fetch(await loginUrl(), { redirect: 'manual' });
     expect((await fetch(atSim.headers.get('location')!, { redirect: 'manual' })).status).toBe(200);
     expect((await c.call('kiteSession.get', {})).state).toBe('active');
     expect(store.map.has(kiteAccounts.accessToken(API_KEY))).toBe(true);

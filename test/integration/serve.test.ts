@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { request } from 'node:http';
 import { networkInterfaces } from 'node:os';
 import { connect } from 'node:net';
@@ -74,17 +74,19 @@ describe('kitedesk serve (the built CLI, a real process)', () => {
     expect(log).not.toContain(s.token);
   });
 
-  it('refuses HTTP without the token (401) or with a wrong one (403), with no app data', async () => {
-    for (const path of ['/', '/index.html', '/assets/', '/api']) {
-      const r = await get(s.port, path);
-      expect(r.status, path).toBe(401);
-      expect(r.body).not.toContain('<script');
-    }
+  it('creates every file and folder in the data dir for the user only (umask 077), whatever the shell umask', () => {
+    const walk = (dir: string): string[] => readdirSync(dir, { withFileTypes: true }).flatMap((e) => [join(dir, e.name), ...(e.isDirectory() ? walk(join(dir, e.name)) : [])]);
+    const entries = walk(dataDir);
+    expect(entries.some((f) => f.endsWith('kitedesk.sqlite'))).toBe(true);
+    for (const f of entries) expect(`${f} ${(statSync(f).mode & 0o077).toString(8)}`).toBe(`${f} 0`);
+  });
+
+  it('serves the public page without the token, refuses a wrong one (403), and the API without one (401)', async () => {
+    expect((await get(s.port, '/')).status).toBe(200);
     const wrong = await get(s.port, '/?token=' + 'A'.repeat(43));
     expect(wrong.status).toBe(403);
     expect(wrong.body).not.toContain('<script');
-    const badCookie = await get(s.port, '/', { Cookie: `kd_token_${s.port}=nope` });
-    expect(badCookie.status).toBe(403);
+    expect((await get(s.port, '/api')).status).toBe(404); // the API is WebSocket only
   });
 
   it('refuses a foreign Host header even with the token (DNS rebinding)', async () => {
@@ -92,16 +94,12 @@ describe('kitedesk serve (the built CLI, a real process)', () => {
     expect(r.status).toBe(403);
   });
 
-  it('serves the app with the token, under a strict CSP, and sets an HttpOnly cookie for reloads', async () => {
+  it('serves the app with the token, under a strict CSP, and sets no cookie (cookies are not separated by port)', async () => {
     const r = await get(s.port, `/?token=${s.token}`);
     expect(r.status).toBe(200);
     expect(r.body).toContain('<div id="root"');
     expect(String(r.headers['content-security-policy'])).toContain("script-src 'self'");
-    const cookie = String(r.headers['set-cookie']);
-    expect(cookie).toContain('HttpOnly');
-    expect(cookie).toContain('SameSite=Strict');
-    const again = await get(s.port, '/', { Cookie: `kd_token_${s.port}=${s.token}` });
-    expect(again.status).toBe(200);
+    expect(r.headers['set-cookie']).toBeUndefined();
   });
 
   it('refuses the WebSocket API without the token, with a wrong one, or from a foreign origin', async () => {
@@ -215,6 +213,7 @@ describe('kitedesk serve (the built CLI, a real process)', () => {
     await c.call('watchlist.set', { symbols: ['TCS', 'M&M', 'BAJAJ-AUTO'] });
     ws.close();
     expect(await s.stop()).toBe(0);
+    expect(existsSync(join(dataDir, 'serve-token')), 'the token file is removed on exit').toBe(false);
     s = await startServeProcess(['--data-dir', dataDir, '--sim-speed', '120']);
     const again = await client(s);
     expect(await again.c.call('watchlist.get', {})).toEqual({ symbols: ['TCS', 'M&M', 'BAJAJ-AUTO'] });
