@@ -20,6 +20,7 @@ import { CHARGE_EXCHANGES, CHARGE_SEGMENTS, CHARGES_SCHEDULE_START } from '../ex
 import { roundTripReport } from '../execution/charges-report.js';
 import { EXPORT_KINDS, type ExportKind } from '../contract/records.js';
 import { runExport } from './export-cli.js';
+import { addOptimizeCommands } from './optimize-cli.js';
 import { backtestCommand } from '../backtest/cli.js';
 
 /** dist/renderer next to the built engine (dist/engine/cli.js), or from the source tree. */
@@ -282,6 +283,7 @@ export function buildCli(): Command {
     });
 
   program.addCommand(backtestCommand());
+  addOptimizeCommands(program);
 
   program
     .command('check-config')
