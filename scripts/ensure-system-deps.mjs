@@ -1,5 +1,6 @@
-// Runs before `npm test`. The browser and keychain tests need Debian packages: chromium (e2e-web),
-// libsecret-1-dev (builds keytar), gnome-keyring + dbus (a real keychain session). As root with
+// Runs before `npm test`. The browser, keychain and queue tests need Debian packages: chromium (e2e-web),
+// libsecret-1-dev (builds keytar), gnome-keyring + dbus (a real keychain session), redis-server (the
+// BullMQ optimisation test starts its own on loopback). As root with
 // apt-get it installs the missing ones; otherwise it prints the one apt-get line and fails.
 //
 // keytar is an optional dependency: where libsecret-1-dev was missing during `npm install`, its build
@@ -15,7 +16,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 /** Debian packages the tests need, in install order. */
-export const PACKAGES = ['chromium', 'libsecret-1-dev', 'gnome-keyring', 'dbus'];
+export const PACKAGES = ['chromium', 'libsecret-1-dev', 'gnome-keyring', 'dbus', 'redis-server'];
 
 /**
  * @param {{
@@ -68,6 +69,7 @@ export function realIo(root) {
     'libsecret-1-dev': () => dpkg('libsecret-1-dev'),
     'gnome-keyring': () => has('gnome-keyring-daemon'),
     dbus: () => has('dbus-run-session'),
+    'redis-server': () => has('redis-server'),
   };
   const npmCli = process.env.npm_execpath;
   return {

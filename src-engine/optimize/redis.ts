@@ -94,6 +94,9 @@ export async function redisRunner(o: RedisRunnerOptions): Promise<Runner & { run
     await Promise.allSettled([events.close(), queue.close()]);
     for (const r of owned) r.disconnect();
   };
+  // one waiter per job listens on both (a 1000-point grid is 1000 listeners, not a leak)
+  queue.setMaxListeners(0);
+  events.setMaxListeners(0);
   try {
     await ready(Promise.all([queue.waitUntilReady(), events.waitUntilReady()]));
   } catch (e) {

@@ -59,16 +59,16 @@ describe('pretest: system packages and keytar', () => {
 
   it('libsecret missing at npm install (npm dropped keytar): installs the packages, restores and builds keytar at once, says so in one line', () => {
     const { r, calls, out, err } = drive({ present: new Set(['dbus']), keytarBuilt: false, keytarOnDisk: false });
-    expect(calls.apt).toEqual([['chromium', 'libsecret-1-dev', 'gnome-keyring']]);
+    expect(calls.apt).toEqual([['chromium', 'libsecret-1-dev', 'gnome-keyring', 'redis-server']]);
     expect(calls.npm).toEqual([['install', '--no-audit', '--no-fund']]);
-    expect(r).toEqual({ code: 0, installed: ['chromium', 'libsecret-1-dev', 'gnome-keyring'], keytar: 'reinstalled' });
+    expect(r).toEqual({ code: 0, installed: ['chromium', 'libsecret-1-dev', 'gnome-keyring', 'redis-server'], keytar: 'reinstalled' });
     expect(err).toEqual([]);
-    expect(out.at(-1)).toBe('kitedesk: installed chromium, libsecret-1-dev, gnome-keyring; installed and built keytar (npm install restored the optional package)');
+    expect(out.at(-1)).toBe('kitedesk: installed chromium, libsecret-1-dev, gnome-keyring, redis-server; installed and built keytar (npm install restored the optional package)');
     expect(out.join('\n')).not.toMatch(/run npm install again/);
   });
 
   it('keytar on disk but unbuilt: npm rebuild keytar, no install', () => {
-    const { r, calls, out } = drive({ present: new Set(['chromium', 'gnome-keyring', 'dbus']), keytarBuilt: false, keytarOnDisk: true });
+    const { r, calls, out } = drive({ present: new Set(['chromium', 'gnome-keyring', 'dbus', 'redis-server']), keytarBuilt: false, keytarOnDisk: true });
     expect(calls.npm).toEqual([['rebuild', 'keytar']]);
     expect(r.keytar).toBe('rebuilt');
     expect(out.at(-1)).toBe('kitedesk: installed libsecret-1-dev; rebuilt keytar (npm rebuild keytar)');
@@ -80,21 +80,31 @@ describe('pretest: system packages and keytar', () => {
     expect(calls.apt).toEqual([]);
     expect(calls.npm).toEqual([]);
     expect(out).toEqual([]);
-    expect(err.join('\n')).toContain('run as root: apt-get update && apt-get install -y chromium libsecret-1-dev gnome-keyring');
+    expect(err.join('\n')).toContain('run as root: apt-get update && apt-get install -y chromium libsecret-1-dev gnome-keyring redis-server');
     expect(err.join('\n').match(/apt-get install/g)).toHaveLength(1);
   });
 
   it('no apt-get (not Debian): the same line, non-zero', () => {
     const { r, err } = drive({ present: new Set(), apt: false, keytarBuilt: false, keytarOnDisk: false });
     expect(r.code).toBe(1);
-    expect(err[0]).toMatch(/missing: chromium, libsecret-1-dev, gnome-keyring, dbus/);
+    expect(err[0]).toMatch(/missing: chromium, libsecret-1-dev, gnome-keyring, dbus, redis-server/);
   });
 
   it('apt-get failing stops with the command to run', () => {
     const { r, calls, err } = drive({ present: new Set(), aptWorks: false, keytarBuilt: false, keytarOnDisk: false });
     expect(r.code).toBe(1);
     expect(calls.npm).toEqual([]);
-    expect(err[0]).toMatch(/^kitedesk: installing chromium libsecret-1-dev gnome-keyring dbus failed; run: apt-get update/);
+    expect(err[0]).toMatch(/^kitedesk: installing chromium libsecret-1-dev gnome-keyring dbus redis-server failed; run: apt-get update/);
+  });
+
+  it('only redis-server missing (the BullMQ test): installs just it, keytar untouched', () => {
+    const { r, calls, out, err } = drive({ present: new Set(PACKAGES.filter((p) => p !== 'redis-server')), keytarBuilt: true, keytarOnDisk: true });
+    expect(PACKAGES).toContain('redis-server');
+    expect(calls.apt).toEqual([['redis-server']]);
+    expect(calls.npm).toEqual([]);
+    expect(r).toEqual({ code: 0, installed: ['redis-server'], keytar: 'ok' });
+    expect(out).toEqual(['kitedesk: installing system packages for the tests: redis-server']);
+    expect(err).toEqual([]);
   });
 
   it('a keytar build that still fails is reported, not fatal (the keychain suite then skips with its reason)', () => {

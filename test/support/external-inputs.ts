@@ -20,6 +20,7 @@ export const EXTERNAL_INPUTS = {
   'kite-mocks': "../shared/kite-mocks (Zerodha's official mock responses and tick packets)",
   'electron-binary': 'the Electron binary (downloaded by npm install; needs internet), better-sqlite3 for its ABI, and a display',
   keychain: 'a Secret Service keychain (gnome-keyring + dbus) and a built keytar',
+  'redis-server': 'a redis-server binary on PATH (Debian package redis-server; npm test installs it as root)',
 } as const;
 export type ExternalInput = keyof typeof EXTERNAL_INPUTS;
 
