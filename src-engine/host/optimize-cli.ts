@@ -103,7 +103,9 @@ interface OptimizeOpts {
 }
 
 export function specFromOptions(o: OptimizeOpts): OptimizeSpec {
-  const evaluator: EvaluatorRef = parseEvaluatorRef(o.evaluator);
+  const ref = parseEvaluatorRef(o.evaluator);
+  // absolute: worker threads and --redis workers load it by this path
+  const evaluator: EvaluatorRef = ref.module === 'builtin' || /^(file|data|node):/.test(ref.module) ? ref : { ...ref, module: resolve(ref.module) };
   const space = parseParamArgs(o.param);
   if (o.walkForward && (o.is === undefined || o.oos === undefined)) throw new InvalidArgumentError('--walk-forward needs --is and --oos (e.g. --is 120d --oos 30d)');
   if (!o.walkForward && (o.is !== undefined || o.oos !== undefined)) throw new InvalidArgumentError('--is/--oos need --walk-forward rolling|anchored');

@@ -91,7 +91,8 @@ export function loadEvaluator(ref: EvaluatorRef, builtins: Readonly<Record<strin
         try {
           const tsx = (await import('tsx/esm/api')) as { register: () => unknown };
           tsx.register();
-          mod = (await import(moduleUrl(ref.module))) as Record<string, unknown>;
+          // a new URL: the loader remembers the failed import of the plain one
+          mod = (await import(`${moduleUrl(ref.module)}?tsx`)) as Record<string, unknown>;
         } catch (e2) {
           throw new EvaluatorError(`cannot load the TypeScript evaluator ${ref.module} (needs tsx): ${(e2 as Error).message}`);
         }
