@@ -8,3 +8,4 @@ await (await import('./tick-codec.bench.js')).tickCodecBench();
 await (await import('./pool.bench.js')).poolBench();
 await (await import('./strategy.bench.js')).strategyBench();
 await (await import('./orders.bench.js')).ordersBench();
+await (await import('./backtest.bench.js')).backtestBench();

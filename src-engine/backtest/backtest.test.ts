@@ -28,6 +28,45 @@ describe('runBacktest on generated data', () => {
     expect(r.metrics.netPnlPaise).toBe(plain.reduce((a, t) => a + t.exitPaise - t.entryPaise, 0));
   });
 
+  it('a symbol without a master entry trades with the declared lot and tick size (default ₹0.05 and lot 1, with a warning)', () => {
+    const s = generatedSeries('GEN', '2025-03-03', 1, 4);
+    const plain = runBacktest(smaConfig(['GEN'], 5, 20), dataOf(s));
+    expect(plain.warnings.some((w) => /GEN: not in an instrument master.*tick ₹0.05 and lot 1/.test(w))).toBe(true);
+    expect(plain.symbols[0]).toMatchObject({ symbol: 'GEN', tickSizePaise: 5, lotSize: 1 });
+    const lot = (qty: number) => {
+      const cfg = smaConfig(['GEN'], 5, 20);
+      cfg.backtest.instruments = { GEN: { lotSize: 25, tickSize: 0.05 } };
+      cfg.profile.trading.sizing.default = { ...cfg.profile.trading.sizing.default, mode: 'fixed_qty', qty } as typeof cfg.profile.trading.sizing.default;
+      return runBacktest(cfg, dataOf(s));
+    };
+    const odd = lot(1);
+    expect(odd.fills).toEqual([]);
+    // sizing rounds to whole lots: 1 unit of a 25-lot is 0 lots, never an order
+    expect(odd.counts.signals).toBeGreaterThan(0);
+    expect(odd.counts.orders).toBe(0);
+    const whole = lot(25);
+    expect(whole.warnings.some((w) => /not in an instrument master/.test(w))).toBe(false);
+    expect(whole.symbols[0]).toMatchObject({ lotSize: 25 });
+    expect(whole.fills.map((f) => [f.tsEvent, f.pricePaise])).toEqual(plain.fills.map((f) => [f.tsEvent, f.pricePaise]));
+    expect(whole.fills.every((f) => f.qty === 25)).toBe(true);
+  });
+
+  it('worker-ready: config, data and result are plain (structured-clonable) values; progress is reported and a signal cancels', () => {
+    const s = generatedSeries('GEN', '2025-03-03', 2, 6);
+    const cfg = smaConfig(['GEN'], 5, 20);
+    const data = dataOf(s);
+    expect(structuredClone(cfg)).toEqual(cfg);
+    expect(structuredClone(data)).toEqual(data);
+    const seen: [number, number][] = [];
+    const r = runBacktest(cfg, data, { onProgress: (d, t) => seen.push([d, t]) });
+    expect(structuredClone(r)).toEqual(r);
+    expect(seen.length).toBeGreaterThan(10);
+    expect(seen.at(-1)).toEqual([750 * 60_000, 750 * 60_000]);
+    expect(seen.every(([d, t], i) => d <= t && (i === 0 || d >= seen[i - 1]![0]))).toBe(true);
+    const ac = new AbortController();
+    expect(() => runBacktest(cfg, data, { signal: ac.signal, onProgress: (d, t) => d > t / 2 && ac.abort(new Error('stop here')) })).toThrow('stop here');
+  });
+
   it('this_close fills at the signal bar’s close instead', () => {
     const s = generatedSeries('GEN', '2025-03-03', 2, 11);
     const r = runBacktest(smaConfig(['GEN'], 5, 20, 'this_close'), dataOf(s));
@@ -107,5 +146,30 @@ describe.skipIf(!sharedFiles(import.meta.url, 'shared-data', ...MONTHS))('runBac
     expect(plain.length).toBeGreaterThan(300);
     expect(asPlain(r)).toEqual(plain);
     expect(data.files.every((f) => /^[0-9a-f]{64}$/.test(f.sha256))).toBe(true);
+  });
+});
+
+const TICKS = resolve(import.meta.dirname, '../../../shared/data/nse/ticks/nfo_index_futures_2022-11-01_and_18/NIFTY-I_20221118.csv');
+
+describe.skipIf(!sharedFiles(import.meta.url, 'shared-data', TICKS))('runBacktest on real tick data', () => {
+  it('NIFTY futures ticks of 2022-11-18: each second’s trades a 1-second bar, 1-minute strategy bars exact, next-tick fills at a traded price', () => {
+    const data = loadBacktestData([{ path: TICKS }]);
+    expect(data.series.map((s) => s.symbol)).toEqual(['NIFTY-I']);
+    const rows = readFileSync(TICKS, 'utf8').trim().split('\n').slice(1).map((l) => l.split(','));
+    const traded = new Set(rows.map((r) => Math.round(Number(r[2]) * 20) * 5));
+    const r = runBacktest(smaConfig(['NIFTY-I'], 5, 20), data);
+    expect(r.fills.length).toBeGreaterThan(10);
+    for (const f of r.fills) expect(traded.has(f.pricePaise)).toBe(true);
+    // the plain re-computation over the minute bars of the ticks (each fill at the next traded price after the bar)
+    const minutes = new Map<number, { o: number; c: number; t: number }>();
+    for (const c of data.series[0]!.candles) {
+      const m = Math.floor(c.start / 60_000) * 60_000;
+      const b = minutes.get(m);
+      if (b) b.c = c.closePaise;
+      else minutes.set(m, { o: c.openPaise, c: c.closePaise, t: c.start });
+    }
+    const bars = [...minutes].map(([m, b]) => ({ start: m, end: m + 60_000, openPaise: b.o, highPaise: b.o, lowPaise: b.o, closePaise: b.c, volume: 0, line: 0 }));
+    // the next print after a minute bar closes is that next minute's first trade: the plain rule's "next open"
+    expect(asPlain(r)).toEqual(plainSmaCrossover(bars, 5, 20).map((t) => ({ ...t, entryTime: minutes.get(t.entryTime)!.t, exitTime: minutes.get(t.exitTime)!.t })));
   });
 });

@@ -9,6 +9,10 @@
  *    the row time is the bar's END, which must be DECLARED (`barTime: 'end'`); rows outside the NSE
  *    session of their day (the 09:08 pre-open row, the 15:31/15:32 post-close rows, a Muhurat evening)
  *    are dropped and counted in the warnings.
+ *  - Tick files `date,time,price,volume[,open_interest]` (`../shared/data/nse/ticks`, several trades a second):
+ *    each second's trades become a 1-second bar (first, highest, lowest, last price; summed volume), which
+ *    the replay plays as four prints inside that second; the symbol is the file name without a trailing
+ *    `_YYYYMMDD`. Trades outside the session are dropped, with a warning.
  * Every problem of every file is collected and thrown as one BacktestDataError naming file:line.
  */
 import { createHash } from 'node:crypto';
@@ -151,6 +155,62 @@ function parseVendorCsv(text: string, file: string, want: string | undefined, is
   return { symbol, candles, dropped };
 }
 
+/** A tick file's trades as 1-second bars (see the file comment). */
+function parseTickCsv(text: string, file: string, issues: DataIssue[]): { candles: Candle[]; dropped: number; trades: number } | undefined {
+  const rows = parse(text, { info: true, relax_column_count: true, skip_empty_lines: true, bom: true, trim: true }) as unknown as { record: string[]; info: { lines: number } }[];
+  const names = rows[0]!.record.map((h) => h.toLowerCase());
+  const [iD, iT, iP, iV] = ['date', 'time', 'price', 'volume'].map((n) => names.indexOf(n)) as [number, number, number, number];
+  if (iD < 0 || iT < 0 || iP < 0 || iV < 0) {
+    issues.push({ file, line: 1, message: `unsupported header "${rows[0]!.record.join(',')}": expected date,time,price,volume[,open_interest]` });
+    return undefined;
+  }
+  const before = issues.length;
+  const candles: Candle[] = [];
+  let dropped = 0;
+  let trades = 0;
+  let cur: Candle | undefined;
+  let prevT = -Infinity;
+  for (const { record, info } of rows.slice(1)) {
+    const line = info.lines;
+    const d = /^(\d{4})(\d{2})(\d{2})$/.exec(record[iD] ?? '');
+    const tm = /^(\d{1,2}):(\d{2}):(\d{2})$/.exec(record[iT] ?? '');
+    const price = Number(record[iP]);
+    const vol = Number(record[iV]);
+    if (!d || !tm) {
+      issues.push({ file, line, message: `bad date/time "${record[iD]} ${record[iT]}" (expected YYYYMMDD and HH:MM:SS)` });
+      continue;
+    }
+    if (!Number.isFinite(price) || price <= 0 || !Number.isSafeInteger(vol) || vol < 0) {
+      issues.push({ file, line, message: `bad price or volume in "${record.join(',')}"` });
+      continue;
+    }
+    const t = Date.UTC(+d[1]!, +d[2]! - 1, +d[3]!, +tm[1]!, +tm[2]!, +tm[3]!) - IST_OFFSET_MS;
+    if (t < prevT) {
+      issues.push({ file, line, message: `time ${record[iD]} ${record[iT]} is before the previous row's (rows must be in time order)` });
+      continue;
+    }
+    prevT = t;
+    const windows = nseCalendar.session(t)?.windows ?? [];
+    if (!windows.some((w) => t >= w.start && t + 1000 <= w.end)) {
+      dropped++;
+      continue;
+    }
+    trades++;
+    const p = snapToTick(price * 100, 5);
+    if (cur && cur.start === t) {
+      if (p > cur.highPaise) cur.highPaise = p;
+      if (p < cur.lowPaise) cur.lowPaise = p;
+      cur.closePaise = p;
+      cur.volume += vol;
+    } else {
+      cur = { start: t, end: t + 1000, openPaise: p, highPaise: p, lowPaise: p, closePaise: p, volume: vol, line };
+      candles.push(cur);
+    }
+  }
+  if (issues.length > before) return undefined;
+  return { candles, dropped, trades };
+}
+
 /**
  * Reads every source (files, or directories of `*.csv`), merges each symbol's bars in time order and
  * keeps those in [from, to). Throws BacktestDataError with every problem found.
@@ -178,10 +238,19 @@ export function loadBacktestData(sources: readonly DataSource[], opts: LoadOptio
       const text = buf.toString('utf8');
       const head = (text.split('\n', 1)[0] ?? '').toLowerCase().replace(/^\ufeff/, '');
       const vendor = /(^|,)symbol(,|$)/.test(head) && /(^|,)time(,|$)/.test(head);
+      const ticks = !vendor && /(^|,)price(,|$)/.test(head) && /(^|,)time(,|$)/.test(head);
       let symbol: string;
       let candles: Candle[];
       let interval: string;
-      if (vendor) {
+      if (ticks) {
+        const r = parseTickCsv(text, file, issues);
+        if (!r) continue;
+        symbol = src.symbol ?? basename(file).replace(/\.csv$/i, '').replace(/_\d{8}$/, '');
+        candles = r.candles;
+        interval = 'ticks';
+        if (r.dropped > 0) warnings.push(`${file}: ${r.dropped} trade(s) outside the NSE session dropped`);
+        warnings.push(`${file}: ${r.trades} trades replayed as ${r.candles.length} one-second bars (4 prints each: first, high, low, last)`);
+      } else if (vendor) {
         if (barTime !== 'end') {
           issues.push({ file, line: 1, message: 'rows "symbol,date,time,…" carry their bar END time: declare it (barTime: end, --bar-time end)' });
           continue;
@@ -225,7 +294,9 @@ export function loadBacktestData(sources: readonly DataSource[], opts: LoadOptio
       warnings.push(`${symbol}: no bars in the chosen period`);
       continue;
     }
-    series.push({ symbol, file: e.file, interval: cs.length > 1 ? cs[1]!.start - cs[0]!.start : 60_000, candles: cs });
+    let shortest = Infinity;
+    for (const c of cs) if (c.end - c.start < shortest) shortest = c.end - c.start;
+    series.push({ symbol, file: e.file, interval: shortest, candles: cs });
   }
   if (issues.length > 0) throw new BacktestDataError(issues);
   if (series.length === 0) throw new BacktestDataError([{ file: sources.map((s) => s.path).join(', '), line: 0, message: 'no bars in the chosen period' }]);

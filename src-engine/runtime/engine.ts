@@ -249,7 +249,7 @@ export class Engine {
     });
     this.strategies.runner.onIntent((intent) => {
       try {
-        this.trading.onIntent(intent);
+        this.modes.current.onIntent(intent);
       } catch (e) {
         this.log('error', 'intent not traded', { symbol: intent.symbol, error: (e as Error).message });
       }
@@ -260,7 +260,7 @@ export class Engine {
       try {
         this.days.sync();
         this.market.onTick(t);
-        this.trading.onTick(t.symbol, t.lastPaise, t.tsEvent);
+        this.modes.current.onTick(t.symbol, t.lastPaise, t.tsEvent);
         this.strategies.onTick(t);
       } catch (e) {
         // A malformed tick is reported and dropped; the feed and the engine go on.
@@ -275,7 +275,7 @@ export class Engine {
       try {
         this.days.sync();
         this.market.onClock(now);
-        this.trading.onClock(now);
+        this.modes.current.onClock(now);
         this.strategies.onClock(now);
       } catch (e) {
         this.log('warn', 'bar-closed listener failed', { error: (e as Error).message });
@@ -304,7 +304,7 @@ export class Engine {
     // Market depth (the simulator's synthetic books, Kite's 5 levels): a feed sends none for history.
     this.feed.onDepth((d) => {
       try {
-        if (this.market.setDepth(d)) this.trading.onDepth(d);
+        if (this.market.setDepth(d)) this.modes.current.onDepth(d);
       } catch (e) {
         this.log('warn', 'depth rejected', { symbol: d.symbol, error: (e as Error).message });
       }

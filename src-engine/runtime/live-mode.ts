@@ -321,6 +321,11 @@ export class ModeController {
     return this.modeNow;
   }
 
+  /** The active mode's service itself (the kernel's hot path: no facade, no bound call per tick). */
+  get current(): TradingService {
+    return this.active;
+  }
+
   state(): ModeState {
     const s = this.o.session?.status();
     return {
