@@ -67,6 +67,25 @@ describe('runBacktest on generated data', () => {
     expect(() => runBacktest(cfg, data, { signal: ac.signal, onProgress: (d, t) => d > t / 2 && ac.abort(new Error('stop here')) })).toThrow('stop here');
   });
 
+  it('intraday rules as live: MIS positions are squared off 5 minutes before the 15:20 MIS cut-off, never carried overnight', () => {
+    const s = generatedSeries('GEN', '2025-03-03', 4, 8);
+    const cfg = smaConfig(['GEN'], 10, 60);
+    cfg.profile.trading.product = 'MIS';
+    const r = runBacktest(cfg, dataOf(s));
+    const day = (ms: number) => new Date(ms + IST_OFFSET_MS).toISOString().slice(0, 10);
+    const minute = (ms: number) => new Date(ms + IST_OFFSET_MS).toISOString().slice(11, 16);
+    expect(r.trades.length).toBeGreaterThan(5);
+    expect(r.trades.some((t) => t.side === 'short')).toBe(true); // MIS may go short
+    for (const t of r.trades) {
+      expect(day(t.exitTime)).toBe(day(t.entryTime));
+      // opened before the cut-off: closed by it at the latest; opened after it: closed at the next print
+      if (minute(t.entryTime) < '15:15') expect(minute(t.exitTime) <= '15:15').toBe(true);
+      else expect(t.exitTime - t.entryTime).toBeLessThanOrEqual(15_000);
+    }
+    expect(r.trades.filter((t) => minute(t.exitTime) === '15:15').length).toBeGreaterThan(0);
+    expect(r.openPositions).toEqual([]);
+  });
+
   it('this_close fills at the signal bar’s close instead', () => {
     const s = generatedSeries('GEN', '2025-03-03', 2, 11);
     const r = runBacktest(smaConfig(['GEN'], 5, 20, 'this_close'), dataOf(s));

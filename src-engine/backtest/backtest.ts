@@ -117,7 +117,7 @@ export interface BacktestResult {
   equity: CurvePoint[];
   drawdown: DrawdownPoint[];
   counts: { bars: number; ticks: number; steps: number; signals: number; orders: number; rejected: number; fills: number; blocked: number };
-  /** The risk engine's refusals (BLOCK / REDUCE / HALT_SESSION) and the broker's rejections, oldest first (at most 1000). */
+  /** The risk engine's refusals (BLOCK / REDUCE / HALT_SESSION; the first 1000) and the broker's rejections, by time. */
   refusals: { ts: number; symbol: string; side: string; qty: number; strategy: string; what: string; rule: string; message: string }[];
   /** Close prices per symbol, at most `pricePoints` points each (the report's price chart). */
   prices: { symbol: string; t: number[]; c: number[] }[];
@@ -200,6 +200,14 @@ export function runBacktest(config: BacktestConfig, data: BacktestData, opts: Ba
     ...(opts.log ? { log: opts.log } : {}),
   });
   const trading = engine.trading;
+  // every risk refusal as it happens (the light journal keeps only the newest decisions)
+  const refusals: BacktestResult['refusals'] = [];
+  let blocked = 0;
+  trading.onDecided((d) => {
+    if (d.action === 'ALLOW') return;
+    blocked++;
+    if (refusals.length < 1000) refusals.push({ ts: d.ts, symbol: d.symbol, side: d.side, qty: d.qty, strategy: d.strategy, what: d.action, rule: d.rule ?? '', message: d.message ?? '' });
+  });
 
   let ticks = 0;
   let bars = 0;
@@ -289,16 +297,9 @@ export function runBacktest(config: BacktestConfig, data: BacktestData, opts: Ba
   const capitalPaise = profile.trading.capital * 100;
   const metrics = computeMetrics({ capitalPaise, trades: closed, equity, riskFreeRate: config.backtest.riskFreeRate, from: first, to: last });
   const snap = trading.ledger.snapshot();
-  const refusals: BacktestResult['refusals'] = [];
-  let blocked = 0;
-  for (const d of store.decisions) {
-    if (d.action === 'ALLOW') continue;
-    blocked++;
-    if (refusals.length < 1000) refusals.push({ ts: d.ts, symbol: d.symbol, side: d.side, qty: d.qty, strategy: d.strategy, what: d.action, rule: d.rule ?? '', message: d.message ?? '' });
-  }
   const orders = store.orders();
   for (const o of orders) {
-    if (o.order.status !== 'REJECTED' || refusals.length >= 1000) continue;
+    if (o.order.status !== 'REJECTED' || refusals.length >= 2000) continue;
     const x = o.order;
     refusals.push({ ts: x.tsUpdate, symbol: x.symbol, side: x.side, qty: x.qty, strategy: x.strategy, what: 'REJECTED', rule: 'broker', message: x.statusMessage ?? '' });
   }
