@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -9,6 +9,7 @@ import { writeSimCandleCsvs } from './sim-data.js';
 import { evaluateSma, loadSeries, smaEvaluator } from './sma-evaluator.js';
 import { parseParamArgs } from './space.js';
 import { DAY_MS } from './walk-forward.js';
+import { parseCandleCsvText } from '../indicators/candle-csv.js';
 
 let dir: string;
 let files: string[];
@@ -68,6 +69,27 @@ describe('builtin:sma evaluator', () => {
       expect(r.metrics.netPnlPaise).toBe(plain[0]!.pnl + plain[1]!.pnl);
       expect(r.metrics.trades).toBeGreaterThan(10);
     }
+  });
+
+  it('the fast Kite-format reader reads what csv-parse reads (T or space, with or without +05:30, seconds or not)', () => {
+    const text = readFileSync(files[0]!, 'utf8');
+    const variants = [
+      text,
+      text.replace(/T(\d\d:\d\d):00\+0530/g, ' $1'),
+      text.replace(/T(\d\d:\d\d:\d\d)\+0530/g, ' $1+05:30'),
+      text.replace(/\+0530/g, 'Z'), // another offset: the general parser
+    ];
+    variants.forEach((v, k) => {
+      const f = join(dir, `VAR${k}.csv`);
+      writeFileSync(f, v);
+      const [s] = loadSeries([f]);
+      const bars = parseCandleCsvText(v, f).bars;
+      expect(s!.t.length).toBe(bars.length);
+      expect(Array.from(s!.t)).toEqual(bars.map((b) => b.t));
+      expect(Array.from(s!.o)).toEqual(bars.map((b) => Math.round(b.o * 100)));
+      expect(Array.from(s!.c)).toEqual(bars.map((b) => Math.round(b.c * 100)));
+      rmSync(f);
+    });
   });
 
   it('bad params and data are clear errors', () => {

@@ -13,7 +13,7 @@
 import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { IST_OFFSET_MS } from '../core/ist.js';
-import { parseCandleCsvText } from '../indicators/candle-csv.js';
+import { parseCandleCsvText, parseCandleDateTime } from '../indicators/candle-csv.js';
 import { computeMetrics, type Metrics } from '../portfolio/metrics.js';
 import type { EvalResult, EvalWindow, Evaluator } from './evaluator.js';
 import type { ParamPoint } from './space.js';
@@ -82,6 +82,39 @@ function readVendor(file: string, text: string, into: Map<string, [number, numbe
   }
 }
 
+/**
+ * The plain Kite layout `datetime,open,high,low,close,volume[,oi]` without quoting, read line by line
+ * (a year of minute bars is ~100k lines; csv-parse takes seconds for it); undefined → use csv-parse.
+ */
+function readKiteFast(text: string): [number, number, number][] | undefined {
+  const nl = text.indexOf('\n');
+  const head = text.slice(0, nl).trim().toLowerCase();
+  if (!/^(datetime|date|timestamp),open,high,low,close,volume(,oi)?$/.test(head) || text.includes('"')) return undefined;
+  const out: [number, number, number][] = [];
+  let prevDay = '';
+  let dayBase = NaN;
+  for (const line of text.slice(nl + 1).split('\n')) {
+    if (line.trim() === '') continue;
+    const f = line.split(',');
+    const dt = f[0]!.trim();
+    // the date part's midnight is parsed once a day; the time of day is added
+    let t: number | undefined;
+    const m = /^(\d{4}-\d{2}-\d{2})[ T](\d{2}):(\d{2})(?::(\d{2}))?(\+05:?30)?$/.exec(dt);
+    if (m) {
+      if (m[1] !== prevDay) {
+        prevDay = m[1]!;
+        dayBase = Date.parse(`${prevDay}T00:00:00+05:30`);
+      }
+      t = dayBase + (Number(m[2]) * 60 + Number(m[3])) * 60_000 + Number(m[4] ?? 0) * 1000;
+    } else t = parseCandleDateTime(dt);
+    const o = Number(f[1]);
+    const c = Number(f[4]);
+    if (t === undefined || !Number.isFinite(t) || !Number.isFinite(o) || !Number.isFinite(c) || f.length < 6) return undefined;
+    out.push([t, Math.round(o * 100), Math.round(c * 100)]);
+  }
+  return out;
+}
+
 export function loadSeries(paths: readonly string[]): Series[] {
   const rows = new Map<string, [number, number, number][]>();
   for (const file of expand(paths)) {
@@ -92,7 +125,9 @@ export function loadSeries(paths: readonly string[]): Series[] {
       const sym = basename(file).replace(/\.csv$/i, '');
       let r = rows.get(sym);
       if (!r) rows.set(sym, (r = []));
-      for (const b of parseCandleCsvText(text, file).bars) r.push([b.t, Math.round(b.o * 100), Math.round(b.c * 100)]);
+      const fast = readKiteFast(text);
+      if (fast) for (const row of fast) r.push(row);
+      else for (const b of parseCandleCsvText(text, file).bars) r.push([b.t, Math.round(b.o * 100), Math.round(b.c * 100)]);
     }
   }
   return [...rows.keys()].sort().map((symbol) => {
