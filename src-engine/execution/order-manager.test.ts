@@ -473,3 +473,46 @@ describe('OrderManager: property', () => {
     );
   });
 });
+
+describe('OrderManager: a fill and its order state are one journal write', () => {
+  it('journals the fill (and what its listeners write) and the order\'s new state inside one atomically() call', () => {
+    const broker = new ManualBroker();
+    const log: string[] = [];
+    let depth = 0;
+    const journal: OrderJournalPort = {
+      orderChanged: (o, event) => void log.push(`${depth}:order:${event}:${o.status}`),
+      fill: (f) => void log.push(`${depth}:fill:${f.fillId}`),
+      atomically: (fn) => {
+        depth++;
+        log.push('begin');
+        try {
+          fn();
+        } finally {
+          log.push('commit');
+          depth--;
+        }
+      },
+    };
+    const oms = new OrderManager({ broker, journal, clock: { now: () => 1_000 }, newOrderId: () => 'ord1' });
+    oms.onFill((f) => void log.push(`${depth}:listener:${f.fillId}`));
+    const o = oms.submit(req());
+    broker.open(o.orderId);
+    log.length = 0;
+    broker.emit({ orderId: o.orderId, status: 'OPEN', fill: { fillId: 't1', qty: 4, pricePaise: 150_000 } });
+    broker.emit({ orderId: o.orderId, status: 'COMPLETE', fill: { fillId: 't2', qty: 6, pricePaise: 150_100 } });
+    broker.emit({ orderId: o.orderId, status: 'COMPLETE' }); // no fill: no transaction needed
+    expect(log).toEqual([
+      'begin',
+      '1:fill:t1',
+      '1:listener:t1',
+      '1:order:fill:OPEN',
+      'commit',
+      'begin',
+      '1:fill:t2',
+      '1:listener:t2',
+      '1:order:fill:COMPLETE',
+      'commit',
+    ]);
+  });
+});
+

@@ -48,6 +48,12 @@ import { applyUpdateInPlace, isTerminalStatus, MAX_MODIFICATIONS, modifyProblem,
 export interface OrderJournalPort {
   orderChanged(order: Readonly<Order>, event: string): void;
   fill(fill: Readonly<Fill>): void;
+  /**
+   * Runs `fn` as one journal transaction. A fill is journalled (by `fill` or a fill listener) before the
+   * order's new state; both must land together, or a crash between them leaves a fill whose order still
+   * shows it unfilled, and recovery books the same execution again from the broker's trade.
+   */
+  atomically?(fn: () => void): void;
 }
 
 /** The journal/listener event names this OMS uses. */
@@ -439,7 +445,9 @@ export class OrderManager {
 
   private onBrokerUpdate(u: BrokerOrderUpdate): void {
     try {
-      this.ingest(u);
+      // a fill and the order state it leads to are journalled together (OrderJournalPort.atomically)
+      if (u.fill !== undefined && this.journal?.atomically !== undefined) this.journal.atomically(() => this.ingest(u));
+      else this.ingest(u);
     } catch (e) {
       this.report(e, this.slotOf(u.orderId)?.order);
     }

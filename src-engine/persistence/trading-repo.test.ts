@@ -77,6 +77,31 @@ describe('TradingRepo', () => {
     db.close();
   });
 
+  it('atomically(): a fill and its order state commit together or not at all (a crash between them leaves neither)', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'kitedesk-repo-'));
+    dirs.push(dir);
+    const file = join(dir, 'k.sqlite');
+    const db = openDatabase(file);
+    const repo = new TradingRepo(db, 'live');
+    repo.orderChanged(order(), 'placed', 'live');
+    expect(() =>
+      repo.atomically(() => {
+        repo.fill(fill('t1'));
+        throw new Error('the process died here');
+      }),
+    ).toThrow(/died/);
+    expect(repo.fills()).toEqual([]);
+    repo.atomically(() => {
+      repo.fill(fill('t1'));
+      repo.atomically(() => repo.fill(fill('t2', { qty: 1 }))); // nested: a savepoint
+      repo.orderChanged(order({ status: 'OPEN', filledQty: 6, pendingQty: 4 }), 'fill', 'live');
+    });
+    db.close();
+    const again = new TradingRepo(openDatabase(file), 'live');
+    expect(again.fills().map((f) => f.fillId)).toEqual(['t1', 't2']);
+    expect(again.orders()[0]!.order).toMatchObject({ status: 'OPEN', filledQty: 6 });
+  });
+
   it('rejects a fill that is not a positive integer quantity or price', () => {
     const db = openDatabase(':memory:');
     const repo = new TradingRepo(db, 'paper');

@@ -151,6 +151,11 @@ export class TradingRepo {
     this.orderTxn(order, event, broker);
   }
 
+  /** Runs `fn` in one SQLite transaction (nested calls become savepoints): a fill and its order's new state commit together. */
+  atomically(fn: () => void): void {
+    this.db.transaction(fn)();
+  }
+
   fill(f: Readonly<JournalFill>): void {
     this.insertFill.run({
       mode: this.mode,

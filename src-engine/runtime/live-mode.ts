@@ -201,6 +201,10 @@ class SharedMetaStore implements TradingStore {
   fill(f: Readonly<JournalFill>): void {
     this.inner.fill(f);
   }
+  atomically(fn: () => void): void {
+    if (this.inner.atomically) this.inner.atomically(fn);
+    else fn();
+  }
   orders(sinceMs?: number): StoredOrder[] {
     return this.inner.orders(sinceMs);
   }

@@ -109,6 +109,8 @@ export type TradingConfig = z.output<typeof tradingConfigSchema>;
 export interface TradingStore {
   orderChanged(order: Readonly<Order>, event: string, broker: BrokerKind): void;
   fill(f: Readonly<JournalFill>): void;
+  /** Runs `fn` as one transaction (a fill and its order's new state land together); without it, writes are one by one. */
+  atomically?(fn: () => void): void;
   orders(sinceMs?: number): StoredOrder[];
   fills(): JournalFill[];
   decision(d: Omit<RiskDecisionDto, 'id'>): RiskDecisionDto;
@@ -387,6 +389,7 @@ export class TradingService {
         orderChanged: (o, event) => this.store.orderChanged(o, event, this.router.brokerOf(o.orderId) ?? this.router.kind),
         // fills are journalled with their charges in onFill below, before the ledger sees them
         fill: () => {},
+        atomically: (fn) => (this.store.atomically ? this.store.atomically(fn) : fn()),
       },
     });
     // Recovery, step 2: the order book. The simulated brokers lost their resting orders with the
