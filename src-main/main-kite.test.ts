@@ -100,7 +100,7 @@ vi.mock('electron', async () => {
     port1 = { close: v.fn() };
     port2 = { close: v.fn() };
   }
-  const ses = { setPermissionRequestHandler: v.fn(), setPermissionCheckHandler: v.fn(), setDevicePermissionHandler: v.fn() };
+  const ses = Object.assign(new EE(), { setPermissionRequestHandler: v.fn(), setPermissionCheckHandler: v.fn(), setDevicePermissionHandler: v.fn() });
   return {
     app,
     BrowserWindow,

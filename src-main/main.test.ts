@@ -72,7 +72,7 @@ vi.mock('electron', async () => {
     port1 = { name: `p1-${++MessageChannelMain.n}`, close: v.fn() };
     port2 = { name: `p2-${MessageChannelMain.n}`, close: v.fn() };
   }
-  const ses = { setPermissionRequestHandler: v.fn(), setPermissionCheckHandler: v.fn(), setDevicePermissionHandler: v.fn() };
+  const ses = Object.assign(new EE(), { setPermissionRequestHandler: v.fn(), setPermissionCheckHandler: v.fn(), setDevicePermissionHandler: v.fn() });
   return {
     app,
     BrowserWindow,
@@ -163,6 +163,19 @@ describe('main.ts wiring (fake electron)', () => {
     const webview = { preventDefault: vi.fn() };
     wc.emit('will-attach-webview', webview);
     expect(webview.preventDefault).toHaveBeenCalled();
+    // a frame navigating (an iframe, even to app://) is denied; the main frame is left to will-navigate
+    for (const url of ['https://evil.com/', 'app://kitedesk/index.html']) {
+      const frameNav = { url, isMainFrame: false, preventDefault: vi.fn() };
+      wc.emit('will-frame-navigate', frameNav);
+      expect(frameNav.preventDefault, url).toHaveBeenCalled();
+    }
+    const mainFrameNav = { url: 'app://kitedesk/index.html#/x', isMainFrame: true, preventDefault: vi.fn() };
+    wc.emit('will-frame-navigate', mainFrameNav);
+    expect(mainFrameNav.preventDefault).not.toHaveBeenCalled();
+    // downloads are denied, session-wide
+    const download = { preventDefault: vi.fn() };
+    (electron.session.defaultSession as unknown as EventEmitter).emit('will-download', download, { getURL: () => 'https://evil.com/x.exe' }, wc);
+    expect(download.preventDefault).toHaveBeenCalled();
     const openHandler = wc.setWindowOpenHandler.mock.calls[0]![0] as (d: { url: string }) => { action: string };
     expect(openHandler({ url: 'https://kite.zerodha.com/' })).toEqual({ action: 'deny' });
     expect(electron.shell.openExternal).toHaveBeenCalledWith('https://kite.zerodha.com/');

@@ -24,7 +24,7 @@ import { createAppProtocolHandler } from './app-protocol.js';
 import { EngineSupervisor, type ChildLike, type LogLevel } from './engine-supervisor.js';
 import { handleTrusted } from './ipc.js';
 import { openKeychain, type SecretStore } from './keychain.js';
-import { KITE_LOGIN_PAGE, KiteCredentialStore } from '../src-engine/contract/kite-credentials.js';
+import { KITE_LOGIN_PAGE, KiteCredentialStore, kiteEnvForHost } from '../src-engine/contract/kite-credentials.js';
 import { answerKiteHostRequest } from './kite-host-main.js';
 import { KiteAuth } from './kite-login.js';
 import { openKiteLoginWindow, type NavigationOverride } from './kite-login-window.js';
@@ -162,7 +162,8 @@ function setupKite(supervisor: EngineSupervisor<MessagePortMain>): void {
       keychain = undefined;
       throw e;
     }));
-  const credentials = new KiteCredentialStore({ store: secrets, env: () => process.env, host: 'desktop' });
+  // Packaged, the endpoint overrides are dropped (kiteEnvForHost); unpackaged, only https or loopback ones are used.
+  const credentials = new KiteCredentialStore({ store: secrets, env: () => kiteEnvForHost(process.env, { packaged: app.isPackaged }), host: 'desktop' });
   let authBuilt: Promise<KiteAuth | null> | undefined;
   const auth = (): Promise<KiteAuth | null> =>
     (authBuilt ??= credentials.resolve().then(
@@ -252,6 +253,11 @@ function hardenSession(ses: Session): void {
   ses.setPermissionRequestHandler((_contents, permission, callback, details) => callback(decidePermission(permission, (details as { requestingUrl?: string } | undefined)?.requestingUrl)));
   ses.setPermissionCheckHandler((_contents, permission, requestingOrigin) => decidePermission(permission, requestingOrigin));
   ses.setDevicePermissionHandler(() => false);
+  // Nothing in KiteDesk downloads through Chromium (exports are written by the engine).
+  ses.on('will-download', (event, item) => {
+    event.preventDefault();
+    log('warn', `blocked download of ${item.getURL().slice(0, 200)}`);
+  });
 }
 
 function guardWebContents(contents: WebContents): void {
@@ -273,6 +279,15 @@ function guardWebContents(contents: WebContents): void {
   });
   contents.on('will-attach-webview', (event) => {
     event.preventDefault();
+  });
+  // Frames: the app has none, so any frame navigating is denied (the main frame is will-navigate's);
+  // in the Kite login window its own allow-list decides.
+  contents.on('will-frame-navigate', (event) => {
+    if (event.isMainFrame) return;
+    const override = navigationOverrides.get(contents);
+    if (override) return override(event);
+    event.preventDefault();
+    log('warn', `blocked frame navigation to ${event.url.slice(0, 200)}`);
   });
   contents.setWindowOpenHandler((details) => {
     const decision = decideWindowOpen(details.url);

@@ -27,3 +27,16 @@ describe('engineEnv: which better-sqlite3 the engine loads under Electron', () =
     expect(engineEnv({ [SQLITE_BINDING_ENV]: '/tmp/evil.node' }, true, p)[SQLITE_BINDING_ENV]).toBeUndefined();
   });
 });
+
+describe('engineEnv: Kite endpoint overrides', () => {
+  const p = resolveAppPaths(path.resolve('/home/u/kitedesk/dist/main'));
+  it('packaged: KITEDESK_KITE_ROOT and KITEDESK_KITE_LOGIN_URL do not reach the engine', () => {
+    const env = engineEnv({ KITEDESK_KITE_ROOT: 'http://attacker.example', KITEDESK_KITE_LOGIN_URL: 'https://x.example', KITEDESK_KITE_API_KEY: 'k' }, true, p);
+    expect(env['KITEDESK_KITE_ROOT']).toBeUndefined();
+    expect(env['KITEDESK_KITE_LOGIN_URL']).toBeUndefined();
+    expect(env['KITEDESK_KITE_API_KEY']).toBe('k');
+  });
+  it('unpackaged: they pass (the engine checks https or loopback itself)', () => {
+    expect(engineEnv({ KITEDESK_KITE_ROOT: 'http://127.0.0.1:9' }, false, p)['KITEDESK_KITE_ROOT']).toBe('http://127.0.0.1:9');
+  });
+});

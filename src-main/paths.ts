@@ -7,6 +7,7 @@
  *   dist/engine/utility-entry.js   the engine's utilityProcess entry
  */
 import path from 'node:path';
+import { kiteEnvForHost } from '../src-engine/contract/kite-credentials.js';
 
 export interface AppPaths {
   readonly mainDir: string;
@@ -29,10 +30,12 @@ export const SQLITE_BINDING_ENV = 'KITEDESK_SQLITE_BINDING';
 /**
  * The utility process's environment. Unpackaged, the engine loads the Electron-ABI build of
  * better-sqlite3 beside the Node one; packaged, electron-builder rebuilt the package's own build, and
- * a variable inherited from the shell must not point it elsewhere.
+ * a variable inherited from the shell must not point it elsewhere; nor may KITEDESK_KITE_ROOT or
+ * KITEDESK_KITE_LOGIN_URL point Kite elsewhere.
  */
 export function engineEnv(env: NodeJS.ProcessEnv, packaged: boolean, paths: Pick<AppPaths, 'devSqliteBinding'>): NodeJS.ProcessEnv {
-  const out = { ...env };
+  // Packaged, KITEDESK_KITE_ROOT / KITEDESK_KITE_LOGIN_URL are not honoured (the root would receive the access token).
+  const out = kiteEnvForHost({ ...env }, { packaged });
   delete out[SQLITE_BINDING_ENV];
   if (!packaged) out[SQLITE_BINDING_ENV] = paths.devSqliteBinding;
   return out;

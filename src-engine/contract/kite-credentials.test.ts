@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { KiteCredentialStore, KiteCredentialsError, kiteAccounts, kiteSettingsInfoSchema, maskApiKey, readStoredKiteSession, type KiteSecretStore } from './kite-credentials.js';
+import { KiteCredentialStore, KiteCredentialsError, isAllowedKiteEndpoint, kiteAccounts, kiteEnvForHost, kiteSettingsInfoSchema, maskApiKey, readStoredKiteSession, type KiteSecretStore } from './kite-credentials.js';
 
 const SECRET = 'S3cr3t-value-abc';
 
@@ -110,5 +110,34 @@ describe('helpers', () => {
     expect(readStoredKiteSession('{"accessToken":"a"}')).toBeNull();
     expect(readStoredKiteSession('not json')).toBeNull();
     expect(readStoredKiteSession(null)).toBeNull();
+  });
+});
+
+describe('Kite endpoint overrides (KITEDESK_KITE_ROOT, KITEDESK_KITE_LOGIN_URL): https or loopback only', () => {
+  it('accepts https anywhere and http on loopback only', () => {
+    for (const u of ['https://kite.example', 'https://10.0.0.5:8443/x', 'http://127.0.0.1:9000', 'http://localhost:80', 'http://[::1]:1', 'http://127.8.9.1']) expect(isAllowedKiteEndpoint(u), u).toBe(true);
+    for (const u of ['http://kite.example', 'http://10.0.0.5', 'http://127.0.0.1.evil.example', 'ftp://127.0.0.1', 'javascript:alert(1)', 'not a url', 'http://localhost.evil.example']) expect(isAllowedKiteEndpoint(u), u).toBe(false);
+  });
+
+  it('the store ignores a plain-http remote root (it would receive the access token) and says so', async () => {
+    const c = make(async () => memoryStore(), { KITEDESK_KITE_API_KEY: 'key12345', KITEDESK_KITE_API_SECRET: SECRET, KITEDESK_KITE_ROOT: 'http://kite.example', KITEDESK_KITE_LOGIN_URL: 'http://evil.example/login' });
+    const r = await c.resolve();
+    expect(r.root).toBeUndefined();
+    expect(r.loginPage).toBe('https://kite.zerodha.com/connect/login');
+    const info = await c.info();
+    expect(info.root).toBeUndefined();
+    expect(info.warnings.join(' ')).toMatch(/KITEDESK_KITE_ROOT.*ignored/);
+    expect(info.warnings.join(' ')).toMatch(/KITEDESK_KITE_LOGIN_URL.*ignored/);
+  });
+
+  it('a loopback root (the simulator) is honoured', async () => {
+    const c = make(async () => memoryStore(), { KITEDESK_KITE_API_KEY: 'key12345', KITEDESK_KITE_API_SECRET: SECRET, KITEDESK_KITE_ROOT: 'http://127.0.0.1:7000/' });
+    expect(await c.resolve()).toMatchObject({ root: 'http://127.0.0.1:7000', loginPage: 'http://127.0.0.1:7000/connect/login' });
+  });
+
+  it('the packaged app drops both overrides (the other KITEDESK_KITE_* stay)', () => {
+    const env = { KITEDESK_KITE_ROOT: 'https://kite.example', KITEDESK_KITE_LOGIN_URL: 'https://kite.example/l', KITEDESK_KITE_API_KEY: 'k', PATH: '/bin' };
+    expect(kiteEnvForHost(env, { packaged: true })).toEqual({ KITEDESK_KITE_API_KEY: 'k', PATH: '/bin' });
+    expect(kiteEnvForHost(env, { packaged: false })).toEqual(env);
   });
 });

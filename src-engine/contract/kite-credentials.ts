@@ -122,11 +122,41 @@ function stripSlash(s: string): string {
   return s.replace(/\/+$/, '');
 }
 
-/** The login page: KITEDESK_KITE_LOGIN_URL, else `${KITEDESK_KITE_ROOT}/connect/login`, else Kite's. */
+/** The variables that point KiteDesk at another Kite: the root receives the access token; the login URL widens the login window's allow-list. */
+export const KITE_ENDPOINT_ENV = ['KITEDESK_KITE_ROOT', 'KITEDESK_KITE_LOGIN_URL'] as const;
+
+const LOOPBACK_HOST = /^(localhost|127(?:\.\d{1,3}){3}|\[::1\])$/i;
+/** scheme://host[:port] then a path, query, fragment or the end; no user info (the contract has no URL class). */
+const ENDPOINT = /^(https?):\/\/(\[[0-9a-f:.]+\]|[a-z0-9.-]+)(?::\d{1,5})?(?:[/?#]|$)/i;
+
+/** An endpoint override is honoured only over https, or plain http on this machine (the simulator). */
+export function isAllowedKiteEndpoint(raw: string): boolean {
+  const m = ENDPOINT.exec(raw.trim());
+  if (!m) return false;
+  const [, scheme, host] = m;
+  if (scheme!.toLowerCase() === 'https') return true;
+  return LOOPBACK_HOST.test(host!);
+}
+
+/** A {@link KITE_ENDPOINT_ENV} value when it is set and allowed; undefined otherwise. */
+export function kiteEndpointOverride(env: KiteEnv, name: (typeof KITE_ENDPOINT_ENV)[number]): string | undefined {
+  const v = envValue(env, name);
+  return v && isAllowedKiteEndpoint(v) ? v : undefined;
+}
+
+/** The environment a host reads Kite settings from: the packaged app honours no endpoint override (they are for development and tests). */
+export function kiteEnvForHost<E extends KiteEnv>(env: E, o: { packaged: boolean }): E {
+  if (!o.packaged) return env;
+  const out: Record<string, string | undefined> = { ...env };
+  for (const k of KITE_ENDPOINT_ENV) delete out[k];
+  return out as E;
+}
+
+/** The login page: KITEDESK_KITE_LOGIN_URL, else `${KITEDESK_KITE_ROOT}/connect/login`, else Kite's (overrides only over https or loopback). */
 export function kiteLoginPage(env: KiteEnv): string {
-  const explicit = envValue(env, 'KITEDESK_KITE_LOGIN_URL');
+  const explicit = kiteEndpointOverride(env, 'KITEDESK_KITE_LOGIN_URL');
   if (explicit) return explicit;
-  const root = envValue(env, 'KITEDESK_KITE_ROOT');
+  const root = kiteEndpointOverride(env, 'KITEDESK_KITE_ROOT');
   return root ? `${stripSlash(root)}/connect/login` : KITE_LOGIN_PAGE;
 }
 
@@ -189,7 +219,10 @@ export class KiteCredentialStore {
     if (this.opts.host === 'serve' && redirectUrl !== register) {
       warnings.push(`this server receives Kite logins at ${register}; register exactly that URL in the Kite developer console (the saved one is ${redirectUrl.slice(0, 200)})`);
     }
-    const root = envValue(env, 'KITEDESK_KITE_ROOT');
+    for (const name of KITE_ENDPOINT_ENV) {
+      if (envValue(env, name) && !kiteEndpointOverride(env, name)) warnings.push(`${name} is ignored: only an https address, or http on this machine (127.0.0.1, localhost), is used`);
+    }
+    const root = kiteEndpointOverride(env, 'KITEDESK_KITE_ROOT');
     return {
       host: this.opts.host,
       keychain: opened.store ? { available: true } : { available: false, message: opened.message },
@@ -224,7 +257,7 @@ export class KiteCredentialStore {
     const apiSecret = envSecret ?? stored.apiSecret;
     if (!apiKey || !kiteApiKeyInputSchema.safeParse(apiKey).success) throw new KiteCredentialsError('no Kite api_key is set: enter it in Settings', 'NOT_FOUND');
     if (!apiSecret) throw new KiteCredentialsError('no Kite api_secret is stored for this api_key: enter it in Settings', 'NOT_FOUND');
-    const root = envValue(env, 'KITEDESK_KITE_ROOT');
+    const root = kiteEndpointOverride(env, 'KITEDESK_KITE_ROOT');
     return {
       apiKey,
       apiSecret,

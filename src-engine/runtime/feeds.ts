@@ -16,6 +16,8 @@ import { NIFTY50_SEEDS, toInstrument } from '../model/instruments.js';
 import type { RunProfile } from './config.js';
 import type { LogFn } from './logger.js';
 import { ReplayFeed } from './replay-feed.js';
+import { simulatorSeeds } from '../adapters/sim/generated-seeds.js';
+import { kiteEndpointOverride } from '../contract/kite-credentials.js';
 
 export type { KiteConnectionSource } from '../adapters/kite/kite-feed.js';
 
@@ -75,7 +77,7 @@ export function createFeed(profile: RunProfile, ctx: FeedContext): MarketDataCli
   switch (f.kind) {
     case 'simulator':
       return new SimulatorFeed(
-        { seeds: NIFTY50_SEEDS, seed: f.seed, speed: f.speed, ticksPerSecond: f.ticksPerSecond, backfillMinutes: f.backfillMinutes, ...(f.startTime ? { startTime: Date.parse(f.startTime) } : {}) },
+        { seeds: simulatorSeeds(f.instruments), seed: f.seed, speed: f.speed, ticksPerSecond: f.ticksPerSecond, backfillMinutes: f.backfillMinutes, ...(f.startTime ? { startTime: Date.parse(f.startTime) } : {}) },
         ctx.clock,
       );
     case 'replay':
@@ -85,7 +87,7 @@ export function createFeed(profile: RunProfile, ctx: FeedContext): MarketDataCli
       return new KiteFeed({
         instruments: kiteInstruments(profile, ctx.dataDir),
         session: ctx.kite ?? none,
-        defaultRoot: process.env['KITEDESK_KITE_ROOT'] || undefined,
+        defaultRoot: kiteEndpointOverride(process.env, 'KITEDESK_KITE_ROOT'), // https or loopback only; main drops it when packaged
         dataDir: ctx.dataDir,
         backfillMinutes: f.backfillMinutes,
         clockToleranceMs: f.clockToleranceMs,
