@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { defineApi } from './api-def.js';
+import { ensembleInfoSchema } from './ensemble-schemas.js';
 import { healthSchema } from './health-schemas.js';
 import {
   candleSchema,
@@ -103,6 +104,18 @@ export const kiteDeskApi = defineApi({
     },
     /** Remove an instance (stopped; persisted). NOT_FOUND for an unknown id. Answers its last state with `removed: true`. */
     'strategies.remove': { input: z.object({ id: strategyInstanceIdSchema }).strict(), output: strategyInstanceInfoSchema },
+    /** The ensemble's settings in force (thresholds, conflict modes), the person's changes and the form's JSON Schema. */
+    'ensemble.get': { input: empty, output: ensembleInfoSchema },
+    /**
+     * Replace the person's changes to the ensemble's settings (keys left out take the run profile's
+     * values); validated by the engine (INVALID_INPUT with `details.issues[].path` like
+     * `settings.buyThreshold`; sellThreshold must stay ≤ buyThreshold), persisted, in force from the
+     * next vote.
+     */
+    'ensemble.set': {
+      input: z.object({ settings: z.record(z.string(), z.unknown()) }).strict(),
+      output: ensembleInfoSchema,
+    },
     /** The newest journalled signals, newest first. */
     'signals.recent': {
       input: z.object({ limit: z.number().int().min(1).max(1000).default(100) }).strict(),

@@ -38,6 +38,8 @@ export class StrategyInstanceRepo {
   private readonly replaceAllTx: (list: readonly StoredStrategyInstance[]) => void;
   private readonly seededGet: Database.Statement<[], { value: string }>;
   private readonly seededSet: Database.Statement<[]>;
+  private readonly ensembleGet: Database.Statement<[], { value: string }>;
+  private readonly ensembleSet: Database.Statement<[string]>;
 
   constructor(
     db: Database.Database,
@@ -56,6 +58,8 @@ export class StrategyInstanceRepo {
     this.deleteStmt = db.prepare<[string]>('DELETE FROM strategy_instances WHERE id = ?');
     this.seededGet = db.prepare<[], { value: string }>(`SELECT value FROM meta WHERE key = 'strategies.seeded'`);
     this.seededSet = db.prepare<[]>(`INSERT OR REPLACE INTO meta (key, value) VALUES ('strategies.seeded', '1')`);
+    this.ensembleGet = db.prepare<[], { value: string }>(`SELECT value FROM meta WHERE key = 'ensemble.settings'`);
+    this.ensembleSet = db.prepare<[string]>(`INSERT OR REPLACE INTO meta (key, value) VALUES ('ensemble.settings', ?)`);
     this.replaceAllTx = db.transaction((list: readonly StoredStrategyInstance[]) => {
       db.prepare('DELETE FROM strategy_instances').run();
       list.forEach((x, i) => this.write(x, i));
@@ -73,6 +77,22 @@ export class StrategyInstanceRepo {
 
   markSeeded(): void {
     this.seededSet.run();
+  }
+
+  /** The person's changes to the ensemble's settings (meta 'ensemble.settings', JSON); undefined when none or unreadable. */
+  ensembleOverrides(): Record<string, unknown> | undefined {
+    const row = this.ensembleGet.get();
+    if (!row) return undefined;
+    try {
+      const v = JSON.parse(row.value) as unknown;
+      return typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Record<string, unknown>) : undefined;
+    } catch {
+      return undefined;
+    }
+  }
+
+  saveEnsembleOverrides(o: Record<string, unknown>): void {
+    this.ensembleSet.run(JSON.stringify(o));
   }
 
   /** Replaces every instance in one transaction (first start: seeding from the run profile). */

@@ -1,13 +1,20 @@
 import { z } from 'zod';
 import { ErrorCode, RpcError } from '../contract/errors.js';
-import type { SignalRecord, StrategiesList, StrategyError, StrategyInstanceInfo, StrategyTypeInfo, Timeframe } from '../contract/schemas.js';
+import type { EnsembleInfo } from '../contract/ensemble-schemas.js';
+import { symbolSchema, type SignalRecord, type StrategiesList, type StrategyError, type StrategyInstanceInfo, type StrategyTypeInfo, type Timeframe } from '../contract/schemas.js';
 import type { Tick } from '../model/tick.js';
 import type { IntentEntry } from '../persistence/journal-repo.js';
 import {
   BUILTIN_STRATEGIES,
+  CONFLICT_MODES,
+  DEFAULT_WEIGHTS,
+  ENSEMBLE_SETTING_KEYS,
+  ensembleConfigSchema,
   StrategyConfigError,
   StrategyRunner,
+  type EnsembleConfig,
   type EnsembleConfigInput,
+  type EnsembleSettings,
   type OrderIntent,
   type Signal,
   type StrategyDefinition,
@@ -51,7 +58,21 @@ export interface StrategyStore {
   /** True once the run profile has seeded the store (so an emptied store stays empty). */
   seeded(): boolean;
   markSeeded(): void;
+  /** The person's changes to the ensemble's settings (undefined: none yet). */
+  ensembleOverrides(): Record<string, unknown> | undefined;
+  saveEnsembleOverrides(o: Record<string, unknown>): void;
 }
+
+/**
+ * What `ensemble.set` accepts: any of the editable settings (the rest take the run profile's). Symbols
+ * as in the contract; sellThreshold ≤ buyThreshold is checked on the merged settings.
+ */
+export const ensembleSettingsInputSchema = z.strictObject({
+  buyThreshold: z.number().min(-1).max(1).optional(),
+  sellThreshold: z.number().min(-1).max(1).optional(),
+  conflict: z.enum(CONFLICT_MODES).optional(),
+  conflictBySymbol: z.record(symbolSchema, z.enum(CONFLICT_MODES)).optional(),
+});
 
 /** The signal journal (SQLite: SignalJournal). */
 export interface SignalJournalPort {
@@ -81,6 +102,13 @@ export class MemoryStrategyStore implements StrategyStore {
     this.records = this.records.filter((r) => r.id !== id);
   }
   private wasSeeded = false;
+  ensemble: Record<string, unknown> | undefined;
+  ensembleOverrides(): Record<string, unknown> | undefined {
+    return this.ensemble ? structuredClone(this.ensemble) : undefined;
+  }
+  saveEnsembleOverrides(o: Record<string, unknown>): void {
+    this.ensemble = structuredClone(o);
+  }
   seeded(): boolean {
     return this.wasSeeded;
   }
@@ -139,9 +167,15 @@ export class StrategyService {
   private readonly signalListeners = new Set<(s: SignalRecord) => void>();
   private readonly changeListeners = new Set<(i: StrategyInstanceInfo) => void>();
   private lastTimer = 0;
+  /** The run profile's ensemble config (the person's changes go over it). */
+  private readonly profileEnsemble: EnsembleConfig;
+  private ensembleChanges: Record<string, unknown> = {};
+  private ensembleSchema: Record<string, unknown> | undefined;
 
   constructor(private readonly opts: StrategyServiceOptions) {
     this.runner = new StrategyRunner({ definitions: opts.definitions ?? BUILTIN_STRATEGIES, ...(opts.ensemble ? { ensemble: opts.ensemble } : {}) });
+    this.profileEnsemble = this.runner.ensemble.config;
+    this.restoreEnsemble();
     let records = opts.store.list();
     // Seed once per database: a store the person emptied on purpose stays empty across restarts.
     const seedNow = !opts.store.seeded() && records.length === 0 && opts.seed.length > 0;
@@ -164,6 +198,78 @@ export class StrategyService {
     this.runner.onIntent((i) => this.onIntent(i));
     this.runner.onError((e) => this.onRunnerError(e));
     for (const r of this.records) this.install(r);
+  }
+
+  // ---- the ensemble's settings -------------------------------------------------------------------
+
+  ensembleInfo(): EnsembleInfo {
+    const c = this.runner.ensemble.config;
+    return {
+      settings: settingsOf(c),
+      overrides: structuredClone(this.ensembleChanges),
+      profile: settingsOf(this.profileEnsemble),
+      schema: this.ensembleFormSchema(),
+      weights: { ...DEFAULT_WEIGHTS, ...c.weights },
+    };
+  }
+
+  /**
+   * Replaces the person's changes to the ensemble's settings (keys left out take the run profile's).
+   * INVALID_INPUT with `details.issues[].path` (`settings.<key>`) for a bad value, an unknown key or
+   * a sell threshold above the buy threshold; nothing changes then. Persisted; the next vote uses it.
+   */
+  setEnsemble(input: Record<string, unknown>): EnsembleInfo {
+    const next = this.checkEnsemble(input);
+    this.opts.store.saveEnsembleOverrides(next.changes);
+    this.runner.ensemble.reconfigure(next.config);
+    this.ensembleChanges = next.changes;
+    this.opts.log('info', 'ensemble settings changed', { ...settingsOf(next.config) });
+    return this.ensembleInfo();
+  }
+
+  private checkEnsemble(input: Record<string, unknown>): { changes: Record<string, unknown>; config: EnsembleConfig } {
+    const fail = (issues: { path: string; message: string }[]): never => {
+      throw new RpcError(ErrorCode.INVALID_INPUT, `invalid ensemble settings: ${issues.map((i) => `${i.path}: ${i.message}`).join('; ')}`, { issues });
+    };
+    const r = ensembleSettingsInputSchema.safeParse(input);
+    if (!r.success) {
+      const issues = r.error.issues.flatMap((i) =>
+        i.code === 'unrecognized_keys'
+          ? i.keys.map((k) => ({ path: `settings.${k}`, message: `unknown setting (editable: ${ENSEMBLE_SETTING_KEYS.join(', ')})` }))
+          : [{ path: ['settings', ...i.path.map(String)].join('.'), message: i.message }],
+      );
+      fail(issues);
+    }
+    const changes = Object.fromEntries(Object.entries(r.data!).filter(([, v]) => v !== undefined));
+    const config = ensembleConfigSchema.parse({ ...this.profileEnsemble, ...changes });
+    if (config.sellThreshold > config.buyThreshold) {
+      fail([{ path: 'settings.sellThreshold', message: `must be ≤ the buy threshold (${config.buyThreshold})` }]);
+    }
+    return { changes, config };
+  }
+
+  /** The stored changes, when they still pass against this profile (a bad row is logged and left unused). */
+  private restoreEnsemble(): void {
+    const stored = this.opts.store.ensembleOverrides();
+    if (!stored || Object.keys(stored).length === 0) return;
+    try {
+      const next = this.checkEnsemble(stored);
+      this.runner.ensemble.reconfigure(next.config);
+      this.ensembleChanges = next.changes;
+    } catch (e) {
+      this.opts.log('warn', 'stored ensemble settings ignored (the run profile’s are in force)', { error: (e as Error).message });
+    }
+  }
+
+  private ensembleFormSchema(): Record<string, unknown> {
+    if (!this.ensembleSchema) {
+      const s = z.toJSONSchema(ensembleSettingsInputSchema, { io: 'input', unrepresentable: 'any' }) as Record<string, unknown>;
+      const props = (s['properties'] ?? {}) as Record<string, Record<string, unknown>>;
+      const profile = settingsOf(this.profileEnsemble);
+      for (const k of ENSEMBLE_SETTING_KEYS) if (props[k]) props[k]['default'] = structuredClone(profile[k]);
+      this.ensembleSchema = s;
+    }
+    return structuredClone(this.ensembleSchema);
   }
 
   // ---- feed ------------------------------------------------------------------------------------
@@ -494,4 +600,8 @@ export class StrategyService {
     }
     return t;
   }
+}
+
+function settingsOf(c: EnsembleConfig): EnsembleSettings {
+  return { buyThreshold: c.buyThreshold, sellThreshold: c.sellThreshold, conflict: c.conflict, conflictBySymbol: { ...c.conflictBySymbol } };
 }

@@ -42,6 +42,13 @@ export const ensembleConfigSchema = z.strictObject({
   weights: z.record(z.string(), z.number().min(0).max(100)).default({}),
 });
 export type EnsembleConfig = z.output<typeof ensembleConfigSchema>;
+
+/**
+ * The settings a person edits at run time (the `ensemble.*` contract methods): the thresholds and the
+ * conflict modes. Weights by type stay in the run profile (each instance's own weight is editable).
+ */
+export const ENSEMBLE_SETTING_KEYS = ['buyThreshold', 'sellThreshold', 'conflict', 'conflictBySymbol'] as const;
+export type EnsembleSettings = Pick<EnsembleConfig, (typeof ENSEMBLE_SETTING_KEYS)[number]>;
 export type EnsembleConfigInput = z.input<typeof ensembleConfigSchema>;
 
 export interface Vote {
@@ -79,17 +86,32 @@ export interface OrderIntent {
 }
 
 export class Ensemble {
-  readonly config: EnsembleConfig;
-  private readonly weights: Record<string, number>;
+  private _config: EnsembleConfig;
+  private weights: Record<string, number>;
 
   constructor(config: EnsembleConfigInput = {}) {
+    this._config = Ensemble.parse(config);
+    this.weights = { ...DEFAULT_WEIGHTS, ...this._config.weights };
+  }
+
+  get config(): EnsembleConfig {
+    return this._config;
+  }
+
+  /** Replaces the whole config (checked as in the constructor; a bad one throws RangeError and changes nothing). */
+  reconfigure(config: EnsembleConfigInput): void {
+    const next = Ensemble.parse(config);
+    this._config = next;
+    this.weights = { ...DEFAULT_WEIGHTS, ...next.weights };
+  }
+
+  private static parse(config: EnsembleConfigInput): EnsembleConfig {
     const r = ensembleConfigSchema.safeParse(config);
     if (!r.success) {
       throw new RangeError(`ensemble config: ${r.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ')}`);
     }
     if (r.data.sellThreshold > r.data.buyThreshold) throw new RangeError('ensemble config: sellThreshold must be ≤ buyThreshold');
-    this.config = r.data;
-    this.weights = { ...DEFAULT_WEIGHTS, ...r.data.weights };
+    return r.data;
   }
 
   /** The configured weight of a strategy type. */

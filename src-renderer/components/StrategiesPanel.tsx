@@ -5,6 +5,7 @@ import { describeError } from '../engine/errors.js';
 import { saveStrategyEnabled } from '../state/sync.js';
 import { useAppStore } from '../state/store.js';
 import { Modal } from './Modal.js';
+import { EnsembleEditor } from './EnsembleEditor.js';
 import { StrategyEditor } from './StrategyEditor.js';
 
 /** Strategy instances: type, timeframe, symbols, an on/off toggle, the last error; edit params, add, remove. */
@@ -15,6 +16,7 @@ export function StrategiesPanel() {
   const [error, setError] = useState<string | null>(null);
   const [editing, setEditing] = useState<{ kind: 'edit'; instance: StrategyInstanceInfo } | { kind: 'add' } | null>(null);
   const [removing, setRemoving] = useState<StrategyInstanceInfo | null>(null);
+  const [ensembleOpen, setEnsembleOpen] = useState(false);
 
   const toggle = async (id: string, enabled: boolean) => {
     setBusy(id);
@@ -41,6 +43,9 @@ export function StrategiesPanel() {
       <div className="panel-title">
         Strategies <span className="muted">{strategies ? strategies.filter((s) => s.running).length : 0}/{strategies?.length ?? 0} running</span>
         <span className="status-spacer" />
+        <button type="button" className="small-button" data-testid="ensemble-button" disabled={!connected} onClick={() => setEnsembleOpen(true)} title="Thresholds and conflict modes of the ensemble vote">
+          Ensemble
+        </button>
         <button type="button" className="small-button" data-testid="strategy-add" disabled={!connected} onClick={() => setEditing({ kind: 'add' })}>
           + Add
         </button>
@@ -105,6 +110,7 @@ export function StrategiesPanel() {
         </table>
       </div>
       {editing && <StrategyEditor mode={editing} onClose={() => setEditing(null)} />}
+      {ensembleOpen && <EnsembleEditor onClose={() => setEnsembleOpen(false)} />}
       {removing && (
         <Modal title={`Remove ${removing.id}?`} testId="strategy-remove-dialog" onClose={() => setRemoving(null)} danger>
           <p>

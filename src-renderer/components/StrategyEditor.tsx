@@ -5,8 +5,11 @@ import { fieldsFromSchema, issuesByField, limitsText, paramsFromTexts, textOf, t
 import { useAppStore } from '../state/store.js';
 import { InlineError, Modal } from './Modal.js';
 
-/** One input per param, generated from the type's JSON Schema; the engine's issue for a field shows under it. */
-function ParamInputs({ fields, texts, setText, errors }: { fields: ParamField[]; texts: Record<string, string>; setText: (k: string, v: string) => void; errors: Record<string, string> }) {
+/**
+ * One input per param, generated from a JSON Schema; the engine's issue for a field shows under it.
+ * Test hooks: `param-<key>` (input or select), `param-error-<key>`. Also the ensemble editor's form.
+ */
+export function ParamInputs({ fields, texts, setText, errors }: { fields: ParamField[]; texts: Record<string, string>; setText: (k: string, v: string) => void; errors: Record<string, string> }) {
   if (fields.length === 0) return <p className="muted">This type has no parameters.</p>;
   return (
     <div className="params-grid">

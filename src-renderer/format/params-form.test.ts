@@ -57,4 +57,18 @@ describe('params form from a JSON Schema', () => {
     expect(issuesByField(e)).toEqual({ fields: { fast: 'fast must be below slow' }, general: 'id: already in use' });
     expect(issuesByField(new RpcError(ErrorCode.NOT_FOUND, 'no strategy type "x"'))).toEqual({ fields: {}, general: 'NOT_FOUND: no strategy type "x"' });
   });
+
+  it('the ensemble form: issues under `settings.` land on their fields, `params.` ones do not', () => {
+    const e = new RpcError(ErrorCode.INVALID_INPUT, 'invalid ensemble settings', {
+      issues: [
+        { path: 'settings.sellThreshold', message: 'must be ≤ the buy threshold (0.3)' },
+        { path: 'settings.conflictBySymbol.reliance', message: 'expected a trading symbol' },
+        { path: 'params.fast', message: 'not mine' },
+      ],
+    });
+    expect(issuesByField(e, 'settings')).toEqual({
+      fields: { sellThreshold: 'must be ≤ the buy threshold (0.3)', conflictBySymbol: 'expected a trading symbol' },
+      general: 'params.fast: not mine',
+    });
+  });
 });

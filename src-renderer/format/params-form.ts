@@ -102,10 +102,11 @@ export function paramsFromTexts(fields: readonly ParamField[], texts: Readonly<R
 }
 
 /**
- * The engine's refusal spread over the form: INVALID_INPUT issues whose path is `params.<key>` go to
- * that field; anything else is the form's general error.
+ * The engine's refusal spread over the form: INVALID_INPUT issues whose path is `<prefix>.<key>`
+ * (`params.fast`; the ensemble's `settings.buyThreshold`) go to that field; anything else is the form's
+ * general error.
  */
-export function issuesByField(e: unknown): { fields: Record<string, string>; general: string | null } {
+export function issuesByField(e: unknown, prefix = 'params'): { fields: Record<string, string>; general: string | null } {
   const fields: Record<string, string> = {};
   if (!(e instanceof RpcError)) return { fields, general: e instanceof Error ? e.message : String(e) };
   const issues = (e.details as { issues?: { path?: unknown; message?: unknown }[] } | undefined)?.issues;
@@ -113,7 +114,7 @@ export function issuesByField(e: unknown): { fields: Record<string, string>; gen
   for (const i of Array.isArray(issues) ? issues : []) {
     const path = typeof i.path === 'string' ? i.path : '';
     const message = typeof i.message === 'string' ? i.message : 'invalid';
-    const m = /^params\.([^.]+)/.exec(path);
+    const m = path.startsWith(`${prefix}.`) ? /^([^.]+)/.exec(path.slice(prefix.length + 1)) : null;
     if (m) fields[m[1]!] ??= message;
     else rest.push(path && path !== '(root)' ? `${path}: ${message}` : message);
   }

@@ -107,4 +107,48 @@ describe('the strategies params editor in Chromium against kitedesk serve', () =
     expect(problems).toEqual([]);
     await page.close();
   });
+
+  it('edits the ensemble the same way: a refusal inline, a good value in force and kept across a restart', async () => {
+    let page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+    watchProblems(page, problems);
+    await openApp(page, s);
+
+    await page.click('[data-testid="ensemble-button"]');
+    await page.waitForSelector('[data-testid="ensemble-form"][data-ready="true"]', T);
+    // the profile sets no ensemble: the defaults are in force and are the fields' placeholders
+    expect(await attr(page, '[data-testid="ensemble-in-force"]', 'data-buy')).toBe('0.3');
+    expect(await page.getAttribute('[data-testid="param-buyThreshold"]', 'placeholder')).toBe('default 0.3');
+    expect(await page.inputValue('[data-testid="param-buyThreshold"]')).toBe('');
+
+    // a sell threshold above the buy threshold: the engine refuses, the error is under that field
+    await page.fill('[data-testid="param-sellThreshold"]', '0.9');
+    await page.click('[data-testid="ensemble-save"]');
+    const err = await page.waitForSelector('[data-testid="param-error-sellThreshold"]', T);
+    expect(await err.textContent()).toContain('buy threshold');
+    await page.screenshot({ path: join(outDir, 'ensemble-editor-error.png') });
+
+    // good values: saved, closed; reopened they are in force
+    await page.fill('[data-testid="param-sellThreshold"]', '');
+    await page.fill('[data-testid="param-buyThreshold"]', '0.45');
+    await page.selectOption('[data-testid="param-conflict"]', 'priority');
+    await page.click('[data-testid="ensemble-save"]');
+    await page.waitForSelector('[data-testid="ensemble-editor"]', { state: 'detached', ...T });
+
+    await page.close();
+    await s.stop();
+    s = await startServeProcess(args);
+    page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+    watchProblems(page, problems);
+    await openApp(page, s);
+    await page.click('[data-testid="ensemble-button"]');
+    await page.waitForSelector('[data-testid="ensemble-form"][data-ready="true"]', T);
+    expect(await attr(page, '[data-testid="ensemble-in-force"]', 'data-buy')).toBe('0.45');
+    expect(await attr(page, '[data-testid="ensemble-in-force"]', 'data-sell')).toBe('-0.3');
+    expect(await attr(page, '[data-testid="ensemble-in-force"]', 'data-conflict')).toBe('priority');
+    expect(await page.inputValue('[data-testid="param-buyThreshold"]')).toBe('0.45');
+    await page.screenshot({ path: join(outDir, 'ensemble-editor.png') });
+    await page.keyboard.press('Escape');
+    expect(problems).toEqual([]);
+    await page.close();
+  });
 });
