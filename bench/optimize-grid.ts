@@ -120,7 +120,12 @@ const s2 = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
 function describe(label: string, r: OptimizeReport): void {
   const run = r.run;
   console.log(`  ${label.padEnd(34)} wall ${s2(run.wallMs).padStart(9)}   CPU of this process ${(run.cpuMs / run.wallMs).toFixed(2)} cores`);
-  for (const w of run.workers) console.log(`      ${w.worker.padEnd(28)} ${String(w.tasks).padStart(3)} points, busy ${((w.busyMs / run.wallMs) * 100).toFixed(0)} % of the wall time`);
+  for (const w of run.workers) {
+    const cpu = w.cpuMs !== undefined ? `, its thread on a CPU ${s2(w.cpuMs)} = ${(w.cpuMs / run.wallMs).toFixed(2)} of a core` : '';
+    console.log(`      ${w.worker.padEnd(28)} ${String(w.tasks).padStart(3)} points, evaluating ${((w.busyMs / run.wallMs) * 100).toFixed(0)} % of the wall time${cpu}`);
+  }
+  const cpuSum = run.workers.reduce((a, w) => a + (w.cpuMs ?? 0), 0);
+  if (run.workers.every((w) => w.cpuMs !== undefined)) console.log(`      workers together: ${(cpuSum / run.wallMs).toFixed(2)} cores busy on average`);
 }
 const table = (r: OptimizeReport) => JSON.stringify(r.ranked!.map((x) => [x.rank, x.index, x.value]));
 
@@ -147,9 +152,9 @@ if (!flag('--no-serial')) {
 const pool = poolRunner();
 const pooled = await runOptimize(spec, pool).finally(() => pool.close());
 describe(`worker pool (piscina, ${pool.parallelism} threads)`, pooled);
-const busy = pooled.run.workers.filter((w) => w.busyMs / pooled.run.wallMs > 0.5).length;
+const busy = pooled.run.workers.filter((w) => (w.cpuMs ?? w.busyMs) / pooled.run.wallMs > 0.5).length;
 console.log(
-  `  → ${s2(pooled.run.wallMs)} wall for the grid; ${busy} of ${pool.parallelism} workers busy more than half the time` +
+  `  → ${s2(pooled.run.wallMs)} wall for the grid; ${busy} of ${pool.parallelism} workers on a CPU more than half the time` +
     (serial ? `; ${(serial.run.wallMs / pooled.run.wallMs).toFixed(2)}× the serial run; same ranked table: ${table(serial) === table(pooled) ? 'yes' : 'NO'}` : ''),
 );
 const top = pooled.ranked![0]!;

@@ -168,7 +168,7 @@ builtin:sma (a plain long-only SMA crossover on --data files; params fast, slow)
       writeFileSync(join(out, 'optimize.html'), reportHtml(report));
       process.stdout.write(`${report.walkForward ? gapTable(report) : rankedTable(report.ranked!, report.space, report.metric, o.top)}\n`);
       const r = report.run;
-      const busy = r.workers.map((w) => `${w.worker} ${w.tasks} tasks ${(w.busyMs / r.wallMs * 100).toFixed(0)}% busy`).join('; ');
+      const busy = r.workers.map((w) => `${w.worker} ${w.tasks} tasks, evaluating ${((w.busyMs / r.wallMs) * 100).toFixed(0)}%${w.cpuMs !== undefined ? `, on a CPU ${((w.cpuMs / r.wallMs) * 100).toFixed(0)}%` : ''} of the wall time`).join('; ');
       process.stdout.write(
         `wall time ${(r.wallMs / 1000).toFixed(2)} s for ${r.tasks} evaluations on ${r.runner}${r.parallelism ? ` (${r.parallelism} at once)` : ''}; ` +
           `CPU ${(r.cpuMs / 1000).toFixed(2)} s here (${(r.cpuMs / r.wallMs).toFixed(2)} cores)\n  workers: ${busy}\n`,

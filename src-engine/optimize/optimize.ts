@@ -30,8 +30,8 @@ export interface RunStats {
   wallMs: number;
   /** CPU time of this process (user + system) over the run; a pool's threads count here. */
   cpuMs: number;
-  /** Per worker (host:pid:thread): tasks run and the wall time spent evaluating. */
-  workers: { worker: string; tasks: number; busyMs: number }[];
+  /** Per worker (host:pid:thread): tasks run, the wall time spent evaluating and its thread's CPU time in it (Linux). */
+  workers: { worker: string; tasks: number; busyMs: number; cpuMs?: number }[];
 }
 
 export interface OptimizeReport {
@@ -124,11 +124,12 @@ export async function runOptimize(spec: OptimizeSpec, runner: Runner, hooks: Opt
   }
 
   const cpu = process.cpuUsage(c0);
-  const perWorker = new Map<string, { worker: string; tasks: number; busyMs: number }>();
+  const perWorker = new Map<string, { worker: string; tasks: number; busyMs: number; cpuMs?: number }>();
   for (const o of all) {
-    const w = perWorker.get(o.worker) ?? { worker: o.worker, tasks: 0, busyMs: 0 };
+    const w = perWorker.get(o.worker) ?? { worker: o.worker, tasks: 0, busyMs: 0, ...(o.cpuMs !== undefined ? { cpuMs: 0 } : {}) };
     w.tasks++;
     w.busyMs += o.wallMs;
+    if (w.cpuMs !== undefined && o.cpuMs !== undefined) w.cpuMs += o.cpuMs;
     perWorker.set(o.worker, w);
   }
   const run: RunStats = {

@@ -2,6 +2,7 @@
  * One unit of optimisation work, as it travels to a worker thread or through Redis: plain JSON
  * (an evaluator ref, the params, the data reference, an optional window), never a function.
  */
+import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { threadId } from 'node:worker_threads';
 import { loadEvaluator, type EvalResult, type EvalWindow, type Evaluator, type EvaluatorRef } from './evaluator.js';
@@ -24,6 +25,20 @@ export interface TaskOutcome {
   worker: string;
   /** Wall time of the evaluation inside the worker. */
   wallMs: number;
+  /** CPU time of the evaluating thread (Linux: /proc/thread-self/stat, 10 ms ticks); absent elsewhere. */
+  cpuMs?: number;
+}
+
+/** This thread's user + system CPU time in ms, where the OS tells (Linux), else undefined. */
+export function threadCpuMs(): number | undefined {
+  try {
+    const stat = readFileSync('/proc/thread-self/stat', 'utf8');
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    // fields 14 and 15 of stat(5) (utime, stime) in clock ticks, 100 a second on Linux
+    return (Number(f[11]) + Number(f[12])) * 10;
+  } catch {
+    return undefined;
+  }
 }
 
 /** Evaluators bundled with every worker (`builtin:<name>`). */
@@ -35,6 +50,8 @@ export const BUILTIN_EVALUATORS: Readonly<Record<string, () => Promise<Evaluator
 export async function runTask(task: EvalTask): Promise<TaskOutcome> {
   const ev = await loadEvaluator(task.evaluator, BUILTIN_EVALUATORS);
   const t0 = performance.now();
+  const c0 = threadCpuMs();
   const result = await ev.evaluate(task.params, task.data, { ...(task.window ? { window: task.window } : {}), ...(task.equity ? { equity: true } : {}) });
-  return { key: task.key, result, worker: `${hostname()}:${process.pid}:${threadId}`, wallMs: performance.now() - t0 };
+  const c1 = threadCpuMs();
+  return { key: task.key, result, worker: `${hostname()}:${process.pid}:${threadId}`, wallMs: performance.now() - t0, ...(c0 !== undefined && c1 !== undefined ? { cpuMs: c1 - c0 } : {}) };
 }
