@@ -310,6 +310,17 @@ describe('RiskEngine rules', () => {
     expect(b.action === 'BLOCK' && b.numbers).toEqual({ qty: 1875, freezeQty: 1800, lotSize: 75 });
   });
 
+  it('freeze_qty: at most 10 slices per order (Kite autoslice); more is refused with the numbers', () => {
+    const { engine } = setup({ maxOrderValuePaise: 100_000_000_000, maxQty: 1_000_000, checkMargin: false });
+    // freeze 1800 = 24 lots of 75: 10 slices carry at most 240 lots = 18,000
+    const ok = engine.check(nifty({ qty: 18_000 }));
+    expect(ok.action === 'ALLOW' && ok.slices).toHaveLength(10);
+    const d = engine.check(nifty({ qty: 18_075 }));
+    expectRule(d, 'BLOCK', 'freeze_qty');
+    expect(d.action === 'BLOCK' && d.numbers).toEqual({ qty: 18_075, freezeQty: 1800, lotSize: 75, maxSlices: 10 });
+    expect(d.action === 'BLOCK' && d.message).toMatch(/11 slices .*at most 10 slices/);
+  });
+
   it('freeze split also applies to a REDUCEd qty', () => {
     const { engine } = setup({ maxQty: 2000, maxOrderValuePaise: 100_000_000_000 });
     const d = engine.check(nifty({ qty: 3000 }));

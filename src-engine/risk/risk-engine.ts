@@ -30,7 +30,8 @@
  *  15. max_trades_per_symbol  BLOCK
  *  16. symbol_loss            BLOCK: the symbol's day PnL ≤ −perSymbolMaxLossPaise
  *  17. margin                 REDUCE / BLOCK
- *  18. freeze_qty             above the freeze qty: ALLOW/REDUCE with `slices` (freeze 'split') or BLOCK
+ *  18. freeze_qty             above the freeze qty: ALLOW/REDUCE with `slices` (freeze 'split') or BLOCK;
+ *                             BLOCK when more than MAX_FREEZE_SLICES (10) slices would be needed
  *  19. rate_per_second        BLOCK (account-wide counters over orders actually sent: recordSent())
  *  20. rate_per_minute        BLOCK
  *  21. rate_per_day           BLOCK (the whole split must fit in today's budget)
@@ -241,6 +242,9 @@ function floorDiv(a: number, b: number): number {
   while ((q + 1) * b <= a) q++;
   return q;
 }
+
+/** At most this many freeze slices per order: Kite's autoslice limit (kite.trade "Autoslice": up to 10 slices). */
+export const MAX_FREEZE_SLICES = 10;
 
 /** `lots` whole lots spread over `n` slices as evenly as possible, each ≤ ceil(lots / n) lots. */
 function splitLots(qty: number, lot: number, maxSlice: number): number[] {
@@ -778,6 +782,14 @@ export class RiskEngine {
             ? `freeze qty ${freezeQty} is smaller than one lot of ${lot}`
             : `qty ${q} is above the exchange freeze qty ${freezeQty} (freeze: 'block')`,
           { qty: q, freezeQty, lotSize: lot },
+        );
+      }
+      if (Math.ceil(q / maxSlice) > MAX_FREEZE_SLICES) {
+        // Kite's autoslice sends at most 10 slices of one order (a larger order is refused there)
+        return block(
+          'freeze_qty',
+          `qty ${q} needs ${Math.ceil(q / maxSlice)} slices of at most ${maxSlice} (freeze qty ${freezeQty}); at most ${MAX_FREEZE_SLICES} slices per order, i.e. ${MAX_FREEZE_SLICES * maxSlice}`,
+          { qty: q, freezeQty, lotSize: lot, maxSlices: MAX_FREEZE_SLICES },
         );
       }
       slices = splitLots(q, lot, maxSlice);
