@@ -23,6 +23,14 @@ describe('sizeOrder modes', () => {
     expect(sizeOrder(intent(20_000_00), ctx({ mode: 'fixed_value', valuePaise: 10_000_00 })).qty).toBe(0);
   });
 
+  it('fixed_lots: lots × the lot size (F&O sizing in lots), still under the caps', () => {
+    const nifty = { instrument: { lotSize: 65 } };
+    expect(sizeOrder(intent(100_00), ctx({ mode: 'fixed_lots', lots: 2 }, nifty))).toMatchObject({ qty: 130, reason: expect.stringMatching(/fixed_lots 2 × lot 65/) });
+    // a budget for 1.5 lots at ₹100: rounded down to one whole lot
+    expect(sizeOrder(intent(100_00), ctx({ mode: 'fixed_lots', lots: 2, budgetPaise: 97_50_00 }, nifty)).qty).toBe(65);
+    expect(() => parseSizingConfig({ mode: 'fixed_lots', lots: 0.5 })).toThrow(/lots/);
+  });
+
   it('risk_pct: equity × bps / 10000 / (ATR × multiple)', () => {
     // risk ₹10 lakh × 50 bps = ₹5000 = 500000 paise; stop 2 × 500 = 1000 paise → 500
     expect(sizeOrder(intent(1000_00), ctx({ mode: 'risk_pct', bps: 50 })).qty).toBe(500);

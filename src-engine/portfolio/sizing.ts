@@ -10,6 +10,7 @@ import type { ClosedTradeStats } from './ledger.js';
  * Base quantity by mode (price = the intent's price, paise):
  *  - `fixed_qty {qty}`: qty.
  *  - `fixed_value {valuePaise}`: floor(valuePaise / price).
+ *  - `fixed_lots {lots}`: lots × the instrument's lot size (F&O sizing in lots; 1 lot = 1 unit for equity).
  *  - `risk_pct {bps, atrMultiple = 2}`: floor(floor(equity × bps / 10000) / ceil(ATR × atrMultiple)) —
  *    the stop distance is ATR × atrMultiple (rounded up to whole paise, so the risk never exceeds
  *    the budget); no ATR yet → 0.
@@ -32,11 +33,13 @@ import type { ClosedTradeStats } from './ledger.js';
  * closes it: qty = |positionQty|, no caps (it only reduces exposure).
  */
 
-export const SIZING_MODES = ['fixed_qty', 'fixed_value', 'risk_pct', 'half_kelly'] as const;
+export const SIZING_MODES = ['fixed_qty', 'fixed_value', 'fixed_lots', 'risk_pct', 'half_kelly'] as const;
 export type SizingMode = (typeof SIZING_MODES)[number];
 
 const fixedQtyShape = { mode: z.literal('fixed_qty'), qty: z.number().int().min(1).max(10_000_000) };
 const fixedValueShape = { mode: z.literal('fixed_value'), valuePaise: z.number().int().min(1).max(Number.MAX_SAFE_INTEGER) };
+/** Whole lots per order (F&O): qty = lots × lot size. */
+const fixedLotsShape = { mode: z.literal('fixed_lots'), lots: z.number().int().min(1).max(100_000) };
 const riskPctShape = {
   mode: z.literal('risk_pct'),
   /** Share of equity at risk per trade, in basis points (50 = 0.5 %). */
@@ -45,7 +48,7 @@ const riskPctShape = {
 };
 
 /** The modes a half_kelly fallback may use. */
-export const baseSizingSchema = z.discriminatedUnion('mode', [z.strictObject(fixedQtyShape), z.strictObject(fixedValueShape), z.strictObject(riskPctShape)]);
+export const baseSizingSchema = z.discriminatedUnion('mode', [z.strictObject(fixedQtyShape), z.strictObject(fixedValueShape), z.strictObject(fixedLotsShape), z.strictObject(riskPctShape)]);
 
 const halfKellyShape = {
   mode: z.literal('half_kelly'),
@@ -68,6 +71,7 @@ const capsShape = {
 export const sizingConfigSchema = z.discriminatedUnion('mode', [
   z.strictObject({ ...fixedQtyShape, ...capsShape }),
   z.strictObject({ ...fixedValueShape, ...capsShape }),
+  z.strictObject({ ...fixedLotsShape, ...capsShape }),
   z.strictObject({ ...riskPctShape, ...capsShape }),
   z.strictObject({ ...halfKellyShape, ...capsShape }),
 ]);
@@ -137,6 +141,8 @@ function baseQty(mode: BaseSizing | SizingConfig, price: number, ctx: SizingCont
       return { qty: mode.qty, reason: `fixed_qty ${mode.qty}` };
     case 'fixed_value':
       return { qty: mulDivFloor(mode.valuePaise, 1, price), reason: `fixed_value ${rupees(mode.valuePaise)} / ${rupees(price)}` };
+    case 'fixed_lots':
+      return { qty: mode.lots * ctx.instrument.lotSize, reason: `fixed_lots ${mode.lots} × lot ${ctx.instrument.lotSize}` };
     case 'risk_pct': {
       const atr = ctx.atrPaise;
       if (atr === undefined || !Number.isFinite(atr) || atr <= 0) return { qty: 0, reason: 'risk_pct: no ATR yet' };
