@@ -22,6 +22,7 @@ import { EXPORT_KINDS, type ExportKind } from '../contract/records.js';
 import { runExport } from './export-cli.js';
 import { addOptimizeCommands } from './optimize-cli.js';
 import { backtestCommand } from '../backtest/cli.js';
+import { CHAOS_CASES, DEFAULT_ROUNDS, formatReport, QUICK_ROUNDS, runChaos, type ChaosCase } from '../chaos/harness.js';
 
 /** dist/renderer next to the built engine (dist/engine/cli.js), or from the source tree. */
 export function findRendererDir(): string {
@@ -51,6 +52,12 @@ function parseNonNegative(v: string): number {
 function parseCount(v: string): number {
   const n = /^\d+$/.test(v.trim()) ? Number(v.trim()) : NaN;
   if (!Number.isSafeInteger(n)) throw new InvalidArgumentError('expected a whole number ≥ 0');
+  return n;
+}
+
+function parsePositiveInt(v: string): number {
+  const n = /^\d+$/.test(v.trim()) ? Number(v.trim()) : NaN;
+  if (!Number.isSafeInteger(n) || n < 1) throw new InvalidArgumentError('expected a whole number ≥ 1');
   return n;
 }
 
@@ -280,6 +287,33 @@ export function buildCli(): Command {
       if (o.from !== undefined && o.to !== undefined && o.from > o.to) throw new InvalidArgumentError('--from must not be after --to');
       const r = runExport(o);
       process.stderr.write(`kitedesk: ${r.rows} row${r.rows === 1 ? '' : 's'} of ${o.what} written to ${r.file}\n`);
+    });
+
+  program
+    .command('chaos')
+    .description(
+      'reliability proof of live trading against the Kite simulator: the engine (serve) SIGKILLed at random points of a busy live session, ' +
+        'and orders accepted with their replies dropped; prints a table and a last line with the figures; exit code 1 when a check failed',
+    )
+    .addOption(new Option('--case <case>', 'which case').choices([...CHAOS_CASES, 'all']).default('all'))
+    .addOption(new Option('--rounds <n>', `rounds per case (default: crash ${DEFAULT_ROUNDS.crash}, lost-replies ${DEFAULT_ROUNDS['lost-replies']})`).argParser(parsePositiveInt))
+    .addOption(new Option('--seed <n>', 'seed of the kill points, orders and the simulator').argParser(parseSeed).default(1))
+    .option('--quick', `fewer crash rounds (crash ${QUICK_ROUNDS.crash}, lost-replies ${QUICK_ROUNDS['lost-replies']}) unless --rounds is given`)
+    .option('--keep', 'keep the temp data dirs (they are kept anyway when a check failed)')
+    .addHelpText('after', '\nChecks, figures and the machine they were measured on: docs/trading.md "Chaos".\n')
+    .action(async (o: { case: ChaosCase | 'all'; rounds?: number; seed: number; quick?: boolean; keep?: boolean }) => {
+      const cases = o.case === 'all' ? [...CHAOS_CASES] : [o.case];
+      const base = o.quick === true ? QUICK_ROUNDS : DEFAULT_ROUNDS;
+      const rounds = Object.fromEntries(cases.map((c) => [c, o.rounds ?? base[c]]));
+      // serve runs as a child process of this very CLI (dist/engine/cli.js, or the source through tsx)
+      const self = fileURLToPath(import.meta.url);
+      const cli = self.endsWith('.ts') ? ['--import', 'tsx', self] : [self];
+      const report = await runChaos({ cases, rounds, seed: o.seed, cli, keep: o.keep === true, progress: (l) => process.stderr.write(`kitedesk: ${l}\n`) });
+      process.stdout.write(`${formatReport(report)}\n`);
+      if (!report.ok) {
+        process.stderr.write(`kitedesk: chaos found problems; data dirs kept under ${report.cases[0]?.dataDir.replace(/\/[^/]+$/, '') ?? '?'}\n`);
+        process.exitCode = 1;
+      }
     });
 
   program.addCommand(backtestCommand());
