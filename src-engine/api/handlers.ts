@@ -10,6 +10,7 @@ import { ErrorCode, RpcError } from '../contract/errors.js';
 import { noKiteHost, type KiteHost } from '../runtime/kite-host.js';
 import { createChartHandlers, createChartTopics } from './chart-handlers.js';
 import { createModeHandlers, createModeTopics } from './mode-handlers.js';
+import { createOptionsHandlers } from './options-handlers.js';
 import { createRecordsHandlers } from './records-handlers.js';
 
 /** A keychain owner's refusal as a typed contract error (its message is secret-free by construction). */
@@ -74,6 +75,7 @@ export function createHandlers(engine: Engine, kite: KiteHost = noKiteHost): Han
     ...createChartHandlers(engine),
     ...createModeHandlers(engine),
     ...createRecordsHandlers(engine),
+    ...createOptionsHandlers(engine),
     'kiteSettings.get': () => kiteCall(() => kite.settings()),
     'kiteSettings.set': (input) => kiteCall(() => kite.saveSettings(input)),
     'kiteSettings.clear': () => kiteCall(() => kite.clearSettings()),

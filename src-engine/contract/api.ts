@@ -37,6 +37,7 @@ import { kiteLoginStartSchema, kiteSettingsInfoSchema, kiteSettingsInputSchema }
 import { chartRequests, chartTopics } from './chart-schemas.js';
 import { modeRequests, modeTopics } from './mode-schemas.js';
 import { recordsRequests } from './records.js';
+import { optionsRequests } from './options-schemas.js';
 
 const empty = z.object({}).strict();
 
@@ -205,6 +206,8 @@ export const kiteDeskApi = defineApi({
     ...modeRequests,
     /** The journal as CSV for a range of IST days (records.ts, docs/exports.md). */
     ...recordsRequests,
+    /** The option chain of an underlying and expiry (options-schemas.ts, docs/options.md). */
+    ...optionsRequests,
   },
   topics: {
     'engine.statusChanged': { params: empty, snapshot: engineStatusSchema, delta: engineStatusSchema },

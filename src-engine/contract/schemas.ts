@@ -5,12 +5,15 @@ import { z } from 'zod';
  * the renderer divides by 100 only to display. Timestamps are epoch milliseconds.
  */
 
-/** NSE trading symbol as Kite spells it: M&M, BAJAJ-AUTO, NIFTY 50 is not a tradable symbol. */
+/**
+ * A trading symbol as Kite spells it: M&M, BAJAJ-AUTO, NIFTY26AUGFUT, NIFTY2681824500CE; index names have
+ * single spaces (NIFTY 50, NIFTY BANK) — indices are not tradable (Instrument.tradable false).
+ */
 export const symbolSchema = z
   .string()
   .min(1)
   .max(32)
-  .regex(/^[A-Z0-9][A-Z0-9&-]*$/, 'expected an NSE trading symbol (A-Z, 0-9, & and -)');
+  .regex(/^[A-Z0-9][A-Z0-9&-]*(?: [A-Z0-9&-]+)*$/, 'expected a trading symbol (A-Z, 0-9, & and -; an index name may have single spaces)');
 export type TradingSymbol = z.infer<typeof symbolSchema>;
 
 export const paise = z.number().int().safe();
@@ -28,9 +31,21 @@ export type Timeframe = z.infer<typeof timeframeSchema>;
 export const instrumentSchema = z.object({
   symbol: symbolSchema,
   name: z.string(),
-  exchange: z.literal('NSE'),
+  /** NSE (equities, NSE indices), NFO (NSE derivatives), BSE, BFO. */
+  exchange: z.enum(['NSE', 'NFO', 'BSE', 'BFO']),
   tickSizePaise: z.number().int().positive(),
+  /** Shares per lot: 1 for equities (and indices), the contract's lot for F&O. */
   lotSize: z.number().int().positive(),
+  /** Absent = EQ. INDEX: a price only (no orders, no volume, no depth). */
+  kind: z.enum(['EQ', 'INDEX', 'FUT', 'CE', 'PE']).optional(),
+  /** F&O: the underlying's F&O name (NIFTY, BANKNIFTY, …). */
+  underlying: z.string().optional(),
+  /** F&O: expiry day (IST), YYYY-MM-DD. */
+  expiry: z.string().regex(/^\d{4}-\d{2}-\d{2}$/).optional(),
+  /** Options: strike, paise. */
+  strikePaise: paise.positive().optional(),
+  /** false: orders are refused (indices). Absent = tradable. */
+  tradable: z.boolean().optional(),
 });
 export type Instrument = z.infer<typeof instrumentSchema>;
 

@@ -17,6 +17,7 @@
 import { snapToTick } from '../core/prices.js';
 import type { IsoDay } from '../core/nse-calendar.js';
 import { fnoSymbol, monthlyExpiries, weeklyExpiries } from '../fno/expiries.js';
+import { BANK_SEEDS, FINANCIAL_SEEDS } from '../fno/sim-model.js';
 import { INDEX_FNO, type IndexFnoSpec } from '../fno/specs.js';
 import type { KiteInstrument } from '../model/instrument-master.js';
 import type { SimInstrumentSeed } from '../model/instruments.js';
@@ -55,8 +56,8 @@ export const STOCK_LOTS: Readonly<Record<string, number>> = Object.freeze({
   TITAN: 175, TRENT: 225, ULTRACEMCO: 50, WIPRO: 3000,
 });
 
-const BANKS = ['HDFCBANK', 'ICICIBANK', 'SBIN', 'KOTAKBANK', 'AXISBANK', 'INDUSINDBK'];
-const FINANCIALS = [...BANKS, 'BAJFINANCE', 'BAJAJFINSV', 'HDFCLIFE', 'SBILIFE', 'SHRIRAMFIN', 'JIOFIN'];
+const BANKS = BANK_SEEDS;
+const FINANCIALS = FINANCIAL_SEEDS;
 
 export interface IndexFact {
   symbol: string;

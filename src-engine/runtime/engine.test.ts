@@ -104,7 +104,11 @@ describe('Engine (kernel)', () => {
 
   it('reports status with the mode, feed and instrument count', () => {
     const e = new Engine({ profile: parseRunProfile('feed:\n  backfillMinutes: 0\n'), watchlist: new MemoryWatchlist(), autoStart: false });
-    expect(e.status()).toMatchObject({ state: 'starting', mode: 'paper', feed: 'simulator', instruments: 50 });
+    // the NIFTY 50 stocks, the three indices and their futures and listed options
+    const fno = e.instruments.filter((i) => i.kind !== undefined && i.kind !== 'EQ').length;
+    expect(e.instruments.filter((i) => i.kind === 'INDEX')).toHaveLength(3);
+    expect(fno).toBeGreaterThan(300);
+    expect(e.status()).toMatchObject({ state: 'starting', mode: 'paper', feed: 'simulator', instruments: 50 + fno });
     e.start();
     expect(e.status().state).toBe('running');
     e.stop();

@@ -4,6 +4,7 @@ import type { EngineStatus, Instrument, KiteSessionStatus, UniverseScan, Univers
 import { syntheticDailyHistory } from '../adapters/sim/daily-history.js';
 import type { MarketSimulator } from '../adapters/sim/market-simulator.js';
 import { SimulatorFeed } from '../adapters/sim/simulator-feed.js';
+import type { ContractState } from '../fno/chain.js';
 import { systemClock, type Clock } from '../core/clock.js';
 import type { Broker } from '../execution/broker.js';
 import { TradingDay } from '../core/trading-day.js';
@@ -37,6 +38,16 @@ export const ENGINE_VERSION = '0.1.0';
 export interface WatchlistStore {
   get(): string[];
   set(symbols: readonly string[]): void;
+}
+
+/** What the option chain needs of a feed (options.chain; fno/chain.ts computes the rest). */
+export interface OptionChainSource {
+  now(): number;
+  underlyings(): string[];
+  expiries(underlying: string, now: number): string[];
+  futures(underlying: string): { symbol: string; expiry: string }[];
+  spot(underlying: string): number | undefined;
+  optionStates(underlying: string, expiry: string): ContractState[];
 }
 
 export interface EngineDeps {
@@ -186,7 +197,10 @@ export class Engine {
     const makeService = (mode: 'paper' | 'shadow' | 'live', store: TradingStore, liveBroker?: Broker): TradingService => new TradingService({
       mode: mode === 'paper' && deps.tradingMode === 'backtest' ? 'backtest' : mode,
       ...(liveBroker ? { liveBroker } : {}),
-      instruments: this.instruments.map((i) => ({ symbol: i.symbol, exchange: i.exchange, kind: 'equity' as const, tickSizePaise: i.tickSizePaise, lotSize: i.lotSize })),
+      // indices are prices only (tradable false): no order can name them
+      instruments: this.instruments
+        .filter((i) => i.tradable !== false)
+        .map((i) => ({ symbol: i.symbol, exchange: i.exchange, kind: i.kind === 'FUT' ? ('future' as const) : i.kind === 'CE' || i.kind === 'PE' ? ('option' as const) : ('equity' as const), tickSizePaise: i.tickSizePaise, lotSize: i.lotSize })),
       clock: { now: () => this.feed.now() },
       tradingDay: this.days,
       config: deps.profile.trading,
@@ -541,6 +555,20 @@ export class Engine {
     if (this.state === 'running') this.updateFeedDemand();
     for (const l of this.watchlistListeners) l(this.watchlist());
     return this.watchlist();
+  }
+
+  /** Where the option chain reads its contracts (the built-in simulator's F&O market), or undefined on a feed without one. */
+  optionChainSource(): OptionChainSource | undefined {
+    const fno = this.feed instanceof SimulatorFeed ? this.feed.fno : undefined;
+    if (!fno) return undefined;
+    return {
+      now: () => this.feed.now(),
+      underlyings: () => fno.underlyings(),
+      expiries: (u, now) => fno.expiries(u, now),
+      futures: (u) => fno.futures(u),
+      spot: (u) => fno.spot(u),
+      optionStates: (u, e) => fno.optionStates(u, e),
+    };
   }
 
   requireSymbol(symbol: string): void {

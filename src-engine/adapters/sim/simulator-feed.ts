@@ -2,7 +2,9 @@
  * The built-in market simulator behind the market-data port (market/data-client.ts): the no-credentials
  * default. Behaviour is the simulator's own (market-simulator.ts); this class adds the start-up backfill:
  * the simulated clock starts `backfillMinutes` earlier (inside today's session never before its open, never
- * past the requested time) and prepare() generates that gap at once as history.
+ * past the requested time) and prepare() generates that gap at once as history. With `fno` (the default),
+ * the indices and index derivatives of fno-market.ts follow the equities: each equity tick is passed on,
+ * then whatever index, futures and option prints it triggers (history included), and the F&O depth.
  */
 import type { Instrument } from '../../contract/schemas.js';
 import { systemClock, type Clock } from '../../core/clock.js';
@@ -11,6 +13,7 @@ import { Listeners, type FeedStatus, type MarketDataClient } from '../../market/
 import type { DepthSnapshot } from '../../model/depth.js';
 import type { SimInstrumentSeed } from '../../model/instruments.js';
 import type { Tick } from '../../model/tick.js';
+import { SimFnoMarket, type SimFnoOptions } from './fno-market.js';
 import { MarketSimulator, inSimulatedSession } from './market-simulator.js';
 
 export interface SimulatorFeedOptions {
@@ -21,12 +24,18 @@ export interface SimulatorFeedOptions {
   backfillMinutes: number;
   /** The requested start (epoch ms); default the clock's now. */
   startTime?: number;
+  /** Indices, futures and options (fno-market.ts); false = equities only. Default on. */
+  fno?: SimFnoOptions | false;
 }
 
 export class SimulatorFeed implements MarketDataClient {
   readonly kind = 'simulator' as const;
   readonly simulator: MarketSimulator;
   readonly instruments: readonly Instrument[];
+  /** The indices and index derivatives (undefined with `fno: false`). */
+  readonly fno: SimFnoMarket | undefined;
+  private readonly ticks = new Listeners<[Tick]>();
+  private depthWired = false;
   private readonly backfillMs: number;
   private readonly depth = new Listeners<[DepthSnapshot]>();
   private readonly history = new Listeners<['start' | 'end', { ticks: number; fromMs?: number; toMs?: number }]>();
@@ -45,7 +54,17 @@ export class SimulatorFeed implements MarketDataClient {
     }
     this.backfillMs = backfillMs;
     this.simulator = new MarketSimulator({ seeds: opts.seeds, seed: opts.seed, speed: opts.speed, ticksPerSecond: opts.ticksPerSecond, startTime: startAt }, clock);
-    this.instruments = this.simulator.instruments;
+    this.fno = opts.fno === false ? undefined : new SimFnoMarket(opts.seeds, this.simulator.now(), opts.seed, opts.fno ?? {});
+    this.instruments = this.fno ? [...this.simulator.instruments, ...this.fno.instruments] : this.simulator.instruments;
+    const fno = this.fno;
+    const emit = (t: Tick) => this.ticks.emit(t);
+    const emitDepth = (d: DepthSnapshot) => {
+      if (this.depthWired) this.depth.emit(d);
+    };
+    this.simulator.onTick((t) => {
+      this.ticks.emit(t);
+      fno?.onEquityTick(t, emit, emitDepth);
+    });
   }
 
   now(): number {
@@ -53,11 +72,11 @@ export class SimulatorFeed implements MarketDataClient {
   }
 
   prevClose(symbol: string): number | undefined {
-    return this.simulator.prevClose(symbol);
+    return this.fno?.prevClose(symbol) ?? this.simulator.prevClose(symbol);
   }
 
   onTick(l: (t: Tick) => void): () => void {
-    return this.simulator.onTick(l);
+    return this.ticks.add(l);
   }
 
   onDepth(l: (d: DepthSnapshot) => void): () => void {
@@ -82,7 +101,7 @@ export class SimulatorFeed implements MarketDataClient {
     this.prepared = true;
     if (this.backfillMs > 0) {
       let ticks = 0;
-      const count = this.simulator.onTick(() => void ticks++);
+      const count = this.ticks.add(() => void ticks++);
       const fromMs = this.simulator.now();
       this.history.emit('start', { ticks: 0, fromMs });
       try {
@@ -94,6 +113,7 @@ export class SimulatorFeed implements MarketDataClient {
     }
     // Books are rebuilt only while someone listens: at most every 250 ms of feed time per instrument.
     this.simulator.onDepth((d) => this.depth.emit(d));
+    this.depthWired = true;
   }
 
   start(): void {

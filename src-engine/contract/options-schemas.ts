@@ -1,0 +1,78 @@
+import { z } from 'zod';
+import { epochMs, paise, symbolSchema } from './schemas.js';
+
+/**
+ * The option chain (issue 14): strikes around ATM of one underlying and expiry with last price, change,
+ * OI, OI change, volume, and IV, delta, gamma, theta (per day), vega (per volatility point) by Black-76 on
+ * the mid price (IST time to 15:30 of the expiry day, the given rate, forward = spot·e^(rT)); PCR and max
+ * pain over every listed strike. A snapshot per call: the app polls it (about once a second) for live.
+ * docs/options.md has the model and formulas.
+ */
+const isoDay = z.string().regex(/^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$/, 'expected an IST day YYYY-MM-DD');
+
+export const optionChainInputSchema = z
+  .object({
+    /** The F&O name (NIFTY, BANKNIFTY, FINNIFTY); default the first the feed has. */
+    underlying: z.string().regex(/^[A-Z0-9&-]{1,20}$/, 'expected an F&O underlying name such as NIFTY').optional(),
+    /** Default the nearest live expiry. */
+    expiry: isoDay.optional(),
+    /** Strikes either side of ATM (default 10). */
+    strikes: z.number().int().min(1).max(50).default(10),
+    /** Annual rate for discounting and the forward, e.g. 0.065 (default 6.5 %). */
+    rate: z.number().min(0).max(0.5).default(0.065),
+  })
+  .strict();
+
+const num = z.number().finite();
+
+export const optionSideSchema = z.object({
+  symbol: symbolSchema,
+  lastPaise: paise.nullable(),
+  changePaise: paise.nullable(),
+  volume: z.number().int().nonnegative(),
+  oi: z.number().int().nonnegative(),
+  oiChange: z.number().int(),
+  bidPaise: paise.nullable(),
+  askPaise: paise.nullable(),
+  /** Annualised, 0.15 = 15 %. */
+  iv: num.nullable(),
+  delta: num.nullable(),
+  /** Per rupee of the forward. */
+  gamma: num.nullable(),
+  /** Rupees per calendar day, per unit. */
+  theta: num.nullable(),
+  /** Rupees per volatility point, per unit. */
+  vega: num.nullable(),
+});
+export type OptionSide = z.infer<typeof optionSideSchema>;
+
+export const optionChainSchema = z.object({
+  underlyings: z.array(z.string()),
+  underlying: z.string(),
+  /** The index the options are on (NIFTY 50). */
+  index: symbolSchema,
+  expiry: isoDay,
+  /** Live option expiries, ascending. */
+  expiries: z.array(isoDay),
+  /** Current and next futures. */
+  futures: z.array(z.object({ symbol: symbolSchema, expiry: isoDay })),
+  lotSize: z.number().int().positive(),
+  /** Feed time of the snapshot. */
+  now: epochMs,
+  spotPaise: paise,
+  forwardPaise: paise,
+  atmStrikePaise: paise,
+  /** Calendar days to 15:30 IST of expiry (fractional). */
+  daysToExpiry: num,
+  rate: num,
+  pcr: num.nullable(),
+  maxPainPaise: paise.nullable(),
+  totals: z.object({ ceOi: z.number().int(), peOi: z.number().int(), ceVolume: z.number().int(), peVolume: z.number().int() }),
+  rows: z.array(z.object({ strikePaise: paise, ce: optionSideSchema.nullable(), pe: optionSideSchema.nullable() })),
+});
+export type OptionChainDto = z.infer<typeof optionChainSchema>;
+
+export const optionsRequests = {
+  /** One underlying's option chain around ATM (snapshot; poll for live). NOT_FOUND: unknown underlying or expiry; UNAVAILABLE: the feed has no options. */
+  'options.chain': { input: optionChainInputSchema, output: optionChainSchema },
+} as const;
