@@ -1,7 +1,8 @@
-import { useState, type FormEvent } from 'react';
+import { useEffect, useState, type FormEvent } from 'react';
 import { client } from '../engine/connection.js';
 import { formatPaise } from '../format/format.js';
 import { paiseToRupeeInput } from '../format/rupees.js';
+import { useTicketPrefill } from '../state/option-chain.js';
 import { useAppStore } from '../state/store.js';
 import {
   DEFAULT_TICKET,
@@ -41,6 +42,21 @@ export function OrderTicket() {
   const [busy, setBusy] = useState(false);
   const [pending, setPending] = useState<PendingAttempt | null>(null);
   const [result, setResult] = useState<ShownResult | null>(null);
+
+  const prefill = useTicketPrefill((s) => s.prefill);
+  // a contract clicked in the option chain: one lot, LIMIT at its price (NRML: F&O carries overnight)
+  useEffect(() => {
+    if (!prefill) return;
+    setForm((f) => ({
+      ...f,
+      side: prefill.side,
+      qty: String(prefill.qty),
+      orderType: prefill.pricePaise !== null ? 'LIMIT' : f.orderType,
+      price: prefill.pricePaise !== null ? paiseToRupeeInput(prefill.pricePaise) : f.price,
+      product: 'NRML',
+    }));
+    setResult(null);
+  }, [prefill]);
 
   const set = <K extends keyof TicketForm>(k: K, v: TicketForm[K]) => setForm((f) => ({ ...f, [k]: v }));
   const built = buildOrder(form, symbol);

@@ -8,14 +8,15 @@ import { ExportMenu } from './ExportMenu.js';
 import { OrdersPanel } from './OrdersPanel.js';
 import { HealthPanel } from './HealthPanel.js';
 import { NotificationsPanel } from './NotificationsPanel.js';
+import { OptionChain } from './OptionChain.js';
 import { PerformancePanel } from './PerformancePanel.js';
 import { PositionsPanel } from './PositionsPanel.js';
 import { RiskLog } from './RiskLog.js';
 import { TradesPanel } from './TradesPanel.js';
 
-export type TradingTab = 'positions' | 'orders' | 'trades' | 'risk' | 'equity' | 'performance' | 'health' | 'alerts';
+export type TradingTab = 'positions' | 'orders' | 'trades' | 'risk' | 'equity' | 'performance' | 'options' | 'health' | 'alerts';
 
-/** Positions, orders, trades, the risk log, the equity curve, performance, health and alerts as tabs under the chart; only the active tab is rendered. */
+/** Positions, orders, trades, the risk log, the equity curve, performance, the option chain, health and alerts as tabs under the chart; only the active tab is rendered. */
 export function TradingPanel() {
   const [tab, setTab] = useState<TradingTab>('positions');
   const openPositions = useTradingStore((s) => s.portfolio?.positions.filter((p) => p.qty !== 0).length ?? 0);
@@ -34,6 +35,7 @@ export function TradingPanel() {
     { id: 'risk', label: 'Risk log', badge: blocked > 0 ? `${blocked} blocked` : '' },
     { id: 'equity', label: 'Equity', badge: '' },
     { id: 'performance', label: 'Performance', badge: '' },
+    { id: 'options', label: 'Option chain', badge: '' },
     { id: 'health', label: 'Health', badge: '' },
     { id: 'alerts', label: 'Alerts', badge: tab === 'alerts' || unread === 0 ? '' : String(unread) },
   ];
@@ -63,6 +65,7 @@ export function TradingPanel() {
       {tab === 'risk' && <RiskLog />}
       {tab === 'equity' && <EquityPanel />}
       {tab === 'performance' && <PerformancePanel />}
+      {tab === 'options' && <OptionChain />}
       {tab === 'health' && <HealthPanel />}
       {tab === 'alerts' && <NotificationsPanel />}
     </section>
