@@ -68,11 +68,13 @@
  *   `sep-*`) and the status bar's `layout-toggle`. Compact hides depth, signals and strategies.
  * - keyboard shortcuts (state/shortcuts.ts): `?` opens `shortcuts-help`; Shift+C opens `cancel-all-dialog`
  *   (`cancel-all-count` with `data-count`, `cancel-all-confirm`).
+ * - user strategy files waiting for approval: components/StrategyApprovals.tsx (`strategy-approvals`).
  */
 import { AccountStrip } from './components/AccountStrip.js';
 import { ErrorBanner } from './components/ErrorBanner.js';
 import { Shortcuts } from './components/Shortcuts.js';
 import { StatusBar } from './components/StatusBar.js';
+import { StrategyApprovals } from './components/StrategyApprovals.js';
 import { Workspace } from './components/Workspace.js';
 
 export function App() {
@@ -81,6 +83,7 @@ export function App() {
       <StatusBar />
       <AccountStrip />
       <ErrorBanner />
+      <StrategyApprovals />
       <Workspace />
       <Shortcuts />
     </div>

@@ -49,6 +49,8 @@ export function createHandlers(engine: Engine, kite: KiteHost = noKiteHost): Han
     'strategies.setParams': ({ id, params }) => engine.strategies.setParams(id, params),
     'strategies.add': (input) => engine.strategies.add(input),
     'strategies.remove': ({ id }) => engine.strategies.remove(id),
+    'strategies.files': () => engine.strategies.userFiles(),
+    'strategies.approve': ({ file, sha256 }) => engine.strategies.approveUserFile(file, sha256),
     'ensemble.get': () => engine.strategies.ensembleInfo(),
     'ensemble.set': ({ settings }) => engine.strategies.setEnsemble(settings),
     'signals.recent': ({ limit }) => engine.strategies.recentSignals(limit),
@@ -129,6 +131,11 @@ export function createTopics(engine: Engine): TopicHandlers<KiteDeskApi> {
       snapshot: (): StrategiesList => engine.strategies.list(),
       listen: (push) => engine.strategies.onChange(push),
       coalesceKey: (i) => i.id,
+    }),
+    'strategies.filesChanged': () => ({
+      snapshot: () => engine.strategies.userFiles(),
+      listen: (push) => engine.strategies.onUserFiles(push),
+      coalesceKey: () => 'files',
     }),
     'orders.updated': () => ({
       snapshot: (): OrderDto[] => engine.trading.orders(),

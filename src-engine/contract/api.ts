@@ -1,3 +1,4 @@
+import { strategyApproveInputSchema, userStrategyFilesSchema } from './strategy-file-schemas.js';
 import { z } from 'zod';
 import { defineApi } from './api-def.js';
 import { ensembleInfoSchema } from './ensemble-schemas.js';
@@ -105,6 +106,10 @@ export const kiteDeskApi = defineApi({
     },
     /** Remove an instance (stopped; persisted). NOT_FOUND for an unknown id. Answers its last state with `removed: true`. */
     'strategies.remove': { input: z.object({ id: strategyInstanceIdSchema }).strict(), output: strategyInstanceInfoSchema },
+    /** User strategy files: loaded, refused (not the user's, writable by others) or waiting for approval of their content. */
+    'strategies.files': { input: empty, output: userStrategyFilesSchema },
+    /** Approve a new or changed user strategy file's exact content (its sha256 as shown); it loads now. INVALID_INPUT if it changed since. */
+    'strategies.approve': { input: strategyApproveInputSchema, output: userStrategyFilesSchema },
     /** The ensemble's settings in force (thresholds, conflict modes), the person's changes and the form's JSON Schema. */
     'ensemble.get': { input: empty, output: ensembleInfoSchema },
     /**
@@ -234,6 +239,8 @@ export const kiteDeskApi = defineApi({
     },
     /** Snapshot: as `strategies.list`; then each instance that changed (enabled, params, error, added; removed ones with `removed: true`). */
     'strategies.changed': { params: empty, snapshot: strategiesListSchema, delta: strategyInstanceInfoSchema },
+    /** Snapshot: the user strategy files (as `strategies.files`); then the whole list again on every change. */
+    'strategies.filesChanged': { params: empty, snapshot: userStrategyFilesSchema, delta: userStrategyFilesSchema },
     /** Snapshot: today's orders, newest first; then each order as it changes (coalesced per order). */
     'orders.updated': { params: empty, snapshot: z.array(orderDtoSchema), delta: orderDtoSchema },
     /** Snapshot and deltas: the whole portfolio (coalesced: the latest wins). */

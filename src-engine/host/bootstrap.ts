@@ -1,5 +1,5 @@
 import { mkdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import type Database from 'better-sqlite3';
 import type { KiteDeskApi } from '../contract/api.js';
 import type { RpcServer, ServerConnection } from '../contract/rpc-server.js';
@@ -13,10 +13,14 @@ import { UniverseScanRepo } from '../persistence/universe-repo.js';
 import { RecordsReader } from '../persistence/records-export.js';
 import { JournalRetention } from '../persistence/retention.js';
 import { attachRecords } from '../api/records-source.js';
+import { attachBacktests } from '../api/backtest-handlers.js';
+import { BacktestRuns } from '../backtest/app-runs.js';
+import { BacktestRunRepo } from '../persistence/backtest-repo.js';
 import { WatchlistRepo } from '../persistence/watchlist-repo.js';
 import { loadRunProfile, type RunProfile } from '../runtime/config.js';
 import { Engine } from '../runtime/engine.js';
 import { UserStrategyLoader } from '../strategy/user-loader.js';
+import { FileApprovalStore } from '../strategy/approvals.js';
 import { KiteSessionManager } from '../runtime/kite-session.js';
 import { processHealth } from '../runtime/health.js';
 import type { LogFn } from '../runtime/logger.js';
@@ -34,6 +38,9 @@ export interface BootOptions {
   kiteHost?: (kite: KiteSessionManager) => KiteHost;
 }
 
+/** Where the approvals of user strategy files live (outside the strategies folder). */
+export const STRATEGY_APPROVALS_FILE = 'strategy-approvals.json';
+
 export interface BootedEngine {
   engine: Engine;
   server: RpcServer<KiteDeskApi>;
@@ -41,6 +48,8 @@ export interface BootedEngine {
   dbFile: string;
   /** The Kite Connect session; the host feeds it the control channel's kite-* messages. */
   kite: KiteSessionManager;
+  /** The app's backtest runs (worker thread; report files in <dataDir>/backtests/<id>/). */
+  backtests: BacktestRuns;
   /** Accept a client transport, keeping the engine's connection count current. */
   accept(t: Transport): ServerConnection<KiteDeskApi> | null;
   shutdown(): void;
@@ -82,16 +91,25 @@ export function bootEngine(opts: BootOptions): BootedEngine {
   }
   // User strategies: <dataDir>/strategies/*.{js,mjs,ts}, hot-reloaded into the engine's strategy
   // service (instances of a user type wait, off with an `unloaded` error, until their file has loaded).
+  // They run with the engine's privileges: only files (and a folder) owned by this user and not
+  // writable by others load, each new or changed file once the person approved its sha256, kept
+  // outside the folder in <dataDir>/strategy-approvals.json (docs/security.md).
   const userStrategies = new UserStrategyLoader({
     dir: strategiesDir,
+    approvals: new FileApprovalStore(join(opts.dataDir, STRATEGY_APPROVALS_FILE)),
     register: (def) => engine.strategies.registerDefinition(def),
     unregister: (type, file) => engine.strategies.unregisterDefinition(type, file),
     onError: ({ file, message }) => engine.strategies.reportDefinitionError(file, message),
     onLoaded: ({ file, type }) => opts.log('info', 'user strategy loaded', { file, type }),
+    onStatus: (files) => engine.strategies.setUserFiles(files.map((f) => ({ ...f, file: basename(f.file) }))),
   });
+  engine.strategies.setUserFileApprover((file, sha256) => userStrategies.approve(file, sha256));
   void userStrategies.start();
   // Records out: exports read the journal; retention prunes signals, intents and scans at start and on each day roll.
   attachRecords(engine, new RecordsReader(db));
+  // Backtests from the app: one worker thread, runs persisted in backtest_runs, reports in <dataDir>/backtests/<id>/.
+  const backtests = new BacktestRuns({ repo: new BacktestRunRepo(db), dir: join(opts.dataDir, 'backtests'), log: opts.log });
+  attachBacktests(engine, backtests);
   const retention = new JournalRetention({ db, tradingDay: engine.days, retentionDays: profile.journal.retentionDays, log: opts.log });
   const server = createEngineServer(engine, { log: opts.log }, opts.kiteHost?.(kite));
   opts.log('info', 'engine booted', { dataDir: opts.dataDir, db: dbFile, mode: profile.mode, feed: profile.feed.kind, speed: profile.feed.speed });
@@ -102,6 +120,7 @@ export function bootEngine(opts: BootOptions): BootedEngine {
     profile,
     dbFile,
     kite,
+    backtests,
     accept(t) {
       const c = server.accept(t);
       engine.setConnectionCount(server.connectionCount);
@@ -113,6 +132,7 @@ export function bootEngine(opts: BootOptions): BootedEngine {
       down = true;
       server.closeAll('engine shutting down');
       userStrategies.stop();
+      void backtests.close();
       retention.stop();
       engine.stop();
       kite.dispose();

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { ErrorCode, RpcError } from '../contract/errors.js';
 import type { EnsembleInfo } from '../contract/ensemble-schemas.js';
+import type { UserStrategyFile } from '../contract/strategy-file-schemas.js';
 import { symbolSchema, type SignalRecord, type StrategiesList, type StrategyError, type StrategyInstanceInfo, type StrategyTypeInfo, type Timeframe } from '../contract/schemas.js';
 import type { Tick } from '../model/tick.js';
 import type { IntentEntry } from '../persistence/journal-repo.js';
@@ -416,6 +417,43 @@ export class StrategyService {
       if (r.enabled) r.lastError = { hook: 'unloaded', symbol: '', message: `strategy type "${type}" was unloaded${file ? ` (${file} is gone)` : ''}`, ts: Math.max(0, this.opts.now()) };
       this.changed(r);
     }
+  }
+
+  private userFileList: UserStrategyFile[] = [];
+  private readonly userFileListeners = new Set<(files: UserStrategyFile[]) => void>();
+  private userFileApprover: ((file: string, sha256: string) => Promise<unknown>) | undefined;
+
+  /** The user strategy files as the loader last saw them (loaded, refused, waiting for approval). */
+  userFiles(): UserStrategyFile[] {
+    return this.userFileList;
+  }
+
+  setUserFiles(files: UserStrategyFile[]): void {
+    this.userFileList = files;
+    for (const l of this.userFileListeners) l(files);
+  }
+
+  onUserFiles(fn: (files: UserStrategyFile[]) => void): () => void {
+    this.userFileListeners.add(fn);
+    return () => this.userFileListeners.delete(fn);
+  }
+
+  /** The host's approval step (bootstrap: the user strategy loader with its approval store). */
+  setUserFileApprover(fn: (file: string, sha256: string) => Promise<unknown>): void {
+    this.userFileApprover = fn;
+  }
+
+  /** The person approved this content of a user strategy file: it loads now. */
+  async approveUserFile(file: string, sha256: string): Promise<UserStrategyFile[]> {
+    if (!this.userFileApprover) throw new RpcError(ErrorCode.UNAVAILABLE, 'user strategy files are not loaded by this engine');
+    try {
+      await this.userFileApprover(file, sha256);
+    } catch (e) {
+      throw new RpcError(ErrorCode.INVALID_INPUT, (e instanceof Error ? e.message : String(e)).slice(0, 500), { file });
+    }
+    const st = this.userFileList.find((f) => f.file === file);
+    this.opts.log('info', 'user strategy approved', { file, sha256, type: st?.type });
+    return this.userFileList;
   }
 
   /** A strategy-type loading problem (e.g. a user strategy file that does not compile). */

@@ -4,6 +4,7 @@ import { readFile, readdir, stat } from 'node:fs/promises';
 import { basename, extname, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { z } from 'zod';
+import type { StrategyApprovals } from './approvals.js';
 import { BUILTIN_STRATEGIES } from './builtins/index.js';
 import { validateInstance } from './config.js';
 import type { StrategyRunner } from './runner.js';
@@ -25,7 +26,10 @@ import {
  * add / change / delete / rename. Nothing a file does while loading reaches the caller as a throw:
  * every problem goes to `onError`, the last good version of the file's type stays registered and
  * the loader keeps watching. Hooks that throw at run time are the runner's business (it disables
- * the instance). User code is NOT sandboxed: it runs with the engine's privileges.
+ * the instance). User code is NOT sandboxed: it runs with the engine's privileges. So, with
+ * `approvals`: a file (or the folder) not owned by this user or writable by others is refused, and a
+ * new or changed file is not loaded until the person approves its exact content (sha256); the last
+ * approved version stays registered meanwhile. See docs/security.md.
  *
  * Files whose name starts with `.` or `_` are ignored (helpers, editor temp files), as are `.d.ts`.
  * See docs/user-strategies.md.
@@ -77,6 +81,10 @@ export interface UserStrategyLoaderOptions {
   pollMs?: number;
   /** A file whose import has not settled after this long is reported (its top level hangs). Default 10 s. */
   loadTimeoutMs?: number;
+  /** Approved content per file; when given, only approved, privately owned files load. */
+  approvals?: StrategyApprovals;
+  /** The per-file status changed (a file pending approval, loaded, refused, gone). */
+  onStatus?(files: UserStrategyFileStatus[]): void;
   /** Test hook: how esbuild is imported (default `import('esbuild')`). */
   importEsbuild?: () => Promise<EsbuildLike>;
 }
@@ -85,8 +93,20 @@ export interface UserStrategyFileStatus {
   file: string;
   /** The registered type, if a version of the file loaded. */
   type?: string;
-  /** The last load error, if the newest version failed. */
+  /** The last load error, if the newest version failed (or was refused). */
   error?: string;
+  /** sha256 (hex) of the file's current content (with approvals on). */
+  sha256?: string;
+  /** Set when the current content waits for the person's approval: its sha256. */
+  pendingApproval?: string;
+}
+
+/** Why a file or folder may not be loaded from: not this user's, or writable by others (POSIX). */
+export function ownershipProblem(st: { uid: number; mode: number }, what: string, uid: number | undefined = process.getuid?.()): string | undefined {
+  if (uid === undefined) return undefined; // Windows: no POSIX owner or mode bits (docs/security.md)
+  if (st.uid !== uid) return `${what} is not owned by this user (uid ${st.uid}, expected ${uid}), so it is not loaded`;
+  if ((st.mode & 0o022) !== 0) return `${what} is writable by others (mode ${(st.mode & 0o777).toString(8)}), so it is not loaded; chmod go-w it`;
+  return undefined;
 }
 
 const EXTENSIONS = new Set(['.js', '.mjs', '.ts']);
@@ -116,6 +136,8 @@ interface FileState {
   error?: string;
   /** Try again even if unchanged (it clashed with a type that has since been released). */
   retry?: boolean;
+  sha256?: string;
+  pendingApproval?: string;
 }
 
 export class UserStrategyLoader {
@@ -183,7 +205,35 @@ export class UserStrategyLoader {
   status(): UserStrategyFileStatus[] {
     return [...this.files.entries()]
       .sort(([a], [b]) => a.localeCompare(b))
-      .map(([file, s]) => ({ file, ...(s.type !== undefined ? { type: s.type } : {}), ...(s.error !== undefined ? { error: s.error } : {}) }));
+      .map(([file, s]) => ({
+        file,
+        ...(s.type !== undefined ? { type: s.type } : {}),
+        ...(s.error !== undefined ? { error: s.error } : {}),
+        ...(s.sha256 !== undefined ? { sha256: s.sha256 } : {}),
+        ...(s.pendingApproval !== undefined ? { pendingApproval: s.pendingApproval } : {}),
+      }));
+  }
+
+  /**
+   * The person approved `name` (a file in the folder) with the content whose sha256 they saw; it
+   * loads now. Rejects when there is no approval store, no such file, or the content changed since.
+   */
+  approve(name: string, sha256: string): Promise<UserStrategyFileStatus[]> {
+    return this.enqueue(async () => {
+      if (!this.opts.approvals) throw new UserStrategyLoadError('user strategy approvals are not enabled here');
+      if (basename(name) !== name || !isUserStrategyFile(name)) throw new UserStrategyLoadError(`${name}: not a strategy file name in ${this.dir}`);
+      const file = join(this.dir, name);
+      let source: string;
+      try {
+        source = await readFile(file, 'utf8');
+      } catch {
+        throw new UserStrategyLoadError(`${name}: no such file in ${this.dir}`);
+      }
+      const now = sha256Of(source);
+      if (now !== sha256.toLowerCase()) throw new UserStrategyLoadError(`${name}: the file changed since it was shown (its sha256 is now ${now}); look at it again`);
+      this.opts.approvals.approve(name, now);
+      await this.sync(file, true);
+    }, true).then(() => this.status());
   }
 
   /** Resolves when every load queued so far is done (tests, shutdown). */
@@ -264,10 +314,37 @@ export class UserStrategyLoader {
 
   // ---- loading -------------------------------------------------------------------------------
 
-  private enqueue(task: () => Promise<void>): Promise<void> {
-    const run = this.queue.then(task).catch((e: unknown) => this.report(this.dir, `user strategy loader: ${messageOf(e)}`));
+  /** Runs `task` after the queued ones; a failure is reported (or, with `rethrow`, returned to the caller). */
+  private enqueue(task: () => Promise<void>, rethrow = false): Promise<void> {
+    const result = this.queue.then(task);
+    const run = result
+      .catch((e: unknown) => {
+        if (!rethrow) this.report(this.dir, `user strategy loader: ${messageOf(e)}`);
+      })
+      .finally(() => this.emitStatus());
     this.queue = run;
-    return run;
+    return rethrow ? result.finally(() => run) : run;
+  }
+
+  private lastStatus = '';
+  private emitStatus(): void {
+    if (!this.opts.onStatus) return;
+    const st = this.status();
+    const key = JSON.stringify(st);
+    if (key === this.lastStatus) return;
+    this.lastStatus = key;
+    try {
+      this.opts.onStatus(st);
+    } catch {
+      // a throwing sink must not stop the loader
+    }
+  }
+
+  /** With approvals on, the folder must be this user's and not writable by others. */
+  private async folderProblem(): Promise<string | undefined> {
+    if (!this.opts.approvals) return undefined;
+    const st = await stat(this.dir).catch(() => undefined);
+    return st ? ownershipProblem(st, `the strategies folder ${this.dir}`) : undefined;
   }
 
   private async syncAll(force: boolean): Promise<void> {
@@ -278,7 +355,24 @@ export class UserStrategyLoader {
       // no folder: everything known is gone, and the watch (if any) is dead; the poll re-arms
       this.disarm();
     }
-    await this.syncPaths([...new Set([...names.map((n) => join(this.dir, n)), ...this.files.keys()])].sort(), force);
+    const paths = [...new Set([...names.map((n) => join(this.dir, n)), ...this.files.keys()])].sort();
+    const folder = await this.folderProblem();
+    if (folder !== undefined) {
+      this.report(this.dir, folder);
+      for (const p of paths) if (names.includes(basename(p))) this.refuse(p, folder);
+      return;
+    }
+    await this.syncPaths(paths, force);
+  }
+
+  /** Not loaded for a reason outside the file's content (ownership, mode): marked, reported once per reason. */
+  private refuse(file: string, why: string): void {
+    const state = this.files.get(file) ?? {};
+    this.files.set(file, state);
+    state.hash = undefined; // look again once the reason is gone
+    delete state.pendingApproval;
+    if (state.error?.includes(why)) return;
+    this.fail(file, why);
   }
 
   /** Gone files first, so a rename (or a type moved to another file) frees the type before it is claimed. */
@@ -294,6 +388,13 @@ export class UserStrategyLoader {
       this.drop(file);
       return;
     }
+    if (this.opts.approvals) {
+      const problem = ownershipProblem(st, basename(file)) ?? (await this.folderProblem());
+      if (problem !== undefined) {
+        this.refuse(file, problem);
+        return;
+      }
+    }
     let source: string;
     try {
       source = await readFile(file, 'utf8');
@@ -304,10 +405,18 @@ export class UserStrategyLoader {
     }
     const state = this.files.get(file) ?? {};
     this.files.set(file, state);
-    const hash = createHash('sha1').update(source).digest('hex');
+    const hash = sha256Of(source);
     if (!force && state.hash === hash && !state.retry) return;
     state.hash = hash;
+    if (this.opts.approvals) state.sha256 = hash;
     state.retry = false;
+    if (this.opts.approvals && this.opts.approvals.approved(basename(file)) !== hash) {
+      // new or changed: the person approves this exact content first (the approved version stays)
+      state.pendingApproval = hash;
+      this.fail(file, `${basename(file)}: new or changed, waiting for approval of its content (sha256 ${hash})`);
+      return;
+    }
+    delete state.pendingApproval;
     let def: StrategyDefinition;
     try {
       def = await this.load(file, source);
@@ -497,6 +606,10 @@ function paramsSchema(p: unknown, bad: (field: string, msg: string) => never): z
     else bad(`params.${k}`, `a default must be a finite number, string or boolean (use a zod schema for anything else); got ${describe(v)}`);
   }
   return z.strictObject(shape);
+}
+
+function sha256Of(source: string): string {
+  return createHash('sha256').update(source).digest('hex');
 }
 
 function folderId(st: { ino: number; birthtimeMs: number }): string {

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -49,7 +50,7 @@ describe('strategies over the real serve (default profile, --sim-speed 120)', ()
     await s?.stop();
   });
 
-  it('lists the instances with status and the types with params schemas; user strategies load from the data dir', async () => {
+  it('lists the instances with status and the types with params schemas; a user strategy loads from the data dir once approved', async () => {
     const { c, ws } = await client(s);
     const list = await c.call('strategies.list', {});
     expect(list.instances.length).toBeGreaterThanOrEqual(4);
@@ -58,8 +59,22 @@ describe('strategies over the real serve (default profile, --sim-speed 120)', ()
     const ema = list.types.find((t) => t.type === 'ema_crossover')!;
     expect(ema.description).toBeTruthy();
     expect(ema.paramsSchema).toMatchObject({ type: 'object', properties: { fast: { type: 'integer', default: 9 } } });
+    // a new file in <dataDir>/strategies waits for the person's approval of its exact content
+    let files = await c.call('strategies.files', {});
+    const until2 = Date.now() + 15_000;
+    while (!files.some((f) => f.file === 'always-buy.mjs') && Date.now() < until2) {
+      await new Promise((r) => setTimeout(r, 100));
+      files = await c.call('strategies.files', {});
+    }
+    const pending = files.find((f) => f.file === 'always-buy.mjs');
+    expect(pending?.pendingApproval).toBe(createHash('sha256').update(USER_STRATEGY).digest('hex'));
+    expect((await c.call('strategies.list', {})).types.map((t) => t.type)).not.toContain('always_buy');
+    const wrong = await c.call('strategies.approve', { file: 'always-buy.mjs', sha256: '0'.repeat(64) }).catch((e: unknown) => e);
+    expect((wrong as RpcError).code).toBe(ErrorCode.INVALID_INPUT);
+    const approved = await c.call('strategies.approve', { file: 'always-buy.mjs', sha256: pending!.pendingApproval! });
+    expect(approved.find((f) => f.file === 'always-buy.mjs')).toMatchObject({ type: 'always_buy' });
     const end = Date.now() + 15_000;
-    let types = list.types.map((t) => t.type);
+    let types = (await c.call('strategies.list', {})).types.map((t) => t.type);
     while (!types.includes('always_buy') && Date.now() < end) {
       await new Promise((r) => setTimeout(r, 200));
       types = (await c.call('strategies.list', {})).types.map((t) => t.type);
