@@ -9,3 +9,4 @@ await (await import('./pool.bench.js')).poolBench();
 await (await import('./strategy.bench.js')).strategyBench();
 await (await import('./orders.bench.js')).ordersBench();
 await (await import('./backtest.bench.js')).backtestBench();
+await (await import('./chart-page.bench.js')).chartPageBench();

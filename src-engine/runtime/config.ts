@@ -110,6 +110,11 @@ export const runProfileSchema = z
         seed: z.number().int().nonnegative().default(20261121),
         ticksPerSecond: z.number().positive().max(100_000).default(150),
         /**
+         * Simulator: how many instruments it streams — the NIFTY 50 seeds, then generated ones (SIM00051, …)
+         * up to this count (adapters/sim/generated-seeds.ts); default the 50 seeds. `npm run bench` streams 9,000.
+         */
+        instruments: z.number().int().min(1).max(20_000).optional(),
+        /**
          * Minutes of history before the live feed, so the chart opens with history (0 = none). Simulator and
          * replay generate them at once; Kite fetches its historical 1-minute candles (all of today's session
          * so far, and at least this many minutes).
@@ -126,6 +131,7 @@ export const runProfileSchema = z
       .superRefine((f, ctx) => {
         if (f.kind === 'replay' && f.dir === undefined) ctx.addIssue({ code: 'custom', message: 'a replay feed needs `dir`: the directory of <SYMBOL>.csv candle files', path: ['dir'] });
         if (f.kind !== 'replay' && f.dir !== undefined) ctx.addIssue({ code: 'custom', message: `\`dir\` is for feed.kind replay, not ${f.kind}`, path: ['dir'] });
+        if (f.kind !== 'simulator' && f.instruments !== undefined) ctx.addIssue({ code: 'custom', message: `\`instruments\` is for feed.kind simulator, not ${f.kind}`, path: ['instruments'] });
       })
       .prefault({}),
     watchlist: z.array(symbolSchema).max(100).default(['RELIANCE', 'HDFCBANK', 'ICICIBANK', 'INFY', 'TCS', 'SBIN', 'ITC', 'LT', 'BHARTIARTL', 'AXISBANK']),

@@ -16,6 +16,7 @@ import { NIFTY50_SEEDS, toInstrument } from '../model/instruments.js';
 import type { RunProfile } from './config.js';
 import type { LogFn } from './logger.js';
 import { ReplayFeed } from './replay-feed.js';
+import { simulatorSeeds } from '../adapters/sim/generated-seeds.js';
 import { kiteEndpointOverride } from '../contract/kite-credentials.js';
 
 export type { KiteConnectionSource } from '../adapters/kite/kite-feed.js';
@@ -76,7 +77,7 @@ export function createFeed(profile: RunProfile, ctx: FeedContext): MarketDataCli
   switch (f.kind) {
     case 'simulator':
       return new SimulatorFeed(
-        { seeds: NIFTY50_SEEDS, seed: f.seed, speed: f.speed, ticksPerSecond: f.ticksPerSecond, backfillMinutes: f.backfillMinutes, ...(f.startTime ? { startTime: Date.parse(f.startTime) } : {}) },
+        { seeds: simulatorSeeds(f.instruments), seed: f.seed, speed: f.speed, ticksPerSecond: f.ticksPerSecond, backfillMinutes: f.backfillMinutes, ...(f.startTime ? { startTime: Date.parse(f.startTime) } : {}) },
         ctx.clock,
       );
     case 'replay':
