@@ -127,7 +127,9 @@ describe('kitedesk serve (the built CLI, a real process)', () => {
   it('answers status and streams live 1-minute candles from the simulator', async () => {
     const { c, ws } = await client(s);
     const st = await c.call('engine.getStatus', {});
-    expect(st).toMatchObject({ state: 'running', mode: 'paper', feed: 'simulator', protocol: PROTOCOL_VERSION, instruments: 50 });
+    const listed = await c.call('instruments.list', {});
+    expect(listed.filter((i) => (i.kind ?? 'EQ') === 'EQ')).toHaveLength(50); // the NIFTY 50; then indices, futures, options
+    expect(st).toMatchObject({ state: 'running', mode: 'paper', feed: 'simulator', protocol: PROTOCOL_VERSION, instruments: listed.length });
     let candles: Candle[] = [];
     c.subscribe('candles.updated', { symbol: 'RELIANCE', tf: '1m', limit: 500 }, {
       snapshot: (snap) => (candles = [...snap]),
