@@ -229,6 +229,60 @@ export const migrations: readonly Migration[] = Object.freeze([
       CREATE TRIGGER live_slippage_models_append_only_d BEFORE DELETE ON live_slippage_models BEGIN SELECT RAISE(ABORT, 'live_slippage_models is append-only'); END;
     `,
   },
+  {
+    version: 7,
+    name: 'backtest runs started from the app',
+    sql: `
+      -- One row per backtest.run (backtest/app-runs.ts): the validated input (JSON), its state and,
+      -- once done, the headline metrics (JSON). report.json / report.html live in <dataDir>/backtests/<id>/.
+      CREATE TABLE backtest_runs (
+        id          TEXT PRIMARY KEY,
+        created_at  INTEGER NOT NULL,
+        finished_at INTEGER,
+        state       TEXT NOT NULL CHECK (state IN ('running', 'done', 'failed', 'cancelled')),
+        input       TEXT NOT NULL,
+        headline    TEXT,
+        error       TEXT
+      ) STRICT, WITHOUT ROWID;
+      CREATE INDEX backtest_runs_created ON backtest_runs (created_at);
+    `,
+  },
+  {
+    version: 8,
+    name: 'fills at price 0: F&O expiry settlement of a worthless option',
+    sql: `
+      -- An option that expires out of the money settles at 0 (runtime/fno-settlement.ts journals it as a
+      -- fill at its final settlement price), so fills.price may now be 0. SQLite cannot change a CHECK in
+      -- place: the table is rebuilt with the same columns, rows, indexes and append-only triggers (DROP
+      -- TABLE removes the rows without firing the delete trigger).
+      CREATE TABLE fills_v8 (
+        mode           TEXT NOT NULL CHECK (mode IN ('paper', 'shadow', 'live', 'backtest')),
+        fill_id        TEXT NOT NULL,
+        order_id       TEXT NOT NULL,
+        client_id      TEXT NOT NULL,
+        symbol         TEXT NOT NULL,
+        exchange       TEXT NOT NULL,
+        side           TEXT NOT NULL CHECK (side IN ('BUY', 'SELL')),
+        product        TEXT NOT NULL CHECK (product IN ('CNC', 'MIS', 'NRML')),
+        strategy       TEXT NOT NULL,
+        qty            INTEGER NOT NULL CHECK (qty > 0),
+        price          INTEGER NOT NULL CHECK (price >= 0),
+        charges        INTEGER NOT NULL CHECK (charges >= 0),
+        charges_detail TEXT NOT NULL CHECK (json_valid(charges_detail)),
+        ts_event       INTEGER NOT NULL,
+        seq            INTEGER NOT NULL,
+        PRIMARY KEY (mode, fill_id)
+      ) STRICT;
+      INSERT INTO fills_v8 (mode, fill_id, order_id, client_id, symbol, exchange, side, product, strategy, qty, price, charges, charges_detail, ts_event, seq)
+        SELECT mode, fill_id, order_id, client_id, symbol, exchange, side, product, strategy, qty, price, charges, charges_detail, ts_event, seq FROM fills;
+      DROP TABLE fills;
+      ALTER TABLE fills_v8 RENAME TO fills;
+      CREATE INDEX fills_mode_seq ON fills (mode, seq);
+      CREATE INDEX fills_ts ON fills (ts_event);
+      CREATE TRIGGER fills_append_only_u BEFORE UPDATE ON fills BEGIN SELECT RAISE(ABORT, 'fills is append-only'); END;
+      CREATE TRIGGER fills_append_only_d BEFORE DELETE ON fills BEGIN SELECT RAISE(ABORT, 'fills is append-only'); END;
+    `,
+  },
 ]);
 
 /** The schema version this build creates and understands. */

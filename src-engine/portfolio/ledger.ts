@@ -71,6 +71,12 @@ export interface LedgerOptions {
   /** Closed trades kept for closedTrades() (oldest dropped; the per-strategy statistics are kept whole). Default 100 000. */
   maxClosedTrades?: number | undefined;
   margin?: Partial<MarginModel> | undefined;
+  /**
+   * F&O margin of a position (portfolio/fno-margin.ts paperFnoMargin): paise to hold `signedQty` of an NFO/BFO
+   * symbol at `pricePaise`, or undefined to use `fnoMarginBps` of notional. Replaces the flat F&O rate where
+   * it answers (long options = premium, short options on the underlying's notional).
+   */
+  fnoMargin?: ((symbol: string, signedQty: number, pricePaise: number) => number | undefined) | undefined;
 }
 
 export interface ClosedTrade {
@@ -319,6 +325,7 @@ export class Ledger implements RiskAccountView {
   private readonly symbols = new Map<string, SymbolState>();
   private readonly ordersToday = new Set<string>();
   private trades: ClosedTrade[] = [];
+  private readonly fnoMargin: LedgerOptions['fnoMargin'];
   private tradesStart = 0;
 
   constructor(opts: LedgerOptions) {
@@ -337,6 +344,7 @@ export class Ledger implements RiskAccountView {
     checkBps(m.misMarginBps, 'misMarginBps');
     checkBps(m.fnoMarginBps, 'fnoMarginBps');
     this.margin = Object.freeze(m);
+    this.fnoMargin = opts.fnoMargin;
     this.cash = opts.capitalPaise;
     this.dayStart = opts.capitalPaise;
     this.dayPeak = opts.capitalPaise;
@@ -615,6 +623,12 @@ export class Ledger implements RiskAccountView {
     checkInt(req.qty, 'order qty', 0);
     checkInt(pricePaise, 'order price', 0);
     const net = this.symbols.get(req.symbol)?.netQty ?? 0;
+    if (this.fnoMargin !== undefined && (req.exchange === 'NFO' || req.exchange === 'BFO')) {
+      // the position after the order against the position now, both at the order's price
+      const now = this.fnoMargin(req.symbol, net, pricePaise);
+      const after = this.fnoMargin(req.symbol, net + (req.side === 'BUY' ? req.qty : -req.qty), pricePaise);
+      if (now !== undefined && after !== undefined) return Math.max(0, after - now);
+    }
     const reducing = (req.side === 'BUY' && net < 0) || (req.side === 'SELL' && net > 0) ? Math.min(req.qty, Math.abs(net)) : 0;
     return bpsCeil(mul(req.qty - reducing, pricePaise), this.marginBpsOf(req.exchange, req.product));
   }
@@ -729,7 +743,7 @@ export class Ledger implements RiskAccountView {
     }
     const u = mul(sym.netQty, m) - sym.basis - sym.entryCharges;
     const e = mul(Math.abs(sym.netQty), m);
-    const mg = bpsCeil(e, sym.marginBps);
+    const mg = this.fnoMargin !== undefined && (sym.exchange === 'NFO' || sym.exchange === 'BFO') ? (this.fnoMargin(sym.symbol, sym.netQty, m) ?? bpsCeil(e, sym.marginBps)) : bpsCeil(e, sym.marginBps);
     this.unreal += u - sym.unreal;
     this.gross += e - sym.exposure;
     this.marginUsed += mg - sym.margin;

@@ -28,6 +28,8 @@ import { ShadowBroker } from '../execution/shadow-broker.js';
 import { decisionRecord, RiskEngine, type RiskDecision, type RiskState, type RiskStateStore } from '../risk/risk-engine.js';
 import { riskConfigSchema } from '../risk/config.js';
 import { ExitManager, exitConfigSchema, type ExitRequest } from '../portfolio/exits.js';
+import { paperFnoMargin } from '../portfolio/fno-margin.js';
+import { expiryOf, finalSettlementPrice, SETTLEMENT_CLIENT_ID, settlementId } from './fno-settlement.js';
 import { Ledger, type LedgerFill } from '../portfolio/ledger.js';
 import { rangeMetrics } from '../portfolio/metrics.js';
 import { Sizer, intentOwner, sizingConfigSchema, type SizingIntent } from '../portfolio/sizing.js';
@@ -65,6 +67,11 @@ export const tradingConfigSchema = z.strictObject({
   product: z.enum(['MIS', 'CNC', 'NRML']).default('MIS'),
   /** Zerodha's charges on every fill (false: none, for a backtest that compares raw prices). */
   charges: z.boolean().default(true),
+  /**
+   * F&O margin (SPAN + exposure) as bps of notional by F&O name (NIFTY: 1100), overriding the defaults of
+   * portfolio/fno-margin.ts: futures and short options on notional, long options = premium.
+   */
+  fnoMarginBps: z.record(z.string().regex(/^[A-Z0-9&-]+$/, 'an F&O name in capitals (NIFTY, BANKNIFTY, RELIANCE)'), z.number().int().min(1).max(10_000)).optional(),
   /** Risk limits (risk/config.ts); `capitalPaise` is taken from `capital`. */
   risk: riskConfigSchema.omit({ capitalPaise: true }).prefault({}),
   sizing: z
@@ -308,6 +315,9 @@ export class TradingService {
   /** Intents are not traded while false (the kernel's start-up backfill). */
   private trading = true;
   private lastDecision: RiskDecisionDto | undefined;
+  /** The earliest expiry close (epoch ms) among open F&O positions; -Infinity = recompute (after a fill). */
+  private nextExpiryMs = -Infinity;
+  private readonly offSettleRoll: () => void;
 
   constructor(opts: TradingServiceOptions) {
     this.opts = opts;
@@ -331,7 +341,7 @@ export class TradingService {
     // trading day (the ledger, risk and the brokers all take the day roll from `days`).
     const fills = this.store.fills();
     const capitalPaise = this.config.capital * 100;
-    this.ledger = Ledger.restore(capitalPaise, fills, { tradingDay: this.days });
+    this.ledger = Ledger.restore(capitalPaise, fills, { tradingDay: this.days, fnoMargin: paperFnoMargin((s) => this.lastPrice.get(s), this.config.fnoMarginBps) });
     for (const f of fills) {
       this.rememberFill(f);
       this.addOrderCharges(f);
@@ -433,6 +443,8 @@ export class TradingService {
     this.oms.onOrder((order) => this.onOrder(order));
     this.risk.onDecision((d, req, at) => this.onDecision(d, req, at));
     this.risk.onStateChange(() => this.emitRisk());
+    // F&O expiry: a position open past its contract's expiry settles (onClock and the day roll both look)
+    this.offSettleRoll = this.days.onRoll((r) => this.settleExpired(r.observedAt));
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -444,6 +456,7 @@ export class TradingService {
    * service the kernel switched away from, or one built for a preflight and discarded).
    */
   dispose(): void {
+    this.offSettleRoll();
     this.ledger.dispose();
     this.paper.dispose();
     this.shadow?.dispose();
@@ -478,6 +491,7 @@ export class TradingService {
     this.syncDay();
     this.paper.onClock(now);
     this.shadow?.onClock(now);
+    if (now >= this.nextExpiryMs) this.settleExpired(now);
     if (!this.trading) return;
     for (const x of this.exits.onTime(now)) this.placeExit(x);
   }
@@ -830,6 +844,53 @@ export class TradingService {
   }
 
   /** Pushes the portfolio (and the risk numbers) if anything changed since the last flush. The kernel calls it a few times a second. */
+  /**
+   * F&O expiry settlement (runtime/fno-settlement.ts): every (strategy, symbol) position in a derivative whose
+   * contract expired by `now` is closed at its final settlement price (futures: the underlying's last price;
+   * options: intrinsic value), journalled as a fill with client id `settlement`. Returns the fills booked.
+   */
+  settleExpired(now: number = this.clock.now()): JournalFill[] {
+    const booked: JournalFill[] = [];
+    let next = Infinity;
+    for (const p of this.ledger.snapshot().positions) {
+      if (p.qty === 0) continue;
+      const x = expiryOf(p.symbol);
+      if (x === undefined) continue;
+      if (x.closeMs > now) {
+        if (x.closeMs < next) next = x.closeMs;
+        continue;
+      }
+      const st = finalSettlementPrice(x.contract, this.lastPrice.get(x.contract.underlyingSymbol), p.markPaise);
+      const id = settlementId(x.contract.expiry, p.strategy, p.symbol);
+      const inst = this.instruments.get(p.symbol);
+      const jf: JournalFill = {
+        fillId: id,
+        orderId: id,
+        clientId: SETTLEMENT_CLIENT_ID,
+        symbol: p.symbol,
+        exchange: inst?.exchange ?? 'NFO',
+        side: p.qty > 0 ? 'SELL' : 'BUY',
+        product: this.productOf(p.symbol, p.strategy),
+        strategy: p.strategy,
+        qty: Math.abs(p.qty),
+        pricePaise: st.pricePaise,
+        tsEvent: x.closeMs,
+        chargesPaise: 0,
+        charges: { ...ZERO_CHARGES },
+      };
+      this.store.fill(jf);
+      this.rememberFill(jf);
+      this.ledger.applyFill(jf);
+      this.exits.onFill(jf, this.ledger, inst?.tickSizePaise ?? 5, undefined);
+      this.portfolioDirty = true;
+      this.log('info', 'F&O position settled at expiry', { symbol: p.symbol, strategy: p.strategy, qty: p.qty, pricePaise: st.pricePaise, basis: st.basis, expiry: x.contract.expiry });
+      booked.push(jf);
+      this.opts.onStrategyFill?.(p.strategy, jf);
+    }
+    this.nextExpiryMs = next;
+    return booked;
+  }
+
   flush(): void {
     if (!this.portfolioDirty) return;
     this.portfolioDirty = false;
@@ -933,6 +994,7 @@ export class TradingService {
     this.rememberFill(jf);
     const lf: LedgerFill = jf;
     this.ledger.applyFill(lf);
+    this.nextExpiryMs = -Infinity;
     const inst = this.instruments.get(fill.symbol);
     this.exits.onFill(fill as Fill, this.ledger, inst?.tickSizePaise ?? 5, this.opts.atr?.(fill.symbol));
     this.portfolioDirty = true;
