@@ -57,7 +57,8 @@ async function until(pred: () => boolean, what: string, ms = 60_000): Promise<vo
   }
 }
 
-describe.skipIf(!present)('optimisation on BullMQ over a real redis-server, two workers, one killed mid-job', () => {
+// two worker processes start tsx and read the candles: tens of seconds on a loaded 2-core machine
+describe.skipIf(!present)('optimisation on BullMQ over a real redis-server, two workers, one killed mid-job', { timeout: 180_000 }, () => {
   let dir: string;
   let marks: string;
   let redis: ChildProcess | undefined;
