@@ -36,7 +36,7 @@ export async function build() {
   await Promise.all([
     esbuild.build({
       ...common,
-      entryPoints: { cli: 'src-engine/host/cli.ts', 'utility-entry': 'src-engine/host/utility-entry.ts', 'optimize-worker': 'src-engine/optimize/pool-worker.ts' },
+      entryPoints: { cli: 'src-engine/host/cli.ts', 'utility-entry': 'src-engine/host/utility-entry.ts', 'optimize-worker': 'src-engine/optimize/pool-worker.ts', 'backtest-worker': 'src-engine/backtest/app-worker.ts' },
       outdir: 'dist/engine',
       format: 'esm',
       packages: 'external',

@@ -8,6 +8,7 @@ import { buildHealth, processHealth } from '../runtime/health.js';
 import { KiteCredentialsError } from '../contract/kite-credentials.js';
 import { ErrorCode, RpcError } from '../contract/errors.js';
 import { noKiteHost, type KiteHost } from '../runtime/kite-host.js';
+import { createBacktestHandlers, createBacktestTopics } from './backtest-handlers.js';
 import { createChartHandlers, createChartTopics } from './chart-handlers.js';
 import { createModeHandlers, createModeTopics } from './mode-handlers.js';
 import { createOptionsHandlers } from './options-handlers.js';
@@ -77,6 +78,7 @@ export function createHandlers(engine: Engine, kite: KiteHost = noKiteHost): Han
     ...createChartHandlers(engine),
     ...createModeHandlers(engine),
     ...createRecordsHandlers(engine),
+    ...createBacktestHandlers(engine),
     ...createOptionsHandlers(engine),
     'kiteSettings.get': () => kiteCall(() => kite.settings()),
     'kiteSettings.set': (input) => kiteCall(() => kite.saveSettings(input)),
@@ -158,5 +160,6 @@ export function createTopics(engine: Engine): TopicHandlers<KiteDeskApi> {
     }),
     ...createChartTopics(engine),
     ...createModeTopics(engine),
+    ...createBacktestTopics(engine),
   };
 }

@@ -25,6 +25,8 @@ export interface BacktestCliOptions {
   strategy?: string;
   timeframe?: string;
   set?: string[];
+  /** Params as values (the app's form), under `set`'s. */
+  params?: Record<string, unknown>;
   product?: 'MIS' | 'CNC';
   qty?: number;
   charges?: boolean;
@@ -64,7 +66,7 @@ export function resolveBacktestConfig(o: BacktestCliOptions, symbols: readonly s
   const p = config.profile;
   const b = config.backtest;
   if (o.strategy !== undefined) {
-    const params: Record<string, unknown> = {};
+    const params: Record<string, unknown> = { ...o.params };
     for (const kv of o.set ?? []) {
       const i = kv.indexOf('=');
       if (i <= 0) throw new InvalidArgumentError(`--set ${kv}: expected param=value`);
@@ -76,7 +78,7 @@ export function resolveBacktestConfig(o: BacktestCliOptions, symbols: readonly s
     p.strategies = r.data.strategies;
     overrides['strategy'] = inst;
   } else {
-    if (o.set?.length || o.timeframe !== undefined) throw new InvalidArgumentError('--set and --timeframe go with --strategy TYPE');
+    if (o.set?.length || o.params !== undefined || o.timeframe !== undefined) throw new InvalidArgumentError('--set and --timeframe go with --strategy TYPE');
     // the profile's instances, on the symbols there are data for
     const known = new Set(symbols);
     p.strategies = p.strategies.map((s) => ({ ...s, symbols: s.symbols.filter((x) => known.has(x)) })).filter((s) => s.symbols.length > 0 && s.enabled);

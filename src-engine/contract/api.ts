@@ -38,6 +38,7 @@ import { kiteLoginStartSchema, kiteSettingsInfoSchema, kiteSettingsInputSchema }
 import { chartRequests, chartTopics } from './chart-schemas.js';
 import { modeRequests, modeTopics } from './mode-schemas.js';
 import { recordsRequests } from './records.js';
+import { backtestRequests, backtestTopics } from './backtest-schemas.js';
 import { optionsRequests } from './options-schemas.js';
 
 const empty = z.object({}).strict();
@@ -211,6 +212,8 @@ export const kiteDeskApi = defineApi({
     ...modeRequests,
     /** The journal as CSV for a range of IST days (records.ts, docs/exports.md). */
     ...recordsRequests,
+    /** Backtests from the app: run, progress, cancel, past runs, report (backtest-schemas.ts, docs/backtest.md). */
+    ...backtestRequests,
     /** The option chain of an underlying and expiry (options-schemas.ts, docs/options.md). */
     ...optionsRequests,
   },
@@ -254,6 +257,7 @@ export const kiteDeskApi = defineApi({
     'risk.statusChanged': { params: empty, snapshot: riskStatusSchema, delta: riskStatusSchema },
     ...chartTopics,
     ...modeTopics,
+    ...backtestTopics,
   },
 });
 

@@ -57,6 +57,8 @@ function landingPage(title: string, message: string, refresh: boolean): string {
   return `<!doctype html><html><head><meta charset="utf-8">${refresh ? '<meta http-equiv="refresh" content="0;url=/">' : ''}<title>${escapeHtml(title)}</title></head>` +
     `<body><h1>${escapeHtml(title)}</h1><p>${escapeHtml(message)}</p><p><a href="/">Back to KiteDesk</a></p></body></html>\n`;
 }
+/** A backtest report page: its own inline styles and data: images, nothing else; sandboxed (no script, opaque origin). */
+const BACKTEST_REPORT_CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'; sandbox";
 const LANDING_CSP = "default-src 'none'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
 
 type Verdict = { ok: true } | { ok: false; status: 401 | 403; why: string };
@@ -159,6 +161,32 @@ export async function startServe(opts: ServeOptions): Promise<RunningServe> {
     );
   };
 
+  /**
+   * A backtest's report.html (`backtest.reportLink`): authenticated by a one-time ticket of that report
+   * (60 s), not the serve token, so the token never lands in a tab's URL or history. The report has no
+   * script; its CSP allows only its inline styles and data: images, and sandboxes it.
+   */
+  booted.backtests.enableHttpReports();
+  const onBacktestReport = (req: IncomingMessage, res: ServerResponse, id: string) => {
+    if (!allowedHosts().has(req.headers.host ?? '')) {
+      res.writeHead(403, { 'Content-Type': 'text/plain; charset=utf-8' }).end('Forbidden\n');
+      return;
+    }
+    if (req.method !== 'GET') {
+      res.writeHead(405, { Allow: 'GET' }).end();
+      return;
+    }
+    const ticket = new URL(req.url ?? '/', `http://127.0.0.1:${port}`).searchParams.get('ticket') ?? '';
+    const html = booted.backtests.reportHtmlForTicket(id, ticket);
+    if (html === null) {
+      refusals.note('http request refused', { status: 403, why: 'backtest report ticket not valid', path: `/backtests/${id}/report.html` });
+      res.writeHead(403, { 'Content-Type': 'text/plain; charset=utf-8', 'Cache-Control': 'no-store' }).end('Forbidden: open the report again from the Backtest tab (a link works once, for a minute).\n');
+      return;
+    }
+    res.writeHead(200, { 'Content-Type': 'text/html; charset=utf-8', 'Cache-Control': 'no-store', 'Content-Security-Policy': BACKTEST_REPORT_CSP });
+    res.end(html);
+  };
+
   const onRequest = (req: IncomingMessage, res: ServerResponse) => {
     res.setHeader('X-Content-Type-Options', 'nosniff');
     res.setHeader('Referrer-Policy', 'no-referrer');
@@ -167,6 +195,8 @@ export async function startServe(opts: ServeOptions): Promise<RunningServe> {
     res.setHeader('Cross-Origin-Resource-Policy', 'same-origin');
     const path = (req.url ?? '/').split('?')[0] ?? '/';
     if (path === '/kite/callback') return onKiteCallback(req, res);
+    const report = /^\/backtests\/(bt-[a-z0-9-]{4,40})\/report\.html$/.exec(path);
+    if (report) return onBacktestReport(req, res, report[1]!);
     const v = check(req, false);
     if (!v.ok) {
       refusals.note('http request refused', { status: v.status, why: v.why, path: path.slice(0, 100) });

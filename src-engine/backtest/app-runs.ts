@@ -1,0 +1,262 @@
+/**
+ * The app's backtest runs (`backtest.*` in the contract): each run goes to a piscina worker thread
+ * (app-worker.ts → app-task.ts: the CLI's own path, the paper kernel on history), so the live
+ * engine's event loop only sees progress messages. One thread: runs queue behind each other and
+ * leave the other core to the live engine. Cancelling aborts the task, which ends its thread.
+ * Runs are persisted in `backtest_runs` (inputs, state, headline); the report files are in
+ * `<dir>/<id>/`.
+ */
+import { randomBytes } from 'node:crypto';
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { MessageChannel } from 'node:worker_threads';
+import { Piscina } from 'piscina';
+import {
+  BACKTEST_REPORT_MAX_TRADES,
+  type BacktestProgress,
+  type BacktestReportView,
+  type BacktestRunInput,
+  type BacktestRunSummary,
+} from '../contract/backtest-schemas.js';
+import { ErrorCode, RpcError } from '../contract/errors.js';
+import type { BacktestRunRepo } from '../persistence/backtest-repo.js';
+import type { LogFn } from '../runtime/logger.js';
+import { BUILTIN_STRATEGIES } from '../strategy/builtins/index.js';
+import { StrategyConfigError, validateInstance } from '../strategy/config.js';
+import type { StrategyDefinition } from '../strategy/strategy.js';
+import type { AppBacktestOutcome, AppBacktestTask } from './app-task.js';
+
+/** A report link's ticket lives this long and opens one report once. */
+export const REPORT_TICKET_MS = 60_000;
+
+/** dist/engine/backtest-worker.js next to the bundled CLI, else the source tree's tsx shim. */
+export function backtestWorkerEntry(): string {
+  const here = dirname(fileURLToPath(import.meta.url));
+  const bundled = join(here, 'backtest-worker.js');
+  return existsSync(bundled) ? bundled : join(here, 'app-worker-tsx.mjs');
+}
+
+export interface BacktestRunsOptions {
+  repo: BacktestRunRepo;
+  /** Where each run's folder goes (`<dataDir>/backtests`). */
+  dir: string;
+  log?: LogFn;
+  /** Wall clock (run times, the ETA, ticket expiry). */
+  now?: () => number;
+  workerFile?: string;
+  /** Strategy types a run may use (default the built-ins: the worker knows only those). */
+  definitions?: readonly StrategyDefinition[];
+}
+
+interface Active {
+  abort: AbortController;
+  firstProgressAt: number | null;
+}
+
+export class BacktestRuns {
+  private pool: Piscina | undefined;
+  private readonly active = new Map<string, Active>();
+  /** The runs of this session (the progress topic's snapshot). */
+  private readonly session = new Map<string, BacktestProgress>();
+  private readonly listeners = new Set<(p: BacktestProgress) => void>();
+  private readonly tickets = new Map<string, { id: string; expires: number }>();
+  private readonly defs: ReadonlyMap<string, StrategyDefinition>;
+  private readonly now: () => number;
+  private httpReports = false;
+  private closed = false;
+
+  constructor(private readonly opts: BacktestRunsOptions) {
+    this.now = opts.now ?? Date.now;
+    this.defs = new Map((opts.definitions ?? BUILTIN_STRATEGIES).map((d) => [d.type, d]));
+    const orphans = opts.repo.failOrphans(this.now());
+    if (orphans > 0) opts.log?.('warn', 'backtest runs left running by a previous engine marked failed', { runs: orphans });
+  }
+
+  /** The host serves report.html over HTTP (`serve`): `reportLink` answers a URL. */
+  enableHttpReports(): void {
+    this.httpReports = true;
+  }
+
+  /** Validates and starts a run; answers its id at once. */
+  start(input: BacktestRunInput): { id: string } {
+    if (this.closed) throw new RpcError(ErrorCode.UNAVAILABLE, 'the engine is shutting down');
+    if (!this.defs.has(input.strategy)) {
+      throw new RpcError(ErrorCode.NOT_FOUND, `unknown strategy type "${input.strategy}" for a backtest; known: ${[...this.defs.keys()].sort().join(', ')} (user strategy files are not backtested from the app yet)`, {
+        issues: [{ path: 'strategy', message: 'not a built-in strategy type' }],
+      });
+    }
+    try {
+      validateInstance({ id: 'backtest', type: input.strategy, params: input.params, symbols: input.symbols, ...(input.timeframe ? { timeframe: input.timeframe } : {}) }, this.defs, () => 1);
+    } catch (e) {
+      if (e instanceof StrategyConfigError) {
+        const issues = e.issues.map((i) => ({ path: i.path, message: i.message }));
+        throw new RpcError(ErrorCode.INVALID_INPUT, `invalid backtest of ${input.strategy}: ${issues.map((i) => `${i.path}: ${i.message}`).join('; ')}`, { issues });
+      }
+      throw e;
+    }
+    if (input.data.kind === 'folder') {
+      const dir = input.data.dir;
+      if (!existsSync(dir) || !statSync(dir).isDirectory()) {
+        const message = `no such folder: ${dir}`;
+        throw new RpcError(ErrorCode.INVALID_INPUT, message, { issues: [{ path: 'data.dir', message }] });
+      }
+    }
+    const createdAt = this.now();
+    const id = `bt-${createdAt.toString(36)}-${randomBytes(3).toString('hex')}`;
+    this.opts.repo.insert(id, createdAt, input);
+    const act: Active = { abort: new AbortController(), firstProgressAt: null };
+    this.active.set(id, act);
+    this.emit({ id, state: 'running', done: 0, total: 0, etaMs: null, error: null });
+
+    const { port1, port2 } = new MessageChannel();
+    port1.on('message', (m: { done: number; total: number }) => {
+      const p = this.session.get(id);
+      if (!p || p.state !== 'running') return;
+      const t = this.now();
+      act.firstProgressAt ??= t;
+      const elapsed = t - act.firstProgressAt;
+      const etaMs = m.done > 0 && m.total > m.done && elapsed > 0 ? Math.round((elapsed * (m.total - m.done)) / m.done) : null;
+      this.emit({ ...p, done: m.done, total: m.total, etaMs });
+    });
+    const task: AppBacktestTask = { input, outDir: this.runDir(id) };
+    this.poolOf()
+      .run({ task, port: port2 }, { transferList: [port2] as never, signal: act.abort.signal })
+      .then(
+        (o: AppBacktestOutcome) => this.finish(id, 'done', o, null),
+        (e: unknown) => {
+          if (act.abort.signal.aborted) return; // cancel() already recorded it
+          const message = e instanceof Error ? e.message : String(e);
+          this.opts.log?.('warn', 'backtest failed', { id, error: message.slice(0, 500) });
+          this.finish(id, 'failed', null, message.slice(0, 4000));
+        },
+      )
+      .finally(() => port1.close());
+    this.opts.log?.('info', 'backtest started', { id, strategy: input.strategy, symbols: input.symbols.join(','), from: input.from, to: input.to, data: input.data.kind });
+    return { id };
+  }
+
+  cancel(id: string): BacktestProgress {
+    const act = this.active.get(id);
+    if (!act) {
+      const r = this.opts.repo.get(id);
+      if (!r) throw new RpcError(ErrorCode.NOT_FOUND, `no backtest run ${id}`);
+      throw new RpcError(ErrorCode.CONFLICT, `backtest run ${id} is not running (${r.state})`);
+    }
+    this.finish(id, 'cancelled', null, 'cancelled by the user');
+    act.abort.abort();
+    return this.session.get(id)!;
+  }
+
+  list(limit: number): BacktestRunSummary[] {
+    return this.opts.repo.list(limit);
+  }
+
+  progress(): BacktestProgress[] {
+    return [...this.session.values()];
+  }
+
+  onProgress(l: (p: BacktestProgress) => void): () => void {
+    this.listeners.add(l);
+    return () => this.listeners.delete(l);
+  }
+
+  runDir(id: string): string {
+    return join(this.opts.dir, id);
+  }
+
+  private doneRun(id: string): BacktestRunSummary {
+    const r = this.opts.repo.get(id);
+    if (!r) throw new RpcError(ErrorCode.NOT_FOUND, `no backtest run ${id}`);
+    if (r.state !== 'done') throw new RpcError(ErrorCode.CONFLICT, `backtest run ${id} has no report (${r.state}${r.error ? `: ${r.error.split('\n')[0]}` : ''})`);
+    return r;
+  }
+
+  report(id: string): BacktestReportView {
+    const run = this.doneRun(id);
+    const file = join(this.runDir(id), 'report.json');
+    let json: { period: { fromMs: number; toMs: number }; trades: Record<string, unknown>[]; warnings: string[] };
+    try {
+      json = JSON.parse(readFileSync(file, 'utf8')) as typeof json;
+    } catch (e) {
+      throw new RpcError(ErrorCode.NOT_FOUND, `the report of ${id} cannot be read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+    }
+    const n = (v: unknown) => Number(v);
+    return {
+      run,
+      period: { from: json.period.fromMs, to: json.period.toMs },
+      tradeCount: json.trades.length,
+      trades: json.trades.slice(0, BACKTEST_REPORT_MAX_TRADES).map((t) => ({
+        strategy: String(t['strategy']),
+        symbol: String(t['symbol']),
+        side: t['side'] === 'short' ? 'short' : 'long',
+        qty: n(t['qty']),
+        entryTime: n(t['entryTimeMs']),
+        entryPricePaise: n(t['entryPricePaise']),
+        exitTime: n(t['exitTimeMs']),
+        exitPricePaise: n(t['exitPricePaise']),
+        grossPnlPaise: n(t['netPnlPaise']) + n(t['chargesPaise']),
+        chargesPaise: n(t['chargesPaise']),
+        netPnlPaise: n(t['netPnlPaise']),
+      })),
+      warnings: json.warnings,
+    };
+  }
+
+  /** Where report.html is, and (under `serve`) a one-time URL for it. */
+  reportLink(id: string): { url: string | null; file: string } {
+    this.doneRun(id);
+    const file = join(this.runDir(id), 'report.html');
+    if (!this.httpReports) return { url: null, file };
+    const t = this.now();
+    for (const [k, v] of this.tickets) if (v.expires <= t) this.tickets.delete(k);
+    const ticket = randomBytes(24).toString('base64url');
+    this.tickets.set(ticket, { id, expires: t + REPORT_TICKET_MS });
+    return { url: `/backtests/${id}/report.html?ticket=${ticket}`, file };
+  }
+
+  /** report.html for a valid ticket of this run (used up), else null. */
+  reportHtmlForTicket(id: string, ticket: string): string | null {
+    const v = this.tickets.get(ticket);
+    if (!v) return null;
+    this.tickets.delete(ticket);
+    if (v.id !== id || v.expires <= this.now()) return null;
+    try {
+      return readFileSync(join(this.runDir(id), 'report.html'), 'utf8');
+    } catch {
+      return null;
+    }
+  }
+
+  /** Cancels what runs and ends the worker thread. */
+  async close(): Promise<void> {
+    this.closed = true;
+    for (const id of [...this.active.keys()]) this.cancel(id);
+    await this.pool?.destroy();
+  }
+
+  private poolOf(): Piscina {
+    this.pool ??= new Piscina({
+      filename: this.opts.workerFile ?? backtestWorkerEntry(),
+      minThreads: 0,
+      maxThreads: Math.min(1, availableParallelism()),
+      idleTimeout: 30_000,
+    });
+    return this.pool;
+  }
+
+  private finish(id: string, state: 'done' | 'failed' | 'cancelled', o: AppBacktestOutcome | null, error: string | null): void {
+    if (!this.active.delete(id)) return;
+    this.opts.repo.finish(id, this.now(), state, o?.headline ?? null, error);
+    const p = this.session.get(id)!;
+    const total = state === 'done' ? Math.max(p.total, 1) : p.total;
+    this.emit({ ...p, state, total, done: state === 'done' ? total : p.done, etaMs: null, error });
+    this.opts.log?.('info', 'backtest finished', { id, state });
+  }
+
+  private emit(p: BacktestProgress): void {
+    this.session.set(p.id, p);
+    for (const l of this.listeners) l(p);
+  }
+}
