@@ -182,13 +182,13 @@ describe('main.ts wiring (fake electron)', () => {
     expect(openHandler({ url: 'https://kite.zerodha.com.evil.com/' })).toEqual({ action: 'deny' });
     expect(electron.shell.openExternal).toHaveBeenCalledTimes(1);
 
-    // Engine ready before the page loaded: nothing brokered yet; the load brokers.
+    // Engine ready before the page loaded: it is told its restarts (none), nothing brokered yet; the load brokers.
     const child = s.children[0]!;
     child.emit('message', { type: 'ready', pid: child.pid, version: 't' });
-    expect(child.postMessage).not.toHaveBeenCalled();
+    expect(child.postMessage.mock.calls).toEqual([[{ type: 'host-restarts', count: 0 }]]);
     wc.emit('did-finish-load');
-    expect(child.postMessage).toHaveBeenCalledTimes(1);
-    const [msg, transfer] = child.postMessage.mock.calls[0]!;
+    expect(child.postMessage).toHaveBeenCalledTimes(2);
+    const [msg, transfer] = child.postMessage.mock.calls[1]!;
     expect(msg).toEqual({ type: 'attach-window', windowId: wc.id });
     expect(wc.postMessage).toHaveBeenCalledTimes(1);
     const [channel, payload, ports] = wc.postMessage.mock.calls[0]!;
