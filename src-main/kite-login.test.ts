@@ -93,7 +93,7 @@ describe('KiteLoginFlow navigation decisions', () => {
 
   it('login window preferences: in-memory partition, sandbox, isolation, no preload, no node', () => {
     const wp = buildKiteLoginWebPreferences('kite-login-1');
-    expect(wp).toMatchObject({ partition: 'kite-login-1', sandbox: true, contextIsolation: true, nodeIntegration: false, webviewTag: false, devTools: false });
+    expect(wp).toMatchObject({ partition: 'kite-login-1', sandbox: true, contextIsolation: true, nodeIntegration: false, webviewTag: false, devTools: false, disableBlinkFeatures: 'Auxclick' });
     expect(wp).not.toHaveProperty('preload');
     expect(() => buildKiteLoginWebPreferences('persist:kite')).toThrow();
   });

@@ -148,6 +148,7 @@ export function buildKiteLoginWebPreferences(partition: string) {
     safeDialogs: true as const,
     spellcheck: false as const,
     devTools: false as const,
+    disableBlinkFeatures: 'Auxclick' as const,
   });
 }
 

@@ -34,6 +34,8 @@ describe('buildWebPreferences', () => {
       enableWebSQL: false,
       navigateOnDragDrop: false,
       preload: PRELOAD,
+      // a middle click opens no window (issue 15 electronegativity AUXCLICK)
+      disableBlinkFeatures: 'Auxclick',
     });
     expect(wp).not.toHaveProperty('enableBlinkFeatures');
     expect(Object.isFrozen(wp)).toBe(true);

@@ -57,6 +57,7 @@ export interface HardenedWebPreferences {
   readonly safeDialogs: true;
   readonly spellcheck: false;
   readonly devTools: boolean;
+  readonly disableBlinkFeatures: 'Auxclick';
 }
 
 export function buildWebPreferences(opts: { preloadPath: string; isPackaged: boolean }): HardenedWebPreferences {
@@ -77,6 +78,8 @@ export function buildWebPreferences(opts: { preloadPath: string; isPackaged: boo
     safeDialogs: true,
     spellcheck: false,
     devTools: !opts.isPackaged,
+    // a middle click (auxclick) opens no window
+    disableBlinkFeatures: 'Auxclick',
   });
 }
 
