@@ -11,6 +11,7 @@ import { KiteTickerPool } from '../adapters/kite/ticker-pool.js';
 import { SimulatorFeed } from '../adapters/sim/simulator-feed.js';
 import { CandleReplay, type CandleSeries } from '../kite-sim/csv-replay.js';
 import type { MarketDataClient } from '../market/data-client.js';
+import { INDEX_FNO } from '../fno/specs.js';
 import { universePool } from '../market/universe.js';
 import { NIFTY50_SEEDS, toInstrument } from '../model/instruments.js';
 import type { RunProfile } from './config.js';
@@ -47,7 +48,7 @@ export function candleReplayHistory(series: readonly HistorySeries[]): HistoryTi
 /**
  * The symbols the engine tracks on Kite: the simulator's NIFTY 50 list, the profile's universe pool,
  * watchlist and strategy symbols; tick and lot sizes from the newest cached instrument dump when there
- * is one (else ₹0.05 and 1, until a dump has been cached).
+ * is one (else ₹0.05 and 1, until a dump has been cached); then NIFTY 50, NIFTY BANK and NIFTY FIN SERVICE.
  */
 export function kiteInstruments(profile: RunProfile, dataDir: string | undefined): Instrument[] {
   const names = new Map(NIFTY50_SEEDS.map((s) => [s.symbol, s.name]));
@@ -56,12 +57,19 @@ export function kiteInstruments(profile: RunProfile, dataDir: string | undefined
   for (const s of profile.watchlist) symbols.add(s);
   for (const i of profile.strategies) for (const s of i.symbols) symbols.add(s);
   const dump = latestCachedDump(dataDir !== undefined ? join(dataDir, 'kite') : undefined);
-  return [...symbols].map((symbol) => {
+  const indices = KITE_INDICES.map((n) => INDEX_FNO[n]!.index);
+  for (const i of indices) symbols.delete(i);
+  const equities = [...symbols].map((symbol) => {
     const k = dump?.master.get('NSE', symbol);
     const base = toInstrument({ symbol, name: names.get(symbol) ?? k?.name ?? symbol, basePaise: 5, avgDailyVolume: 1 });
     return k && k.instrumentType === 'EQ' && k.tickSizePaise > 0 && k.lotSize > 0 ? { ...base, name: k.name || base.name, tickSizePaise: k.tickSizePaise, lotSize: k.lotSize } : base;
   });
+  // the F&O indices: prices only (Kite's index packets: no volume, no depth; orders refused)
+  return [...equities, ...indices.map((symbol): Instrument => ({ symbol, name: symbol, exchange: 'NSE', tickSizePaise: 5, lotSize: 1, kind: 'INDEX', tradable: false }))];
 }
+
+/** F&O underlyings whose index the engine follows on Kite (their tradingsymbols in the NSE INDICES segment). */
+export const KITE_INDICES = ['NIFTY', 'BANKNIFTY', 'FINNIFTY'] as const;
 
 /** The feed's pool factory, with `tap` seeing every pool it makes (one ticker connection set, shared). */
 function tapPool(make: KiteFeedOptions['createPool'], tap: (pool: TickerPoolLike) => void): NonNullable<KiteFeedOptions['createPool']> {

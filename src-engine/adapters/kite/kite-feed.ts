@@ -13,6 +13,7 @@
  *     kite-sim/csv-replay's CandleReplay) and emitted as history; then the held ticks follow, and the feed is live.
  * Ticks: prices in paise (raw ÷ the segment divisor × 100), the day's cumulative volume, tsEvent = the
  * feed clock (exchange time). Full packets also give Kite's 5-level depth; quote packets the previous close.
+ * Index packets (8/28/32 B) give ticks with no quantity and no volume, never depth; their close is the previous close.
  * A re-login with a new token reconnects the pool and keeps everything else; a refused token is reported.
  */
 import type { Instrument } from '../../contract/schemas.js';
@@ -29,7 +30,7 @@ import { HistoricalCache, type HistoricalSource } from './historical-cache.js';
 import { loadDayDump, type FetchCsv, type LoadedDump } from './instrument-cache.js';
 import { KiteRest } from './rest-client.js';
 import type { KiteCandle } from './rest-types.js';
-import { DEPTH_STRIDE, KIND_FULL, KIND_QUOTE, divisorOf, type KiteMode, type TickBatch } from './tick-codec.js';
+import { DEPTH_STRIDE, KIND_FULL, KIND_INDEX_FULL, KIND_INDEX_QUOTE, KIND_QUOTE, divisorOf, type KiteMode, type TickBatch } from './tick-codec.js';
 import { KiteTickerPool, type KiteTickerPoolOptions } from './ticker-pool.js';
 
 /** What the feed needs to connect: never shown, never logged. */
@@ -388,7 +389,7 @@ export class KiteFeed implements MarketDataClient {
       }
       this.tokenOf.set(inst.symbol, k.instrumentToken);
       this.symbolOf.set(k.instrumentToken, inst.symbol);
-      if (k.tickSizePaise !== inst.tickSizePaise || k.lotSize !== inst.lotSize) {
+      if (k.segment !== 'INDICES' && (k.tickSizePaise !== inst.tickSizePaise || k.lotSize !== inst.lotSize)) {
         this.log('warn', 'kite instrument differs from the engine’s (applies from the next start)', { symbol: inst.symbol, tickSizePaise: k.tickSizePaise, lotSize: k.lotSize });
       }
     }
@@ -536,9 +537,11 @@ export class KiteFeed implements MarketDataClient {
       const last = paise(b.lastPrice[i]!);
       if (!(last > 0)) continue;
       const quote = kind === KIND_QUOTE || kind === KIND_FULL;
+      // index packets (28/32 B: no volume, quantity or depth; OHLC in their own order, decoded by the codec) carry the close too
+      const indexQuote = kind === KIND_INDEX_QUOTE || kind === KIND_INDEX_FULL;
       const volume = quote ? b.volume[i]! : (this.lastVolume.get(symbol) ?? 0);
       this.lastVolume.set(symbol, volume);
-      if (quote) {
+      if (quote || indexQuote) {
         const close = paise(b.close[i]!);
         if (close > 0 && this.prevClose_.get(symbol) !== close) {
           this.prevClose_.set(symbol, close);
