@@ -31,6 +31,7 @@ export function createHandlers(engine: Engine, kite: KiteHost = noKiteHost): Han
     'engine.health': () => buildHealth({ status: engine.status(), rate: engine.trading.rateUsage(), process: processHealth, now: Date.now() }),
     'engine.ping': ({ echo }) => ({ ...(echo !== undefined ? { echo } : {}), serverTime: Date.now() }),
     'instruments.list': () => engine.instruments,
+    'instruments.search': ({ query, exchanges, limit }) => engine.searchInstruments(query, { exchanges, limit }),
     'watchlist.get': () => ({ symbols: engine.watchlist() }),
     'watchlist.set': ({ symbols }) => ({ symbols: engine.setWatchlist(symbols) }),
     'quotes.get': ({ symbols }) => {

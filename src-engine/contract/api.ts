@@ -38,6 +38,7 @@ import { kiteLoginStartSchema, kiteSettingsInfoSchema, kiteSettingsInputSchema }
 import { chartRequests, chartTopics } from './chart-schemas.js';
 import { modeRequests, modeTopics } from './mode-schemas.js';
 import { recordsRequests } from './records.js';
+import { instrumentSearchRequests } from './instrument-search.js';
 import { backtestRequests, backtestTopics } from './backtest-schemas.js';
 import { optionsRequests } from './options-schemas.js';
 
@@ -57,6 +58,8 @@ export const kiteDeskApi = defineApi({
       output: z.object({ echo: z.string().optional(), serverTime: z.number() }),
     },
     'instruments.list': { input: empty, output: z.array(instrumentSchema) },
+    /** The watchlist's add box: the instrument master searched, ranked and bounded (instrument-search.ts). */
+    ...instrumentSearchRequests,
     'watchlist.get': { input: empty, output: watchlistSchema },
     'watchlist.set': { input: watchlistSchema.strict(), output: watchlistSchema },
     'quotes.get': {

@@ -15,6 +15,7 @@
  */
 import type { Instrument } from '../contract/schemas.js';
 import type { DepthSnapshot } from '../model/depth.js';
+import type { KiteInstrument } from '../model/instrument-master.js';
 import type { Tick } from '../model/tick.js';
 
 export type FeedKind = 'simulator' | 'kite' | 'replay';
@@ -57,7 +58,7 @@ export interface FeedStatus {
 
 export interface MarketDataClient {
   readonly kind: FeedKind;
-  /** Every instrument the feed can deliver; fixed for the client's life. */
+  /** Every instrument the feed can deliver; fixed for the client's life, except what addInstrument adds. */
   readonly instruments: readonly Instrument[];
   /** The feed clock, epoch ms. */
   now(): number;
@@ -88,6 +89,29 @@ export interface MarketDataClient {
    * serve are left out. Feeds without real daily history (simulator, replay) do not implement it.
    */
   dailyHistory?(symbols: readonly string[], asOf: string): Promise<ReadonlyMap<string, readonly DailyBar[]>>;
+  /**
+   * A feed with an instrument master of its own (Kite) searches it for the watchlist's add box (ranked:
+   * exact symbol, prefix, name…); undefined while it has none loaded (the kernel then searches `instruments`).
+   */
+  searchInstruments?(query: string, opts: { exchanges?: readonly string[]; limit: number }): KiteInstrument[] | undefined;
+  /**
+   * Adds a symbol of that master to `instruments` at run time (a person added it to the watchlist); the
+   * next setDemand subscribes it. Throws a clear error when it cannot (unknown, not tradable here, the
+   * ticker's token limit).
+   */
+  addInstrument?(symbol: string): Instrument;
+  /** Recent 1-minute candles of one symbol (today so far and the backfill window), to backfill a symbol added at run time. */
+  recentCandles?(symbol: string): Promise<readonly MinuteCandle[]>;
+}
+
+/** One 1-minute candle (Kite historical's shape): start epoch ms, paise, shares. */
+export interface MinuteCandle {
+  time: number;
+  openPaise: number;
+  highPaise: number;
+  lowPaise: number;
+  closePaise: number;
+  volume: number;
 }
 
 /** One daily candle for the scanner (the indicators' Bar shape): start epoch ms, paise, shares. */

@@ -58,7 +58,10 @@ export class MarketData {
   private received = 0;
   private unknown = 0;
 
+  private readonly candleCapacity: MarketDataOptions['candleCapacity'];
+
   constructor(instruments: Instrument[], opts: MarketDataOptions = {}) {
+    this.candleCapacity = opts.candleCapacity;
     const seen = new Set<string>();
     for (const [i, inst] of instruments.entries()) {
       if (seen.has(inst.symbol)) throw new RangeError(`MarketData: instruments[${i}] duplicates symbol '${inst.symbol}'`);
@@ -72,6 +75,34 @@ export class MarketData {
       this.state.set(inst.symbol, { candles: this.bars.instrument(inst.symbol)!, prevClose: undefined, last: undefined, depth: undefined, depthListeners: undefined, rolledAt: -Infinity });
     }
     opts.tradingDay?.onRoll((r) => this.onDayRoll(r.startMs));
+  }
+
+  /** Tracks an instrument added at run time (a symbol a person added from the instrument master). No-op when known. */
+  addInstrument(inst: Instrument): void {
+    if (this.state.has(inst.symbol)) return;
+    const candles = this.bars.add(inst.symbol, this.candleCapacity);
+    this.state.set(inst.symbol, { candles, prevClose: undefined, last: undefined, depth: undefined, depthListeners: undefined, rolledAt: -Infinity });
+  }
+
+  /**
+   * The history of a symbol added at run time, as ticks in time order (its candles were never seen by
+   * this store): taken even for bars the feed clock has already closed. Returns the ticks taken.
+   */
+  backfill(symbol: string, ticks: Iterable<Tick>): number {
+    const s = this.state.get(symbol);
+    if (s === undefined) throw new RangeError(`MarketData.backfill: unknown symbol '${symbol}'`);
+    s.candles.backfilling = true;
+    let n = 0;
+    try {
+      for (const t of ticks) {
+        if (t.symbol !== symbol) continue;
+        this.onTick(t);
+        n++;
+      }
+    } finally {
+      s.candles.backfilling = false;
+    }
+    return n;
   }
 
   /** Every tick received, including ignored ones. */

@@ -177,6 +177,11 @@ export class InstrumentCandles {
   private prevDay = Number.NaN;
   /** Earliest end among forming bars (the 1m bar's, while one forms); Infinity when none forms. */
   nextCloseAt = Number.POSITIVE_INFINITY;
+  /**
+   * While true, ticks of bars the clock has already passed are taken (not LATE): the history of an
+   * instrument added at run time (MultiTimeframeCandles.add), replayed before its live ticks.
+   */
+  backfilling = false;
 
   constructor(
     readonly symbol: string,
@@ -240,7 +245,7 @@ export class InstrumentCandles {
       }
     }
     const mEnd = mStart + MINUTE_MS < close ? mStart + MINUTE_MS : close;
-    if (mEnd <= owner.watermark) {
+    if (mEnd <= owner.watermark && !this.backfilling) {
       owner.late++;
       return TickOutcome.LATE;
     }
@@ -435,6 +440,18 @@ export class MultiTimeframeCandles {
 
   get afterCloseTicks(): number {
     return this.afterClose;
+  }
+
+  /** Tracks one more symbol (added at run time); its view. A known symbol answers its existing view. */
+  add(symbol: string, capacity?: MultiTimeframeOptions['capacity']): InstrumentCandles {
+    if (typeof symbol !== 'string' || symbol.length === 0) throw new RangeError('MultiTimeframeCandles.add: symbol must be a non-empty string');
+    let ic = this.bySymbol.get(symbol);
+    if (ic === undefined) {
+      ic = new InstrumentCandles(symbol, this, capacity);
+      this.bySymbol.set(symbol, ic);
+      this.all.push(ic);
+    }
+    return ic;
   }
 
   /** The per-instrument view, or undefined for an untracked symbol. */

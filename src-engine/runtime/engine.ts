@@ -16,7 +16,10 @@ import { NIFTY50_SEEDS } from '../model/instruments.js';
 import { candlesNeeded, planPreMarket } from '../scanner/pre-market.js';
 import { MemoryUniverseJournal, type UniverseJournal } from '../scanner/scanner.js';
 import type { RunProfile } from './config.js';
-import { createFeed, type KiteConnectionSource } from './feeds.js';
+import { candleReplayHistory, createFeed, type KiteConnectionSource } from './feeds.js';
+import type { InstrumentHit } from '../contract/instrument-search.js';
+import { searchInstrumentList } from '../market/instrument-search.js';
+import type { Tick } from '../model/tick.js';
 import { silentLog, type LogFn } from './logger.js';
 import {
   MemorySignalJournal,
@@ -132,6 +135,8 @@ export class Engine {
   private readonly unsubscribeKite: (() => void) | undefined;
   private universeScan!: UniverseScan;
   private feedDailyAsked = false;
+  /** Symbols added at run time whose history is loading: their live ticks wait here (then follow it). */
+  private readonly backfillPending = new Map<string, Tick[]>();
 
   constructor(private readonly deps: EngineDeps) {
     this.log = deps.log ?? silentLog;
@@ -270,6 +275,11 @@ export class Engine {
     });
 
     this.feed.onTick((t) => {
+      const held = this.backfillPending.size > 0 ? this.backfillPending.get(t.symbol) : undefined;
+      if (held !== undefined) {
+        if (held.length < 10_000) held.push(t);
+        return;
+      }
       if (!this.backfilling) this.tickRate.record();
       try {
         this.days.sync();
@@ -545,7 +555,119 @@ export class Engine {
     return [...this.watchlistCache];
   }
 
+  /**
+   * The watchlist's add box: the feed's own instrument master when it has one loaded (Kite: NSE, BSE, NFO,
+   * BFO, indices), else the engine's instruments (the simulator's). Ranked, at most `limit` hits.
+   */
+  searchInstruments(query: string, opts: { exchanges?: readonly string[] | undefined; limit: number }): { source: 'kite' | 'engine'; hits: InstrumentHit[] } {
+    const fromFeed = this.feed.searchInstruments?.(query, { limit: opts.limit, ...(opts.exchanges ? { exchanges: opts.exchanges } : {}) });
+    if (fromFeed !== undefined) {
+      const canAdd = typeof this.feed.addInstrument === 'function';
+      return {
+        source: 'kite',
+        hits: fromFeed.map((k) => {
+          const index = k.segment === 'INDICES';
+          const known = k.exchange === 'NSE' && !index && this.instrumentSet.has(k.tradingsymbol);
+          return {
+            symbol: k.tradingsymbol,
+            exchange: k.exchange,
+            name: k.name,
+            type: index ? ('INDEX' as const) : k.instrumentType,
+            expiry: k.expiry,
+            strikePaise: k.strikePaise,
+            lotSize: k.lotSize,
+            tickSizePaise: k.tickSizePaise,
+            token: k.instrumentToken,
+            known,
+            addable: known || (canAdd && k.exchange === 'NSE' && k.segment === 'NSE' && k.instrumentType === 'EQ'),
+          };
+        }),
+      };
+    }
+    const wanted = opts.exchanges;
+    const list = wanted === undefined ? this.instruments : this.instruments.filter((i) => wanted.includes(i.exchange));
+    return {
+      source: 'engine',
+      hits: searchInstrumentList(list, query, opts.limit).map((i) => ({
+        symbol: i.symbol,
+        exchange: i.exchange,
+        name: i.name,
+        type: 'EQ' as const,
+        expiry: null,
+        strikePaise: 0,
+        lotSize: i.lotSize,
+        tickSizePaise: i.tickSizePaise,
+        token: null,
+        known: true,
+        addable: true,
+      })),
+    };
+  }
+
+  /**
+   * A symbol of the feed's instrument master added at run time (Kite: an NSE equity a person put on the
+   * watchlist): market data, the trading services and strategies know it from now on; the feed subscribes
+   * it with the next demand; its recent 1-minute candles are backfilled before its live ticks are taken.
+   * Throws the feed's clear error when it cannot (unknown, not an NSE equity, the ticker's token limit).
+   */
+  private addInstrument(symbol: string): void {
+    const add = this.feed.addInstrument;
+    if (add === undefined) throw new RpcError(ErrorCode.NOT_FOUND, `unknown symbol: ${symbol}`, { symbol });
+    let inst: Instrument;
+    try {
+      inst = add.call(this.feed, symbol);
+    } catch (e) {
+      const message = (e as Error).message;
+      throw new RpcError(/ticker is full/.test(message) ? ErrorCode.CONFLICT : ErrorCode.NOT_FOUND, message, { symbol });
+    }
+    if (this.instrumentSet.has(inst.symbol)) return;
+    this.instruments.push(inst);
+    this.instrumentSet.add(inst.symbol);
+    this.market.addInstrument(inst);
+    this.trading.addInstrument({ symbol: inst.symbol, exchange: inst.exchange, kind: 'equity', tickSizePaise: inst.tickSizePaise, lotSize: inst.lotSize });
+    this.log('info', 'instrument added', { symbol: inst.symbol, feed: this.feed.kind });
+    const recent = this.feed.recentCandles;
+    if (recent === undefined) return;
+    this.backfillPending.set(inst.symbol, []);
+    const done = (): void => {
+      const held = this.backfillPending.get(inst.symbol) ?? [];
+      this.backfillPending.delete(inst.symbol);
+      for (const t of held) {
+        try {
+          this.market.onTick(t);
+          this.trading.onTick(t.symbol, t.lastPaise, t.tsEvent);
+          this.strategies.onTick(t);
+        } catch (e) {
+          this.log('warn', 'tick rejected', { symbol: t.symbol, error: (e as Error).message });
+        }
+      }
+    };
+    recent.call(this.feed, inst.symbol).then(
+      (candles) => {
+        try {
+          if (candles.length > 0) {
+            const ticks: Tick[] = [];
+            const h = candleReplayHistory([{ symbol: inst.symbol, candles }]);
+            h.onTick((t) => ticks.push(t));
+            for (let guard = 0; !h.done && guard < 100_000; guard++) h.advance(60_000);
+            const n = this.market.backfill(inst.symbol, ticks);
+            this.log('info', 'instrument backfilled', { symbol: inst.symbol, candles: candles.length, ticks: n });
+          }
+        } catch (e) {
+          this.log('warn', 'instrument backfill failed', { symbol: inst.symbol, error: (e as Error).message });
+        }
+        done();
+      },
+      (e: unknown) => {
+        this.log('warn', 'instrument history not loaded', { symbol: inst.symbol, error: e instanceof Error ? e.message : String(e) });
+        done();
+      },
+    );
+  }
+
   setWatchlist(symbols: readonly string[]): string[] {
+    // symbols of the feed's master not tracked yet are added (Kite); the first that cannot be is the error
+    for (const s of symbols) if (!this.instrumentSet.has(s) && this.feed.addInstrument !== undefined) this.addInstrument(s);
     const unknown = symbols.filter((s) => !this.instrumentSet.has(s));
     if (unknown.length > 0) {
       throw new RpcError(ErrorCode.NOT_FOUND, `unknown symbol${unknown.length > 1 ? 's' : ''}: ${unknown.join(', ')}`, { unknown });

@@ -462,6 +462,11 @@ export class TradingService {
     this.shadow?.dispose();
   }
 
+  /** An instrument added at run time (a symbol added from the instrument master): orders on it pass the instrument check. */
+  addInstrument(i: TradableInstrument): void {
+    if (!this.instruments.has(i.symbol)) this.instruments.set(i.symbol, i);
+  }
+
   /** Start or stop turning strategy intents into orders (the kernel stops it during its backfill). */
   setTrading(on: boolean): void {
     this.trading = on;

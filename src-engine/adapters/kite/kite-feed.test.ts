@@ -159,7 +159,7 @@ afterEach(() => {
   for (const f of feeds.splice(0)) f.stop();
 });
 
-function rig(o: { dataDir?: string; backfillMinutes?: number; badCandle?: boolean; logs?: string[] } = {}): Rig {
+function rig(o: { dataDir?: string; backfillMinutes?: number; badCandle?: boolean; logs?: string[]; dump?: string } = {}): Rig {
   const wall = { now: T0 };
   const listeners = new Set<() => void>();
   const session = {
@@ -191,7 +191,7 @@ function rig(o: { dataDir?: string; backfillMinutes?: number; badCandle?: boolea
     createHistorical: () => historical,
     fetchInstrumentsCsv: () => {
       r.fetches!++;
-      return Promise.resolve(DUMP);
+      return Promise.resolve(o.dump ?? DUMP);
     },
   });
   feeds.push(feed);
@@ -369,5 +369,100 @@ describe('KiteFeed', () => {
     expect(tickerRootOf('http://127.0.0.1:8777')).toBe('ws://127.0.0.1:8777/');
     expect(tickerRootOf('https://example.test/api')).toBe('wss://example.test/');
     expect(tickerRootOf(undefined)).toBeUndefined();
+  });
+});
+
+describe('KiteFeed: the instrument master searched and symbols added at run time', () => {
+  const WIPRO = 969473;
+  const HDFCBANK = 341249;
+  const MASTER = [
+    DUMP,
+    `${WIPRO},3787,WIPRO,WIPRO,250,,0,0.01,1,EQ,NSE,NSE`,
+    `${HDFCBANK},1333,HDFCBANK,HDFC BANK,1700,,0,0.1,1,EQ,NSE,NSE`,
+    '256265,1001,NIFTY 50,NIFTY 50,24000,,0,0.0,0,EQ,INDICES,NSE',
+    '13368834,52222,NIFTY26NOVFUT,NIFTY,24050,2026-11-24,0,0.1,75,FUT,NFO-FUT,NFO',
+    '13369090,52223,NIFTY26NOV24000CE,NIFTY,300,2026-11-24,24000,0.05,75,CE,NFO-OPT,NFO',
+    '500209,1953,INFY,INFOSYS,1500,,0,0.05,1,EQ,BSE,BSE',
+  ].join('\n');
+
+  it('searches the day\'s dump (ranked, bounded, by exchange), adds an NSE equity, subscribes it, refuses beyond the ticker limit', async () => {
+    const r = rig({ dump: MASTER });
+    expect(r.feed.searchInstruments('INFY', { limit: 5 })).toBeUndefined(); // no dump yet
+    expect(() => r.feed.addInstrument('WIPRO')).toThrow(/instrument master is not loaded yet/);
+    r.feed.setDemand(demand({ INFY: 'full' }));
+    r.feed.start();
+    r.session.conn = { apiKey: 'k', accessToken: 'tok' };
+    r.session.fire();
+    const pool = await until('the pool', () => r.pool());
+    const ex = Date.parse('2026-11-20T11:05:30+05:30') / 1000;
+    pool.push([full(INFY, 150100, ex, 5000)]);
+    await until('live', () => r.feed.status().state === 'live');
+
+    // ranked: the exact symbol first (NSE and BSE), then by name
+    expect(r.feed.searchInstruments('infy', { limit: 5 })!.map((i) => i.key)).toEqual(['NSE:INFY', 'BSE:INFY']);
+    expect(r.feed.searchInstruments('infosys', { limit: 5 })!.map((i) => i.key)).toEqual(['NSE:INFY', 'BSE:INFY']);
+    expect(r.feed.searchInstruments('NIFTY', { limit: 10 })!.map((i) => i.key)).toEqual(['NSE:NIFTY 50', 'NFO:NIFTY26NOVFUT', 'NFO:NIFTY26NOV24000CE']);
+    expect(r.feed.searchInstruments('NIFTY', { limit: 1 })).toHaveLength(1);
+    expect(r.feed.searchInstruments('NIFTY', { limit: 10, exchanges: ['INDICES'] })!.map((i) => i.key)).toEqual(['NSE:NIFTY 50']);
+    expect(r.feed.searchInstruments('NIFTY', { limit: 10, exchanges: ['NFO'] })!.map((i) => i.key)).toEqual(['NFO:NIFTY26NOVFUT', 'NFO:NIFTY26NOV24000CE']);
+    expect(r.feed.searchInstruments('INFY', { limit: 10, exchanges: ['BSE'] })!.map((i) => i.key)).toEqual(['BSE:INFY']);
+
+    // an NSE equity is added with the dump's tick and lot, subscribed with the next demand, and ticks
+    expect(r.feed.addInstrument('WIPRO')).toEqual({ symbol: 'WIPRO', name: 'WIPRO', exchange: 'NSE', tickSizePaise: 1, lotSize: 1 });
+    expect(r.feed.instruments.map((i) => i.symbol)).toContain('WIPRO');
+    pool.calls.length = 0;
+    r.feed.setDemand(demand({ INFY: 'full', WIPRO: 'quote' }));
+    expect(pool.calls).toEqual([`subscribe quote ${WIPRO}`]);
+    pool.push([full(WIPRO, 25010, ex + 2, 900)]);
+    expect(r.ticks.at(-1)).toMatchObject({ symbol: 'WIPRO', lastPaise: 25010, volume: 900 });
+    // its recent 1-minute candles, for the kernel's backfill
+    expect((await r.feed.recentCandles('WIPRO')).length).toBeGreaterThanOrEqual(30);
+
+    // not an NSE equity, not in the dump, or the ticker full (the fake pool holds 2 tokens): a clear error
+    expect(() => r.feed.addInstrument('NIFTY26NOVFUT')).toThrow(/not an NSE equity in Kite's instrument master of 2026-11-20/);
+    expect(() => r.feed.addInstrument('NOPE')).toThrow(/not an NSE equity/);
+    expect(() => r.feed.addInstrument('HDFCBANK')).toThrow(/ticker is full \(2 instruments subscribed; Kite allows 2 = 3 connections × 3,000 tokens\)/);
+    expect(r.feed.instruments.map((i) => i.symbol)).not.toContain('HDFCBANK');
+  });
+
+  it('in the engine: instruments.search answers from the dump, watchlist.set adds and backfills the symbol; ticks then arrive for it', async () => {
+    const r = rig({ dump: MASTER });
+    const saved: string[] = [];
+    const e = new Engine({
+      profile: parseRunProfile('feed: { kind: kite }\nwatchlist: [INFY]\nuniverse: { seed: custom, symbols: [INFY], softCap: 1 }\nstrategies: []\n'),
+      feed: r.feed,
+      watchlist: { get: () => [...saved], set: (s) => void saved.splice(0, saved.length, ...s) },
+    });
+    try {
+      // before the dump: the engine's own instruments answer
+      expect(e.searchInstruments('TC', { limit: 5 })).toMatchObject({ source: 'engine', hits: [{ symbol: 'TCS', known: true, addable: true, token: null }] });
+      r.session.conn = { apiKey: 'k', accessToken: 'tok' };
+      r.session.fire();
+      const pool = await until('the pool', () => r.pool());
+      const ex = Date.parse('2026-11-20T11:05:30+05:30') / 1000;
+      pool.push([full(INFY, 150100, ex, 5000)]);
+      await until('live', () => r.feed.status().state === 'live');
+      const res = e.searchInstruments('WIP', { limit: 5 });
+      expect(res).toEqual({ source: 'kite', hits: [{ symbol: 'WIPRO', exchange: 'NSE', name: 'WIPRO', type: 'EQ', expiry: null, strikePaise: 0, lotSize: 1, tickSizePaise: 1, token: WIPRO, known: false, addable: true }] });
+      expect(e.searchInstruments('NIFTY', { limit: 5 }).hits.map((h) => [h.symbol, h.type, h.addable])).toEqual([['NIFTY 50', 'INDEX', false], ['NIFTY26NOVFUT', 'FUT', false], ['NIFTY26NOV24000CE', 'CE', false]]);
+
+      expect(e.setWatchlist(['INFY', 'WIPRO'])).toEqual(['INFY', 'WIPRO']);
+      expect(e.isKnownSymbol('WIPRO')).toBe(true);
+      expect(e.searchInstruments('WIPRO', { limit: 1 }).hits[0]).toMatchObject({ known: true });
+      e.start();
+      await until('WIPRO subscribed', () => pool.subs.has(WIPRO));
+      // its history is backfilled into 1-minute candles before its live ticks
+      await until('WIPRO backfilled', () => e.market.candles('WIPRO', '1m', 500).length >= 30);
+      pool.push([full(WIPRO, 25010, ex + 5, 900)]);
+      await until('the WIPRO quote', () => e.market.quote('WIPRO')?.lastPaise === 25010);
+      // an order can name it now
+      expect(e.trading.placeManual({ symbol: 'WIPRO', side: 'BUY', qty: 1, orderType: 'LIMIT', pricePaise: 24000, product: 'MIS', validity: 'DAY', variety: 'regular' }).decision.rule).not.toBe('unknown_instrument');
+      // beyond the ticker's limit: a clear CONFLICT; an index or a future: NOT_FOUND naming why
+      expect(() => e.setWatchlist(['INFY', 'WIPRO', 'HDFCBANK'])).toThrow(/ticker is full/);
+      expect(() => e.setWatchlist(['INFY', 'NIFTY26NOVFUT'])).toThrow(/not an NSE equity/);
+      expect(e.watchlist()).toEqual(['INFY', 'WIPRO']);
+    } finally {
+      e.stop();
+    }
   });
 });

@@ -3,7 +3,8 @@
  *
  * Once the session gives credentials (KiteConnectionSource: the engine's KiteSessionManager):
  *  1. the day's instrument dump (instrument-cache.ts: fetched once per IST day, cached as a file) maps the
- *     engine's symbols (NSE equities) to instrument tokens; symbols missing from it are reported, never tick;
+ *     engine's symbols (NSE equities, and NSE indices such as NIFTY 50: segment INDICES) to instrument tokens;
+ *     symbols missing from it are reported, never tick;
  *  2. the demanded symbols are subscribed on the ticker pool (ticker-pool.ts: 3 connections × 3,000 tokens)
  *     in the mode each needs (setDemand: full for depth and the paper broker, quote or ltp elsewhere);
  *  3. live ticks are held back until the first exchange timestamp fixes the feed clock (feed-clock.ts) and
@@ -22,7 +23,7 @@ import { IST_OFFSET_MS } from '../../core/ist.js';
 import { istDay } from '../../core/nse-calendar.js';
 import { Listeners, type DailyBar, type FeedMode, type FeedStatus, type MarketDataClient } from '../../market/data-client.js';
 import type { DepthLevel, DepthSnapshot } from '../../model/depth.js';
-import type { InstrumentMaster } from '../../model/instrument-master.js';
+import type { InstrumentMaster, KiteInstrument } from '../../model/instrument-master.js';
 import type { Tick } from '../../model/tick.js';
 import { KiteError, redact } from './errors.js';
 import { FeedClock } from './feed-clock.js';
@@ -110,9 +111,13 @@ export function tickerRootOf(restRoot: string | undefined): string | undefined {
   return u.toString();
 }
 
+/** Kite's ticker limit: 3 connections × 3,000 instrument tokens. */
+export const KITE_MAX_TOKENS = 3 * 3000;
+
 export class KiteFeed implements MarketDataClient {
   readonly kind = 'kite' as const;
-  readonly instruments: readonly Instrument[];
+  /** The engine's instruments; grows when a person adds a symbol from the instrument master (addInstrument). */
+  readonly instruments: Instrument[];
   private readonly o: KiteFeedOptions;
   private readonly wall: Clock;
   private readonly feedClock: FeedClock;
@@ -122,7 +127,7 @@ export class KiteFeed implements MarketDataClient {
   private readonly clockL = new Listeners<[number]>();
   private readonly prevCloseL = new Listeners<[string, number]>();
   private readonly historyL = new Listeners<['start' | 'end', { ticks: number; fromMs?: number; toMs?: number }]>();
-  private readonly symbols: ReadonlySet<string>;
+  private readonly symbols: Set<string>;
   private state: State = 'waiting';
   private message: string | undefined = 'waiting for a Kite session (log in to Kite)';
   private running = false;
@@ -160,7 +165,7 @@ export class KiteFeed implements MarketDataClient {
     this.wall = opts.clock ?? systemClock;
     this.feedClock = new FeedClock(this.wall);
     this.log = opts.log ?? (() => undefined);
-    this.instruments = opts.instruments;
+    this.instruments = [...opts.instruments];
     this.symbols = new Set(opts.instruments.map((i) => i.symbol));
   }
 
@@ -248,6 +253,73 @@ export class KiteFeed implements MarketDataClient {
   /** The instrument master in use (after the dump loaded). */
   get master(): InstrumentMaster | undefined {
     return this.dump?.master;
+  }
+
+  /**
+   * The day's instrument master searched for the UI (NSE, BSE, NFO, BFO, indices: model/instrument-master.ts
+   * ranks exact symbol, prefix, name…); undefined until the dump is loaded.
+   */
+  searchInstruments(query: string, opts: { exchanges?: readonly string[]; limit: number }): KiteInstrument[] | undefined {
+    const master = this.dump?.master;
+    if (master === undefined) return undefined;
+    // INDICES is a segment (its rows say exchange NSE or BSE): filter it apart from the exchanges
+    const wanted = opts.exchanges?.map((e) => e.toUpperCase());
+    if (wanted === undefined) return master.search(query, { limit: opts.limit }).map((h) => h.instrument);
+    const ex = wanted.filter((e) => e !== 'INDICES');
+    const indices = wanted.includes('INDICES');
+    const hits = master.search(query, { limit: opts.limit * 4, exchanges: indices ? [...ex, 'NSE', 'BSE'] : ex });
+    return hits
+      .map((h) => h.instrument)
+      .filter((i) => (i.segment === 'INDICES' ? indices : ex.includes(i.exchange)))
+      .slice(0, opts.limit);
+  }
+
+  /**
+   * Adds an NSE equity of the instrument master to the engine's instruments at run time (a person added it
+   * to the watchlist): its token is mapped, the next demand subscribes it. Throws a clear error when the
+   * master has no such equity, before the dump is loaded, or when the ticker is full (3 × 3,000 tokens).
+   */
+  addInstrument(symbol: string): Instrument {
+    const known = this.instruments.find((i) => i.symbol === symbol);
+    if (known) return known;
+    const master = this.dump?.master;
+    if (master === undefined) throw new Error(`cannot add ${symbol}: Kite's instrument master is not loaded yet (log in to Kite)`);
+    const k = master.get('NSE', symbol);
+    if (k === undefined || k.instrumentType !== 'EQ' || k.segment !== 'NSE') {
+      throw new Error(`cannot add ${symbol}: not an NSE equity in Kite's instrument master of ${this.dump!.date} (only NSE equities can be watched and traded yet)`);
+    }
+    const cap = (this.pool as { capacity?: number } | undefined)?.capacity ?? KITE_MAX_TOKENS;
+    const used = new Set([...this.demand.keys()].map((s) => this.tokenOf.get(s)).filter((t) => t !== undefined)).size;
+    if (used + 1 > cap) {
+      throw new Error(`cannot add ${symbol}: the Kite ticker is full (${used} instruments subscribed; Kite allows ${cap} = 3 connections × 3,000 tokens): remove symbols from the watchlist, the chart or the strategies first`);
+    }
+    const inst: Instrument = { symbol, name: k.name || symbol, exchange: 'NSE', tickSizePaise: k.tickSizePaise, lotSize: k.lotSize };
+    this.instruments.push(inst);
+    this.symbols.add(symbol);
+    this.tokenOf.set(symbol, k.instrumentToken);
+    this.symbolOf.set(k.instrumentToken, symbol);
+    this.log('info', 'kite instrument added', { symbol, token: k.instrumentToken });
+    return inst;
+  }
+
+  /**
+   * Today's session so far and at least `backfillMinutes` of 1-minute candles of one symbol (a symbol added
+   * at run time), through the historical cache; [] when the feed has no session yet.
+   */
+  async recentCandles(symbol: string): Promise<KiteCandle[]> {
+    const token = this.tokenOf.get(symbol);
+    if (token === undefined || this.historical === undefined) return [];
+    const nowMs = this.feedClock.now();
+    const minuteStart = nowMs - (nowMs % 60_000);
+    const cache = new HistoricalCache({
+      source: this.historical,
+      ...(this.o.dataDir !== undefined ? { dir: `${this.o.dataDir}/kite/historical` } : {}),
+      name: (t) => `NSE:${this.symbolOf.get(t) ?? t}`,
+    });
+    const all = await cache.candles(token, 'minute', minuteStart - HISTORY_LOOKBACK_MS, minuteStart - 1000);
+    const today = istDay(nowMs);
+    const todays = all.filter((c) => istDay(c.time) === today).length;
+    return all.slice(-Math.max(this.o.backfillMinutes, todays));
   }
 
   /** symbol → instrument token of the engine's instruments found in the dump. */
