@@ -53,5 +53,7 @@ export async function runTask(task: EvalTask): Promise<TaskOutcome> {
   const c0 = threadCpuMs();
   const result = await ev.evaluate(task.params, task.data, { ...(task.window ? { window: task.window } : {}), ...(task.equity ? { equity: true } : {}) });
   const c1 = threadCpuMs();
+  // as JSON (Redis) would carry them: a non-finite value becomes null on every runner alike
+  for (const [k, v] of Object.entries(result.metrics)) if (typeof v !== 'number' || !Number.isFinite(v)) result.metrics[k] = null;
   return { key: task.key, result, worker: `${hostname()}:${process.pid}:${threadId}`, wallMs: performance.now() - t0, ...(c0 !== undefined && c1 !== undefined ? { cpuMs: c1 - c0 } : {}) };
 }
