@@ -9,9 +9,10 @@
  * second — the index prints (an index tick: no quantity, no volume, no depth, as Kite's index packets),
  * each future trades with probability ½, and a Poisson number (mean 4) of option trades falls on the
  * PUBLISHED window: the nearest `publishExpiries` live expiries × `publishEachSide` strikes either side of
- * the current ATM, weighted towards the money and the nearer expiry. The window's bid/ask are re-quoted
- * every round (what the option chain's mid reads) whether they trade or not; depth snapshots go out for
- * the contracts that traded. Contracts are LISTED at construction: `listEachSide` strikes around the
+ * the current ATM, weighted towards the money and the nearer expiry. A contract's bid/ask are quoted
+ * from the current index level before each of its trades and whenever the chain reads them
+ * (optionStates: the market at the underlying's last round); depth snapshots go out for the contracts
+ * that traded. Contracts are LISTED at construction: `listEachSide` strikes around the
  * starting level for the listed expiries (fno/specs.ts listedOptionExpiries); an expired contract stops
  * trading after 15:30 IST of its expiry day and the next listed expiry becomes the nearest (the roll).
  * A restart lists the then-current expiries. Deterministic for a seed and an equity tick sequence.
@@ -84,6 +85,15 @@ interface Underlying {
   strikes: number[];
 }
 
+interface Window {
+  atm: number;
+  /** Until the nearest expiry in it closes. */
+  validUntil: number;
+  contracts: Contract[];
+  cum: number[];
+  total: number;
+}
+
 const DAY_MS = 86_400_000;
 const dayOf = (ts: number) => Math.floor((ts + IST_OFFSET_MS) / DAY_MS);
 
@@ -98,6 +108,7 @@ export class SimFnoMarket {
   private readonly rng: Rng;
   private readonly o: Required<SimFnoOptions>;
   private readonly books = new Map<string, DepthSnapshot>();
+  private readonly windows = new Map<Underlying, Window>();
 
   constructor(seeds: readonly SimInstrumentSeed[], startTime: number, seed: number, opts: SimFnoOptions = {}) {
     this.o = {
@@ -223,7 +234,6 @@ export class SimFnoMarket {
       if (this.rng.uniform() < 0.5) this.trade(f, ts, emit, emitDepth);
     }
     const window = this.window(u, ts);
-    for (const c of window.contracts) this.quote(u, c, ts);
     if (window.contracts.length === 0) return;
     let picks = 0;
     const lambda = 4;
@@ -241,7 +251,9 @@ export class SimFnoMarket {
         if (x < window.cum[mid]!) hi = mid;
         else lo = mid + 1;
       }
-      this.trade(window.contracts[lo]!, ts, emit, emitDepth);
+      const c = window.contracts[lo]!;
+      this.quote(u, c, ts);
+      this.trade(c, ts, emit, emitDepth);
     }
   }
 
@@ -249,16 +261,20 @@ export class SimFnoMarket {
     return expiryCloseMs(c.expiry) > ts;
   }
 
-  /** The published window: nearest live expiries × strikes around the current ATM, with pick weights. */
-  private window(u: Underlying, ts: number): { contracts: Contract[]; cum: number[]; total: number } {
+  /** The published window: nearest live expiries × strikes around the current ATM, with pick weights (cached until the ATM or the nearest expiry moves). */
+  private window(u: Underlying, ts: number): Window {
+    const atm = Math.round(u.level / u.spec.strikeStepPaise) * u.spec.strikeStepPaise;
+    const cached = this.windows.get(u);
+    if (cached && cached.atm === atm && ts < cached.validUntil) return cached;
     const contracts: Contract[] = [];
     const cum: number[] = [];
     let total = 0;
-    const atm = Math.round(u.level / u.spec.strikeStepPaise) * u.spec.strikeStepPaise;
+    let validUntil = Infinity;
     let ei = 0;
     for (const [e, list] of u.options) {
       if (ei >= this.o.publishExpiries) break;
       if (expiryCloseMs(e) <= ts) continue;
+      validUntil = Math.min(validUntil, expiryCloseMs(e));
       for (const c of list) {
         const k = Math.abs(c.strikePaise - atm) / u.spec.strikeStepPaise;
         if (k > this.o.publishEachSide) continue;
@@ -268,7 +284,9 @@ export class SimFnoMarket {
       }
       ei++;
     }
-    return { contracts, cum, total };
+    const w: Window = { atm, validUntil, contracts, cum, total };
+    this.windows.set(u, w);
+    return w;
   }
 
   private rollDay(c: Contract, ts: number): void {
@@ -359,7 +377,10 @@ export class SimFnoMarket {
 
   /** Every listed option of an expiry with its market state (what fno/chain.ts computes from). */
   optionStates(name: string, expiry: IsoDay): ContractState[] {
-    const list = this.byName.get(name)?.options.get(expiry) ?? [];
+    const u = this.byName.get(name);
+    const list = u?.options.get(expiry) ?? [];
+    // quotes are made when read (and before each trade), at the underlying's last round: the market's bid/ask then
+    if (u && Number.isFinite(u.lastRound) && expiryCloseMs(expiry) > u.lastRound) for (const c of list) this.quote(u, c, u.lastRound);
     return list.map((c) => ({
       symbol: c.symbol,
       right: c.kind as 'CE' | 'PE',
