@@ -117,4 +117,9 @@ export class SessionStore {
   get sessionCount(): number {
     return this.sessions.size;
   }
+
+  /** Every secret this store handed out (live access, public and enc tokens, outstanding request tokens): for tests that look for leaks. */
+  issuedSecrets(): string[] {
+    return [...this.requestTokens.keys(), ...[...this.sessions.values()].flatMap((s) => [s.accessToken, s.publicToken, s.enctoken])];
+  }
 }

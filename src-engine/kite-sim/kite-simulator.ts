@@ -392,6 +392,11 @@ export class KiteSimulator {
     return this.market;
   }
 
+  /** The live sessions' access, public and enc tokens and the outstanding request tokens (secret-hygiene tests grep for them). */
+  issuedSecrets(): string[] {
+    return this.need().sessions.issuedSecrets();
+  }
+
   /** The simulated instruments (tokens, symbols, tick and lot sizes). */
   get instruments(): readonly SimInstrument[] {
     return this.list;

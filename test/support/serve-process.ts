@@ -24,13 +24,17 @@ export interface ServeProcess {
   stdoutLines: string[];
   stderr: () => string;
   stop(): Promise<number | null>;
+  /** SIGKILL: a crash, nothing flushed or cleaned up. */
+  kill(): Promise<void>;
 }
 
 /** Start `kitedesk serve` from dist/ and wait for the URL line on stdout. */
-export async function startServeProcess(args: string[], timeoutMs = 30_000): Promise<ServeProcess> {
-  const proc = spawn(process.execPath, [join(repoRoot, 'dist/engine/cli.js'), 'serve', '--port', '0', ...args], {
+export async function startServeProcess(args: string[], timeoutMs = 30_000, env?: NodeJS.ProcessEnv): Promise<ServeProcess> {
+  const port = args.includes('--port') ? [] : ['--port', '0'];
+  const proc = spawn(process.execPath, [join(repoRoot, 'dist/engine/cli.js'), 'serve', ...port, ...args], {
     cwd: repoRoot,
     stdio: ['pipe', 'pipe', 'pipe'],
+    ...(env ? { env } : {}),
   });
   let err = '';
   proc.stderr.on('data', (d: Buffer) => (err += d.toString()));
@@ -63,6 +67,12 @@ export async function startServeProcess(args: string[], timeoutMs = 30_000): Pro
         if (proc.exitCode !== null) return r(proc.exitCode);
         proc.once('exit', (code) => r(code));
         proc.kill('SIGTERM');
+      }),
+    kill: () =>
+      new Promise((r) => {
+        if (proc.exitCode !== null || proc.signalCode !== null) return r();
+        proc.once('exit', () => r());
+        proc.kill('SIGKILL');
       }),
   };
 }
