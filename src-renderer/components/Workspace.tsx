@@ -23,6 +23,13 @@ export function Workspace() {
   return useCompact() ? <CompactWorkspace /> : <FullWorkspace />;
 }
 
+/**
+ * The library's panel body scrolls (overflow auto) by default; the panes' components scroll their own
+ * lists, and popovers (the charges breakdown, the Export menu) must show past a pane's edge as they did
+ * before the panes were resizable.
+ */
+const VISIBLE = { overflow: 'visible' } as const;
+
 function persisted(id: string) {
   // onlySaveAfterUserInteractions: a window resize that squeezes a pane to its minimum is not a choice
   return useDefaultLayout({ id, onlySaveAfterUserInteractions: true });
@@ -35,30 +42,30 @@ function FullWorkspace() {
   return (
     <main className="workspace" data-testid="workspace" data-layout="full">
       <Group id={LAYOUT_GROUPS.workspace} orientation="horizontal" className="pane-group" {...ws}>
-        <Panel id="pane-watchlist" className="pane" defaultSize="390px" minSize="220px" maxSize="50%" groupResizeBehavior="preserve-pixel-size">
+        <Panel style={VISIBLE} id="pane-watchlist" className="pane" defaultSize="390px" minSize="220px" maxSize="50%" groupResizeBehavior="preserve-pixel-size">
           <Watchlist />
         </Panel>
         <Separator id="sep-watchlist" className="pane-sep pane-sep-v" />
-        <Panel id="pane-main" className="pane" minSize="40%">
+        <Panel style={VISIBLE} id="pane-main" className="pane" minSize="40%">
           <Group id={LAYOUT_GROUPS.mainColumn} orientation="vertical" className="pane-group" {...col}>
-            <Panel id="pane-chart-row" className="pane" minSize="160px">
+            <Panel style={VISIBLE} id="pane-chart-row" className="pane" minSize="160px">
               <Group id={LAYOUT_GROUPS.chartRow} orientation="horizontal" className="pane-group" {...row}>
-                <Panel id="pane-chart" className="pane" minSize="40%">
+                <Panel style={VISIBLE} id="pane-chart" className="pane" minSize="40%">
                   <Chart />
                 </Panel>
                 <Separator id="sep-depth" className="pane-sep pane-sep-v" />
-                <Panel id="pane-depth" className="pane" defaultSize="230px" minSize="160px" maxSize="45%" groupResizeBehavior="preserve-pixel-size">
+                <Panel style={VISIBLE} id="pane-depth" className="pane" defaultSize="230px" minSize="160px" maxSize="45%" groupResizeBehavior="preserve-pixel-size">
                   <DepthPanel />
                 </Panel>
               </Group>
             </Panel>
             <Separator id="sep-trading" className="pane-sep pane-sep-h" />
-            <Panel id="pane-trading" className="pane trading-row" defaultSize="230px" minSize="120px" groupResizeBehavior="preserve-pixel-size">
+            <Panel style={VISIBLE} id="pane-trading" className="pane trading-row" defaultSize="230px" minSize="120px" groupResizeBehavior="preserve-pixel-size">
               <OrderTicket />
               <TradingPanel />
             </Panel>
             <Separator id="sep-bottom" className="pane-sep pane-sep-h" />
-            <Panel id="pane-bottom" className="pane bottom-panels" defaultSize="150px" minSize="60px" groupResizeBehavior="preserve-pixel-size">
+            <Panel style={VISIBLE} id="pane-bottom" className="pane bottom-panels" defaultSize="150px" minSize="60px" groupResizeBehavior="preserve-pixel-size">
               <SignalsPanel />
               <StrategiesPanel />
             </Panel>
@@ -74,16 +81,16 @@ function CompactWorkspace() {
   return (
     <main className="workspace compact" data-testid="workspace" data-layout="compact">
       <Group id={LAYOUT_GROUPS.compact} orientation="vertical" className="pane-group" {...layout}>
-        <Panel id="pane-chart" className="pane" minSize="160px">
+        <Panel style={VISIBLE} id="pane-chart" className="pane" minSize="160px">
           <Chart />
         </Panel>
         <Separator id="sep-compact-trading" className="pane-sep pane-sep-h" />
-        <Panel id="pane-trading" className="pane trading-row" defaultSize="40%" minSize="120px">
+        <Panel style={VISIBLE} id="pane-trading" className="pane trading-row" defaultSize="40%" minSize="120px">
           <OrderTicket />
           <TradingPanel />
         </Panel>
         <Separator id="sep-compact-watchlist" className="pane-sep pane-sep-h" />
-        <Panel id="pane-watchlist" className="pane" defaultSize="20%" minSize="60px">
+        <Panel style={VISIBLE} id="pane-watchlist" className="pane" defaultSize="20%" minSize="60px">
           <Watchlist />
         </Panel>
       </Group>

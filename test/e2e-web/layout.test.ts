@@ -19,6 +19,17 @@ const box = async (page: Page, testId: string) => {
 describe('resizable panes and compact mode in Chromium against kitedesk serve', () => {
   const suite = tradingSuite();
 
+  /** Loads the app again in the same page (same localStorage); one retry if the loaded machine drops the connection. */
+  async function reopen(page: Page): Promise<void> {
+    try {
+      await page.goto(suite.serve().url);
+    } catch (e) {
+      if (!/net::ERR_/.test(String(e))) throw e;
+      await page.goto(suite.serve().url);
+    }
+    await page.waitForSelector('[data-testid="status-bar"][data-connection="open"]', T);
+  }
+
   it('drag and keyboard resizes persist across a reload; narrow → compact; the toggle overrides', async () => {
     const page = await suite.openPage();
     await page.waitForSelector('[data-testid="workspace"][data-layout="full"]', T);
@@ -61,9 +72,8 @@ describe('resizable panes and compact mode in Chromium against kitedesk serve', 
       undefined,
       T,
     );
-    await page.reload();
+    await reopen(page);
     await page.waitForSelector('[data-testid="workspace"][data-layout="full"]', T);
-    await page.waitForSelector('[data-testid="status-bar"][data-connection="open"]', T);
     expect(Math.abs((await box(page, 'pane-watchlist')).width - dragged)).toBeLessThan(3);
     expect(Math.abs((await box(page, 'pane-depth')).width - depthAfter)).toBeLessThan(3);
     expect(Math.abs((await box(page, 'pane-bottom')).height - bottomAfter)).toBeLessThan(3);
@@ -93,7 +103,7 @@ describe('resizable panes and compact mode in Chromium against kitedesk serve', 
     await page.click('[data-testid="layout-toggle"]');
     await page.waitForSelector('[data-testid="workspace"][data-layout="full"]', T);
     expect(await attr(page, '[data-testid="layout-toggle"]', 'data-mode')).toBe('full');
-    await page.reload();
+    await reopen(page);
     await page.waitForSelector('[data-testid="workspace"][data-layout="full"]', T);
     await page.click('[data-testid="layout-toggle"]');
     await page.waitForSelector('[data-testid="workspace"][data-layout="compact"]', T);
