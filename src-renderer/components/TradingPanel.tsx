@@ -4,6 +4,7 @@ import { useAppStore } from '../state/store.js';
 import { isOpenOrder } from '../state/trading.js';
 import { useTradingStore } from '../state/trading-store.js';
 import { EquityPanel } from './EquityPanel.js';
+import { BacktestPanel } from './BacktestPanel.js';
 import { ExportMenu } from './ExportMenu.js';
 import { OrdersPanel } from './OrdersPanel.js';
 import { HealthPanel } from './HealthPanel.js';
@@ -14,7 +15,7 @@ import { PositionsPanel } from './PositionsPanel.js';
 import { RiskLog } from './RiskLog.js';
 import { TradesPanel } from './TradesPanel.js';
 
-export type TradingTab = 'positions' | 'orders' | 'trades' | 'risk' | 'equity' | 'performance' | 'options' | 'health' | 'alerts';
+export type TradingTab = 'positions' | 'orders' | 'trades' | 'risk' | 'equity' | 'performance' | 'options' | 'health' | 'alerts' | 'backtest';
 
 /** Positions, orders, trades, the risk log, the equity curve, performance, the option chain, health and alerts as tabs under the chart; only the active tab is rendered. */
 export function TradingPanel() {
@@ -38,6 +39,7 @@ export function TradingPanel() {
     { id: 'options', label: 'Option chain', badge: '' },
     { id: 'health', label: 'Health', badge: '' },
     { id: 'alerts', label: 'Alerts', badge: tab === 'alerts' || unread === 0 ? '' : String(unread) },
+    { id: 'backtest', label: 'Backtest', badge: '' },
   ];
 
   return (
@@ -68,6 +70,7 @@ export function TradingPanel() {
       {tab === 'options' && <OptionChain />}
       {tab === 'health' && <HealthPanel />}
       {tab === 'alerts' && <NotificationsPanel />}
+      {tab === 'backtest' && <BacktestPanel />}
     </section>
   );
 }
