@@ -14,6 +14,7 @@
  *  - lost-replies: the simulator accepts orders and drops their replies (`dropReplies`); the engine must
  *    find each by its tag, never send it again.
  * After every round the simulator's order book is checked for two orders carrying one tag (a duplicate).
+ * Each case has a simulator (a Kite account) of its own.
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -201,7 +202,7 @@ function readJournal(dataDir: string): { integrity: string; clientIds: Set<strin
 }
 
 export class ChaosHarness {
-  private readonly sim = new KiteSimulator();
+  private sim = new KiteSimulator();
   private venue!: Venue;
   private simUrl = '';
   private readonly rng: Rng;
@@ -222,31 +223,33 @@ export class ChaosHarness {
   }
 
   async run(): Promise<ChaosReport> {
-    // a fresh session's morning on the simulator's clock: hours of trading ahead, no square-off, no 06:00 expiry
-    const r = await this.sim.start({ port: 0, seed: this.o.seed >>> 0, expireAt0600: false, startTime: nextOpen(Date.now()) + 10 * 60_000 });
-    this.simUrl = r.url;
-    this.venue = new Venue(this.sim);
     const cases: CaseResult[] = [];
-    try {
-      for (const c of this.o.cases) {
-        const rounds = this.o.rounds?.[c] ?? DEFAULT_ROUNDS[c];
-        const dir = mkdtempSync(join(this.work, `${c}-`));
-        const res = emptyResult(c, rounds, dir);
-        const t0 = Date.now();
+    for (const c of this.o.cases) {
+      const rounds = this.o.rounds?.[c] ?? DEFAULT_ROUNDS[c];
+      const dir = mkdtempSync(join(this.work, `${c}-`));
+      const res = emptyResult(c, rounds, dir);
+      const t0 = Date.now();
+      // a simulator of its own per case: a fresh account, so one case's positions are not another's mismatch
+      this.sim = new KiteSimulator();
+      try {
+        // a fresh session's morning on the simulator's clock: hours of trading ahead, no square-off, no 06:00 expiry
+        const r = await this.sim.start({ port: 0, seed: this.o.seed >>> 0, expireAt0600: false, startTime: nextOpen(Date.now()) + 10 * 60_000 });
+        this.simUrl = r.url;
+        this.venue = new Venue(this.sim);
+        if (c === 'crash') await this.crashCase(res);
+        else await this.lostRepliesCase(res);
+      } catch (e) {
+        res.failures.push(`case aborted: ${errText(e)}`);
+      } finally {
         try {
-          if (c === 'crash') await this.crashCase(res);
-          else await this.lostRepliesCase(res);
-        } catch (e) {
-          res.failures.push(`case aborted: ${errText(e)}`);
+          res.duplicates = duplicateTags(this.venue.orders());
+        } catch {
+          /* the simulator never started: the failure says why */
         }
-        res.ms = Date.now() - t0;
-        const dups = duplicateTags(this.venue.orders());
-        // duplicates are counted over the whole book once per case (earlier cases' orders included)
-        res.duplicates = dups.filter((d) => !cases.some((x) => x.duplicates.some((y) => y.tag === d.tag)));
-        cases.push(res);
+        await this.sim.close();
       }
-    } finally {
-      await this.sim.close();
+      res.ms = Date.now() - t0;
+      cases.push(res);
     }
     const report: ChaosReport = { seed: this.o.seed, cases, ok: cases.every(caseOk) };
     if (report.ok && this.o.keep !== true) rmSync(this.work, { recursive: true, force: true });
