@@ -567,7 +567,8 @@ export class Engine {
         source: 'kite',
         hits: fromFeed.map((k) => {
           const index = k.segment === 'INDICES';
-          const known = k.exchange === 'NSE' && !index && this.instrumentSet.has(k.tradingsymbol);
+          // an engine instrument (an NSE equity, or an index the feed maps from its INDICES rows)
+          const known = (index || k.exchange === 'NSE') && this.instrumentSet.has(k.tradingsymbol);
           return {
             symbol: k.tradingsymbol,
             exchange: k.exchange,

@@ -1,9 +1,10 @@
 /**
  * Going live in Chromium, with our Kite simulator standing in for Kite (KITEDESK_KITE_ROOT, a profile
  * with `feed: { kind: kite }`) and an in-memory secret store standing in for the OS keychain: Settings →
- * login through the simulator → the live confirmation (account, funds, risk limits, strategies, the
- * preflight; the button stays disabled until LIVE is typed) → the red bar → a live order's slippage against
- * the paper model in the Performance tab → back to paper in one click.
+ * login through the simulator → the add box searching Kite's instrument master → the live confirmation
+ * (account, funds, risk limits, strategies, the preflight; the button stays disabled until LIVE is typed)
+ * → the red bar → a live order's slippage against the paper model in the Performance tab → back to paper
+ * in one click.
  */
 import { describe, expect, it } from 'vitest';
 import { kiteServeSuite } from '../support/kite-serve-suite.js';
@@ -41,6 +42,16 @@ describe('live confirmation (Chromium, serve, Kite simulator)', () => {
     const end = Date.now() + 45_000;
     while (engine.status().feedStatus?.state !== 'live' && Date.now() < end) await new Promise((res) => setTimeout(res, 100));
     expect(engine.status().feedStatus?.state).toBe('live');
+
+    // the watchlist's add box searches Kite's instrument master: F&O and indices listed, an equity added with Enter
+    await page.fill('[data-testid="wl-add-input"]', 'nifty');
+    await page.waitForSelector('[data-testid="wl-suggestions"][data-source="kite"] [data-testid="wl-suggestion"][data-exchange="NFO"][data-addable="false"]', T);
+    await page.screenshot({ path: join(outDir, 'watchlist-search.png') });
+    await page.fill('[data-testid="wl-add-input"]', 'hdfcban');
+    await page.waitForSelector('[data-testid="wl-suggestions"][data-source="kite"] [data-testid="wl-suggestion"][data-symbol="HDFCBANK"][aria-selected="true"]', T);
+    await page.press('[data-testid="wl-add-input"]', 'Enter');
+    await page.waitForSelector('[data-testid="watchlist-row"][data-symbol="HDFCBANK"]', T);
+    expect(engine.watchlist()).toContain('HDFCBANK');
 
     // one click opens the confirmation: account, funds, risk limits, strategies, the preflight
     await page.click('[data-testid="go-live"]');

@@ -83,7 +83,8 @@ describe('instrument search and run-time subscriptions on the Kite feed (kitedes
     const indices = await client.call('instruments.search', { query: 'NIFTY', exchanges: ['INDICES'], limit: 3 });
     expect(indices.hits.length).toBeGreaterThan(0);
     expect(indices.hits.length).toBeLessThanOrEqual(3);
-    expect(indices.hits.every((h) => h.type === 'INDEX' && !h.addable)).toBe(true);
+    // an index can be watched only when the engine tracks it (its price only; never an order)
+    expect(indices.hits.every((h) => h.type === 'INDEX' && h.addable === h.known)).toBe(true);
     const fno = await client.call('instruments.search', { query: 'INFY', exchanges: ['NFO'], limit: 5 });
     expect(fno.hits.length).toBeGreaterThan(0);
     expect(fno.hits.every((h) => h.exchange === 'NFO' && h.expiry !== null && h.lotSize > 1)).toBe(true);
