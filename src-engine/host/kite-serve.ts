@@ -33,7 +33,7 @@ const REQUEST_TOKEN = /^[A-Za-z0-9_-]{6,256}$/;
 
 const digest = (s: string) => createHash('sha256').update(s).digest('base64url');
 
-/** One-time login states: created by /kite/login, consumed by the first /kite/callback that shows them. */
+/** One-time login states: created by each login request (kiteSession.login), consumed by the first /kite/callback that shows them. */
 export class LoginStates {
   /** sha256(state) → expiry; the states themselves are not kept. */
   private readonly pending = new Map<string, number>();

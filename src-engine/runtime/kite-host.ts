@@ -11,7 +11,7 @@ export interface KiteHost {
   settings(): Promise<KiteSettingsInfo>;
   saveSettings(input: KiteSettingsInput): Promise<KiteSettingsInfo>;
   clearSettings(): Promise<KiteSettingsInfo>;
-  /** Desktop: main opens the login window. Browser: the URL to navigate to (token-guarded /kite/login). */
+  /** Desktop: main opens the login window. Browser: the URL to navigate to (Kite's login with a one-time state). */
   startLogin(): Promise<KiteLoginStart>;
   /** End the engine's session and delete the stored token. */
   logout(): Promise<void>;
