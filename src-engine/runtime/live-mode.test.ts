@@ -265,9 +265,17 @@ describe('mode.set live: the preflight and the confirmation', () => {
 
 describe('the profile', () => {
   it('trading.live sets the cadence and tolerance, checked like every other key', () => {
-    expect(parseRunProfile('trading: { live: { reconcileMs: 2000, toleranceQty: 1, haltAfterRounds: 3 } }').trading.live).toEqual({ reconcileMs: 2000, toleranceQty: 1, haltAfterRounds: 3 });
-    expect(parseRunProfile('{}').trading.live).toEqual({ reconcileMs: 5000, toleranceQty: 0, haltAfterRounds: 2 });
+    expect(parseRunProfile('trading: { live: { reconcileMs: 2000, toleranceQty: 1, haltAfterRounds: 3, lookupAttempts: 5, lookupIntervalMs: 250 } }').trading.live).toEqual({
+      reconcileMs: 2000,
+      toleranceQty: 1,
+      haltAfterRounds: 3,
+      lookupAttempts: 5,
+      lookupIntervalMs: 250,
+    });
+    expect(parseRunProfile('{}').trading.live).toEqual({ reconcileMs: 5000, toleranceQty: 0, haltAfterRounds: 2, lookupAttempts: 3, lookupIntervalMs: 1000 });
     expect(() => parseRunProfile('trading: { live: { reconcileMs: 10 } }')).toThrow(/reconcileMs/);
+    expect(() => parseRunProfile('trading: { live: { lookupIntervalMs: 5 } }')).toThrow(/lookupIntervalMs/);
+    expect(() => parseRunProfile('trading: { live: { lookupAttempts: 0 } }')).toThrow(/lookupAttempts/);
     expect(() => parseRunProfile('mode: live')).toThrow();
   });
 });
