@@ -21,9 +21,9 @@ function engineAt(start: string): Engine {
   return new Engine({ profile: parseRunProfile(`feed:\n  backfillMinutes: 5\n  startTime: "${start}"\n`), watchlist: new MemoryWatchlist(), autoStart: false });
 }
 
-function codeOf(fn: () => unknown): string | undefined {
+async function codeOf(fn: () => unknown): Promise<string | undefined> {
   try {
-    fn();
+    await fn();
   } catch (e) {
     return e instanceof RpcError ? e.code : 'not an RpcError';
   }
@@ -33,10 +33,10 @@ function codeOf(fn: () => unknown): string | undefined {
 describe('options.chain on the built-in simulator', () => {
   const e = engineAt('2026-11-20T11:00:00+05:30');
   const h = createOptionsHandlers(e)['options.chain'];
-  const call = (input: unknown) => h(optionChainInputSchema.parse(input), ctx) as OptionChainDto;
+  const call = async (input: unknown) => (await h(optionChainInputSchema.parse(input), ctx)) as OptionChainDto;
 
-  it('answers the nearest expiry of the first underlying around ATM, valid against the contract', () => {
-    const c = optionChainSchema.parse(call({}));
+  it('answers the nearest expiry of the first underlying around ATM, valid against the contract', async () => {
+    const c = optionChainSchema.parse(await call({}));
     expect(c.underlyings).toEqual(['NIFTY', 'BANKNIFTY', 'FINNIFTY']);
     expect(c.underlying).toBe('NIFTY');
     expect(c.index).toBe('NIFTY 50');
@@ -56,35 +56,35 @@ describe('options.chain on the built-in simulator', () => {
     expect(c.daysToExpiry).toBeCloseTo((Date.parse('2026-11-23T15:30:00+05:30') - c.now) / 86_400_000, 9);
   });
 
-  it('honours expiry, strikes and rate; BANKNIFTY lists monthlies only', () => {
-    const b = call({ underlying: 'BANKNIFTY', strikes: 3, rate: 0.07 });
+  it('honours expiry, strikes and rate; BANKNIFTY lists monthlies only', async () => {
+    const b = await call({ underlying: 'BANKNIFTY', strikes: 3, rate: 0.07 });
     expect(b.expiries).toEqual(['2026-11-23', '2026-12-29']);
     expect(b.rows).toHaveLength(7);
     expect(b.rate).toBe(0.07);
-    const later = call({ underlying: 'NIFTY', expiry: '2026-12-29' });
+    const later = await call({ underlying: 'NIFTY', expiry: '2026-12-29' });
     expect(later.expiry).toBe('2026-12-29');
     expect(later.rows[10]!.ce!.symbol).toMatch(/^NIFTY26DEC\d+CE$/);
   });
 
-  it('moves with the feed: a later snapshot has a later time and other prices', () => {
-    const a = call({});
+  it('moves with the feed: a later snapshot has a later time and other prices', async () => {
+    const a = await call({});
     e.simulator.advance(60_000);
-    const b = call({});
+    const b = await call({});
     expect(b.now).toBeGreaterThan(a.now);
     expect(b.rows.map((r) => r.ce?.bidPaise)).not.toEqual(a.rows.map((r) => r.ce?.bidPaise));
   });
 
-  it('NOT_FOUND for an unknown underlying or expiry, INVALID input rejected by the schema', () => {
-    expect(codeOf(() => call({ underlying: 'MIDCPNIFTY' }))).toBe(ErrorCode.NOT_FOUND);
-    expect(codeOf(() => call({ expiry: '2026-11-25' }))).toBe(ErrorCode.NOT_FOUND);
+  it('NOT_FOUND for an unknown underlying or expiry, INVALID input rejected by the schema', async () => {
+    expect(await codeOf(() => call({ underlying: 'MIDCPNIFTY' }))).toBe(ErrorCode.NOT_FOUND);
+    expect(await codeOf(() => call({ expiry: '2026-11-25' }))).toBe(ErrorCode.NOT_FOUND);
     expect(() => optionChainInputSchema.parse({ strikes: 0 })).toThrow();
     expect(() => optionChainInputSchema.parse({ underlying: 'nifty 50' })).toThrow();
   });
 });
 
 describe('options.chain without options', () => {
-  it('UNAVAILABLE on a feed without a chain source', () => {
+  it('UNAVAILABLE on a feed without a chain source', async () => {
     const e = { optionChainSource: () => undefined, status: () => ({ feed: 'replay' }) } as unknown as Engine;
-    expect(codeOf(() => createOptionsHandlers(e)['options.chain']({ strikes: 10, rate: 0.065 }, ctx))).toBe(ErrorCode.UNAVAILABLE);
+    expect(await codeOf(() => createOptionsHandlers(e)['options.chain']({ strikes: 10, rate: 0.065 }, ctx))).toBe(ErrorCode.UNAVAILABLE);
   });
 });

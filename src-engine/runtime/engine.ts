@@ -5,6 +5,8 @@ import { syntheticDailyHistory } from '../adapters/sim/daily-history.js';
 import type { MarketSimulator } from '../adapters/sim/market-simulator.js';
 import { SimulatorFeed } from '../adapters/sim/simulator-feed.js';
 import type { ContractState } from '../fno/chain.js';
+import { KiteFeed } from '../adapters/kite/kite-feed.js';
+import { KiteOptionChain, type QuoteSource } from './kite-option-chain.js';
 import { systemClock, type Clock } from '../core/clock.js';
 import type { Broker } from '../execution/broker.js';
 import { TradingDay } from '../core/trading-day.js';
@@ -48,9 +50,14 @@ export interface OptionChainSource {
   now(): number;
   underlyings(): string[];
   expiries(underlying: string, now: number): string[];
-  futures(underlying: string): { symbol: string; expiry: string }[];
-  spot(underlying: string): number | undefined;
-  optionStates(underlying: string, expiry: string): ContractState[];
+  futures(underlying: string, now: number): { symbol: string; expiry: string }[];
+  /** The index level and every listed option of the expiry with its market state. */
+  load(underlying: string, expiry: string): Promise<OptionChainLoad> | OptionChainLoad;
+}
+
+export interface OptionChainLoad {
+  spotPaise: number | undefined;
+  states: ContractState[];
 }
 
 export interface EngineDeps {
@@ -680,17 +687,31 @@ export class Engine {
     return this.watchlist();
   }
 
-  /** Where the option chain reads its contracts (the built-in simulator's F&O market), or undefined on a feed without one. */
+  /**
+   * Where the option chain reads its contracts: the built-in simulator's F&O market, or on Kite the day's
+   * instrument dump with a REST quote per request (kite-option-chain.ts; needs a Kite session); else undefined.
+   */
   optionChainSource(): OptionChainSource | undefined {
     const fno = this.feed instanceof SimulatorFeed ? this.feed.fno : undefined;
-    if (!fno) return undefined;
+    if (fno) {
+      return {
+        now: () => this.feed.now(),
+        underlyings: () => fno.underlyings(),
+        expiries: (u, now) => fno.expiries(u, now),
+        futures: (u) => fno.futures(u),
+        load: (u, e) => ({ spotPaise: fno.spot(u), states: fno.optionStates(u, e) }),
+      };
+    }
+    const master = this.feed instanceof KiteFeed ? this.feed.master : undefined;
+    const rest = (this.deps.kite as { rest?: Partial<QuoteSource> } | undefined)?.rest;
+    if (!master || !rest || typeof rest.quote !== 'function') return undefined;
+    const chain = new KiteOptionChain(master, rest as QuoteSource);
     return {
       now: () => this.feed.now(),
-      underlyings: () => fno.underlyings(),
-      expiries: (u, now) => fno.expiries(u, now),
-      futures: (u) => fno.futures(u),
-      spot: (u) => fno.spot(u),
-      optionStates: (u, e) => fno.optionStates(u, e),
+      underlyings: () => chain.underlyings(),
+      expiries: (u, now) => chain.expiries(u, now),
+      futures: (u, now) => chain.futures(u, now),
+      load: (u, e) => chain.load(u, e),
     };
   }
 
