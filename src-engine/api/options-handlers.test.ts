@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ErrorCode, RpcError } from '../contract/errors.js';
+import { manualOrderSchema } from '../contract/trading-schemas.js';
 import { optionChainInputSchema, optionChainSchema, type OptionChainDto } from '../contract/options-schemas.js';
 import { parseRunProfile } from '../runtime/config.js';
 import { Engine, type WatchlistStore } from '../runtime/engine.js';
@@ -72,6 +73,13 @@ describe('options.chain on the built-in simulator', () => {
     const b = await call({});
     expect(b.now).toBeGreaterThan(a.now);
     expect(b.rows.map((r) => r.ce?.bidPaise)).not.toEqual(a.rows.map((r) => r.ce?.bidPaise));
+  });
+
+  it('an index is a price only: an order on it is refused; an option takes orders in its lots', () => {
+    const order = (symbol: string, qty: number) => manualOrderSchema.parse({ symbol, side: 'BUY', qty, orderType: 'MARKET' });
+    expect(() => e.trading.placeManual(order('NIFTY 50', 1))).toThrow(/unknown symbol: NIFTY 50/);
+    expect(e.instruments.find((i) => i.symbol === 'NIFTY 50')).toMatchObject({ kind: 'INDEX', tradable: false });
+    expect(e.instruments.find((i) => i.symbol === 'NIFTY26NOVFUT')).toMatchObject({ kind: 'FUT', lotSize: 65, exchange: 'NFO' });
   });
 
   it('NOT_FOUND for an unknown underlying or expiry, INVALID input rejected by the schema', async () => {
