@@ -103,9 +103,13 @@ describe('the Backtest tab in Chromium against kitedesk serve', () => {
     expect(html).toContain('RELIANCE');
     expect(await popup.locator('script').count()).toBe(0);
     await popup.screenshot({ path: join(outDir, 'backtest-screen-report.png') });
-    // the same link again is refused
+    // the same link again is refused, and so is the path without a ticket or with the serve token instead
     const again = await fetch(popup.url());
     expect(again.status).toBe(403);
+    const bare = popup.url().split('?')[0]!;
+    expect((await fetch(bare)).status).toBe(403);
+    expect(s.token.length).toBeGreaterThan(0);
+    expect((await fetch(`${bare}?token=${s.token}`)).status).toBe(403);
     await popup.close();
 
     // the tab shows the past runs again when reopened
