@@ -70,7 +70,8 @@ describe('live mode against kitedesk sim', () => {
     server.accept(a);
     client = new RpcClient(kiteDeskApi, { timeoutMs: 60_000 });
     client.attach(b);
-    simRest = new KiteRest({ apiKey: API_KEY, accessToken: kite.connection()!.accessToken, root: r.url });
+    // the test's own client shares the api key's GET rate (10/s) with the engine's live broker: it retries a 429 patiently
+    simRest = new KiteRest({ apiKey: API_KEY, accessToken: kite.connection()!.accessToken, root: r.url, getRetries: 8, getRetryInitialMs: 400 });
   });
 
   afterAll(async () => {
