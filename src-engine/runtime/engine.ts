@@ -158,6 +158,7 @@ export class Engine {
         log: this.log,
         ...(deps.kite?.connection ? { kite: deps.kite as KiteConnectionSource } : {}),
         ...(deps.dataDir !== undefined ? { dataDir: deps.dataDir } : {}),
+        watchlist: deps.watchlist.get(),
         // the live broker takes Kite's order messages and reconnects from the feed's own ticker
         onKitePool: (pool) => {
           pool.on('orderUpdate', (data) => this.modes?.onKiteOrderUpdate(data));

@@ -130,6 +130,10 @@ describe('the Kite history as ticks (csv-replay under the hood)', () => {
     );
     expect(kiteInstruments(p, data).find((i) => i.symbol === 'IRFC')).toEqual({ symbol: 'IRFC', name: 'INDIAN RAILWAY FIN CORP', exchange: 'NSE', tickSizePaise: 1, lotSize: 1 });
     expect(before.some((i) => i.symbol === 'RELIANCE')).toBe(true);
+    // a symbol added to the watchlist at run time comes back from the saved watchlist when the dump lists it
+    const noIrfc = parseRunProfile('feed: { kind: kite }\nwatchlist: [INFY]\n');
+    expect(kiteInstruments(noIrfc, data).some((i) => i.symbol === 'IRFC')).toBe(false);
+    expect(kiteInstruments(noIrfc, data, ['INFY', 'IRFC', 'NOSUCH']).filter((i) => ['IRFC', 'NOSUCH'].includes(i.symbol)).map((i) => i.symbol)).toEqual(['IRFC']);
   });
 
   it('takes the REST and ticker origin from KITEDESK_KITE_ROOT when the session names none', async () => {

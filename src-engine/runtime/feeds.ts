@@ -32,6 +32,8 @@ export interface FeedContext {
   onKitePool?: (pool: TickerPoolLike) => void;
   /** Test seams of the Kite feed (fake pool, historical source, dump). */
   kiteOverrides?: Partial<Pick<KiteFeedOptions, 'createPool' | 'createHistorical' | 'fetchInstrumentsCsv' | 'syncTimeoutMs' | 'clockIntervalMs'>>;
+  /** The saved watchlist: symbols a person added at run time on Kite come back (when the cached dump has them). */
+  watchlist?: readonly string[];
 }
 
 /** Kite's 1-minute candles as ticks: csv-replay's CandleReplay (noise-free, so the replayed 1-minute bars are Kite's). */
@@ -50,13 +52,18 @@ export function candleReplayHistory(series: readonly HistorySeries[]): HistoryTi
  * watchlist and strategy symbols; tick and lot sizes from the newest cached instrument dump when there
  * is one (else ₹0.05 and 1, until a dump has been cached); then NIFTY 50, NIFTY BANK and NIFTY FIN SERVICE.
  */
-export function kiteInstruments(profile: RunProfile, dataDir: string | undefined): Instrument[] {
+export function kiteInstruments(profile: RunProfile, dataDir: string | undefined, saved: readonly string[] = []): Instrument[] {
   const names = new Map(NIFTY50_SEEDS.map((s) => [s.symbol, s.name]));
   const symbols = new Set<string>(NIFTY50_SEEDS.map((s) => s.symbol));
   for (const s of universePool(profile.universe)) symbols.add(s);
   for (const s of profile.watchlist) symbols.add(s);
   for (const i of profile.strategies) for (const s of i.symbols) symbols.add(s);
   const dump = latestCachedDump(dataDir !== undefined ? join(dataDir, 'kite') : undefined);
+  // symbols added to the watchlist at run time (instruments.search) come back when the cached dump lists them as NSE equities
+  for (const s of saved) {
+    const k = dump?.master.get('NSE', s);
+    if (k !== undefined && k.instrumentType === 'EQ' && k.segment === 'NSE') symbols.add(s);
+  }
   const indices = KITE_INDICES.map((n) => INDEX_FNO[n]!.index);
   for (const i of indices) symbols.delete(i);
   const equities = [...symbols].map((symbol) => {
@@ -93,7 +100,7 @@ export function createFeed(profile: RunProfile, ctx: FeedContext): MarketDataCli
     case 'kite': {
       const none: KiteConnectionSource = { connection: () => undefined, onChange: () => () => undefined };
       return new KiteFeed({
-        instruments: kiteInstruments(profile, ctx.dataDir),
+        instruments: kiteInstruments(profile, ctx.dataDir, ctx.watchlist),
         session: ctx.kite ?? none,
         defaultRoot: kiteEndpointOverride(process.env, 'KITEDESK_KITE_ROOT'), // https or loopback only; main drops it when packaged
         dataDir: ctx.dataDir,
