@@ -7,6 +7,8 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { WebSocket } from 'ws';
+import { RpcClient, fromWebSocket, kiteDeskApi } from '../../src-engine/contract/index.js';
 import { launchChromium } from '../support/browser.js';
 import { ensureBuilt, repoRoot, startServeProcess, tempDataDir, type ServeProcess } from '../support/serve-process.js';
 
@@ -48,6 +50,23 @@ describe('user strategy approval in the browser', () => {
     const again = await browser.newPage();
     await again.goto(s.url);
     await again.waitForSelector('[data-testid="status-bar"][data-connection="open"]', T);
+    // the engine loaded it by itself (asked over the API, as the page does), and the page asks nothing
+    const ws = new WebSocket(`ws://127.0.0.1:${s.port}/api?token=${s.token}`);
+    await new Promise((res, rej) => {
+      ws.once('open', res);
+      ws.once('error', rej);
+    });
+    const c = new RpcClient(kiteDeskApi, { timeoutMs: 5000 });
+    c.attach(fromWebSocket(ws));
+    const end = Date.now() + 20_000;
+    let mine = (await c.call('strategies.files', {})).find((f) => f.file === 'mine.mjs');
+    while (mine?.type === undefined && Date.now() < end) {
+      await new Promise((r) => setTimeout(r, 100));
+      mine = (await c.call('strategies.files', {})).find((f) => f.file === 'mine.mjs');
+    }
+    expect(mine).toMatchObject({ type: 'user_approved' });
+    expect(mine?.pendingApproval).toBeUndefined();
+    ws.close();
     expect(await again.locator('[data-testid="strategy-approval"]').count()).toBe(0);
     await again.close();
   });
