@@ -1,4 +1,6 @@
 import { MarketSimulator } from '../src-engine/adapters/sim/market-simulator.js';
+import type { SimFnoOptions } from '../src-engine/adapters/sim/fno-market.js';
+import { SimulatorFeed } from '../src-engine/adapters/sim/simulator-feed.js';
 import { Rng } from '../src-engine/core/random.js';
 import { MultiTimeframeCandles } from '../src-engine/market/multi-timeframe.js';
 import { NIFTY50_SEEDS } from '../src-engine/model/instruments.js';
@@ -165,4 +167,22 @@ export async function marketBench(): Promise<void> {
     300_000,
   );
   if (books < 0) console.log(books);
+
+  // The built-in feed with the indices, futures and options of issue 14 (adapters/sim/fno-market.ts) against
+  // the same feed of the 50 stocks alone, per simulated second of session (depth listeners on, as the engine).
+  const feed = (fno: SimFnoOptions | false) => {
+    const f = new SimulatorFeed({ seeds: NIFTY50_SEEDS, seed: 1, speed: 1, ticksPerSecond: 150, backfillMinutes: 0, startTime: Date.parse('2026-11-20T09:15:00+05:30'), fno });
+    f.onTick(() => undefined);
+    f.onDepth(() => undefined);
+    f.prepare();
+    return f;
+  };
+  const withFno = feed({});
+  const without = feed(false);
+  await compare(
+    'built-in feed with index F&O (3 indices, 6 futures, ~560 options) vs the 50 stocks alone',
+    { name: 'SimulatorFeed + F&O, advance', unit: 'sim-seconds', run: (n) => withFno.simulator.advance(n * 1000) },
+    { name: 'SimulatorFeed equities only, advance', unit: 'sim-seconds', run: (n) => without.simulator.advance(n * 1000) },
+    1_000,
+  );
 }
