@@ -72,14 +72,31 @@ export function reportHtml(report: OptimizeReport, top = 200): string {
     return `<table><thead><tr>${cells(h!).map((c) => `<th>${esc(c)}</th>`).join('')}</tr></thead><tbody>${rows.map((r) => `<tr>${cells(r).map((c) => `<td>${esc(c)}</td>`).join('')}</tr>`).join('')}</tbody></table>`;
   };
   const main = report.walkForward ? table(gapTable(report)) : table(rankedTable(report.ranked ?? [], report.space, report.metric, top));
+  const curve = report.walkForward ? equitySvg(report.walkForward.oosEquity) : '';
   const r = report.run;
   return `<!doctype html><html><head><meta charset="utf-8"><title>KiteDesk optimisation</title><style>
 body{font:14px system-ui,sans-serif;margin:24px;color:#222}table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:3px 8px;text-align:right}th{background:#f3f3f3}code{background:#f6f6f6;padding:1px 4px}
 </style></head><body><h1>Optimisation</h1>
 <p>Evaluator <code>${esc(formatEvaluatorRef(report.evaluator))}</code>, ${report.search.kind === 'grid' ? 'grid' : `random (${report.search.count}, seed ${report.search.seed})`}, ${report.points} points, ranked by <code>${esc(report.metric)}</code> (${report.direction === 'max' ? 'higher is better' : 'lower is better'})${report.walkForward ? `, walk-forward ${report.walkForward.mode}` : ''}.</p>
 ${main}
+${curve ? `<h2>Out-of-sample equity, windows chained</h2>${curve}` : ''}
 <p>${r.tasks} evaluations on ${r.runner}${r.parallelism ? ` (${r.parallelism} at once)` : ''} in ${(r.wallMs / 1000).toFixed(2)} s.</p>
 </body></html>\n`;
+}
+
+/** The stitched out-of-sample equity as an inline SVG line (no script, no requests); '' without points. */
+export function equitySvg(points: readonly { ts: number; valuePaise: number }[], w = 720, h = 200): string {
+  if (points.length < 2) return '';
+  const t0 = points[0]!.ts;
+  const t1 = points.at(-1)!.ts;
+  const vs = points.map((p) => p.valuePaise);
+  const lo = Math.min(...vs);
+  const hi = Math.max(...vs);
+  const x = (t: number) => (t1 > t0 ? ((t - t0) / (t1 - t0)) * (w - 2) + 1 : 1);
+  const y = (v: number) => (hi > lo ? h - 1 - ((v - lo) / (hi - lo)) * (h - 2) : h / 2);
+  const pts = points.map((p) => `${x(p.ts).toFixed(1)},${y(p.valuePaise).toFixed(1)}`).join(' ');
+  const rupees = (v: number) => `₹${(v / 100).toLocaleString('en-IN', { maximumFractionDigits: 0 })}`;
+  return `<svg width="${w}" height="${h}" viewBox="0 0 ${w} ${h}" role="img" aria-label="out-of-sample equity from ${rupees(vs[0]!)} to ${rupees(vs.at(-1)!)}"><rect width="${w}" height="${h}" fill="#fafafa" stroke="#ddd"/><polyline fill="none" stroke="#2962ff" stroke-width="1.5" points="${pts}"/></svg><p>${day(t0)} ${rupees(vs[0]!)} → ${day(t1)} ${rupees(vs.at(-1)!)} (low ${rupees(lo)}, high ${rupees(hi)})</p>`;
 }
 
 interface OptimizeOpts {

@@ -52,6 +52,9 @@ describe('kitedesk optimize', { timeout: 180_000 }, () => {
     expect(report.walkForward!.windows.every((w) => w.window.inSample.from === report.walkForward!.windows[0]!.window.inSample.from)).toBe(true);
     expect(r.stdout).toMatch(/^window\s+in-sample\s+out-of-sample\s+chosen\s+IS sharpe\s+OOS sharpe\s+gap/);
     expect(r.stdout).toMatch(/\nmean\s/);
+    const html = readFileSync(join(out, 'optimize.html'), 'utf8');
+    expect(html).toContain('Out-of-sample equity, windows chained');
+    expect(html.match(/<polyline [^>]*points="([^"]+)"/)![1]!.split(' ')).toHaveLength(report.walkForward!.oosEquity.length);
   });
 
   it('bad input: one clear line, exit 1, nothing written', () => {
