@@ -59,7 +59,7 @@ describe('option chain in Chromium against kitedesk serve', () => {
     const before = await ltps();
     await page.waitForFunction((t) => Number(document.querySelector('[data-testid="option-chain"]')?.getAttribute('data-now')) > t + 20_000, firstNow, T);
     await page.waitForFunction(
-      (b) => [...document.querySelectorAll('[data-testid="oc-ltp"]')].map((e) => e.getAttribute('data-ltp-paise')).join(',') !== b,
+      (b) => Array.from(document.querySelectorAll('[data-testid="oc-ltp"]')).map((e) => e.getAttribute('data-ltp-paise')).join(',') !== b,
       before,
       T,
     );
@@ -86,7 +86,7 @@ describe('option chain in Chromium against kitedesk serve', () => {
     expect(expiries).toEqual(['2026-11-23', '2026-12-29']); // monthlies only
     await page.selectOption('[data-testid="oc-expiry"]', '2026-12-29');
     await page.waitForSelector('[data-testid="option-chain"][data-expiry="2026-12-29"]', T);
-    await page.waitForFunction(() => [...document.querySelectorAll('[data-testid="oc-ltp"]')].some((e) => /^BANKNIFTY26DEC\d+CE$/.test(e.getAttribute('data-symbol') ?? '')), undefined, T);
+    await page.waitForFunction(() => Array.from(document.querySelectorAll('[data-testid="oc-ltp"]')).some((e) => /^BANKNIFTY26DEC\d+CE$/.test(e.getAttribute('data-symbol') ?? '')), undefined, T);
     // a strike's symbol opens its chart
     const strike = page.locator('[data-testid="oc-row"][data-atm="true"] [data-testid="oc-strike"]');
     const sym2 = (await strike.getAttribute('data-symbol'))!;
