@@ -3,6 +3,7 @@ import { parseDocument } from 'yaml';
 import { z } from 'zod';
 import { symbolSchema } from '../contract/schemas.js';
 import { universeConfigSchema } from '../market/universe.js';
+import { fnoProfileSchema } from './fno-plan.js';
 import { tradingConfigSchema } from './trading.js';
 import {
   BUILTIN_STRATEGIES,
@@ -143,6 +144,12 @@ export const runProfileSchema = z
     universe: profileUniverseSchema.prefault({}),
     /** Capital, sizing, risk limits, exits and the paper broker's fill model. */
     trading: tradingConfigSchema.prefault({}),
+    /**
+     * F&O (issue 14, runtime/fno-plan.ts): underlyings, futures (current/next, rollover day), options (ATM or
+     * ITM/OTM by N strikes, nearest/next/dated expiry, CE/PE/both, re-resolved on an ATM move and at expiry)
+     * and the strategy instances that trade them (`on: contract` or `on: underlying` with routed orders).
+     */
+    fno: fnoProfileSchema.optional(),
     /**
      * The journal in SQLite. Signals, the ensemble's intents and the pre-market scans are kept for
      * `retentionDays` IST days before today (0 = for ever), pruned at start and at each day roll;

@@ -36,6 +36,7 @@ import { TradingService, type TradingStore } from './trading.js';
 import { ModeController, modeStores, type LiveModeConfig, type LiveRestPort, type ModeControllerOptions } from './live-mode.js';
 import { createIndicator } from '../indicators/registry.js';
 import type { Indicator } from '../indicators/indicator.js';
+import { FnoPlan } from './fno-plan.js';
 
 export const ENGINE_VERSION = '0.1.0';
 
@@ -123,6 +124,8 @@ export class Engine {
   readonly modes: ModeController;
   /** The trading day, session phase and day roll on the feed clock (core/trading-day.ts). */
   readonly days: TradingDay;
+  /** The profile's F&O legs, resolved and re-resolved (runtime/fno-plan.ts); undefined without `fno:`. */
+  readonly fno: FnoPlan | undefined;
   /** ATR(14) of 1-minute bars per symbol, paise (sizing and ATR exits). */
   private readonly atr = new Map<string, Indicator>();
   private flushTimer: ReturnType<typeof setInterval> | undefined;
@@ -180,10 +183,13 @@ export class Engine {
     // Pre-market: plan the trading day's universe (by feed time) before any strategy sees a bar.
     this.planUniverse(istDay(this.feed.now()));
 
+    // F&O (profile fno:): the legs resolved against the feed's instruments at the underlying's last close
+    this.fno = deps.profile.fno ? new FnoPlan(deps.profile.fno, this.instruments, (s) => this.feed.prevClose(s), this.feed.now(), (msg, data) => this.log('info', msg, data)) : undefined;
+
     // Startup is recovery: state comes from the store; the profile only seeds an empty one.
     const saved = deps.watchlist.get().filter((s) => this.instrumentSet.has(s));
     if (saved.length === 0) {
-      const seed = deps.profile.watchlist.filter((s) => this.instrumentSet.has(s));
+      const seed = [...new Set([...deps.profile.watchlist, ...(this.fno?.symbols() ?? [])])].filter((s) => this.instrumentSet.has(s));
       deps.watchlist.set(seed);
       this.watchlistCache = seed;
     } else {
@@ -193,7 +199,7 @@ export class Engine {
     // Strategies hear every closed bar (all timeframes, paise as they are), tick and feed-clock
     // second; wired before the backfill so they warm up on it.
     this.strategies = new StrategyService({
-      seed: deps.profile.strategies,
+      seed: this.fno ? [...deps.profile.strategies, ...this.fno.instances()] : deps.profile.strategies,
       ensemble: deps.profile.ensemble,
       store: deps.strategies ?? new MemoryStrategyStore(),
       signals: deps.signals ?? new MemorySignalJournal(),
@@ -276,7 +282,9 @@ export class Engine {
     });
     this.strategies.runner.onIntent((intent) => {
       try {
-        this.modes.current.onIntent(intent);
+        // an F&O instance on the underlying trades the contract its leg resolves to now
+        const routed = this.fno ? this.fno.routeIntent(intent, (sym, strat) => this.modes.current.ledger.positionQty(sym, strat)) : intent;
+        if (routed) this.modes.current.onIntent(routed);
       } catch (e) {
         this.log('error', 'intent not traded', { symbol: intent.symbol, error: (e as Error).message });
       }
@@ -293,6 +301,7 @@ export class Engine {
         this.days.sync();
         this.market.onTick(t);
         this.modes.current.onTick(t.symbol, t.lastPaise, t.tsEvent);
+        this.fno?.onPrice(t.symbol, t.lastPaise, t.tsEvent);
         this.strategies.onTick(t);
       } catch (e) {
         // A malformed tick is reported and dropped; the feed and the engine go on.

@@ -30,6 +30,7 @@ import { istDay, nseCalendar, type IsoDay } from '../core/nse-calendar.js';
 import { expiryCloseMs } from '../fno/expiries.js';
 import { INDEX_FNO } from '../fno/specs.js';
 import type { OrderSide } from '../model/order.js';
+import { intentOwner, type SizingIntent } from '../portfolio/sizing.js';
 import type { StrategyInstanceInput } from '../strategy/index.js';
 
 const nameSchema = z.string().regex(/^[A-Z][A-Z0-9&-]{0,19}$/, 'an F&O underlying name in capitals (NIFTY, BANKNIFTY, RELIANCE)');
@@ -250,6 +251,20 @@ export class FnoPlan {
     if (open) return { symbol: open.symbol, side: 'SELL' };
     const target = side === 'BUY' ? x.r.option!.ce : x.r.option!.pe;
     return target ? { symbol: target, side: 'BUY' } : null;
+  }
+
+  /**
+   * An ensemble intent as it should be traded: an `on: underlying` instance's intent on its underlying goes
+   * to the routed contract and side; null = nothing to do; any other intent comes back unchanged.
+   * `held(symbol, strategy)` is a strategy's signed position.
+   */
+  routeIntent<T extends SizingIntent>(intent: T, held: (symbol: string, strategy: string) => number): T | null {
+    const owner = intentOwner(intent);
+    if (owner === undefined) return intent;
+    const r = this.route(owner, intent.symbol, intent.side, (s) => held(s, owner));
+    if (r === undefined) return intent;
+    if (r === null) return null;
+    return { ...intent, symbol: r.symbol, side: r.side };
   }
 
   private heldContract(held: (symbol: string) => number, u: string, kind: 'FUT' | 'CE' | 'PE'): Route | undefined {

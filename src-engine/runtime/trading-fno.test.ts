@@ -55,6 +55,27 @@ describe('F&O in paper: margin before placing', () => {
   });
 });
 
+describe('F&O orders in lots within the freeze quantity', () => {
+  it('a derivative without a freeze qty gets its underlying’s (profile override first); slices ≤ freeze, at most 10', () => {
+    const clock = { t: istTime('2026-12-08', '10:00'), now() { return this.t; } };
+    const bare = INSTRUMENTS.map(({ freezeQty: _f, ...i }) => i);
+    const mk = (fnoFreezeQty?: Record<string, number>) =>
+      new TradingService({ mode: 'paper', instruments: bare, clock, config: { capital: 10_000_000, paper: { slippage: { ticks: 0 } }, ...(fnoFreezeQty ? { fnoFreezeQty } : {}), risk: { checkMargin: false } } });
+    const spec = mk();
+    spec.onTick(CE, 100_00, clock.t);
+    // NIFTY's freeze 1800 (fno/specs.ts) = 27 lots of 65 → 1755 per slice: 30 lots = 2 slices
+    const r = spec.placeManual({ ...NRML, symbol: CE, side: 'BUY', qty: 30 * 65 });
+    expect(r.orders.map((o) => o.qty)).toEqual([975, 975]);
+    const own = mk({ NIFTY: 650 });
+    own.onTick(CE, 100_00, clock.t);
+    expect(own.placeManual({ ...NRML, symbol: CE, side: 'BUY', qty: 20 * 65 }).orders.map((o) => o.qty)).toEqual([650, 650]);
+    // 110 lots at 10 lots a slice = 11 slices: refused
+    const big = own.placeManual({ ...NRML, symbol: CE, side: 'BUY', qty: 110 * 65 });
+    expect(big.decision).toMatchObject({ action: 'BLOCK', rule: 'freeze_qty' });
+    expect(big.orders).toEqual([]);
+  });
+});
+
 describe('F&O expiry settlement', () => {
   it('final settlement price: futures at the underlying, options at intrinsic value (0 out of the money), a mark without one', () => {
     expect(finalSettlementPrice({ kind: 'FUT', strikePaise: 0 }, 26_050_00, 26_070_00)).toEqual({ pricePaise: 26_050_00, basis: 'underlying' });

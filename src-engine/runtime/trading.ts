@@ -28,7 +28,8 @@ import { ShadowBroker } from '../execution/shadow-broker.js';
 import { decisionRecord, RiskEngine, type RiskDecision, type RiskState, type RiskStateStore } from '../risk/risk-engine.js';
 import { riskConfigSchema } from '../risk/config.js';
 import { ExitManager, exitConfigSchema, type ExitRequest } from '../portfolio/exits.js';
-import { paperFnoMargin } from '../portfolio/fno-margin.js';
+import { INDEX_FNO, STOCK_FREEZE_LOTS } from '../fno/specs.js';
+import { fnoContractOf, paperFnoMargin } from '../portfolio/fno-margin.js';
 import { expiryOf, finalSettlementPrice, SETTLEMENT_CLIENT_ID, settlementId } from './fno-settlement.js';
 import { Ledger, type LedgerFill } from '../portfolio/ledger.js';
 import { rangeMetrics } from '../portfolio/metrics.js';
@@ -72,6 +73,11 @@ export const tradingConfigSchema = z.strictObject({
    * portfolio/fno-margin.ts: futures and short options on notional, long options = premium.
    */
   fnoMarginBps: z.record(z.string().regex(/^[A-Z0-9&-]+$/, 'an F&O name in capitals (NIFTY, BANKNIFTY, RELIANCE)'), z.number().int().min(1).max(10_000)).optional(),
+  /**
+   * Exchange freeze quantity (units per order) by F&O name, overriding fno/specs.ts (NSE revises them in its
+   * F&O circulars; the dump does not carry them). Orders above it are sliced (≤ 10 slices) or refused.
+   */
+  fnoFreezeQty: z.record(z.string().regex(/^[A-Z0-9&-]+$/, 'an F&O name in capitals (NIFTY, BANKNIFTY, RELIANCE)'), z.number().int().min(1).max(1_000_000)).optional(),
   /** Risk limits (risk/config.ts); `capitalPaise` is taken from `capital`. */
   risk: riskConfigSchema.omit({ capitalPaise: true }).prefault({}),
   sizing: z
@@ -271,6 +277,15 @@ function clientIdFactory(mode: TradingMode, now: () => number, taken: (id: strin
   };
 }
 
+/** A derivative without a freeze quantity gets its underlying's: the profile's, else fno/specs.ts (index), else 20 lots (stock). */
+function withFreezeQty(i: TradableInstrument, overrides: Readonly<Record<string, number>> | undefined): TradableInstrument {
+  if (i.kind === 'equity' || i.freezeQty !== undefined) return i;
+  const c = fnoContractOf(i.symbol);
+  if (!c) return i;
+  const q = overrides?.[c.name] ?? INDEX_FNO[c.name]?.freezeQty ?? STOCK_FREEZE_LOTS * i.lotSize;
+  return { ...i, freezeQty: q };
+}
+
 export class TradingService {
   readonly mode: TradingMode;
   readonly config: TradingConfig;
@@ -332,7 +347,7 @@ export class TradingService {
     this.config = parsed.data;
     this.days = opts.tradingDay ?? new TradingDay({ clock: this.clock });
     this.days.sync(this.clock.now());
-    for (const i of opts.instruments) this.instruments.set(i.symbol, i);
+    for (const i of opts.instruments) this.instruments.set(i.symbol, withFreezeQty(i, this.config.fnoFreezeQty));
     // ids made in this process are unique by construction (time + counter); only ids restored from the
     // journal (earlier runs) can collide, so only those are checked
     this.newClientId = clientIdFactory(this.mode, () => this.clock.now(), (id) => this.restoredClientIds.has(id));
