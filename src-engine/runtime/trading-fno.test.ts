@@ -76,6 +76,20 @@ describe('F&O orders in lots within the freeze quantity', () => {
   });
 });
 
+describe('the seed risk rules on derivatives', () => {
+  it('the per-symbol loss limit stops new entries in an option that lost it; closing still passes', () => {
+    const clock = { t: istTime('2026-12-08', '10:00'), now() { return this.t; } };
+    const svc = new TradingService({ mode: 'paper', instruments: INSTRUMENTS, clock, config: { capital: 2_000_000, paper: { slippage: { ticks: 0 } }, risk: { perSymbolMaxLossPaise: 1000_00 }, exits: { default: { trailingBps: 0, atrMultipleStop: 0, atrMultipleTarget: 0 } } } });
+    svc.onTick(CE, 120_00, clock.t);
+    expect(svc.placeManual({ ...NRML, symbol: CE, side: 'BUY', qty: 65 }).orders).toHaveLength(1);
+    svc.onTick(CE, 100_00, clock.t); // 65 × ₹20 = ₹1,300 down (plus charges)
+    const more = svc.placeManual({ ...NRML, symbol: CE, side: 'BUY', qty: 65 });
+    expect(more.decision).toMatchObject({ action: 'BLOCK', rule: 'symbol_loss' });
+    const close = svc.placeManual({ ...NRML, symbol: CE, side: 'SELL', qty: 65 });
+    expect(close.decision, close.decision.message).toMatchObject({ action: 'ALLOW' });
+  });
+});
+
 describe('F&O expiry settlement', () => {
   it('final settlement price: futures at the underlying, options at intrinsic value (0 out of the money), a mark without one', () => {
     expect(finalSettlementPrice({ kind: 'FUT', strikePaise: 0 }, 26_050_00, 26_070_00)).toEqual({ pricePaise: 26_050_00, basis: 'underlying' });
