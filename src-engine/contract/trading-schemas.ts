@@ -220,6 +220,12 @@ export const riskStatusSchema = z.object({
   drawdownLimitPaise: paise,
   openPositions: z.number().int().nonnegative(),
   maxOpenPositions: z.number().int().nonnegative(),
+  /** Σ |net qty| × last price of the mode's positions, paise. */
+  grossExposurePaise: paise.optional(),
+  /** Live: the net notional of positions at Kite the app did not make (external), counted in the exposure cap. */
+  externalExposurePaise: paise.optional(),
+  /** The gross exposure cap (risk.maxGrossExposurePaise), when set. */
+  maxGrossExposurePaise: paise.optional(),
 });
 export type RiskStatus = z.infer<typeof riskStatusSchema>;
 

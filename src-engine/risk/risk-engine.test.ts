@@ -600,6 +600,9 @@ describe('circuit breaker, halt and kill switch', () => {
       drawdownLimitPaise: 22_000_000,
       openPositions: 4,
       maxOpenPositions: 10,
+      grossExposurePaise: 0,
+      externalExposurePaise: 0,
+      maxGrossExposurePaise: undefined,
     });
   });
 
@@ -636,6 +639,7 @@ describe('max_exposure: external positions at Kite count in the gross exposure c
     expect(engine.check(buy).action).toBe('ALLOW');
     engine.setExternalPositions([{ symbol: 'TCS', exchange: 'NSE', product: 'CNC', qty: -50, lastPricePaise: 400_000 }]); // ₹2,00,000 short
     expect(engine.externalExposurePaise()).toBe(20_000_000);
+    expect(engine.status()).toMatchObject({ grossExposurePaise: 60_000_000, externalExposurePaise: 20_000_000, maxGrossExposurePaise: 100_000_000 });
     const d = engine.check(buy);
     expectRule(d, 'BLOCK', 'max_exposure');
     if (d.action !== 'BLOCK') throw new Error('unreachable');

@@ -312,6 +312,12 @@ export interface RiskStatusView extends RiskState {
   drawdownLimitPaise: number;
   openPositions: number;
   maxOpenPositions: number;
+  /** Σ |net| × mark of the account's positions (0 without the account's figure). */
+  grossExposurePaise: number;
+  /** The net notional of the external positions at the broker (setExternalPositions). */
+  externalExposurePaise: number;
+  /** The profile's gross exposure cap (undefined: none). */
+  maxGrossExposurePaise: number | undefined;
 }
 
 const show2 = (v: unknown): string => (typeof v === 'string' ? v : String(v));
@@ -459,6 +465,9 @@ export class RiskEngine {
       drawdownLimitPaise: peak > 0 ? Math.ceil((peak * lim.maxDrawdownBps) / 10_000) : 0,
       openPositions: this.account.openPositionCount(),
       maxOpenPositions: lim.maxOpenPositions,
+      grossExposurePaise: this.account.grossExposurePaise?.() ?? 0,
+      externalExposurePaise: this.externalExposurePaise(),
+      maxGrossExposurePaise: lim.maxGrossExposurePaise,
     };
   }
 

@@ -493,6 +493,7 @@ describe('reconciliation matrix', () => {
     const rec = await r.modes.reconcileNow();
     expect(rec.mismatches).toContainEqual({ symbol: 'TCS', exchange: 'NSE', product: 'CNC', oursQty: 0, kiteQty: 20, kind: 'external' });
     expect(r.modes.trading.risk.externalPositions()).toEqual([{ symbol: 'TCS', exchange: 'NSE', product: 'CNC', qty: 20, lastPricePaise: 150_000 }]);
+    expect(r.modes.trading.riskStatus()).toMatchObject({ externalExposurePaise: 3_000_000, grossExposurePaise: 3_750_000, maxGrossExposurePaise: 10_000_000 });
     // ₹37,500 + ₹37,500 more of INFY alone would fit (₹75,000), but with the ₹30,000 external it does not
     const blocked = r.buy(25);
     expect(blocked.decision).toMatchObject({ action: 'BLOCK', rule: 'max_exposure' });

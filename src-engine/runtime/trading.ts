@@ -839,6 +839,9 @@ export class TradingService {
       drawdownLimitPaise: s.drawdownLimitPaise,
       openPositions: s.openPositions,
       maxOpenPositions: s.maxOpenPositions,
+      grossExposurePaise: s.grossExposurePaise,
+      externalExposurePaise: s.externalExposurePaise,
+      ...(s.maxGrossExposurePaise !== undefined ? { maxGrossExposurePaise: s.maxGrossExposurePaise } : {}),
     };
   }
 

@@ -133,6 +133,18 @@ function RiskBadges({ risk }: { risk: RiskStatus | null }) {
       >
         loss {lossText(risk.dayPnlPaise, risk.dailyLossLimitPaise)} · dd {drawdownText(risk.drawdownPaise, risk.drawdownLimitPaise)} · pos {risk.openPositions}/
         {risk.maxOpenPositions}
+        {(risk.maxGrossExposurePaise !== undefined || (risk.externalExposurePaise ?? 0) > 0) && (
+          <span
+            data-testid="risk-exposure"
+            data-external={risk.externalExposurePaise ?? 0}
+            title="Gross exposure: our positions plus external positions at Kite (not placed by the app; never traded by strategies), against the cap"
+          >
+            {' '}
+            · exp {formatMoneyPaise((risk.grossExposurePaise ?? 0) + (risk.externalExposurePaise ?? 0))}
+            {risk.maxGrossExposurePaise !== undefined ? ` / ${formatMoneyPaise(risk.maxGrossExposurePaise)}` : ''}
+            {(risk.externalExposurePaise ?? 0) > 0 ? ` (ext ${formatMoneyPaise(risk.externalExposurePaise!)})` : ''}
+          </span>
+        )}
       </span>
     </>
   );
