@@ -157,7 +157,13 @@ export const runProfileSchema = z
      */
     journal: z.object({ retentionDays: z.number().int().min(0).max(36_500).default(30) }).strict().prefault({}),
   })
-  .strict();
+  .strict()
+  .superRefine((p, ctx) => {
+    // the plan resolves against the feed's instrument list when the engine starts; Kite's NFO dump arrives after start
+    if (p.fno !== undefined && p.feed.kind !== 'simulator') {
+      ctx.addIssue({ code: 'custom', message: `works on feed.kind simulator only for now (not ${p.feed.kind}: its F&O contracts are not resolved at start yet)`, path: ['fno'] });
+    }
+  });
 export type RunProfile = z.infer<typeof runProfileSchema>;
 
 export class ConfigError extends Error {

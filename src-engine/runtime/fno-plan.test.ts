@@ -84,3 +84,15 @@ describe('fno profile: resolution against the instrument list', () => {
     expect(plan.symbols().sort()).toEqual(['NIFTY 50', 'NIFTY26D0826000CE', 'NIFTY26D0826000PE', 'NIFTY26DECFUT']);
   });
 });
+
+describe('fno: in the run profile', () => {
+  it('the shipped profile parses; fno on a feed other than the simulator is refused at its key', async () => {
+    const { readFileSync } = await import('node:fs');
+    const { parseRunProfile } = await import('./config.js');
+    const p = parseRunProfile(readFileSync(new URL('../../configs/fno-nifty.yaml', import.meta.url), 'utf8'), 'fno-nifty.yaml');
+    expect(p.fno).toMatchObject({ underlyings: ['NIFTY'], options: { strike: 'ATM', right: 'both' } });
+    expect(p.trading.sizing.default).toEqual({ mode: 'fixed_lots', lots: 1, leverage: 2, exposureBps: 8000 });
+    expect(() => parseRunProfile('feed: { kind: kite }\nfno: { underlyings: [NIFTY], futures: {} }\n', 'k.yaml')).toThrow(/k\.yaml: invalid run profile:\n {2}fno: works on feed\.kind simulator only/);
+    expect(() => parseRunProfile('fno: { underlyings: [NIFTY], options: { strike: OTM } }\n', 'o.yaml')).toThrow(/fno\.options\.steps: OTM needs steps/);
+  });
+});
