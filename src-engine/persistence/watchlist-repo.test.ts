@@ -42,7 +42,7 @@ describe('WatchlistRepo', () => {
     const repo = new WatchlistRepo(db);
     repo.set(['INFY']);
     expect(() => repo.set(['TCS', 'TCS'])).toThrow(/WatchlistRepo.set: invalid watchlist.*unique/);
-    expect(() => repo.set(['TCS', 'bad symbol'])).toThrow(/symbols\.1: expected an NSE trading symbol/);
+    expect(() => repo.set(['TCS', 'bad symbol'])).toThrow(/symbols\.1: expected a trading symbol/);
     expect(() => repo.set(Array.from({ length: 101 }, (_, i) => `S${i}`))).toThrow(/invalid watchlist/);
     expect(repo.get()).toEqual(['INFY']);
     db.close();
