@@ -4,6 +4,8 @@ import { ErrorCode, RpcError } from '../contract/errors.js';
 import type { optionsRequests } from '../contract/options-schemas.js';
 import { computeChain } from '../fno/chain.js';
 import { INDEX_FNO } from '../fno/specs.js';
+import { fnoContractOf } from '../portfolio/fno-margin.js';
+import { payoffCurve } from '../portfolio/fno-payoff.js';
 import type { Engine } from '../runtime/engine.js';
 
 type OptionsRequestHandlers = Pick<Handlers<KiteDeskApi>, keyof typeof optionsRequests>;
@@ -11,6 +13,27 @@ type OptionsRequestHandlers = Pick<Handlers<KiteDeskApi>, keyof typeof optionsRe
 /** The option-chain request (spread into createHandlers): the feed's chain source through fno/chain.ts. */
 export function createOptionsHandlers(engine: Engine): OptionsRequestHandlers {
   return {
+    'options.payoff': async ({ underlying, rangePct, points }) => {
+      const open = engine.trading.portfolio().positions.filter((p) => p.qty !== 0 && fnoContractOf(p.symbol) !== null);
+      const u = underlying ?? (open.length > 0 ? fnoContractOf(open[0]!.symbol)!.name : 'NIFTY');
+      const index = fnoContractOf(open.find((p) => fnoContractOf(p.symbol)!.name === u)?.symbol ?? '')?.underlyingSymbol ?? INDEX_FNO[u]?.index ?? u;
+      const spot = engine.market.quote(index)?.lastPaise;
+      if (spot === undefined || spot <= 0) throw new RpcError(ErrorCode.UNAVAILABLE, `no price of ${index} yet`);
+      const mine = open.filter((p) => fnoContractOf(p.symbol)!.name === u);
+      const now = engine.feed.now();
+      const pts = payoffCurve(
+        mine.map((p) => ({ symbol: p.symbol, qty: p.qty, avgPricePaise: p.avgPricePaise, markPaise: p.markPaise })),
+        { spotPaise: spot, now, rangePct, points },
+      );
+      return {
+        underlying: u,
+        index,
+        now,
+        spotPaise: spot,
+        positions: mine.map((p) => ({ strategy: p.strategy, symbol: p.symbol, qty: p.qty, avgPricePaise: p.avgPricePaise, markPaise: p.markPaise })),
+        points: pts,
+      };
+    },
     'options.chain': async ({ underlying, expiry, strikes, rate }) => {
       const src = engine.optionChainSource();
       if (!src) throw new RpcError(ErrorCode.UNAVAILABLE, `the ${engine.status().feed} feed has no option chain now (the built-in simulator has one; on Kite it needs a session and the day's instrument dump)`);

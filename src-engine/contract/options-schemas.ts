@@ -72,7 +72,31 @@ export const optionChainSchema = z.object({
 });
 export type OptionChainDto = z.infer<typeof optionChainSchema>;
 
+/** The payoff of the open F&O positions of one underlying (portfolio/fno-payoff.ts): at expiry and today, one model. */
+export const optionPayoffInputSchema = z
+  .object({
+    /** The F&O name; default the underlying of the first open F&O position (else NIFTY). */
+    underlying: z.string().regex(/^[A-Z0-9&-]{1,20}$/, 'expected an F&O underlying name such as NIFTY').optional(),
+    /** The grid: ± this % of the underlying's price (default 5). */
+    rangePct: z.number().positive().max(50).default(5),
+    points: z.number().int().min(2).max(401).default(81),
+  })
+  .strict();
+export type OptionPayoffInput = z.input<typeof optionPayoffInputSchema>;
+
+export const optionPayoffSchema = z.object({
+  underlying: z.string(),
+  index: z.string(),
+  now: epochMs,
+  spotPaise: paise,
+  positions: z.array(z.object({ strategy: z.string(), symbol: symbolSchema, qty: z.number().int(), avgPricePaise: paise, markPaise: paise })),
+  points: z.array(z.object({ underlyingPaise: paise, expiryPnlPaise: z.number().int(), todayPnlPaise: z.number().int() })),
+});
+export type OptionPayoffDto = z.infer<typeof optionPayoffSchema>;
+
 export const optionsRequests = {
+  /** Payoff of the open F&O positions of an underlying at expiry and today (empty positions: a flat line). UNAVAILABLE: no price of the underlying yet. */
+  'options.payoff': { input: optionPayoffInputSchema, output: optionPayoffSchema },
   /** One underlying's option chain around ATM (snapshot; poll for live). NOT_FOUND: unknown underlying or expiry; UNAVAILABLE: the feed has no options. */
   'options.chain': { input: optionChainInputSchema, output: optionChainSchema },
 } as const;

@@ -1,0 +1,41 @@
+import { describe, expect, it } from 'vitest';
+import { optionPayoffInputSchema, optionPayoffSchema, type OptionPayoffDto } from '../contract/options-schemas.js';
+import { fnoContractOf } from '../portfolio/fno-margin.js';
+import { parseRunProfile } from '../runtime/config.js';
+import { Engine, type WatchlistStore } from '../runtime/engine.js';
+import { createOptionsHandlers } from './options-handlers.js';
+
+const ctx = {} as never;
+const watchlist = (): WatchlistStore => {
+  let s: string[] = [];
+  return { get: () => [...s], set: (x) => void (s = [...x]) };
+};
+
+describe('options.payoff on the built-in simulator', () => {
+  it('a long ATM call: −premium below the strike at expiry, time value today, valid against the contract', async () => {
+    const e = new Engine({ profile: parseRunProfile('feed:\n  backfillMinutes: 5\n  startTime: "2026-12-07T11:00:00+05:30"\nstrategies: []\n'), watchlist: watchlist(), autoStart: false });
+    try {
+      e.simulator.advance(60_000);
+      const h = createOptionsHandlers(e)['options.payoff'];
+      const call = async (input: unknown) => optionPayoffSchema.parse(await h(optionPayoffInputSchema.parse(input), ctx)) as OptionPayoffDto;
+      const flat = await call({ points: 3 });
+      expect(flat.positions).toEqual([]);
+      expect(flat.points.every((p) => p.expiryPnlPaise === 0 && p.todayPnlPaise === 0)).toBe(true);
+
+      const chain = await createOptionsHandlers(e)['options.chain']({ strikes: 1, rate: 0.065 }, ctx);
+      const atm = chain.rows.find((r) => r.strikePaise === chain.atmStrikePaise)!.ce.symbol;
+      const r = e.trading.placeManual({ symbol: atm, side: 'BUY', qty: 65, orderType: 'MARKET', product: 'NRML', validity: 'DAY', variety: 'regular' });
+      expect(r.orders[0]?.status).toBe('COMPLETE');
+      const avg = r.orders[0]!.avgPricePaise!;
+      const p = await call({ rangePct: 3, points: 61 });
+      expect(p).toMatchObject({ underlying: 'NIFTY', index: 'NIFTY 50', positions: [{ symbol: atm, qty: 65, avgPricePaise: avg }] });
+      const k = fnoContractOf(atm)!.strikePaise;
+      for (const pt of p.points) {
+        expect(pt.expiryPnlPaise).toBe(65 * (Math.max(0, pt.underlyingPaise - k) - avg));
+        expect(pt.todayPnlPaise).toBeGreaterThanOrEqual(pt.expiryPnlPaise);
+      }
+    } finally {
+      e.stop();
+    }
+  }, 120_000);
+});
