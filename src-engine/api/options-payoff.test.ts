@@ -23,7 +23,7 @@ describe('options.payoff on the built-in simulator', () => {
       expect(flat.points.every((p) => p.expiryPnlPaise === 0 && p.todayPnlPaise === 0)).toBe(true);
 
       const chain = await createOptionsHandlers(e)['options.chain']({ strikes: 1, rate: 0.065 }, ctx);
-      const atm = chain.rows.find((r) => r.strikePaise === chain.atmStrikePaise)!.ce.symbol;
+      const atm = chain.rows.find((r) => r.strikePaise === chain.atmStrikePaise)!.ce!.symbol;
       const r = e.trading.placeManual({ symbol: atm, side: 'BUY', qty: 65, orderType: 'MARKET', product: 'NRML', validity: 'DAY', variety: 'regular' });
       expect(r.orders[0]?.status).toBe('COMPLETE');
       const avg = r.orders[0]!.avgPricePaise!;
