@@ -10,12 +10,13 @@ import { OrdersPanel } from './OrdersPanel.js';
 import { HealthPanel } from './HealthPanel.js';
 import { NotificationsPanel } from './NotificationsPanel.js';
 import { OptionChain } from './OptionChain.js';
+import { PayoffPanel } from './PayoffPanel.js';
 import { PerformancePanel } from './PerformancePanel.js';
 import { PositionsPanel } from './PositionsPanel.js';
 import { RiskLog } from './RiskLog.js';
 import { TradesPanel } from './TradesPanel.js';
 
-export type TradingTab = 'positions' | 'orders' | 'trades' | 'risk' | 'equity' | 'performance' | 'options' | 'health' | 'alerts' | 'backtest';
+export type TradingTab = 'positions' | 'orders' | 'trades' | 'risk' | 'equity' | 'performance' | 'options' | 'payoff' | 'health' | 'alerts' | 'backtest';
 
 /** Positions, orders, trades, the risk log, the equity curve, performance, the option chain, health and alerts as tabs under the chart; only the active tab is rendered. */
 export function TradingPanel() {
@@ -37,6 +38,7 @@ export function TradingPanel() {
     { id: 'equity', label: 'Equity', badge: '' },
     { id: 'performance', label: 'Performance', badge: '' },
     { id: 'options', label: 'Option chain', badge: '' },
+    { id: 'payoff', label: 'Payoff', badge: '' },
     { id: 'health', label: 'Health', badge: '' },
     { id: 'alerts', label: 'Alerts', badge: tab === 'alerts' || unread === 0 ? '' : String(unread) },
     { id: 'backtest', label: 'Backtest', badge: '' },
@@ -68,6 +70,7 @@ export function TradingPanel() {
       {tab === 'equity' && <EquityPanel />}
       {tab === 'performance' && <PerformancePanel />}
       {tab === 'options' && <OptionChain />}
+      {tab === 'payoff' && <PayoffPanel />}
       {tab === 'health' && <HealthPanel />}
       {tab === 'alerts' && <NotificationsPanel />}
       {tab === 'backtest' && <BacktestPanel />}

@@ -1,0 +1,67 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Browser } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { launchChromium } from '../support/browser.js';
+import { ensureBuilt, repoRoot, startServeProcess, tempDataDir, type ServeProcess } from '../support/serve-process.js';
+import { submitTicket, T, watchProblems } from '../support/trading-ui.js';
+
+/**
+ * The payoff chart in Chromium against `kitedesk serve` (paper on the built-in simulator from 11:00 IST of
+ * Friday 2026-11-20): a lot of the ATM call bought from the option chain's ticket shows as an open position
+ * in the Payoff tab with its at-expiry and today lines. Screenshot test-output/e2e-web/payoff.png.
+ */
+const outDir = join(repoRoot, 'test-output', 'e2e-web');
+
+describe('payoff chart in Chromium against kitedesk serve', () => {
+  let s: ServeProcess;
+  let browser: Browser;
+  const problems: string[] = [];
+
+  beforeAll(async () => {
+    ensureBuilt();
+    mkdirSync(outDir, { recursive: true });
+    // no strategies, and no trailing/ATR exits (an option moves more than the default 1 % trail in seconds)
+    const dir = tempDataDir('kitedesk-e2e-payoff-');
+    const profile = join(dir, 'payoff.yaml');
+    writeFileSync(profile, 'strategies: []\ntrading:\n  exits:\n    default: { trailingBps: 0, atrMultipleStop: 0, atrMultipleTarget: 0 }\n');
+    s = await startServeProcess(['--config', profile, '--data-dir', dir, '--sim-speed', '30', '--sim-start', '2026-11-20T11:00:00+05:30']);
+    browser = await launchChromium();
+  }, 60_000);
+  afterAll(async () => {
+    await browser?.close();
+    await s?.stop();
+  });
+
+  it('an option bought shows in the payoff chart at expiry and today', async () => {
+    const page = await browser.newPage({ viewport: { width: 1500, height: 950 } });
+    watchProblems(page, problems);
+    expect((await page.goto(s.url))?.status()).toBe(200);
+    await page.waitForSelector('[data-testid="status-bar"][data-connection="open"]', T);
+    await page.click('[data-testid="tab-payoff"]', T);
+    await page.waitForSelector('[data-testid="payoff-panel"][data-ready="true"][data-positions="0"]', T);
+
+    // one lot of the ATM call from the chain, at market
+    await page.click('[data-testid="tab-options"]', T);
+    await page.waitForSelector('[data-testid="option-chain"][data-ready="true"]', T);
+    const cell = page.locator('[data-testid="oc-row"][data-atm="true"] [data-testid="oc-ltp"][data-right="CE"]');
+    const symbol = (await cell.getAttribute('data-symbol'))!;
+    await cell.click(T);
+    await page.waitForSelector(`[data-testid="order-ticket"][data-symbol="${symbol}"]`, T);
+    await page.selectOption('[data-testid="ticket-type"]', 'MARKET');
+    await page.waitForSelector('[data-testid="ticket-submit"]:not([disabled])', T);
+    const r = await submitTicket(page);
+    expect(r.action).toBe('ALLOW');
+
+    await page.click('[data-testid="tab-payoff"]', T);
+    await page.waitForSelector('[data-testid="payoff-panel"][data-ready="true"][data-positions="1"]', T);
+    expect(await page.textContent('[data-testid="payoff-panel"]')).toContain(symbol);
+    // both lines drawn over the grid, the spot marked
+    const n = async (sel: string) => ((await page.getAttribute(sel, 'points')) ?? '').trim().split(/\s+/).length;
+    expect(await n('[data-testid="payoff-expiry"]')).toBe(81);
+    expect(await n('[data-testid="payoff-today"]')).toBe(81);
+    expect(await page.locator('[data-testid="payoff-spot"]').count()).toBe(1);
+    await page.screenshot({ path: join(outDir, 'payoff.png') });
+    expect(problems).toEqual([]);
+  }, 120_000);
+});
