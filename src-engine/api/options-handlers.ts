@@ -13,6 +13,7 @@ type OptionsRequestHandlers = Pick<Handlers<KiteDeskApi>, keyof typeof optionsRe
 /** The option-chain request (spread into createHandlers): the feed's chain source through fno/chain.ts. */
 export function createOptionsHandlers(engine: Engine): OptionsRequestHandlers {
   return {
+    'orders.preview': async (input) => engine.trading.previewOrder(input),
     'options.payoff': async ({ underlying, rangePct, points }) => {
       const open = engine.trading.portfolio().positions.filter((p) => p.qty !== 0 && fnoContractOf(p.symbol) !== null);
       const u = underlying ?? (open.length > 0 ? fnoContractOf(open[0]!.symbol)!.name : 'NIFTY');

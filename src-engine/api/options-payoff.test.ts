@@ -39,3 +39,31 @@ describe('options.payoff on the built-in simulator', () => {
     }
   }, 120_000);
 });
+
+describe('orders.preview', () => {
+  it('margin and charges of a planned order before it is sent; nothing is placed', async () => {
+    const { orderPreviewInputSchema, orderPreviewSchema } = await import('../contract/options-schemas.js');
+    const e = new Engine({ profile: parseRunProfile('feed:\n  backfillMinutes: 5\n  startTime: "2026-12-07T11:00:00+05:30"\nstrategies: []\n'), watchlist: watchlist(), autoStart: false });
+    try {
+      e.simulator.advance(60_000);
+      const h = createOptionsHandlers(e)['orders.preview'];
+      const call = async (input: unknown) => orderPreviewSchema.parse(await h(orderPreviewInputSchema.parse(input), ctx));
+      const chain = await createOptionsHandlers(e)['options.chain']({ strikes: 1, rate: 0.065 }, ctx);
+      const ce = chain.rows.find((r) => r.strikePaise === chain.atmStrikePaise)!.ce!.symbol;
+      const spot = chain.spotPaise;
+      const long = await call({ symbol: ce, side: 'BUY', qty: 65, product: 'NRML', pricePaise: 100_00 });
+      expect(long).toMatchObject({ lots: 1, refPricePaise: 100_00, valuePaise: 65 * 100_00, marginRequiredPaise: 65 * 100_00 });
+      expect(long.charges.totalPaise).toBeGreaterThan(0);
+      expect(long.charges.sttPaise).toBe(0); // no STT on an option buy
+      const short = await call({ symbol: ce, side: 'SELL', qty: 65, product: 'NRML', pricePaise: 100_00 });
+      expect(short.charges.sttPaise).toBeGreaterThan(0); // STT on the premium of an option sale
+      // SPAN + exposure on the underlying's notional (the index's last price as the trading service saw it)
+      expect(short.marginRequiredPaise).toBeGreaterThan(Math.floor(65 * spot * 0.1));
+      expect(short.marginRequiredPaise).toBeLessThan(Math.ceil(65 * spot * 0.12));
+      expect(e.trading.orders()).toEqual([]);
+      await expect(h(orderPreviewInputSchema.parse({ symbol: 'NOPE', side: 'BUY', qty: 1 }), ctx)).rejects.toThrow(/unknown symbol/);
+    } finally {
+      e.stop();
+    }
+  }, 120_000);
+});

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { epochMs, paise, symbolSchema } from './schemas.js';
+import { chargesBreakdownSchema, orderSideSchema, productSchema } from './trading-schemas.js';
 
 /**
  * The option chain (issue 14): strikes around ATM of one underlying and expiry with last price, change,
@@ -94,7 +95,34 @@ export const optionPayoffSchema = z.object({
 });
 export type OptionPayoffDto = z.infer<typeof optionPayoffSchema>;
 
+/** A planned order's margin and charges before it is sent (the order ticket shows them). */
+export const orderPreviewInputSchema = z
+  .object({
+    symbol: symbolSchema,
+    side: orderSideSchema,
+    qty: z.number().int().positive().max(10_000_000),
+    product: productSchema.default('MIS'),
+    /** The limit price; default the last price. */
+    pricePaise: paise.positive().optional(),
+  })
+  .strict();
+export const orderPreviewSchema = z.object({
+  symbol: z.string(),
+  qty: z.number().int(),
+  lotSize: z.number().int().positive(),
+  /** qty / lotSize (fractional: not a whole lot, the order would be refused). */
+  lots: z.number(),
+  refPricePaise: paise,
+  valuePaise: paise,
+  marginRequiredPaise: paise,
+  marginAvailablePaise: z.number().int(),
+  charges: chargesBreakdownSchema,
+});
+export type OrderPreviewDto = z.infer<typeof orderPreviewSchema>;
+
 export const optionsRequests = {
+  /** Margin (paper model; F&O: SPAN + exposure approximation, long options = premium) and charges of a planned order. NOT_FOUND: unknown symbol; UNAVAILABLE: no price yet. */
+  'orders.preview': { input: orderPreviewInputSchema, output: orderPreviewSchema },
   /** Payoff of the open F&O positions of an underlying at expiry and today (empty positions: a flat line). UNAVAILABLE: no price of the underlying yet. */
   'options.payoff': { input: optionPayoffInputSchema, output: optionPayoffSchema },
   /** One underlying's option chain around ATM (snapshot; poll for live). NOT_FOUND: unknown underlying or expiry; UNAVAILABLE: the feed has no options. */

@@ -914,6 +914,50 @@ export class TradingService {
     return booked;
   }
 
+  /**
+   * What an order would need before it is sent (issue 14): the margin it adds under the paper model
+   * (portfolio/fno-margin.ts for F&O) against what is available, and its charges on today's schedule, at
+   * the limit price or else the last price. Nothing is placed or journalled.
+   */
+  previewOrder(o: { symbol: string; side: OrderSide; qty: number; product: Product; pricePaise?: number | undefined }): {
+    symbol: string;
+    qty: number;
+    lotSize: number;
+    lots: number;
+    refPricePaise: number;
+    valuePaise: number;
+    marginRequiredPaise: number;
+    marginAvailablePaise: number;
+    charges: ChargesBreakdownDto;
+  } {
+    const inst = this.instruments.get(o.symbol);
+    if (!inst) throw new RpcError(ErrorCode.NOT_FOUND, `unknown symbol: ${o.symbol}`, { symbol: o.symbol });
+    const ref = o.pricePaise ?? this.lastPrice.get(o.symbol);
+    if (ref === undefined) throw new RpcError(ErrorCode.UNAVAILABLE, `no price of ${o.symbol} yet`, { symbol: o.symbol });
+    let day = this.dayOf(this.clock.now());
+    if (day < CHARGES_SCHEDULE_START) day = CHARGES_SCHEDULE_START as IsoDay;
+    const charges = orderCharges({
+      segment: segmentOf(inst.kind, o.product),
+      exchange: inst.exchange === 'BSE' || inst.exchange === 'BFO' ? 'BSE' : 'NSE',
+      side: o.side,
+      qty: o.qty,
+      valuePaise: o.qty * ref,
+      date: day,
+      dpAlreadyCharged: false,
+    });
+    return {
+      symbol: o.symbol,
+      qty: o.qty,
+      lotSize: inst.lotSize,
+      lots: o.qty / inst.lotSize,
+      refPricePaise: ref,
+      valuePaise: o.qty * ref,
+      marginRequiredPaise: this.ledger.marginRequiredPaise({ symbol: o.symbol, exchange: inst.exchange, side: o.side, qty: o.qty, product: o.product }, ref),
+      marginAvailablePaise: this.ledger.marginAvailablePaise(),
+      charges: { ...ZERO_CHARGES, ...charges },
+    };
+  }
+
   flush(): void {
     if (!this.portfolioDirty) return;
     this.portfolioDirty = false;
