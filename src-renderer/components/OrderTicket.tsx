@@ -1,4 +1,5 @@
 import { useEffect, useState, type FormEvent } from 'react';
+import { orderPreviewInputSchema, orderPreviewSchema, type OrderPreviewDto } from '../../src-engine/contract/options-schemas.js';
 import { client } from '../engine/connection.js';
 import { formatPaise } from '../format/format.js';
 import { paiseToRupeeInput } from '../format/rupees.js';
@@ -60,6 +61,30 @@ export function OrderTicket() {
 
   const set = <K extends keyof TicketForm>(k: K, v: TicketForm[K]) => setForm((f) => ({ ...f, [k]: v }));
   const built = buildOrder(form, symbol);
+  // the planned order's margin and charges before it is sent (orders.preview), refreshed as the form changes
+  const previewKey = built.ok ? JSON.stringify({ symbol: built.order.symbol, side: built.order.side, qty: built.order.qty, product: built.order.product, ...(built.order.pricePaise !== undefined ? { pricePaise: built.order.pricePaise } : {}) }) : '';
+  const [preview, setPreview] = useState<OrderPreviewDto | null>(null);
+  useEffect(() => {
+    if (previewKey === '' || !connected) {
+      setPreview(null);
+      return;
+    }
+    let alive = true;
+    const timer = setTimeout(() => {
+      client
+        .call('orders.preview', orderPreviewInputSchema.parse(JSON.parse(previewKey)), { timeoutMs: 5000 })
+        .then((v) => {
+          if (alive) setPreview(orderPreviewSchema.parse(v));
+        })
+        .catch(() => {
+          if (alive) setPreview(null);
+        });
+    }, 250);
+    return () => {
+      alive = false;
+      clearTimeout(timer);
+    };
+  }, [previewKey, connected]);
   const isRetry = built.ok && pending !== null && pending.key === orderKey(built.order);
 
   const submit = async (e: FormEvent) => {
@@ -188,6 +213,12 @@ export function OrderTicket() {
           {busy ? 'Sending…' : label}
         </button>
       </form>
+      {preview && (
+        <div className={`ticket-preview${preview.marginRequiredPaise > preview.marginAvailablePaise ? ' tone-bad' : ''}`} data-testid="ticket-preview" data-symbol={preview.symbol} data-qty={preview.qty} data-margin-paise={preview.marginRequiredPaise} data-charges-paise={preview.charges.totalPaise}>
+          Margin ₹{formatPaise(preview.marginRequiredPaise)} of ₹{formatPaise(preview.marginAvailablePaise)} · charges ₹{formatPaise(preview.charges.totalPaise)}
+          {preview.lotSize > 1 ? ` · ${preview.lots} lot${preview.lots === 1 ? '' : 's'}` : ''}
+        </div>
+      )}
       {result && (
         <div
           className={`ticket-result tone-${result.tone}`}

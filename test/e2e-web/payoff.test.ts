@@ -9,7 +9,8 @@ import { submitTicket, T, watchProblems } from '../support/trading-ui.js';
 /**
  * The payoff chart in Chromium against `kitedesk serve` (paper on the built-in simulator from 11:00 IST of
  * Friday 2026-11-20): a lot of the ATM call bought from the option chain's ticket shows as an open position
- * in the Payoff tab with its at-expiry and today lines. Screenshot test-output/e2e-web/payoff.png.
+ * in the Payoff tab with its at-expiry and today lines; before it is sent the ticket shows its margin and charges.
+ * Screenshot test-output/e2e-web/payoff.png.
  */
 const outDir = join(repoRoot, 'test-output', 'e2e-web');
 
@@ -49,6 +50,15 @@ describe('payoff chart in Chromium against kitedesk serve', () => {
     await cell.click(T);
     await page.waitForSelector(`[data-testid="order-ticket"][data-symbol="${symbol}"]`, T);
     await page.selectOption('[data-testid="ticket-type"]', 'MARKET');
+    // before sending: the ticket shows the order's margin (a long option: its premium) and charges
+    const pv = `[data-testid="ticket-preview"][data-symbol="${symbol}"][data-qty="65"]`;
+    await page.waitForSelector(pv, T);
+    const ltp = Number(await cell.getAttribute('data-ltp-paise'));
+    const margin = Number(await page.getAttribute(pv, 'data-margin-paise'));
+    expect(margin).toBeGreaterThan(65 * ltp * 0.8);
+    expect(margin).toBeLessThan(65 * ltp * 1.25);
+    expect(Number(await page.getAttribute(pv, 'data-charges-paise'))).toBeGreaterThan(0);
+    expect(await page.textContent(pv)).toContain('1 lot');
     await page.waitForSelector('[data-testid="ticket-submit"]:not([disabled])', T);
     const r = await submitTicket(page);
     expect(r.action).toBe('ALLOW');
