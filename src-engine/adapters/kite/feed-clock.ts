@@ -4,8 +4,13 @@
  * that the engine's time is the market's, also when the market is a simulator running its session in
  * simulated time at any hour of the day.
  *
- * - observe(exchangeMs): the feed said it is this time now; the offset to the wall clock is re-anchored.
- * - now() = wall + offset, never going backwards (a feed that slows down holds the clock until it catches up).
+ * - observe(exchangeMs): the feed said it is this time now; on a NEWER exchange second than any seen the
+ *   offset to the wall clock is re-anchored. An older or equal one (a packet of the same second, one that
+ *   arrived out of order, a quiet instrument's packet still stamped with an earlier second) says nothing new
+ *   and is ignored: re-anchoring on it would hold the clock still while the wall clock runs, freezing the
+ *   order-rate windows, staleness checks and timeouts that read it.
+ * - now() = wall + offset, never going backwards (a new second that arrives later than the wall clock
+ *   predicted holds the clock until it catches up, i.e. by less than the feed's lag).
  * - Before the first timestamp it is the wall clock (offset 0).
  * - skewMs() = the offset: how far exchange time is from the wall clock; beyond a tolerance the owner
  *   raises an alarm (a wrong system clock, a stalled feed, or a simulator in simulated time).
@@ -23,8 +28,8 @@ export class FeedClock implements Clock {
   /** Records an exchange timestamp (epoch ms). Non-finite or non-positive values are ignored. */
   observe(exchangeMs: number): void {
     if (!Number.isFinite(exchangeMs) || exchangeMs <= 0) return;
-    // Kite's timestamps are whole seconds: a later packet of the same second says nothing new.
-    if (this.observed && exchangeMs === this.lastExchange) return;
+    // Kite's timestamps are whole seconds: a later packet of the same (or an earlier) second says nothing new.
+    if (this.observed && exchangeMs <= this.lastExchange) return;
     this.lastExchange = exchangeMs;
     this.observed = true;
     this.offset = exchangeMs - this.wall.now();
