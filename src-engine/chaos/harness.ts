@@ -458,6 +458,13 @@ export class ChaosHarness {
   /** `b` rounds at once: b MARKET orders whose replies the simulator drops; each must be found by its tag. */
   private async lostBatch(eng: EngineProcess, b: number, doneBefore: number, res: CaseResult): Promise<void> {
     const rng = this.rng;
+    // the engine's order-rate cap (Kite's 10 orders/s): as a person would, wait until the last second on the
+    // engine's clock has room for the whole batch (a batch is found again in well under a second, so two
+    // batches back to back would pass the cap and be refused, as they would be for anyone)
+    await until(`room for ${b} orders under the engine's per-second cap`, 10_000, async () => {
+      const o = (await eng.client.call('engine.health', {})).orders;
+      return o.lastSecond + b <= o.capPerSecond;
+    }, 50);
     this.sim.dropReplies(b);
     const t0 = Date.now();
     const placed = await Promise.all(
