@@ -1,6 +1,7 @@
 import type { CandleSeries } from '../src-engine/kite-sim/csv-replay.js';
 import { runBacktest } from '../src-engine/backtest/backtest.js';
 import { dataOf, generatedSeries, smaConfig } from '../src-engine/backtest/testing.js';
+import { QUICK, record, type FigureName } from './harness.js';
 
 /**
  * Backtest throughput in bar-events/s (one bar of one symbol = one event) through the full kernel path:
@@ -54,7 +55,7 @@ function median(xs: number[]): number {
 
 const fmt = (x: number) => (x >= 1e6 ? `${(x / 1e6).toFixed(2)} M` : x >= 1e3 ? `${(x / 1e3).toFixed(1)} k` : x.toFixed(0));
 
-function measure(label: string, series: CandleSeries[], rounds: number): void {
+function measure(label: string, figure: FigureName, series: CandleSeries[], rounds: number): void {
   const bars = series.reduce((a, s) => a + s.candles.length, 0);
   const cfg = smaConfig(
     series.map((s) => s.symbol),
@@ -88,9 +89,23 @@ function measure(label: string, series: CandleSeries[], rounds: number): void {
   console.log(`\nBacktest, ${label}: ${bars} one-minute bars, SMA 10/30, MIS, charges on, ${fills} fills`);
   console.log(`  baseline  ${'plain loop (SMA crossover, next-open PnL)'.padEnd(48)} ${fmt(b).padStart(9)} bar-events/s${sink === 0.5 ? '' : ''}`);
   console.log(`  subject   ${'runBacktest: feed → strategy → risk → OMS → fills → charges → ledger'.padEnd(48)} ${fmt(s).padStart(9)} bar-events/s   (${((s / b) * 100).toFixed(2)} % of baseline); ${fmt(median(subjCpu))} per CPU second`);
+  record({
+    name: figure,
+    subject: `runBacktest, SMA 10/30, ${bars} bars`,
+    value: s,
+    unit: 'bar-events/s',
+    better: 'higher',
+    baseline: { name: 'plain loop, same bars and rule', value: b, unit: 'bar-events/s' },
+  });
 }
 
 export function backtestBench(): void {
-  measure('1 symbol', [generatedSeries('S0', '2025-01-06', 60, 1)], 3);
-  measure('50 symbols', Array.from({ length: 50 }, (_, i) => generatedSeries(`S${i}`, '2025-01-06', 3, i + 1, 50_000 + 1000 * i)), 3);
+  const rounds = QUICK ? 1 : 3;
+  measure('1 symbol', 'backtest bar-events/s, 1 symbol', [generatedSeries('S0', '2025-01-06', QUICK ? 10 : 60, 1)], rounds);
+  measure(
+    '50 symbols',
+    'backtest bar-events/s, 50 symbols',
+    Array.from({ length: 50 }, (_, i) => generatedSeries(`S${i}`, '2025-01-06', QUICK ? 1 : 3, i + 1, 50_000 + 1000 * i)),
+    rounds,
+  );
 }

@@ -7,13 +7,24 @@
  * instruments at 150 ticks/s. Figures are printed, never asserted. Skips when Chromium is missing.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { CHROMIUM, launchChromium } from '../test/support/browser.js';
 import { repoRoot, startServeProcess, tempDataDir, type ServeProcess } from '../test/support/serve-process.js';
+import { QUICK, record } from './harness.js';
 
-const WINDOW_MS = Number(process.env['KITEDESK_BENCH_FPS_MS'] ?? 10_000);
+const WINDOW_MS = Number(process.env['KITEDESK_BENCH_FPS_MS'] ?? (QUICK ? 3_000 : 10_000));
+
+/** Resident memory of a process (VmRSS in /proc/<pid>/status, Linux), in bytes; NaN elsewhere. */
+function rssBytes(pid: number | undefined): number {
+  try {
+    const m = /^VmRSS:\s+(\d+)\s+kB/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return m ? Number(m[1]) * 1024 : Number.NaN;
+  } catch {
+    return Number.NaN;
+  }
+}
 const T = { timeout: 120_000 };
 
 interface Sample {
@@ -63,7 +74,7 @@ async function measure(page: Page): Promise<Sample> {
   };
 }
 
-async function servePage(browser: Browser, instruments: number | undefined, ticksPerSecond: number): Promise<{ sample: Sample; startMs: number }> {
+async function servePage(browser: Browser, instruments: number | undefined, ticksPerSecond: number): Promise<{ sample: Sample; startMs: number; engineRssBytes: number }> {
   const dataDir = tempDataDir('kitedesk-bench-');
   const profile = join(dataDir, 'profile.yaml');
   // one minute of generated history (the backfill of 9,000 instruments is the slow part of the start)
@@ -82,8 +93,10 @@ async function servePage(browser: Browser, instruments: number | undefined, tick
     await page.waitForSelector('[data-testid="status-bar"][data-ticks-per-sec]:not([data-ticks-per-sec="0"])', T);
     await page.waitForTimeout(2000); // settle: first paints, subscriptions, the first GC
     const sample = await measure(page);
+    // the engine (the serve process) after the window: every instrument subscribed and streaming
+    const engineRssBytes = rssBytes(s.proc.pid);
     await page.close();
-    return { sample, startMs };
+    return { sample, startMs, engineRssBytes };
   } finally {
     await s?.stop();
   }
@@ -119,6 +132,25 @@ export async function chartPageBench(): Promise<void> {
     const big = await servePage(browser, 9000, 9000);
     console.log(line('subject', 'chart page, 9,000 instruments at 9,000 ticks/s', big.sample, idle));
     console.log(`  (serve up, 9,000 instruments with 1 min of generated history: ${(big.startMs / 1000).toFixed(1)} s)`);
+    console.log(`  engine RSS (the serve process, /proc VmRSS, at the end of the window): 9,000 instruments ${mb(big.engineRssBytes)}, 50 instruments ${mb(small.engineRssBytes)}`);
+    record({
+      name: 'UI fps while streaming',
+      subject: 'chart page, 9,000 instruments at 9,000 ticks/s',
+      value: big.sample.fps,
+      unit: 'fps',
+      better: 'higher',
+      baseline: { name: 'idle blank page', value: idle.fps, unit: 'fps' },
+    });
+    if (Number.isFinite(big.engineRssBytes) && Number.isFinite(small.engineRssBytes)) {
+      record({
+        name: 'engine RSS, 9,000 instruments subscribed',
+        subject: 'kitedesk serve streaming 9,000 instruments at 9,000 ticks/s',
+        value: big.engineRssBytes / 2 ** 20,
+        unit: 'MiB',
+        better: 'lower',
+        baseline: { name: 'the same with 50 instruments at 150 ticks/s', value: small.engineRssBytes / 2 ** 20, unit: 'MiB' },
+      });
+    } else console.log('  engine RSS: not measured (no /proc on this platform)');
   } finally {
     await browser.close();
   }

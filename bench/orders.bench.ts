@@ -8,7 +8,7 @@ import type { TradableInstrument } from '../src-engine/model/order.js';
 import { NIFTY50_SEEDS } from '../src-engine/model/instruments.js';
 import { Ledger } from '../src-engine/portfolio/ledger.js';
 import { MemoryTradingStore, TradingService } from '../src-engine/runtime/trading.js';
-import { compare } from './harness.js';
+import { QUICK, compare, record } from './harness.js';
 
 /**
  * Orders through the whole trading path on one core: a person's MARKET order → risk (every rule) →
@@ -90,8 +90,16 @@ export async function ordersBench(): Promise<void> {
       }
     },
   };
-  const n = Number(process.env.BENCH_ORDERS ?? 100_000);
-  await compare('Orders: the kernel trading path with journal, charges and exits, one core (aim ≥ 200k orders/s)', subject, baseline, n, 5);
+  const n = Number(process.env.BENCH_ORDERS ?? (QUICK ? 20_000 : 100_000));
+  const kernel = await compare('Orders: the kernel trading path with journal, charges and exits, one core (aim ≥ 200k orders/s)', subject, baseline, n, 5);
+  record({
+    name: 'orders/s through the kernel',
+    subject: 'MARKET orders: risk → OMS → paper fill → charges → ledger',
+    value: kernel.subject,
+    unit: 'orders/s',
+    better: 'higher',
+    baseline: { name: 'the same fills into a bare Ledger', value: kernel.baseline, unit: 'orders/s' },
+  });
   const p = svc.portfolio();
   console.log(`  (after the run: ${svc.orders().length} orders, ${p.positions.filter((x) => x.qty !== 0).length} open positions, charges ₹${(p.chargesPaise / 100).toFixed(2)})`);
   await compare('Orders: the bare components — RiskEngine.check → OrderManager.submit → PaperBroker fill → Ledger.applyFill', coreCase(), baseline, n, 5);
