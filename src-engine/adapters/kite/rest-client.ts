@@ -6,6 +6,8 @@ import { KiteError, registerSecret, toKiteError } from './errors.js';
 import { formatIst, paiseToRupees } from './kite-time.js';
 import {
   type Exchange,
+  type BasketMarginOrder,
+  type KiteBasketMargin,
   type KiteCandle,
   type KiteHolding,
   type KiteInstrument,
@@ -24,6 +26,7 @@ import {
   type TransactionType,
   type Validity,
   type Variety,
+  mapBasketMargin,
   mapCandle,
   mapHolding,
   mapInstrument,
@@ -352,6 +355,26 @@ export class KiteRest {
   async margins(segment?: 'equity' | 'commodity'): Promise<KiteMargins | KiteSegmentMargin> {
     if (segment) return mapSegmentMargin(await this.get('other', () => this.kc.getMargins(segment)));
     return mapMargins(await this.get('other', () => this.kc.getMargins()));
+  }
+
+  /**
+   * POST /margins/basket?consider_positions=… (JSON array; kite-protocol.md §2.5): what Kite would block for
+   * `orders` together, with the account's open positions considered when `considerPositions` (the default).
+   * Through the `other` limiter; not retried (the caller refuses the order on any failure).
+   */
+  async basketMargins(orders: readonly BasketMarginOrder[], considerPositions = true): Promise<KiteBasketMargin> {
+    const body = orders.map((o) => ({
+      exchange: o.exchange,
+      tradingsymbol: o.tradingsymbol,
+      transaction_type: o.transactionType,
+      variety: o.variety,
+      product: o.product,
+      order_type: o.orderType,
+      quantity: o.quantity,
+      price: o.pricePaise === undefined ? 0 : paiseToRupees(o.pricePaise),
+      trigger_price: o.triggerPricePaise === undefined ? 0 : paiseToRupees(o.triggerPricePaise),
+    }));
+    return mapBasketMargin(await this.call('other', () => this.kc.orderBasketMargins(body as never, considerPositions)));
   }
 
   async orders(): Promise<KiteOrder[]> {

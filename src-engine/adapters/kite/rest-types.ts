@@ -1,3 +1,4 @@
+import { KiteError } from './errors.js';
 import { istWallClockToEpoch, toPaise } from './kite-time.js';
 
 /**
@@ -69,6 +70,41 @@ export function mapMargins(r: unknown): KiteMargins {
   if (o.equity) out.equity = mapSegmentMargin(o.equity);
   if (o.commodity) out.commodity = mapSegmentMargin(o.commodity);
   return out;
+}
+
+/** One order of a POST /margins/basket request. */
+export interface BasketMarginOrder {
+  exchange: Exchange;
+  tradingsymbol: string;
+  transactionType: TransactionType;
+  variety: Variety;
+  product: Product;
+  orderType: OrderType;
+  quantity: number;
+  pricePaise?: number;
+  triggerPricePaise?: number;
+}
+
+/** POST /margins/basket's answer, in paise: `initial` sums the orders, `final` is after netting (and positions). */
+export interface KiteBasketMargin {
+  initialTotalPaise: number;
+  finalTotalPaise: number;
+  orders: { tradingsymbol: string; exchange: string; totalPaise: number }[];
+}
+
+export function mapBasketMargin(r: unknown): KiteBasketMargin {
+  const o = obj(r);
+  const initial = obj(o.initial);
+  const fin = obj(o.final);
+  // a missing or non-numeric total must never read as "0 needed"
+  const finite = (v: unknown) => (typeof v === 'number' || (typeof v === 'string' && v.trim() !== '')) && Number.isFinite(Number(v));
+  if (!finite(initial.total) || !finite(fin.total)) throw new KiteError('data', 'basket margin answer without a numeric initial.total / final.total');
+  const orders = Array.isArray(o.orders) ? o.orders.map((x) => obj(x)) : [];
+  return {
+    initialTotalPaise: toPaise(initial.total),
+    finalTotalPaise: toPaise(fin.total),
+    orders: orders.map((x) => ({ tradingsymbol: String(x.tradingsymbol ?? ''), exchange: String(x.exchange ?? ''), totalPaise: toPaise(x.total) })),
+  };
 }
 
 export interface KiteOrder {
