@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { duplicateTags, lostRows, netOfFills, positionDiffs } from './checks.js';
+import { duplicateTags, lostRows, maxInWindow, netOfFills, ordersDuring, positionDiffs, rateViolations, resubscribeCheck, retriesAfter429, type Placement } from './checks.js';
 
 describe('chaos checks', () => {
   it('counts a duplicate when the venue holds two orders with one tag (and nothing else)', () => {
@@ -46,5 +46,54 @@ describe('chaos checks', () => {
       { key: 'NSE:INFY|MIS', ours: 3, venue: 4 },
     ]);
     expect(positionDiffs(new Map(), [{ exchange: 'NSE', tradingsymbol: 'ITC', product: 'MIS', quantity: -2 }])).toEqual([{ key: 'NSE:ITC|MIS', ours: 0, venue: -2 }]);
+  });
+
+  const ok = (at: number, tag: string | null = null): Placement => ({ at, tag, status: 200 });
+
+  it('11 orders within one rolling second break a cap of 10; 10 do not, nor 11 spread over more than a second', () => {
+    const ten = Array.from({ length: 10 }, (_, i) => ok(1000 + i * 90));
+    expect(rateViolations(ten, 10, 1000)).toEqual([]);
+    expect(maxInWindow(ten, 1000)).toBe(10);
+    // the 11th 999 ms after the first: one window holds 11
+    const eleven = [...ten, ok(1999)];
+    expect(rateViolations(eleven, 10, 1000)).toEqual([{ from: 1000, count: 11, cap: 10 }]);
+    expect(maxInWindow(eleven, 1000)).toBe(11);
+    // the 11th exactly a second later: a new window
+    expect(rateViolations([...ten, ok(2000)], 10, 1000)).toEqual([]);
+    // refused requests (429) do not count as orders at the broker
+    expect(rateViolations([...ten, { at: 1500, tag: null, status: 429 }], 10, 1000)).toEqual([]);
+    // a per-minute cap the same way
+    const many = Array.from({ length: 401 }, (_, i) => ok(i * 100));
+    expect(rateViolations(many, 400, 60_000)).toHaveLength(1);
+    expect(rateViolations(many.slice(0, 400), 400, 60_000)).toEqual([]);
+  });
+
+  it('a tag sent again after its 429 is a blind retry; other tags and resends before a 429 are not', () => {
+    const log: Placement[] = [
+      { at: 1, tag: 'A', status: 200 },
+      { at: 2, tag: 'B', status: 429 },
+      { at: 3, tag: 'C', status: 429 },
+      { at: 4, tag: 'B', status: 200 },
+    ];
+    expect(retriesAfter429(log)).toEqual([{ tag: 'B', after429: 2, resent: 1 }]);
+    expect(retriesAfter429(log.slice(0, 3))).toEqual([]);
+  });
+
+  it('counts accepted orders that arrive during a silence', () => {
+    const log = [ok(100), ok(1500), { at: 1600, tag: null, status: 429 }, ok(3000)];
+    expect(ordersDuring(log, [{ from: 1000, to: 2000 }])).toEqual([ok(1500)]);
+    expect(ordersDuring(log, [{ from: 200, to: 1000 }])).toEqual([]);
+  });
+
+  it('a token not subscribed within 2 s of the socket being back is late; no socket back makes every token late', () => {
+    const expected = [1, 2, 3];
+    const old = { id: 1, openedAt: 0, closedAt: 5000, subscribedAt: new Map([[1, 10], [2, 10], [3, 10]]) };
+    const good = { id: 2, openedAt: 6000, subscribedAt: new Map([[1, 6100], [2, 6100], [3, 7900]]) };
+    expect(resubscribeCheck([old, good], expected, 5000, 2000)).toEqual({ connection: 2, slowestMs: 1900, late: [] });
+    const slow = { id: 2, openedAt: 6000, subscribedAt: new Map([[1, 6100], [2, 8001]]) };
+    expect(resubscribeCheck([old, slow], expected, 5000, 2000).late).toEqual([{ token: 2, ms: 2001 }, { token: 3, ms: Infinity }]);
+    // only the old connection (or one that closed again): nothing is back
+    expect(resubscribeCheck([old], expected, 5000, 2000).late).toHaveLength(3);
+    expect(resubscribeCheck([old, { ...good, closedAt: 9000 }], expected, 5000, 2000).late).toHaveLength(3);
   });
 });

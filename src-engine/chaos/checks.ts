@@ -87,3 +87,108 @@ export function positionDiffs(ours: ReadonlyMap<string, number>, venue: readonly
   }
   return out;
 }
+
+/** One order placement request at the venue (the simulator's orderPlacements()): wall-clock ms, tag, HTTP status. */
+export interface Placement {
+  at: number;
+  tag: string | null;
+  status: number;
+}
+
+export interface RateViolation {
+  /** Start of the window (the first order in it), ms. */
+  from: number;
+  count: number;
+  cap: number;
+}
+
+/**
+ * Windows of `windowMs` (rolling: each starts at an order) holding more than `cap` accepted orders
+ * (status 200). One violation per overfull run (the window at its worst), so 11 orders within one
+ * second with a cap of 10 is one violation of count 11.
+ */
+export function rateViolations(placements: readonly Placement[], cap: number, windowMs: number): RateViolation[] {
+  const ts = placements.filter((p) => p.status === 200).map((p) => p.at).sort((a, b) => a - b);
+  const out: RateViolation[] = [];
+  let j = 0;
+  for (let i = 0; i < ts.length; i++) {
+    while (j < ts.length && ts[j]! - ts[i]! < windowMs) j++;
+    const count = j - i;
+    if (count <= cap) continue;
+    const last = out.at(-1);
+    // the same overfull run as the last window (it still reaches into it): keep the worst count
+    if (last !== undefined && ts[i]! - last.from < windowMs) {
+      if (count > last.count) last.count = count;
+    } else out.push({ from: ts[i]!, count, cap });
+  }
+  return out;
+}
+
+/** The most accepted orders in any rolling window of `windowMs`. */
+export function maxInWindow(placements: readonly Placement[], windowMs: number): number {
+  const ts = placements.filter((p) => p.status === 200).map((p) => p.at).sort((a, b) => a - b);
+  let best = 0;
+  let j = 0;
+  for (let i = 0; i < ts.length; i++) {
+    while (j < ts.length && ts[j]! - ts[i]! < windowMs) j++;
+    best = Math.max(best, j - i);
+  }
+  return best;
+}
+
+/**
+ * Blind retries: a tag that got a 429 and was sent again (any later request with the same tag). An
+ * engine that gets a 429 has to treat the intent as refused (or look the tag up), never resend it.
+ */
+export function retriesAfter429(placements: readonly Placement[]): { tag: string; after429: number; resent: number }[] {
+  const sorted = [...placements].sort((a, b) => a.at - b.at);
+  const first429 = new Map<string, number>();
+  const resent = new Map<string, number>();
+  for (const p of sorted) {
+    if (p.tag === null) continue;
+    if (first429.has(p.tag)) resent.set(p.tag, (resent.get(p.tag) ?? 0) + 1);
+    if (p.status === 429 && !first429.has(p.tag)) first429.set(p.tag, p.at);
+  }
+  return [...resent].map(([tag, n]) => ({ tag, after429: first429.get(tag)!, resent: n }));
+}
+
+/** Accepted orders whose arrival falls inside one of the intervals [from, to) (e.g. a feed silence). */
+export function ordersDuring(placements: readonly Placement[], intervals: readonly { from: number; to: number }[]): Placement[] {
+  return placements.filter((p) => p.status === 200 && intervals.some((w) => p.at >= w.from && p.at < w.to));
+}
+
+/** A ticker connection as the simulator logged it (opened / closed, first subscription per token), wall-clock ms. */
+export interface ConnectionLog {
+  id: number;
+  openedAt: number;
+  closedAt?: number;
+  subscribedAt: ReadonlyMap<number, number>;
+}
+
+export interface ResubscribeResult {
+  /** The connection that came back (the first opened at or after `since` still open at `checkedAt`), if any. */
+  connection?: number;
+  /** Slowest token: first subscription minus the connection's opening, ms (Infinity when one never came). */
+  slowestMs: number;
+  /** Tokens not subscribed within `withinMs` of the socket being back (never, or too late). */
+  late: { token: number; ms: number }[];
+}
+
+/**
+ * After a feed fault at `since`: the socket that is back (the latest connection opened at or after
+ * `since` that is not closed) must carry every token of `expected` within `withinMs` of its opening.
+ * No connection back at all counts every token as late.
+ */
+export function resubscribeCheck(log: readonly ConnectionLog[], expected: readonly number[], since: number, withinMs: number): ResubscribeResult {
+  const back = log.filter((c) => c.openedAt >= since && c.closedAt === undefined).sort((a, b) => b.openedAt - a.openedAt)[0];
+  if (back === undefined) return { slowestMs: Infinity, late: expected.map((token) => ({ token, ms: Infinity })) };
+  let slowestMs = 0;
+  const late: { token: number; ms: number }[] = [];
+  for (const token of expected) {
+    const at = back.subscribedAt.get(token);
+    const ms = at === undefined ? Infinity : at - back.openedAt;
+    slowestMs = Math.max(slowestMs, ms);
+    if (ms > withinMs) late.push({ token, ms });
+  }
+  return { connection: back.id, slowestMs, late };
+}

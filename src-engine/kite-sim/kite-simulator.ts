@@ -23,7 +23,15 @@ import { GeneratedMarket, type MarketSource } from './market-source.js';
 import { KiteRestApi } from './rest.js';
 import { GttBook, MarginCalculator } from './rest-extras.js';
 import { CandleRecorder, SimHistory } from './historical.js';
-import { TickerHub, type TickerStats } from './ticker-hub.js';
+import { TickerHub, type TickerConnectionLog, type TickerStats } from './ticker-hub.js';
+export type { TickerConnectionLog } from './ticker-hub.js';
+
+/** One order placement request as the simulator answered it (orderPlacements()). */
+export interface OrderPlacementRecord {
+  at: number;
+  tag: string | null;
+  status: number;
+}
 
 export const DEFAULT_API_KEY = 'kitedesk-sim';
 export const DEFAULT_API_SECRET = 'kitedesk-sim-secret';
@@ -122,6 +130,7 @@ export class KiteSimulator {
   private ex: SimExchange | undefined;
   private failures: { left: number; status: number } = { left: 0, status: 503 };
   private dropsLeft = 0;
+  private readonly placements: OrderPlacementRecord[] = [];
   private dropped = 0;
   private simClock: SimClock | undefined;
   private clockTimer: ReturnType<typeof setInterval> | undefined;
@@ -252,6 +261,10 @@ export class KiteSimulator {
         this.dropped++;
         return true;
       },
+      onOrderPlacement: (r) => {
+        this.placements.push(r);
+        if (this.placements.length > 100_000) this.placements.splice(0, this.placements.length - 100_000);
+      },
       onSessionsChanged: () => hub.closeInvalid(),
       user: { userId: ex.userId, userName: 'KiteDesk Simulator', email: 'sim@kitedesk.invalid' },
       history,
@@ -357,6 +370,20 @@ export class KiteSimulator {
     setTimeout(() => {
       if (this.ex) this.setFaults({ exchangeDown: false });
     }, ms).unref?.();
+  }
+
+  /**
+   * Every order placement request that passed the session check, in arrival order (the last 100,000):
+   * wall-clock ms, its tag, and the HTTP status it got (200 placed, 429 over Kite's order rate, other
+   * refusals). The chaos harness reads orders per second and resends after a 429 from it.
+   */
+  orderPlacements(): readonly OrderPlacementRecord[] {
+    return this.placements;
+  }
+
+  /** Ticker connections (the last 1,000) with when each opened / closed and when each token was first subscribed on it (wall-clock ms). */
+  subscriptionLog(): readonly TickerConnectionLog[] {
+    return this.need().hub.subscriptionLog();
   }
 
   /** The static-IP allow-list for order requests (undefined = any address). */

@@ -40,6 +40,8 @@ export interface RestContext {
   takeInjectedFailure: () => number | undefined;
   /** Consumes one "accept the order, drop the reply" fault (true = drop this placement's reply). */
   takeDroppedReply?: () => boolean;
+  /** Every order placement request that got past the session check: wall-clock arrival, its tag, the HTTP status it got (200 placed, 429 rate-limited, or another refusal). */
+  onOrderPlacement?: (r: { at: number; tag: string | null; status: number }) => void;
   /** Called after a successful logout / session (the ticker closes sockets of dead tokens). */
   onSessionsChanged: () => void;
   user: { userId: string; userName: string; email: string };
@@ -153,7 +155,12 @@ export class KiteRestApi {
     this.c.sessions.authenticate(req.headers.authorization);
     const cls = endpointClass(method, path);
     const limited = this.c.limits.acquire(cls, arrivedAt);
-    if (limited) throw new KiteApiError('NetworkException', limited, 429);
+    const placement = parts[0] === 'orders' && method === 'POST' && parts.length === 2;
+    const tag = typeof p['tag'] === 'string' && p['tag'] !== '' ? p['tag'] : null;
+    if (limited) {
+      if (placement) this.c.onOrderPlacement?.({ at: Date.now(), tag, status: 429 });
+      throw new KiteApiError('NetworkException', limited, 429);
+    }
     const allowed = cls === 'order' ? this.c.allowedOrderIps() : undefined;
     if (allowed && !allowed.includes(normaliseIp(req.socket.remoteAddress))) {
       // Since 2026-04-01 order requests must come from a registered static IP (kite-protocol.md §2.15); the exact reply is undocumented (§5).
@@ -163,7 +170,14 @@ export class KiteRestApi {
 
     if (parts[0] === 'orders' && method !== 'GET') {
       if (method === 'POST' && parts.length === 2) {
-        const placed = json(p['autoslice'] === 'true' ? ex.placeAutoslice(parts[1]!, p) : { order_id: ex.place(parts[1]!, p).orderId });
+        let placed: Reply;
+        try {
+          placed = json(p['autoslice'] === 'true' ? ex.placeAutoslice(parts[1]!, p) : { order_id: ex.place(parts[1]!, p).orderId });
+        } catch (e) {
+          this.c.onOrderPlacement?.({ at: Date.now(), tag, status: e instanceof KiteApiError ? e.status : 500 });
+          throw e;
+        }
+        this.c.onOrderPlacement?.({ at: Date.now(), tag, status: 200 });
         // only an accepted placement loses its reply (a refusal above answers as usual)
         return this.c.takeDroppedReply?.() === true ? DROPPED : placed;
       }

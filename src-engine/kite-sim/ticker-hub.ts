@@ -38,7 +38,19 @@ interface Conn {
   accessToken: string;
   subs: Map<number, KiteMode>;
   lastSent: number;
+  log: TickerConnectionLog;
 }
+
+/** One ticker connection's history (subscriptionLog()): wall-clock ms. */
+export interface TickerConnectionLog {
+  id: number;
+  openedAt: number;
+  closedAt?: number;
+  /** token → when it was first subscribed on this connection. */
+  subscribedAt: Map<number, number>;
+}
+
+const LOG_CONNECTIONS = 1000;
 
 export interface TickerStats {
   connections: number;
@@ -63,6 +75,8 @@ export class TickerHub {
   private readonly heartbeatMs: number;
   private timer: ReturnType<typeof setInterval> | undefined;
   private silentUntil = 0;
+  private readonly log: TickerConnectionLog[] = [];
+  private nextConnId = 1;
   private readonly unsubscribeOrders: () => void;
 
   constructor(private readonly o: TickerHubOptions) {
@@ -95,11 +109,18 @@ export class TickerHub {
       return;
     }
     this.wss.handleUpgrade(req, socket, head, (ws) => {
-      const conn: Conn = { ws, apiKey: apiKey!, accessToken: accessToken!, subs: new Map(), lastSent: this.now() };
+      const log: TickerConnectionLog = { id: this.nextConnId++, openedAt: Date.now(), subscribedAt: new Map() };
+      this.log.push(log);
+      if (this.log.length > LOG_CONNECTIONS) this.log.splice(0, this.log.length - LOG_CONNECTIONS);
+      const conn: Conn = { ws, apiKey: apiKey!, accessToken: accessToken!, subs: new Map(), lastSent: this.now(), log };
       this.conns.add(conn);
+      const gone = () => {
+        this.conns.delete(conn);
+        log.closedAt ??= Date.now();
+      };
       ws.on('message', (data, isBinary) => this.onMessage(conn, data, isBinary));
-      ws.on('close', () => this.conns.delete(conn));
-      ws.on('error', () => this.conns.delete(conn));
+      ws.on('close', gone);
+      ws.on('error', gone);
     });
   }
 
@@ -112,7 +133,11 @@ export class TickerHub {
 
   /** Terminates every ticker socket (no close handshake). */
   killSockets(): void {
-    for (const c of this.conns) c.ws.terminate();
+    const at = Date.now();
+    for (const c of this.conns) {
+      c.log.closedAt ??= at;
+      c.ws.terminate();
+    }
     this.conns.clear();
   }
 
@@ -120,6 +145,7 @@ export class TickerHub {
   closeInvalid(): void {
     for (const c of [...this.conns]) {
       if (!this.o.sessions.isValid(c.apiKey, c.accessToken)) {
+        c.log.closedAt ??= Date.now();
         c.ws.close(1008, 'TokenException');
         this.conns.delete(c);
       }
@@ -134,6 +160,11 @@ export class TickerHub {
   stats(): TickerStats {
     const list = [...this.conns];
     return { connections: list.length, subscribedTokens: list.map((c) => c.subs.size) };
+  }
+
+  /** The ticker connections (the last 1,000), oldest first: when each opened and closed, when each token was first subscribed. */
+  subscriptionLog(): readonly TickerConnectionLog[] {
+    return this.log;
   }
 
   close(): void {
@@ -204,6 +235,7 @@ export class TickerHub {
         continue;
       }
       c.subs.set(t, mode ?? c.subs.get(t) ?? DEFAULT_MODE);
+      if (!c.log.subscribedAt.has(t)) c.log.subscribedAt.set(t, Date.now());
       accepted.push(t);
     }
     if (refused > 0) {
