@@ -131,11 +131,15 @@ export function istDay(epochMs: number): number {
   return Math.floor((epochMs + IST_OFFSET_MS) / DAY_MS);
 }
 
+/** Above this a price is refused (1e12 rupees: still a safe integer of paise). */
+const MAX_PRICE_RUPEES = 1e12;
+
 function rupeesToPaise(s: string): number | undefined {
   const t = s.trim();
   if (t === '') return undefined;
   const r = Number(t);
-  if (!Number.isFinite(r) || r <= 0) return undefined;
+  // an absurd price (1e308: paise overflow to Infinity) is a bad price, not a crash (found by fuzzing)
+  if (!Number.isFinite(r) || r <= 0 || r > MAX_PRICE_RUPEES) return undefined;
   const p = snapToTick(r * 100, TICK_PAISE);
   return p > 0 ? p : undefined;
 }
@@ -204,7 +208,7 @@ export function parseCandleCsv(text: string, file: string, symbol: string): { se
     const price = (k: 'open' | 'high' | 'low' | 'close') => {
       const raw = record[col[k]!]!;
       const p = rupeesToPaise(raw);
-      if (p === undefined) rowIssues.push(`bad ${k} "${raw}" (expected a number of rupees > 0)`);
+      if (p === undefined) rowIssues.push(`bad ${k} "${raw}" (expected a number of rupees > 0 and ≤ 1e12)`);
       return p;
     };
     const [o, h, l, c] = [price('open'), price('high'), price('low'), price('close')];

@@ -193,7 +193,7 @@ function checkBps(v: number, what: string): void {
   if (!Number.isSafeInteger(v) || v < 0 || v > 10_000) throw new RangeError(`ledger: margin ${what} must be an integer 0..10000, got ${String(v)}`);
 }
 
-/** A bounded (ts, value) ring on typed arrays: pushing allocates nothing. A push at the last ts replaces it. */
+/** A bounded (ts, value) ring on typed arrays: pushing allocates nothing. A push at (or before) the last ts replaces its value. */
 class CurveRing {
   private readonly ts: Float64Array;
   private readonly val: Float64Array;
@@ -208,7 +208,10 @@ class CurveRing {
   push(ts: number, value: number): void {
     if (this.size > 0) {
       const last = (this.head + this.size - 1) % this.cap;
-      if (this.ts[last] === ts) {
+      // at the last ts, or before it (a fill stamped with an exchange time older than the last mark sample:
+      // found by fuzzing, performance.get then refused the curve as out of time order): the newest value
+      // replaces the last point, so the curve stays in time order
+      if (this.ts[last]! >= ts) {
         this.val[last] = value;
         return;
       }

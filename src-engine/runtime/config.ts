@@ -184,7 +184,13 @@ export function parseRunProfile(text: string, file = '<config>'): RunProfile {
     const where = e.linePos?.[0] ? `line ${e.linePos[0].line}, column ${e.linePos[0].col}` : 'unknown position';
     throw new ConfigError(file, `invalid YAML at ${where}: ${e.message.split('\n')[0]}`);
   }
-  const data: unknown = doc.toJS() ?? {};
+  let data: unknown;
+  try {
+    data = doc.toJS() ?? {};
+  } catch (e) {
+    // e.g. an alias to an anchor that is not set (`*x`): yaml throws a ReferenceError here (found by fuzzing)
+    throw new ConfigError(file, `invalid YAML: ${(e as Error).message.split('\n')[0]}`);
+  }
   const r = runProfileSchema.safeParse(data);
   if (!r.success) {
     const lines = r.error.issues.map((i) => `${i.path.length ? i.path.join('.') : '(root)'}: ${i.message}`);
