@@ -203,6 +203,12 @@ export async function fuzzContract(runs: number, seed: number): Promise<FuzzResu
     });
     const h = await c.ask({ t: 'req', m: 'engine.health', p: {} });
     if (h === 'hang' || h.ok !== true) fails.add(`engine.health failed after the fuzzing: ${JSON.stringify(h).slice(0, 200)}`, null);
+    // orders.list shows the current mode's orders: back to paper if a fuzz case switched modes
+    const mode = await c.ask({ t: 'req', m: 'mode.get', p: {} });
+    if (mode !== 'hang' && mode.ok === true && (mode.r as { mode?: string }).mode !== 'paper') {
+      const back = await c.ask({ t: 'req', m: 'mode.set', p: { mode: 'paper' } });
+      if (back === 'hang' || back.ok !== true || (back.r as { ok?: boolean }).ok !== true) fails.add(`cannot switch back to paper after the fuzzing: ${JSON.stringify(back).slice(0, 200)}`, null);
+    }
     const list = await c.ask({ t: 'req', m: 'orders.list', p: {} });
     if (list === 'hang' || list.ok !== true || !Array.isArray(list.r)) fails.add(`orders.list failed after the fuzzing: ${JSON.stringify(list).slice(0, 200)}`, null);
     else if (!(list.r as { orderId?: string }[]).some((o) => o.orderId === keptId)) fails.add('the order placed before the fuzzing is gone from orders.list', keptId);

@@ -23,12 +23,12 @@ export interface FamilyDef {
 }
 
 export const FUZZ_FAMILIES: readonly FamilyDef[] = [
-  { name: 'ticks', what: 'binary tick frames → decoder', run: fuzzTicks, share: 0.5 },
-  { name: 'contract', what: 'every method/topic payload → RpcServer + engine', run: fuzzContract, share: 0.1 },
-  { name: 'profiles', what: 'YAML run profiles → parseRunProfile', run: fuzzProfiles, share: 0.05 },
-  { name: 'csv', what: 'candle CSVs → 3 loaders', run: fuzzCsv, share: 0.1 },
-  { name: 'kite-rest', what: 'Kite REST replies → KiteRest', run: fuzzKiteRest, share: 0.1 },
-  { name: 'order-updates', what: 'order-update texts → ticker pool → live broker', run: fuzzOrderUpdates, share: 0.15 },
+  { name: 'ticks', what: 'binary tick frames → decoder', run: fuzzTicks, share: 0.75 },
+  { name: 'contract', what: 'every method/topic payload → RpcServer + engine', run: fuzzContract, share: 0.03 },
+  { name: 'profiles', what: 'YAML run profiles → parseRunProfile', run: fuzzProfiles, share: 0.02 },
+  { name: 'csv', what: 'candle CSVs → 3 loaders', run: fuzzCsv, share: 0.035 },
+  { name: 'kite-rest', what: 'Kite REST replies → KiteRest', run: fuzzKiteRest, share: 0.035 },
+  { name: 'order-updates', what: 'order-update texts → ticker pool → live broker', run: fuzzOrderUpdates, share: 0.13 },
 ];
 
 /** Cases per family in `npm test` (a few seconds each on a loaded machine). */
