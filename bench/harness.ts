@@ -139,7 +139,7 @@ const show = (m: { value: number; unit: string }) => `${fmt(m.value)} ${m.unit}`
 export function renderTable(r: Results): string {
   const rows = r.figures.map((f) => {
     const ratio = f.value / f.baseline.value;
-    const rel = ratio >= 10 ? `${Math.round(ratio).toLocaleString('en-US')}×` : `${(ratio * 100).toFixed(0)} %`;
+    const rel = ratio >= 10 ? `${Math.round(ratio).toLocaleString('en-US')}×` : ratio >= 0.1 ? `${(ratio * 100).toFixed(0)} %` : `${(ratio * 100).toPrecision(2)} %`;
     return `| ${f.name} | ${show(f)} (${f.subject}) | ${show(f.baseline)} (${f.baseline.name}) | ${rel} |`;
   });
   const m = r.machine;

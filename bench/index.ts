@@ -28,10 +28,24 @@ if (only !== undefined && (only.length === 0 || unknown.length > 0)) {
 
 const load0 = loadavg();
 console.log(`KiteDesk benchmarks — node ${process.version}, ${process.arch}${QUICK ? ' (quick)' : ''}; load average ${load0.map((x) => x.toFixed(2)).join(' / ')}`);
-for (const [name, run] of Object.entries(BENCHES)) if (!only || only.includes(name)) await run();
+const failed: string[] = [];
+for (const [name, run] of Object.entries(BENCHES)) {
+  if (only && !only.includes(name)) continue;
+  try {
+    await run();
+  } catch (e) {
+    // one broken bench must not hide the others' figures: report it, go on, fail at the end
+    failed.push(name);
+    console.error(`\nbench "${name}" failed:`, e);
+  }
+}
 
 const results = buildResults(recordedFigures(), machineInfo(load0), only !== undefined);
 const out = join(import.meta.dirname, 'results.json');
 writeFileSync(out, JSON.stringify({ ...results, quick: QUICK }, null, 2) + '\n');
 console.log(`\nHeadline figures (written to ${out}):\n\n${renderTable(results)}`);
+if (failed.length > 0) {
+  console.error(`\nbench: ${failed.join(', ')} failed (see above)`);
+  process.exitCode = 1;
+}
 if (!results.partial) assertComplete(results);

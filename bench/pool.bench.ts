@@ -33,7 +33,12 @@ export async function poolBench(): Promise<void> {
     const res = await fetch(loginUrl(apiKey, r.loginUrl), { redirect: 'manual' });
     const { requestToken } = parseRedirect(res.headers.get('location') ?? '');
     const session = await exchangeRequestToken(rest, requestToken, 'kitedesk-sim-secret');
-    const tokens = sim.instruments.map((i) => i.token).join(',');
+    // the 9,000 generated equities only (the simulator's universe also lists index F&O contracts)
+    const mine = new Set(seeds.map((x) => x.symbol));
+    const tokens = sim.instruments
+      .filter((i) => i.instrumentType === 'EQ' && mine.has(i.tradingsymbol))
+      .map((i) => i.token)
+      .join(',');
     const run = (variant: 'pool' | 'raw') => {
       // asynchronous: this process serves the feed while the child measures
       return new Promise<{ ticks: number; frames: number; seconds: number; cpuShare: number }>((resolve, reject) => {

@@ -57,6 +57,19 @@ describe('bench results', () => {
     expect(renderTable(r)).toContain(`Not measured in this run: ${dropped}`);
   });
 
+  it('writes ratios far from 1 so they stay readable', () => {
+    const r = buildResults(
+      [
+        { ...figure('decode ticks/s', 7_260_000), baseline: { name: 'official', value: 10_600, unit: 'ticks/s' } },
+        { ...figure('backtest bar-events/s, 1 symbol', 19_600), baseline: { name: 'plain loop', value: 7_570_000, unit: 'bar-events/s' } },
+      ],
+      machine,
+    );
+    const table = renderTable(r);
+    expect(table).toContain('| 685× |');
+    expect(table).toContain('| 0.26 % |');
+  });
+
   it('refuses an unknown figure name or a value that is not a number', () => {
     expect(() => record({ ...figure('decode ticks/s', 1), name: 'decode tick/s' as FigureName })).toThrow('unknown figure name "decode tick/s"');
     expect(() => record(figure('decode ticks/s', Number.NaN))).toThrow('"decode ticks/s" is not a finite number');
