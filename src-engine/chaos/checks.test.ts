@@ -89,7 +89,12 @@ describe('chaos checks', () => {
     const expected = [1, 2, 3];
     const old = { id: 1, openedAt: 0, closedAt: 5000, subscribedAt: new Map([[1, 10], [2, 10], [3, 10]]) };
     const good = { id: 2, openedAt: 6000, subscribedAt: new Map([[1, 6100], [2, 6100], [3, 7900]]) };
-    expect(resubscribeCheck([old, good], expected, 5000, 2000)).toEqual({ connection: 2, slowestMs: 1900, late: [] });
+    expect(resubscribeCheck([old, good], expected, 5000, 2000)).toEqual({ connections: [2], slowestMs: 1900, late: [] });
+    // tokens spread over two sockets that are back, each measured from its own socket's opening
+    const a = { id: 3, openedAt: 6000, subscribedAt: new Map([[1, 6100]]) };
+    const b = { id: 4, openedAt: 9000, subscribedAt: new Map([[2, 9500], [3, 10_900]]) };
+    expect(resubscribeCheck([old, a, b], expected, 5000, 2000)).toEqual({ connections: [3, 4], slowestMs: 1900, late: [] });
+    expect(resubscribeCheck([old, a, { ...b, subscribedAt: new Map([[2, 9500], [3, 11_001]]) }], expected, 5000, 2000).late).toEqual([{ token: 3, ms: 2001 }]);
     const slow = { id: 2, openedAt: 6000, subscribedAt: new Map([[1, 6100], [2, 8001]]) };
     expect(resubscribeCheck([old, slow], expected, 5000, 2000).late).toEqual([{ token: 2, ms: 2001 }, { token: 3, ms: Infinity }]);
     // only the old connection (or one that closed again): nothing is back

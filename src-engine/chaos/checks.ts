@@ -166,29 +166,32 @@ export interface ConnectionLog {
 }
 
 export interface ResubscribeResult {
-  /** The connection that came back (the first opened at or after `since` still open at `checkedAt`), if any. */
-  connection?: number;
-  /** Slowest token: first subscription minus the connection's opening, ms (Infinity when one never came). */
+  /** The connections that came back (opened at or after `since`, not closed since). */
+  connections: number[];
+  /** Slowest token: its first subscription on a connection that is back minus that connection's opening, ms (Infinity when one never came). */
   slowestMs: number;
-  /** Tokens not subscribed within `withinMs` of the socket being back (never, or too late). */
+  /** Tokens not subscribed within `withinMs` of their socket being back (never, or too late). */
   late: { token: number; ms: number }[];
 }
 
 /**
- * After a feed fault at `since`: the socket that is back (the latest connection opened at or after
- * `since` that is not closed) must carry every token of `expected` within `withinMs` of its opening.
- * No connection back at all counts every token as late.
+ * After a feed fault at `since`: the sockets that are back (connections opened at or after `since`
+ * and not closed; the engine may spread its tokens over several) must carry every token of `expected`,
+ * each within `withinMs` of the opening of the socket it is on. A token on no socket that is back
+ * (none back at all, or only on a connection from before the fault) is late with Infinity.
  */
 export function resubscribeCheck(log: readonly ConnectionLog[], expected: readonly number[], since: number, withinMs: number): ResubscribeResult {
-  const back = log.filter((c) => c.openedAt >= since && c.closedAt === undefined).sort((a, b) => b.openedAt - a.openedAt)[0];
-  if (back === undefined) return { slowestMs: Infinity, late: expected.map((token) => ({ token, ms: Infinity })) };
+  const back = log.filter((c) => c.openedAt >= since && c.closedAt === undefined);
   let slowestMs = 0;
   const late: { token: number; ms: number }[] = [];
   for (const token of expected) {
-    const at = back.subscribedAt.get(token);
-    const ms = at === undefined ? Infinity : at - back.openedAt;
+    let ms = Infinity;
+    for (const c of back) {
+      const at = c.subscribedAt.get(token);
+      if (at !== undefined) ms = Math.min(ms, at - c.openedAt);
+    }
     slowestMs = Math.max(slowestMs, ms);
     if (ms > withinMs) late.push({ token, ms });
   }
-  return { connection: back.id, slowestMs, late };
+  return { connections: back.map((c) => c.id), slowestMs, late };
 }

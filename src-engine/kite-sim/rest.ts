@@ -40,7 +40,7 @@ export interface RestContext {
   takeInjectedFailure: () => number | undefined;
   /** Consumes one "accept the order, drop the reply" fault (true = drop this placement's reply). */
   takeDroppedReply?: () => boolean;
-  /** Every order placement request that got past the session check: wall-clock arrival, its tag, the HTTP status it got (200 placed, 429 rate-limited, or another refusal). */
+  /** Every order placement request that got past the session check: wall-clock arrival (as the rate limits count it), its tag, the HTTP status it got (200 placed, 429 rate-limited, or another refusal). */
   onOrderPlacement?: (r: { at: number; tag: string | null; status: number }) => void;
   /** Called after a successful logout / session (the ticker closes sockets of dead tokens). */
   onSessionsChanged: () => void;
@@ -158,7 +158,7 @@ export class KiteRestApi {
     const placement = parts[0] === 'orders' && method === 'POST' && parts.length === 2;
     const tag = typeof p['tag'] === 'string' && p['tag'] !== '' ? p['tag'] : null;
     if (limited) {
-      if (placement) this.c.onOrderPlacement?.({ at: Date.now(), tag, status: 429 });
+      if (placement) this.c.onOrderPlacement?.({ at: arrivedAt, tag, status: 429 });
       throw new KiteApiError('NetworkException', limited, 429);
     }
     const allowed = cls === 'order' ? this.c.allowedOrderIps() : undefined;
@@ -174,10 +174,10 @@ export class KiteRestApi {
         try {
           placed = json(p['autoslice'] === 'true' ? ex.placeAutoslice(parts[1]!, p) : { order_id: ex.place(parts[1]!, p).orderId });
         } catch (e) {
-          this.c.onOrderPlacement?.({ at: Date.now(), tag, status: e instanceof KiteApiError ? e.status : 500 });
+          this.c.onOrderPlacement?.({ at: arrivedAt, tag, status: e instanceof KiteApiError ? e.status : 500 });
           throw e;
         }
-        this.c.onOrderPlacement?.({ at: Date.now(), tag, status: 200 });
+        this.c.onOrderPlacement?.({ at: arrivedAt, tag, status: 200 });
         // only an accepted placement loses its reply (a refusal above answers as usual)
         return this.c.takeDroppedReply?.() === true ? DROPPED : placed;
       }
