@@ -1,3 +1,4 @@
+import type { KiteMarginApi } from '../execution/kite-margin-gate.js';
 import { PROTOCOL_VERSION } from '../contract/envelope.js';
 import { ErrorCode, RpcError } from '../contract/errors.js';
 import type { EngineStatus, Instrument, KiteSessionStatus, UniverseScan, UniverseStepStatus } from '../contract/schemas.js';
@@ -44,6 +45,12 @@ export const ENGINE_VERSION = '0.1.0';
 export interface WatchlistStore {
   get(): string[];
   set(symbols: readonly string[]): void;
+}
+
+/** The session's KiteRest as the margin gate needs it, or undefined (not logged in). */
+function kiteMarginApi(kite: unknown): KiteMarginApi | undefined {
+  const r = (kite as { rest?: Partial<KiteMarginApi> } | undefined)?.rest;
+  return r !== undefined && typeof r.basketMargins === 'function' && typeof r.margins === 'function' ? (r as KiteMarginApi) : undefined;
 }
 
 /** What the option chain needs of a feed (options.chain; fno/chain.ts computes the rest). */
@@ -216,6 +223,8 @@ export class Engine {
     const makeService = (mode: 'paper' | 'shadow' | 'live', store: TradingStore, liveBroker?: Broker): TradingService => new TradingService({
       mode: mode === 'paper' && deps.tradingMode === 'backtest' ? 'backtest' : mode,
       ...(liveBroker ? { liveBroker } : {}),
+      // shadow and live on the Kite feed: derivatives pass Kite's basket-margin check (kite-margin-gate.ts)
+      ...((mode === 'shadow' || mode === 'live') && this.feed.kind === 'kite' ? { kiteMargin: () => kiteMarginApi(deps.kite) } : {}),
       // indices are prices only (tradable false): no order can name them
       instruments: this.instruments
         .filter((i) => i.tradable !== false)
@@ -584,8 +593,8 @@ export class Engine {
         source: 'kite',
         hits: fromFeed.map((k) => {
           const index = k.segment === 'INDICES';
-          // an engine instrument (an NSE equity, or an index the feed maps from its INDICES rows)
-          const known = (index || k.exchange === 'NSE') && this.instrumentSet.has(k.tradingsymbol);
+          // an engine instrument (an NSE equity, an NFO future/option added, or an index the feed maps from its INDICES rows)
+          const known = (index || k.exchange === 'NSE' || k.exchange === 'NFO') && this.instrumentSet.has(k.tradingsymbol);
           return {
             symbol: k.tradingsymbol,
             exchange: k.exchange,
@@ -597,7 +606,7 @@ export class Engine {
             tickSizePaise: k.tickSizePaise,
             token: k.instrumentToken,
             known,
-            addable: known || (canAdd && k.exchange === 'NSE' && k.segment === 'NSE' && k.instrumentType === 'EQ'),
+            addable: known || (canAdd && ((k.exchange === 'NSE' && k.segment === 'NSE' && k.instrumentType === 'EQ') || (k.exchange === 'NFO' && (k.instrumentType === 'FUT' || k.instrumentType === 'CE' || k.instrumentType === 'PE')))),
           };
         }),
       };
@@ -626,7 +635,7 @@ export class Engine {
    * A symbol of the feed's instrument master added at run time (Kite: an NSE equity a person put on the
    * watchlist): market data, the trading services and strategies know it from now on; the feed subscribes
    * it with the next demand; its recent 1-minute candles are backfilled before its live ticks are taken.
-   * Throws the feed's clear error when it cannot (unknown, not an NSE equity, the ticker's token limit).
+   * Throws the feed's clear error when it cannot (unknown, not an NSE equity or NFO future/option, the ticker's token limit).
    */
   private addInstrument(symbol: string): void {
     const add = this.feed.addInstrument;
@@ -642,7 +651,8 @@ export class Engine {
     this.instruments.push(inst);
     this.instrumentSet.add(inst.symbol);
     this.market.addInstrument(inst);
-    this.trading.addInstrument({ symbol: inst.symbol, exchange: inst.exchange, kind: 'equity', tickSizePaise: inst.tickSizePaise, lotSize: inst.lotSize });
+    const kind = inst.kind === 'FUT' ? ('future' as const) : inst.kind === 'CE' || inst.kind === 'PE' ? ('option' as const) : ('equity' as const);
+    this.trading.addInstrument({ symbol: inst.symbol, exchange: inst.exchange, kind, tickSizePaise: inst.tickSizePaise, lotSize: inst.lotSize });
     this.log('info', 'instrument added', { symbol: inst.symbol, feed: this.feed.kind });
     const recent = this.feed.recentCandles;
     if (recent === undefined) return;

@@ -1,3 +1,4 @@
+import { KiteMarginGate, MarginGatedBroker, type KiteMarginApi } from '../execution/kite-margin-gate.js';
 import { z } from 'zod';
 import { ErrorCode, RpcError } from '../contract/errors.js';
 import { ZERO_CHARGES } from '../contract/trading-schemas.js';
@@ -211,6 +212,12 @@ export interface TradingServiceOptions {
   tradingDay?: TradingDay;
   /** A live broker (Kite) for live mode; absent → live mode is refused. */
   liveBroker?: Broker;
+  /**
+   * Kite's margin API (the session's KiteRest) for shadow and live: NFO/BFO orders then pass Kite's
+   * basket-margin check before the broker (execution/kite-margin-gate.ts); undefined (no session) → such
+   * an order is refused. Absent → the paper approximation alone (paper, or a feed other than Kite).
+   */
+  kiteMargin?: () => KiteMarginApi | undefined;
   /** Fills reach the owning strategy instance here (StrategyRunner.onFill). */
   onStrategyFill?: (strategy: string, fill: Readonly<Fill>) => void;
 }
@@ -399,10 +406,21 @@ export class TradingService {
     };
     this.paper = new PaperBroker(brokerOpts);
     this.shadow = this.mode === 'shadow' ? new ShadowBroker(brokerOpts) : undefined;
+    // shadow and live ask Kite's basket-margin API for derivatives (paper keeps portfolio/fno-margin.ts)
+    const kiteMargin = opts.kiteMargin;
+    const gated = (b: Broker): Broker => {
+      if (!kiteMargin) return b;
+      const noSession = () => Promise.reject(new Error('no Kite session to ask (log in to Kite)'));
+      const api: KiteMarginApi = {
+        basketMargins: (o, c) => kiteMargin()?.basketMargins(o, c) ?? noSession(),
+        margins: (seg) => kiteMargin()?.margins(seg) ?? noSession(),
+      };
+      return new MarginGatedBroker(b, new KiteMarginGate({ api, clock: this.clock }), { clock: this.clock });
+    };
     this.router = new ExecutionRouter({
       paper: this.paper,
-      ...(this.shadow ? { shadow: this.shadow } : {}),
-      ...(opts.liveBroker ? { live: opts.liveBroker } : {}),
+      ...(this.shadow ? { shadow: gated(this.shadow) } : {}),
+      ...(opts.liveBroker ? { live: gated(opts.liveBroker) } : {}),
       mode: this.mode === 'live' ? 'paper' : this.mode,
     });
     if (this.mode === 'live') this.router.setMode('live', { confirm: true });

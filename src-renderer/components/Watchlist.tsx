@@ -162,7 +162,7 @@ export function Watchlist() {
               data-symbol={h.symbol}
               data-exchange={h.exchange}
               data-addable={h.addable}
-              title={h.addable ? `Add ${h.symbol} to the watchlist` : `${h.exchange}:${h.symbol} (${h.type}) cannot go on the watchlist yet: only NSE equities can`}
+              title={h.addable ? `Add ${h.symbol} to the watchlist` : `${h.exchange}:${h.symbol} (${h.type}) cannot go on the watchlist yet: only NSE equities and NFO futures/options can`}
               onMouseDown={(e) => {
                 e.preventDefault();
                 if (h.addable) void add(h.symbol);

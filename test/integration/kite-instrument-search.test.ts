@@ -106,9 +106,11 @@ describe('instrument search and run-time subscriptions on the Kite feed (kitedes
     });
     expect(q.symbol).toBe('IRCTC');
     expect((await client.call('instruments.search', { query: 'IRCTC', limit: 1 })).hits[0]).toMatchObject({ known: true });
-    // a future is found but cannot go on the watchlist: the error says why
+    // an NFO future can go on the watchlist too (issue 14): an engine instrument on the NFO exchange
     const fut = fno.hits[0]!.symbol;
-    await expect(client.call('watchlist.set', { symbols: ['INFY', fut] })).rejects.toThrow(/not an NSE equity/);
-    expect((await client.call('watchlist.get', {})).symbols).toEqual(['INFY', 'IRCTC']);
+    expect(fno.hits[0]).toMatchObject({ addable: true });
+    await client.call('watchlist.set', { symbols: ['INFY', 'IRCTC', fut] });
+    expect((await client.call('watchlist.get', {})).symbols).toEqual(['INFY', 'IRCTC', fut]);
+    expect(engine.instruments.find((i) => i.symbol === fut)).toMatchObject({ exchange: 'NFO', lotSize: fno.hits[0]!.lotSize });
   }, 90_000);
 });

@@ -418,9 +418,10 @@ describe('KiteFeed: the instrument master searched and symbols added at run time
     // its recent 1-minute candles, for the kernel's backfill
     expect((await r.feed.recentCandles('WIPRO')).length).toBeGreaterThanOrEqual(30);
 
-    // not an NSE equity, not in the dump, or the ticker full (the fake pool holds 2 tokens): a clear error
-    expect(() => r.feed.addInstrument('NIFTY26NOVFUT')).toThrow(/not an NSE equity in Kite's instrument master of 2026-11-20/);
-    expect(() => r.feed.addInstrument('NOPE')).toThrow(/not an NSE equity/);
+    // not in the dump, or the ticker full (the fake pool holds 2 tokens): a clear error; an NFO future passes
+    // the kind check (issue 14) and meets the full ticker
+    expect(() => r.feed.addInstrument('NOPE')).toThrow(/not an NSE equity or an NFO future\/option in Kite's instrument master of 2026-11-20/);
+    expect(() => r.feed.addInstrument('NIFTY26NOVFUT')).toThrow(/ticker is full/);
     expect(() => r.feed.addInstrument('HDFCBANK')).toThrow(/ticker is full \(2 instruments subscribed; Kite allows 2 = 3 connections × 3,000 tokens\)/);
     expect(r.feed.instruments.map((i) => i.symbol)).not.toContain('HDFCBANK');
   });
@@ -444,7 +445,7 @@ describe('KiteFeed: the instrument master searched and symbols added at run time
       await until('live', () => r.feed.status().state === 'live');
       const res = e.searchInstruments('WIP', { limit: 5 });
       expect(res).toEqual({ source: 'kite', hits: [{ symbol: 'WIPRO', exchange: 'NSE', name: 'WIPRO', type: 'EQ', expiry: null, strikePaise: 0, lotSize: 1, tickSizePaise: 1, token: WIPRO, known: false, addable: true }] });
-      expect(e.searchInstruments('NIFTY', { limit: 5 }).hits.map((h) => [h.symbol, h.type, h.addable])).toEqual([['NIFTY 50', 'INDEX', false], ['NIFTY26NOVFUT', 'FUT', false], ['NIFTY26NOV24000CE', 'CE', false]]);
+      expect(e.searchInstruments('NIFTY', { limit: 5 }).hits.map((h) => [h.symbol, h.type, h.addable])).toEqual([['NIFTY 50', 'INDEX', false], ['NIFTY26NOVFUT', 'FUT', true], ['NIFTY26NOV24000CE', 'CE', true]]);
 
       expect(e.setWatchlist(['INFY', 'WIPRO'])).toEqual(['INFY', 'WIPRO']);
       expect(e.isKnownSymbol('WIPRO')).toBe(true);
@@ -459,7 +460,7 @@ describe('KiteFeed: the instrument master searched and symbols added at run time
       expect(e.trading.placeManual({ symbol: 'WIPRO', side: 'BUY', qty: 1, orderType: 'LIMIT', pricePaise: 24000, product: 'MIS', validity: 'DAY', variety: 'regular' }).decision.rule).not.toBe('unknown_instrument');
       // beyond the ticker's limit: a clear CONFLICT; an index or a future: NOT_FOUND naming why
       expect(() => e.setWatchlist(['INFY', 'WIPRO', 'HDFCBANK'])).toThrow(/ticker is full/);
-      expect(() => e.setWatchlist(['INFY', 'NIFTY26NOVFUT'])).toThrow(/not an NSE equity/);
+      expect(() => e.setWatchlist(['INFY', 'NIFTY26NOVFUT'])).toThrow(/ticker is full/);
       expect(e.watchlist()).toEqual(['INFY', 'WIPRO']);
     } finally {
       e.stop();

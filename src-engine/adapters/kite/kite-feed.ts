@@ -284,16 +284,33 @@ export class KiteFeed implements MarketDataClient {
     if (known) return known;
     const master = this.dump?.master;
     if (master === undefined) throw new Error(`cannot add ${symbol}: Kite's instrument master is not loaded yet (log in to Kite)`);
-    const k = master.get('NSE', symbol);
-    if (k === undefined || k.instrumentType !== 'EQ' || k.segment !== 'NSE') {
-      throw new Error(`cannot add ${symbol}: not an NSE equity in Kite's instrument master of ${this.dump!.date} (only NSE equities can be watched and traded yet)`);
+    // an NSE equity, or an NFO future / option (its tradingsymbol, e.g. NIFTY26DECFUT, NIFTY26D0824000CE)
+    const eq = master.get('NSE', symbol);
+    const fo = eq === undefined ? master.get('NFO', symbol) : undefined;
+    const k = eq ?? fo;
+    const isEq = eq !== undefined && eq.instrumentType === 'EQ' && eq.segment === 'NSE';
+    const isFo = fo !== undefined && (fo.instrumentType === 'FUT' || fo.instrumentType === 'CE' || fo.instrumentType === 'PE');
+    if (k === undefined || !(isEq || isFo)) {
+      throw new Error(`cannot add ${symbol}: not an NSE equity or an NFO future/option in Kite's instrument master of ${this.dump!.date}`);
     }
     const cap = (this.pool as { capacity?: number } | undefined)?.capacity ?? KITE_MAX_TOKENS;
     const used = new Set([...this.demand.keys()].map((s) => this.tokenOf.get(s)).filter((t) => t !== undefined)).size;
     if (used + 1 > cap) {
       throw new Error(`cannot add ${symbol}: the Kite ticker is full (${used} instruments subscribed; Kite allows ${cap} = 3 connections × 3,000 tokens): remove symbols from the watchlist, the chart or the strategies first`);
     }
-    const inst: Instrument = { symbol, name: k.name || symbol, exchange: 'NSE', tickSizePaise: k.tickSizePaise, lotSize: k.lotSize };
+    const inst: Instrument = isFo
+      ? {
+          symbol,
+          name: k.name || symbol,
+          exchange: 'NFO',
+          tickSizePaise: k.tickSizePaise,
+          lotSize: k.lotSize,
+          kind: k.instrumentType as 'FUT' | 'CE' | 'PE',
+          underlying: k.name,
+          ...(k.expiry ? { expiry: k.expiry } : {}),
+          ...(k.instrumentType !== 'FUT' && k.strikePaise > 0 ? { strikePaise: k.strikePaise } : {}),
+        }
+      : { symbol, name: k.name || symbol, exchange: 'NSE', tickSizePaise: k.tickSizePaise, lotSize: k.lotSize };
     this.instruments.push(inst);
     this.symbols.add(symbol);
     this.tokenOf.set(symbol, k.instrumentToken);
