@@ -43,9 +43,9 @@ describe('live confirmation (Chromium, serve, Kite simulator)', () => {
     while (engine.status().feedStatus?.state !== 'live' && Date.now() < end) await new Promise((res) => setTimeout(res, 100));
     expect(engine.status().feedStatus?.state).toBe('live');
 
-    // the watchlist's add box searches Kite's instrument master: F&O and indices listed, an equity added with Enter
+    // the watchlist's add box searches Kite's instrument master: F&O (addable since issue 14) and indices listed, an equity added with Enter
     await page.fill('[data-testid="wl-add-input"]', 'nifty');
-    await page.waitForSelector('[data-testid="wl-suggestions"][data-source="kite"] [data-testid="wl-suggestion"][data-exchange="NFO"][data-addable="false"]', T);
+    await page.waitForSelector('[data-testid="wl-suggestions"][data-source="kite"] [data-testid="wl-suggestion"][data-exchange="NFO"][data-addable="true"]', T);
     await page.screenshot({ path: join(outDir, 'watchlist-search.png') });
     await page.fill('[data-testid="wl-add-input"]', 'hdfcban');
     await page.waitForSelector('[data-testid="wl-suggestions"][data-source="kite"] [data-testid="wl-suggestion"][data-symbol="HDFCBANK"][aria-selected="true"]', T);
