@@ -26,13 +26,37 @@ import { nextOpen } from '../core/nse-calendar.js';
 import { OUTCOME_UNKNOWN } from '../execution/broker.js';
 import { DEFAULT_API_KEY, DEFAULT_API_SECRET, KiteSimulator } from '../kite-sim/kite-simulator.js';
 import { openDatabaseReadOnly } from '../persistence/read-only.js';
-import { duplicateTags, lostRows, netOfFills, positionDiffs, type DuplicateTag, type OurFill, type PositionDiff, type VenuePosition } from './checks.js';
+import {
+  duplicateTags,
+  lostRows,
+  maxInWindow,
+  netOfFills,
+  ordersDuring,
+  positionDiffs,
+  rateViolations,
+  resubscribeCheck,
+  retriesAfter429,
+  type DuplicateTag,
+  type OurFill,
+  type PositionDiff,
+  type VenuePosition,
+} from './checks.js';
 import { EngineProcess } from './engine-process.js';
 
-export type ChaosCase = 'crash' | 'lost-replies';
-export const CHAOS_CASES: readonly ChaosCase[] = ['crash', 'lost-replies'];
-export const DEFAULT_ROUNDS: Readonly<Record<ChaosCase, number>> = { crash: 200, 'lost-replies': 100 };
-export const QUICK_ROUNDS: Readonly<Record<ChaosCase, number>> = { crash: 20, 'lost-replies': 100 };
+export type ChaosCase = 'crash' | 'lost-replies' | 'feed-faults' | 'burst';
+export const CHAOS_CASES: readonly ChaosCase[] = ['crash', 'lost-replies', 'feed-faults', 'burst'];
+export const DEFAULT_ROUNDS: Readonly<Record<ChaosCase, number>> = { crash: 200, 'lost-replies': 100, 'feed-faults': 50, burst: 10 };
+export const QUICK_ROUNDS: Readonly<Record<ChaosCase, number>> = { crash: 20, 'lost-replies': 100, 'feed-faults': 4, burst: 2 };
+
+/** Feed faults, one per round in this order: a socket kill, a silence past the client's 5 s timeout, expired tokens (403 on reconnect until a new login), 5xx on REST with the sockets killed. */
+export const FEED_FAULTS = ['kill', 'silence', '403', '5xx'] as const;
+export type FeedFault = (typeof FEED_FAULTS)[number];
+/** Every token must be subscribed again within this long of the socket being back. */
+export const RESUBSCRIBE_WITHIN_MS = 2000;
+/** Order intents per burst round, sent within one second. */
+export const BURST_INTENTS = 1000;
+/** Kite's order rate (per api key), which the simulator enforces with 429s. */
+const BROKER_PER_SECOND = 10;
 
 export interface ChaosOptions {
   cases: readonly ChaosCase[];
@@ -72,8 +96,24 @@ export interface CaseResult {
   /** Lost replies: orders whose reply was dropped, and those the engine resolved as found at Kite. */
   dropped: number;
   resolvedFound: number;
-  /** Slowest recovery: crash → live again (crash); dropped reply → order known (lost-replies), ms. */
+  /** Slowest recovery: crash → live again (crash); dropped reply → order known (lost-replies); socket back → every token subscribed (feed-faults), ms. */
   maxRecoveryMs: number;
+  /** Feed faults: rounds per fault, whether the engine process ever exited, tokens resubscribed late, orders at the simulator while the feed was stale, and orders the engine refused as stale then. */
+  faults: Partial<Record<FeedFault, number>>;
+  engineExits: number;
+  lateTokens: number;
+  ordersOnStaleData: number;
+  staleRefused: number;
+  /** Burst: intents sent, orders placed at the simulator, most in any rolling second / minute (and the engine's per-minute cap), windows over a cap, 429s and blind resends after one. */
+  intents: number;
+  maxPerSecond: number;
+  maxPerMinute: number;
+  capPerMinute: number;
+  rateViolations: number;
+  got429: number;
+  blindRetries: number;
+  /** Burst: the slowest round's time to send its intents and have them answered, ms. */
+  burstMs: number;
   failures: string[];
   ms: number;
   dataDir: string;
@@ -153,6 +193,19 @@ function emptyResult(c: ChaosCase, rounds: number, dataDir: string): CaseResult 
     dropped: 0,
     resolvedFound: 0,
     maxRecoveryMs: 0,
+    faults: {},
+    engineExits: 0,
+    lateTokens: 0,
+    ordersOnStaleData: 0,
+    staleRefused: 0,
+    intents: 0,
+    maxPerSecond: 0,
+    maxPerMinute: 0,
+    capPerMinute: 0,
+    rateViolations: 0,
+    got429: 0,
+    blindRetries: 0,
+    burstMs: 0,
     failures: [],
     ms: 0,
     dataDir,
@@ -237,7 +290,9 @@ export class ChaosHarness {
         this.simUrl = r.url;
         this.venue = new Venue(this.sim);
         if (c === 'crash') await this.crashCase(res);
-        else await this.lostRepliesCase(res);
+        else if (c === 'lost-replies') await this.lostRepliesCase(res);
+        else if (c === 'feed-faults') await this.feedFaultsCase(res);
+        else await this.burstCase(res);
       } catch (e) {
         res.failures.push(`case aborted: ${errText(e)}`);
       } finally {
@@ -506,6 +561,211 @@ export class ChaosHarness {
     const dups = duplicateTags(this.venue.orders());
     if (dups.length > 0) res.failures.push(`duplicate orders at the simulator: ${dups.map((d) => `${d.tag} ×${d.orderIds.length}`).join(', ')}`);
   }
+  // -----------------------------------------------------------------------------------------------
+  // shared by the feed-faults and burst rounds
+
+  /** The journal's integrity check and every acknowledged client id in it (one check per round). */
+  private journalCheck(res: CaseResult, round: number, clientIds: readonly string[]): void {
+    const j = readJournal(res.dataDir);
+    res.integrityChecks++;
+    if (j.integrity === 'ok') res.integrityOk++;
+    else res.failures.push(`round ${round}: integrity_check: ${j.integrity.slice(0, 200)}`);
+    const lost = lostRows(clientIds, j.clientIds);
+    if (lost.length > 0) {
+      res.lost.push(...lost);
+      res.failures.push(`round ${round}: acknowledged but not journalled: ${lost.join(', ')}`);
+    }
+  }
+
+  /** The tokens the engine's ticker connections carry now (its open connections at the simulator; it may use several). */
+  private subscribedTokens(): number[] {
+    const open = this.sim.subscriptionLog().filter((c) => c.closedAt === undefined);
+    return [...new Set(open.flatMap((c) => [...c.subscribedAt.keys()]))].sort((a, b) => a - b);
+  }
+
+  // -----------------------------------------------------------------------------------------------
+  // feed faults
+
+  private async feedFaultsCase(res: CaseResult): Promise<void> {
+    let eng = await this.start(res.dataDir);
+    try {
+      await this.goLive(eng);
+      const expected = await until('the engine\'s ticker subscriptions', 30_000, () => {
+        const t = this.subscribedTokens();
+        return t.length >= SYMBOLS.length ? t : undefined;
+      }).catch((e: unknown) => {
+        const log = this.sim.subscriptionLog().map((c) => `#${c.id} ${c.closedAt === undefined ? 'open' : 'closed'} ${c.subscribedAt.size} tokens`);
+        throw new Error(`${errText(e)}; ticker connections: ${log.join(', ') || 'none'}`);
+      });
+      for (let round = 1; round <= res.rounds; round++) {
+        const fault = FEED_FAULTS[(round - 1) % FEED_FAULTS.length]!;
+        try {
+          await withTimeout(this.feedFaultRound(eng, round, fault, expected, res), this.roundTimeoutMs, `feed-faults round ${round} (${fault})`);
+          res.completed++;
+        } catch (e) {
+          res.failures.push(`round ${round} (${fault}): ${errText(e)}`);
+          this.progress(`chaos feed-faults round ${round} (${fault}): FAILED ${errText(e)}`);
+        }
+        if (!eng.alive) {
+          // the engine must ride out every feed fault; an exit is a finding, then start over
+          res.engineExits++;
+          res.failures.push(`round ${round} (${fault}): the engine process exited`);
+          eng = await this.start(res.dataDir);
+          await this.goLive(eng).catch((e2: unknown) => res.failures.push(`round ${round}: not live again: ${errText(e2)}`));
+        }
+        if (round % 10 === 0 || round === res.rounds) {
+          this.progress(`chaos feed-faults: ${round}/${res.rounds} rounds, ${res.lateTokens} late tokens, ${res.ordersOnStaleData} orders on stale data, ${res.failures.length} failures`);
+        }
+      }
+    } finally {
+      await eng.stop().catch(() => undefined);
+    }
+    res.venueOrders = this.venue.orders().length;
+  }
+
+  private async feedFaultRound(eng: EngineProcess, round: number, fault: FeedFault, expected: readonly number[], res: CaseResult): Promise<void> {
+    res.faults[fault] = (res.faults[fault] ?? 0) + 1;
+    const since = Date.now();
+    if (fault === 'kill') this.sim.killSockets();
+    else if (fault === '5xx') {
+      this.sim.failNext(int(this.rng, 2, 6), pick(this.rng, [500, 502, 503, 504]));
+      this.sim.killSockets();
+    } else if (fault === '403') this.sim.expireTokens();
+    else {
+      // a silence past the client's 5 s heartbeat timeout and the engine's staleness limit (risk.staleAfterMs 5 s)
+      const silenceMs = 8000;
+      this.sim.silence(silenceMs);
+      const staleFrom = since + 5000;
+      const silenceEnd = since + silenceMs;
+      // once the last tick is older than the limit, an order must be refused by the staleness guard
+      const symbol = pick(this.rng, SYMBOLS);
+      await until('the engine\'s quotes to go stale in the silence', silenceMs, async () => {
+        const q = await eng.client.call('quotes.get', { symbols: [symbol] });
+        return Date.now() > staleFrom + 300 && q.every((x) => this.sim.clock.now() - x.tsEvent > 5300);
+      }, 100);
+      if (Date.now() < silenceEnd - 500) {
+        const r = await eng.client.call('orders.place', { symbol, side: this.rng.uniform() < 0.5 ? 'BUY' : 'SELL', qty: 1, orderType: 'MARKET', product: 'MIS' });
+        if (r.orders.length === 0) {
+          res.staleRefused++;
+          if (r.decision.rule !== 'stale_data') res.failures.push(`round ${round}: the order in the silence was refused by ${r.decision.rule ?? r.decision.action}, not the staleness guard: ${r.decision.message ?? ''}`);
+        } else res.failures.push(`round ${round}: the engine accepted an order on data older than its staleness limit (${r.orders.map((o) => o.clientId).join(', ')})`);
+      }
+      await until('the end of the silence', silenceMs + 2000, () => Date.now() >= silenceEnd, 100);
+      const stale = ordersDuring(this.sim.orderPlacements(), [{ from: staleFrom, to: silenceEnd }]);
+      res.ordersOnStaleData += stale.length;
+      if (stale.length > 0) res.failures.push(`round ${round}: ${stale.length} orders reached the simulator on stale data: ${stale.map((p) => p.tag ?? '?').join(', ')}`);
+    }
+    if (fault === '403') {
+      // the ticker answers 403 on every reconnect until a new login, as after Kite's 06:00 expiry; the user logs in again
+      await this.goLive(eng);
+    }
+    // the socket back, every token subscribed on it; measured at the simulator from the socket's opening
+    const r = await until(`every token subscribed again after the ${fault}`, 30_000, () => {
+      const c = resubscribeCheck(this.sim.subscriptionLog(), expected, since, RESUBSCRIBE_WITHIN_MS);
+      return c.slowestMs !== Infinity ? c : undefined;
+    }, 100);
+    res.maxRecoveryMs = Math.max(res.maxRecoveryMs, r.slowestMs);
+    if (r.late.length > 0) {
+      res.lateTokens += r.late.length;
+      res.failures.push(`round ${round} (${fault}): tokens subscribed later than ${RESUBSCRIBE_WITHIN_MS} ms after the socket was back: ${r.late.map((l) => `${l.token} ${l.ms} ms`).join(', ')}`);
+    }
+    if (!eng.alive) return;
+    // trading works again: fresh prices, then one order placed at the simulator
+    await this.awaitPrices(eng);
+    await until('room under the engine\'s per-second cap', 10_000, async () => {
+      const o = (await eng.client.call('engine.health', {})).orders;
+      return o.lastSecond + 1 <= o.capPerSecond;
+    }, 50);
+    const placed = await until('an order placed after the fault', 15_000, async () => {
+      const p = await eng.client.call('orders.place', { symbol: pick(this.rng, SYMBOLS), side: this.rng.uniform() < 0.5 ? 'BUY' : 'SELL', qty: 1, orderType: 'MARKET', product: 'MIS' });
+      if (p.orders.length > 0) return p;
+      // a refusal while the REST faults last (5xx) is expected; anything else is a finding
+      if (p.decision.rule !== undefined && !['stale_data', 'rate_per_second'].includes(p.decision.rule)) throw new StopError(`refused after the ${fault}: ${p.decision.rule}: ${p.decision.message ?? ''}`);
+      return undefined;
+    }, 250);
+    res.acknowledged += placed.orders.length;
+    this.journalCheck(res, round, placed.orders.map((o) => o.clientId));
+    const dups = duplicateTags(this.venue.orders());
+    if (dups.length > 0) res.failures.push(`round ${round}: duplicate orders at the simulator: ${dups.map((d) => `${d.tag} ×${d.orderIds.length}`).join(', ')}`);
+  }
+
+  // -----------------------------------------------------------------------------------------------
+  // order burst
+
+  private async burstCase(res: CaseResult): Promise<void> {
+    const eng = await this.start(res.dataDir);
+    const from = this.sim.orderPlacements().length;
+    try {
+      await this.goLive(eng);
+      for (let round = 1; round <= res.rounds; round++) {
+        try {
+          await withTimeout(this.burstRound(eng, round, res), this.roundTimeoutMs, `burst round ${round}`);
+          res.completed++;
+        } catch (e) {
+          res.failures.push(`round ${round}: ${errText(e)}`);
+          this.progress(`chaos burst round ${round}: FAILED ${errText(e)}`);
+        }
+        this.progress(`chaos burst: ${round}/${res.rounds} rounds, ${res.acknowledged} orders placed of ${res.intents} intents, ${res.failures.length} failures`);
+      }
+      res.capPerMinute = (await eng.client.call('engine.health', {})).orders.capPerMinute;
+    } finally {
+      await eng.stop().catch(() => undefined);
+    }
+    // read at the simulator: arrival times (as Kite's limits count them), statuses and tags of every placement
+    const log = this.sim.orderPlacements().slice(from);
+    res.maxPerSecond = maxInWindow(log, 1000);
+    res.maxPerMinute = maxInWindow(log, 60_000);
+    const perSecond = rateViolations(log, BROKER_PER_SECOND, 1000);
+    const perMinute = res.capPerMinute > 0 ? rateViolations(log, res.capPerMinute, 60_000) : [];
+    res.rateViolations = perSecond.length + perMinute.length;
+    for (const v of perSecond.slice(0, 5)) res.failures.push(`${v.count} orders reached the simulator within one second from ${new Date(v.from).toISOString()} (cap ${v.cap})`);
+    for (const v of perMinute.slice(0, 5)) res.failures.push(`${v.count} orders reached the simulator within one minute from ${new Date(v.from).toISOString()} (cap ${v.cap})`);
+    res.got429 = log.filter((p) => p.status === 429).length;
+    const retries = retriesAfter429(log);
+    res.blindRetries = retries.reduce((a, r) => a + r.resent, 0);
+    for (const r of retries.slice(0, 5)) res.failures.push(`tag ${r.tag} sent again ${r.resent}× after a 429`);
+    res.venueOrders = this.venue.orders().length;
+  }
+
+  /**
+   * 1,000 intents as fast as the contract takes them (small MARKET orders), as a runaway strategy would send
+   * them: up to 60 calls in flight on the one connection (the contract allows 64), each answered call making
+   * room for the next. The time they took is reported (burstMs); the checks are read at the simulator.
+   */
+  private async burstRound(eng: EngineProcess, round: number, res: CaseResult): Promise<void> {
+    const rng = this.rng;
+    const t0 = Date.now();
+    const results: PlaceResult[] = [];
+    let next = 0;
+    const worker = async () => {
+      while (next < BURST_INTENTS) {
+        next++;
+        results.push(await eng.client.call('orders.place', { symbol: pick(rng, SYMBOLS), side: rng.uniform() < 0.5 ? 'BUY' : 'SELL', qty: 1, orderType: 'MARKET', product: 'MIS' }));
+      }
+    };
+    await Promise.all(Array.from({ length: 60 }, worker));
+    res.burstMs = Math.max(res.burstMs, Date.now() - t0);
+    res.intents += results.length;
+    const placed = results.flatMap((r) => r.orders);
+    res.acknowledged += placed.length;
+    const rules = new Map<string, number>();
+    for (const r of results) if (r.orders.length === 0) rules.set(r.decision.rule ?? r.decision.action, (rules.get(r.decision.rule ?? r.decision.action) ?? 0) + 1);
+    const other = [...rules].filter(([rule]) => rule !== 'rate_per_second' && rule !== 'rate_per_minute' && rule !== 'rate_per_day');
+    if (other.length > 0) res.failures.push(`round ${round}: intents refused by other rules than the rate caps: ${other.map(([k, n]) => `${k} ×${n}`).join(', ')}`);
+    if (placed.length === 0) throw new Error(`none of ${results.length} intents was placed: ${[...rules].map(([k, n]) => `${k} ×${n}`).join(', ')}`);
+    // every placed order settled (no retry of it can come later), then the journal
+    const ids = placed.map((o) => o.orderId);
+    await until(`${ids.length} burst orders to settle`, 30_000, async () => {
+      const list = await eng.client.call('orders.list', {});
+      return ids.every((id) => {
+        const o = list.find((x) => x.orderId === id);
+        return o !== undefined && (o.status === 'COMPLETE' || o.status === 'REJECTED' || o.status === 'CANCELLED');
+      });
+    }, 200);
+    this.journalCheck(res, round, placed.map((o) => o.clientId));
+    const dups = duplicateTags(this.venue.orders());
+    if (dups.length > 0) res.failures.push(`round ${round}: duplicate orders at the simulator: ${dups.map((d) => `${d.tag} ×${d.orderIds.length}`).join(', ')}`);
+  }
 }
 
 
@@ -516,7 +776,12 @@ export function caseOk(c: CaseResult): boolean {
     c.duplicates.length === 0 &&
     c.lost.length === 0 &&
     c.integrityOk === c.integrityChecks &&
-    c.positionMismatches.length === 0
+    c.positionMismatches.length === 0 &&
+    c.engineExits === 0 &&
+    c.lateTokens === 0 &&
+    c.ordersOnStaleData === 0 &&
+    c.rateViolations === 0 &&
+    c.blindRetries === 0
   );
 }
 
@@ -529,7 +794,7 @@ const secs = (ms: number) => (ms / 1000).toFixed(1);
 
 /** The table and the last line (`chaos: N rounds, D duplicate orders, L lost rows, integrity ok K/N, recovered in ≤ T s`). */
 export function formatReport(r: ChaosReport): string {
-  const head = ['case', 'rounds', 'done', 'orders at sim', 'acked', 'duplicates', 'lost rows', 'integrity ok', 'positions', 'back in paper', 'halt kept', 'replies dropped', 'found by tag', 'max recovery', 'time'];
+  const head = ['case', 'rounds', 'done', 'orders at sim', 'acked', 'duplicates', 'lost rows', 'integrity ok', 'positions', 'back in paper', 'halt kept', 'replies dropped', 'found by tag', 'late tokens', 'stale orders', 'engine exits', 'intents', 'burst time', 'max/s', 'max/min', '429s', 'blind retries', 'max recovery', 'time'];
   const rows = r.cases.map((c) => [
     c.case,
     String(c.rounds),
@@ -544,6 +809,15 @@ export function formatReport(r: ChaosReport): string {
     c.case === 'crash' ? `${c.haltKept}/${c.haltChecked}` : '–',
     c.case === 'lost-replies' ? String(c.dropped) : '–',
     c.case === 'lost-replies' ? String(c.resolvedFound) : '–',
+    c.case === 'feed-faults' ? String(c.lateTokens) : '–',
+    c.case === 'feed-faults' ? `${c.ordersOnStaleData} (${c.staleRefused} refused)` : '–',
+    c.case === 'feed-faults' ? String(c.engineExits) : '–',
+    c.case === 'burst' ? String(c.intents) : '–',
+    c.case === 'burst' ? `${secs(c.burstMs)} s` : '–',
+    c.case === 'burst' ? `${c.maxPerSecond}/${BROKER_PER_SECOND}` : '–',
+    c.case === 'burst' ? `${c.maxPerMinute}/${c.capPerMinute}` : '–',
+    c.case === 'burst' ? String(c.got429) : '–',
+    c.case === 'burst' ? String(c.blindRetries) : '–',
     `${secs(c.maxRecoveryMs)} s`,
     `${secs(c.ms)} s`,
   ]);

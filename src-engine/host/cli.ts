@@ -293,12 +293,21 @@ export function buildCli(): Command {
     .command('chaos')
     .description(
       'reliability proof of live trading against the Kite simulator: the engine (serve) SIGKILLed at random points of a busy live session, ' +
-        'and orders accepted with their replies dropped; prints a table and a last line with the figures; exit code 1 when a check failed',
+        'orders accepted with their replies dropped, market-data faults (socket kills, silences, 403s, 5xx) and bursts of 1,000 order intents in a second; ' +
+        'prints a table and a last line with the figures; exit code 1 when a check failed',
     )
     .addOption(new Option('--case <case>', 'which case').choices([...CHAOS_CASES, 'all']).default('all'))
-    .addOption(new Option('--rounds <n>', `rounds per case (default: crash ${DEFAULT_ROUNDS.crash}, lost-replies ${DEFAULT_ROUNDS['lost-replies']})`).argParser(parsePositiveInt))
+    .addOption(
+      new Option(
+        '--rounds <n>',
+        `rounds per case (default: crash ${DEFAULT_ROUNDS.crash}, lost-replies ${DEFAULT_ROUNDS['lost-replies']}, feed-faults ${DEFAULT_ROUNDS['feed-faults']}, burst ${DEFAULT_ROUNDS.burst})`,
+      ).argParser(parsePositiveInt),
+    )
     .addOption(new Option('--seed <n>', 'seed of the kill points, orders and the simulator').argParser(parseSeed).default(1))
-    .option('--quick', `fewer crash rounds (crash ${QUICK_ROUNDS.crash}, lost-replies ${QUICK_ROUNDS['lost-replies']}) unless --rounds is given`)
+    .option(
+      '--quick',
+      `fewer rounds (crash ${QUICK_ROUNDS.crash}, lost-replies ${QUICK_ROUNDS['lost-replies']}, feed-faults ${QUICK_ROUNDS['feed-faults']}, burst ${QUICK_ROUNDS.burst}) unless --rounds is given`,
+    )
     .option('--keep', 'keep the temp data dirs (they are kept anyway when a check failed)')
     .option('--fuzz', 'instead: fuzz every input family (tick frames, contract payloads, run profiles, candle CSVs, Kite REST replies, order-update texts) with fast-check from --seed; prints a table and a last line; exit code 1 on any failure')
     .addOption(new Option('--runs <n>', 'with --fuzz: total cases, split over the families (default 1000000)').argParser(parsePositiveInt))

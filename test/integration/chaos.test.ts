@@ -7,12 +7,17 @@
  *    recovery preflight, net positions per instrument+product equal to the simulator's;
  *  - lost replies, 100 rounds: the simulator accepts each order and drops its reply; every one is found by
  *    its tag, none is sent twice.
+ *  - feed faults, a few rounds (socket kill, silence past the 5 s timeout, expired tokens = 403 on reconnect,
+ *    5xx with the sockets killed): the engine never exits, every token is subscribed again within 2 s of its
+ *    socket being back (measured at the simulator), the order tried in a silence is refused as stale;
+ *  - burst, a few rounds of 1,000 intents: at the simulator ≤ 10 orders in any rolling second, ≤ the
+ *    per-minute cap, no tag sent again after a 429.
  * The verdicts are the harness's (src-engine/chaos/checks.ts, unit-tested to count a duplicate, a lost row
  * and a position difference); this test asserts the figures it reports.
  */
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { formatReport, runChaos, type CaseResult } from '../../src-engine/chaos/harness.js';
+import { BURST_INTENTS, FEED_FAULTS, formatReport, QUICK_ROUNDS, RESUBSCRIBE_WITHIN_MS, runChaos, type CaseResult } from '../../src-engine/chaos/harness.js';
 import { ensureBuilt, repoRoot } from '../support/serve-process.js';
 
 const SEED = 20261207;
@@ -57,4 +62,42 @@ describe('chaos: crash and lost replies against kitedesk sim', () => {
     expect(r.ok, text).toBe(true);
     expect(text.split('\n').at(-1)).toMatch(/^chaos: 120 rounds, 0 duplicate orders, 0 lost rows, integrity ok 120\/120, recovered in ≤ \d+\.\d s$/);
   }, 1_200_000);
+});
+
+describe('chaos: market-data faults and an order burst against kitedesk sim', () => {
+  it('feed faults (kill, silence, 403, 5xx): engine never exits, every token back within 2 s, no order on stale data; 1,000 intents: ≤ 10/s at the broker, per-minute cap held, no blind retry', async () => {
+    ensureBuilt();
+    const r = await runChaos({
+      cases: ['feed-faults', 'burst'],
+      rounds: { 'feed-faults': QUICK_ROUNDS['feed-faults'], burst: QUICK_ROUNDS.burst },
+      seed: SEED,
+      cli: [join(repoRoot, 'dist/engine/cli.js')],
+      roundTimeoutMs: 90_000,
+    });
+    const text = formatReport(r);
+    const [feed, burst] = r.cases;
+    expectClean(feed!, text);
+    expect(feed!.case).toBe('feed-faults');
+    // every kind of fault ran at least once
+    for (const f of FEED_FAULTS) expect(feed!.faults[f], text).toBeGreaterThanOrEqual(1);
+    expect(feed!.engineExits, text).toBe(0);
+    expect(feed!.lateTokens, text).toBe(0);
+    expect(feed!.ordersOnStaleData, text).toBe(0);
+    // the order tried in each silence was refused by the staleness guard
+    expect(feed!.staleRefused, text).toBe(feed!.faults.silence);
+    expect(feed!.maxRecoveryMs, text).toBeLessThanOrEqual(RESUBSCRIBE_WITHIN_MS);
+
+    expectClean(burst!, text);
+    expect(burst!.case).toBe('burst');
+    expect(burst!.intents, text).toBe(QUICK_ROUNDS.burst * BURST_INTENTS);
+    // orders did reach the broker, never more than Kite's 10 in a rolling second, within the per-minute cap
+    expect(burst!.venueOrders, text).toBeGreaterThan(0);
+    expect(burst!.maxPerSecond, text).toBeLessThanOrEqual(10);
+    expect(burst!.maxPerMinute, text).toBeLessThanOrEqual(burst!.capPerMinute);
+    expect(burst!.rateViolations, text).toBe(0);
+    expect(burst!.blindRetries, text).toBe(0);
+    expect(r.ok, text).toBe(true);
+    const n = QUICK_ROUNDS['feed-faults'] + QUICK_ROUNDS.burst;
+    expect(text.split('\n').at(-1)).toMatch(new RegExp(`^chaos: ${n} rounds, 0 duplicate orders, 0 lost rows, integrity ok ${n}/${n}, recovered in ≤ \\d+\\.\\d s$`));
+  }, 600_000);
 });
