@@ -11,6 +11,8 @@ export interface FuzzResult {
   /** Up to MAX_KEPT descriptions (input and what went wrong); `failureCount` has them all. */
   failures: string[];
   failureCount: number;
+  /** What the inputs got (e.g. the share of each answer), to show they reached the code under test. */
+  notes?: string;
 }
 
 export type FuzzTarget = (runs: number, seed: number) => Promise<FuzzResult>;

@@ -173,6 +173,7 @@ export async function fuzzContract(runs: number, seed: number): Promise<FuzzResu
   server.accept(serverEnd);
   const c = new RawClient(clientEnd);
   let cases = 0;
+  const answers = new Map<string, number>();
   try {
     // saved before the fuzzing: it must still be listed after
     const placed = await c.ask({ t: 'req', m: 'orders.place', p: { symbol: 'RELIANCE', side: 'BUY', qty: 1, orderType: 'MARKET', clientId: 'fuzzkeep1' } });
@@ -190,6 +191,8 @@ export async function fuzzContract(runs: number, seed: number): Promise<FuzzResu
       const ans = await c.ask({ t: x.kind, m: x.kind === 'req' ? x.m : undefined, topic: x.kind === 'sub' ? x.m : undefined, p: x.p });
       if (ans === 'hang') return fails.add(`${x.m}: no answer in 10 s`, x.p);
       const e = (ans.e ?? undefined) as Reply['e'];
+      const outcome = e ? e.code : ans.t === 'snap' ? 'subscribed' : 'ok';
+      answers.set(outcome, (answers.get(outcome) ?? 0) + 1);
       if (ans.t === 'snap') c.send({ t: 'unsub', id: ans.id });
       if (e && (e.code === ErrorCode.INTERNAL || typeof e.message !== 'string' || !e.message)) return fails.add(`${x.m}: ${e.code} ${e.message} (engine log: ${lastLog})`, x.p);
       if (ans.t === 'res' && ans.ok === true && x.kind === 'req') {
@@ -216,5 +219,6 @@ export async function fuzzContract(runs: number, seed: number): Promise<FuzzResu
     server.closeAll();
     engine.stop();
   }
-  return fails.result(cases);
+  const pct = (n: number) => `${((100 * n) / Math.max(1, cases)).toFixed(1)} %`;
+  return { ...fails.result(cases), notes: [...answers].sort((a, b) => b[1] - a[1]).map(([k, n]) => `${k} ${pct(n)}`).join(', ') };
 }

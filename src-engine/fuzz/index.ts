@@ -23,12 +23,12 @@ export interface FamilyDef {
 }
 
 export const FUZZ_FAMILIES: readonly FamilyDef[] = [
-  { name: 'ticks', what: 'binary tick frames → decoder', run: fuzzTicks, share: 0.75 },
-  { name: 'contract', what: 'every method/topic payload → RpcServer + engine', run: fuzzContract, share: 0.03 },
-  { name: 'profiles', what: 'YAML run profiles → parseRunProfile', run: fuzzProfiles, share: 0.02 },
-  { name: 'csv', what: 'candle CSVs → 3 loaders', run: fuzzCsv, share: 0.035 },
-  { name: 'kite-rest', what: 'Kite REST replies → KiteRest', run: fuzzKiteRest, share: 0.035 },
-  { name: 'order-updates', what: 'order-update texts → ticker pool → live broker', run: fuzzOrderUpdates, share: 0.13 },
+  { name: 'ticks', what: 'binary tick frames → decoder', run: fuzzTicks, share: 0.5 },
+  { name: 'contract', what: 'every method/topic payload → RpcServer + engine', run: fuzzContract, share: 0.1 },
+  { name: 'profiles', what: 'YAML run profiles → parseRunProfile', run: fuzzProfiles, share: 0.05 },
+  { name: 'csv', what: 'candle CSVs → 3 loaders', run: fuzzCsv, share: 0.1 },
+  { name: 'kite-rest', what: 'Kite REST replies → KiteRest', run: fuzzKiteRest, share: 0.1 },
+  { name: 'order-updates', what: 'order-update texts → ticker pool → live broker', run: fuzzOrderUpdates, share: 0.15 },
 ];
 
 /** Cases per family in `npm test` (a few seconds each on a loaded machine). */
@@ -75,6 +75,7 @@ export function formatFuzzReport(r: FuzzReport): string {
   const w = head.map((h, i) => Math.max(h.length, ...body.map((b) => b[i]!.length)));
   const line = (cells: string[]) => cells.map((c, i) => (i >= 2 ? c.padStart(w[i]!) : c.padEnd(w[i]!))).join('  ');
   const out = [line(head), ...body.map(line)];
+  for (const row of r.rows) if (row.notes) out.push(`${row.family}: ${row.notes}`);
   for (const row of r.rows) for (const f of row.failures) out.push(`FAIL ${row.family}: ${f}`);
   out.push(`fuzz: ${r.cases} cases, ${r.failures} failures, ${r.rows.length} families, seed ${r.seed}, ${(r.ms / 1000).toFixed(1)} s`);
   return out.join('\n');
