@@ -1,10 +1,9 @@
-import { readFileSync, mkdirSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Browser } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchChromium } from '../support/browser.js';
-import { ensureBuilt, repoRoot, startServeProcess, tempDataDir, type ServeProcess } from '../support/serve-process.js';
-import { T, attr, watchProblems } from '../support/trading-ui.js';
+import { describe, expect, it } from 'vitest';
+import { startServeProcess, tempDataDir } from '../support/serve-process.js';
+import { E2E_OUT as outDir, webSuite } from '../support/trading-suite.js';
+import { T, attr } from '../support/trading-ui.js';
 
 /**
  * The Backtest tab in Chromium against `kitedesk serve` (no credentials: the simulator's minute
@@ -13,7 +12,6 @@ import { T, attr, watchProblems } from '../support/trading-ui.js';
  * opens in a new tab through a one-time link.
  */
 
-const outDir = join(repoRoot, 'test-output', 'e2e-web');
 const PROFILE = `
 strategies:
   - id: sma-a
@@ -26,29 +24,15 @@ trading:
 `;
 
 describe('the Backtest tab in Chromium against kitedesk serve', () => {
-  let s: ServeProcess;
-  let browser: Browser;
   let dataDir: string;
-  const problems: string[] = [];
-
-  beforeAll(async () => {
-    ensureBuilt();
-    mkdirSync(outDir, { recursive: true });
+  const { serve, problems, openApp } = webSuite(() => {
     dataDir = tempDataDir();
     writeFileSync(join(dataDir, 'profile.yaml'), PROFILE);
-    s = await startServeProcess(['--data-dir', dataDir, '--config', join(dataDir, 'profile.yaml'), '--sim-speed', '1', '--sim-start', '2026-11-20T10:00:00+05:30']);
-    browser = await launchChromium();
-  });
-  afterAll(async () => {
-    await browser?.close();
-    await s?.stop();
+    return startServeProcess(['--data-dir', dataDir, '--config', join(dataDir, 'profile.yaml'), '--sim-speed', '1', '--sim-start', '2026-11-20T10:00:00+05:30']);
   });
 
   it('runs a short backtest from the screen: progress to done, the metrics, the run listed, the report opened', async () => {
-    const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
-    watchProblems(page, problems);
-    expect((await page.goto(s.url))?.status()).toBe(200);
-    await page.waitForSelector('[data-testid="status-bar"][data-connection="open"]', T);
+    const page = await openApp({ width: 1400, height: 1000 });
     await page.click('[data-testid="tab-backtest"]');
     await page.waitForSelector('[data-testid="bt-strategy"] option[value="sma_crossover"]', { state: 'attached', ...T });
     await page.selectOption('[data-testid="bt-strategy"]', 'sma_crossover');
@@ -108,8 +92,8 @@ describe('the Backtest tab in Chromium against kitedesk serve', () => {
     expect(again.status).toBe(403);
     const bare = popup.url().split('?')[0]!;
     expect((await fetch(bare)).status).toBe(403);
-    expect(s.token.length).toBeGreaterThan(0);
-    expect((await fetch(`${bare}?token=${s.token}`)).status).toBe(403);
+    expect(serve().token.length).toBeGreaterThan(0);
+    expect((await fetch(`${bare}?token=${serve().token}`)).status).toBe(403);
     await popup.close();
 
     // the tab shows the past runs again when reopened

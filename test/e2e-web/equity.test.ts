@@ -1,10 +1,8 @@
-import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchChromium } from '../support/browser.js';
-import { ensureBuilt, repoRoot, type ServeProcess } from '../support/serve-process.js';
-import { T, attr, startTradingServe, submitTicket, watchProblems } from '../support/trading-ui.js';
+import type { Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
+import { E2E_OUT as outDir, webSuite } from '../support/trading-suite.js';
+import { T, attr, startTradingServe, submitTicket } from '../support/trading-ui.js';
 
 /**
  * The Equity tab in Chromium against `kitedesk serve` (paper broker on the simulator, inside the NSE
@@ -13,7 +11,6 @@ import { T, attr, startTradingServe, submitTicket, watchProblems } from '../supp
  * later fill reaches the open tab through the portfolio push.
  */
 
-const outDir = join(repoRoot, 'test-output', 'e2e-web');
 const CAPITAL_PAISE = 1_000_000 * 100;
 const PANEL = '[data-testid="equity-panel"]';
 
@@ -31,26 +28,10 @@ async function waitForPoints(page: Page, series: string, min: number): Promise<n
 }
 
 describe('the equity tab in Chromium against kitedesk serve', () => {
-  let s: ServeProcess;
-  let browser: Browser;
-  const problems: string[] = [];
-
-  beforeAll(async () => {
-    ensureBuilt();
-    mkdirSync(outDir, { recursive: true });
-    s = await startTradingServe('strategies: []\n');
-    browser = await launchChromium();
-  });
-  afterAll(async () => {
-    await browser?.close();
-    await s?.stop();
-  });
+  const { problems, openApp } = webSuite(() => startTradingServe('strategies: []\n'));
 
   it('charts the account after an order, offers Account and manual, and follows a new fill', async () => {
-    const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
-    watchProblems(page, problems);
-    expect((await page.goto(s.url))?.status()).toBe(200);
-    await page.waitForSelector('[data-testid="status-bar"][data-connection="open"]', T);
+    const page = await openApp();
     await page.waitForSelector('[data-testid="account-strip"][data-ready="true"][data-mode="paper"]', T);
     await page.waitForFunction(() => (document.querySelector('[data-testid="order-ticket"]')?.getAttribute('data-symbol') ?? '') !== '', null, T);
     await page.waitForSelector('[data-testid="ticket-submit"]:not([disabled])', T);

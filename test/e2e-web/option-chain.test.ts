@@ -1,10 +1,8 @@
-import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Browser } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchChromium } from '../support/browser.js';
-import { ensureBuilt, repoRoot, startServeProcess, tempDataDir, type ServeProcess } from '../support/serve-process.js';
-import { T, watchProblems } from '../support/trading-ui.js';
+import { describe, expect, it } from 'vitest';
+import { startServeProcess, tempDataDir } from '../support/serve-process.js';
+import { E2E_OUT as outDir, webSuite } from '../support/trading-suite.js';
+import { T } from '../support/trading-ui.js';
 
 /**
  * The option chain in Chromium against `kitedesk serve` (paper on the built-in simulator, 30 simulated
@@ -13,29 +11,14 @@ import { T, watchProblems } from '../support/trading-ui.js';
  * order ticket with that contract (one lot, LIMIT at the LTP) and charts it. Screenshots in
  * test-output/e2e-web/option-chain*.png.
  */
-const outDir = join(repoRoot, 'test-output', 'e2e-web');
-
 describe('option chain in Chromium against kitedesk serve', () => {
-  let s: ServeProcess;
-  let browser: Browser;
-  const problems: string[] = [];
-
-  beforeAll(async () => {
-    ensureBuilt();
-    mkdirSync(outDir, { recursive: true });
-    s = await startServeProcess(['--data-dir', tempDataDir('kitedesk-e2e-options-'), '--sim-speed', '30', '--sim-start', '2026-11-20T11:00:00+05:30']);
-    browser = await launchChromium();
-  }, 60_000);
-  afterAll(async () => {
-    await browser?.close();
-    await s?.stop();
-  });
+  const { problems, openApp } = webSuite(
+    () => startServeProcess(['--data-dir', tempDataDir('kitedesk-e2e-options-'), '--sim-speed', '30', '--sim-start', '2026-11-20T11:00:00+05:30']),
+    60_000,
+  );
 
   it('shows the chain live; a strike click fills the ticket and opens the chart', async () => {
-    const page = await browser.newPage({ viewport: { width: 1500, height: 950 } });
-    watchProblems(page, problems);
-    expect((await page.goto(s.url))?.status()).toBe(200);
-    await page.waitForSelector('[data-testid="status-bar"][data-connection="open"]', T);
+    const page = await openApp({ width: 1500, height: 950 });
     await page.click('[data-testid="tab-options"]', T);
     await page.waitForSelector('[data-testid="option-chain"][data-ready="true"]', T);
 

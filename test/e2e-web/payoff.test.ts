@@ -1,10 +1,9 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Browser } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchChromium } from '../support/browser.js';
-import { ensureBuilt, repoRoot, startServeProcess, tempDataDir, type ServeProcess } from '../support/serve-process.js';
-import { submitTicket, T, watchProblems } from '../support/trading-ui.js';
+import { describe, expect, it } from 'vitest';
+import { startServeProcess, tempDataDir } from '../support/serve-process.js';
+import { E2E_OUT as outDir, webSuite } from '../support/trading-suite.js';
+import { submitTicket, T } from '../support/trading-ui.js';
 
 /**
  * The payoff chart in Chromium against `kitedesk serve` (paper on the built-in simulator from 11:00 IST of
@@ -12,33 +11,17 @@ import { submitTicket, T, watchProblems } from '../support/trading-ui.js';
  * in the Payoff tab with its at-expiry and today lines; before it is sent the ticket shows its margin and charges.
  * Screenshot test-output/e2e-web/payoff.png.
  */
-const outDir = join(repoRoot, 'test-output', 'e2e-web');
-
 describe('payoff chart in Chromium against kitedesk serve', () => {
-  let s: ServeProcess;
-  let browser: Browser;
-  const problems: string[] = [];
-
-  beforeAll(async () => {
-    ensureBuilt();
-    mkdirSync(outDir, { recursive: true });
-    // no strategies, and no trailing/ATR exits (an option moves more than the default 1 % trail in seconds)
+  // no strategies, and no trailing/ATR exits (an option moves more than the default 1 % trail in seconds)
+  const { problems, openApp } = webSuite(() => {
     const dir = tempDataDir('kitedesk-e2e-payoff-');
     const profile = join(dir, 'payoff.yaml');
     writeFileSync(profile, 'strategies: []\ntrading:\n  exits:\n    default: { trailingBps: 0, atrMultipleStop: 0, atrMultipleTarget: 0 }\n');
-    s = await startServeProcess(['--config', profile, '--data-dir', dir, '--sim-speed', '30', '--sim-start', '2026-11-20T11:00:00+05:30']);
-    browser = await launchChromium();
+    return startServeProcess(['--config', profile, '--data-dir', dir, '--sim-speed', '30', '--sim-start', '2026-11-20T11:00:00+05:30']);
   }, 60_000);
-  afterAll(async () => {
-    await browser?.close();
-    await s?.stop();
-  });
 
   it('an option bought shows in the payoff chart at expiry and today', async () => {
-    const page = await browser.newPage({ viewport: { width: 1500, height: 950 } });
-    watchProblems(page, problems);
-    expect((await page.goto(s.url))?.status()).toBe(200);
-    await page.waitForSelector('[data-testid="status-bar"][data-connection="open"]', T);
+    const page = await openApp({ width: 1500, height: 950 });
     await page.click('[data-testid="tab-payoff"]', T);
     await page.waitForSelector('[data-testid="payoff-panel"][data-ready="true"][data-positions="0"]', T);
 

@@ -1,10 +1,7 @@
-import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Browser } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchChromium } from '../support/browser.js';
-import { ensureBuilt, repoRoot, type ServeProcess } from '../support/serve-process.js';
-import { T, attr, startTradingServe, submitTicket, watchProblems } from '../support/trading-ui.js';
+import { describe, expect, it } from 'vitest';
+import { E2E_OUT as outDir, webSuite } from '../support/trading-suite.js';
+import { T, attr, startTradingServe, submitTicket } from '../support/trading-ui.js';
 
 /**
  * Trading from the UI in Chromium against `kitedesk serve` (paper broker on the simulator): the
@@ -13,30 +10,12 @@ import { T, attr, startTradingServe, submitTicket, watchProblems } from '../supp
  * put; the profile runs no strategies, so every position is the test's own.
  */
 
-const outDir = join(repoRoot, 'test-output', 'e2e-web');
 
 describe('trading in Chromium against kitedesk serve', () => {
-  let s: ServeProcess;
-  let browser: Browser;
-  const problems: string[] = [];
-
-  beforeAll(async () => {
-    ensureBuilt();
-    mkdirSync(outDir, { recursive: true });
-    s = await startTradingServe('strategies: []\n');
-    browser = await launchChromium();
-  });
-  afterAll(async () => {
-    await browser?.close();
-    await s?.stop();
-  });
+  const { problems, openApp } = webSuite(() => startTradingServe('strategies: []\n'));
 
   it('places from the ticket, shows the position, order, fill and decisions, blocks a fat finger, and the kill switch squares off', async () => {
-    const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
-    watchProblems(page, problems);
-    expect((await page.goto(s.url))?.status()).toBe(200);
-
-    await page.waitForSelector('[data-testid="status-bar"][data-connection="open"]', T);
+    const page = await openApp();
     await page.waitForSelector('[data-testid="account-strip"][data-ready="true"][data-mode="paper"]', T);
     const equity0 = Number(await attr(page, '[data-testid="account-strip"]', 'data-equity-paise'));
     expect(equity0).toBe(1_000_000 * 100); // the default capital, nothing traded yet

@@ -21,20 +21,29 @@ export interface TradingSuite {
   openPage(init?: () => void): Promise<Page>;
 }
 
+export interface WebSuite {
+  serve(): ServeProcess;
+  browser(): Browser;
+  /** Console errors, CSP refusals and page errors of every page opened with openApp(). */
+  problems: string[];
+  /** A new page (watched for problems) on the app with the token, its status bar connected. */
+  openApp(viewport?: { width: number; height: number }, init?: () => void): Promise<Page>;
+}
+
 /**
- * The common frame of the trading e2e suites: one `serve` at a session time on a fresh data dir with
- * `profileYaml` (trading-ui.ts startTradingServe) and one Chromium, for the enclosing describe.
+ * The common frame of the e2e suites: one `serve` started by `start` and one Chromium, for the enclosing
+ * describe (screenshots go to E2E_OUT).
  */
-export function tradingSuite(profileYaml = 'strategies: []\n'): TradingSuite {
+export function webSuite(start: () => Promise<ServeProcess>, setupTimeoutMs?: number): WebSuite {
   let s: ServeProcess | undefined;
   let b: Browser | undefined;
   const problems: string[] = [];
   beforeAll(async () => {
     ensureBuilt();
     mkdirSync(E2E_OUT, { recursive: true });
-    s = await startTradingServe(profileYaml);
+    s = await start();
     b = await launchChromium();
-  });
+  }, setupTimeoutMs);
   afterAll(async () => {
     await b?.close();
     await s?.stop();
@@ -43,12 +52,29 @@ export function tradingSuite(profileYaml = 'strategies: []\n'): TradingSuite {
     serve: () => s!,
     browser: () => b!,
     problems,
-    async openPage(init) {
-      const page = await b!.newPage({ viewport: { width: 1400, height: 900 } });
+    async openApp(viewport = { width: 1400, height: 900 }, init) {
+      const page = await b!.newPage({ viewport });
       watchProblems(page, problems);
       if (init) await page.addInitScript(init);
       expect((await page.goto(s!.url))?.status()).toBe(200);
       await page.waitForSelector('[data-testid="status-bar"][data-connection="open"]', T);
+      return page;
+    },
+  };
+}
+
+/**
+ * The common frame of the trading e2e suites: one `serve` at a session time on a fresh data dir with
+ * `profileYaml` (trading-ui.ts startTradingServe) and one Chromium, for the enclosing describe.
+ */
+export function tradingSuite(profileYaml = 'strategies: []\n'): TradingSuite {
+  const w = webSuite(() => startTradingServe(profileYaml));
+  return {
+    serve: w.serve,
+    browser: w.browser,
+    problems: w.problems,
+    async openPage(init) {
+      const page = await w.openApp(undefined, init);
       await page.waitForSelector('[data-testid="account-strip"][data-ready="true"]', T);
       await page.waitForSelector('[data-testid="ticket-submit"]:not([disabled])', T);
       return page;
