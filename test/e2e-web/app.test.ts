@@ -1,11 +1,8 @@
-import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchChromium } from '../support/browser.js';
-import { ensureBuilt, repoRoot, startServeProcess, tempDataDir, type ServeProcess } from '../support/serve-process.js';
-
-const outDir = join(repoRoot, 'test-output', 'e2e-web');
+import type { Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
+import { startServeProcess, tempDataDir } from '../support/serve-process.js';
+import { E2E_OUT as outDir, webSuite } from '../support/trading-suite.js';
 
 /** Distinct colours drawn on the chart's canvases (a blank canvas has one or two). */
 async function chartColours(page: Page): Promise<number> {
@@ -25,24 +22,13 @@ async function chartColours(page: Page): Promise<number> {
 const candleCount = (page: Page) => page.getAttribute('[data-testid="chart"]', 'data-candle-count').then((v) => Number(v ?? 0));
 
 describe('the app in Chromium against kitedesk serve', () => {
-  let s: ServeProcess;
-  let browser: Browser;
-  const problems: string[] = [];
-
-  beforeAll(async () => {
-    ensureBuilt();
-    mkdirSync(outDir, { recursive: true });
-    s = await startServeProcess(['--data-dir', tempDataDir(), '--sim-speed', '60', '--sim-start', '2026-11-20T09:15:00+05:30']);
-    browser = await launchChromium();
-  });
-  afterAll(async () => {
-    await browser?.close();
-    await s?.stop();
-  });
+  const { serve, browser, problems, openApp } = webSuite(() =>
+    startServeProcess(['--data-dir', tempDataDir(), '--sim-speed', '60', '--sim-start', '2026-11-20T09:15:00+05:30']),
+  );
 
   it('without the token the page loads but reaches no data (the API needs the token)', async () => {
-    const page = await browser.newPage();
-    const res = await page.goto(`http://127.0.0.1:${s.port}/`);
+    const page = await browser().newPage();
+    const res = await page.goto(`http://127.0.0.1:${serve().port}/`);
     expect(res?.status()).toBe(200);
     await page.waitForSelector('[data-testid="status-bar"][data-connection="closed"]', { timeout: 20_000 });
     expect(await page.locator('[data-testid="chart"][data-candle-count]:not([data-candle-count="0"])').count()).toBe(0);
@@ -50,15 +36,7 @@ describe('the app in Chromium against kitedesk serve', () => {
   });
 
   it('opens with the token, draws the live chart, and the candle count grows while watched', async () => {
-    const page = await browser.newPage({ viewport: { width: 1400, height: 850 } });
-    page.on('console', (m) => {
-      if (m.type() === 'error' || /Content.Security.Policy|Refused to/i.test(m.text())) problems.push(`console ${m.type()}: ${m.text()}`);
-    });
-    page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
-    const res = await page.goto(s.url);
-    expect(res?.status()).toBe(200);
-
-    await page.waitForSelector('[data-testid="status-bar"][data-connection="open"]', { timeout: 20_000 });
+    const page = await openApp({ width: 1400, height: 850 });
     await page.waitForSelector('[data-testid="chart"] canvas', { timeout: 20_000 });
     await page.waitForFunction(() => Number(document.querySelector('[data-testid="chart"]')?.getAttribute('data-candle-count') ?? 0) > 0, null, {
       timeout: 20_000,

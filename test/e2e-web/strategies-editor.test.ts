@@ -1,10 +1,10 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchChromium } from '../support/browser.js';
-import { ensureBuilt, repoRoot, startServeProcess, tempDataDir, type ServeProcess } from '../support/serve-process.js';
-import { T, attr, watchProblems } from '../support/trading-ui.js';
+import type { Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
+import { startServeProcess, tempDataDir } from '../support/serve-process.js';
+import { E2E_OUT as outDir, webSuite } from '../support/trading-suite.js';
+import { T, attr } from '../support/trading-ui.js';
 
 /**
  * The strategies params editor in Chromium against `kitedesk serve` (the built-in simulator, one
@@ -13,7 +13,6 @@ import { T, attr, watchProblems } from '../support/trading-ui.js';
  * form (type, id, symbols) and removed again.
  */
 
-const outDir = join(repoRoot, 'test-output', 'e2e-web');
 const PROFILE = `
 strategies:
   - id: sma-a
@@ -25,37 +24,26 @@ trading:
   autoTrade: false
 `;
 
-async function openApp(page: Page, s: ServeProcess): Promise<void> {
-  expect((await page.goto(s.url))?.status()).toBe(200);
-  await page.waitForSelector('[data-testid="status-bar"][data-connection="open"]', T);
-  await page.waitForSelector('[data-testid="strategy-row"][data-id="sma-a"]', T);
-}
-
 describe('the strategies params editor in Chromium against kitedesk serve', () => {
-  let s: ServeProcess;
-  let browser: Browser;
-  let dataDir: string;
-  let args: string[];
-  const problems: string[] = [];
-
-  beforeAll(async () => {
-    ensureBuilt();
-    mkdirSync(outDir, { recursive: true });
-    dataDir = tempDataDir();
-    writeFileSync(join(dataDir, 'profile.yaml'), PROFILE);
-    args = ['--data-dir', dataDir, '--config', join(dataDir, 'profile.yaml'), '--sim-speed', '1', '--sim-start', '2026-11-20T10:00:00+05:30'];
-    s = await startServeProcess(args);
-    browser = await launchChromium();
+  let args: string[] | undefined;
+  // a restart comes back on the same data dir
+  const { problems, openApp, restart } = webSuite(() => {
+    if (!args) {
+      const dataDir = tempDataDir();
+      writeFileSync(join(dataDir, 'profile.yaml'), PROFILE);
+      args = ['--data-dir', dataDir, '--config', join(dataDir, 'profile.yaml'), '--sim-speed', '1', '--sim-start', '2026-11-20T10:00:00+05:30'];
+    }
+    return startServeProcess(args);
   });
-  afterAll(async () => {
-    await browser?.close();
-    await s?.stop();
-  });
+  /** The app on a new page, the profile's strategy listed. */
+  const openStrategies = async (): Promise<Page> => {
+    const page = await openApp();
+    await page.waitForSelector('[data-testid="strategy-row"][data-id="sma-a"]', T);
+    return page;
+  };
 
   it('shows the engine refusal inline, saves a good value that survives a restart, adds and removes an instance', async () => {
-    let page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
-    watchProblems(page, problems);
-    await openApp(page, s);
+    let page = await openStrategies();
 
     // edit: the form is generated from sma_crossover's JSON Schema and filled with the instance's params
     await page.click('[data-testid="strategy-row"][data-id="sma-a"] [data-testid="strategy-edit"]');
@@ -79,11 +67,8 @@ describe('the strategies params editor in Chromium against kitedesk serve', () =
 
     // persisted: restart serve on the same data dir; the form opens with fast 5
     await page.close();
-    await s.stop();
-    s = await startServeProcess(args);
-    page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
-    watchProblems(page, problems);
-    await openApp(page, s);
+    await restart();
+    page = await openStrategies();
     await page.click('[data-testid="strategy-row"][data-id="sma-a"] [data-testid="strategy-edit"]');
     await page.waitForSelector('[data-testid="strategy-form"][data-ready="true"]', T);
     await page.waitForFunction(() => (document.querySelector('[data-testid="param-fast"]') as HTMLInputElement | null)?.value === '5', null, T);
@@ -109,9 +94,7 @@ describe('the strategies params editor in Chromium against kitedesk serve', () =
   });
 
   it('edits the ensemble the same way: a refusal inline, a good value in force and kept across a restart', async () => {
-    let page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
-    watchProblems(page, problems);
-    await openApp(page, s);
+    let page = await openStrategies();
 
     await page.click('[data-testid="ensemble-button"]');
     await page.waitForSelector('[data-testid="ensemble-form"][data-ready="true"]', T);
@@ -135,11 +118,8 @@ describe('the strategies params editor in Chromium against kitedesk serve', () =
     await page.waitForSelector('[data-testid="ensemble-editor"]', { state: 'detached', ...T });
 
     await page.close();
-    await s.stop();
-    s = await startServeProcess(args);
-    page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
-    watchProblems(page, problems);
-    await openApp(page, s);
+    await restart();
+    page = await openStrategies();
     await page.click('[data-testid="ensemble-button"]');
     await page.waitForSelector('[data-testid="ensemble-form"][data-ready="true"]', T);
     expect(await attr(page, '[data-testid="ensemble-in-force"]', 'data-buy')).toBe('0.45');

@@ -28,6 +28,8 @@ export interface WebSuite {
   problems: string[];
   /** A new page (watched for problems) on the app with the token, its status bar connected. */
   openApp(viewport?: { width: number; height: number }, init?: () => void): Promise<Page>;
+  /** Stops `serve` and starts it again with `start` (pages on the old one are the caller's to close). */
+  restart(): Promise<void>;
 }
 
 /**
@@ -59,6 +61,10 @@ export function webSuite(start: () => Promise<ServeProcess>, setupTimeoutMs?: nu
       expect((await page.goto(s!.url))?.status()).toBe(200);
       await page.waitForSelector('[data-testid="status-bar"][data-connection="open"]', T);
       return page;
+    },
+    async restart() {
+      await s?.stop();
+      s = await start();
     },
   };
 }
