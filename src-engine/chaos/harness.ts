@@ -57,6 +57,8 @@ export const RESUBSCRIBE_WITHIN_MS = 2000;
 export const BURST_INTENTS = 1000;
 /** Kite's order rate (per api key), which the simulator enforces with 429s. */
 const BROKER_PER_SECOND = 10;
+/** The risk engine's staleAfterMs (its default; CHAOS_PROFILE does not change it). */
+const STALE_AFTER_MS = 5000;
 
 export interface ChaosOptions {
   cases: readonly ChaosCase[];
@@ -632,16 +634,18 @@ export class ChaosHarness {
       this.sim.killSockets();
     } else if (fault === '403') this.sim.expireTokens();
     else {
-      // a silence past the client's 5 s heartbeat timeout and the engine's staleness limit (risk.staleAfterMs 5 s)
-      const silenceMs = 8000;
+      // a silence past the client's 5 s heartbeat timeout and the engine's staleness limit (risk.staleAfterMs 5 s).
+      // The engine's clock follows the exchange's whole-second timestamps, so its view of a tick's age may be
+      // up to a second short of the wall clock's: stale for the check = older than the limit + 1 s.
+      const silenceMs = 9000;
       this.sim.silence(silenceMs);
-      const staleFrom = since + 5000;
+      const staleFrom = since + STALE_AFTER_MS + 1000;
       const silenceEnd = since + silenceMs;
-      // once the last tick is older than the limit, an order must be refused by the staleness guard
+      // once the last tick is older than that, an order must be refused by the staleness guard
       const symbol = pick(this.rng, SYMBOLS);
       await until('the engine\'s quotes to go stale in the silence', silenceMs, async () => {
         const q = await eng.client.call('quotes.get', { symbols: [symbol] });
-        return Date.now() > staleFrom + 300 && q.every((x) => this.sim.clock.now() - x.tsEvent > 5300);
+        return Date.now() > staleFrom + 300 && q.every((x) => this.sim.clock.now() - x.tsEvent > STALE_AFTER_MS + 1300);
       }, 100);
       if (Date.now() < silenceEnd - 500) {
         const r = await eng.client.call('orders.place', { symbol, side: this.rng.uniform() < 0.5 ? 'BUY' : 'SELL', qty: 1, orderType: 'MARKET', product: 'MIS' });
