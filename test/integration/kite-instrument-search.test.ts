@@ -6,62 +6,27 @@
  * arrive for it. Everything through the contract, as the UI calls it; every wait is for an outcome.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loginUrl, parseRedirect } from '../../src-engine/adapters/kite/login.js';
 import type { KiteFeed } from '../../src-engine/adapters/kite/kite-feed.js';
-import { createEngineServer } from '../../src-engine/api/server.js';
-import { kiteDeskApi, type KiteDeskApi } from '../../src-engine/contract/api.js';
-import { RpcClient } from '../../src-engine/contract/rpc-client.js';
-import { createMemoryPair } from '../../src-engine/contract/transport.js';
-import { KiteSimulator, type RunningKiteSimulator } from '../../src-engine/kite-sim/kite-simulator.js';
+import type { KiteDeskApi } from '../../src-engine/contract/api.js';
+import type { RpcClient } from '../../src-engine/contract/rpc-client.js';
+import { KiteSimulator } from '../../src-engine/kite-sim/kite-simulator.js';
 import { NIFTY50_SEEDS } from '../../src-engine/model/instruments.js';
-import { parseRunProfile } from '../../src-engine/runtime/config.js';
-import { Engine } from '../../src-engine/runtime/engine.js';
-import { KiteSessionManager } from '../../src-engine/runtime/kite-session.js';
-import { tempDataDir } from '../support/serve-process.js';
-
-const API_KEY = 'kitedesk-sim';
-const API_SECRET = 'kitedesk-sim-secret';
-
-async function until<T>(what: string, fn: () => T | undefined | false | Promise<T | undefined | false>, timeoutMs = 30_000): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn();
-    if (v !== undefined && v !== false) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
+import type { Engine } from '../../src-engine/runtime/engine.js';
+import type { KiteSessionManager } from '../../src-engine/runtime/kite-session.js';
+import { startKiteEngine, until } from '../support/kite-engine.js';
 
 describe('instrument search and run-time subscriptions on the Kite feed (kitedesk sim)', () => {
   const sim = new KiteSimulator();
-  let r: RunningKiteSimulator;
   let kite: KiteSessionManager;
   let engine: Engine;
   let client: RpcClient<KiteDeskApi>;
 
   beforeAll(async () => {
-    r = await sim.start({
-      port: 0,
-      seed: 5,
-      expireAt0600: false,
-      seeds: [...NIFTY50_SEEDS, { symbol: 'IRCTC', name: 'Indian Railway Catering', basePaise: 75_000, avgDailyVolume: 2_000_000 }],
-    });
-    kite = new KiteSessionManager();
-    const res = await fetch(loginUrl(API_KEY, r.loginUrl), { redirect: 'manual' });
-    const requestToken = parseRedirect(res.headers.get('location')!).requestToken;
-    expect((await kite.login({ apiKey: API_KEY, requestToken, apiSecret: API_SECRET, root: r.url })).ok).toBe(true);
-    const saved: string[] = [];
-    engine = new Engine({
-      profile: parseRunProfile('feed: { kind: kite, backfillMinutes: 10 }\nwatchlist: [INFY]\nuniverse: { seed: custom, symbols: [INFY], softCap: 1 }\nstrategies: []\n'),
-      watchlist: { get: () => [...saved], set: (s) => void saved.splice(0, saved.length, ...s) },
-      kite,
-      dataDir: tempDataDir('kitedesk-search-'),
-    });
-    const server = createEngineServer(engine, {});
-    const [a, b] = createMemoryPair();
-    server.accept(a);
-    client = new RpcClient(kiteDeskApi, { timeoutMs: 60_000 });
-    client.attach(b);
+    ({ kite, engine, client } = await startKiteEngine(sim, {
+      sim: { seed: 5, seeds: [...NIFTY50_SEEDS, { symbol: 'IRCTC', name: 'Indian Railway Catering', basePaise: 75_000, avgDailyVolume: 2_000_000 }] },
+      profileYaml: 'feed: { kind: kite, backfillMinutes: 10 }\nwatchlist: [INFY]\nuniverse: { seed: custom, symbols: [INFY], softCap: 1 }\nstrategies: []\n',
+      dataDirPrefix: 'kitedesk-search-',
+    }));
   });
 
   afterAll(async () => {

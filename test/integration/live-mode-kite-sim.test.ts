@@ -7,31 +7,14 @@
  * Everything goes through the contract (an in-memory transport pair), as the UI would.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loginUrl, parseRedirect } from '../../src-engine/adapters/kite/login.js';
 import { KiteRest } from '../../src-engine/adapters/kite/rest-client.js';
-import { createEngineServer } from '../../src-engine/api/server.js';
-import { kiteDeskApi, type KiteDeskApi } from '../../src-engine/contract/api.js';
-import { RpcClient } from '../../src-engine/contract/rpc-client.js';
-import { createMemoryPair } from '../../src-engine/contract/transport.js';
+import type { KiteDeskApi } from '../../src-engine/contract/api.js';
+import type { RpcClient } from '../../src-engine/contract/rpc-client.js';
 import { KiteSimulator, type RunningKiteSimulator } from '../../src-engine/kite-sim/kite-simulator.js';
-import { parseRunProfile } from '../../src-engine/runtime/config.js';
-import { Engine } from '../../src-engine/runtime/engine.js';
-import { KiteSessionManager } from '../../src-engine/runtime/kite-session.js';
+import type { Engine } from '../../src-engine/runtime/engine.js';
+import type { KiteSessionManager } from '../../src-engine/runtime/kite-session.js';
 import { STATIC_IP_FIX } from '../../src-engine/runtime/live-mode.js';
-import { tempDataDir } from '../support/serve-process.js';
-
-const API_KEY = 'kitedesk-sim';
-const API_SECRET = 'kitedesk-sim-secret';
-
-async function until<T>(what: string, fn: () => T | undefined | false | Promise<T | undefined | false>, timeoutMs = 30_000): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn();
-    if (v !== undefined && v !== false) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
+import { SIM_API_KEY, startKiteEngine, until } from '../support/kite-engine.js';
 
 const PROFILE = `
 feed: { kind: kite, backfillMinutes: 5 }
@@ -51,27 +34,14 @@ describe('live mode against kitedesk sim', () => {
   let simRest: KiteRest;
 
   beforeAll(async () => {
-    r = await sim.start({ port: 0, seed: 7, expireAt0600: false });
-    kite = new KiteSessionManager();
-    const res = await fetch(loginUrl(API_KEY, r.loginUrl), { redirect: 'manual' });
-    const requestToken = parseRedirect(res.headers.get('location')!).requestToken;
-    const login = await kite.login({ apiKey: API_KEY, requestToken, apiSecret: API_SECRET, root: r.url });
-    expect(login.ok).toBe(true);
-    const saved: string[] = [];
-    engine = new Engine({
-      profile: parseRunProfile(PROFILE),
-      watchlist: { get: () => [...saved], set: (s) => void saved.splice(0, saved.length, ...s) },
-      kite,
-      dataDir: tempDataDir('kitedesk-live-'),
+    ({ r, kite, engine, client } = await startKiteEngine(sim, {
+      sim: { seed: 7 },
+      profileYaml: PROFILE,
+      dataDirPrefix: 'kitedesk-live-',
       live: { reconcileMs: 1000, lookupIntervalMs: 200 },
-    });
-    const server = createEngineServer(engine, {});
-    const [a, b] = createMemoryPair();
-    server.accept(a);
-    client = new RpcClient(kiteDeskApi, { timeoutMs: 60_000 });
-    client.attach(b);
+    }));
     // the test's own client shares the api key's GET rate (10/s) with the engine's live broker: it retries a 429 patiently
-    simRest = new KiteRest({ apiKey: API_KEY, accessToken: kite.connection()!.accessToken, root: r.url, getRetries: 8, getRetryInitialMs: 400 });
+    simRest = new KiteRest({ apiKey: SIM_API_KEY, accessToken: kite.connection()!.accessToken, root: r.url, getRetries: 8, getRetryInitialMs: 400 });
   });
 
   afterAll(async () => {

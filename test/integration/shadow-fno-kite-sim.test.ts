@@ -5,30 +5,13 @@
  * answer (the engine's own paper approximation is switched off here so that Kite's answer decides).
  */
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { loginUrl, parseRedirect } from '../../src-engine/adapters/kite/login.js';
-import { createEngineServer } from '../../src-engine/api/server.js';
-import { kiteDeskApi, type KiteDeskApi } from '../../src-engine/contract/api.js';
-import { RpcClient } from '../../src-engine/contract/rpc-client.js';
-import { createMemoryPair } from '../../src-engine/contract/transport.js';
-import { KiteSimulator, type RunningKiteSimulator } from '../../src-engine/kite-sim/kite-simulator.js';
+import type { KiteDeskApi } from '../../src-engine/contract/api.js';
+import type { RpcClient } from '../../src-engine/contract/rpc-client.js';
+import { KiteSimulator } from '../../src-engine/kite-sim/kite-simulator.js';
 import { MarginCalculator } from '../../src-engine/kite-sim/rest-extras.js';
-import { parseRunProfile } from '../../src-engine/runtime/config.js';
-import { Engine } from '../../src-engine/runtime/engine.js';
-import { KiteSessionManager } from '../../src-engine/runtime/kite-session.js';
-import { tempDataDir } from '../support/serve-process.js';
-
-const API_KEY = 'kitedesk-sim';
-const API_SECRET = 'kitedesk-sim-secret';
-
-async function until<T>(what: string, fn: () => T | undefined | false | Promise<T | undefined | false>, timeoutMs = 30_000): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn();
-    if (v !== undefined && v !== false) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
+import type { Engine } from '../../src-engine/runtime/engine.js';
+import type { KiteSessionManager } from '../../src-engine/runtime/kite-session.js';
+import { startKiteEngine, until } from '../support/kite-engine.js';
 
 const PROFILE = `
 mode: shadow
@@ -41,7 +24,6 @@ trading: { risk: { checkMargin: false, maxOrderValuePaise: 100000000000, maxGros
 
 describe('shadow F&O on the Kite feed against kitedesk sim: basket margins', () => {
   const sim = new KiteSimulator();
-  let r: RunningKiteSimulator;
   let kite: KiteSessionManager;
   let engine: Engine;
   let client: RpcClient<KiteDeskApi>;
@@ -49,25 +31,9 @@ describe('shadow F&O on the Kite feed against kitedesk sim: basket margins', () 
   let fut: { symbol: string; lot: number };
 
   beforeAll(async () => {
-    r = await sim.start({ port: 0, seed: 7, expireAt0600: false });
+    ({ kite, engine, client } = await startKiteEngine(sim, { sim: { seed: 7 }, profileYaml: PROFILE, dataDirPrefix: 'kitedesk-shadow-fno-' }));
     const f = sim.instruments.find((i) => i.exchange === 'NFO' && i.instrumentType === 'FUT' && i.name === 'NIFTY')!;
     fut = { symbol: f.tradingsymbol, lot: f.lotSize };
-    kite = new KiteSessionManager();
-    const res = await fetch(loginUrl(API_KEY, r.loginUrl), { redirect: 'manual' });
-    const requestToken = parseRedirect(res.headers.get('location')!).requestToken;
-    expect((await kite.login({ apiKey: API_KEY, requestToken, apiSecret: API_SECRET, root: r.url })).ok).toBe(true);
-    const saved: string[] = [];
-    engine = new Engine({
-      profile: parseRunProfile(PROFILE),
-      watchlist: { get: () => [...saved], set: (s) => void saved.splice(0, saved.length, ...s) },
-      kite,
-      dataDir: tempDataDir('kitedesk-shadow-fno-'),
-    });
-    const server = createEngineServer(engine, {});
-    const [a, b] = createMemoryPair();
-    server.accept(a);
-    client = new RpcClient(kiteDeskApi, { timeoutMs: 60_000 });
-    client.attach(b);
   });
 
   afterAll(async () => {
