@@ -648,7 +648,11 @@ export class ChaosHarness {
         return Date.now() > staleFrom + 300 && q.every((x) => this.sim.clock.now() - x.tsEvent > STALE_AFTER_MS + 1300);
       }, 100);
       if (Date.now() < silenceEnd - 500) {
-        const r = await eng.client.call('orders.place', { symbol, side: this.rng.uniform() < 0.5 ? 'BUY' : 'SELL', qty: 1, orderType: 'MARKET', product: 'MIS' });
+        // a position-opening (or -adding) order: a reduce-only MARKET order skips the freshness check by design
+        // (risk-engine.ts rule 10: a kill switch must be able to flatten while the feed is down)
+        const net = this.venue.positions().filter((x) => x.tradingsymbol === symbol && x.product === 'MIS').reduce((a, x) => a + x.quantity, 0);
+        const side = net > 0 ? 'BUY' : net < 0 ? 'SELL' : this.rng.uniform() < 0.5 ? 'BUY' : 'SELL';
+        const r = await eng.client.call('orders.place', { symbol, side, qty: 1, orderType: 'MARKET', product: 'MIS' });
         if (r.orders.length === 0) {
           res.staleRefused++;
           if (r.decision.rule !== 'stale_data') res.failures.push(`round ${round}: the order in the silence was refused by ${r.decision.rule ?? r.decision.action}, not the staleness guard: ${r.decision.message ?? ''}`);
