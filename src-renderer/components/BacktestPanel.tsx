@@ -10,7 +10,7 @@ import { formatPct } from '../format/performance.js';
 import { useAppStore } from '../state/store.js';
 import { errorText } from '../state/trading-actions.js';
 import { InlineError } from './Modal.js';
-import { ParamInputs } from './StrategyEditor.js';
+import { ParamInputs, useParamTexts } from './StrategyEditor.js';
 
 const TIMEFRAMES = ['', '1m', '3m', '5m', '10m', '15m', '30m', '60m', 'day'] as const;
 const FILLS = ['next_open', 'this_close', 'next_tick'] as const;
@@ -58,8 +58,7 @@ export function BacktestPanel() {
   const feedTime = useAppStore((s) => s.status?.feedTime ?? null);
   const [types, setTypes] = useState<StrategyTypeInfo[]>([]);
   const [type, setType] = useState('');
-  const [texts, setTexts] = useState<Record<string, string>>({});
-  const [errors, setErrors] = useState<Record<string, string>>({});
+  const { texts, setTexts, errors, setErrors, setText } = useParamTexts();
   const [symbols, setSymbols] = useState('');
   const [suggest, setSuggest] = useState<string[]>([]);
   const [timeframe, setTimeframe] = useState('');
@@ -158,14 +157,6 @@ export function BacktestPanel() {
       live = false;
     };
   }, [selectedRun?.id, selectedRun?.state]);
-
-  const setText = (k: string, v: string) => {
-    setTexts((t) => ({ ...t, [k]: v }));
-    setErrors((e) => {
-      const { [k]: _gone, ...rest } = e;
-      return rest;
-    });
-  };
 
   const run = async (ev: FormEvent) => {
     ev.preventDefault();

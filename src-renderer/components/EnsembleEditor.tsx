@@ -3,7 +3,7 @@ import type { EnsembleInfo } from '../../src-engine/contract/ensemble-schemas.js
 import { client } from '../engine/connection.js';
 import { fieldsFromSchema, issuesByField, paramsFromTexts, textOf } from '../format/params-form.js';
 import { InlineError, Modal } from './Modal.js';
-import { ParamInputs } from './StrategyEditor.js';
+import { ParamInputs, useParamTexts } from './StrategyEditor.js';
 
 /** "BUY > 0.3 · SELL < -0.3 · conflicts: net_out (INFY: priority)". */
 export function ensembleSummary(s: EnsembleInfo['settings']): string {
@@ -21,8 +21,7 @@ export function ensembleSummary(s: EnsembleInfo['settings']): string {
  */
 export function EnsembleEditor({ onClose }: { onClose: () => void }) {
   const [info, setInfo] = useState<EnsembleInfo | null>(null);
-  const [texts, setTexts] = useState<Record<string, string>>({});
-  const [errors, setErrors] = useState<Record<string, string>>({});
+  const { texts, setTexts, errors, setErrors, setText } = useParamTexts();
   const [general, setGeneral] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
 
@@ -42,14 +41,6 @@ export function EnsembleEditor({ onClose }: { onClose: () => void }) {
       live = false;
     };
   }, []);
-
-  const setText = (k: string, v: string) => {
-    setTexts((t) => ({ ...t, [k]: v }));
-    setErrors((e) => {
-      const { [k]: _gone, ...rest } = e;
-      return rest;
-    });
-  };
 
   const submit = async (ev: FormEvent) => {
     ev.preventDefault();

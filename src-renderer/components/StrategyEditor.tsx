@@ -6,6 +6,23 @@ import { useAppStore } from '../state/store.js';
 import { InlineError, Modal } from './Modal.js';
 
 /**
+ * The texts of a params form and the issues shown under its fields; `setText` edits a field and clears
+ * that field's issue. Shared by the strategy, ensemble and backtest forms.
+ */
+export function useParamTexts() {
+  const [texts, setTexts] = useState<Record<string, string>>({});
+  const [errors, setErrors] = useState<Record<string, string>>({});
+  const setText = (k: string, v: string) => {
+    setTexts((t) => ({ ...t, [k]: v }));
+    setErrors((e) => {
+      const { [k]: _gone, ...rest } = e;
+      return rest;
+    });
+  };
+  return { texts, setTexts, errors, setErrors, setText };
+}
+
+/**
  * One input per param, generated from a JSON Schema; the engine's issue for a field shows under it.
  * Test hooks: `param-<key>` (input or select), `param-error-<key>`. Also the ensemble editor's form.
  */
@@ -72,8 +89,7 @@ export function StrategyEditor({ mode, onClose }: { mode: Mode; onClose: () => v
   const [symbols, setSymbols] = useState('');
   const [timeframe, setTimeframe] = useState('');
   const [weight, setWeight] = useState('');
-  const [texts, setTexts] = useState<Record<string, string>>({});
-  const [errors, setErrors] = useState<Record<string, string>>({});
+  const { texts, setTexts, errors, setErrors, setText } = useParamTexts();
   const [general, setGeneral] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
   const [instruments, setInstruments] = useState<string[]>([]);
@@ -107,14 +123,6 @@ export function StrategyEditor({ mode, onClose }: { mode: Mode; onClose: () => v
     if (mode.kind !== 'edit' || !typeInfo) return;
     setTexts(Object.fromEntries(fields.map((f) => [f.key, textOf(f, mode.instance.params[f.key])])));
   }, [mode, typeInfo, fields]);
-
-  const setText = (k: string, v: string) => {
-    setTexts((t) => ({ ...t, [k]: v }));
-    setErrors((e) => {
-      const { [k]: _gone, ...rest } = e;
-      return rest;
-    });
-  };
 
   const submit = async (ev: FormEvent) => {
     ev.preventDefault();
