@@ -2,7 +2,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { startServeProcess, tempDataDir } from '../support/serve-process.js';
-import { E2E_OUT as outDir, webSuite } from '../support/trading-suite.js';
+import { E2E_OUT as outDir, SMA_A_PROFILE as PROFILE, webSuite } from '../support/trading-suite.js';
 import { T, attr } from '../support/trading-ui.js';
 
 /**
@@ -11,17 +11,6 @@ import { T, attr } from '../support/trading-ui.js';
  * are the run's report.json, the run is listed (and still after reopening the tab), and its report.html
  * opens in a new tab through a one-time link.
  */
-
-const PROFILE = `
-strategies:
-  - id: sma-a
-    type: sma_crossover
-    params: { fast: 10, slow: 30 }
-    symbols: [RELIANCE]
-    timeframe: 1m
-trading:
-  autoTrade: false
-`;
 
 describe('the Backtest tab in Chromium against kitedesk serve', () => {
   let dataDir: string;

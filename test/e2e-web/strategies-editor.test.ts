@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
 import { startServeProcess, tempDataDir } from '../support/serve-process.js';
-import { E2E_OUT as outDir, webSuite } from '../support/trading-suite.js';
+import { E2E_OUT as outDir, SMA_A_PROFILE as PROFILE, webSuite } from '../support/trading-suite.js';
 import { T, attr } from '../support/trading-ui.js';
 
 /**
@@ -12,17 +12,6 @@ import { T, attr } from '../support/trading-ui.js';
  * takes effect and survives a restart of serve on the same data dir; an instance is added from the
  * form (type, id, symbols) and removed again.
  */
-
-const PROFILE = `
-strategies:
-  - id: sma-a
-    type: sma_crossover
-    params: { fast: 10, slow: 30 }
-    symbols: [RELIANCE]
-    timeframe: 1m
-trading:
-  autoTrade: false
-`;
 
 describe('the strategies params editor in Chromium against kitedesk serve', () => {
   let args: string[] | undefined;

@@ -9,6 +9,18 @@ import { T, startTradingServe, watchProblems } from './trading-ui.js';
 /** Where e2e screenshots go. */
 export const E2E_OUT = join(repoRoot, 'test-output', 'e2e-web');
 
+/** A run profile with one sma_crossover instance `sma-a` on RELIANCE (1m) and auto-trading off. */
+export const SMA_A_PROFILE = `
+strategies:
+  - id: sma-a
+    type: sma_crossover
+    params: { fast: 10, slow: 30 }
+    symbols: [RELIANCE]
+    timeframe: 1m
+trading:
+  autoTrade: false
+`;
+
 export interface TradingSuite {
   serve(): ServeProcess;
   browser(): Browser;
