@@ -5,7 +5,7 @@ import type { StrategyTypeInfo } from '../../src-engine/contract/schemas.js';
 import { client } from '../engine/connection.js';
 import { describeError } from '../engine/errors.js';
 import { formatIstDateTime, formatPaise, formatPnlPaise } from '../format/format.js';
-import { fieldsFromSchema, issuesByField, paramsFromTexts } from '../format/params-form.js';
+import { fieldsFromSchema, issuesByField } from '../format/params-form.js';
 import { formatPct } from '../format/performance.js';
 import { useAppStore } from '../state/store.js';
 import { errorText } from '../state/trading-actions.js';
@@ -58,7 +58,7 @@ export function BacktestPanel() {
   const feedTime = useAppStore((s) => s.status?.feedTime ?? null);
   const [types, setTypes] = useState<StrategyTypeInfo[]>([]);
   const [type, setType] = useState('');
-  const { texts, setTexts, errors, setErrors, setText } = useParamTexts();
+  const { texts, setTexts, errors, setErrors, setText, validParams } = useParamTexts();
   const [symbols, setSymbols] = useState('');
   const [suggest, setSuggest] = useState<string[]>([]);
   const [timeframe, setTimeframe] = useState('');
@@ -161,8 +161,8 @@ export function BacktestPanel() {
   const run = async (ev: FormEvent) => {
     ev.preventDefault();
     setGeneral(null);
-    const { params, errors: local } = paramsFromTexts(fields, texts);
-    if (Object.keys(local).length) return setErrors(local);
+    const params = validParams(fields);
+    if (!params) return;
     try {
       const { id } = await client.call('backtest.run', {
         strategy: type,

@@ -1,7 +1,7 @@
 import { useEffect, useMemo, useState, type FormEvent } from 'react';
 import type { EnsembleInfo } from '../../src-engine/contract/ensemble-schemas.js';
 import { client } from '../engine/connection.js';
-import { fieldsFromSchema, issuesByField, paramsFromTexts, textOf } from '../format/params-form.js';
+import { fieldsFromSchema, issuesByField, textOf } from '../format/params-form.js';
 import { InlineError, Modal } from './Modal.js';
 import { ParamInputs, useParamTexts } from './StrategyEditor.js';
 
@@ -21,7 +21,7 @@ export function ensembleSummary(s: EnsembleInfo['settings']): string {
  */
 export function EnsembleEditor({ onClose }: { onClose: () => void }) {
   const [info, setInfo] = useState<EnsembleInfo | null>(null);
-  const { texts, setTexts, errors, setErrors, setText } = useParamTexts();
+  const { texts, setTexts, errors, setErrors, setText, validParams } = useParamTexts();
   const [general, setGeneral] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
 
@@ -44,8 +44,8 @@ export function EnsembleEditor({ onClose }: { onClose: () => void }) {
 
   const submit = async (ev: FormEvent) => {
     ev.preventDefault();
-    const { params, errors: local } = paramsFromTexts(fields, texts);
-    if (Object.keys(local).length) return setErrors(local);
+    const params = validParams(fields);
+    if (!params) return;
     setBusy(true);
     setGeneral(null);
     try {

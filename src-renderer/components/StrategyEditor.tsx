@@ -7,7 +7,7 @@ import { InlineError, Modal } from './Modal.js';
 
 /**
  * The texts of a params form and the issues shown under its fields; `setText` edits a field and clears
- * that field's issue. Shared by the strategy, ensemble and backtest forms.
+ * that field's issue; `validParams` reads the form. Shared by the strategy, ensemble and backtest forms.
  */
 export function useParamTexts() {
   const [texts, setTexts] = useState<Record<string, string>>({});
@@ -19,7 +19,16 @@ export function useParamTexts() {
       return rest;
     });
   };
-  return { texts, setTexts, errors, setErrors, setText };
+  /** The params the texts give, or null after showing each field's issue under it. */
+  const validParams = (fields: readonly ParamField[]): Record<string, unknown> | null => {
+    const { params, errors: local } = paramsFromTexts(fields, texts);
+    if (Object.keys(local).length) {
+      setErrors(local);
+      return null;
+    }
+    return params;
+  };
+  return { texts, setTexts, errors, setErrors, setText, validParams };
 }
 
 /**
@@ -89,7 +98,7 @@ export function StrategyEditor({ mode, onClose }: { mode: Mode; onClose: () => v
   const [symbols, setSymbols] = useState('');
   const [timeframe, setTimeframe] = useState('');
   const [weight, setWeight] = useState('');
-  const { texts, setTexts, errors, setErrors, setText } = useParamTexts();
+  const { texts, setTexts, errors, setErrors, setText, validParams } = useParamTexts();
   const [general, setGeneral] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
   const [instruments, setInstruments] = useState<string[]>([]);
@@ -126,8 +135,8 @@ export function StrategyEditor({ mode, onClose }: { mode: Mode; onClose: () => v
 
   const submit = async (ev: FormEvent) => {
     ev.preventDefault();
-    const { params, errors: local } = paramsFromTexts(fields, texts);
-    if (Object.keys(local).length) return setErrors(local);
+    const params = validParams(fields);
+    if (!params) return;
     setBusy(true);
     setGeneral(null);
     try {
