@@ -44,7 +44,7 @@ describe('payoff chart in Chromium against kitedesk serve', () => {
     expect(await page.textContent(pv)).toContain('1 lot');
     await page.waitForSelector('[data-testid="ticket-submit"]:not([disabled])', T);
     const r = await submitTicket(page);
-    expect(r.action).toBe('ALLOW');
+    expect(r.action, `risk rule ${r.rule}`).toBe('ALLOW');
 
     await page.click('[data-testid="tab-payoff"]', T);
     await page.waitForSelector('[data-testid="payoff-panel"][data-ready="true"][data-positions="1"]', T);
