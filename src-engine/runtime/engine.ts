@@ -1,4 +1,4 @@
-import type { KiteMarginApi } from '../execution/kite-margin-gate.js';
+import type { KiteMarginApi } from '../adapters/kite/kite-margin-gate.js';
 import { PROTOCOL_VERSION } from '../contract/envelope.js';
 import { ErrorCode, RpcError } from '../contract/errors.js';
 import type { EngineStatus, Instrument, KiteSessionStatus, UniverseScan, UniverseStepStatus } from '../contract/schemas.js';

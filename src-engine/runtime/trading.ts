@@ -1,4 +1,4 @@
-import { KiteMarginGate, MarginGatedBroker, type KiteMarginApi } from '../execution/kite-margin-gate.js';
+import { KiteMarginGate, MarginGatedBroker, type KiteMarginApi } from '../adapters/kite/kite-margin-gate.js';
 import { z } from 'zod';
 import { ErrorCode, RpcError } from '../contract/errors.js';
 import { ZERO_CHARGES } from '../contract/trading-schemas.js';
@@ -214,7 +214,7 @@ export interface TradingServiceOptions {
   liveBroker?: Broker;
   /**
    * Kite's margin API (the session's KiteRest) for shadow and live: NFO/BFO orders then pass Kite's
-   * basket-margin check before the broker (execution/kite-margin-gate.ts); undefined (no session) → such
+   * basket-margin check before the broker (adapters/kite/kite-margin-gate.ts); undefined (no session) → such
    * an order is refused. Absent → the paper approximation alone (paper, or a feed other than Kite).
    */
   kiteMargin?: () => KiteMarginApi | undefined;

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { exchangeRequestToken, loginUrl, parseRedirect } from '../../src-engine/adapters/kite/login.js';
 import { KiteRest } from '../../src-engine/adapters/kite/rest-client.js';
 import type { Broker, BrokerOrderUpdate } from '../../src-engine/execution/broker.js';
-import { KiteMarginGate, MarginGatedBroker } from '../../src-engine/execution/kite-margin-gate.js';
+import { KiteMarginGate, MarginGatedBroker } from '../../src-engine/adapters/kite/kite-margin-gate.js';
 import type { Order } from '../../src-engine/model/order.js';
 import { KiteSimulator, type RunningKiteSimulator } from '../../src-engine/kite-sim/kite-simulator.js';
 import { MarginCalculator } from '../../src-engine/kite-sim/rest-extras.js';

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import type { Broker, BrokerOrderUpdate } from './broker.js';
+import type { Broker, BrokerOrderUpdate } from '../../execution/broker.js';
 import { KiteMarginGate, MarginGatedBroker, type KiteMarginApi } from './kite-margin-gate.js';
-import type { Order } from '../model/order.js';
+import type { Order } from '../../model/order.js';
 
 const order = (o: Partial<Order> = {}): Order =>
   ({ orderId: 'O1', clientId: 'C1', symbol: 'NIFTY26DECFUT', exchange: 'NFO', side: 'BUY', qty: 65, orderType: 'MARKET', product: 'NRML', validity: 'DAY', variety: 'regular', strategy: 's', source: 'manual', tsInit: 0, status: 'PUT ORDER REQ RECEIVED', filledQty: 0, ...o }) as unknown as Order;

@@ -11,11 +11,11 @@
  *  - Never assumes enough margin: a failed or malformed margin call refuses the order, and the reason says
  *    which call failed and why. A refusal for too little margin quotes Kite's required vs available.
  */
-import { type Clock, systemClock } from '../core/clock.js';
-import { formatRupees } from '../core/money.js';
-import type { BasketMarginOrder, KiteBasketMargin, KiteSegmentMargin } from '../adapters/kite/rest-types.js';
-import type { Order, OrderRequest } from '../model/order.js';
-import { type Broker, BrokerError, type BrokerKind, type BrokerOrderUpdate, type OrderModify } from './broker.js';
+import { type Clock, systemClock } from '../../core/clock.js';
+import { formatRupees } from '../../core/money.js';
+import type { BasketMarginOrder, KiteBasketMargin, KiteSegmentMargin } from './rest-types.js';
+import type { Order, OrderRequest } from '../../model/order.js';
+import { type Broker, BrokerError, type BrokerKind, type BrokerOrderUpdate, type OrderModify } from '../../execution/broker.js';
 
 /** The two KiteRest calls the gate uses (KiteRest satisfies it). */
 export interface KiteMarginApi {
