@@ -742,6 +742,9 @@ export class ChaosHarness {
    */
   private async burstRound(eng: EngineProcess, round: number, res: CaseResult): Promise<void> {
     const rng = this.rng;
+    // each burst starts on an empty second of the engine's cap: the previous round's orders (settled in well
+    // under a second on an idle machine) would otherwise refuse every intent of this one
+    await until('the engine\'s per-second window to empty before a burst', 10_000, async () => (await eng.client.call('engine.health', {})).orders.lastSecond === 0, 50);
     const t0 = Date.now();
     const results: PlaceResult[] = [];
     let next = 0;
