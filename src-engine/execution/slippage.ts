@@ -21,15 +21,11 @@ import { protectionLimit, restingFillPrice, takerFill, type Slippage } from './f
  */
 export type ModelBasis = 'depth' | 'last' | 'resting' | 'none';
 
+/** Which live order a model quote or a slippage row is about. */
+export type ModelOrderKey = Pick<ModelOrder, 'orderId' | 'clientId' | 'strategy' | 'symbol' | 'side' | 'orderType' | 'qty'>;
+
 /** The paper model of one live order at the moment it was sent. */
-export interface ModelQuote {
-  orderId: string;
-  clientId: string;
-  strategy: string;
-  symbol: string;
-  side: OrderSide;
-  orderType: OrderType;
-  qty: number;
+export interface ModelQuote extends ModelOrderKey {
   /** Feed time the order was sent. */
   ts: number;
   basis: ModelBasis;
@@ -116,15 +112,8 @@ export interface RealFill {
 }
 
 /** One live order: the model at send time against Kite's fills. */
-export interface SlippageRow {
-  orderId: string;
-  clientId: string;
-  strategy: string;
-  symbol: string;
-  side: OrderSide;
-  orderType: OrderType;
+export interface SlippageRow extends ModelOrderKey {
   ts: number;
-  qty: number;
   basis: ModelBasis;
   modelQty: number;
   /** The model's average price (paise, rounded to the paisa); absent with basis `none`. */
