@@ -12,11 +12,12 @@ import { submitTicket, T } from '../support/trading-ui.js';
  * Screenshot test-output/e2e-web/payoff.png.
  */
 describe('payoff chart in Chromium against kitedesk serve', () => {
-  // no strategies, and no trailing/ATR exits (an option moves more than the default 1 % trail in seconds)
+  // no strategies, quotes up to a minute old usable (a single option trades seldom, as in configs/fno-nifty.yaml),
+  // and no trailing/ATR exits (an option moves more than the default 1 % trail in seconds)
   const { problems, openApp } = webSuite(() => {
     const dir = tempDataDir('kitedesk-e2e-payoff-');
     const profile = join(dir, 'payoff.yaml');
-    writeFileSync(profile, 'strategies: []\ntrading:\n  exits:\n    default: { trailingBps: 0, atrMultipleStop: 0, atrMultipleTarget: 0 }\n');
+    writeFileSync(profile, 'strategies: []\ntrading:\n  risk: { staleAfterMs: 60000 }\n  paper: { staleAfterMs: 60000 }\n  exits:\n    default: { trailingBps: 0, atrMultipleStop: 0, atrMultipleTarget: 0 }\n');
     return startServeProcess(['--config', profile, '--data-dir', dir, '--sim-speed', '30', '--sim-start', '2026-11-20T11:00:00+05:30']);
   }, 60_000);
 
