@@ -384,3 +384,76 @@ describe('EngineSupervisor stop', () => {
     expect(sup.incarnation).toBe(2);
   });
 });
+
+describe('EngineSupervisor heartbeat (a hung engine)', () => {
+  it('kills an engine whose heartbeats stop (event loop blocked) and restarts it as a crash, once', () => {
+    const { sup, children, events } = setup();
+    sup.start();
+    children[0]!.ready();
+    children[0]!.send({ type: 'heartbeat' });
+    // beating every second: never judged, however long it runs
+    for (let i = 0; i < 60; i++) {
+      vi.advanceTimersByTime(1_000);
+      children[0]!.send({ type: 'heartbeat' });
+    }
+    expect(children[0]!.killed).toBe(0);
+    // the loop blocks: no more beats
+    vi.advanceTimersByTime(14_999);
+    expect(children[0]!.killed).toBe(0);
+    vi.advanceTimersByTime(1);
+    expect(children[0]!.killed).toBe(1);
+    // the kill lands; the supervisor restarts it after the first back-off, with the hang as the reason
+    const crashed: string[] = [];
+    sup.on('crashed', (c) => crashed.push(c.reason));
+    children[0]!.exit(0);
+    expect(crashed).toEqual(['hung: no heartbeat for 15000 ms']);
+    vi.advanceTimersByTime(250);
+    expect(children).toHaveLength(2);
+    expect(events).toEqual(['spawned#1', 'ready#1', 'crashed#1+250', 'spawned#2']);
+    // the new engine's clock starts fresh: the old timer does not kill it
+    children[1]!.ready();
+    children[1]!.send({ type: 'heartbeat' });
+    vi.advanceTimersByTime(10_000);
+    expect(children[1]!.killed).toBe(0);
+    expect(sup.restartStats.last?.reason).toBe('hung: no heartbeat for 15000 ms');
+  });
+
+  it('never judges an engine that sends no heartbeat, honours a custom timeout and 0 = off', () => {
+    const a = setup();
+    a.sup.start();
+    a.children[0]!.ready();
+    vi.advanceTimersByTime(120_000);
+    expect(a.children[0]!.killed).toBe(0);
+
+    const children: FakeChild[] = [];
+    const sup = new EngineSupervisor<string>({ fork: () => (children.push(new FakeChild(2000 + children.length)), children.at(-1)!), heartbeatTimeoutMs: 3_000 });
+    sup.start();
+    children[0]!.ready();
+    children[0]!.send({ type: 'heartbeat' });
+    vi.advanceTimersByTime(2_999);
+    expect(children[0]!.killed).toBe(0);
+    vi.advanceTimersByTime(1);
+    expect(children[0]!.killed).toBe(1);
+
+    const off: FakeChild[] = [];
+    const sup0 = new EngineSupervisor<string>({ fork: () => (off.push(new FakeChild(3000)), off[0]!), heartbeatTimeoutMs: 0 });
+    sup0.start();
+    off[0]!.ready();
+    off[0]!.send({ type: 'heartbeat' });
+    vi.advanceTimersByTime(600_000);
+    expect(off[0]!.killed).toBe(0);
+  });
+
+  it('does not kill a stopping engine for missing heartbeats (the stop timeout does)', async () => {
+    const { sup, children } = setup();
+    sup.start();
+    children[0]!.ready();
+    children[0]!.send({ type: 'heartbeat' });
+    const done = sup.stop();
+    vi.advanceTimersByTime(4_999);
+    expect(children[0]!.killed).toBe(0);
+    children[0]!.exit(0);
+    await done;
+    expect(sup.state).toBe('stopped');
+  });
+});

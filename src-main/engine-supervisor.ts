@@ -6,7 +6,9 @@
  * - idempotent per incarnation: `exit` may fire twice (electron#44012), and events of an old child
  *   are ignored;
  * - never post to a dead child (before PR #53293 that crashed the main process);
- * - a clean `stop()` does not restart.
+ * - a clean `stop()` does not restart;
+ * - a hung engine (event loop blocked: no `heartbeat` for `heartbeatTimeoutMs`) is killed and restarted
+ *   as a crash. The timeout arms on the first heartbeat, so an engine that sends none is never judged.
  */
 import { engineToMainSchema, mainToEngineSchema, type EngineToMain, type MainToEngine } from '../src-engine/contract/control.js';
 
@@ -76,6 +78,11 @@ export interface EngineSupervisorOptions<P = unknown> {
   readyTimeoutMs?: number;
   /** After asking for shutdown, kill the child if it has not exited by then. Default 5 s. */
   stopTimeoutMs?: number;
+  /**
+   * A child that said `heartbeat` once and then nothing for this long is hung (its event loop is blocked):
+   * it is killed and restarted as a crash. Default 15 s (the engine beats every second); 0 turns it off.
+   */
+  heartbeatTimeoutMs?: number;
   log?: (level: LogLevel, message: string) => void;
 }
 
@@ -86,6 +93,8 @@ interface Incarnation<P> {
   ready: boolean;
   lastFatal: string | undefined;
   readyTimer: unknown;
+  /** Armed by the first heartbeat, re-armed by each. */
+  heartbeatTimer: unknown;
 }
 
 type Listener<T> = (payload: T) => void;
@@ -104,6 +113,7 @@ export class EngineSupervisor<P = unknown> {
   private readonly windowMs: number;
   private readonly readyTimeoutMs: number;
   private readonly stopTimeoutMs: number;
+  private readonly heartbeatTimeoutMs: number;
   private readonly log: (level: LogLevel, message: string) => void;
 
   private listeners: { [K in keyof SupervisorEvents]: Set<Listener<SupervisorEvents[K]>> } = {
@@ -137,6 +147,7 @@ export class EngineSupervisor<P = unknown> {
     this.windowMs = opts.windowMs ?? 60_000;
     this.readyTimeoutMs = opts.readyTimeoutMs ?? 30_000;
     this.stopTimeoutMs = opts.stopTimeoutMs ?? 5_000;
+    this.heartbeatTimeoutMs = opts.heartbeatTimeoutMs ?? 15_000;
     this.log = opts.log ?? (() => {});
     if (this.backoffMs.length === 0) throw new Error('backoffMs must not be empty');
   }
@@ -212,6 +223,7 @@ export class EngineSupervisor<P = unknown> {
     this.postMessage({ type: 'shutdown', reason: reason.slice(0, 200) });
     this._state = 'stopping';
     this.clearTimer(c.readyTimer);
+    this.clearHeartbeat(c);
     this.stopTimer = this.timers.setTimeout(() => {
       this.stopTimer = undefined;
       if (this.current === c && this.alive(c)) {
@@ -245,12 +257,12 @@ export class EngineSupervisor<P = unknown> {
     } catch (err) {
       this.log('error', `engine #${n}: fork failed: ${String(err)}`);
       // A launch failure counts as a crash of this incarnation.
-      const dead: Incarnation<P> = { n, child: deadChild<P>(), exited: true, ready: false, lastFatal: String(err), readyTimer: undefined };
+      const dead: Incarnation<P> = { n, child: deadChild<P>(), exited: true, ready: false, lastFatal: String(err), readyTimer: undefined, heartbeatTimer: undefined };
       this.current = dead;
       this.onCrash(dead, null, `launch failed: ${String(err)}`);
       return;
     }
-    const inc: Incarnation<P> = { n, child, exited: false, ready: false, lastFatal: undefined, readyTimer: undefined };
+    const inc: Incarnation<P> = { n, child, exited: false, ready: false, lastFatal: undefined, readyTimer: undefined, heartbeatTimer: undefined };
     this.current = inc;
     child.on('exit', (code) => this.onExit(inc, code));
     child.on('message', (m) => this.onMessage(inc, m));
@@ -290,6 +302,9 @@ export class EngineSupervisor<P = unknown> {
       case 'stopped':
         this.log('info', `engine #${inc.n} reports stopped`);
         return;
+      case 'heartbeat':
+        this.armHeartbeat(inc);
+        return;
       case 'kite-session':
       case 'kite-login-failed':
       case 'kite-session-ended':
@@ -304,6 +319,7 @@ export class EngineSupervisor<P = unknown> {
     inc.exited = true;
     this.clearTimer(inc.readyTimer);
     inc.readyTimer = undefined;
+    this.clearHeartbeat(inc);
     if (inc !== this.current) return; // an old incarnation
     if (this._state === 'stopping') {
       this.clearTimer(this.stopTimer);
@@ -350,6 +366,23 @@ export class EngineSupervisor<P = unknown> {
       this.countRestart();
       this.spawn();
     }, delay);
+  }
+
+  private armHeartbeat(inc: Incarnation<P>): void {
+    if (this.heartbeatTimeoutMs <= 0 || this._state === 'stopping') return;
+    this.clearHeartbeat(inc);
+    inc.heartbeatTimer = this.timers.setTimeout(() => {
+      inc.heartbeatTimer = undefined;
+      if (this.current !== inc || !this.alive(inc) || this._state === 'stopping') return;
+      this.log('error', `engine #${inc.n} sent no heartbeat for ${this.heartbeatTimeoutMs} ms (hung); killing it`);
+      inc.lastFatal = `hung: no heartbeat for ${this.heartbeatTimeoutMs} ms`;
+      this.safeKill(inc);
+    }, this.heartbeatTimeoutMs);
+  }
+
+  private clearHeartbeat(inc: Incarnation<P>): void {
+    this.clearTimer(inc.heartbeatTimer);
+    inc.heartbeatTimer = undefined;
   }
 
   private safeKill(inc: Incarnation<P>): void {

@@ -34,6 +34,9 @@ export const kiteLoginFailureCodeSchema = z.enum([
 ]);
 export type KiteLoginFailureCode = z.infer<typeof kiteLoginFailureCodeSchema>;
 
+/** How often the engine says `heartbeat` on the control channel. */
+export const HEARTBEAT_INTERVAL_MS = 1000;
+
 export const mainToEngineSchema = z.discriminatedUnion('type', [
   /** A window's end of a MessageChannelMain follows in the message's ports[0]. */
   z.object({ type: z.literal('attach-window'), windowId: z.number().int().nonnegative() }),
@@ -84,6 +87,11 @@ export const engineToMainSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('ready'), pid: z.number().int(), version: z.string() }),
   z.object({ type: z.literal('fatal'), message: z.string() }),
   z.object({ type: z.literal('stopped') }),
+  /**
+   * Sent every HEARTBEAT_INTERVAL_MS from `ready` on (and once with it): an engine whose event loop is
+   * blocked sends none, and the supervisor kills it after its heartbeat timeout (then restarts it as a crash).
+   */
+  z.object({ type: z.literal('heartbeat') }),
   /** A login succeeded: main stores the access token in the keychain until `expiresAt`. */
   z.object({
     type: z.literal('kite-session'),

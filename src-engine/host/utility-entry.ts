@@ -4,7 +4,7 @@
  * Control messages arrive on process.parentPort and are validated; each window's MessagePort
  * becomes one contract connection, so market data never passes through main.
  */
-import { engineToMainSchema, mainToEngineSchema, type EngineToMain } from '../contract/control.js';
+import { HEARTBEAT_INTERVAL_MS, engineToMainSchema, mainToEngineSchema, type EngineToMain } from '../contract/control.js';
 import { fromMessagePort, type PortLike } from '../contract/transport.js';
 import { ENGINE_VERSION } from '../runtime/engine.js';
 import { processHealth } from '../runtime/health.js';
@@ -51,6 +51,8 @@ export interface UtilityOptions {
   exit?: (code: number) => void;
   /** The Kite session manager (tests inject one with a fake clock). */
   kite?: KiteSessionManager;
+  /** How often to say `heartbeat` (default HEARTBEAT_INTERVAL_MS; 0 = never). A blocked event loop says nothing, and the supervisor kills it. */
+  heartbeatMs?: number;
 }
 
 export function runUtilityEngine(parentPort: ParentPortLike, opts: UtilityOptions = {}): void {
@@ -120,12 +122,17 @@ export function runUtilityEngine(parentPort: ParentPortLike, opts: UtilityOption
     } else {
       log('info', 'shutdown requested', { reason: m.data.reason });
       kiteHost?.dispose();
+      clearInterval(heartbeat);
       booted.shutdown();
       send({ type: 'stopped' });
       exit(0);
     }
   });
   send({ type: 'ready', pid: process.pid, version: ENGINE_VERSION });
+  const beatMs = opts.heartbeatMs ?? HEARTBEAT_INTERVAL_MS;
+  const heartbeat = beatMs > 0 ? setInterval(() => send({ type: 'heartbeat' }), beatMs) : undefined;
+  heartbeat?.unref();
+  if (beatMs > 0) send({ type: 'heartbeat' });
 }
 
 const parentPort = (process as unknown as { parentPort?: ParentPortLike }).parentPort;

@@ -64,7 +64,7 @@ function startEngine(): Started {
   const dataDir = tempDataDir('kitedesk-kite-');
   const exits: number[] = [];
   const kite = new KiteSessionManager({ clock: time.clock, timers: time });
-  runUtilityEngine(parent, { argv: ['node', 'utility-entry.js', `--data-dir=${dataDir}`], exit: (c) => exits.push(c), kite });
+  runUtilityEngine(parent, { argv: ['node', 'utility-entry.js', `--data-dir=${dataDir}`], exit: (c) => exits.push(c), kite, heartbeatMs: 0 });
   expect(parent.sent[0]).toMatchObject({ type: 'ready' });
   const ch = new MessageChannel();
   parent.deliver({ type: 'attach-window', windowId: 1 }, [asPortMain(ch.port1)]);
