@@ -61,6 +61,11 @@ export interface ChargeRateSet {
   readonly sebi: Rate;
   /** Stamp duty on the buy value only. */
   readonly stampBuy: Rate;
+  /**
+   * STT on an option EXERCISED at expiry (in the money, held long), on its intrinsic value × quantity
+   * (since 2019-09-01; before, on the settlement price). Paid by the holder; 0 outside options.
+   */
+  readonly sttExercise: Rate;
   /** GST on (brokerage + exchange transaction charges incl. IPFT + SEBI fee). */
   readonly gst: Rate;
   /** DP charge on a delivery sell, per scrip per day, GST included (0 outside equity-delivery). */
@@ -130,6 +135,11 @@ export const SOURCES = {
     url: 'https://cleartax.in/s/securities-transaction-tax-stt',
     note: 'Also Devadhaantu Associates (Finance Bill 2026). The Finance Act text itself was not retrieved.',
   },
+  zerodhaExercise: {
+    title: 'Zerodha support — What charges are levied if option positions get exercised? (STT 0.125% of the intrinsic value of a bought option that is exercised; none on a short one)',
+    url: 'https://support.zerodha.com/category/account-opening/charges-at-zerodha/statutory-and-exchange/articles/if-i-let-my-option-positions-get-exercised-are-there-extra-charges',
+    note: 'Intrinsic value (not the settlement price) is the base from 2019-09-01 (Finance (No. 2) Act 2019; NSE circular of 20 Aug 2019, per tradingbells.com).',
+  },
   zerodhaStatutory: {
     title: 'Zerodha support — What are the various statutory charges like stamp duty and taxes? (STT rounded to the nearest rupee)',
     url: 'https://support.zerodha.com/category/account-opening/charges-at-zerodha/articles/what-are-the-various-statutory-charges-like-stamp-duty-and-taxes-etc',
@@ -147,21 +157,23 @@ const GST = pct('18');
 const DP_13_PLUS_GST = 1300 + (1300 * 18) / 100;
 
 /** Fields every rate set of a segment shares across exchanges and dates. */
-function base(segment: ChargeSegment): Pick<ChargeRateSet, 'segment' | 'brokerage' | 'sebi' | 'stampBuy' | 'gst' | 'dpPaise'> {
+function base(segment: ChargeSegment): Pick<ChargeRateSet, 'segment' | 'brokerage' | 'sebi' | 'stampBuy' | 'gst' | 'dpPaise' | 'sttExercise'> {
   switch (segment) {
     case 'equity-intraday':
-      return { segment, brokerage: PCT_BROKERAGE, sebi: SEBI, stampBuy: pct('0.003'), gst: GST, dpPaise: 0 };
+      return { segment, brokerage: PCT_BROKERAGE, sebi: SEBI, stampBuy: pct('0.003'), gst: GST, dpPaise: 0, sttExercise: Z };
     case 'equity-delivery':
-      return { segment, brokerage: NO_BROKERAGE, sebi: SEBI, stampBuy: pct('0.015'), gst: GST, dpPaise: DP_13_PLUS_GST };
+      return { segment, brokerage: NO_BROKERAGE, sebi: SEBI, stampBuy: pct('0.015'), gst: GST, dpPaise: DP_13_PLUS_GST, sttExercise: Z };
     case 'futures':
-      return { segment, brokerage: PCT_BROKERAGE, sebi: SEBI, stampBuy: pct('0.002'), gst: GST, dpPaise: 0 };
+      return { segment, brokerage: PCT_BROKERAGE, sebi: SEBI, stampBuy: pct('0.002'), gst: GST, dpPaise: 0, sttExercise: Z };
     case 'options':
-      return { segment, brokerage: FLAT_20, sebi: SEBI, stampBuy: pct('0.003'), gst: GST, dpPaise: 0 };
+      return { segment, brokerage: FLAT_20, sebi: SEBI, stampBuy: pct('0.003'), gst: GST, dpPaise: 0, sttExercise: pct('0.125') };
   }
 }
 
 type Row = Pick<ChargeRateSet, 'effectiveFrom' | 'exchange' | 'sttBuy' | 'sttSell' | 'exchangeTxn' | 'ipft' | 'sources'> & {
   unverified?: readonly string[];
+  /** Overrides the segment's exercise STT (options from 2026-04-01). */
+  sttExercise?: Rate;
 };
 
 function rs(segment: ChargeSegment, row: Row): ChargeRateSet {
@@ -186,8 +198,8 @@ export const CHARGES_SCHEDULE: readonly ChargeRateSet[] = [
   rs('equity-delivery', { effectiveFrom: '2024-06-01', exchange: 'BSE', sttBuy: pct('0.1'), sttSell: pct('0.1'), exchangeTxn: pct('0.00375'), ipft: Z, sources: ['preOct2024Table', 'zerodhaDp', 'cdslJun2024'], unverified: ['dpPaise', 'effectiveFrom'] }),
   rs('futures', { effectiveFrom: '2024-06-01', exchange: 'NSE', sttBuy: Z, sttSell: pct('0.0125'), exchangeTxn: pct('0.00183'), ipft: NSE_IPFT_EQ, sources: ['kamath20241001', 'nseIpft2023', 'zerodhaIpft'], unverified: ['effectiveFrom'] }),
   rs('futures', { effectiveFrom: '2024-06-01', exchange: 'BSE', sttBuy: Z, sttSell: pct('0.0125'), exchangeTxn: Z, ipft: Z, sources: ['kamath20241001', 'preOct2024Table'], unverified: ['effectiveFrom'] }),
-  rs('options', { effectiveFrom: '2024-06-01', exchange: 'NSE', sttBuy: Z, sttSell: pct('0.0625'), exchangeTxn: pct('0.0495'), ipft: NSE_IPFT_OPT, sources: ['kamath20241001', 'nseIpft2023', 'zerodhaIpft'], unverified: ['effectiveFrom'] }),
-  rs('options', { effectiveFrom: '2024-06-01', exchange: 'BSE', sttBuy: Z, sttSell: pct('0.0625'), exchangeTxn: pct('0.005'), ipft: Z, sources: ['kamath20241001', 'preOct2024Table'], unverified: ['exchangeTxn', 'effectiveFrom'] }),
+  rs('options', { effectiveFrom: '2024-06-01', exchange: 'NSE', sttBuy: Z, sttSell: pct('0.0625'), exchangeTxn: pct('0.0495'), ipft: NSE_IPFT_OPT, sources: ['kamath20241001', 'nseIpft2023', 'zerodhaIpft', 'zerodhaExercise'], unverified: ['effectiveFrom'] }),
+  rs('options', { effectiveFrom: '2024-06-01', exchange: 'BSE', sttBuy: Z, sttSell: pct('0.0625'), exchangeTxn: pct('0.005'), ipft: Z, sources: ['kamath20241001', 'preOct2024Table', 'zerodhaExercise'], unverified: ['exchangeTxn', 'effectiveFrom'] }),
 
   // ── from 2024-10-01: true-to-label exchange charges, Budget 2024 STT on F&O ──────────────────
   rs('equity-intraday', { effectiveFrom: '2024-10-01', exchange: 'NSE', sttBuy: Z, sttSell: pct('0.025'), exchangeTxn: pct('0.00297'), ipft: NSE_IPFT_EQ, sources: ['nseTxnOct2024', 'tradeseeCopy', 'zerodhaIpft'] }),
@@ -196,8 +208,8 @@ export const CHARGES_SCHEDULE: readonly ChargeRateSet[] = [
   rs('equity-delivery', { effectiveFrom: '2024-10-01', exchange: 'BSE', sttBuy: pct('0.1'), sttSell: pct('0.1'), exchangeTxn: pct('0.00375'), ipft: Z, sources: ['tradeseeCopy', 'zerodhaDp'] }),
   rs('futures', { effectiveFrom: '2024-10-01', exchange: 'NSE', sttBuy: Z, sttSell: pct('0.02'), exchangeTxn: pct('0.00173'), ipft: NSE_IPFT_EQ, sources: ['kamath20241001', 'nseTxnOct2024', 'tradeseeCopy', 'zerodhaIpft'] }),
   rs('futures', { effectiveFrom: '2024-10-01', exchange: 'BSE', sttBuy: Z, sttSell: pct('0.02'), exchangeTxn: Z, ipft: Z, sources: ['kamath20241001', 'tradeseeCopy'] }),
-  rs('options', { effectiveFrom: '2024-10-01', exchange: 'NSE', sttBuy: Z, sttSell: pct('0.1'), exchangeTxn: pct('0.03503'), ipft: NSE_IPFT_OPT, sources: ['kamath20241001', 'nseTxnOct2024', 'tradeseeCopy', 'zerodhaIpft'] }),
-  rs('options', { effectiveFrom: '2024-10-01', exchange: 'BSE', sttBuy: Z, sttSell: pct('0.1'), exchangeTxn: pct('0.0325'), ipft: Z, sources: ['nseTxnOct2024', 'tradeseeCopy'] }),
+  rs('options', { effectiveFrom: '2024-10-01', exchange: 'NSE', sttBuy: Z, sttSell: pct('0.1'), exchangeTxn: pct('0.03503'), ipft: NSE_IPFT_OPT, sources: ['kamath20241001', 'nseTxnOct2024', 'tradeseeCopy', 'zerodhaIpft', 'zerodhaExercise'] }),
+  rs('options', { effectiveFrom: '2024-10-01', exchange: 'BSE', sttBuy: Z, sttSell: pct('0.1'), exchangeTxn: pct('0.0325'), ipft: Z, sources: ['nseTxnOct2024', 'tradeseeCopy', 'zerodhaExercise'] }),
 
   // ── from 2026-04-01: Budget 2026 STT on F&O; equity unchanged ─────────────────────────────────
   rs('equity-intraday', { effectiveFrom: '2026-04-01', exchange: 'NSE', sttBuy: Z, sttSell: pct('0.025'), exchangeTxn: pct('0.00297'), ipft: NSE_IPFT_EQ, sources: ['proficientEquitiesCopy', 'zerodhaIpft'] }),
@@ -206,8 +218,8 @@ export const CHARGES_SCHEDULE: readonly ChargeRateSet[] = [
   rs('equity-delivery', { effectiveFrom: '2026-04-01', exchange: 'BSE', sttBuy: pct('0.1'), sttSell: pct('0.1'), exchangeTxn: pct('0.00375'), ipft: Z, sources: ['proficientEquitiesCopy', 'zerodhaDp'] }),
   rs('futures', { effectiveFrom: '2026-04-01', exchange: 'NSE', sttBuy: Z, sttSell: pct('0.05'), exchangeTxn: pct('0.00173'), ipft: NSE_IPFT_EQ, sources: ['budget2026Stt', 'proficientEquitiesCopy', 'zerodhaIpft'], unverified: ['sttSell'] }),
   rs('futures', { effectiveFrom: '2026-04-01', exchange: 'BSE', sttBuy: Z, sttSell: pct('0.05'), exchangeTxn: Z, ipft: Z, sources: ['budget2026Stt', 'proficientEquitiesCopy'], unverified: ['sttSell'] }),
-  rs('options', { effectiveFrom: '2026-04-01', exchange: 'NSE', sttBuy: Z, sttSell: pct('0.15'), exchangeTxn: pct('0.03503'), ipft: NSE_IPFT_OPT, sources: ['budget2026Stt', 'proficientEquitiesCopy', 'zerodhaIpft'], unverified: ['sttSell'] }),
-  rs('options', { effectiveFrom: '2026-04-01', exchange: 'BSE', sttBuy: Z, sttSell: pct('0.15'), exchangeTxn: pct('0.0325'), ipft: Z, sources: ['budget2026Stt', 'proficientEquitiesCopy'], unverified: ['sttSell'] }),
+  rs('options', { effectiveFrom: '2026-04-01', exchange: 'NSE', sttBuy: Z, sttSell: pct('0.15'), sttExercise: pct('0.15'), exchangeTxn: pct('0.03503'), ipft: NSE_IPFT_OPT, sources: ['budget2026Stt', 'proficientEquitiesCopy', 'zerodhaIpft'], unverified: ['sttSell', 'sttExercise'] }),
+  rs('options', { effectiveFrom: '2026-04-01', exchange: 'BSE', sttBuy: Z, sttSell: pct('0.15'), sttExercise: pct('0.15'), exchangeTxn: pct('0.0325'), ipft: Z, sources: ['budget2026Stt', 'proficientEquitiesCopy'], unverified: ['sttSell', 'sttExercise'] }),
 ];
 
 /** The oldest effective date in the schedule; earlier trade dates throw. */

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { type ChargesBreakdown, type ChargeSegment, orderCharges, roundTripCharges, segmentOf } from './charges.js';
+import { type ChargesBreakdown, type ChargeSegment, exerciseCharges, orderCharges, roundTripCharges, segmentOf } from './charges.js';
 import { CHARGE_EXCHANGES, CHARGE_SEGMENTS, CHARGES_SCHEDULE, CHARGES_SCHEDULE_START, pct, perCrore, rateSetFor } from './charges-schedule.js';
 
 /**
@@ -394,5 +394,21 @@ describe('the schedule', () => {
   });
   it('every rate set names its sources', () => {
     for (const r of CHARGES_SCHEDULE) expect(r.sources.length, `${r.segment} ${r.exchange} ${r.effectiveFrom}`).toBeGreaterThan(0);
+  });
+});
+
+describe('exercise STT (an in-the-money long option settled at expiry)', () => {
+  it('0.125 % of the intrinsic value until 2026-03-31, 0.15 % from 2026-04-01; nothing else', () => {
+    // NIFTY 24,000 CE settled with the index at 24,137.45: intrinsic ₹137.45 × 75 = ₹10,308.75
+    const v = 137_45 * 75;
+    expect(exerciseCharges({ exchange: 'NSE', qty: 75, intrinsicValuePaise: v, date: '2025-06-26' })).toEqual({ brokeragePaise: 0, sttPaise: 12_89, exchangeTxnPaise: 0, sebiPaise: 0, stampDutyPaise: 0, gstPaise: 0, dpPaise: 0, totalPaise: 12_89 });
+    expect(exerciseCharges({ exchange: 'NSE', qty: 75, intrinsicValuePaise: v, date: '2026-03-31' }).sttPaise).toBe(Math.round((v * 125) / 100_000)); // ₹12.8859 → ₹12.89
+    expect(exerciseCharges({ exchange: 'BSE', qty: 75, intrinsicValuePaise: v, date: '2026-04-01' }).sttPaise).toBe(Math.round((v * 15) / 10_000)); // ₹15.463 → ₹15.46
+    expect(exerciseCharges({ exchange: 'NSE', qty: 75, intrinsicValuePaise: 0, date: '2026-04-01' }).totalPaise).toBe(0);
+  });
+  it('rejects bad input naming the field', () => {
+    expect(() => exerciseCharges({ exchange: 'NSE', qty: 75, intrinsicValuePaise: 1.5, date: '2026-04-01' })).toThrow(/intrinsicValuePaise/);
+    expect(() => exerciseCharges({ exchange: 'MCX' as 'NSE', qty: 75, intrinsicValuePaise: 1, date: '2026-04-01' })).toThrow(/exchange/);
+    expect(() => exerciseCharges({ exchange: 'NSE', qty: 75, intrinsicValuePaise: 1, date: '2023-01-01' })).toThrow(/2024-06-01/);
   });
 });

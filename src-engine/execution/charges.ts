@@ -158,6 +158,22 @@ export function orderCharges(o: OrderChargesInput): ChargesBreakdown {
 }
 
 /**
+ * STT on an option EXERCISED at expiry: an in-the-money long option closed by the exchange at its final
+ * settlement price pays `sttExercise` (0.125% until 2026-03-31, 0.15% from 2026-04-01) of the intrinsic
+ * value × quantity, and nothing else (no brokerage, exchange charge or stamp duty on a cash-settled
+ * exercise: Zerodha support, "What charges are levied if option positions get exercised?"). A short
+ * option assigned, or an option expiring worthless, pays none. Rounded once to the paisa, half up.
+ */
+export function exerciseCharges(o: { exchange: ChargeExchange; qty: number; intrinsicValuePaise: number; date: IsoDay }): ChargesBreakdown {
+  const fn = 'exerciseCharges';
+  checkCommon(fn, 'options', o.exchange);
+  checkNonNegInt(fn, 'qty', o.qty);
+  checkNonNegInt(fn, 'intrinsicValuePaise (integer paise, intrinsic value × qty)', o.intrinsicValuePaise);
+  const r = rateSetFor('options', o.exchange, o.date);
+  return total({ brokeragePaise: 0, sttPaise: ofValue(o.intrinsicValuePaise, r.sttExercise), exchangeTxnPaise: 0, sebiPaise: 0, stampDutyPaise: 0, gstPaise: 0, dpPaise: 0 });
+}
+
+/**
  * A round trip as Zerodha's brokerage calculator shows it (buy leg + sell leg), plus turnover, net
  * P&L and points to breakeven. Not the sum of two `orderCharges`: the calculator applies STT, the
  * exchange charge and the SEBI fee to the whole turnover and rounds STT and stamp duty to the rupee.

@@ -8,8 +8,9 @@
  * seen (a restart after expiry with no index tick yet) the position's last mark stands in and the basis says so.
  *
  * The close is booked by TradingService.settleExpired as a FILL (client id `settlement`, fill and order id
- * `XS-<expiry>-<strategy>-<symbol>`, no charges: the exercise STT on in-the-money long options is not modelled)
- * through the same journal as every fill, so the ledger, a restart, the Performance tab and the exports see
+ * `XS-<expiry>-<strategy>-<symbol>`) through the same journal as every fill. Its only charge is the exercise STT
+ * of an in-the-money LONG option (execution/charges.ts exerciseCharges: 0.125 % of intrinsic value × qty, 0.15 %
+ * from 2026-04-01); futures, short options and worthless options settle free, so the ledger, a restart, the Performance tab and the exports see
  * it like any other close.
  */
 import { expiryCloseMs } from '../fno/expiries.js';

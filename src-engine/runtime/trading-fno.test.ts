@@ -119,8 +119,11 @@ describe('F&O expiry settlement', () => {
     const settled = svc.fills().filter((f) => f.clientId === 'settlement');
     expect(settled.map((f) => [f.symbol, f.side, f.qty, f.pricePaise, f.chargesPaise]).sort((a, b) => String(a[0]).localeCompare(String(b[0])))).toEqual([
       [PE, 'BUY', 65, 0, 0],
-      [CE, 'SELL', 130, 137_45, 0],
+      // the exercised long call pays STT on its intrinsic value: 0.15 % (from 2026-04-01) of ₹137.45 × 130 = ₹26.80275 → ₹26.80
+      [CE, 'SELL', 130, 137_45, 26_80],
     ]);
+    const detail = (sym: string) => JSON.parse((db.prepare("SELECT charges_detail FROM fills WHERE client_id = 'settlement' AND symbol = ?").get(sym) as { charges_detail: string }).charges_detail) as Record<string, number>;
+    expect(detail(CE)).toMatchObject({ sttPaise: 26_80, brokeragePaise: 0, exchangeTxnPaise: 0, stampDutyPaise: 0, gstPaise: 0, totalPaise: 26_80 });
     expect(settled.every((f) => f.tsEvent === istTime('2026-12-08', '15:30'))).toBe(true);
     const pos = (s: string) => svc.portfolio().positions.find((p) => p.symbol === s);
     expect(pos(CE)?.qty ?? 0).toBe(0);
@@ -129,6 +132,11 @@ describe('F&O expiry settlement', () => {
     // the long call made (137.45 − 120) × 130 before charges; the short put kept its ₹2,600 premium
     const trades = svc.ledger.closedTrades();
     expect(trades.find((t) => t.symbol === CE)?.grossPnlPaise).toBe((137_45 - 120_00) * 130);
+    const ceTrade = trades.find((t) => t.symbol === CE)!;
+    expect(ceTrade.netPnlPaise).toBe(ceTrade.grossPnlPaise - ceTrade.chargesPaise);
+    expect(ceTrade.chargesPaise).toBeGreaterThanOrEqual(26_80); // the buy's charges plus the exercise STT
+    // the short put assigned worthless pays no exercise STT (its seller paid STT on the premium)
+    expect(detail(PE).totalPaise).toBe(0);
     expect(trades.find((t) => t.symbol === PE)?.grossPnlPaise).toBe(40_00 * 65);
     // journalled in SQLite (a worthless option at price 0 included) and not booked twice
     expect(db.prepare("SELECT symbol, price FROM fills WHERE client_id = 'settlement' ORDER BY symbol").all()).toEqual([

@@ -21,7 +21,7 @@ import type { DepthSnapshot } from '../model/depth.js';
 import { isTerminal, type Fill, type Order, type OrderRequest, type OrderSide, type Product, type TradableInstrument } from '../model/order.js';
 import { BrokerError, type Broker, type BrokerKind, type MarketView, type OrderModify } from '../execution/broker.js';
 import { CHARGES_SCHEDULE_START } from '../execution/charges-schedule.js';
-import { orderCharges, segmentOf, type ChargesBreakdown } from '../execution/charges.js';
+import { exerciseCharges, orderCharges, segmentOf, type ChargesBreakdown } from '../execution/charges.js';
 import { OrderActionError, OrderManager, OrderRequestError } from '../execution/order-manager.js';
 import { PaperBroker } from '../execution/paper-broker.js';
 import { ExecutionRouter } from '../execution/router.js';
@@ -904,6 +904,10 @@ export class TradingService {
       const st = finalSettlementPrice(x.contract, this.lastPrice.get(x.contract.underlyingSymbol), p.markPaise);
       const id = settlementId(x.contract.expiry, p.strategy, p.symbol);
       const inst = this.instruments.get(p.symbol);
+      // an in-the-money long option is exercised: STT on its intrinsic value (execution/charges.ts exerciseCharges)
+      const exercised = x.contract.kind !== 'FUT' && p.qty > 0 && st.pricePaise > 0;
+      const expiryDay = (x.contract.expiry < CHARGES_SCHEDULE_START ? CHARGES_SCHEDULE_START : x.contract.expiry) as IsoDay;
+      const charges = exercised ? exerciseCharges({ exchange: inst?.exchange === 'BSE' || inst?.exchange === 'BFO' ? 'BSE' : 'NSE', qty: p.qty, intrinsicValuePaise: p.qty * st.pricePaise, date: expiryDay }) : undefined;
       const jf: JournalFill = {
         fillId: id,
         orderId: id,
@@ -916,8 +920,8 @@ export class TradingService {
         qty: Math.abs(p.qty),
         pricePaise: st.pricePaise,
         tsEvent: x.closeMs,
-        chargesPaise: 0,
-        charges: { ...ZERO_CHARGES },
+        chargesPaise: charges?.totalPaise ?? 0,
+        charges: charges ? { ...ZERO_CHARGES, ...charges } : { ...ZERO_CHARGES },
       };
       this.store.fill(jf);
       this.rememberFill(jf);
