@@ -32,9 +32,15 @@ export interface ReplayFeedOptions {
   tickIntervalMs?: number;
   /** The instrument list the data's symbols are placed in (default the NIFTY 50 seeds; [] = the data's symbols only). */
   baseSeeds?: readonly SimInstrumentSeed[];
-  /** Tick and lot sizes by symbol for instruments not in any master (default ₹0.05 and 1). */
-  instrumentOverrides?: ReadonlyMap<string, { tickSizePaise?: number; lotSize?: number }>;
+  /**
+   * Tick and lot sizes by symbol for instruments not in any master (default ₹0.05 and 1), and for a derivative
+   * its exchange (NFO), kind (FUT/CE/PE), underlying, expiry and strike (default an NSE equity).
+   */
+  instrumentOverrides?: ReadonlyMap<string, InstrumentOverride>;
 }
+
+/** What a replay may declare about one of its symbols (see ReplayFeedOptions.instrumentOverrides). */
+export type InstrumentOverride = Partial<Pick<Instrument, 'tickSizePaise' | 'lotSize' | 'exchange' | 'kind' | 'underlying' | 'expiry' | 'strikePaise'>>;
 
 const TIMER_MS = 50;
 /** Real ms one timer step may cover at most (a laptop waking up does not replay hours at once). */
@@ -71,7 +77,7 @@ export class ReplayFeed implements MarketDataClient {
     this.instruments = this.replay.seeds.map((s) => {
       const i = toInstrument(s);
       const o = over?.get(s.symbol);
-      return o ? { ...i, ...(o.tickSizePaise !== undefined ? { tickSizePaise: o.tickSizePaise } : {}), ...(o.lotSize !== undefined ? { lotSize: o.lotSize } : {}) } : i;
+      return o ? { ...i, ...o } : i;
     });
     // the clock sees the end of each stretch of bars (15:30) before the replay skips the gap after it
     this.replay.onSegmentEnd((end) => this.clock.emit(end));
