@@ -130,7 +130,7 @@ export function specFromOptions(o: OptimizeOpts): OptimizeSpec {
     throw new InvalidArgumentError('the backtest evaluator needs --config FILE (a backtest config); or use --evaluator builtin:sma --data PATH');
   }
   if (o.config === undefined && (o.data === undefined || o.data.length === 0)) throw new InvalidArgumentError('give --config FILE and/or --data PATH');
-  // paths absolute: the data reference travels to worker threads and, with --redis, to other machines
+  // paths absolute: the data reference travels to worker threads and, with --redis, to other machines (runOptimize pins them by SHA-256)
   const data = { ...(o.config !== undefined ? { config: resolve(o.config) } : {}), ...(o.data?.length ? { files: o.data.map((d) => resolve(d)) } : {}) };
   return {
     evaluator,
@@ -164,7 +164,9 @@ export function addOptimizeCommands(program: Command): void {
     .addOption(new Option('--threads <n>', 'local worker threads (default: one per core; 0 = this thread, serially)').argParser(wholeAtLeast(0, '--threads')))
     .requiredOption('-o, --out <dir>', 'where optimize.json and optimize.html go')
     .addOption(new Option('--top <n>', 'rows of the ranked table printed').argParser(wholeAtLeast(1, '--top')).default(20))
-    .addHelpText('after', `\nThe evaluator gets every path as an absolute path; with --redis the workers must see the same paths.\nBuilt-in evaluators: builtin:backtest (default: the backtester on --config, each param set on the profile's strategies; name.param targets the instance with that id; --data replaces backtest.data),
+    .addHelpText('after', `\nThe built-in evaluators' data are pinned before the run: folders expanded to their files, paths made absolute, the SHA-256 of the config and
+of every file recorded in optimize.json (data.inputs). Every worker checks them before it evaluates; with --redis, a worker that lacks a file
+or has a different one fails its job, naming the file (workers need the same files at the same paths).\nBuilt-in evaluators: builtin:backtest (default: the backtester on --config, each param set on the profile's strategies; name.param targets the instance with that id; --data replaces backtest.data),
 builtin:sma (a plain long-only SMA crossover on --data files; params fast, slow).\n`)
     .action(async (o: OptimizeOpts) => {
       const spec = specFromOptions(o);

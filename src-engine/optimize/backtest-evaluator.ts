@@ -2,13 +2,16 @@
  * `builtin:backtest`: each point is a full backtest (backtest/backtest.ts, the kernel on history)
  * of the config file in `data.config`, with the point's values set as strategy params: `fast` sets
  * `fast` on every strategy instance of the profile, `sma.fast` only on the instance with id `sma`.
- * `data.files` (optional) replaces the config's `backtest.data`. The config and candles are read
- * once per thread; a walk-forward window replays only the bars that start inside it.
+ * `data.files` (optional) replaces the config's `backtest.data`. Pinned data (inputs.ts: `sources`,
+ * one per file, and `inputs`, the SHA-256 of the config and of every file) are checked on this machine
+ * before they are used: a missing or different file fails the task. The config and candles are read
+ * once per thread and content; a walk-forward window replays only the bars that start inside it.
  */
 import { readFileSync } from 'node:fs';
 import { parseBacktestConfig, runBacktest, type BacktestConfig } from '../backtest/backtest.js';
 import { loadBacktestData, type BacktestData } from '../backtest/data.js';
 import type { EvalWindow, Evaluator } from './evaluator.js';
+import { pinnedInputs, verifyInputs, type PinnedInput, type PinnedSource } from './inputs.js';
 import type { ParamPoint } from './space.js';
 
 export class BacktestEvalError extends Error {
@@ -18,12 +21,19 @@ export class BacktestEvalError extends Error {
 interface Ref {
   config: string;
   files?: string[];
+  /** Pinned: the files to read (instead of files or the config's data). */
+  sources?: PinnedSource[];
+  inputs?: PinnedInput[];
 }
 
 function ref(data: unknown): Ref {
   const d = data as Ref;
   if (typeof d !== 'object' || d === null || typeof d.config !== 'string') throw new BacktestEvalError('builtin:backtest needs data { config: <backtest config file> } (kitedesk optimize --config FILE)');
   if (d.files !== undefined && (!Array.isArray(d.files) || d.files.some((f) => typeof f !== 'string'))) throw new BacktestEvalError('data.files must be a list of paths');
+  if (d.sources !== undefined && (!Array.isArray(d.sources) || d.sources.some((s) => typeof s?.path !== 'string' || (s.symbol !== undefined && typeof s.symbol !== 'string')))) {
+    throw new BacktestEvalError('data.sources must be a list of { path, symbol? }');
+  }
+  pinnedInputs(d);
   return d;
 }
 
@@ -31,11 +41,12 @@ const istMidnight = (day: string) => Date.parse(`${day}T00:00:00+05:30`);
 
 const cache = new Map<string, { config: BacktestConfig; data: BacktestData }>();
 function load(d: Ref): { config: BacktestConfig; data: BacktestData } {
-  const key = JSON.stringify([d.config, d.files ?? null]);
+  const key = JSON.stringify([d.config, d.files ?? null, d.sources ?? null, d.inputs?.map((i) => i.sha256) ?? null]);
   let v = cache.get(key);
   if (!v) {
+    verifyInputs(d.inputs);
     const config = parseBacktestConfig(readFileSync(d.config, 'utf8'), d.config);
-    const sources = d.files ? d.files.map((path) => ({ path })) : config.backtest.data;
+    const sources = d.sources ?? (d.files ? d.files.map((path) => ({ path })) : config.backtest.data);
     const b = config.backtest;
     const data = loadBacktestData(sources, {
       barTime: b.barTime,

@@ -2,10 +2,12 @@
  * An optimisation run: the points of a grid or a seeded random sample, each evaluated by a Runner
  * (this thread, a worker pool, or BullMQ workers), ranked by one metric; or a walk-forward, where for
  * each window the best in-sample point is measured out of sample. The report is JSON; everything in
- * it but `run` (timings, workers) depends only on the inputs.
+ * it but `run` (timings, workers) depends only on the inputs. The built-in evaluators' data are pinned
+ * first (inputs.ts): files by absolute path and SHA-256, which every worker checks before it evaluates.
  */
 import { loadEvaluator, type EvalWindow, type EvaluatorRef, type MetricValue } from './evaluator.js';
 import type { OnTaskDone, Runner } from './pool.js';
+import { pinData } from './inputs.js';
 import { best, defaultDirection, rankResults, type Direction, type PointResult, type RankedRow } from './rank.js';
 import { gridPoints, randomPoints, type ParamSpace, type Point } from './space.js';
 import { BUILTIN_EVALUATORS, type EvalTask, type TaskOutcome } from './tasks.js';
@@ -75,9 +77,10 @@ export async function runOptimize(spec: OptimizeSpec, runner: Runner, hooks: Opt
   const points = pointsOf(spec);
   const t0 = performance.now();
   const c0 = process.cpuUsage();
+  const data = pinData(spec.evaluator, spec.data);
   const all: TaskOutcome[] = [];
-  const task = (key: string, p: Point, extra: { window?: EvalWindow; equity?: boolean } = {}): EvalTask => ({ key, evaluator: spec.evaluator, params: p.params, data: spec.data, ...extra });
-  const base: Omit<OptimizeReport, 'run'> = { evaluator: spec.evaluator, data: spec.data, space: spec.space, search: spec.search, metric: spec.metric, direction, points: points.length };
+  const task = (key: string, p: Point, extra: { window?: EvalWindow; equity?: boolean } = {}): EvalTask => ({ key, evaluator: spec.evaluator, params: p.params, data, ...extra });
+  const base: Omit<OptimizeReport, 'run'> = { evaluator: spec.evaluator, data, space: spec.space, search: spec.search, metric: spec.metric, direction, points: points.length };
   let body: Omit<OptimizeReport, 'run'>;
 
   if (!spec.walkForward) {
@@ -91,7 +94,7 @@ export async function runOptimize(spec: OptimizeSpec, runner: Runner, hooks: Opt
     const wf = spec.walkForward;
     const ev = await loadEvaluator(spec.evaluator, BUILTIN_EVALUATORS);
     if (!ev.range) throw new Error(`evaluator ${spec.evaluator.module}#${spec.evaluator.export} cannot tell its data's time range (no range()): walk-forward needs it`);
-    const windows = walkForwardWindows(await ev.range(spec.data), wf.mode, wf.inSampleMs, wf.outOfSampleMs);
+    const windows = walkForwardWindows(await ev.range(data), wf.mode, wf.inSampleMs, wf.outOfSampleMs);
     const isKey = (w: number) => (p: Point) => `w${w}-is-p${p.index}`;
     const isTasks = windows.flatMap((w) => points.map((p) => task(isKey(w.index)(p), p, { window: w.inSample })));
     hooks.onStart?.(isTasks.length + windows.length);

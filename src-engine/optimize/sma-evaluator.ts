@@ -16,6 +16,7 @@ import { IST_OFFSET_MS } from '../core/ist.js';
 import { parseCandleCsvText, parseCandleDateTime } from '../indicators/candle-csv.js';
 import { computeMetrics, type Metrics } from '../portfolio/metrics.js';
 import type { EvalResult, EvalWindow, Evaluator } from './evaluator.js';
+import { pinnedInputs, verifyInputs, type PinnedInput } from './inputs.js';
 import type { ParamPoint } from './space.js';
 
 const DAY_MS = 86_400_000;
@@ -35,6 +36,8 @@ export interface Series {
 interface SmaData {
   files: string[];
   capitalRupees?: number;
+  /** Pinned (inputs.ts): the SHA-256 of every file, checked before the files are read. */
+  inputs?: PinnedInput[];
 }
 
 function parseData(data: unknown): SmaData {
@@ -43,6 +46,7 @@ function parseData(data: unknown): SmaData {
     throw new SmaDataError('builtin:sma needs data { files: [CSV files or folders] }');
   }
   if (d.capitalRupees !== undefined && !(typeof d.capitalRupees === 'number' && d.capitalRupees > 0)) throw new SmaDataError('capitalRupees must be > 0');
+  pinnedInputs(d);
   return d;
 }
 
@@ -141,9 +145,12 @@ export function loadSeries(paths: readonly string[]): Series[] {
 
 const cache = new Map<string, Series[]>();
 function seriesFor(d: SmaData): Series[] {
-  const key = JSON.stringify(d.files);
+  const key = JSON.stringify([d.files, d.inputs?.map((i) => i.sha256) ?? null]);
   let s = cache.get(key);
-  if (!s) cache.set(key, (s = loadSeries(d.files)));
+  if (!s) {
+    verifyInputs(d.inputs);
+    cache.set(key, (s = loadSeries(d.files)));
+  }
   return s;
 }
 

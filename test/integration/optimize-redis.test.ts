@@ -1,11 +1,12 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runOptimize, type OptimizeSpec } from '../../src-engine/optimize/optimize.js';
 import { poolRunner } from '../../src-engine/optimize/pool.js';
+import { pinData } from '../../src-engine/optimize/inputs.js';
 import { redisRunner } from '../../src-engine/optimize/redis.js';
 import { writeSimCandleCsvs } from '../../src-engine/optimize/sim-data.js';
 import { parseParamArgs } from '../../src-engine/optimize/space.js';
@@ -15,7 +16,9 @@ import { externalInput } from '../support/external-inputs.js';
  * `kitedesk worker --redis` × 2 against a real redis-server on loopback (started here, no persistence):
  * the optimiser queues a 12-point grid as BullMQ jobs; one worker takes a job and is SIGKILLed while
  * it runs; its job is retried by the other worker after the lock expires. The ranked table equals the
- * local worker pool's, and every point is counted once.
+ * local worker pool's, and every point is counted once. Then the full backtester per point
+ * (builtin:backtest) on two fresh workers: the same ranked table as the pool; and a worker that lacks a
+ * file of the run (pinned by SHA-256) fails its job with an error naming the file, so no table is made.
  */
 const root = resolve(import.meta.dirname, '../..');
 const hasRedis = spawnSync('sh', ['-c', 'command -v redis-server'], { stdio: 'ignore' }).status === 0;
@@ -90,8 +93,8 @@ describe.skipIf(!present)('optimisation on BullMQ over a real redis-server, two 
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
-  function startWorker(env: Record<string, string>): ChildProcess {
-    const w = spawn(process.execPath, ['--import', 'tsx', join(root, 'src-engine/host/cli.ts'), 'worker', '--redis', url, '--concurrency', '1', '--lock-ms', '2000'], {
+  function startWorker(env: Record<string, string>, queue?: string): ChildProcess {
+    const w = spawn(process.execPath, ['--import', 'tsx', join(root, 'src-engine/host/cli.ts'), 'worker', '--redis', url, '--concurrency', '1', '--lock-ms', '2000', ...(queue ? ['--queue', queue] : [])], {
       cwd: root,
       env: { ...process.env, KD_OPT_MARKS: marks, ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -140,5 +143,53 @@ describe.skipIf(!present)('optimisation on BullMQ over a real redis-server, two 
     // the dead worker's point was retried by the other one
     expect(marksOf(healthy.pid)).toContain(`${healthy.pid}-${fast}-${slow}`);
     expect(marksOf(victim.pid)).toHaveLength(1);
+  });
+
+  it('builtin:backtest: two workers give the pool’s ranked table; a worker lacking a pinned file fails the job, naming it', async () => {
+    const queue = 'kd-itest-backtest';
+    const a = startWorker({}, queue);
+    const b = startWorker({}, queue);
+    const ready = Promise.all([waitFor(a, 'stderr', /worker ready/, 'worker a'), waitFor(b, 'stderr', /worker ready/, 'worker b')]);
+    const config = (dataDir: string) => {
+      const file = join(dir, `${dataDir}.yaml`);
+      writeFileSync(
+        file,
+        [
+          'strategies:',
+          '  - { id: sma, type: sma_crossover, params: { fast: 10, slow: 30 }, timeframe: 1m, symbols: [SIMA, SIMB] }',
+          'trading: { product: CNC, charges: false, sizing: { default: { mode: fixed_qty, qty: 1 } }, paper: { slippage: { ticks: 0 } }, risk: { maxTradesPerSymbolPerDay: 100000 } }',
+          `backtest: { data: [{ path: ${JSON.stringify(join(dir, dataDir))} }], exits: none, to: 2022-03-31 }`,
+          '',
+        ].join('\n'),
+      );
+      return file;
+    };
+    const spec: OptimizeSpec = {
+      evaluator: { module: 'builtin', export: 'backtest' },
+      data: { config: config('data') },
+      space: parseParamArgs(['fast=5:15:5', 'slow=30,60']),
+      search: { kind: 'grid' },
+      metric: 'sharpe',
+    };
+    const pool = poolRunner({ threads: 2 });
+    const local = await runOptimize(spec, pool).finally(() => pool.close());
+    await ready;
+
+    const runner = await redisRunner({ url, queue, runId: 'itestbt', workers: 2 });
+    const report = await runOptimize(spec, runner).finally(() => runner.close());
+    expect(report.ranked).toEqual(local.ranked);
+    expect(report.ranked!.some((r) => (r.metrics['trades'] ?? 0) > 0)).toBe(true);
+    expect(report.data).toEqual(local.data);
+    expect((report.data as { inputs: unknown[] }).inputs).toHaveLength(3); // the config and two CSV files
+    expect(report.run.tasks).toBe(6);
+    expect(new Set(report.run.workers.map((w) => w.worker.split(':')[1]))).toEqual(new Set([String(a.pid), String(b.pid)]));
+
+    // a run pinned here, whose file the workers do not have (deleted after pinning: as on another machine without it)
+    cpSync(join(dir, 'data'), join(dir, 'data2'), { recursive: true });
+    const pinned = pinData(spec.evaluator, { config: config('data2') });
+    rmSync(join(dir, 'data2', 'SIMB.csv'));
+    const runner2 = await redisRunner({ url, queue, runId: 'itestbtmissing' });
+    const failed = runOptimize({ ...spec, data: pinned }, runner2).finally(() => runner2.close());
+    await expect(failed).rejects.toThrow(new RegExp(`job itestbtmissing-p\\d+ failed: task p\\d+: input ${join(dir, 'data2', 'SIMB.csv')} is not readable on this worker \\(.+: ENOENT\\)`));
   });
 });
