@@ -19,6 +19,7 @@ import {
   type BacktestReportView,
   type BacktestRunInput,
   type BacktestRunSummary,
+  type WalkForwardReport,
 } from '../contract/backtest-schemas.js';
 import { ErrorCode, RpcError } from '../contract/errors.js';
 import type { BacktestRunRepo } from '../persistence/backtest-repo.js';
@@ -27,6 +28,7 @@ import { BUILTIN_STRATEGIES } from '../strategy/builtins/index.js';
 import { StrategyConfigError, validateInstance } from '../strategy/config.js';
 import type { StrategyDefinition } from '../strategy/strategy.js';
 import type { AppBacktestOutcome, AppBacktestTask } from './app-task.js';
+import { walkForwardPoints } from './app-walk-forward.js';
 
 /** A report link's ticket lives this long and opens one report once. */
 export const REPORT_TICKET_MS = 60_000;
@@ -87,14 +89,26 @@ export class BacktestRuns {
         issues: [{ path: 'strategy', message: 'not a built-in strategy type' }],
       });
     }
-    try {
-      validateInstance({ id: 'backtest', type: input.strategy, params: input.params, symbols: input.symbols, ...(input.timeframe ? { timeframe: input.timeframe } : {}) }, this.defs, () => 1);
-    } catch (e) {
-      if (e instanceof StrategyConfigError) {
-        const issues = e.issues.map((i) => ({ path: i.path, message: i.message }));
-        throw new RpcError(ErrorCode.INVALID_INPUT, `invalid backtest of ${input.strategy}: ${issues.map((i) => `${i.path}: ${i.message}`).join('; ')}`, { issues });
+    const check = (params: Record<string, unknown>, where: (path: string) => string) => {
+      try {
+        validateInstance({ id: 'backtest', type: input.strategy, params, symbols: input.symbols, ...(input.timeframe ? { timeframe: input.timeframe } : {}) }, this.defs, () => 1);
+      } catch (e) {
+        if (e instanceof StrategyConfigError) {
+          const issues = e.issues.map((i) => ({ path: where(i.path), message: i.message }));
+          throw new RpcError(ErrorCode.INVALID_INPUT, `invalid ${input.walkForward ? 'walk-forward' : 'backtest'} of ${input.strategy}: ${issues.map((i) => `${i.path}: ${i.message}`).join('; ')}`, { issues });
+        }
+        throw e;
       }
-      throw e;
+    };
+    if (!input.walkForward) check(input.params, (p) => p);
+    else {
+      // every point of the grid is a valid instance; a bad swept value is reported at its range
+      const space = input.walkForward.space;
+      const at = (path: string) => {
+        const i = space.findIndex((p) => path === `params.${p.param}` || path.startsWith(`params.${p.param}.`));
+        return i < 0 ? path : `walkForward.space.${i}`;
+      };
+      for (const point of walkForwardPoints(input.walkForward)) check({ ...input.params, ...point }, at);
     }
     if (input.data.kind === 'folder') {
       const dir = input.data.dir;
@@ -133,7 +147,7 @@ export class BacktestRuns {
         },
       )
       .finally(() => port1.close());
-    this.opts.log?.('info', 'backtest started', { id, strategy: input.strategy, symbols: input.symbols.join(','), from: input.from, to: input.to, data: input.data.kind });
+    this.opts.log?.('info', input.walkForward ? 'walk-forward started' : 'backtest started', { id, strategy: input.strategy, symbols: input.symbols.join(','), from: input.from, to: input.to, data: input.data.kind });
     return { id };
   }
 
@@ -176,7 +190,7 @@ export class BacktestRuns {
   report(id: string): BacktestReportView {
     const run = this.doneRun(id);
     const file = join(this.runDir(id), 'report.json');
-    let json: { period: { fromMs: number; toMs: number }; trades: Record<string, unknown>[]; warnings: string[] };
+    let json: { period: { fromMs: number; toMs: number }; trades: Record<string, unknown>[]; warnings: string[]; walkForward?: WalkForwardReport };
     try {
       json = JSON.parse(readFileSync(file, 'utf8')) as typeof json;
     } catch (e) {
@@ -201,6 +215,7 @@ export class BacktestRuns {
         netPnlPaise: n(t['netPnlPaise']),
       })),
       warnings: json.warnings,
+      ...(json.walkForward ? { walkForward: json.walkForward } : {}),
     };
   }
 

@@ -7,21 +7,24 @@
  */
 import { existsSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { BacktestHeadline, BacktestRunInput } from '../contract/backtest-schemas.js';
+import type { BacktestRunHeadline, BacktestRunInput } from '../contract/backtest-schemas.js';
 import { writeSimCandleCsvs } from '../optimize/sim-data.js';
+import type { Metrics } from '../portfolio/metrics.js';
 import { runBacktest } from './backtest.js';
 import { resolveBacktestConfig } from './cli.js';
-import { BacktestDataError, loadBacktestData, type DataSource } from './data.js';
+import { BacktestDataError, loadBacktestData, type BacktestData, type DataSource } from './data.js';
 import { buildReport, renderReportHtml, reportJsonText } from './report.js';
 
 export interface AppBacktestTask {
   input: BacktestRunInput;
   /** The run's folder: report.json, report.html (and data/ for simulator candles). */
   outDir: string;
+  /** Candles the host already loaded (Kite historical through its cache); else read per `input.data`. */
+  preloaded?: BacktestData;
 }
 
 export interface AppBacktestOutcome {
-  headline: BacktestHeadline;
+  headline: BacktestRunHeadline;
   warnings: number;
 }
 
@@ -47,15 +50,22 @@ export function appDataSources(input: BacktestRunInput, outDir: string): DataSou
   return out;
 }
 
-const dayMs = (d: string, end: boolean): number => Date.parse(`${d}T00:00:00+05:30`) + (end ? 86_400_000 : 0);
+/** Epoch ms of an IST day's midnight (`end`: the next midnight). */
+export const dayMs = (d: string, end: boolean): number => Date.parse(`${d}T00:00:00+05:30`) + (end ? 86_400_000 : 0);
 
-/** Runs the task; `onProgress(done, total)` in bar-time ms (at most ~200 calls). */
-export function runAppBacktest(task: AppBacktestTask, onProgress?: (done: number, total: number) => void): AppBacktestOutcome {
+/** The run's candles: the simulator's, a folder's CSVs, or (the host loaded them) Kite's. */
+export function appBacktestData(task: AppBacktestTask): BacktestData {
   const { input, outDir } = task;
   mkdirSync(outDir, { recursive: true });
+  if (task.preloaded) return task.preloaded;
   const barTime = input.data.kind === 'folder' ? input.data.barTime : 'start';
-  const data = loadBacktestData(appDataSources(input, outDir), { barTime, from: dayMs(input.from, false), to: dayMs(input.to, true) });
-  const { config, overrides } = resolveBacktestConfig(
+  return loadBacktestData(appDataSources(input, outDir), { barTime, from: dayMs(input.from, false), to: dayMs(input.to, true) });
+}
+
+/** The run's config (the CLI's resolution of the same options). */
+export function appBacktestConfig(input: BacktestRunInput, outDir: string, symbols: readonly string[]): ReturnType<typeof resolveBacktestConfig> {
+  const barTime = input.data.kind === 'folder' ? input.data.barTime : 'start';
+  return resolveBacktestConfig(
     {
       strategy: input.strategy,
       params: input.params,
@@ -71,15 +81,13 @@ export function runAppBacktest(task: AppBacktestTask, onProgress?: (done: number
       to: input.to,
       out: outDir,
     },
-    data.series.map((s) => s.symbol),
+    symbols,
   );
-  const result = runBacktest(config, data, onProgress ? { onProgress } : {});
-  const report = buildReport(result, { files: data.files, overrides: { ...overrides, data: input.data } });
-  writeFileSync(join(outDir, 'report.json'), reportJsonText(report));
-  writeFileSync(join(outDir, 'report.html'), renderReportHtml(report, result));
-  const m = result.metrics;
+}
+
+/** The list's headline of a run's metrics. */
+export function headlineOf(m: Metrics, fills: number): BacktestRunHeadline {
   return {
-    headline: {
       trades: m.trades,
       winRate: m.winRate,
       profitFactor: m.profitFactor,
@@ -89,8 +97,19 @@ export function runAppBacktest(task: AppBacktestTask, onProgress?: (done: number
       sharpe: m.sharpe,
       maxDrawdown: m.maxDrawdown,
       expectancyPaise: m.expectancyPaise,
-      fills: result.counts.fills,
-    },
-    warnings: result.warnings.length,
+      fills,
   };
+}
+
+/** Runs one backtest; `onProgress(done, total)` in bar-time ms (at most ~200 calls). A walk-forward is app-walk-forward.ts. */
+export function runAppBacktest(task: AppBacktestTask, onProgress?: (done: number, total: number) => void): AppBacktestOutcome {
+  const { input, outDir } = task;
+  const data = appBacktestData(task);
+  if (data.series.length === 0) throw new BacktestDataError([{ file: input.data.kind, line: 0, message: `no candles for ${input.symbols.join(', ')} from ${input.from} to ${input.to}${data.warnings.length ? ` (${data.warnings.join('; ')})` : ''}` }]);
+  const { config, overrides } = appBacktestConfig(input, outDir, data.series.map((s) => s.symbol));
+  const result = runBacktest(config, data, onProgress ? { onProgress } : {});
+  const report = buildReport(result, { files: data.files, overrides: { ...overrides, data: input.data } });
+  writeFileSync(join(outDir, 'report.json'), reportJsonText(report));
+  writeFileSync(join(outDir, 'report.html'), renderReportHtml(report, result));
+  return { headline: headlineOf(result.metrics, result.counts.fills), warnings: result.warnings.length };
 }

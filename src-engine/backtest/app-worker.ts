@@ -1,14 +1,15 @@
 /**
- * The backtest worker (piscina): one app backtest per call, its progress posted on the port it was
+ * The backtest worker (piscina): one app backtest or walk-forward per call, its progress posted on the port it was
  * given. Built to dist/engine/backtest-worker.js (scripts/build.mjs); from source it runs under tsx
  * (app-worker-tsx.mjs).
  */
 import type { MessagePort } from 'node:worker_threads';
-import { runAppBacktest, type AppBacktestOutcome, type AppBacktestTask } from './app-task.js';
+import type { AppBacktestOutcome, AppBacktestTask } from './app-task.js';
+import { runAppTask } from './app-walk-forward.js';
 
 export default function backtestInWorker({ task, port }: { task: AppBacktestTask; port: MessagePort }): AppBacktestOutcome {
   try {
-    return runAppBacktest(task, (done, total) => port.postMessage({ done, total }));
+    return runAppTask(task, (done, total) => port.postMessage({ done, total }));
   } finally {
     port.close();
   }

@@ -23,6 +23,51 @@ export const backtestDataSchema = z.discriminatedUnion('kind', [
   z.strictObject({ kind: z.literal('folder'), dir: z.string().min(1).max(1000), barTime: z.enum(['start', 'end']).default('start') }),
 ]);
 
+export const WALK_FORWARD_METRICS = ['sharpe', 'netReturn', 'profitFactor', 'netPnlPaise', 'calmar', 'sortino', 'winRate', 'maxDrawdown'] as const;
+/** Most parameter points a walk-forward from the app tries in each in-sample window. */
+export const WALK_FORWARD_MAX_POINTS = 200;
+/** Most backtests (points × windows + one per window out of sample) in one walk-forward from the app. */
+export const WALK_FORWARD_MAX_RUNS = 5000;
+
+/** One swept parameter: a stepped numeric range, or a list of values. */
+export const walkForwardParamSchema = z.union([
+  z.strictObject({ param: z.string().min(1).max(64), from: z.number().finite(), to: z.number().finite(), step: z.number().finite().positive() }),
+  z.strictObject({ param: z.string().min(1).max(64), values: z.array(z.union([z.number().finite(), z.string().min(1).max(64)])).min(1).max(WALK_FORWARD_MAX_POINTS) }),
+]);
+export type WalkForwardParam = z.output<typeof walkForwardParamSchema>;
+
+/**
+ * A walk-forward instead of one backtest (optimize/walk-forward.ts): for each window the grid of
+ * `space` (the other params as in `params`) is backtested in sample, the best point by `metric` is
+ * backtested on the following out-of-sample span; the out-of-sample curves are stitched.
+ */
+export const walkForwardInputSchema = z.strictObject({
+  mode: z.enum(['rolling', 'anchored']).default('rolling'),
+  /** In-sample length (calendar days). */
+  inSampleDays: z.number().int().min(1).max(BACKTEST_MAX_DAYS),
+  /** Out-of-sample length (calendar days); the windows step by it. */
+  outOfSampleDays: z.number().int().min(1).max(BACKTEST_MAX_DAYS),
+  metric: z.enum(WALK_FORWARD_METRICS).default('sharpe'),
+  space: z.array(walkForwardParamSchema).min(1).max(4),
+});
+export type WalkForwardInput = z.output<typeof walkForwardInputSchema>;
+
+/** The values a swept parameter takes (a range's values rounded to its step's decimals). */
+export function walkForwardValues(p: WalkForwardParam): (number | string)[] {
+  if ('values' in p) return [...p.values];
+  const dec = (x: number) => (String(x).split('.')[1] ?? '').length;
+  const d = Math.max(dec(p.from), dec(p.step));
+  const n = Math.floor((p.to - p.from) / p.step + 1e-9) + 1;
+  const out: number[] = [];
+  for (let k = 0; k < n && k <= WALK_FORWARD_MAX_POINTS; k++) out.push(Number((p.from + k * p.step).toFixed(d)));
+  return out;
+}
+
+/** The number of walk-forward windows a period fits ((days − IS) / OOS, rounded down). */
+export function walkForwardWindowCount(days: number, inSampleDays: number, outOfSampleDays: number): number {
+  return Math.max(0, Math.floor((days - inSampleDays) / outOfSampleDays));
+}
+
 const backtestRunObject = z.strictObject({
     /** A built-in strategy type (`strategies.list` types). */
     strategy: z.string().min(1).max(64),
@@ -41,6 +86,8 @@ const backtestRunObject = z.strictObject({
     /** none: the strategy's signals only (the MIS square-off stays); profile: the run profile's exits. */
     exits: z.enum(['none', 'profile']).default('none'),
     data: backtestDataSchema.default({ kind: 'sim', seed: 1 }),
+    /** Present: a walk-forward of `space` (docs/backtest.md "Walk-forward in the app"). */
+    walkForward: walkForwardInputSchema.optional(),
 });
 
 export const backtestRunInputSchema = backtestRunObject.superRefine((v, ctx) => {
@@ -48,6 +95,21 @@ export const backtestRunInputSchema = backtestRunObject.superRefine((v, ctx) => 
     const days = (Date.parse(`${v.to}T00:00:00Z`) - Date.parse(`${v.from}T00:00:00Z`)) / 86_400_000 + 1;
     if (days > BACKTEST_MAX_DAYS) ctx.addIssue({ code: 'custom', path: ['to'], message: `at most ${BACKTEST_MAX_DAYS} days in one run (${days} asked)` });
     if (new Set(v.symbols).size !== v.symbols.length) ctx.addIssue({ code: 'custom', path: ['symbols'], message: 'a symbol is listed twice' });
+    const wf = v.walkForward;
+    if (wf) {
+      const seen = new Set<string>();
+      wf.space.forEach((p, i) => {
+        if (seen.has(p.param)) ctx.addIssue({ code: 'custom', path: ['walkForward', 'space', i, 'param'], message: `${p.param} is swept twice` });
+        seen.add(p.param);
+        if ('from' in p && p.from > p.to) ctx.addIssue({ code: 'custom', path: ['walkForward', 'space', i, 'to'], message: `${p.param}: to (${p.to}) is below from (${p.from})` });
+        if ('values' in p && new Set(p.values).size !== p.values.length) ctx.addIssue({ code: 'custom', path: ['walkForward', 'space', i, 'values'], message: `${p.param}: a value is repeated` });
+      });
+      const points = wf.space.reduce((n, p) => n * walkForwardValues(p).length, 1);
+      if (points > WALK_FORWARD_MAX_POINTS) ctx.addIssue({ code: 'custom', path: ['walkForward', 'space'], message: `the grid has ${points > 1e6 ? 'over a million' : points} points; at most ${WALK_FORWARD_MAX_POINTS} (narrow a range or widen its step)` });
+      const windows = walkForwardWindowCount(days, wf.inSampleDays, wf.outOfSampleDays);
+      if (windows < 1) ctx.addIssue({ code: 'custom', path: ['walkForward', 'inSampleDays'], message: `${days} days are too short for one in-sample (${wf.inSampleDays} d) + out-of-sample (${wf.outOfSampleDays} d) window` });
+      else if (points <= WALK_FORWARD_MAX_POINTS && windows * (points + 1) > WALK_FORWARD_MAX_RUNS) ctx.addIssue({ code: 'custom', path: ['walkForward', 'space'], message: `${windows} windows × (${points} points + 1) = ${windows * (points + 1)} backtests; at most ${WALK_FORWARD_MAX_RUNS}` });
+    }
 });
 export type BacktestRunInput = z.output<typeof backtestRunInputSchema>;
 
@@ -78,6 +140,40 @@ export const backtestHeadlineSchema = z.object({
 });
 export type BacktestHeadline = z.output<typeof backtestHeadlineSchema>;
 
+/** A walk-forward's in/out-of-sample summary (means over the windows of the chosen metric). */
+export const walkForwardGapSchema = z.object({
+  metric: z.enum(WALK_FORWARD_METRICS),
+  windows: z.number().int().nonnegative(),
+  meanInSample: z.number().nullable(),
+  meanOutOfSample: z.number().nullable(),
+  /** IS − OOS (OOS − IS for maxDrawdown): positive is worse out of sample. */
+  meanGap: z.number().nullable(),
+});
+
+/** A run's headline in the list: a walk-forward's is its stitched out-of-sample run, with the gap. */
+export const backtestRunHeadlineSchema = backtestHeadlineSchema.extend({ walkForward: walkForwardGapSchema.optional() });
+export type BacktestRunHeadline = z.output<typeof backtestRunHeadlineSchema>;
+
+export const walkForwardReportSchema = z.object({
+  mode: z.enum(['rolling', 'anchored']),
+  gap: walkForwardGapSchema,
+  windows: z.array(
+    z.object({
+      index: z.number().int(),
+      inSample: z.object({ from: z.number(), to: z.number() }),
+      outOfSample: z.object({ from: z.number(), to: z.number() }),
+      /** The point chosen in sample (null when no point had a value there). */
+      params: z.record(z.string(), z.union([z.number(), z.string()])).nullable(),
+      inSampleValue: z.number().nullable(),
+      outOfSampleValue: z.number().nullable(),
+      gap: z.number().nullable(),
+    }),
+  ),
+  /** The chosen points' out-of-sample equity, chained window after window (at most 1000 points). */
+  oosEquity: z.array(z.object({ ts: z.number(), valuePaise: z.number() })),
+});
+export type WalkForwardReport = z.output<typeof walkForwardReportSchema>;
+
 export const backtestRunSummarySchema = z.object({
   id: backtestIdSchema,
   /** When the run was started (wall clock, ms). */
@@ -85,7 +181,7 @@ export const backtestRunSummarySchema = z.object({
   finishedAt: z.number().int().nullable(),
   state: z.enum(BACKTEST_STATES),
   input: backtestRunObject,
-  headline: backtestHeadlineSchema.nullable(),
+  headline: backtestRunHeadlineSchema.nullable(),
   error: z.string().nullable(),
 });
 export type BacktestRunSummary = z.output<typeof backtestRunSummarySchema>;
@@ -113,6 +209,8 @@ export const backtestReportSchema = z.object({
   trades: z.array(backtestTradeSchema),
   tradeCount: z.number().int().nonnegative(),
   warnings: z.array(z.string()),
+  /** A walk-forward's windows, gap and stitched out-of-sample curve (trades are its out-of-sample trades). */
+  walkForward: walkForwardReportSchema.optional(),
 });
 export type BacktestReportView = z.output<typeof backtestReportSchema>;
 

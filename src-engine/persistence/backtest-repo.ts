@@ -1,5 +1,5 @@
 import type Database from 'better-sqlite3';
-import type { BacktestHeadline, BacktestRunInput, BacktestRunSummary } from '../contract/backtest-schemas.js';
+import type { BacktestRunHeadline, BacktestRunInput, BacktestRunSummary } from '../contract/backtest-schemas.js';
 
 interface Row {
   id: string;
@@ -17,7 +17,7 @@ const toSummary = (r: Row): BacktestRunSummary => ({
   finishedAt: r.finished_at,
   state: r.state,
   input: JSON.parse(r.input) as BacktestRunInput,
-  headline: r.headline === null ? null : (JSON.parse(r.headline) as BacktestHeadline),
+  headline: r.headline === null ? null : (JSON.parse(r.headline) as BacktestRunHeadline),
   error: r.error,
 });
 
@@ -41,7 +41,7 @@ export class BacktestRunRepo {
     this.insertStmt.run(id, createdAt, JSON.stringify(input));
   }
 
-  finish(id: string, at: number, state: Exclude<BacktestRunSummary['state'], 'running'>, headline: BacktestHeadline | null, error: string | null): void {
+  finish(id: string, at: number, state: Exclude<BacktestRunSummary['state'], 'running'>, headline: BacktestRunHeadline | null, error: string | null): void {
     this.finishStmt.run(at, state, headline === null ? null : JSON.stringify(headline), error, id);
   }
 
