@@ -35,8 +35,6 @@ export function buildReport(result: BacktestResult, inputs: ReportInputs): Recor
       overrides: inputs.overrides,
     },
     settings: result.settings,
-    // option prices derived by a model (backtest.options), stated as such with the model and its parameters
-    ...(result.syntheticOptions ? { syntheticOptions: result.syntheticOptions } : {}),
     period: { from: istIso(result.period.from), to: istIso(result.period.to), fromMs: result.period.from, toMs: result.period.to },
     symbols: result.symbols,
     metrics: result.metrics,
@@ -204,11 +202,7 @@ export function renderReportHtml(report: ReturnType<typeof buildReport>, result:
     ['Capital → end equity', `${money(m.capitalPaise)} → ${money(m.endEquityPaise)}`],
   ];
   const s = result.settings;
-  // a synthetic option contract gets a price chart only when it was traded (there can be dozens)
-  const synthetic = new Set(result.syntheticOptions?.contracts ?? []);
-  const traded = new Set(result.trades.map((t) => t.symbol));
   const priceCharts = result.prices
-    .filter((p) => !synthetic.has(p.symbol) || traded.has(p.symbol))
     .map((p) =>
       lineChart(
         { t: p.t, v: p.c },
