@@ -59,6 +59,11 @@ export const healthSchema = z.object({
     heapTotalBytes: z.number().int().nonnegative(),
     /** Event-loop delay since the previous snapshot (ms), from perf_hooks. */
     eventLoopDelayMs: z.object({ p50: z.number().nonnegative(), p99: z.number().nonnegative(), max: z.number().nonnegative() }),
+    /**
+     * Promise rejections nobody handled since the engine started (each is also logged as an error).
+     * Counted by the engine hosts (serve, the desktop utility process); absent where nothing counts them.
+     */
+    unhandledRejections: z.number().int().nonnegative().optional(),
   }),
   journal: z.object({ dbBytes: z.number().int().nonnegative(), walBytes: z.number().int().nonnegative() }),
   /** The newest warnings and errors, newest first (at most 20). */

@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { ConfigError, loadRunProfile } from '../runtime/config.js';
 import { ENGINE_VERSION } from '../runtime/engine.js';
+import { processHealth } from '../runtime/health.js';
 import { PROTOCOL_VERSION } from '../contract/envelope.js';
 import { DatabaseOpenError } from '../persistence/db.js';
 import { createFileLog } from './file-log.js';
@@ -103,6 +104,7 @@ export function buildCli(): Command {
     .action(async (o: { port: number; dataDir: string; config?: string; simSpeed?: number; simStart?: string }) => {
       const dataDir = resolve(o.dataDir);
       const log = createFileLog(dataDir);
+      processHealth.watchUnhandledRejections(log); // counted in engine.health, logged; the engine keeps running
       const running = await startServe({
         port: o.port,
         dataDir,
@@ -311,8 +313,26 @@ export function buildCli(): Command {
     .option('--keep', 'keep the temp data dirs (they are kept anyway when a check failed)')
     .option('--fuzz', 'instead: fuzz every input family (tick frames, contract payloads, run profiles, candle CSVs, Kite REST replies, order-update texts) with fast-check from --seed; prints a table and a last line; exit code 1 on any failure')
     .addOption(new Option('--runs <n>', 'with --fuzz: total cases, split over the families (default 1000000)').argParser(parsePositiveInt))
+    .option('--soak <duration>', 'instead: hold an accelerated paper session on 500 instruments for this long (e.g. 30m, 2m, 90s) and report the RSS slope, journal growth, event-loop p99, unhandled rejections and engine exits; exit code 1 on a failure')
     .addHelpText('after', '\nChecks, figures and the machine they were measured on: docs/trading.md "Chaos"; --fuzz: docs/reliability.md.\n')
-    .action(async (o: { case: ChaosCase | 'all'; rounds?: number; seed: number; quick?: boolean; keep?: boolean; fuzz?: boolean; runs?: number }) => {
+    .action(async (o: { case: ChaosCase | 'all'; rounds?: number; seed: number; quick?: boolean; keep?: boolean; fuzz?: boolean; runs?: number; soak?: string }) => {
+      if (o.soak !== undefined) {
+        const { formatSoakReport, parseSoakDuration, runSoak } = await import('../chaos/soak.js');
+        let durationMs: number;
+        try {
+          durationMs = parseSoakDuration(o.soak);
+        } catch (e) {
+          throw new InvalidArgumentError(`--soak: ${(e as Error).message}`);
+        }
+        const self = fileURLToPath(import.meta.url);
+        const report = await runSoak({ durationMs, cli: self.endsWith('.ts') ? ['--import', 'tsx', self] : [self], seed: o.seed, keep: o.keep === true, progress: (l) => process.stderr.write(`kitedesk: ${l}\n`) });
+        process.stdout.write(`${formatSoakReport(report)}\n`);
+        if (!report.ok) {
+          process.stderr.write(`kitedesk: the soak failed; data dir kept at ${report.dataDir}\n`);
+          process.exitCode = 1;
+        }
+        return;
+      }
       if (o.fuzz === true) {
         // loaded only here: fast-check is a development dependency
         const { DEFAULT_FUZZ_RUNS, formatFuzzReport, runFuzz } = await import('../fuzz/index.js');

@@ -53,6 +53,8 @@ export interface UtilityOptions {
   kite?: KiteSessionManager;
   /** How often to say `heartbeat` (default HEARTBEAT_INTERVAL_MS; 0 = never). A blocked event loop says nothing, and the supervisor kills it. */
   heartbeatMs?: number;
+  /** Count unhandled promise rejections in this process (health; the real utility process only, never in-process tests). */
+  watchRejections?: boolean;
 }
 
 export function runUtilityEngine(parentPort: ParentPortLike, opts: UtilityOptions = {}): void {
@@ -60,6 +62,7 @@ export function runUtilityEngine(parentPort: ParentPortLike, opts: UtilityOption
   const exit = opts.exit ?? ((code: number) => process.exit(code));
   const dataDir = argValue(argv, 'data-dir') ?? process.env['KITEDESK_DATA_DIR'] ?? defaultDataDir();
   const log = createFileLog(dataDir);
+  if (opts.watchRejections === true) processHealth.watchUnhandledRejections(log);
   const send = (m: EngineToMain) => parentPort.postMessage(engineToMainSchema.parse(m));
   let booted: ReturnType<typeof bootEngine>;
   // Kite settings and login belong to main in the desktop app (the keychain and the login window).
@@ -138,7 +141,7 @@ export function runUtilityEngine(parentPort: ParentPortLike, opts: UtilityOption
 const parentPort = (process as unknown as { parentPort?: ParentPortLike }).parentPort;
 if (parentPort) {
   process.umask(PRIVATE_UMASK); // the database, its WAL and logs: this OS user only
-  runUtilityEngine(parentPort);
+  runUtilityEngine(parentPort, { watchRejections: true });
 }
 else if (process.argv[1]?.includes('utility-entry')) {
   process.stderr.write('utility-entry runs inside an Electron utility process; use `npm run kitedesk -- serve` under plain Node\n');

@@ -1,3 +1,4 @@
+import { EventEmitter } from 'node:events';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -67,6 +68,27 @@ describe('health', () => {
     const h = buildHealth({ status: status(), rate, process: ph, now: 1_060_000 });
     expect(healthSchema.parse(h)).toEqual(h);
     expect(h.engine.restarts).toEqual({ supervisor: 'electron-main', count: 2, last: { at: 1_050_000, reason: 'x'.repeat(300) } });
+  });
+
+  it('unhandled rejections: absent until watched, then counted, logged as errors and shown in the snapshot', () => {
+    ph = new ProcessHealth();
+    expect(buildHealth({ status: status(), rate, process: ph, now: 1 }).process.unhandledRejections).toBeUndefined();
+    const target = new EventEmitter();
+    const logged: { level: string; message: string; data?: Record<string, unknown> }[] = [];
+    ph.watchUnhandledRejections((level, message, data) => void logged.push({ level, message, ...(data ? { data } : {}) }), target);
+    ph.watchUnhandledRejections(() => undefined, target); // once only
+    expect(target.listenerCount('unhandledRejection')).toBe(1);
+    expect(ph.unhandledRejections()).toBe(0);
+    target.emit('unhandledRejection', new Error('journal write failed'), Promise.resolve());
+    target.emit('unhandledRejection', 'a plain reason', Promise.resolve());
+    const h = buildHealth({ status: status(), rate, process: ph, now: 1 });
+    expect(healthSchema.parse(h)).toEqual(h);
+    expect(h.process.unhandledRejections).toBe(2);
+    expect(logged.map((l) => [l.level, l.message, l.data?.['message'], l.data?.['count']])).toEqual([
+      ['error', 'unhandled promise rejection', 'Error: journal write failed', 1],
+      ['error', 'unhandled promise rejection', 'a plain reason', 2],
+    ]);
+    expect(ph.recentProblems()[0]).toMatchObject({ level: 'error', message: 'unhandled promise rejection: a plain reason' });
   });
 
   it('a snapshot that passes the contract: staleness only while the session is open', () => {

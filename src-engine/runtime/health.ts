@@ -7,6 +7,7 @@ import { statSync } from 'node:fs';
 import { monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks';
 import type { EngineRestarts, HealthDto } from '../contract/health-schemas.js';
 import type { EngineStatus } from '../contract/schemas.js';
+import type { LogFn } from './logger.js';
 
 export interface Problem {
   ts: number;
@@ -21,6 +22,36 @@ export class ProcessHealth {
   private histogram: IntervalHistogram | null = null;
   private journal: string | null = null;
   private restartInfo: EngineRestarts = { supervisor: 'none', count: 0 };
+
+  private rejections: number | undefined;
+
+  /**
+   * Counts unhandled promise rejections from now on (the engine hosts call this once: serve, the
+   * desktop utility process; never in-process tests, whose runner must still see them). Each is
+   * logged as an error and kept as a problem; the engine keeps running (Node's default would exit
+   * the process, dropping every position's supervision over one stray promise). The Health tab and
+   * `kitedesk chaos --soak` read the count.
+   */
+  watchUnhandledRejections(log: LogFn, target: NodeJS.EventEmitter = process): void {
+    if (this.rejections !== undefined) return;
+    this.rejections = 0;
+    target.on('unhandledRejection', (reason: unknown) => {
+      this.rejections = (this.rejections ?? 0) + 1;
+      const message = reason instanceof Error ? `${reason.name}: ${reason.message}` : String(reason);
+      const stack = reason instanceof Error ? reason.stack?.split('\n').slice(1, 4).map((l) => l.trim()).join(' | ') : undefined;
+      this.noteLog('error', `unhandled promise rejection: ${message}`);
+      try {
+        log('error', 'unhandled promise rejection', { message: message.slice(0, 300), ...(stack ? { at: stack.slice(0, 300) } : {}), count: this.rejections });
+      } catch {
+        // the log must not turn this into an exception loop
+      }
+    });
+  }
+
+  /** Unhandled rejections counted so far (undefined when not watched). */
+  unhandledRejections(): number | undefined {
+    return this.rejections;
+  }
 
   /** Keeps a warning or error (newest first, bounded); anything else is ignored. */
   noteLog(level: string, message: string, ts = Date.now()): void {
@@ -121,7 +152,7 @@ export function buildHealth({ status, rate, process: ph, now }: HealthSources): 
       ...(phase ? { phase } : {}),
     },
     orders: rate,
-    process: { ...ph.memory(), eventLoopDelayMs: ph.eventLoopDelay() },
+    process: { ...ph.memory(), eventLoopDelayMs: ph.eventLoopDelay(), ...(ph.unhandledRejections() !== undefined ? { unhandledRejections: ph.unhandledRejections()! } : {}) },
     journal: ph.journalSize(),
     problems: ph.recentProblems(),
   };

@@ -263,6 +263,16 @@ describe('mode.set live: the preflight and the confirmation', () => {
   });
 });
 
+describe('the start', () => {
+  it("the start's mode trades intents at once (no backfill needed to switch trading on)", () => {
+    const { modes, tick, clock } = rig();
+    tick();
+    const r = modes.current.onIntent({ symbol: 'INFY', side: 'BUY', score: 0.8, price: 150_000, reasons: [{ strategy: 'ema-infy', confidence: 0.8, weight: 1 }], tsEvent: clock.t });
+    expect(r).not.toHaveProperty('skipped');
+    expect(r).toMatchObject({ decision: { action: 'ALLOW', symbol: 'INFY', side: 'BUY' } });
+  });
+});
+
 describe('the profile', () => {
   it('trading.live sets the cadence and tolerance, checked like every other key', () => {
     expect(parseRunProfile('trading: { live: { reconcileMs: 2000, toleranceQty: 1, haltAfterRounds: 3, lookupAttempts: 5, lookupIntervalMs: 250 } }').trading.live).toEqual({

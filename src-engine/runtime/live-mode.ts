@@ -317,6 +317,9 @@ export class ModeController {
     }
     this.modeNow = mode;
     this.active = this.build(mode);
+    // the start's service is the active one: it trades (a feed's backfill pauses it for its history);
+    // without this a feed with no backfill (backfillMinutes: 0) never traded an intent
+    this.active.setTrading(this.tradingOn);
     this.trading = this.facade();
     this.unsubSession = opts.session?.onChange((s) => this.onSession(s));
   }
