@@ -31,9 +31,10 @@ import type { JournalFill } from '../persistence/trading-repo.js';
 import { ConfigError, parseRunProfile, runProfileSchema, type RunProfile } from '../runtime/config.js';
 import { Engine } from '../runtime/engine.js';
 import type { LogFn } from '../runtime/logger.js';
-import { ReplayFeed } from '../runtime/replay-feed.js';
+import { ReplayFeed, type InstrumentOverride } from '../runtime/replay-feed.js';
 import { MemoryTradingStore } from '../runtime/trading.js';
 import type { BacktestData, BarTime, InputFile } from './data.js';
+import { syntheticOptions, syntheticOptionsSchema, type SyntheticOptionsInfo } from './synthetic-options.js';
 
 export const FILL_RULES = ['next_open', 'this_close', 'next_tick'] as const;
 export type FillRule = (typeof FILL_RULES)[number];
@@ -56,6 +57,8 @@ export const backtestSectionSchema = z.strictObject({
   curveIntervalMs: z.number().int().min(60_000).max(86_400_000).default(900_000),
   /** Tick and lot sizes of symbols not in the instrument master (default equity, ₹0.05, lot 1). */
   instruments: z.record(z.string(), z.strictObject({ tickSize: z.number().positive().max(10_000).optional(), lotSize: z.number().int().positive().max(1e6).optional() })).default({}),
+  /** Synthetic option candles derived from an index's history (backtest/synthetic-options.ts; the report says so). */
+  options: syntheticOptionsSchema.optional(),
 });
 export type BacktestSection = z.output<typeof backtestSectionSchema>;
 
@@ -122,6 +125,8 @@ export interface BacktestResult {
   /** Close prices per symbol, at most `pricePoints` points each (the report's price chart). */
   prices: { symbol: string; t: number[]; c: number[] }[];
   warnings: string[];
+  /** Present when option prices were derived (backtest.options): the model and its parameters, stated as synthetic. */
+  syntheticOptions?: SyntheticOptionsInfo;
 }
 
 export interface BacktestOptions {
@@ -162,14 +167,16 @@ function barMs(s: CandleSeries): number {
 
 /** Runs one backtest. See the file comment. */
 export function runBacktest(config: BacktestConfig, data: BacktestData, opts: BacktestOptions = {}): BacktestResult {
-  const series = data.series;
+  const syn = config.backtest.options ? syntheticOptions(data, config.backtest.options, config.profile) : undefined;
+  const series = syn ? [...data.series, ...syn.series] : data.series;
   if (series.length === 0) throw new RangeError('runBacktest: no data series');
-  const warnings = [...data.warnings];
+  const warnings = [...data.warnings, ...(syn?.warnings ?? [])];
   const step = Math.min(...series.map(barMs));
   const maxBar = Math.max(...series.map(barMs));
   const profile = backtestProfile(config, maxBar);
-  const overrides = new Map<string, { tickSizePaise?: number; lotSize?: number }>();
+  const overrides = new Map<string, InstrumentOverride>(syn?.instruments);
   for (const s of series) {
+    if (overrides.has(s.symbol)) continue; // a synthetic option contract, declared by synthetic-options.ts
     const d = config.backtest.instruments[s.symbol];
     overrides.set(s.symbol, { tickSizePaise: d?.tickSize !== undefined ? Math.round(d.tickSize * 100) : 5, lotSize: d?.lotSize ?? 1 });
     if (!d) warnings.push(`${s.symbol}: not in an instrument master here; traded as equity with tick ₹0.05 and lot 1 (declare backtest.instruments.${s.symbol} to change)`);
@@ -349,6 +356,7 @@ export function runBacktest(config: BacktestConfig, data: BacktestData, opts: Ba
       return { symbol: s.symbol, t, c };
     }),
     warnings,
+    ...(syn ? { syntheticOptions: syn.info } : {}),
   };
 }
 

@@ -35,6 +35,8 @@ export function buildReport(result: BacktestResult, inputs: ReportInputs): Recor
       overrides: inputs.overrides,
     },
     settings: result.settings,
+    // option prices derived by a model (backtest.options), stated as such with the model and its parameters
+    ...(result.syntheticOptions ? { syntheticOptions: result.syntheticOptions } : {}),
     period: { from: istIso(result.period.from), to: istIso(result.period.to), fromMs: result.period.from, toMs: result.period.to },
     symbols: result.symbols,
     metrics: result.metrics,
@@ -202,7 +204,11 @@ export function renderReportHtml(report: ReturnType<typeof buildReport>, result:
     ['Capital → end equity', `${money(m.capitalPaise)} → ${money(m.endEquityPaise)}`],
   ];
   const s = result.settings;
+  // a synthetic option contract gets a price chart only when it was traded (there can be dozens)
+  const synthetic = new Set(result.syntheticOptions?.contracts ?? []);
+  const traded = new Set(result.trades.map((t) => t.symbol));
   const priceCharts = result.prices
+    .filter((p) => !synthetic.has(p.symbol) || traded.has(p.symbol))
     .map((p) =>
       lineChart(
         { t: p.t, v: p.c },
@@ -235,6 +241,7 @@ th{background:#f6f8fa}.kv td:first-child{text-align:left;color:#656d76}.heat td{
 .trades{max-height:480px;overflow:auto;display:block}.win{color:#1a7f37}.loss{color:#c62828}
 </style></head><body>
 <h1>Backtest report</h1>
+${result.syntheticOptions ? `<p id="synthetic-options" style="border:1px solid #d4a72c;background:#fff8c5;padding:8px"><strong>${esc(result.syntheticOptions.statement)}</strong><br>Model: Black-76, vol ${esc(String(result.syntheticOptions.model.vol))}, smile ${esc(result.syntheticOptions.model.smile === false ? 'off (flat)' : result.syntheticOptions.model.smile)}, rate ${esc(String(result.syntheticOptions.model.rate))}; ${esc(result.syntheticOptions.model.forward)}; ${esc(result.syntheticOptions.model.time)}; ${esc(result.syntheticOptions.model.atExpiry)}; ${esc(result.syntheticOptions.model.tick)}. ${esc(result.syntheticOptions.calendar)}. Lot ${esc(result.syntheticOptions.lotSize)}. ${result.syntheticOptions.contracts.length} contracts (${esc(result.syntheticOptions.cycle)}, ±${result.syntheticOptions.strikes} strikes).</p>` : ''}
 ${result.syntheticOptions ? `<p id="synthetic-options" style="border:1px solid #d4a72c;background:#fff8c5;padding:8px"><strong>${esc(result.syntheticOptions.statement)}</strong><br>Model: Black-76, vol ${esc(String(result.syntheticOptions.model.vol))}, smile ${esc(result.syntheticOptions.model.smile === false ? 'off (flat)' : result.syntheticOptions.model.smile)}, rate ${esc(String(result.syntheticOptions.model.rate))}; ${esc(result.syntheticOptions.model.forward)}; ${esc(result.syntheticOptions.model.time)}; ${esc(result.syntheticOptions.model.atExpiry)}; ${esc(result.syntheticOptions.model.tick)}. ${esc(result.syntheticOptions.calendar)}. Lot ${esc(result.syntheticOptions.lotSize)}. ${result.syntheticOptions.contracts.length} contracts (${esc(result.syntheticOptions.cycle)}, ±${result.syntheticOptions.strikes} strikes).</p>` : ''}
 <p class="muted">${esc(istIso(result.period.from))} → ${esc(istIso(result.period.to))} · ${result.symbols.map((x) => esc(x.symbol)).join(', ')} · fill ${esc(s.fill)} · exits ${esc(s.exits)} · product ${esc(s.trading.product)} · charges ${s.trading.charges ? 'on' : 'off'} · slippage ${esc(JSON.stringify(s.trading.paper.slippage))} · strategies ${s.strategies.map((x) => `${esc(x.id)} (${esc(x.type)} ${esc(JSON.stringify(x.params ?? {}))} ${esc(x.timeframe ?? '')})`).join(', ')}</p>
 <h2>Metrics</h2>
