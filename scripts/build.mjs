@@ -36,13 +36,16 @@ export async function build() {
   await Promise.all([
     esbuild.build({
       ...common,
-      entryPoints: { cli: 'src-engine/host/cli.ts', 'utility-entry': 'src-engine/host/utility-entry.ts', 'optimize-worker': 'src-engine/optimize/pool-worker.ts', 'backtest-worker': 'src-engine/backtest/app-worker.ts' },
+      entryPoints: { cli: 'src-engine/host/cli.ts', 'utility-entry': 'src-engine/host/utility-entry.ts', 'node-entry': 'src-engine/host/node-entry.ts', 'optimize-worker': 'src-engine/optimize/pool-worker.ts', 'backtest-worker': 'src-engine/backtest/app-worker.ts' },
       outdir: 'dist/engine',
       format: 'esm',
       packages: 'external',
     }),
     existsSync(join(root, 'src-main/main.ts')) &&
       esbuild.build({ ...common, entryPoints: ['src-main/main.ts'], outfile: 'dist/main/main.cjs', format: 'cjs', packages: 'external', external: ['electron'] }),
+    // the Node host (the supervisor and port broker of main.ts on plain Node; the chaos harness's host case)
+    existsSync(join(root, 'src-main/node-host.ts')) &&
+      esbuild.build({ ...common, entryPoints: ['src-main/node-host.ts'], outfile: 'dist/main/node-host.mjs', format: 'esm', packages: 'external' }),
     existsSync(join(root, 'src-main/preload/preload.ts')) &&
       esbuild.build({
         ...common,

@@ -13,6 +13,8 @@
  *    simulator and one data dir serve every round.
  *  - lost-replies: the simulator accepts orders and drops their replies (`dropReplies`); the engine must
  *    find each by its tag, never send it again.
+ *  - host: the engine under the Node host (the app's EngineSupervisor and PortBroker) dying four ways a
+ *    round; see host-case.ts.
  * After every round the simulator's order book is checked for two orders carrying one tag (a duplicate).
  * Each case has a simulator (a Kite account) of its own.
  */
@@ -42,11 +44,12 @@ import {
   type VenuePosition,
 } from './checks.js';
 import { EngineProcess } from './engine-process.js';
+import { HostCase, type HostFigures } from './host-case.js';
 
-export type ChaosCase = 'crash' | 'lost-replies' | 'feed-faults' | 'burst';
-export const CHAOS_CASES: readonly ChaosCase[] = ['crash', 'lost-replies', 'feed-faults', 'burst'];
-export const DEFAULT_ROUNDS: Readonly<Record<ChaosCase, number>> = { crash: 200, 'lost-replies': 100, 'feed-faults': 50, burst: 10 };
-export const QUICK_ROUNDS: Readonly<Record<ChaosCase, number>> = { crash: 20, 'lost-replies': 100, 'feed-faults': 4, burst: 2 };
+export type ChaosCase = 'crash' | 'lost-replies' | 'feed-faults' | 'burst' | 'host';
+export const CHAOS_CASES: readonly ChaosCase[] = ['crash', 'lost-replies', 'feed-faults', 'burst', 'host'];
+export const DEFAULT_ROUNDS: Readonly<Record<ChaosCase, number>> = { crash: 200, 'lost-replies': 100, 'feed-faults': 50, burst: 10, host: 10 };
+export const QUICK_ROUNDS: Readonly<Record<ChaosCase, number>> = { crash: 20, 'lost-replies': 100, 'feed-faults': 4, burst: 2, host: 1 };
 
 /** Feed faults, one per round in this order: a socket kill, a silence past the client's 5 s timeout, expired tokens (403 on reconnect until a new login), 5xx on REST with the sockets killed. */
 export const FEED_FAULTS = ['kill', 'silence', '403', '5xx'] as const;
@@ -116,6 +119,8 @@ export interface CaseResult {
   blindRetries: number;
   /** Burst: the slowest round's time to send its intents and have them answered, ms. */
   burstMs: number;
+  /** Host: deaths, restarts (one per death), give-ups and their message at the window, the new port's latency. */
+  host?: HostFigures;
   failures: string[];
   ms: number;
   dataDir: string;
@@ -294,6 +299,7 @@ export class ChaosHarness {
         if (c === 'crash') await this.crashCase(res);
         else if (c === 'lost-replies') await this.lostRepliesCase(res);
         else if (c === 'feed-faults') await this.feedFaultsCase(res);
+        else if (c === 'host') await this.hostCase(res);
         else await this.burstCase(res);
       } catch (e) {
         res.failures.push(`case aborted: ${errText(e)}`);
@@ -698,6 +704,39 @@ export class ChaosHarness {
   }
 
   // -----------------------------------------------------------------------------------------------
+  // the engine host (host-case.ts)
+
+  private async hostCase(res: CaseResult): Promise<void> {
+    const h = new HostCase({
+      sim: this.sim,
+      simUrl: this.simUrl,
+      rng: this.rng,
+      profile: this.profile,
+      dataDir: res.dataDir,
+      cli: this.o.cli,
+      symbols: SYMBOLS,
+      progress: this.progress,
+      roundTimeoutMs: Math.max(this.roundTimeoutMs, 180_000),
+      venueOrders: () => this.venue.orders(),
+    });
+    try {
+      await h.run(res.rounds);
+    } finally {
+      const o = h.out;
+      res.completed = o.completed;
+      res.acknowledged = o.acknowledged;
+      res.integrityOk = o.integrityOk;
+      res.integrityChecks = o.integrityChecks;
+      res.lost = o.lost;
+      res.failures.push(...o.failures);
+      res.maxRecoveryMs = o.maxRecoveryMs;
+      res.backInPaper = o.host.backInPaper;
+      res.host = o.host;
+      res.venueOrders = this.venue.orders().length;
+    }
+  }
+
+  // -----------------------------------------------------------------------------------------------
   // order burst
 
   private async burstCase(res: CaseResult): Promise<void> {
@@ -792,7 +831,8 @@ export function caseOk(c: CaseResult): boolean {
     c.lateTokens === 0 &&
     c.ordersOnStaleData === 0 &&
     c.rateViolations === 0 &&
-    c.blindRetries === 0
+    c.blindRetries === 0 &&
+    (c.host === undefined || (c.host.restartMiscounts === 0 && c.host.backoffViolations === 0 && c.host.failuresNotShown === 0 && c.host.latePorts === 0))
   );
 }
 
@@ -805,7 +845,7 @@ const secs = (ms: number) => (ms / 1000).toFixed(1);
 
 /** The table and the last line (`chaos: N rounds, D duplicate orders, L lost rows, integrity ok K/N, recovered in ≤ T s`). */
 export function formatReport(r: ChaosReport): string {
-  const head = ['case', 'rounds', 'done', 'orders at sim', 'acked', 'duplicates', 'lost rows', 'integrity ok', 'positions', 'back in paper', 'halt kept', 'replies dropped', 'found by tag', 'late tokens', 'stale orders', 'engine exits', 'intents', 'burst time', 'max/s', 'max/min', '429s', 'blind retries', 'max recovery', 'time'];
+  const head = ['case', 'rounds', 'done', 'orders at sim', 'acked', 'duplicates', 'lost rows', 'integrity ok', 'positions', 'back in paper', 'halt kept', 'replies dropped', 'found by tag', 'late tokens', 'stale orders', 'engine exits', 'intents', 'burst time', 'max/s', 'max/min', '429s', 'blind retries', 'deaths', 'restarts', 'gave up (shown)', 'max port', 'max recovery', 'time'];
   const rows = r.cases.map((c) => [
     c.case,
     String(c.rounds),
@@ -816,7 +856,7 @@ export function formatReport(r: ChaosReport): string {
     String(c.lost.length),
     `${c.integrityOk}/${c.integrityChecks}`,
     c.positionMismatches.length === 0 ? 'equal' : `${c.positionMismatches.length} differ`,
-    c.case === 'crash' ? `${c.backInPaper}/${c.completed}` : '–',
+    c.case === 'crash' ? `${c.backInPaper}/${c.completed}` : c.host ? `${c.backInPaper}/${c.host.restarts}` : '–',
     c.case === 'crash' ? `${c.haltKept}/${c.haltChecked}` : '–',
     c.case === 'lost-replies' ? String(c.dropped) : '–',
     c.case === 'lost-replies' ? String(c.resolvedFound) : '–',
@@ -829,6 +869,10 @@ export function formatReport(r: ChaosReport): string {
     c.case === 'burst' ? `${c.maxPerMinute}/${c.capPerMinute}` : '–',
     c.case === 'burst' ? String(c.got429) : '–',
     c.case === 'burst' ? String(c.blindRetries) : '–',
+    c.host ? String(c.host.deaths) : '–',
+    c.host ? `${c.host.restarts}+${c.host.manualStarts}` : '–',
+    c.host ? `${c.host.giveUps} (${c.host.giveUps - c.host.failuresNotShown})` : '–',
+    c.host ? `${secs(c.host.maxPortMs)} s` : '–',
     `${secs(c.maxRecoveryMs)} s`,
     `${secs(c.ms)} s`,
   ]);
