@@ -12,6 +12,13 @@ import { dataOf } from './testing.js';
 
 const NIFTY = INDEX_FNO['NIFTY']!;
 
+/** A synthetic contract's declared facts (all present for a contract). */
+function contract(syn: ReturnType<typeof syntheticOptions>, symbol: string): { kind: 'CE' | 'PE'; strikePaise: number; expiry: string; lotSize: number } {
+  const i = syn.instruments.get(symbol)!;
+  expect(syn.info.contracts).toContain(symbol);
+  return { ...i, kind: i.kind as 'CE' | 'PE', strikePaise: i.strikePaise!, expiry: i.expiry!, lotSize: i.lotSize! };
+}
+
 /** NIFTY 50 1-minute bars on the given IST days: a random walk of ₹6 a minute; on the last day ₹10 a minute down 12:30–14:00, then up to the close. */
 function nifty(days: string[], seed = 11): CandleSeries {
   const rng = new Rng(seed);
@@ -67,13 +74,13 @@ describe('synthetic option candles', () => {
     let checked = 0;
     const byStart = new Map(u.candles.map((c) => [c.start, c]));
     for (const s of syn.series) {
-      const inst = syn.instruments.get(s.symbol)!;
+      const inst = contract(syn, s.symbol);
       expect(inst).toMatchObject({ exchange: 'NFO', underlying: 'NIFTY', expiry: '2026-12-08', lotSize: 65, tickSizePaise: 5 });
       expect(s.symbol).toBe(`NIFTY26D08${inst.strikePaise / 100}${inst.kind}`);
       for (const c of s.candles) {
         const b = byStart.get(c.start)!;
-        expect(c.closePaise).toBe(expectedPaise(inst.kind as 'CE' | 'PE', inst.strikePaise, inst.expiry, b.closePaise, b.end));
-        expect(c.openPaise).toBe(expectedPaise(inst.kind as 'CE' | 'PE', inst.strikePaise, inst.expiry, b.openPaise, b.start));
+        expect(c.closePaise).toBe(expectedPaise(inst.kind, inst.strikePaise, inst.expiry, b.closePaise, b.end));
+        expect(c.openPaise).toBe(expectedPaise(inst.kind, inst.strikePaise, inst.expiry, b.openPaise, b.start));
         expect(c.highPaise).toBeGreaterThanOrEqual(Math.max(c.openPaise, c.closePaise));
         expect(c.lowPaise).toBeLessThanOrEqual(Math.min(c.openPaise, c.closePaise));
         checked++;
@@ -96,12 +103,17 @@ describe('synthetic option candles', () => {
     const flat = syntheticOptions(dataOf(u), syntheticOptionsSchema.parse({ underlying: 'NIFTY', strikes: 0, right: 'CE', model: { vol: 0.2, smile: false, rate: 0.05 } }));
     const b = u.candles[100]!;
     const s = flat.series.find((x) => x.candles.some((c) => c.start === b.start))!;
-    const inst = flat.instruments.get(s.symbol)!;
+    const inst = contract(flat, s.symbol);
     const c = s.candles.find((x) => x.start === b.start)!;
     const t = (istTime('2026-12-08', '15:30') - b.end) / (365 * 86_400_000);
     expect(c.closePaise).toBe(Math.max(5, Math.round(black76Price({ forward: b.closePaise * Math.exp(0.05 * t), strike: inst.strikePaise, t, vol: 0.2, rate: 0.05, right: 'CE' }) / 5) * 5));
     expect(flat.series.every((x) => x.symbol.endsWith('CE'))).toBe(true);
     expect(flat.info.model).toMatchObject({ name: 'Black-76', vol: 0.2, smile: false, rate: 0.05 });
+    // an underlying named otherwise (the vendor files' NIFTY) is replayed as NIFTY 50 too, for the fno: plan and the settlement
+    const renamed = { ...u, symbol: 'NIFTY' };
+    const alias = syntheticOptions(dataOf(renamed), syntheticOptionsSchema.parse({ underlying: 'NIFTY', series: 'NIFTY', strikes: 0 }));
+    expect(alias.series.find((x) => x.symbol === 'NIFTY 50')?.candles).toBe(renamed.candles);
+    expect(alias.info.contracts).not.toContain('NIFTY 50');
     expect(() => syntheticOptions(dataOf(u), syntheticOptionsSchema.parse({ underlying: 'NIFTY', series: 'NIFTY BANK' }))).toThrow(SyntheticOptionsError);
     expect(() => syntheticOptions(dataOf(u), syntheticOptionsSchema.parse({ underlying: 'NIFTYX' }))).toThrow(/backtest\.options\.underlying/);
     expect(() => parseBacktestConfig('strategies: []\nbacktest:\n  options: { underlying: NIFTY, right: XX }\n', 'cfg.yaml')).toThrow(/backtest\.options\.right/);
@@ -153,7 +165,7 @@ backtest:
     const spot = u.candles.at(-1)!.closePaise;
     for (const f of settled) {
       expect(f.tsEvent).toBe(istTime('2026-12-08', '15:30'));
-      const inst = syn.instruments.get(f.symbol)!;
+      const inst = contract(syn, f.symbol);
       const intrinsic = Math.max(0, inst.kind === 'CE' ? spot - inst.strikePaise : inst.strikePaise - spot);
       expect(f.pricePaise).toBe(intrinsic);
       // long options only (fno on: underlying buys premium): 0.15 % of intrinsic × qty from 2026-04-01

@@ -41,6 +41,7 @@ import { INDEX_FNO, type IndexFnoSpec } from '../fno/specs.js';
 import type { Candle, CandleSeries } from '../kite-sim/csv-replay.js';
 import { fnoContractOf } from '../portfolio/fno-margin.js';
 import type { RunProfile } from '../runtime/config.js';
+import type { InstrumentOverride } from '../runtime/replay-feed.js';
 import type { BacktestData } from './data.js';
 
 /** The `backtest.options:` section. */
@@ -98,8 +99,10 @@ export interface SyntheticOptionsInfo {
 export type SyntheticInstrument = Required<Pick<Instrument, 'exchange' | 'kind' | 'underlying' | 'expiry' | 'strikePaise' | 'tickSizePaise' | 'lotSize'>>;
 
 export interface SyntheticOptions {
+  /** The contracts' series, and the underlying's again under the index's tradingsymbol when the data names it otherwise. */
   series: CandleSeries[];
-  instruments: Map<string, SyntheticInstrument>;
+  /** What the replay declares of each added series (InstrumentOverride): the contracts' facts; tick and lot for the alias. */
+  instruments: Map<string, InstrumentOverride>;
   warnings: string[];
   info: SyntheticOptionsInfo;
 }
@@ -231,17 +234,27 @@ export function syntheticOptions(data: BacktestData, section: SyntheticOptionsSe
     else bySymbol.set(c.symbol, { ...c, candles: [...c.candles] });
   }
   const series: CandleSeries[] = [];
-  const instruments = new Map<string, SyntheticInstrument>();
+  const instruments = new Map<string, InstrumentOverride>();
+  const contracts: string[] = [];
+  // the fno: plan routes from, and the expiry settlement reads, the index's own symbol (NIFTY 50): a
+  // differently named underlying (the vendor files' NIFTY) is replayed under that name too
+  if (seriesSymbol !== spec.index && !data.series.some((s) => s.symbol === spec.index)) {
+    series.push({ ...u, symbol: spec.index, file: `${u.file} (as ${spec.index})` });
+    instruments.set(spec.index, { tickSizePaise: 5, lotSize: 1 });
+    warnings.push(`backtest.options: ${seriesSymbol}'s bars are also replayed as ${spec.index}, the symbol the fno: plan and the expiry settlement read`);
+  }
   for (const c of [...bySymbol.values()].sort((a, b) => (a.symbol < b.symbol ? -1 : a.symbol > b.symbol ? 1 : 0))) {
     // the engine's margin and expiry settlement read the contract from its symbol (portfolio/fno-margin.ts)
     const back = fnoContractOf(c.symbol);
     if (!back || back.expiry !== c.expiry || back.strikePaise !== c.strikePaise) throw new SyntheticOptionsError(`backtest.options.underlying: ${spec.name}'s weekly-form symbol ${c.symbol} is not read back by the engine as its contract (expiry ${c.expiry}); only underlyings with weekly options (${Object.values(INDEX_FNO).filter((x) => x.weekly).map((x) => x.name).join(', ')}) are supported`);
     c.candles.sort((a, b) => a.start - b.start);
     series.push({ symbol: c.symbol, file: `synthetic:${c.symbol}`, interval: u.interval, candles: c.candles });
-    instruments.set(c.symbol, { exchange: spec.exchange, kind: c.right, underlying: spec.name, expiry: c.expiry, strikePaise: c.strikePaise, tickSizePaise: tick, lotSize: lotOf(c.expiry) });
+    const inst: SyntheticInstrument = { exchange: spec.exchange, kind: c.right, underlying: spec.name, expiry: c.expiry, strikePaise: c.strikePaise, tickSizePaise: tick, lotSize: lotOf(c.expiry) };
+    instruments.set(c.symbol, inst);
+    contracts.push(c.symbol);
   }
-  if (series.length === 0) throw new SyntheticOptionsError(`backtest.options: no option contract could be quoted from ${seriesSymbol}'s ${u.candles.length} bars`);
-  const lots = [...new Set([...instruments.values()].map((i) => i.lotSize))];
+  if (contracts.length === 0) throw new SyntheticOptionsError(`backtest.options: no option contract could be quoted from ${seriesSymbol}'s ${u.candles.length} bars`);
+  const lots = [...new Set(contracts.map((c) => instruments.get(c)!.lotSize))];
   const smile = m.smile ? `σ(K) = vol · min(3, 1 + 4x² − 0.5x), x = ln(K/F) (fno/black76.ts smileVol)` : false;
   const statement =
     `Option prices are SYNTHETIC, not market data: ${section.underlying} options derived from ${seriesSymbol}'s history with Black-76 ` +
@@ -273,7 +286,7 @@ export function syntheticOptions(data: BacktestData, section: SyntheticOptionsSe
       strikeStepPaise: step,
       lotSize: section.lotSize !== undefined ? `${section.lotSize} (configured)` : spec.name === 'NIFTY' ? `${lots.join(', ')} (NIFTY's lot of each expiry's date)` : `${spec.lot} (today's, fno/specs.ts)`,
       calendar: spec.name === 'NIFTY' ? 'NIFTY expiries: Thursday until 2025-08-28, Tuesday from 2025-09-02, holidays to the previous trading day' : `${spec.name} expiries on today's weekday (${spec.weekday}), holidays to the previous trading day`,
-      contracts: series.map((s) => s.symbol),
+      contracts,
     },
   };
 }
