@@ -60,6 +60,8 @@ export interface SupervisorEvents {
   stopped: { incarnation: number; code: number | null };
   /** A Kite session message of the current child (may carry secrets: never log it). */
   kite: { incarnation: number; message: Extract<EngineToMain, { type: `kite-${string}` }> };
+  /** The engine asks main to show a finished backtest's report (the run id only). */
+  report: { incarnation: number; id: string };
 }
 
 export type LogLevel = 'info' | 'warn' | 'error';
@@ -123,6 +125,7 @@ export class EngineSupervisor<P = unknown> {
     failed: new Set(),
     stopped: new Set(),
     kite: new Set(),
+    report: new Set(),
   };
   private _state: SupervisorState = 'idle';
   private current: Incarnation<P> | undefined;
@@ -310,6 +313,9 @@ export class EngineSupervisor<P = unknown> {
       case 'kite-session-ended':
       case 'kite-host-request':
         this.emit('kite', { incarnation: inc.n, message: m });
+        return;
+      case 'backtest-report-open':
+        this.emit('report', { incarnation: inc.n, id: m.id });
         return;
     }
   }

@@ -3,6 +3,8 @@
  * checks the glue, not Electron: what is called, with which options, in which order.
  */
 import type { EventEmitter } from 'node:events';
+import { mkdirSync, mkdtempSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 
@@ -19,7 +21,8 @@ const h = vi.hoisted(() => {
   const state = {
     lock: true,
     calls: [] as string[],
-    windows: [] as { options: Record<string, unknown>; webContents: FakeContents; loadURL: ReturnType<typeof vi.fn> }[],
+    windows: [] as { options: Record<string, unknown>; webContents: FakeContents; loadURL: ReturnType<typeof vi.fn>; loadFile: ReturnType<typeof vi.fn> }[],
+    userData: '/fake/userData',
     children: [] as (EventEmitter & { pid: number | undefined; postMessage: ReturnType<typeof vi.fn>; kill: ReturnType<typeof vi.fn> })[],
     forkArgs: [] as unknown[][],
     resolveReady: () => {},
@@ -40,7 +43,7 @@ vi.mock('electron', async () => {
     quit: v.fn(() => s.calls.push('app.quit')),
     whenReady: () => ready,
     getAppMetrics: () => [],
-    getPath: v.fn((name: string) => `/fake/${name}`),
+    getPath: v.fn((name: string) => (name === 'userData' ? s.userData : `/fake/${name}`)),
   });
   let nextId = 1;
   class BrowserWindow extends EE {
@@ -48,6 +51,7 @@ vi.mock('electron', async () => {
     static getAllWindows = () => BrowserWindow.all;
     webContents: FakeContents;
     loadURL = v.fn(async () => {});
+    loadFile = v.fn(async () => {});
     constructor(options: Record<string, unknown>) {
       super();
       const wc = Object.assign(new EE(), {
@@ -60,7 +64,7 @@ vi.mock('electron', async () => {
       }) as FakeContents;
       this.webContents = wc;
       app.emit('web-contents-created', {}, wc);
-      s.windows.push({ options, webContents: wc, loadURL: this.loadURL });
+      s.windows.push({ options, webContents: wc, loadURL: this.loadURL, loadFile: this.loadFile });
       BrowserWindow.all.push(this);
     }
     isDestroyed = () => false;
@@ -200,6 +204,28 @@ describe('main.ts wiring (fake electron)', () => {
     // A reload gets a fresh port.
     wc.emit('did-finish-load');
     expect(wc.postMessage).toHaveBeenCalledTimes(2);
+
+    // backtest.openReport: the engine names a run id; main opens that run's report.html from userData
+    // in a window without preload, Node or script; a path instead of an id is dropped on arrival
+    const userData = mkdtempSync(path.join(tmpdir(), 'kitedesk-main-report-'));
+    try {
+      mkdirSync(path.join(userData, 'backtests', 'bt-main-0001'), { recursive: true });
+      writeFileSync(path.join(userData, 'backtests', 'bt-main-0001', 'report.html'), '<p>r</p>');
+      s.userData = userData;
+      child.emit('message', { type: 'backtest-report-open', id: '../../etc' });
+      child.emit('message', { type: 'backtest-report-open', id: 'bt-none-0001' });
+      expect(s.windows).toHaveLength(1);
+      child.emit('message', { type: 'backtest-report-open', id: 'bt-main-0001' });
+      expect(s.windows).toHaveLength(2);
+      const rw = s.windows[1]!;
+      expect(rw.options['webPreferences']).toMatchObject({ sandbox: true, contextIsolation: true, nodeIntegration: false, javascript: false });
+      expect((rw.options['webPreferences'] as Record<string, unknown>)['preload']).toBeUndefined();
+      expect(rw.loadFile).toHaveBeenCalledWith(realpathSync(path.join(userData, 'backtests', 'bt-main-0001', 'report.html')));
+      expect(rw.loadURL).not.toHaveBeenCalled();
+    } finally {
+      s.userData = '/fake/userData';
+      rmSync(userData, { recursive: true, force: true });
+    }
 
     // Crash loop: windows and the person are told.
     vi.useFakeTimers();

@@ -30,6 +30,7 @@ import { KiteAuth } from './kite-login.js';
 import { openKiteLoginWindow, type NavigationOverride } from './kite-login-window.js';
 import { type AppPaths, engineEnv, PRIVATE_UMASK, resolveAppPaths } from './paths.js';
 import { PortBroker, type WindowHandle } from './port-broker.js';
+import { openBacktestReport } from './report-window.js';
 import {
   APP_ENTRY_URL,
   APP_SCHEME,
@@ -80,6 +81,15 @@ function start(): void {
 
   // each new engine learns how often it was restarted, for its Health tab
   supervisor.on('ready', () => void supervisor.postMessage({ type: 'host-restarts', ...supervisor.restartStats }));
+  // backtest.openReport: the engine names a run; main finds its report.html and shows it without script
+  supervisor.on('report', ({ id }) =>
+    openBacktestReport(id, {
+      dataDir: app.getPath('userData'),
+      isPackaged: app.isPackaged,
+      createWindow: (options) => new BrowserWindow({ ...options, webPreferences: { ...options.webPreferences } }),
+      log,
+    }),
+  );
   supervisor.on('failed', ({ message }) => {
     // The broker already told every window ('engine-failure'); tell the person too.
     void dialog.showMessageBox({ type: 'error', title: 'KiteDesk engine stopped', message: 'The trading engine stopped', detail: message, buttons: ['OK'] });

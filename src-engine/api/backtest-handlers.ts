@@ -29,6 +29,7 @@ export function createBacktestHandlers(engine: Engine): BacktestRequestHandlers 
     'backtest.list': ({ limit }) => runs(engine).list(limit),
     'backtest.report': ({ id }) => runs(engine).report(id),
     'backtest.reportLink': ({ id }) => runs(engine).reportLink(id),
+    'backtest.openReport': ({ id }) => runs(engine).openReport(id),
   };
 }
 

@@ -67,6 +67,7 @@ export class BacktestRuns {
   private readonly defs: ReadonlyMap<string, StrategyDefinition>;
   private readonly now: () => number;
   private httpReports = false;
+  private reportOpener: ((id: string) => void) | undefined;
   private closed = false;
 
   constructor(private readonly opts: BacktestRunsOptions) {
@@ -74,6 +75,21 @@ export class BacktestRuns {
     this.defs = new Map((opts.definitions ?? BUILTIN_STRATEGIES).map((d) => [d.type, d]));
     const orphans = opts.repo.failOrphans(this.now());
     if (orphans > 0) opts.log?.('warn', 'backtest runs left running by a previous engine marked failed', { runs: orphans });
+  }
+
+  /** The desktop host: `openReport` passes a run id to main, which opens its report.html itself. */
+  setReportOpener(open: (id: string) => void): void {
+    this.reportOpener = open;
+  }
+
+  /** Asks the host (main) to show a finished run's report.html; only the id leaves the engine. */
+  openReport(id: string): { opened: true } {
+    this.doneRun(id);
+    if (!this.reportOpener) throw new RpcError(ErrorCode.UNAVAILABLE, 'this engine has no desktop window to open the report in: use backtest.reportLink');
+    if (!existsSync(join(this.runDir(id), 'report.html'))) throw new RpcError(ErrorCode.NOT_FOUND, `the report of ${id} is missing (report.html)`);
+    this.reportOpener(id);
+    this.opts.log?.('info', 'backtest report opened in the desktop app', { id });
+    return { opened: true };
   }
 
   /** The host serves report.html over HTTP (`serve`): `reportLink` answers a URL. */

@@ -130,7 +130,7 @@ describe('walk-forward through BacktestRuns (worker thread)', () => {
       });
     });
 
-  it('runs in the worker with progress in backtests; listed with the gap; its report carries the windows and the stitched curve; cancel stops one', async () => {
+  it('runs in the worker with progress in backtests; listed with the gap; its report carries the windows and the stitched curve; cancel stops one; openReport hands the id to the host', async () => {
     const { dir, runs } = setup();
     const input = wfInput();
     const seen: BacktestProgress[] = [];
@@ -161,6 +161,23 @@ describe('walk-forward through BacktestRuns (worker thread)', () => {
     expect(stopped.state).toBe('cancelled');
     expect(stopped.done).toBeLessThan(stopped.total);
     expect(() => runs.report(long.id)).toThrow(/has no report \(cancelled/);
+
+    // backtest.openReport: only a host with windows (desktop main) opens a report, and it gets the id only
+    const code = (f: () => unknown) => {
+      try {
+        f();
+        return 'ok';
+      } catch (e) {
+        return e instanceof RpcError ? e.code : String(e);
+      }
+    };
+    expect(code(() => runs.openReport(id))).toBe('UNAVAILABLE');
+    const asked: string[] = [];
+    runs.setReportOpener((x) => asked.push(x));
+    expect(runs.openReport(id)).toEqual({ opened: true });
+    expect(code(() => runs.openReport(long.id))).toBe('CONFLICT');
+    expect(code(() => runs.openReport('bt-nope-0000'))).toBe('NOT_FOUND');
+    expect(asked).toEqual([id]);
   });
 
   it('a swept value the strategy refuses is an INVALID_INPUT at its range', () => {

@@ -231,6 +231,12 @@ export const backtestRequests = {
    * and `file` is where report.html lies.
    */
   'backtest.reportLink': { input: byId, output: z.object({ url: z.string().nullable(), file: z.string() }) },
+  /**
+   * Open the run's report.html in the desktop app: the engine passes only the run id to main, which
+   * finds the file under its data dir and shows it in a sandboxed window without script. UNAVAILABLE
+   * where the host has no windows (`serve`: use `reportLink`); CONFLICT while the run has no report.
+   */
+  'backtest.openReport': { input: byId, output: z.object({ opened: z.literal(true) }) },
 } as const;
 
 export const backtestTopics = {

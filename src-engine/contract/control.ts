@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { backtestIdSchema } from './backtest-schemas.js';
 import { kiteLoginStartSchema, kiteSettingsInfoSchema, kiteSettingsInputSchema } from './kite-credentials.js';
 
 /**
@@ -121,5 +122,11 @@ export const engineToMainSchema = z.discriminatedUnion('type', [
     op: z.enum(['settings', 'save', 'clear', 'login', 'logout']),
     settings: kiteSettingsInputSchema.optional(),
   }),
+  /**
+   * The renderer asked to open a finished backtest's report.html (`backtest.openReport`). Only the run
+   * id travels: main resolves `<userData>/backtests/<id>/report.html` itself and shows it in a
+   * sandboxed window without script (src-main/report-window.ts).
+   */
+  z.object({ type: z.literal('backtest-report-open'), id: backtestIdSchema }),
 ]);
 export type EngineToMain = z.infer<typeof engineToMainSchema>;

@@ -84,6 +84,8 @@ export function runUtilityEngine(parentPort: ParentPortLike, opts: UtilityOption
   // Kite secrets cross this channel (kite-login, kite-session-restore, kite-session): never log a
   // message, only its type; zod issues name the path, not the value.
   booted.kite.onEnded((ended) => send({ type: 'kite-session-ended', apiKey: ended.apiKey, reason: ended.reason }));
+  // a backtest's report opens in main's sandboxed window: only the run id goes there
+  booted.backtests.setReportOpener((id) => send({ type: 'backtest-report-open', id }));
   parentPort.on('message', (e) => {
     const m = mainToEngineSchema.safeParse(e.data);
     if (!m.success) {

@@ -36,7 +36,7 @@ export const ALLOWED: readonly Allowed[] = [
     {
       id,
       file: 'src-main/main.ts',
-      why: 'the window takes its webPreferences from buildWebPreferences() (security.ts), which the tool cannot follow: contextIsolation and sandbox true, Auxclick disabled; asserted by security.test.ts and main.test.ts',
+      why: 'the windows take their webPreferences from buildWebPreferences() (security.ts) and, for a backtest report, reportWindowPreferences() (report-window.ts: no preload, no script), which the tool cannot follow: contextIsolation and sandbox true, Auxclick disabled; asserted by security.test.ts, report-window.test.ts and main.test.ts',
     },
     {
       id,
