@@ -24,6 +24,7 @@ import { KiteRestApi } from './rest.js';
 import { GttBook, MarginCalculator } from './rest-extras.js';
 import { CandleRecorder, SimHistory } from './historical.js';
 import { TickerHub, type TickerConnectionLog, type TickerStats } from './ticker-hub.js';
+import type { KiteMode } from '../adapters/kite/tick-codec.js';
 export type { TickerConnectionLog } from './ticker-hub.js';
 
 /** One order placement request as the simulator answered it (orderPlacements()). */
@@ -406,6 +407,11 @@ export class KiteSimulator {
   stats(): KiteSimulatorStats {
     const { hub, ex, sessions } = this.need();
     return { ...hub.stats(), ordersPlaced: ex.ordersPlaced, sessions: sessions.sessionCount };
+  }
+
+  /** Tokens subscribed now on the ticker (any connection) with their mode, for white-box tests. */
+  subscribedTokens(): Map<number, KiteMode> {
+    return this.need().hub.subscribedModes();
   }
 
   /** The simulated exchange (orders, books, market state), for white-box tests. */

@@ -162,6 +162,13 @@ export class TickerHub {
     return { connections: list.length, subscribedTokens: list.map((c) => c.subs.size) };
   }
 
+  /** Every token subscribed now on any open connection, with its mode (white-box tests: what a client is subscribed to). */
+  subscribedModes(): Map<number, KiteMode> {
+    const out = new Map<number, KiteMode>();
+    for (const c of this.conns) for (const [t, m] of c.subs) out.set(t, m);
+    return out;
+  }
+
   /** The ticker connections (the last 1,000), oldest first: when each opened and closed, when each token was first subscribed. */
   subscriptionLog(): readonly TickerConnectionLog[] {
     return this.log;

@@ -159,9 +159,9 @@ export const runProfileSchema = z
   })
   .strict()
   .superRefine((p, ctx) => {
-    // the plan resolves against the feed's instrument list when the engine starts; Kite's NFO dump arrives after start
-    if (p.fno !== undefined && p.feed.kind !== 'simulator') {
-      ctx.addIssue({ code: 'custom', message: `works on feed.kind simulator only for now (not ${p.feed.kind}: its F&O contracts are not resolved at start yet)`, path: ['fno'] });
+    // the plan resolves against the simulator's instrument list at start, or Kite's day's dump once it is loaded (fno-kite.ts)
+    if (p.fno !== undefined && p.feed.kind === 'replay') {
+      ctx.addIssue({ code: 'custom', message: 'works on feed.kind simulator and kite, not replay (candle files list no F&O contracts)', path: ['fno'] });
     }
   });
 export type RunProfile = z.infer<typeof runProfileSchema>;

@@ -38,6 +38,7 @@ import { ModeController, modeStores, type LiveModeConfig, type LiveRestPort, typ
 import { createIndicator } from '../indicators/registry.js';
 import type { Indicator } from '../indicators/indicator.js';
 import { FnoPlan } from './fno-plan.js';
+import { FnoKiteBinder } from './fno-kite.js';
 
 export const ENGINE_VERSION = '0.1.0';
 
@@ -131,8 +132,10 @@ export class Engine {
   readonly modes: ModeController;
   /** The trading day, session phase and day roll on the feed clock (core/trading-day.ts). */
   readonly days: TradingDay;
-  /** The profile's F&O legs, resolved and re-resolved (runtime/fno-plan.ts); undefined without `fno:`. */
-  readonly fno: FnoPlan | undefined;
+  /** The profile's F&O legs on a feed that lists them at start (the built-in simulator's). */
+  private readonly fnoPlan: FnoPlan | undefined;
+  /** The profile's F&O legs on the Kite feed: resolved once the day's instrument dump is in (runtime/fno-kite.ts). */
+  readonly fnoKite: FnoKiteBinder | undefined;
   /** ATR(14) of 1-minute bars per symbol, paise (sizing and ATR exits). */
   private readonly atr = new Map<string, Indicator>();
   private flushTimer: ReturnType<typeof setInterval> | undefined;
@@ -190,8 +193,9 @@ export class Engine {
     // Pre-market: plan the trading day's universe (by feed time) before any strategy sees a bar.
     this.planUniverse(istDay(this.feed.now()));
 
-    // F&O (profile fno:): the legs resolved against the feed's instruments at the underlying's last close
-    this.fno = deps.profile.fno ? new FnoPlan(deps.profile.fno, this.instruments, (s) => this.feed.prevClose(s), this.feed.now(), (msg, data) => this.log('info', msg, data)) : undefined;
+    // F&O (profile fno:): the legs resolved against the feed's instruments at the underlying's last close;
+    // Kite lists its contracts in the day's instrument dump, loaded after start: resolved then (fnoKite below)
+    this.fnoPlan = deps.profile.fno && this.feed.kind !== 'kite' ? new FnoPlan(deps.profile.fno, this.instruments, (s) => this.feed.prevClose(s), this.feed.now(), (msg, data) => this.log('info', msg, data)) : undefined;
 
     // Startup is recovery: state comes from the store; the profile only seeds an empty one.
     const saved = deps.watchlist.get().filter((s) => this.instrumentSet.has(s));
@@ -217,6 +221,29 @@ export class Engine {
       ...(deps.userStrategiesDir !== undefined ? { userStrategiesDir: deps.userStrategiesDir } : {}),
     });
     this.market.onBarClosed((symbol, tf, candle) => this.strategies.onBarClosed(symbol, tf, candle));
+    this.fnoKite =
+      deps.profile.fno && this.feed.kind === 'kite'
+        ? new FnoKiteBinder({
+            profile: deps.profile.fno,
+            master: () => (this.feed instanceof KiteFeed ? this.feed.master : undefined),
+            now: () => this.feed.now(),
+            // resolved on live prices: not during the start-up history, nor before the feed is live
+            busy: () => this.backfilling || this.state !== 'running' || this.feed.status().state !== 'live',
+            priceOf: (s) => {
+              const q = this.market.quote(s);
+              return q !== undefined && q.lastPaise > 0 ? q.lastPaise : this.feed.prevClose(s);
+            },
+            isTracked: (s) => this.instrumentSet.has(s),
+            track: (s) => this.addInstrument(s),
+            strategies: this.strategies,
+            candles: (s, tf) => this.market.candles(s, tf, 500),
+            changed: () => {
+              if (this.state === 'running') this.updateFeedDemand();
+            },
+            log: this.log,
+          })
+        : undefined;
+    this.fnoKite?.holdBack();
 
     // Trading: the same pipeline in every mode and on every feed; the paper broker fills against the feed's depth.
     // One service per mode, built from that mode's journal when the engine switches to it (live-mode.ts).
@@ -310,7 +337,8 @@ export class Engine {
         this.days.sync();
         this.market.onTick(t);
         this.modes.current.onTick(t.symbol, t.lastPaise, t.tsEvent);
-        this.fno?.onPrice(t.symbol, t.lastPaise, t.tsEvent);
+        if (this.fnoKite) this.fnoKite.onPrice(t.symbol, t.lastPaise, t.tsEvent);
+        else this.fnoPlan?.onPrice(t.symbol, t.lastPaise, t.tsEvent);
         this.strategies.onTick(t);
       } catch (e) {
         // A malformed tick is reported and dropped; the feed and the engine go on.
@@ -365,6 +393,11 @@ export class Engine {
     if (deps.autoStart !== false) this.start();
   }
 
+  /** The profile's F&O legs, resolved and re-resolved (runtime/fno-plan.ts); undefined without `fno:` and, on Kite, until resolved. */
+  get fno(): FnoPlan | undefined {
+    return this.fnoPlan ?? this.fnoKite?.plan;
+  }
+
   /** The built-in simulator under the feed (tests drive it by hand); throws on another feed. */
   get simulator(): MarketSimulator {
     if (this.feed instanceof SimulatorFeed) return this.feed.simulator;
@@ -388,6 +421,8 @@ export class Engine {
     // a working order fills against the book: its symbol needs depth too
     for (const o of this.trading.orders()) if (o.status !== 'COMPLETE' && o.status !== 'CANCELLED' && o.status !== 'REJECTED') want(o.symbol, 'full');
     for (const s of this.market.depthWatched()) want(s, 'full');
+    // F&O on Kite: the underlyings, and the contracts resolved now (a re-resolved one drops out unless held above)
+    this.fnoKite?.demand(want);
     return d;
   }
 
@@ -405,6 +440,7 @@ export class Engine {
     this.feed.start();
     this.state = 'running';
     this.statusTimer = setInterval(() => {
+      this.fnoKite?.tryResolve();
       this.updateFeedDemand();
       this.emitStatus();
     }, 1000);
@@ -636,8 +672,9 @@ export class Engine {
    * watchlist): market data, the trading services and strategies know it from now on; the feed subscribes
    * it with the next demand; its recent 1-minute candles are backfilled before its live ticks are taken.
    * Throws the feed's clear error when it cannot (unknown, not an NSE equity or NFO future/option, the ticker's token limit).
+   * The promise settles when its history is in (at once when there is none to load).
    */
-  private addInstrument(symbol: string): void {
+  private addInstrument(symbol: string): Promise<void> {
     const add = this.feed.addInstrument;
     if (add === undefined) throw new RpcError(ErrorCode.NOT_FOUND, `unknown symbol: ${symbol}`, { symbol });
     let inst: Instrument;
@@ -647,7 +684,7 @@ export class Engine {
       const message = (e as Error).message;
       throw new RpcError(/ticker is full/.test(message) ? ErrorCode.CONFLICT : ErrorCode.NOT_FOUND, message, { symbol });
     }
-    if (this.instrumentSet.has(inst.symbol)) return;
+    if (this.instrumentSet.has(inst.symbol)) return Promise.resolve();
     this.instruments.push(inst);
     this.instrumentSet.add(inst.symbol);
     this.market.addInstrument(inst);
@@ -655,7 +692,7 @@ export class Engine {
     this.trading.addInstrument({ symbol: inst.symbol, exchange: inst.exchange, kind, tickSizePaise: inst.tickSizePaise, lotSize: inst.lotSize });
     this.log('info', 'instrument added', { symbol: inst.symbol, feed: this.feed.kind });
     const recent = this.feed.recentCandles;
-    if (recent === undefined) return;
+    if (recent === undefined) return Promise.resolve();
     this.backfillPending.set(inst.symbol, []);
     const done = (): void => {
       const held = this.backfillPending.get(inst.symbol) ?? [];
@@ -670,7 +707,7 @@ export class Engine {
         }
       }
     };
-    recent.call(this.feed, inst.symbol).then(
+    return recent.call(this.feed, inst.symbol).then(
       (candles) => {
         try {
           if (candles.length > 0) {
@@ -695,7 +732,7 @@ export class Engine {
 
   setWatchlist(symbols: readonly string[]): string[] {
     // symbols of the feed's master not tracked yet are added (Kite); the first that cannot be is the error
-    for (const s of symbols) if (!this.instrumentSet.has(s) && this.feed.addInstrument !== undefined) this.addInstrument(s);
+    for (const s of symbols) if (!this.instrumentSet.has(s) && this.feed.addInstrument !== undefined) void this.addInstrument(s);
     const unknown = symbols.filter((s) => !this.instrumentSet.has(s));
     if (unknown.length > 0) {
       throw new RpcError(ErrorCode.NOT_FOUND, `unknown symbol${unknown.length > 1 ? 's' : ''}: ${unknown.join(', ')}`, { unknown });

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { Instrument } from '../contract/schemas.js';
 import { istTime } from '../core/nse-calendar.js';
 import { fnoSymbol } from '../fno/expiries.js';
-import { FnoPlan, FnoPlanError, fnoProfileSchema, resolveFno, type FnoProfileInput } from './fno-plan.js';
+import { FnoPlan, FnoPlanError, fnoInstanceIds, fnoProfileSchema, resolveFno, type FnoProfileInput } from './fno-plan.js';
 
 const FUTS = ['2026-12-29', '2027-01-26'];
 const WEEKLIES = ['2026-12-08', '2026-12-15'];
@@ -86,13 +86,37 @@ describe('fno profile: resolution against the instrument list', () => {
 });
 
 describe('fno: in the run profile', () => {
-  it('the shipped profile parses; fno on a feed other than the simulator is refused at its key', async () => {
+  it('the shipped profile parses; fno on the Kite feed is accepted, on a replay refused at its key', async () => {
     const { readFileSync } = await import('node:fs');
     const { parseRunProfile } = await import('./config.js');
     const p = parseRunProfile(readFileSync(new URL('../../configs/fno-nifty.yaml', import.meta.url), 'utf8'), 'fno-nifty.yaml');
     expect(p.fno).toMatchObject({ underlyings: ['NIFTY'], options: { strike: 'ATM', right: 'both' } });
     expect(p.trading.sizing.default).toEqual({ mode: 'fixed_lots', lots: 1, leverage: 2, exposureBps: 8000 });
-    expect(() => parseRunProfile('feed: { kind: kite }\nfno: { underlyings: [NIFTY], futures: {} }\n', 'k.yaml')).toThrow(/k\.yaml: invalid run profile:\n {2}fno: works on feed\.kind simulator only/);
+    expect(parseRunProfile('feed: { kind: kite }\nfno: { underlyings: [NIFTY], futures: {} }\n', 'k.yaml').fno).toMatchObject({ underlyings: ['NIFTY'] });
+    expect(() => parseRunProfile('feed: { kind: replay, dir: d }\nfno: { underlyings: [NIFTY], futures: {} }\n', 'r.yaml')).toThrow(/r\.yaml: invalid run profile:\n {2}fno: works on feed\.kind simulator and kite, not replay/);
     expect(() => parseRunProfile('fno: { underlyings: [NIFTY], options: { strike: OTM } }\n', 'o.yaml')).toThrow(/fno\.options\.steps: OTM needs steps/);
+  });
+});
+
+describe('a contract the instrument list lacks', () => {
+  it('one right missing at the resolved strike: the other is traded and the missing one is named (underlying, expiry, strike, right)', () => {
+    const list = niftyList().filter((i) => i.symbol !== fnoSymbol('NIFTY', '2026-12-08', 'PE', 26_000_00, false));
+    const r = resolveFno(profile(), list, 'NIFTY', 26_010_00, MON);
+    expect(r.option).toMatchObject({ strikePaise: 26_000_00, ce: fnoSymbol('NIFTY', '2026-12-08', 'CE', 26_000_00, false), missing: ['NIFTY 2026-12-08 26000 PE'] });
+    expect(r.option!.pe).toBeUndefined();
+  });
+
+  it('both missing: a FnoPlanError naming them', () => {
+    const list = niftyList().filter((i) => i.strikePaise !== 26_000_00 || i.expiry !== '2026-12-08' || i.kind !== 'CE');
+    expect(() => resolveFno(profile({ options: { right: 'CE' } }), list, 'NIFTY', 26_010_00, MON)).toThrow(FnoPlanError);
+    // with the CE gone the listed strikes still hold 26000 (its PE): the CE at it is named
+    expect(() => resolveFno(profile({ options: { right: 'CE' } }), list, 'NIFTY', 26_010_00, MON)).toThrow('fno.options: not in the instrument list: NIFTY 2026-12-08 26000 CE');
+  });
+
+  it('fnoInstanceIds names the instances as FnoPlan.instances does, before any resolution', () => {
+    const one = profile({ strategies: [{ id: 'a', type: 'fno_intraday_trend', leg: 'future', on: 'contract' }] });
+    const plan = new FnoPlan(one, niftyList(), () => 26_010_00, MON);
+    expect(fnoInstanceIds(one)).toEqual(plan.instances().map((i) => i.id));
+    expect(fnoInstanceIds(profile({ underlyings: ['NIFTY', 'BANKNIFTY'], strategies: [{ id: 'a', type: 't', leg: 'future', on: 'contract' }] }))).toEqual(['a-NIFTY', 'a-BANKNIFTY']);
   });
 });

@@ -102,6 +102,20 @@ export interface ResolvedOption {
   strikePaise: number;
   ce?: string;
   pe?: string;
+  /** Contracts the profile asks for that the instrument list lacks (`NIFTY 2026-12-08 24500 PE`): warned, not traded. */
+  missing?: string[];
+}
+
+/** A strike in rupees as the exchange writes it (24500, 97.5). */
+const formatStrike = (paise: number): string => (paise % 100 === 0 ? String(paise / 100) : (paise / 100).toFixed(2).replace(/0$/, ''));
+
+/**
+ * The strategy instance ids a profile's `fno.strategies` seed (as FnoPlan.instances names them), known before
+ * the plan is resolved: the Kite feed holds these instances back until its instrument dump has resolved the legs.
+ */
+export function fnoInstanceIds(profile: FnoProfile): string[] {
+  const many = profile.underlyings.length > 1;
+  return profile.strategies.flatMap((s) => profile.underlyings.map((u) => (many ? `${s.id}-${u}` : s.id)));
 }
 
 export interface FnoResolution {
@@ -131,11 +145,15 @@ function optionOf(list: readonly Instrument[], u: string, o: NonNullable<FnoProf
   const strikes = [...new Set(at.map((i) => i.strikePaise!))].sort((a, b) => a - b);
   let atm = 0;
   for (let i = 1; i < strikes.length; i++) if (Math.abs(strikes[i]! - underlyingPaise) <= Math.abs(strikes[atm]! - underlyingPaise)) atm = i;
+  const missing: string[] = [];
   const sym = (right: 'CE' | 'PE'): string | undefined => {
     const dir = o.strike === 'ATM' ? 0 : (o.strike === 'ITM') === (right === 'CE') ? -1 : 1;
     const k = strikes[atm + dir * o.steps];
     if (k === undefined) throw new FnoPlanError(`fno.options: ${o.strike}${o.steps ? ` ${o.steps}` : ''} ${right} of ${u} ${expiry} is outside the listed strikes (${strikes.length} listed)`);
-    return at.find((i) => i.kind === right && i.strikePaise === k)?.symbol;
+    const s = at.find((i) => i.kind === right && i.strikePaise === k)?.symbol;
+    // the chain lists the strike for one right only: the instrument list (Kite's dump) lacks this contract
+    if (s === undefined) missing.push(`${u} ${expiry} ${formatStrike(k)} ${right}`);
+    return s;
   };
   const r: ResolvedOption = { expiry, atmPaise: strikes[atm]!, strikePaise: strikes[atm]! };
   if (o.right !== 'PE') {
@@ -146,7 +164,8 @@ function optionOf(list: readonly Instrument[], u: string, o: NonNullable<FnoProf
     const s = sym('PE');
     if (s) r.pe = s;
   }
-  if (!r.ce && !r.pe) throw new FnoPlanError(`fno.options: no ${o.right} contract of ${u} ${expiry} at the resolved strike`);
+  if (!r.ce && !r.pe) throw new FnoPlanError(`fno.options: not in the instrument list: ${missing.join(', ')}`);
+  if (missing.length > 0) r.missing = missing;
   return r;
 }
 

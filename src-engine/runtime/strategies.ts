@@ -3,6 +3,7 @@ import { ErrorCode, RpcError } from '../contract/errors.js';
 import type { EnsembleInfo } from '../contract/ensemble-schemas.js';
 import type { UserStrategyFile } from '../contract/strategy-file-schemas.js';
 import { symbolSchema, type SignalRecord, type StrategiesList, type StrategyError, type StrategyInstanceInfo, type StrategyTypeInfo, type Timeframe } from '../contract/schemas.js';
+import type { Bar } from '../indicators/indicator.js';
 import type { Tick } from '../model/tick.js';
 import type { IntentEntry } from '../persistence/journal-repo.js';
 import {
@@ -342,8 +343,10 @@ export class StrategyService {
    * Adds an instance (at the end of the run order) of a registered type, built-in or loaded user
    * type; persisted. NOT_FOUND for an unknown type or symbol; INVALID_INPUT (with
    * `details.issues[].path`, e.g. `params.fast` or `id`) for a bad config or an id already in use.
+   * `opts.bars`: closed bars of a (symbol, timeframe) no instance listens to yet, to warm the new one up
+   * (the engine passes its market data's: an F&O instance started once its contracts are resolved).
    */
-  add(input: StrategyAddInput): StrategyInstanceInfo {
+  add(input: StrategyAddInput, opts: { bars?: (symbol: string, tf: Timeframe) => readonly Bar[] } = {}): StrategyInstanceInfo {
     if (!this.runner.definitions.some((d) => d.type === input.type)) {
       const known = this.runner.definitions.map((d) => d.type).sort();
       throw new RpcError(ErrorCode.NOT_FOUND, `unknown strategy type "${input.type}"; known: ${known.join(', ')}`, { type: input.type });
@@ -367,7 +370,7 @@ export class StrategyService {
     this.validateOrThrow(r, `invalid strategy instance ${input.id}`);
     this.opts.store.save(r);
     this.records.push(r);
-    this.install(r);
+    this.install(r, opts.bars);
     return this.changed(r);
   }
 
@@ -572,7 +575,7 @@ export class StrategyService {
    * that is not registered (a user type whose file has not loaded) waits like an unloaded one: off,
    * with an `unloaded` error, until registerDefinition brings it in.
    */
-  private install(r: StrategyRecord): void {
+  private install(r: StrategyRecord, bars?: (symbol: string, tf: Timeframe) => readonly Bar[]): void {
     if (!this.runner.definitions.some((d) => d.type === r.type)) {
       const where = this.opts.userStrategiesDir ?? '<dataDir>/strategies';
       const message = `type ${r.type} is not loaded (no file in ${where} defines it)`;
@@ -581,7 +584,7 @@ export class StrategyService {
       return;
     }
     try {
-      this.runner.add(this.raw(r));
+      this.runner.add(this.raw(r), bars);
       if (r.lastError?.hook === 'config' || r.lastError?.hook === 'unloaded') delete r.lastError;
     } catch (e) {
       if (!(e instanceof StrategyConfigError)) throw e;

@@ -152,11 +152,15 @@ export class StrategyRunner {
     return validateInstance(raw, this.defs, (t) => this.ensemble.weightOf(t), label);
   }
 
-  /** Adds an instance (validated); warms it from stored bars. Throws StrategyConfigError. */
-  add(raw: unknown): StrategyInstanceConfig {
+  /**
+   * Adds an instance (validated); warms it from stored bars. Throws StrategyConfigError. `bars`, when given,
+   * fills a (symbol, timeframe) the runner keeps no bars of yet (no other instance listens to it) with
+   * closed bars from elsewhere (the engine's market data) before the warm-up: an instance started mid-session.
+   */
+  add(raw: unknown, bars?: (symbol: string, tf: StrategyTimeframe) => readonly Readonly<Bar>[]): StrategyInstanceConfig {
     const cfg = this.validate(raw);
     if (this.byId.has(cfg.id)) throw new StrategyConfigError(`"${cfg.id}"`, [{ path: 'id', message: `duplicate instance id "${cfg.id}"` }]);
-    this.install(cfg);
+    this.install(cfg, bars);
     return cfg;
   }
 
@@ -350,15 +354,15 @@ export class StrategyRunner {
     for (const l of this.errorListeners) l(report);
   }
 
-  private install(cfg: StrategyInstanceConfig): void {
+  private install(cfg: StrategyInstanceConfig, bars?: (symbol: string, tf: StrategyTimeframe) => readonly Readonly<Bar>[]): void {
     const def = this.defs.get(cfg.type)!;
     const inst: Instance = { config: cfg, def, warmup: warmupOf(def, cfg.params), order: this.list.length, running: false, units: new Map() };
     this.list.push(inst);
     this.byId.set(cfg.id, inst);
-    if (cfg.enabled) this.build(inst);
+    if (cfg.enabled) this.build(inst, bars);
   }
 
-  private build(inst: Instance): void {
+  private build(inst: Instance, bars?: (symbol: string, tf: StrategyTimeframe) => readonly Readonly<Bar>[]): void {
     const cfg = inst.config;
     const tfs = [...new Set([cfg.timeframe, ...inst.def.timeframes.slice(1)])];
     inst.running = true;
@@ -375,6 +379,7 @@ export class StrategyRunner {
         if (route === undefined) {
           route = { ring: new BarRing(Math.max(this.historyBars, inst.warmup + 1)), units: [], tfIndex: [] };
           sr.tfs.set(tf, route);
+          for (const b of bars?.(symbol, tf) ?? []) route.ring.push(b);
         }
         route.ring.ensureCapacity(inst.warmup + 1);
         route.units.push(u);

@@ -100,11 +100,14 @@ describe('KiteFeed: index packets', () => {
     await until('subscriptions', () => p.subs.size === 2);
     expect(p.subs.get(NIFTY)).toBe('full');
     await until('live', () => feed.status().state === 'live');
+    expect(feed.status().clockSkewMs).toBeUndefined(); // no exchange time seen yet
     p.push([{ token: NIFTY, mode: 'full', tradable: false, lastPrice: 2_451_230, high: 2_460_000, low: 2_440_000, open: 2_445_000, close: 2_448_000, netChange: 3230, exchangeTime: ex }]);
     await until('the index tick', () => ticks.find((t) => t.symbol === 'NIFTY 50'));
     expect(ticks.filter((t) => t.symbol === 'NIFTY 50')).toEqual([{ symbol: 'NIFTY 50', lastPaise: 2_451_230, lastQty: 0, volume: 0, tsEvent: expect.any(Number) as number }]);
     expect(closes).toContainEqual(['NIFTY 50', 2_448_000]);
     expect(depth).toEqual([]);
+    // the index's full packet carries the exchange time: the feed clock follows it (an index-only demand is synced)
+    expect(feed.status().clockSkewMs).toBeDefined();
     expect(feed.status().message ?? '').not.toContain('NIFTY 50'); // found in the dump
     expect(logs.some((l) => l.includes('differs') && l.includes('NIFTY 50'))).toBe(false); // tick 0.0 / lot 0 of an index is not a mismatch
   });

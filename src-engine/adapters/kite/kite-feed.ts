@@ -111,6 +111,21 @@ export function tickerRootOf(restRoot: string | undefined): string | undefined {
   return u.toString();
 }
 
+/** An NFO future or option row of Kite's dump as the engine's instrument: lot, tick, expiry and strike from the dump. */
+export function nfoInstrumentOf(k: KiteInstrument): Instrument {
+  return {
+    symbol: k.tradingsymbol,
+    name: k.name || k.tradingsymbol,
+    exchange: 'NFO',
+    tickSizePaise: k.tickSizePaise,
+    lotSize: k.lotSize,
+    kind: k.instrumentType as 'FUT' | 'CE' | 'PE',
+    underlying: k.name,
+    ...(k.expiry ? { expiry: k.expiry } : {}),
+    ...(k.instrumentType !== 'FUT' && k.strikePaise > 0 ? { strikePaise: k.strikePaise } : {}),
+  };
+}
+
 /** Kite's ticker limit: 3 connections × 3,000 instrument tokens. */
 export const KITE_MAX_TOKENS = 3 * 3000;
 
@@ -298,19 +313,7 @@ export class KiteFeed implements MarketDataClient {
     if (used + 1 > cap) {
       throw new Error(`cannot add ${symbol}: the Kite ticker is full (${used} instruments subscribed; Kite allows ${cap} = 3 connections × 3,000 tokens): remove symbols from the watchlist, the chart or the strategies first`);
     }
-    const inst: Instrument = isFo
-      ? {
-          symbol,
-          name: k.name || symbol,
-          exchange: 'NFO',
-          tickSizePaise: k.tickSizePaise,
-          lotSize: k.lotSize,
-          kind: k.instrumentType as 'FUT' | 'CE' | 'PE',
-          underlying: k.name,
-          ...(k.expiry ? { expiry: k.expiry } : {}),
-          ...(k.instrumentType !== 'FUT' && k.strikePaise > 0 ? { strikePaise: k.strikePaise } : {}),
-        }
-      : { symbol, name: k.name || symbol, exchange: 'NSE', tickSizePaise: k.tickSizePaise, lotSize: k.lotSize };
+    const inst: Instrument = isFo ? nfoInstrumentOf(fo) : { symbol, name: k.name || symbol, exchange: 'NSE', tickSizePaise: k.tickSizePaise, lotSize: k.lotSize };
     this.instruments.push(inst);
     this.symbols.add(symbol);
     this.tokenOf.set(symbol, k.instrumentToken);
@@ -612,7 +615,8 @@ export class KiteFeed implements MarketDataClient {
   private onBatch(b: TickBatch): void {
     for (let i = 0; i < b.count; i++) {
       const ex = b.exchangeTime[i]!;
-      if (b.kind[i] === KIND_FULL && ex > 0) this.feedClock.observe(ex * 1000);
+      // full packets carry the exchange time: an instrument's (184 B) and an index's (32 B)
+      if ((b.kind[i] === KIND_FULL || b.kind[i] === KIND_INDEX_FULL) && ex > 0) this.feedClock.observe(ex * 1000);
     }
     if (!this.feedClock.synced && !this.acceptUnsynced) return;
     const ts = this.feedClock.now();

@@ -1,0 +1,247 @@
+/**
+ * The run profile's `fno:` section on the Kite feed (issue 14). Kite's contracts are known only once the day's
+ * instrument dump has loaded (after the engine started), so the plan (runtime/fno-plan.ts) is resolved then:
+ *
+ *  1. Until then the F&O strategy instances do not run (instances kept from an earlier run are held back),
+ *     and the underlyings (NIFTY 50 … : Kite's index packets) are subscribed so their price arrives.
+ *  2. Once the dump is loaded, the start-up history is in and every underlying has a price, the legs are
+ *     resolved against the dump's NFO futures and options of the underlyings (lot and tick sizes, strikes and
+ *     expiries all from the dump); the resolved contracts are added to the engine (subscribed, their recent
+ *     1-minute candles backfilled), and only when they are in are the F&O instances started — warmed up on the
+ *     candles the engine already has (the underlying's history, the contracts' backfill).
+ *  3. Each price of an underlying may re-resolve its legs (an ATM move of `reResolveStrikes`, an expiry, a
+ *     futures roll): new contracts are added; what the plan no longer names drops out of the feed demand and is
+ *     unsubscribed unless an open position, a working order, a strategy instance, an open chart or the watchlist
+ *     still needs it (Engine.feedDemand).
+ *  4. A contract the profile asks for that the dump lacks, or a plan that cannot be resolved (no such future,
+ *     expiry or strike), is a warning in the log (and so in the Health tab) naming the underlying, the expiry
+ *     and the strike; resolution is retried each second and with each new dump.
+ * `on: contract` instances run on the contracts resolved when they start (as on the simulator); `on: underlying`
+ * instances always route to the contract resolved now.
+ */
+import type { Instrument } from '../contract/schemas.js';
+import type { Bar } from '../indicators/indicator.js';
+import type { InstrumentMaster } from '../model/instrument-master.js';
+import type { FeedMode } from '../market/data-client.js';
+import { nfoInstrumentOf } from '../adapters/kite/kite-feed.js';
+import { FnoPlan, fnoInstanceIds, underlyingSymbolOf, type FnoProfile } from './fno-plan.js';
+import type { LogFn } from './logger.js';
+import type { StrategyService } from './strategies.js';
+import type { Timeframe } from '../contract/schemas.js';
+import { timeframeMs, type StrategyTimeframe } from '../strategy/strategy.js';
+
+/** The NFO futures and options of the underlyings in a Kite dump, as engine instruments (the plan's candidates). */
+export function fnoDumpInstruments(master: InstrumentMaster, underlyings: readonly string[]): Instrument[] {
+  const out: Instrument[] = [];
+  for (const u of underlyings) {
+    for (const k of master.derivativesOf(u)) {
+      if (k.exchange !== 'NFO' || k.expiry === null || k.lotSize <= 0 || k.tickSizePaise <= 0) continue;
+      if (k.instrumentType === 'FUT' || k.instrumentType === 'CE' || k.instrumentType === 'PE') out.push(nfoInstrumentOf(k));
+    }
+  }
+  return out;
+}
+
+/** What the binder needs of the engine. */
+export interface FnoKiteHost {
+  profile: FnoProfile;
+  /** The day's instrument master, once loaded. */
+  master(): InstrumentMaster | undefined;
+  /** Feed time. */
+  now(): number;
+  /** True while the feed replays its start-up history or the engine stops: nothing is resolved then. */
+  busy(): boolean;
+  /** The last price of a symbol the engine tracks (or its previous close), paise. */
+  priceOf(symbol: string): number | undefined;
+  isTracked(symbol: string): boolean;
+  /** Adds a symbol of the dump to the engine; resolves when its recent candles are backfilled. Throws the feed's error. */
+  track(symbol: string): Promise<void>;
+  strategies: StrategyService;
+  /** The engine's candles of a symbol and timeframe, oldest first (the last may be forming). */
+  candles(symbol: string, tf: Timeframe): readonly Bar[];
+  /** The plan changed: the feed's subscriptions follow. */
+  changed(): void;
+  log: LogFn;
+}
+
+export interface FnoKiteStatus {
+  state: 'waiting' | 'resolved';
+  /** Why it is still waiting, or a warning about the resolved plan (a contract missing from the dump). */
+  message?: string;
+  /** Contract symbols resolved now. */
+  symbols: string[];
+  /** F&O strategy instances started. */
+  started: string[];
+}
+
+export class FnoKiteBinder {
+  private plan_: FnoPlan | undefined;
+  private planMaster: InstrumentMaster | undefined;
+  private problem: string | undefined;
+  private warned = new Set<string>();
+  private readonly ids: Set<string>;
+  private started: string[] = [];
+  private generation = 0;
+
+  constructor(private readonly h: FnoKiteHost) {
+    this.ids = new Set(fnoInstanceIds(h.profile));
+  }
+
+  /** The resolved plan (undefined until the dump and the underlyings' prices are in). */
+  get plan(): FnoPlan | undefined {
+    return this.plan_;
+  }
+
+  status(): FnoKiteStatus {
+    const s: FnoKiteStatus = { state: this.plan_ ? 'resolved' : 'waiting', symbols: this.plan_?.symbols() ?? [], started: [...this.started] };
+    const m = this.problem ?? (this.plan_ ? undefined : this.h.master() ? 'waiting for the underlyings’ prices' : 'waiting for Kite’s instrument dump');
+    if (m !== undefined) s.message = m;
+    return s;
+  }
+
+  /** At start: F&O instances kept from an earlier run stay off until their contracts are resolved from today's dump. */
+  holdBack(): void {
+    for (const i of this.h.strategies.list().instances) {
+      if (this.ids.has(i.id) && i.running) this.h.strategies.runner.setEnabled(i.id, false);
+    }
+  }
+
+  /**
+   * The underlyings' symbols (always; full: an index's full packet carries the exchange time, which the feed
+   * clock follows) and the resolved contracts (full: depth for the paper fills).
+   */
+  demand(want: (symbol: string, mode: FeedMode) => void): void {
+    for (const u of this.h.profile.underlyings) want(underlyingSymbolOf(u), 'full');
+    const p = this.plan_;
+    if (!p) return;
+    const underlyings = new Set(this.h.profile.underlyings.map(underlyingSymbolOf));
+    for (const s of p.symbols()) if (!underlyings.has(s)) want(s, 'full');
+  }
+
+  /** Resolves the plan when it can (dump loaded, history in, prices known) and has not on this dump. Never throws. */
+  tryResolve(): void {
+    const master = this.h.master();
+    if (master === undefined || this.h.busy() || master === this.planMaster) return;
+    const profile = this.h.profile;
+    for (const u of profile.underlyings) {
+      const sym = underlyingSymbolOf(u);
+      if (!this.h.isTracked(sym)) {
+        try {
+          void this.h.track(sym);
+        } catch (e) {
+          this.fail(`fno: the underlying ${u} (${sym}) cannot be followed on Kite: ${(e as Error).message}`);
+          return;
+        }
+      }
+      if (profile.options && this.h.priceOf(sym) === undefined) return; // its first price is on the way
+    }
+    let plan: FnoPlan;
+    try {
+      plan = new FnoPlan(profile, fnoDumpInstruments(master, profile.underlyings), (s) => this.h.priceOf(s), this.h.now(), (msg, data) => this.h.log('info', msg, data));
+    } catch (e) {
+      this.fail(`${(e as Error).message} (Kite instrument dump)`);
+      return;
+    }
+    this.problem = undefined;
+    this.plan_ = plan;
+    this.planMaster = master;
+    const gen = ++this.generation;
+    this.h.log('info', 'F&O legs resolved from the Kite instrument dump', { ...this.describe(plan) });
+    const added = this.follow();
+    this.h.changed();
+    // the instances start once their contracts are in (subscribed, recent candles backfilled)
+    void Promise.allSettled(added).then(() => {
+      if (gen === this.generation && !this.h.busy()) this.startInstances(plan);
+    });
+  }
+
+  /** A tick: re-resolves the legs of the underlying it prices when due (fno-plan.ts) and follows the new contracts. */
+  onPrice(symbol: string, pricePaise: number, ts: number): void {
+    const p = this.plan_;
+    if (!p) {
+      if (this.h.profile.underlyings.some((u) => underlyingSymbolOf(u) === symbol)) this.tryResolve();
+      return;
+    }
+    if (p.onPrice(symbol, pricePaise, ts).length === 0) return;
+    this.follow();
+    this.h.changed();
+  }
+
+  /** Adds the plan's contracts the engine does not track yet; warns about contracts the dump lacks. */
+  private follow(): Promise<void>[] {
+    const p = this.plan_!;
+    const out: Promise<void>[] = [];
+    for (const s of p.symbols()) {
+      if (this.h.isTracked(s)) continue;
+      try {
+        out.push(this.h.track(s));
+      } catch (e) {
+        this.warnOnce(`fno: resolved contract ${s} cannot be subscribed: ${(e as Error).message}`);
+      }
+    }
+    for (const u of this.h.profile.underlyings) for (const m of p.resolution(u)?.option?.missing ?? []) this.warnOnce(`fno: ${m} is not in Kite's instrument dump: that leg is not traded`);
+    return out;
+  }
+
+  private startInstances(plan: FnoPlan): void {
+    const existing = new Map(this.h.strategies.list().instances.map((i) => [i.id, i]));
+    const started: string[] = [];
+    for (const x of plan.instances()) {
+      const old = existing.get(x.id);
+      try {
+        // replaced, not edited: its symbols are today's contracts; a person's params, weight and on/off are kept
+        if (old) this.h.strategies.remove(x.id);
+        const info = this.h.strategies.add(
+          {
+            id: x.id,
+            type: x.type,
+            params: old ? old.params : (x.params ?? {}),
+            symbols: x.symbols,
+            timeframe: x.timeframe,
+            weight: old ? old.weight : x.weight,
+            enabled: old ? old.enabled : (x.enabled ?? true),
+          },
+          { bars: (s, tf) => this.closedBars(s, tf) },
+        );
+        if (info.running) started.push(x.id);
+      } catch (e) {
+        this.warnOnce(`fno: strategy instance ${x.id} not started: ${(e as Error).message}`);
+      }
+    }
+    this.started = started;
+    this.h.log('info', 'F&O strategy instances started', { instances: started.join(',') });
+  }
+
+  /** The closed candles the engine has of (symbol, tf): a new instance warms up on them. */
+  private closedBars(symbol: string, tf: Timeframe): readonly Bar[] {
+    let ms: number;
+    try {
+      ms = timeframeMs(tf as StrategyTimeframe);
+    } catch {
+      return [];
+    }
+    const now = this.h.now();
+    return this.h.candles(symbol, tf).filter((c) => c.t + ms <= now);
+  }
+
+  private describe(plan: FnoPlan): Record<string, unknown> {
+    const out: Record<string, unknown> = {};
+    for (const u of this.h.profile.underlyings) {
+      const r = plan.resolution(u);
+      out[u] = [r?.future, r?.option?.ce, r?.option?.pe].filter((x) => x !== undefined).join(',');
+    }
+    return out;
+  }
+
+  private fail(message: string): void {
+    this.problem = message;
+    this.warnOnce(message);
+  }
+
+  private warnOnce(message: string): void {
+    if (this.warned.has(message)) return;
+    if (this.warned.size > 200) this.warned = new Set();
+    this.warned.add(message);
+    this.h.log('warn', message);
+  }
+}

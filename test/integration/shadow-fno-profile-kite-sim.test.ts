@@ -1,0 +1,203 @@
+/**
+ * Issue 14's done-when: the shipped F&O profile (configs/fno-nifty.yaml: its `fno:` section unchanged) runs in
+ * SHADOW mode on the Kite feed against kitedesk sim's NFO universe. Prices are driven by hand (a manual
+ * MarketSource: the NIFTY 50 equities the index is a basket of), the simulator's clock follows them.
+ *  - the legs are resolved from the simulator's instrument dump (lot, tick, strike and expiry from its rows),
+ *    the contracts subscribed on the Kite ticker (NIFTY 50 by its index packets), and only then do the F&O
+ *    strategy instances start;
+ *  - a person's order on the resolved ATM call in whole lots passes Kite's basket-margin check (the simulator's
+ *    POST /margins/basket) and is filled in shadow and journalled; a part lot is refused;
+ *  - NIFTY moves by more than `reResolveStrikes` strikes: the option legs re-resolve, the new contracts are
+ *    subscribed, the old put (nothing open in it) is unsubscribed, the old call (a position) stays.
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { parse, stringify } from 'yaml';
+import type { KiteDeskApi } from '../../src-engine/contract/api.js';
+import type { RpcClient } from '../../src-engine/contract/rpc-client.js';
+import { snapToTick } from '../../src-engine/core/prices.js';
+import { istTime, nseCalendar } from '../../src-engine/core/nse-calendar.js';
+import { KiteSimulator } from '../../src-engine/kite-sim/kite-simulator.js';
+import type { MarketSource } from '../../src-engine/kite-sim/market-source.js';
+import { MarginCalculator } from '../../src-engine/kite-sim/rest-extras.js';
+import { NIFTY50_SEEDS, type SimInstrumentSeed } from '../../src-engine/model/instruments.js';
+import type { Tick } from '../../src-engine/model/tick.js';
+import type { Engine } from '../../src-engine/runtime/engine.js';
+import type { KiteSessionManager } from '../../src-engine/runtime/kite-session.js';
+import { startKiteEngine, until } from '../support/kite-engine.js';
+
+const DAY = '2026-12-07'; // a Monday; NIFTY's weekly expiry is Tuesday 8 Dec, the monthly future 29 Dec
+const STEP = 5000; // NIFTY's strike step in the simulator's universe, paise
+
+/** The NIFTY 50 equities trade only when the test says so; the simulator's clock follows their time. */
+class ManualMarket implements MarketSource {
+  readonly seeds: readonly SimInstrumentSeed[] = NIFTY50_SEEDS;
+  private readonly listeners = new Set<(t: Tick) => void>();
+  private t = istTime(DAY, '10:00');
+  private volume = 0;
+  private factor = 1;
+  onTick(l: (t: Tick) => void): () => void {
+    this.listeners.add(l);
+    return () => this.listeners.delete(l);
+  }
+  start(): void {}
+  stop(): void {}
+  now(): number {
+    return this.t;
+  }
+  prevClose(symbol: string): number {
+    const s = this.seeds.find((x) => x.symbol === symbol);
+    if (!s) throw new RangeError(symbol);
+    return s.basePaise;
+  }
+  /** Moves every equity to `factor` × its base price (the index, a basket of them, follows). */
+  moveTo(factor: number): void {
+    this.factor = factor;
+  }
+  /** One simulated second: every equity trades at the current level (the index prints at most once a second). */
+  step(): void {
+    this.t += 1000;
+    this.volume += 1;
+    for (const s of this.seeds) {
+      const p = snapToTick(Math.round(s.basePaise * this.factor), 5);
+      for (const l of this.listeners) l({ symbol: s.symbol, lastPaise: p, lastQty: 1, volume: this.volume, tsEvent: this.t });
+    }
+  }
+}
+
+/** configs/fno-nifty.yaml on the Kite feed in shadow mode; its fno section as shipped. */
+function profileYaml(): string {
+  const shipped = parse(readFileSync(join(import.meta.dirname, '../../configs/fno-nifty.yaml'), 'utf8')) as Record<string, unknown> & { trading: Record<string, unknown> };
+  return stringify({
+    ...shipped,
+    mode: 'shadow',
+    feed: { kind: 'kite', backfillMinutes: 30 },
+    // the pre-market scan reads daily candles (3 requests/s): one symbol keeps the start short
+    universe: { seed: 'custom', symbols: ['INFY'], softCap: 1 },
+    // the simulator's account holds ₹10 lakh: Kite's basket-margin answer decides (the paper approximation is off)
+    trading: { ...shipped.trading, risk: { ...(shipped.trading['risk'] as object), checkMargin: false } },
+  });
+}
+
+describe('configs/fno-nifty.yaml in shadow mode on the Kite feed against kitedesk sim', () => {
+  const sim = new KiteSimulator();
+  const market = new ManualMarket();
+  let kite: KiteSessionManager;
+  let engine: Engine;
+  let client: RpcClient<KiteDeskApi>;
+  const basketSpy = vi.spyOn(MarginCalculator.prototype, 'basket');
+  const tokenOf = (symbol: string) => sim.instruments.find((i) => i.tradingsymbol === symbol)!.token;
+  const subscribed = (symbol: string) => sim.subscribedTokens().get(tokenOf(symbol));
+  /** Polls `fn`, one simulated second of trading per poll. */
+  const driving = <T>(what: string, fn: () => T | undefined | false) =>
+    until(what, () => {
+      market.step();
+      return fn();
+    });
+
+  beforeAll(async () => {
+    expect(nseCalendar.isTradingDay(DAY)).toBe(true);
+    ({ kite, engine, client } = await startKiteEngine(sim, { sim: { market, flushIntervalMs: 50 }, profileYaml: profileYaml(), dataDirPrefix: 'kitedesk-shadow-fno-profile-' }));
+  });
+
+  afterAll(async () => {
+    basketSpy.mockRestore();
+    engine?.stop();
+    kite?.dispose();
+    await sim.close();
+  });
+
+  it('resolves the legs from the dump, subscribes them on the ticker, then starts the F&O instances', async () => {
+    // nothing runs before the dump has resolved the contracts
+    expect(engine.fno).toBeUndefined();
+    expect(engine.strategies.list().instances).toEqual([]);
+    const status = await driving('the F&O instances started', () => {
+      const s = engine.fnoKite!.status();
+      return s.state === 'resolved' && s.started.length === 2 ? s : undefined;
+    });
+    const r = engine.fno!.resolution('NIFTY')!;
+    const nifty = engine.market.quote('NIFTY 50')!.lastPaise;
+    // the future and the ATM options as the simulator's dump lists them
+    const fut = sim.instruments.filter((i) => i.exchange === 'NFO' && i.instrumentType === 'FUT' && i.name === 'NIFTY').sort((a, b) => (a.expiry! < b.expiry! ? -1 : 1))[0]!;
+    expect(fut.expiry).toBe('2026-12-29');
+    expect(r.future).toBe(fut.tradingsymbol);
+    expect(r.option!.expiry).toBe('2026-12-08');
+    expect(Math.abs(r.option!.atmPaise - nifty)).toBeLessThanOrEqual(STEP / 2);
+    for (const sym of [r.future!, r.option!.ce!, r.option!.pe!]) {
+      const row = sim.instruments.find((i) => i.exchange === 'NFO' && i.tradingsymbol === sym)!;
+      expect(row, sym).toBeDefined();
+      const inst = engine.instruments.find((i) => i.symbol === sym);
+      expect(inst).toMatchObject({ exchange: 'NFO', lotSize: row.lotSize, tickSizePaise: row.tickPaise, underlying: 'NIFTY', expiry: row.expiry });
+      if (row.instrumentType !== 'FUT') expect(inst!.strikePaise).toBe(row.strikePaise);
+      // subscribed on the Kite ticker with depth
+      await driving(`${sym} subscribed in full mode`, () => subscribed(sym) === 'full');
+    }
+    // the index by its index packets (the feed clock follows its exchange time)
+    expect(subscribed('NIFTY 50')).toBe('full');
+    expect(status.symbols.sort()).toEqual(['NIFTY 50', r.future!, r.option!.ce!, r.option!.pe!].sort());
+    // the instances: the future on its own candles, the option leg on NIFTY 50 routed to the contracts
+    expect(engine.strategies.list().instances.map((i) => [i.id, i.symbols, i.running])).toEqual([
+      ['nifty-fut-trend', [r.future], true],
+      ['nifty-atm-trend', ['NIFTY 50'], true],
+    ]);
+    expect(engine.fno!.route('nifty-atm-trend', 'NIFTY 50', 'BUY', () => 0)).toEqual({ symbol: r.option!.ce, side: 'BUY' });
+  });
+
+  it('a one-lot shadow order on the ATM call passes Kite basket margins and is filled and journalled; a part lot is refused', async () => {
+    const ce = engine.fno!.resolution('NIFTY')!.option!.ce!;
+    const lot = engine.instruments.find((i) => i.symbol === ce)!.lotSize;
+    await driving(`a price of ${ce}`, () => (engine.market.quote(ce)?.lastPaise ?? 0) > 0);
+    const part = await client.call('orders.place', { symbol: ce, side: 'BUY', qty: lot - 1, orderType: 'MARKET', product: 'NRML' });
+    expect(part.decision).toMatchObject({ action: 'BLOCK', rule: 'lot_size' });
+
+    const before = basketSpy.mock.calls.length;
+    const ok = await client.call('orders.place', { symbol: ce, side: 'BUY', qty: lot, orderType: 'MARKET', product: 'NRML' });
+    expect(ok.decision, JSON.stringify(ok.decision)).toMatchObject({ action: 'ALLOW' });
+    expect(ok.orders[0]!.broker).toBe('shadow');
+    const id = ok.orders[0]!.orderId;
+    const done = await driving('the order is worked', () => {
+      const o = engine.trading.orders().find((x) => x.orderId === id);
+      return o && (o.status === 'COMPLETE' || o.status === 'REJECTED' || o.status === 'CANCELLED') ? o : undefined;
+    });
+    expect(done.status, done.statusMessage).toBe('COMPLETE');
+    expect(basketSpy.mock.calls.length).toBeGreaterThan(before);
+    expect(basketSpy.mock.calls.at(-1)![0]).toEqual([expect.objectContaining({ exchange: 'NFO', tradingsymbol: ce, quantity: lot, transaction_type: 'BUY' })]);
+    const fills = engine.trading.fills(100).filter((f) => f.orderId === id);
+    expect(fills.reduce((a, f) => a + f.qty, 0)).toBe(lot);
+    expect(fills[0]).toMatchObject({ symbol: ce, side: 'BUY', product: 'NRML' });
+    expect(fills[0]!.chargesPaise).toBeGreaterThan(0);
+    expect(engine.trading.portfolio().positions.find((p) => p.symbol === ce && p.strategy === 'manual')?.qty).toBe(lot);
+  });
+
+  it('NIFTY moves by more than reResolveStrikes: the options re-resolve, new contracts subscribed, the old put dropped, the held call kept', async () => {
+    const old = engine.fno!.resolution('NIFTY')!;
+    const oldCe = old.option!.ce!;
+    const oldPe = old.option!.pe!;
+    const reStrikes = engine.fno!.profile.options!.reResolveStrikes;
+    // the index is an amplified basket of the equities: +0.15 % on each moves it about 0.6 %, some 3 strikes
+    market.moveTo(1.0015);
+    const next = await driving('the option legs re-resolved', () => {
+      const r = engine.fno!.resolution('NIFTY')!;
+      return r.option!.atmPaise !== old.option!.atmPaise ? r : undefined;
+    });
+    expect(Math.abs(next.option!.atmPaise - old.option!.atmPaise)).toBeGreaterThanOrEqual(reStrikes * STEP);
+    expect(next.option!.ce).not.toBe(oldCe);
+    expect(next.future).toBe(old.future);
+    for (const sym of [next.option!.ce!, next.option!.pe!]) {
+      await driving(`the new ${sym} subscribed`, () => subscribed(sym) === 'full');
+      expect(engine.instruments.find((i) => i.symbol === sym)).toMatchObject({ exchange: 'NFO', underlying: 'NIFTY', expiry: '2026-12-08' });
+    }
+    // nothing needs the old put any more; the old call holds a position
+    await driving(`the old ${oldPe} unsubscribed`, () => subscribed(oldPe) === undefined);
+    expect(subscribed(oldCe)).toBe('full');
+    expect(engine.feedDemand().get(oldCe)).toBe('full');
+    // the routed instance trades the contracts resolved now; a SELL first closes the call held… by that instance only
+    expect(engine.fno!.route('nifty-atm-trend', 'NIFTY 50', 'BUY', () => 0)).toEqual({ symbol: next.option!.ce, side: 'BUY' });
+    // every order so far (the person's, and any the strategies sent) in whole lots
+    for (const o of engine.trading.orders()) {
+      const lot = engine.instruments.find((i) => i.symbol === o.symbol)!.lotSize;
+      if (o.status !== 'REJECTED') expect(o.qty % lot, `${o.symbol} ${o.qty}`).toBe(0);
+    }
+  });
+});
