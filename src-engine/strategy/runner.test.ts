@@ -263,6 +263,29 @@ describe('StrategyRunner: driving strategies', () => {
     expect(r.status().map((s) => [s.config.id, s.running])).toEqual([['e1', false]]);
   });
 
+  it('an instance added with `bars` for a symbol no instance listens to is warmed on them: it trades like one that saw them live', () => {
+    const bars = barsFrom(path(100, [40, 0], [30, 1], [40, -1]), '5m');
+    const live = new StrategyRunner({ definitions: BUILTIN_STRATEGIES, instances: [{ id: 'e', type: 'ema_crossover', symbols: ['X'], timeframe: '5m' }] });
+    const cold = new StrategyRunner({ definitions: BUILTIN_STRATEGIES });
+    const warm = new StrategyRunner({ definitions: BUILTIN_STRATEGIES });
+    const [a, b, c] = [collect(live), collect(cold), collect(warm)];
+    for (const x of bars.slice(0, 60)) live.onBarClosed('X', '5m', x);
+    // the runner keeps no bars of X (no instance listened): without `bars` the new one starts cold
+    cold.add({ id: 'e', type: 'ema_crossover', symbols: ['X'], timeframe: '5m' });
+    const asked: string[] = [];
+    warm.add({ id: 'e', type: 'ema_crossover', symbols: ['X'], timeframe: '5m' }, (sym, tf) => {
+      asked.push(`${sym}|${tf}`);
+      return tf === '5m' ? bars.slice(0, 60) : [];
+    });
+    expect(asked).toContain('X|5m');
+    expect(c.signals).toEqual([]); // warmed muted
+    for (const x of bars.slice(60)) for (const r of [live, cold, warm]) r.onBarClosed('X', '5m', x);
+    const sells = (o: typeof a) => o.signals.filter((s) => s.side === 'SELL').map((s) => [s.ts, s.snapshot]);
+    expect(sells(a).length).toBeGreaterThan(0);
+    expect(sells(c)).toEqual(sells(a));
+    expect(sells(b)).not.toEqual(sells(a));
+  });
+
   it('uses an injected clock for now() when given', () => {
     const r = new StrategyRunner({ definitions: [probe('p', 'BUY')], instances: [{ id: 'p1', type: 'p', symbols: ['X'], params: { n: 1 } }], clock: { now: () => 42 } });
     const out = collect(r);
