@@ -23,6 +23,8 @@
  *   ROUTED: future leg → the same side on the future; option leg → long premium: a BUY opens a CE (or closes a
  *   PE held), a SELL opens a PE (or closes a CE held); with `right: CE` only (PE only) the other direction only
  *   closes. The route always names the currently resolved contract.
+ * On the Kite feed the plan is made once the day's instrument dump has loaded (runtime/fno-kite.ts: the dump's
+ * contracts, subscribed, instances started after); on the built-in simulator when the engine starts.
  */
 import { z } from 'zod';
 import type { Instrument } from '../contract/schemas.js';
