@@ -118,6 +118,21 @@ describe('EngineSupervisor start and ready', () => {
     expect(logs.join('\n')).not.toMatch(/secret/);
   });
 
+  it('forwards a strategy approval request as an approval event; a reply goes back validated, a malformed one not at all', () => {
+    const { sup, last } = setup();
+    const asked: unknown[] = [];
+    sup.on('approval', (e) => asked.push(e));
+    sup.start();
+    last().ready();
+    const req = { type: 'strategy-approval-request', id: 3, op: 'check', file: 'mine.mjs', sha256: 'a'.repeat(64) };
+    last().send(req);
+    last().send({ ...req, id: 4, file: '../escape.mjs' }); // a folder in the name: refused by the schema
+    expect(asked).toEqual([{ incarnation: 1, message: req }]);
+    expect(sup.postMessage({ type: 'strategy-approval-reply', id: 3, ok: true, approved: false })).toBe(true);
+    expect(sup.postMessage({ type: 'strategy-approval-reply', id: 3, ok: true, refused: 'nope' } as never)).toBe(false);
+    expect(last().sent.map((s) => s.message)).toEqual([{ type: 'strategy-approval-reply', id: 3, ok: true, approved: false }]);
+  });
+
   it('kills a child that never says ready, and restarts it as a crash', () => {
     const { sup, children, events } = setup();
     sup.start();

@@ -60,6 +60,8 @@ export interface SupervisorEvents {
   stopped: { incarnation: number; code: number | null };
   /** A Kite session message of the current child (may carry secrets: never log it). */
   kite: { incarnation: number; message: Extract<EngineToMain, { type: `kite-${string}` }> };
+  /** The engine asks about (or for) a user strategy file's approval, which main keeps; answer with `strategy-approval-reply`. */
+  approval: { incarnation: number; message: Extract<EngineToMain, { type: 'strategy-approval-request' }> };
   /** The engine asks main to show a finished backtest's report (the run id only). */
   report: { incarnation: number; id: string };
 }
@@ -125,6 +127,7 @@ export class EngineSupervisor<P = unknown> {
     failed: new Set(),
     stopped: new Set(),
     kite: new Set(),
+    approval: new Set(),
     report: new Set(),
   };
   private _state: SupervisorState = 'idle';
@@ -313,6 +316,9 @@ export class EngineSupervisor<P = unknown> {
       case 'kite-session-ended':
       case 'kite-host-request':
         this.emit('kite', { incarnation: inc.n, message: m });
+        return;
+      case 'strategy-approval-request':
+        this.emit('approval', { incarnation: inc.n, message: m });
         return;
       case 'backtest-report-open':
         this.emit('report', { incarnation: inc.n, id: m.id });

@@ -20,12 +20,14 @@ import {
   type WebContents,
 } from 'electron';
 import { readFile } from 'node:fs/promises';
+import path from 'node:path';
 import { createAppProtocolHandler } from './app-protocol.js';
 import { EngineSupervisor, type ChildLike, type LogLevel } from './engine-supervisor.js';
 import { handleTrusted } from './ipc.js';
 import { openKeychain, type SecretStore } from './keychain.js';
 import { KITE_LOGIN_PAGE, KiteCredentialStore, kiteEnvForHost } from '../src-engine/contract/kite-credentials.js';
 import { answerKiteHostRequest } from './kite-host-main.js';
+import { MAIN_APPROVALS_DIR, MAIN_APPROVALS_FILE, MainApprovalStore, answerStrategyApprovalRequest } from './strategy-approvals.js';
 import { KiteAuth } from './kite-login.js';
 import { openKiteLoginWindow, type NavigationOverride } from './kite-login-window.js';
 import { type AppPaths, engineEnv, PRIVATE_UMASK, resolveAppPaths } from './paths.js';
@@ -154,6 +156,44 @@ function start(): void {
   });
 
   setupKite(supervisor);
+  setupStrategyApprovals(supervisor);
+}
+
+/**
+ * User strategy files: main keeps the approved hashes (strategy-approvals.ts). The engine asks; an
+ * approval needs the person's yes in main's own dialog, which shows the file's path, sha256 and first lines.
+ */
+function setupStrategyApprovals(supervisor: EngineSupervisor<MessagePortMain>): void {
+  let store: MainApprovalStore | undefined;
+  supervisor.on('approval', ({ incarnation, message }) => {
+    store ??= new MainApprovalStore(path.join(app.getPath('userData'), MAIN_APPROVALS_DIR, MAIN_APPROVALS_FILE));
+    if (store.unreadable) log('warn', `strategy approvals: ${store.unreadable}`);
+    void answerStrategyApprovalRequest(message, {
+      store,
+      strategiesDir: path.join(app.getPath('userData'), 'strategies'),
+      confirm: async (p) => {
+        const win = BrowserWindow.getAllWindows()[0];
+        const box = {
+          type: 'warning' as const,
+          title: 'Approve a strategy file',
+          message: `Run the strategy file ${p.file}?`,
+          detail:
+            `It runs inside the trading engine with your user's rights: it can read and write your files and use the network. ` +
+            `Approve it only if you wrote it or trust where it came from.\n\n${p.fullPath}\n${p.bytes} bytes, sha256 ${p.sha256}\n\n${p.head}`,
+          buttons: ['Cancel', 'Approve'],
+          defaultId: 0,
+          cancelId: 0,
+          noLink: true,
+        };
+        const r = win ? await dialog.showMessageBox(win, box) : await dialog.showMessageBox(box);
+        return r.response === 1;
+      },
+      log,
+    }).then((reply) => {
+      // a reply for an engine that has since been replaced would meet another engine's request ids
+      if (supervisor.incarnation === incarnation) supervisor.postMessage(reply);
+    });
+  });
 }
 
 /**

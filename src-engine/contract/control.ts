@@ -38,6 +38,22 @@ export type KiteLoginFailureCode = z.infer<typeof kiteLoginFailureCodeSchema>;
 /** How often the engine says `heartbeat` on the control channel. */
 export const HEARTBEAT_INTERVAL_MS = 1000;
 
+/** A user strategy file's name in `<dataDir>/strategies` (no folder part) and a content hash (sha256 hex). */
+const strategyFileNameSchema = z
+  .string()
+  .min(1)
+  .max(255)
+  .regex(/^[^/\\\0]+$/, 'expected a file name without a folder')
+  .refine((n) => n !== '.' && n !== '..', 'expected a file name without a folder');
+const sha256HexSchema = z.string().regex(/^[0-9a-f]{64}$/, 'expected a sha256 in lower-case hex');
+
+/**
+ * Why main did not record an approval: the person said no in main's dialog (`declined`), the file's
+ * content on disk is not the one asked about (`changed`), no such file (`not-found`), or main could not
+ * keep it (`unavailable`, `internal`).
+ */
+export const strategyApprovalRefusalSchema = z.enum(['declined', 'changed', 'not-found', 'invalid', 'unavailable', 'internal']);
+
 export const mainToEngineSchema = z.discriminatedUnion('type', [
   /** A window's end of a MessageChannelMain follows in the message's ports[0]. */
   z.object({ type: z.literal('attach-window'), windowId: z.number().int().nonnegative() }),
@@ -81,6 +97,19 @@ export const mainToEngineSchema = z.discriminatedUnion('type', [
     code: z.enum(['UNAVAILABLE', 'INVALID_INPUT', 'NOT_FOUND', 'INTERNAL']).optional(),
     message: z.string().max(400).optional(),
   }),
+  /**
+   * The answer to a `strategy-approval-request` (same id). `check`: `approved` says whether main keeps
+   * this sha256 for the file. `approve`: ok once main recorded it (after the person confirmed in main's
+   * own dialog); otherwise `refused` says why.
+   */
+  z.object({
+    type: z.literal('strategy-approval-reply'),
+    id: z.number().int().nonnegative(),
+    ok: z.boolean(),
+    approved: z.boolean().optional(),
+    refused: strategyApprovalRefusalSchema.optional(),
+    message: z.string().max(400).optional(),
+  }),
 ]);
 export type MainToEngine = z.infer<typeof mainToEngineSchema>;
 
@@ -116,6 +145,19 @@ export const engineToMainSchema = z.discriminatedUnion('type', [
    * only main can do in the desktop app: main owns the keychain and the login window. `save` carries
    * the api_secret once, on its way to the keychain. Answered by `kite-host-reply` with the same id.
    */
+  /**
+   * User strategy files (issue 15): in the desktop app main keeps the approved content hashes, not the
+   * engine. `check`: is this sha256 of `<dataDir>/strategies/<file>` approved? `approve`: the person
+   * asked (strategies.approve) to approve it; main reads the file itself, shows its own dialog and
+   * records the hash only on the person's yes. Answered by `strategy-approval-reply` with the same id.
+   */
+  z.object({
+    type: z.literal('strategy-approval-request'),
+    id: z.number().int().nonnegative(),
+    op: z.enum(['check', 'approve']),
+    file: strategyFileNameSchema,
+    sha256: sha256HexSchema,
+  }),
   z.object({
     type: z.literal('kite-host-request'),
     id: z.number().int().nonnegative(),
@@ -130,3 +172,4 @@ export const engineToMainSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('backtest-report-open'), id: backtestIdSchema }),
 ]);
 export type EngineToMain = z.infer<typeof engineToMainSchema>;
+export type StrategyApprovalRefusal = z.infer<typeof strategyApprovalRefusalSchema>;

@@ -20,7 +20,7 @@ import { WatchlistRepo } from '../persistence/watchlist-repo.js';
 import { loadRunProfile, type RunProfile } from '../runtime/config.js';
 import { Engine } from '../runtime/engine.js';
 import { UserStrategyLoader } from '../strategy/user-loader.js';
-import { FileApprovalStore } from '../strategy/approvals.js';
+import { FileApprovalStore, type StrategyApprovals } from '../strategy/approvals.js';
 import { KiteSessionManager } from '../runtime/kite-session.js';
 import { processHealth } from '../runtime/health.js';
 import type { LogFn } from '../runtime/logger.js';
@@ -36,6 +36,11 @@ export interface BootOptions {
   kite?: KiteSessionManager;
   /** Who owns the keychain for Kite settings and login (serve: this process; desktop: main over the control channel). */
   kiteHost?: (kite: KiteSessionManager) => KiteHost;
+  /**
+   * Who keeps the approvals of user strategy files: the desktop app's main (over the control channel);
+   * default (serve, the CLI) the engine itself, in <dataDir>/strategy-approvals.json.
+   */
+  strategyApprovals?: StrategyApprovals;
 }
 
 /** Where the approvals of user strategy files live (outside the strategies folder). */
@@ -92,11 +97,11 @@ export function bootEngine(opts: BootOptions): BootedEngine {
   // User strategies: <dataDir>/strategies/*.{js,mjs,ts}, hot-reloaded into the engine's strategy
   // service (instances of a user type wait, off with an `unloaded` error, until their file has loaded).
   // They run with the engine's privileges: only files (and a folder) owned by this user and not
-  // writable by others load, each new or changed file once the person approved its sha256, kept
-  // outside the folder in <dataDir>/strategy-approvals.json (docs/security.md).
+  // writable by others load, each new or changed file once the person approved its sha256 — kept by
+  // main in the desktop app, else outside the folder in <dataDir>/strategy-approvals.json (docs/security.md).
   const userStrategies = new UserStrategyLoader({
     dir: strategiesDir,
-    approvals: new FileApprovalStore(join(opts.dataDir, STRATEGY_APPROVALS_FILE)),
+    approvals: opts.strategyApprovals ?? new FileApprovalStore(join(opts.dataDir, STRATEGY_APPROVALS_FILE)),
     register: (def) => engine.strategies.registerDefinition(def),
     unregister: (type, file) => engine.strategies.unregisterDefinition(type, file),
     onError: ({ file, message }) => engine.strategies.reportDefinitionError(file, message),

@@ -12,6 +12,7 @@ import type { KiteSessionManager } from '../runtime/kite-session.js';
 import { bootEngine } from './bootstrap.js';
 import { createFileLog } from './file-log.js';
 import { ControlKiteHost } from './kite-control.js';
+import { ControlApprovalStore } from './strategy-approvals-control.js';
 import { PRIVATE_UMASK, defaultDataDir } from './paths.js';
 
 /** Electron's MessagePortMain, as far as we use it. */
@@ -67,11 +68,14 @@ export function runUtilityEngine(parentPort: ParentPortLike, opts: UtilityOption
   let booted: ReturnType<typeof bootEngine>;
   // Kite settings and login belong to main in the desktop app (the keychain and the login window).
   let kiteHost: ControlKiteHost | undefined;
+  // User strategy approvals belong to main too: the engine asks it, and only main records one.
+  const approvals = new ControlApprovalStore({ send });
   try {
     const configFile = argValue(argv, 'config');
     booted = bootEngine({
       dataDir,
       log,
+      strategyApprovals: approvals,
       ...(configFile ? { configFile } : {}),
       ...(opts.kite ? { kite: opts.kite } : {}),
       kiteHost: (kite) => (kiteHost = new ControlKiteHost({ send, kite })),
@@ -116,6 +120,8 @@ export function runUtilityEngine(parentPort: ParentPortLike, opts: UtilityOption
       if (m.data.count > 0) log('info', 'engine restarted by the app', { restarts: m.data.count, reason: m.data.last?.reason });
     } else if (m.data.type === 'kite-host-reply') {
       kiteHost?.onReply(m.data);
+    } else if (m.data.type === 'strategy-approval-reply') {
+      approvals.onReply(m.data);
     } else if (m.data.type === 'attach-window') {
       const port = e.ports[0];
       if (!port) {

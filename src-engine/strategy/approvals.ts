@@ -1,10 +1,16 @@
 import { readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { z } from 'zod';
 
-/** Which content of each user strategy file the person approved (file name → sha256 hex). */
+/**
+ * Which content of each user strategy file the person approved (file name → sha256 hex). Under
+ * `serve` the engine keeps them ({@link FileApprovalStore}); in the desktop app main keeps them and the
+ * engine asks it over the control channel (host/strategy-approvals-control.ts), so both calls may be async.
+ */
 export interface StrategyApprovals {
-  approved(name: string): string | undefined;
-  approve(name: string, sha256: string): void;
+  /** Whether this exact content (sha256 hex) of the file `name` is approved. */
+  isApproved(name: string, sha256: string): boolean | Promise<boolean>;
+  /** Record the person's approval of this content; rejects when it was not recorded (e.g. declined in main's dialog). */
+  approve(name: string, sha256: string): void | Promise<void>;
 }
 
 const fileSchema = z.object({ version: z.literal(1), files: z.record(z.string(), z.string().regex(/^[0-9a-f]{64}$/)) });
@@ -28,6 +34,10 @@ export class FileApprovalStore implements StrategyApprovals {
 
   approved(name: string): string | undefined {
     return Object.prototype.hasOwnProperty.call(this.files, name) ? this.files[name] : undefined;
+  }
+
+  isApproved(name: string, sha256: string): boolean {
+    return this.approved(name) === sha256;
   }
 
   approve(name: string, sha256: string): void {

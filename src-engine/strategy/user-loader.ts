@@ -218,22 +218,37 @@ export class UserStrategyLoader {
    * The person approved `name` (a file in the folder) with the content whose sha256 they saw; it
    * loads now. Rejects when there is no approval store, no such file, or the content changed since.
    */
-  approve(name: string, sha256: string): Promise<UserStrategyFileStatus[]> {
-    return this.enqueue(async () => {
-      if (!this.opts.approvals) throw new UserStrategyLoadError('user strategy approvals are not enabled here');
-      if (basename(name) !== name || !isUserStrategyFile(name)) throw new UserStrategyLoadError(`${name}: not a strategy file name in ${this.dir}`);
-      const file = join(this.dir, name);
-      let source: string;
-      try {
-        source = await readFile(file, 'utf8');
-      } catch {
-        throw new UserStrategyLoadError(`${name}: no such file in ${this.dir}`);
-      }
-      const now = sha256Of(source);
-      if (now !== sha256.toLowerCase()) throw new UserStrategyLoadError(`${name}: the file changed since it was shown (its sha256 is now ${now}); look at it again`);
-      this.opts.approvals.approve(name, now);
-      await this.sync(file, true);
-    }, true).then(() => this.status());
+  async approve(name: string, sha256: string): Promise<UserStrategyFileStatus[]> {
+    const approvals = this.opts.approvals;
+    if (!approvals) throw new UserStrategyLoadError('user strategy approvals are not enabled here');
+    if (basename(name) !== name || !isUserStrategyFile(name)) throw new UserStrategyLoadError(`${name}: not a strategy file name in ${this.dir}`);
+    const file = join(this.dir, name);
+    let source: string;
+    try {
+      source = await readFile(file, 'utf8');
+    } catch {
+      throw new UserStrategyLoadError(`${name}: no such file in ${this.dir}`);
+    }
+    const now = sha256Of(source);
+    if (now !== sha256.toLowerCase()) throw new UserStrategyLoadError(`${name}: the file changed since it was shown (its sha256 is now ${now}); look at it again`);
+    // Outside the load queue: in the desktop app this waits for the person's answer in main's dialog.
+    // The load below checks the approval again against the content then on disk.
+    try {
+      await approvals.approve(name, now);
+    } catch (e) {
+      throw new UserStrategyLoadError(`${name}: not approved: ${messageOf(e)}`);
+    }
+    await this.enqueue(() => this.sync(file, true), true);
+    return this.status();
+  }
+
+  /** Asks the approval store (main, in the desktop app); an unanswered check approves nothing. */
+  private async isApproved(name: string, hash: string): Promise<{ ok: boolean; error?: string }> {
+    try {
+      return { ok: (await this.opts.approvals?.isApproved(name, hash)) === true };
+    } catch (e) {
+      return { ok: false, error: messageOf(e) };
+    }
   }
 
   /** Resolves when every load queued so far is done (tests, shutdown). */
@@ -410,10 +425,13 @@ export class UserStrategyLoader {
     state.hash = hash;
     if (this.opts.approvals) state.sha256 = hash;
     state.retry = false;
-    if (this.opts.approvals && this.opts.approvals.approved(basename(file)) !== hash) {
+    const verdict = this.opts.approvals ? await this.isApproved(basename(file), hash) : { ok: true };
+    if (!verdict.ok) {
       // new or changed: the person approves this exact content first (the approved version stays)
       state.pendingApproval = hash;
-      this.fail(file, `${basename(file)}: new or changed, waiting for approval of its content (sha256 ${hash})`);
+      // a check that could not be answered is tried again on the next reload or change
+      if (verdict.error !== undefined) state.hash = undefined;
+      this.fail(file, `${basename(file)}: new or changed, waiting for approval of its content (sha256 ${hash})${verdict.error !== undefined ? `; the approval could not be checked: ${verdict.error}` : ''}`);
       return;
     }
     delete state.pendingApproval;
