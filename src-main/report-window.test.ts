@@ -54,7 +54,7 @@ describe("main's backtest report window (backtest.openReport)", () => {
     });
     expect('preload' in p).toBe(false);
     await Promise.resolve();
-    expect(windows[0]!.loaded).toEqual([resolveReportFile(dataDir, 'bt-abc-123').file]);
+    expect(windows[0]!.loaded).toEqual([(resolveReportFile(dataDir, 'bt-abc-123') as { file: string }).file]);
     expect(windows[0]!.loaded[0]!.endsWith(join('backtests', 'bt-abc-123', 'report.html'))).toBe(true);
     expect(reportWindowPreferences(false).devTools).toBe(true);
   });
