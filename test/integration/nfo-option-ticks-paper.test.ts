@@ -128,7 +128,6 @@ describe.skipIf(!have)('real NIFTY option ticks (18 Nov 2022) through the paper 
       feed,
       clock: { now: () => feed.now() },
       autoStart: false,
-      tradingMode: 'paper',
       trading: store,
       dailyHistory: () => new Map(),
       signals: { append: (s) => ({ id: 1, ...s }), recent: () => [] },
