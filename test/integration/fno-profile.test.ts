@@ -88,7 +88,8 @@ describe('configs/fno-nifty.yaml on the built-in simulator through an expiry', (
         const c = fnoContractOf(f.symbol)!;
         expect(f.pricePaise).toBe(finalSettlementPrice(c, indexClose, 0).pricePaise);
         expect(f.tsEvent).toBe(istTime('2026-12-08', '15:30'));
-        expect(f.chargesPaise).toBe(0);
+        // an exercised long (closed by a SELL at a price above 0) pays STT on the intrinsic value: 0.15 % from 2026-04-01
+        expect(f.chargesPaise).toBe(f.side === 'SELL' && f.pricePaise > 0 ? Math.round((f.pricePaise * f.qty * 15) / 10_000) : 0);
       }
       const stillOpen = e.trading.portfolio().positions.filter((p) => p.qty !== 0 && fnoContractOf(p.symbol)?.kind !== 'FUT');
       expect(stillOpen).toEqual([]);
