@@ -768,6 +768,8 @@ export class ChaosHarness {
     for (const v of perSecond.slice(0, 5)) res.failures.push(`${v.count} orders reached the simulator within one second from ${new Date(v.from).toISOString()} (cap ${v.cap})`);
     for (const v of perMinute.slice(0, 5)) res.failures.push(`${v.count} orders reached the simulator within one minute from ${new Date(v.from).toISOString()} (cap ${v.cap})`);
     res.got429 = log.filter((p) => p.status === 429).length;
+    // the engine paces orders below Kite's 10/s (trading.live.ordersPerSecond): the simulator must never have to refuse one
+    if (res.got429 > 0) res.failures.push(`${res.got429} orders got HTTP 429 (over Kite's ${BROKER_PER_SECOND}/s) at the simulator: the engine's pacer let too many through`);
     const retries = retriesAfter429(log);
     res.blindRetries = retries.reduce((a, r) => a + r.resent, 0);
     for (const r of retries.slice(0, 5)) res.failures.push(`tag ${r.tag} sent again ${r.resent}× after a 429`);
@@ -831,6 +833,7 @@ export function caseOk(c: CaseResult): boolean {
     c.lateTokens === 0 &&
     c.ordersOnStaleData === 0 &&
     c.rateViolations === 0 &&
+    c.got429 === 0 &&
     c.blindRetries === 0 &&
     (c.host === undefined || (c.host.restartMiscounts === 0 && c.host.backoffViolations === 0 && c.host.failuresNotShown === 0 && c.host.latePorts === 0))
   );

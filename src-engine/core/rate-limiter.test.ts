@@ -109,5 +109,126 @@ describe('RateLimiter', () => {
   it('validates options', () => {
     expect(() => new RateLimiter({ perSecond: 0 })).toThrow(RangeError);
     expect(() => new RateLimiter({ perSecond: 1, perMinute: 1.5 })).toThrow(RangeError);
+    expect(() => new RateLimiter({ perSecond: 10, pacePerSecond: 11 })).toThrow(/pacePerSecond \(11\) must not exceed perSecond \(10\)/);
+    expect(() => new RateLimiter({ perSecond: 10, pacePerSecond: 0 })).toThrow(RangeError);
+    expect(() => new RateLimiter({ perSecond: 10, maxWaitMs: -1 })).toThrow(RangeError);
+  });
+});
+
+describe('RateLimiter pace (the order pacer: below Kite\'s 10/s with margin)', () => {
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  it('spaces a burst evenly at the pace: 20 at once leave 125 ms apart, never more than 8 in a rolling second', () => {
+    const clock = manualClock();
+    const rl = new RateLimiter({ perSecond: 10, pacePerSecond: 8, windowMs: 1150, clock });
+    const waits = Array.from({ length: 20 }, () => rl.reserve());
+    expect(waits).toEqual(Array.from({ length: 20 }, (_, i) => i * 125));
+    const grants = waits.map((w) => clock.now() + w);
+    for (const g of grants) expect(grants.filter((t) => t >= g && t < g + 1000).length).toBeLessThanOrEqual(8);
+    // a request after a quiet spell goes at once
+    clock.advance(10_000);
+    expect(rl.reserve()).toBe(0);
+    expect(rl.reserve()).toBe(125);
+  });
+
+  it('keeps at most 10 in any rolling second at the server however the arrivals jitter by up to 240 ms (property)', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.integer({ min: 0, max: 400 }), { minLength: 11, maxLength: 120 }),
+        fc.array(fc.integer({ min: 0, max: 240 }), { minLength: 120, maxLength: 120 }),
+        (gaps, jitter) => {
+          const clock = manualClock();
+          const rl = new RateLimiter({ perSecond: 10, pacePerSecond: 8, windowMs: 1150, clock });
+          const arrivals: number[] = [];
+          gaps.forEach((g, i) => {
+            clock.advance(g);
+            arrivals.push(clock.now() + rl.reserve() + jitter[i]!);
+          });
+          arrivals.sort((a, b) => a - b);
+          for (const a of arrivals) expect(arrivals.filter((t) => t >= a && t < a + 1000).length).toBeLessThanOrEqual(10);
+        },
+      ),
+    );
+  });
+
+  it('without a pace the same jitter does put 11 into one second (why the pace exists)', () => {
+    const clock = manualClock();
+    const rl = new RateLimiter({ perSecond: 10, windowMs: 1150, clock });
+    const grants = Array.from({ length: 20 }, () => clock.now() + rl.reserve());
+    // the first ten leave at once, the next ten 1150 ms later; the first ten arrive 240 ms late
+    const arrivals = grants.map((g, i) => (i < 10 ? g + 240 : g)).sort((a, b) => a - b);
+    expect(Math.max(...arrivals.map((a) => arrivals.filter((t) => t >= a && t < a + 1000).length))).toBeGreaterThan(10);
+  });
+
+  it('refuses at once (nothing reserved) a request that would wait longer than maxWaitMs', () => {
+    const clock = manualClock();
+    const rl = new RateLimiter({ perSecond: 10, pacePerSecond: 8, maxWaitMs: 500, clock, name: 'kite orders' });
+    expect([rl.reserve(), rl.reserve(), rl.reserve(), rl.reserve(), rl.reserve()]).toEqual([0, 125, 250, 375, 500]);
+    let err: unknown;
+    try {
+      rl.reserve();
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(RateCapError);
+    expect((err as RateCapError).window).toBe('pace');
+    expect((err as RateCapError).message).toMatch(/kite orders: paced at 8 requests\/s and the queue is full/);
+    expect((err as RateCapError).retryAt).toBe(clock.now() + 125);
+    // the refusal took no slot: 125 ms later the next one waits exactly as long as the refused one would have less 125
+    clock.advance(125);
+    expect(rl.reserve()).toBe(500);
+  });
+
+  it('a stalled event loop never lets the queue out together: grants stay a spacing apart as they really went', async () => {
+    vi.useFakeTimers({ now: ist('2026-05-04T10:00:00') });
+    const rl = new RateLimiter({ perSecond: 10, pacePerSecond: 8, windowMs: 1150 });
+    const grants: number[] = [];
+    const all = Promise.all(Array.from({ length: 30 }, () => rl.acquire().then(() => void grants.push(Date.now()))));
+    for (let step = 0; grants.length < 30 && step < 200; step++) {
+      // every few steps the loop is blocked for 600 ms: time passes, no timer fires; then whatever is due fires at once
+      if (step % 4 === 3) vi.setSystemTime(Date.now() + 600);
+      await vi.advanceTimersByTimeAsync(50);
+    }
+    await all;
+    expect(grants).toHaveLength(30);
+    for (let i = 1; i < grants.length; i++) expect(grants[i]! - grants[i - 1]!).toBeGreaterThanOrEqual(125);
+    for (const g of grants) expect(grants.filter((t) => t >= g && t < g + 1000).length).toBeLessThanOrEqual(8);
+  });
+
+  it('paced acquire() refuses at once when the queue in front would make it wait longer than maxWaitMs', async () => {
+    vi.useFakeTimers({ now: ist('2026-05-04T10:00:00') });
+    const rl = new RateLimiter({ perSecond: 10, pacePerSecond: 8, maxWaitMs: 400, name: 'kite orders' });
+    const t0 = Date.now();
+    const went: number[] = [];
+    const ok = Array.from({ length: 4 }, () => rl.acquire().then(() => void went.push(Date.now() - t0))); // due in 0, 125, 250, 375 ms
+    const refused = await rl.acquire().catch((e: unknown) => e); // would be due in 500 ms
+    expect(refused).toBeInstanceOf(RateCapError);
+    expect((refused as RateCapError).window).toBe('pace');
+    expect((refused as RateCapError).message).toMatch(/kite orders: paced at 8 requests\/s and the queue is full/);
+    await vi.advanceTimersByTimeAsync(1000);
+    await Promise.all(ok);
+    expect(went).toEqual([0, 125, 250, 375]);
+    // the refusal took no place in the queue
+    const next = rl.acquire().then(() => Date.now() - t0);
+    await vi.advanceTimersByTimeAsync(1000);
+    expect(await next).toBe(1000);
+  });
+
+  it('acquire() resolves at the pace with fake timers', async () => {
+    vi.useFakeTimers({ now: ist('2026-05-04T10:00:00') });
+    const rl = new RateLimiter({ perSecond: 10, pacePerSecond: 8 });
+    const done: number[] = [];
+    const ps = [0, 1, 2].map((i) => rl.acquire().then(() => done.push(i)));
+    await vi.advanceTimersByTimeAsync(0);
+    expect(done).toEqual([0]);
+    await vi.advanceTimersByTimeAsync(124);
+    expect(done).toEqual([0]);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(done).toEqual([0, 1]);
+    await vi.advanceTimersByTimeAsync(125);
+    await Promise.all(ps);
+    expect(done).toEqual([0, 1, 2]);
   });
 });

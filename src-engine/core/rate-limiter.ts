@@ -12,6 +12,12 @@ import { IST_OFFSET_MS } from './ist.js';
  * Per-minute and per-day caps (orders only, at Kite) are hard: when a cap is exhausted `acquire()`
  * REJECTS at once with {@link RateCapError}: nothing is queued, so an order is never sent minutes
  * later than the caller decided to send it. The day is the IST calendar day.
+ *
+ * A PACE (`pacePerSecond`, below the per-second limit) spaces grants evenly, at least 1000/pace ms
+ * apart: a burst leaves as a steady stream, so latency jitter between us and the server cannot squeeze
+ * more than the server's limit into one of its seconds (11 requests paced at 8/s span 1.25 s). A
+ * grant that would have to wait longer than `maxWaitMs` is REJECTED at once ({@link RateCapError},
+ * window 'pace'): the queue behind a pace stays short, so nothing is sent long after it was decided.
  */
 
 export interface RateLimiterOptions {
@@ -23,6 +29,10 @@ export interface RateLimiterOptions {
   perDay?: number;
   /** Length of the "second" window, ms (default 1000). */
   windowMs?: number;
+  /** Even pace, grants per second (at most perSecond): consecutive grants at least ceil(1000 / pace) ms apart. */
+  pacePerSecond?: number;
+  /** With a pace: refuse a grant that would wait longer than this, ms (default: wait however long). */
+  maxWaitMs?: number;
   clock?: Clock;
   /** How to wait `ms` (default setTimeout). Tests inject fake timers. */
   sleep?: (ms: number) => Promise<void>;
@@ -34,12 +44,16 @@ export class RateCapError extends Error {
   readonly kind = 'rate_limit' as const;
   constructor(
     readonly limiter: string,
-    readonly window: 'minute' | 'day',
+    readonly window: 'pace' | 'minute' | 'day',
     readonly cap: number,
     /** Earliest time (epoch ms) at which a new request can pass this cap. */
     readonly retryAt: number,
   ) {
-    super(`${limiter}: ${window} cap of ${cap} requests reached; retry after ${new Date(retryAt).toISOString()}`);
+    super(
+      window === 'pace'
+        ? `${limiter}: paced at ${cap} requests/s and the queue is full; retry after ${new Date(retryAt).toISOString()}`
+        : `${limiter}: ${window} cap of ${cap} requests reached; retry after ${new Date(retryAt).toISOString()}`,
+    );
     this.name = 'RateCapError';
   }
 }
@@ -55,6 +69,9 @@ export class RateLimiter {
   private readonly perMinute: number;
   private readonly perDay: number;
   private readonly windowMs: number;
+  private readonly spacingMs: number;
+  private readonly pace: number;
+  private readonly maxWaitMs: number;
   private readonly clock: Clock;
   private readonly sleep: (ms: number) => Promise<void>;
   /** Granted (possibly future) slot times, non-decreasing; pruned to what the windows need. */
@@ -62,6 +79,9 @@ export class RateLimiter {
   /** Slot times in the last minute (only kept when perMinute is set). */
   private minute: number[] = [];
   private day = -1;
+  /** Paced acquires: the one in front (each waits for it), and how many wait. */
+  private chain: Promise<void> = Promise.resolve();
+  private queued = 0;
   private dayCount = 0;
 
   constructor(opts: RateLimiterOptions) {
@@ -72,11 +92,19 @@ export class RateLimiter {
     posInt(opts.perMinute, 'perMinute');
     posInt(opts.perDay, 'perDay');
     posInt(opts.windowMs, 'windowMs');
+    posInt(opts.pacePerSecond, 'pacePerSecond');
+    if (opts.maxWaitMs !== undefined && (!Number.isSafeInteger(opts.maxWaitMs) || opts.maxWaitMs < 0)) throw new RangeError(`RateLimiter: maxWaitMs must be a non-negative integer, got ${String(opts.maxWaitMs)}`);
+    if (opts.pacePerSecond !== undefined && opts.pacePerSecond > opts.perSecond) {
+      throw new RangeError(`RateLimiter: pacePerSecond (${opts.pacePerSecond}) must not exceed perSecond (${opts.perSecond})`);
+    }
     this.name = opts.name ?? 'rate limiter';
     this.perSecond = opts.perSecond;
     this.perMinute = opts.perMinute ?? Infinity;
     this.perDay = opts.perDay ?? Infinity;
     this.windowMs = opts.windowMs ?? 1000;
+    this.pace = opts.pacePerSecond ?? 0;
+    this.spacingMs = opts.pacePerSecond !== undefined ? Math.ceil(1000 / opts.pacePerSecond) : 0;
+    this.maxWaitMs = opts.maxWaitMs ?? Infinity;
     this.clock = opts.clock ?? systemClock;
     this.sleep = opts.sleep ?? defaultSleep;
   }
@@ -86,19 +114,50 @@ export class RateLimiter {
    * (as a rejected promise) when the minute or day cap is exhausted.
    */
   async acquire(): Promise<void> {
-    const wait = this.reserve();
-    if (wait > 0) await this.sleep(wait);
+    if (this.spacingMs === 0) {
+      const wait = this.reserve();
+      if (wait > 0) await this.sleep(wait);
+      return;
+    }
+    // Paced: one at a time, each slot reserved when the previous grant has actually gone, and moved to
+    // when it went. A busy event loop wakes sleepers late; slots reserved ahead would then all be due at
+    // once and leave together (the 429s of the chaos burst), while a grant here is always at least the
+    // spacing after the previous one as it really happened.
+    const now = this.clock.now();
+    const base = Math.max(this.lastGrant() ?? -Infinity, now - this.spacingMs);
+    const dueIn = Math.max(0, base + this.spacingMs * (this.queued + 1) - now);
+    if (dueIn > this.maxWaitMs) throw new RateCapError(this.name, 'pace', this.pace, now + dueIn - this.maxWaitMs);
+    this.queued++;
+    const prev = this.chain;
+    let release!: () => void;
+    this.chain = new Promise<void>((r) => (release = r));
+    try {
+      await prev;
+      const wait = this.reserve(Infinity);
+      if (wait > 0) await this.sleep(wait);
+      // when it really went (later than reserved if the sleep overran)
+      const n = this.slots.length;
+      if (n > 0 && this.slots[n - 1]! < this.clock.now()) this.slots[n - 1] = this.clock.now();
+    } finally {
+      this.queued--;
+      release();
+    }
+  }
+
+  private lastGrant(): number | undefined {
+    return this.slots[this.slots.length - 1];
   }
 
   /** Reserves a slot and returns how long (ms) the caller must wait before using it. Throws RateCapError. */
-  reserve(): number {
+  reserve(maxWaitMs = this.maxWaitMs): number {
     const now = this.clock.now();
     // prune the per-second log: only the last perSecond entries matter
     if (this.slots.length > this.perSecond) this.slots.splice(0, this.slots.length - this.perSecond);
     const n = this.slots.length;
     let at = now;
     if (n >= this.perSecond) at = Math.max(now, this.slots[n - this.perSecond]! + this.windowMs);
-    if (n > 0) at = Math.max(at, this.slots[n - 1]!);
+    if (n > 0) at = Math.max(at, this.slots[n - 1]! + this.spacingMs);
+    if (at - now > maxWaitMs) throw new RateCapError(this.name, 'pace', this.pace || this.perSecond, at - this.maxWaitMs);
 
     if (this.perMinute !== Infinity) {
       while (this.minute.length > 0 && this.minute[0]! <= at - 60_000) this.minute.shift();

@@ -12,7 +12,7 @@ import type { KiteLoginFailureCode } from '../contract/control.js';
 import type { KiteSessionStatus } from '../contract/schemas.js';
 import { KiteError, redact, registerSecret } from '../adapters/kite/errors.js';
 import { exchangeRequestToken, sessionExpiry } from '../adapters/kite/login.js';
-import { KiteRest, type KiteRestOptions } from '../adapters/kite/rest-client.js';
+import { KiteRest, type KiteRestLimits, type KiteRestOptions } from '../adapters/kite/rest-client.js';
 import { systemClock, type Clock } from '../core/clock.js';
 import { silentLog, type LogFn } from './logger.js';
 
@@ -114,6 +114,8 @@ export class KiteSessionManager {
   private readonly timers: KiteSessionTimers;
   private readonly log: LogFn;
   private readonly createRest: (opts: KiteRestOptions) => KiteRestLike;
+  /** Rate limits of the REST clients made from now on (the run profile's order pace: setRestLimits). */
+  private restLimits: KiteRestLimits | undefined;
   private readonly verifyRestored: boolean;
   private active: Active | undefined;
   private current: KiteSessionStatus = { state: 'none' };
@@ -130,6 +132,11 @@ export class KiteSessionManager {
     this.log = opts.log ?? silentLog;
     this.createRest = opts.createRest ?? ((o) => new KiteRest(o));
     this.verifyRestored = opts.verifyRestored ?? true;
+  }
+
+  /** Rate limits (e.g. the order pace, trading.live.ordersPerSecond) for the REST clients of later logins and restores. */
+  setRestLimits(limits: KiteRestLimits): void {
+    this.restLimits = { ...limits };
   }
 
   /** The secret-free state for EngineStatus (a copy). Checks the clock too, in case a timer fired late. */
@@ -183,7 +190,7 @@ export class KiteSessionManager {
     let rest: KiteRestLike;
     let grant: KiteSessionGrant;
     try {
-      rest = this.createRest({ apiKey: input.apiKey, ...(input.root ? { root: input.root } : {}) });
+      rest = this.createRest({ apiKey: input.apiKey, ...(input.root ? { root: input.root } : {}), ...(this.restLimits ? { limits: { ...this.restLimits } } : {}) });
       const s = await exchangeRequestToken(rest as KiteRest, input.requestToken, input.apiSecret);
       grant = { apiKey: input.apiKey, userId: s.userId, accessToken: s.accessToken, loginTime: s.loginTime, expiresAt: sessionExpiry(s.loginTime) };
     } catch (e) {
@@ -223,7 +230,7 @@ export class KiteSessionManager {
     }
     let rest: KiteRestLike;
     try {
-      rest = this.createRest({ apiKey: input.apiKey, accessToken: input.accessToken, ...(input.root ? { root: input.root } : {}) });
+      rest = this.createRest({ apiKey: input.apiKey, accessToken: input.accessToken, ...(input.root ? { root: input.root } : {}), ...(this.restLimits ? { limits: { ...this.restLimits } } : {}) });
     } catch (e) {
       const f = failureOf(e, [input.accessToken]);
       this.setStatus({ state: 'error', message: f.message });

@@ -112,6 +112,12 @@ export const tradingConfigSchema = z.strictObject({
       lookupAttempts: z.number().int().min(1).max(20).default(3),
       /** …this many ms apart (Kite's book shows an accepted order at once; a slower venue needs more). */
       lookupIntervalMs: z.number().int().min(100).max(60_000).default(1000),
+      /**
+       * The pace order requests (place, modify, cancel) leave for Kite at, evenly spaced: below Kite's 10/s
+       * so latency jitter cannot put 11 into one of its seconds (HTTP 429). A burst beyond it queues (up to
+       * 10 s, then refused before sending); the risk rule's rate caps refuse intents beyond 10/s and 400/min.
+       */
+      ordersPerSecond: z.number().int().min(1).max(10).default(8),
     })
     .prefault({}),
 });

@@ -64,10 +64,22 @@ import {
 
 export type LimiterClass = 'quote' | 'historical' | 'orders' | 'other';
 
+/** The default pace of order requests to Kite: below its 10/s with margin. */
+export const ORDERS_PACE_PER_SECOND = 8;
+
 export interface KiteRestLimits {
   quotePerSecond?: number;
   historicalPerSecond?: number;
+  /** Kite's order limit (place, modify, cancel), default 10 per rolling second (plus the margin below). */
   ordersPerSecond?: number;
+  /**
+   * The pace orders leave at: evenly spaced, at most this many a second (default ORDERS_PACE_PER_SECOND = 8,
+   * at most ordersPerSecond). A burst queues behind it and goes out as a steady stream, so latency jitter
+   * cannot put more than Kite's 10 into one of its seconds (the chaos burst case: 0 HTTP 429s).
+   */
+  ordersPacePerSecond?: number;
+  /** An order that would wait longer than this behind the pace is refused before sending (KiteRefusal rate_cap), ms (default 10 s). */
+  ordersMaxWaitMs?: number;
   ordersPerMinute?: number;
   ordersPerDay?: number;
   otherPerSecond?: number;
@@ -207,7 +219,15 @@ export class KiteRest {
     this.limiters = {
       quote: new RateLimiter({ ...common, name: 'kite quote', perSecond: l.quotePerSecond ?? 1 }),
       historical: new RateLimiter({ ...common, name: 'kite historical', perSecond: l.historicalPerSecond ?? 3 }),
-      orders: new RateLimiter({ ...common, name: 'kite orders', perSecond: l.ordersPerSecond ?? 10, perMinute: l.ordersPerMinute ?? 400, perDay: l.ordersPerDay ?? 5000 }),
+      orders: new RateLimiter({
+        ...common,
+        name: 'kite orders',
+        perSecond: l.ordersPerSecond ?? 10,
+        pacePerSecond: l.ordersPacePerSecond ?? Math.min(ORDERS_PACE_PER_SECOND, l.ordersPerSecond ?? 10),
+        maxWaitMs: l.ordersMaxWaitMs ?? 10_000,
+        perMinute: l.ordersPerMinute ?? 400,
+        perDay: l.ordersPerDay ?? 5000,
+      }),
       other: new RateLimiter({ ...common, name: 'kite api', perSecond: l.otherPerSecond ?? 10 }),
     };
     registerSecret(opts.accessToken);
