@@ -1,7 +1,9 @@
 /**
  * `kitedesk backtest`: a run profile (with an optional `backtest:` section) and candle files in,
  * DIR/report.json and DIR/report.html out, a progress bar with ETA on the terminal and the headline
- * metrics on stdout. See docs/backtest.md.
+ * metrics on stdout. Candles come from files, or with `--kite SYMBOL[:INTERVAL]` from Kite's historical
+ * API through the live client and the local cache (kite-source.ts; the session from the environment or
+ * the keychain: host/kite-cli-session.ts). See docs/backtest.md.
  */
 import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -12,13 +14,20 @@ import { sizingConfigSchema } from '../portfolio/sizing.js';
 import { ConfigError, runProfileSchema } from '../runtime/config.js';
 import { STRATEGY_TIMEFRAMES } from '../strategy/strategy.js';
 import { backtestSectionSchema, FILL_RULES, parseBacktestConfig, runBacktest, type BacktestConfig, type BacktestResult } from './backtest.js';
-import { loadBacktestData, type DataSource } from './data.js';
+import { loadBacktestData, type BacktestData, type DataSource } from './data.js';
+import { loadKiteBacktestData, parseKiteSpec, type KiteSourceInfo } from './kite-source.js';
+import { cliKiteSession } from '../host/kite-cli-session.js';
+import { defaultDataDir } from '../host/paths.js';
 import { buildReport, renderReportHtml, reportJsonText, type ReportInputs } from './report.js';
 
 export interface BacktestCliOptions {
   config?: string;
   data?: string[];
   symbol?: string[];
+  /** Kite instruments `[EXCHANGE:]SYMBOL[:INTERVAL]` (with from/to); loaded by {@link loadKiteForCli}. */
+  kite?: string[];
+  /** Where the Kite cache lives (default: the app's data dir). */
+  dataDir?: string;
   barTime?: 'start' | 'end';
   from?: string;
   to?: string;
@@ -116,16 +125,56 @@ function sources(o: BacktestCliOptions, fromFile: BacktestConfig['backtest']['da
   return out;
 }
 
-/** Runs the command: loads, runs, writes the two files; returns the result and where they are. */
-export function runBacktestCli(o: BacktestCliOptions): { result: BacktestResult; json: string; html: string } {
-  // the data first (the strategy's symbols default to the data's), with the file's section for barTime and dates
+/** The period of a run: the flags over the config's backtest section. */
+function period(o: BacktestCliOptions): { pre: BacktestConfig['backtest']; from: string | undefined; to: string | undefined } {
   const pre = o.config !== undefined ? parseBacktestConfig(readFileSync(o.config, 'utf8'), o.config).backtest : backtestSectionSchema.parse({});
-  const barTime = o.barTime ?? pre.barTime;
   const from = o.from ?? pre.from;
   const to = o.to ?? pre.to;
   if (from !== undefined && to !== undefined && from > to) throw new InvalidArgumentError('--from must not be after --to');
-  const data = loadBacktestData(sources(o, pre.data), { barTime, ...(from !== undefined ? { from: dayMs(from, false) } : {}), ...(to !== undefined ? { to: dayMs(to, true) } : {}) });
+  return { pre, from, to };
+}
+
+/**
+ * `--kite`: the candles from Kite's historical API (the live client, 3 requests a second, Kite's
+ * per-request date ranges) through the cache in `<data dir>/kite/historical`; a progress line on stderr.
+ */
+export async function loadKiteForCli(o: BacktestCliOptions, log: (line: string) => void = () => {}): Promise<{ data: BacktestData; kite: KiteSourceInfo }> {
+  if (o.data?.length || o.symbol?.length) throw new InvalidArgumentError('--kite cannot be combined with --data or --symbol');
+  if (o.barTime === 'end') throw new InvalidArgumentError('--bar-time end does not apply to Kite candles (they carry their start)');
+  const specs = (o.kite ?? []).map((s) => {
+    try {
+      return parseKiteSpec(s);
+    } catch (e) {
+      throw new InvalidArgumentError((e as Error).message);
+    }
+  });
+  const { from, to } = period(o);
+  if (from === undefined || to === undefined) throw new InvalidArgumentError("--kite needs --from and --to (YYYY-MM-DD, IST), on the command line or in the config's backtest section");
+  const session = await cliKiteSession();
+  const dataDir = resolve(o.dataDir ?? defaultDataDir());
+  const r = await loadKiteBacktestData({ specs, from, to, dataDir, session });
+  const rows = r.data.files.reduce((n, f) => n + f.rows, 0);
+  log(
+    `Kite candles of ${r.info.instruments.join(', ')} ${from}..${to}: ${rows} bars, ${r.stats.historicalRequests === 0 ? 'all from the cache' : `${r.stats.historicalRequests} historical request${r.stats.historicalRequests === 1 ? '' : 's'} to Kite`} (cache ${r.stats.cacheDir}; instrument dump ${r.stats.instrumentDump === 'cache' ? 'from the cache' : 'fetched'}); session from the ${session.from === 'env' ? 'environment' : 'keychain'}`,
+  );
+  return { data: r.data, kite: r.info };
+}
+
+/**
+ * Runs the command: loads (or takes `loaded`: the Kite candles), runs, writes the two files; returns
+ * the result and where they are.
+ */
+export function runBacktestCli(o: BacktestCliOptions, loaded?: { data: BacktestData; kite: KiteSourceInfo }): { result: BacktestResult; json: string; html: string } {
+  // the data first (the strategy's symbols default to the data's), with the file's section for barTime and dates
+  const { pre, from, to } = period(o);
+  const barTime = o.barTime ?? pre.barTime;
+  const data = loaded?.data ?? loadBacktestData(sources(o, pre.data), { barTime, ...(from !== undefined ? { from: dayMs(from, false) } : {}), ...(to !== undefined ? { to: dayMs(to, true) } : {}) });
   const { config, overrides } = resolveBacktestConfig(o, data.series.map((s) => s.symbol));
+  if (loaded) {
+    overrides['kite'] = loaded.kite;
+    // the candles are the data: the config's file list does not apply
+    config.backtest.data = [];
+  }
   const show = o.progress ?? process.stderr.isTTY === true;
   const bar = show ? new SingleBar({ format: 'backtest |{bar}| {percentage}% | ETA {eta_formatted} | {value}/{total} bar-minutes', stream: process.stderr, hideCursor: true }, Presets.shades_classic) : undefined;
   let started = false;
@@ -184,6 +233,12 @@ export function backtestCommand(): Command {
     .option('-c, --config <file>', 'run profile (YAML) with an optional backtest: section (docs/backtest.md)')
     .option('--data <path...>', 'candle CSV files or directories (<SYMBOL>.csv; vendor symbol,date,time files need --bar-time end)')
     .option('--symbol <SYM=PATH>', 'a symbol and its file or directory (repeatable)', collect)
+    .option(
+      '--kite <[EXCHANGE:]SYMBOL[:INTERVAL]>',
+      "Kite historical candles instead of files (repeatable; exchange NSE and interval minute by default, e.g. INFY, INFY:5minute, 'NSE:NIFTY 50:day'); needs --from and --to and today's Kite session",
+      collect,
+    )
+    .option('-d, --data-dir <dir>', 'with --kite: the data dir whose Kite cache (kite/historical, the instrument dump) is used and filled', defaultDataDir())
     .addOption(new Option('--bar-time <when>', "the rows' time is the bar's start (Kite) or end (vendor 1-minute files)").choices(['start', 'end']))
     .option('--from <YYYY-MM-DD>', 'first IST day (inclusive)', isoDay('--from'))
     .option('--to <YYYY-MM-DD>', 'last IST day (inclusive)', isoDay('--to'))
@@ -206,9 +261,15 @@ export function backtestCommand(): Command {
       return n;
     })
     .requiredOption('-o, --out <dir>', 'where report.json and report.html go')
-    .addHelpText('after', '\nFill rules, data layouts and the report: docs/backtest.md.\n')
-    .action((o: BacktestCliOptions) => {
-      const r = runBacktestCli(o);
+    .addHelpText(
+      'after',
+      '\nFill rules, data layouts and the report: docs/backtest.md.\n' +
+        'With --kite the Kite session comes from the environment (KITEDESK_KITE_API_KEY, KITEDESK_KITE_ACCESS_TOKEN, KITEDESK_KITE_ROOT)\n' +
+        "or else the keychain (today's login in the app or `kitedesk serve`); requests are paced at Kite's 3/s, finished days are cached.\n",
+    )
+    .action(async (o: BacktestCliOptions) => {
+      const loaded = o.kite?.length ? await loadKiteForCli(o, (l) => process.stderr.write(`kitedesk: ${l}\n`)) : undefined;
+      const r = runBacktestCli(o, loaded);
       process.stdout.write(`${headline(r.result)}\n`);
       for (const w of r.result.warnings) process.stderr.write(`kitedesk: warning: ${w}\n`);
       process.stderr.write(`kitedesk: ${r.json}\nkitedesk: ${r.html}\n`);

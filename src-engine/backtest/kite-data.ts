@@ -2,8 +2,11 @@
  * Backtest data from Kite's historical candles, through the live client's local cache
  * (adapters/kite/historical-cache.ts: complete days kept on disk, missing days fetched in Kite's
  * per-request date ranges, the REST client pacing 3 requests a second). The candles become the replay's
- * series exactly as the CSV loader makes them (bar start = Kite's candle time).
+ * series exactly as the CSV loader makes them (bar start = Kite's candle time). Each instrument is an input
+ * `kite:NSE:<symbol>:<interval>:<token>` whose sha256 is that of its candles as JSON (the same candles,
+ * fetched or from the cache, give the same hash).
  */
+import { createHash } from 'node:crypto';
 import { istSessionBounds } from '../core/ist.js';
 import type { HistoricalCache } from '../adapters/kite/historical-cache.js';
 import type { HistoricalInterval } from '../adapters/kite/rest-client.js';
@@ -24,6 +27,8 @@ export interface KiteHistoricalRequest {
   /** Tradingsymbol → instrument token (from the instrument master). */
   instruments: ReadonlyMap<string, number>;
   interval: HistoricalInterval;
+  /** The instruments' exchange, for the input names (default NSE). */
+  exchange?: string;
   /** Epoch ms, inclusive (by candle start). */
   fromMs: number;
   toMs: number;
@@ -48,7 +53,7 @@ export async function loadKiteHistorical(cache: HistoricalCache, req: KiteHistor
       return { start, end, openPaise: c.openPaise, highPaise: c.highPaise, lowPaise: c.lowPaise, closePaise: c.closePaise, volume: c.volume, line: i + 1 };
     });
     series.push({ symbol, file: `kite:${symbol}:${req.interval}`, interval: req.interval === 'day' ? 'day' : INTERVAL_MS[req.interval], candles });
-    files.push({ path: `kite:NSE:${symbol}:${req.interval}:${token}`, symbol, sha256: '', rows: candles.length });
+    files.push({ path: `kite:${req.exchange ?? 'NSE'}:${symbol}:${req.interval}:${token}`, symbol, sha256: createHash('sha256').update(JSON.stringify(got)).digest('hex'), rows: candles.length });
   }
   return { series, files, warnings };
 }

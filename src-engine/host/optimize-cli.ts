@@ -7,6 +7,9 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import cliProgress from 'cli-progress';
 import { InvalidArgumentError, Option, type Command } from 'commander';
+import { loadKiteForCli } from '../backtest/cli.js';
+import { writeKiteCsvs } from '../backtest/kite-source.js';
+import { defaultDataDir } from './paths.js';
 import { formatEvaluatorRef, parseEvaluatorRef, type EvaluatorRef } from '../optimize/evaluator.js';
 import { runOptimize, type OptimizeReport, type OptimizeSpec } from '../optimize/optimize.js';
 import { poolRunner, serialRunner, type Runner } from '../optimize/pool.js';
@@ -117,6 +120,10 @@ interface OptimizeOpts {
   threads?: number;
   out: string;
   top: number;
+  kite?: string[];
+  from?: string;
+  to?: string;
+  dataDir: string;
 }
 
 export function specFromOptions(o: OptimizeOpts): OptimizeSpec {
@@ -129,7 +136,9 @@ export function specFromOptions(o: OptimizeOpts): OptimizeSpec {
   if (evaluator.module === 'builtin' && evaluator.export === 'backtest' && o.config === undefined) {
     throw new InvalidArgumentError('the backtest evaluator needs --config FILE (a backtest config); or use --evaluator builtin:sma --data PATH');
   }
-  if (o.config === undefined && (o.data === undefined || o.data.length === 0)) throw new InvalidArgumentError('give --config FILE and/or --data PATH');
+  if (o.kite?.length && o.data?.length) throw new InvalidArgumentError('--kite cannot be combined with --data');
+  if (!o.kite?.length && (o.from !== undefined || o.to !== undefined)) throw new InvalidArgumentError('--from/--to go with --kite (a backtest config has its own backtest.from/to)');
+  if (o.config === undefined && !o.data?.length && !o.kite?.length) throw new InvalidArgumentError('give --config FILE and/or --data PATH (or --kite SYMBOL)');
   // paths absolute: the data reference travels to worker threads and, with --redis, to other machines (runOptimize pins them by SHA-256)
   const data = { ...(o.config !== undefined ? { config: resolve(o.config) } : {}), ...(o.data?.length ? { files: o.data.map((d) => resolve(d)) } : {}) };
   return {
@@ -161,6 +170,10 @@ export function addOptimizeCommands(program: Command): void {
     .option('--redis <url>', 'queue the evaluations on BullMQ at this Redis (redis://host:port) for `kitedesk worker`s and gather the results')
     .option('--queue <name>', 'BullMQ queue name', DEFAULT_QUEUE)
     .option('--run-id <id>', 'with --redis: job ids are <id>-<task>; repeat an id to gather a run already queued')
+    .option('--kite <[EXCHANGE:]SYMBOL[:INTERVAL]>', "Kite historical candles instead of --data (repeatable; as `kitedesk backtest --kite`): fetched once here, through the cache, and handed to the evaluator as CSV files in OUT/kite-data", collect)
+    .option('--from <YYYY-MM-DD>', 'with --kite: first IST day (default: the config\'s backtest.from)')
+    .option('--to <YYYY-MM-DD>', 'with --kite: last IST day (default: the config\'s backtest.to)')
+    .option('-d, --data-dir <dir>', 'with --kite: the data dir whose Kite cache is used and filled', defaultDataDir())
     .addOption(new Option('--threads <n>', 'local worker threads (default: one per core; 0 = this thread, serially)').argParser(wholeAtLeast(0, '--threads')))
     .requiredOption('-o, --out <dir>', 'where optimize.json and optimize.html go')
     .addOption(new Option('--top <n>', 'rows of the ranked table printed').argParser(wholeAtLeast(1, '--top')).default(20))
@@ -169,7 +182,17 @@ of every file recorded in optimize.json (data.inputs). Every worker checks them 
 or has a different one fails its job, naming the file (workers need the same files at the same paths).\nBuilt-in evaluators: builtin:backtest (default: the backtester on --config, each param set on the profile's strategies; name.param targets the instance with that id; --data replaces backtest.data),
 builtin:sma (a plain long-only SMA crossover on --data files; params fast, slow).\n`)
     .action(async (o: OptimizeOpts) => {
-      const spec = specFromOptions(o);
+      let spec = specFromOptions(o);
+      if (o.kite?.length) {
+        for (const [flag, v] of [['--from', o.from], ['--to', o.to]] as const) if (v !== undefined && !/^\d{4}-\d{2}-\d{2}$/.test(v)) throw new InvalidArgumentError(`${flag}: expected YYYY-MM-DD (IST)`);
+        const loaded = await loadKiteForCli(
+          { kite: o.kite, ...(o.from !== undefined ? { from: o.from } : {}), ...(o.to !== undefined ? { to: o.to } : {}), ...(o.config !== undefined ? { config: o.config } : {}), dataDir: o.dataDir, out: o.out },
+          (l) => process.stderr.write(`kitedesk: ${l}\n`),
+        );
+        // the workers read files (by path and SHA-256): the candles as Kite candle CSVs next to the report
+        const files = writeKiteCsvs(loaded.data, join(resolve(o.out), 'kite-data'));
+        spec = { ...spec, data: { ...(spec.data as object), files, kite: loaded.kite } };
+      }
       if (o.redis !== undefined) checkRedisUrl(o.redis);
       const runner: Runner = o.redis !== undefined ? await redisRunner({ url: o.redis, queue: o.queue, ...(o.runId ? { runId: o.runId } : {}) }) : o.threads === 0 ? serialRunner() : poolRunner(o.threads !== undefined ? { threads: o.threads } : {});
       if (o.redis !== undefined) process.stderr.write(`kitedesk: queueing on ${redactRedisUrl(o.redis)} (queue ${o.queue}, run ${(runner as { runId?: string }).runId}); start workers with: kitedesk worker --redis URL\n`);
