@@ -87,6 +87,18 @@ describe('packaging invariants', () => {
     expect(config.npmRebuild).toBe(true);
   });
 
+  it('records the native modules\' hashes into dist/ (inside app.asar) after their rebuild: the afterExtract hook exists and is a function', async () => {
+    expect(config['afterExtract']).toBe('./scripts/native-hashes.mjs');
+    const hookFile = path.join(root, config['afterExtract'] as string);
+    expect(existsSync(hookFile)).toBe(true);
+    const hook = (await import(hookFile)) as { afterExtract: unknown; default: unknown };
+    expect(typeof hook.afterExtract).toBe('function'); // electron-builder takes the export named after the hook
+    expect(hook.default).toBe(hook.afterExtract);
+    // the manifest lands in dist/, which `files` packs into app.asar
+    expect(config.files).toContain('dist/**');
+    expect(config.asar).toBe(true);
+  });
+
   it('sets the production fuses of platform-notes 1.2', () => {
     expect(config.electronFuses).toEqual({
       runAsNode: false,

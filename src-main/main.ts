@@ -27,6 +27,7 @@ import { handleTrusted } from './ipc.js';
 import { openKeychain, type SecretStore } from './keychain.js';
 import { KITE_LOGIN_PAGE, KiteCredentialStore, kiteEnvForHost } from '../src-engine/contract/kite-credentials.js';
 import { answerKiteHostRequest } from './kite-host-main.js';
+import { NATIVE_MANIFEST, checkNativeModules } from './native-integrity.js';
 import { MAIN_APPROVALS_DIR, MAIN_APPROVALS_FILE, MainApprovalStore, answerStrategyApprovalRequest } from './strategy-approvals.js';
 import { KiteAuth } from './kite-login.js';
 import { openKiteLoginWindow, type NavigationOverride } from './kite-login-window.js';
@@ -137,7 +138,22 @@ function start(): void {
     app.quit();
   });
 
-  void app.whenReady().then(() => {
+  void app.whenReady().then(async () => {
+    // Finding 9: the unpacked native modules against the hashes the build recorded inside app.asar,
+    // before the engine (better-sqlite3) or the keychain (keytar) loads one. Packaged only; not on macOS.
+    const native = await checkNativeModules({
+      packaged: app.isPackaged,
+      platform: process.platform,
+      manifestFile: path.join(__dirname, '..', NATIVE_MANIFEST),
+      unpackedDir: path.join(process.resourcesPath, 'app.asar.unpacked'),
+    });
+    if (!native.ok) {
+      log('error', `native modules refused: ${native.problems.join('; ')}`);
+      dialog.showErrorBox('KiteDesk cannot start', native.message);
+      app.exit(1);
+      return;
+    }
+    log('info', 'skipped' in native ? `native modules not checked (${native.skipped})` : `native modules checked: ${native.checked.map((c) => path.basename(c.file)).join(', ')}`);
     hardenSession(session.defaultSession);
     const handler = createAppProtocolHandler({
       rootDir: paths.rendererDir,
