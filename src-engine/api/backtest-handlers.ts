@@ -27,6 +27,7 @@ export function createBacktestHandlers(engine: Engine): BacktestRequestHandlers 
     'backtest.run': (input) => runs(engine).start(input),
     'backtest.cancel': ({ id }) => runs(engine).cancel(id),
     'backtest.list': ({ limit }) => runs(engine).list(limit),
+    'backtest.sources': () => runs(engine).sources(),
     'backtest.report': ({ id }) => runs(engine).report(id),
     'backtest.reportLink': ({ id }) => runs(engine).reportLink(id),
     'backtest.openReport': ({ id }) => runs(engine).openReport(id),

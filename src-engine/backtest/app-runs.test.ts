@@ -135,6 +135,35 @@ describe('BacktestRuns (backtest.* from the app)', () => {
     expect(runs.list(10).map((x) => x.state)).toEqual(['done', 'failed']);
   });
 
+  it('sources: the backtestable types, and the candle folders of the data dir and of past runs with their symbols', async () => {
+    const { dir, db } = setup();
+    const candles = join(dir, 'candles');
+    mkdirSync(join(candles, 'nse', 'INFY'), { recursive: true });
+    mkdirSync(join(candles, 'RELIANCE'), { recursive: true }); // a symbol's monthly files, not a folder of its own
+    mkdirSync(join(candles, 'empty'));
+    writeFileSync(join(candles, 'GEN.csv'), kiteCsv(generatedSeries('GEN', '2025-03-03', 1)));
+    writeFileSync(join(candles, 'notes.txt'), 'x');
+    writeFileSync(join(candles, 'nse', 'TCS.csv'), 'x');
+    const other = join(dir, 'elsewhere');
+    mkdirSync(other);
+    writeFileSync(join(other, 'GEN.csv'), kiteCsv(generatedSeries('GEN', '2025-03-03', 1)));
+    const runs = new BacktestRuns({ repo: new BacktestRunRepo(db), dir: join(dir, 'bt2'), candlesDir: candles });
+    closers.push(() => runs.close());
+    const ran = runs.start(input({ symbols: ['GEN'], to: '2025-03-03', data: { kind: 'folder', dir: other } }));
+    expect((await settled(runs, ran.id)).state).toBe('done');
+    const s = runs.sources();
+    expect(s.strategyTypes).toContain('sma_crossover');
+    expect(s.folders).toEqual([
+      { dir: candles, origin: 'data-dir', symbols: ['GEN', 'RELIANCE'] },
+      { dir: join(candles, 'nse'), origin: 'data-dir', symbols: ['INFY', 'TCS'] },
+      { dir: other, origin: 'past-run', symbols: ['GEN'] },
+    ]);
+    // no candles folder at all: only past runs' folders
+    const bare = new BacktestRuns({ repo: new BacktestRunRepo(db), dir: join(dir, 'bt3'), candlesDir: join(dir, 'missing') });
+    closers.push(() => bare.close());
+    expect(bare.sources().folders.map((f) => f.dir)).toEqual([other]);
+  });
+
   it('a run left running by a stopped engine is marked failed at the next start', () => {
     const { dir, db } = setup();
     const repo = new BacktestRunRepo(db);

@@ -7,7 +7,7 @@
  * `<dir>/<id>/`.
  */
 import { randomBytes } from 'node:crypto';
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -19,6 +19,7 @@ import {
   type BacktestReportView,
   type BacktestRunInput,
   type BacktestRunSummary,
+  type BacktestSources,
   type WalkForwardReport,
 } from '../contract/backtest-schemas.js';
 import { ErrorCode, RpcError } from '../contract/errors.js';
@@ -48,6 +49,8 @@ export interface BacktestRunsOptions {
   /** Wall clock (run times, the ETA, ticket expiry). */
   now?: () => number;
   workerFile?: string;
+  /** Candle folders to offer (`<dataDir>/candles`): itself and its sub-folders, when they hold candles. */
+  candlesDir?: string;
   /** Strategy types a run may use (default the built-ins: the worker knows only those). */
   definitions?: readonly StrategyDefinition[];
 }
@@ -179,6 +182,25 @@ export class BacktestRuns {
     return this.session.get(id)!;
   }
 
+  /** The strategy types a run may name and the candle folders the engine knows (with their symbols). */
+  sources(): BacktestSources {
+    const folders: BacktestSources['folders'] = [];
+    const seen = new Set<string>();
+    const add = (dir: string, origin: 'data-dir' | 'past-run') => {
+      if (seen.has(dir)) return;
+      seen.add(dir);
+      const symbols = candleSymbols(dir);
+      if (symbols.length > 0) folders.push({ dir, origin, symbols });
+    };
+    const root = this.opts.candlesDir;
+    if (root !== undefined && isDir(root)) {
+      add(root, 'data-dir');
+      for (const e of safeReaddir(root)) if (e.isDirectory() && !/^[A-Z0-9&_-]+$/.test(e.name)) add(join(root, e.name), 'data-dir');
+    }
+    for (const r of this.opts.repo.list(500)) if (r.input.data.kind === 'folder' && isDir(r.input.data.dir)) add(r.input.data.dir, 'past-run');
+    return { strategyTypes: [...this.defs.keys()].sort(), folders };
+  }
+
   list(limit: number): BacktestRunSummary[] {
     return this.opts.repo.list(limit);
   }
@@ -290,4 +312,31 @@ export class BacktestRuns {
     this.session.set(p.id, p);
     for (const l of this.listeners) l(p);
   }
+}
+
+const isDir = (p: string): boolean => {
+  try {
+    return statSync(p).isDirectory();
+  } catch {
+    return false;
+  }
+};
+
+function safeReaddir(dir: string) {
+  try {
+    return readdirSync(dir, { withFileTypes: true });
+  } catch {
+    return [];
+  }
+}
+
+/** Symbols with candles in a folder: `<SYM>.csv` files and `<SYM>/` folders (upper-case names), at most 500. */
+export function candleSymbols(dir: string): string[] {
+  const out = new Set<string>();
+  for (const e of safeReaddir(dir)) {
+    const m = e.isFile() ? /^([A-Z0-9&_-]+)\.csv$/.exec(e.name) : e.isDirectory() ? /^([A-Z0-9&_-]+)$/.exec(e.name) : null;
+    if (m) out.add(m[1]!);
+    if (out.size >= 500) break;
+  }
+  return [...out].sort();
 }

@@ -216,11 +216,25 @@ export type BacktestReportView = z.output<typeof backtestReportSchema>;
 
 const byId = z.strictObject({ id: backtestIdSchema });
 
+/** What a run can use: the strategy types the backtester runs, and the candle folders the engine knows. */
+export const backtestSourcesSchema = z.object({
+  /** Strategy types a backtest may name (the built-ins; user strategy files are not backtested from the app yet). */
+  strategyTypes: z.array(z.string()),
+  /**
+   * Candle folders: `<dataDir>/candles` and its sub-folders, and the folders of past runs, that exist;
+   * each with the symbols it has (`<SYM>.csv` files or `<SYM>/` folders, at most 500).
+   */
+  folders: z.array(z.object({ dir: z.string(), origin: z.enum(['data-dir', 'past-run']), symbols: z.array(z.string()) })),
+});
+export type BacktestSources = z.output<typeof backtestSourcesSchema>;
+
 export const backtestRequests = {
   /** Start a run (validated: INVALID_INPUT with `details.issues[].path` like `params.fast`, `to`); answers its id at once. */
   'backtest.run': { input: backtestRunInputSchema, output: z.object({ id: backtestIdSchema }) },
   /** Stop a running run (its worker thread is ended); CONFLICT once it finished. */
   'backtest.cancel': { input: byId, output: backtestProgressSchema },
+  /** The strategy types and candle folders a run can use (the tab's pickers). */
+  'backtest.sources': { input: z.strictObject({}), output: backtestSourcesSchema },
   /** Past runs, newest first (persisted). */
   'backtest.list': { input: z.strictObject({ limit: z.number().int().min(1).max(500).default(50) }), output: z.array(backtestRunSummarySchema) },
   /** A finished run's headline, trades (the first 2000) and warnings, read from its report.json. */

@@ -1,11 +1,20 @@
 import './backtest.css';
 import { useEffect, useMemo, useState, type FormEvent } from 'react';
-import type { BacktestHeadline, BacktestProgress, BacktestReportView, BacktestRunSummary } from '../../src-engine/contract/backtest-schemas.js';
-import type { StrategyTypeInfo } from '../../src-engine/contract/schemas.js';
+import {
+  WALK_FORWARD_METRICS,
+  type BacktestHeadline,
+  type BacktestProgress,
+  type BacktestReportView,
+  type BacktestRunSummary,
+  type BacktestSources,
+  type WalkForwardInput,
+  type WalkForwardReport,
+} from '../../src-engine/contract/backtest-schemas.js';
+import type { StrategyInstanceInfo, StrategyTypeInfo } from '../../src-engine/contract/schemas.js';
 import { client } from '../engine/connection.js';
 import { describeError } from '../engine/errors.js';
 import { formatIstDateTime, formatPaise, formatPnlPaise } from '../format/format.js';
-import { fieldsFromSchema, issuesByField } from '../format/params-form.js';
+import { fieldsFromSchema, issuesByField, textOf, type ParamField } from '../format/params-form.js';
 import { formatPct } from '../format/performance.js';
 import { useAppStore } from '../state/store.js';
 import { errorText } from '../state/trading-actions.js';
@@ -14,6 +23,105 @@ import { ParamInputs, useParamTexts } from './StrategyEditor.js';
 
 const TIMEFRAMES = ['', '1m', '3m', '5m', '10m', '15m', '30m', '60m', 'day'] as const;
 const FILLS = ['next_open', 'this_close', 'next_tick'] as const;
+
+type WfMetric = (typeof WALK_FORWARD_METRICS)[number];
+interface Sweep {
+  on: boolean;
+  from: string;
+  to: string;
+  step: string;
+}
+
+/** A walk-forward metric's value as text (fractions as %, paise as ₹). */
+function wfValue(x: number | null, metric: WfMetric): string {
+  if (x === null || !Number.isFinite(x)) return '—';
+  if (metric === 'netReturn' || metric === 'winRate' || metric === 'maxDrawdown') return formatPct(x);
+  if (metric === 'netPnlPaise') return formatPnlPaise(Math.round(x));
+  return x.toFixed(3);
+}
+
+/** The stitched out-of-sample equity as a small SVG line (no script, no library). */
+function WfCurve({ points }: { points: { ts: number; valuePaise: number }[] }) {
+  if (points.length < 2) return <p className="muted">No out-of-sample curve.</p>;
+  const W = 600;
+  const H = 120;
+  const vs = points.map((p) => p.valuePaise);
+  let lo = Math.min(...vs);
+  let hi = Math.max(...vs);
+  if (hi === lo) {
+    hi += 1;
+    lo -= 1;
+  }
+  const d = points.map((p, i) => `${((W * i) / (points.length - 1)).toFixed(1)},${(4 + ((H - 8) * (hi - p.valuePaise)) / (hi - lo)).toFixed(1)}`).join(' ');
+  return (
+    <figure className="bt-wf-curve" data-testid="bt-wf-curve" data-points={points.length}>
+      <figcaption className="muted">
+        Stitched out-of-sample equity: {formatPaise(points[0]!.valuePaise)} → {formatPaise(points.at(-1)!.valuePaise)}
+      </figcaption>
+      <svg viewBox={`0 0 ${W} ${H}`} preserveAspectRatio="none" role="img" aria-label="stitched out-of-sample equity">
+        <polyline points={d} fill="none" stroke="currentColor" strokeWidth="1.5" />
+      </svg>
+    </figure>
+  );
+}
+
+/** A walk-forward's gap, windows and stitched curve (from `backtest.report`). */
+function WalkForwardResult({ wf }: { wf: WalkForwardReport }) {
+  const m = wf.gap.metric;
+  return (
+    <div className="bt-wf-result">
+      <div className="bt-headline" data-testid="bt-wf-gap" data-windows={wf.gap.windows} data-mean-gap={wf.gap.meanGap ?? ''}>
+        <div className="bt-metric">
+          <span className="muted">Windows ({wf.mode})</span>
+          <strong>{wf.gap.windows}</strong>
+        </div>
+        <div className="bt-metric">
+          <span className="muted">In-sample {m}</span>
+          <strong>{wfValue(wf.gap.meanInSample, m)}</strong>
+        </div>
+        <div className="bt-metric">
+          <span className="muted">Out-of-sample {m}</span>
+          <strong>{wfValue(wf.gap.meanOutOfSample, m)}</strong>
+        </div>
+        <div className="bt-metric" title="in-sample − out-of-sample (positive: worse out of sample)">
+          <span className="muted">IS/OOS gap</span>
+          <strong>{wfValue(wf.gap.meanGap, m)}</strong>
+        </div>
+      </div>
+      <WfCurve points={wf.oosEquity} />
+      <table className="grid-table bt-wf-windows" data-testid="bt-wf-windows">
+        <thead>
+          <tr>
+            <th>#</th>
+            <th>In sample</th>
+            <th>Out of sample</th>
+            <th>Chosen</th>
+            <th className="num">IS {m}</th>
+            <th className="num">OOS</th>
+            <th className="num">Gap</th>
+          </tr>
+        </thead>
+        <tbody>
+          {wf.windows.map((w) => (
+            <tr key={w.index}>
+              <td>{w.index + 1}</td>
+              <td>
+                {istDay(w.inSample.from)} – {istDay(w.inSample.to - 1)}
+              </td>
+              <td>
+                {istDay(w.outOfSample.from)} – {istDay(w.outOfSample.to - 1)}
+              </td>
+              <td>{w.params ? Object.entries(w.params).map(([k, v]) => `${k}=${v}`).join(', ') : '—'}</td>
+              <td className="num">{wfValue(w.inSampleValue, m)}</td>
+              <td className="num">{wfValue(w.outOfSampleValue, m)}</td>
+              <td className="num">{wfValue(w.gap, m)}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </div>
+  );
+}
 
 /** IST day `YYYY-MM-DD` of an epoch ms, `back` days earlier. */
 const istDay = (ms: number, back = 0) => new Date(ms + 19_800_000 - back * 86_400_000).toISOString().slice(0, 10);
@@ -50,14 +158,33 @@ function Headline({ h }: { h: BacktestHeadline }) {
  * trades come from `backtest.report`; "Open report" opens its report.html (`backtest.reportLink`).
  * Past runs (`backtest.list`) are listed below.
  *
+ * The strategy picker offers the backtestable types (`backtest.sources`), the profile's configured
+ * instances of them (`instance:<id>`: type, params, symbols and timeframe filled in) and, disabled, the
+ * user strategy files' types. The data picker offers the candle folders the engine knows. Walk-forward
+ * (checkbox) sweeps the numeric params ticked "sweep" over from/to/step, rolling or anchored, and shows
+ * the IS/OOS gap, the windows and the stitched out-of-sample curve. In the desktop app "Open report"
+ * asks main to open report.html (`backtest.openReport`); under `serve` it opens the one-time link.
+ *
  * Test hooks: `backtest-panel`, `bt-strategy`, `param-<key>`, `bt-symbols`, `bt-from`, `bt-to`, `bt-run`,
  * `bt-cancel`, `bt-error` (the engine's refusals other than a param's: dates, symbols, folder), `bt-progress` (data-state, data-done, data-total), `bt-headline`, `bt-open-report`,
- * `bt-runs` rows `bt-run-<id>` (data-state).
+ * `bt-runs` rows `bt-run-<id>` (data-state, data-kind), `bt-folder-pick`, `bt-folder-symbols`, `bt-wf`, `bt-wf-mode`, `bt-wf-is`,
+ * `bt-wf-oos`, `bt-wf-metric`, `bt-sweep-<key>` (checkbox), `bt-sweep-from-<key>`, `bt-sweep-to-<key>`, `bt-sweep-step-<key>`,
+ * `bt-wf-gap` (data-windows, data-mean-gap), `bt-wf-curve`, `bt-wf-windows`.
  */
 export function BacktestPanel() {
   const feedTime = useAppStore((s) => s.status?.feedTime ?? null);
   const [types, setTypes] = useState<StrategyTypeInfo[]>([]);
+  const [instances, setInstances] = useState<StrategyInstanceInfo[]>([]);
+  const [sources, setSources] = useState<BacktestSources | null>(null);
   const [type, setType] = useState('');
+  /** The picker's value: a type, or `instance:<id>` of the profile's instance it was filled from. */
+  const [pick, setPick] = useState('');
+  const [wf, setWf] = useState(false);
+  const [wfMode, setWfMode] = useState<WalkForwardInput['mode']>('rolling');
+  const [wfIs, setWfIs] = useState('20');
+  const [wfOos, setWfOos] = useState('5');
+  const [wfMetric, setWfMetric] = useState<WfMetric>('sharpe');
+  const [sweeps, setSweeps] = useState<Record<string, Sweep>>({});
   const { texts, setTexts, errors, setErrors, setText, validParams } = useParamTexts();
   const [symbols, setSymbols] = useState('');
   const [suggest, setSuggest] = useState<string[]>([]);
@@ -92,9 +219,16 @@ export function BacktestPanel() {
       (l) => {
         if (!live) return;
         setTypes(l.types);
-        setType((t) => t || (l.types.find((x) => x.type === 'sma_crossover') ?? l.types[0])?.type || '');
+        setInstances(l.instances);
+        const first = (l.types.find((x) => x.type === 'sma_crossover') ?? l.types[0])?.type || '';
+        setType((t) => t || first);
+        setPick((p) => p || first);
         setSymbols((s) => s || l.instances[0]?.symbols.slice(0, 2).join(', ') || '');
       },
+      (e: unknown) => live && setGeneral(errorText(describeError(e))),
+    );
+    client.call('backtest.sources', {}).then(
+      (s) => live && setSources(s),
       (e: unknown) => live && setGeneral(errorText(describeError(e))),
     );
     void reloadRuns();
@@ -158,11 +292,58 @@ export function BacktestPanel() {
     };
   }, [selectedRun?.id, selectedRun?.state]);
 
+  const backtestable = new Set(sources?.strategyTypes ?? types.map((t) => t.type));
+  const numeric = fields.filter((f): f is Extract<ParamField, { kind: 'integer' | 'number' }> => f.kind === 'integer' || f.kind === 'number');
+  const sweepOf = (k: string): Sweep => sweeps[k] ?? { on: false, from: '', to: '', step: '1' };
+  const setSweep = (k: string, patch: Partial<Sweep>) => setSweeps((m) => ({ ...m, [k]: { ...sweepOf(k), ...patch } }));
+  const folderInfo = sources?.folders.find((f) => f.dir === folder);
+
+  const choose = (value: string) => {
+    setPick(value);
+    setErrors({});
+    setSweeps({});
+    if (value.startsWith('instance:')) {
+      const inst = instances.find((i) => i.id === value.slice('instance:'.length));
+      const info = inst && types.find((t) => t.type === inst.type);
+      if (!inst || !info) return;
+      setType(inst.type);
+      setTexts(Object.fromEntries(fieldsFromSchema(info.paramsSchema).map((f) => [f.key, textOf(f, inst.params[f.key])])));
+      setSymbols(inst.symbols.join(', '));
+      setTimeframe(inst.timeframe);
+    } else {
+      setType(value);
+      setTexts({});
+    }
+  };
+
+  /** The walk-forward part of the request, or a reason it cannot be sent. */
+  const walkForward = (): WalkForwardInput | string => {
+    const space: WalkForwardInput['space'] = [];
+    for (const f of numeric) {
+      const sw = sweepOf(f.key);
+      if (!sw.on) continue;
+      const [a, b, c] = [Number(sw.from), Number(sw.to), Number(sw.step)];
+      if (sw.from.trim() === '' || sw.to.trim() === '' || !Number.isFinite(a) || !Number.isFinite(b) || !(c > 0)) return `${f.key}: give from, to and a step > 0 to sweep it`;
+      space.push({ param: f.key, from: a, to: b, step: c });
+    }
+    if (space.length === 0) return 'walk-forward: tick "sweep" on at least one numeric parameter';
+    return { mode: wfMode, inSampleDays: Number(wfIs), outOfSampleDays: Number(wfOos), metric: wfMetric, space };
+  };
+
   const run = async (ev: FormEvent) => {
     ev.preventDefault();
     setGeneral(null);
-    const params = validParams(fields);
-    if (!params) return;
+    const all = validParams(fields);
+    if (!all) return;
+    let walk: WalkForwardInput | undefined;
+    let params = all;
+    if (wf) {
+      const w = walkForward();
+      if (typeof w === 'string') return setGeneral(w);
+      walk = w;
+      const swept = new Set(w.space.map((x) => x.param));
+      params = Object.fromEntries(Object.entries(all).filter(([k]) => !swept.has(k)));
+    }
     try {
       const { id } = await client.call('backtest.run', {
         strategy: type,
@@ -177,6 +358,7 @@ export function BacktestPanel() {
         slippageTicks: Number(slippage),
         charges,
         data: dataKind === 'sim' ? { kind: 'sim', seed: Number(seed) } : { kind: 'folder', dir: folder, barTime },
+        ...(walk ? { walkForward: walk } : {}),
       });
       setSelected(id);
       void reloadRuns();
@@ -198,6 +380,8 @@ export function BacktestPanel() {
       const l = await client.call('backtest.reportLink', { id: selected });
       setLink(l);
       if (l.url) window.open(l.url, '_blank', 'noopener');
+      // the desktop app: main opens the file itself, in a window without script
+      else await client.call('backtest.openReport', { id: selected });
     } catch (e) {
       setGeneral(errorText(describeError(e)));
     }
@@ -209,16 +393,38 @@ export function BacktestPanel() {
         <div className="bt-row">
           <label className="modal-field">
             <span>Strategy</span>
-            <select data-testid="bt-strategy" value={type} onChange={(e) => {
-              setType(e.target.value);
-              setTexts({});
-              setErrors({});
-            }}>
-              {types.map((t) => (
-                <option key={t.type} value={t.type} title={t.description}>
-                  {t.type}
-                </option>
-              ))}
+            <select data-testid="bt-strategy" value={pick} onChange={(e) => choose(e.target.value)}>
+              <optgroup label="Strategy types">
+                {types
+                  .filter((t) => backtestable.has(t.type))
+                  .map((t) => (
+                    <option key={t.type} value={t.type} title={t.description}>
+                      {t.type}
+                    </option>
+                  ))}
+              </optgroup>
+              {instances.some((i) => backtestable.has(i.type)) && (
+                <optgroup label="The profile's strategies">
+                  {instances
+                    .filter((i) => backtestable.has(i.type))
+                    .map((i) => (
+                      <option key={i.id} value={`instance:${i.id}`} title={`${i.type} on ${i.symbols.join(', ')} (${i.timeframe})`}>
+                        {i.id} ({i.type})
+                      </option>
+                    ))}
+                </optgroup>
+              )}
+              {sources && types.some((t) => !backtestable.has(t.type)) && (
+                <optgroup label="User strategy files (not backtested from the app yet)">
+                  {types
+                    .filter((t) => !backtestable.has(t.type))
+                    .map((t) => (
+                      <option key={t.type} value={`user:${t.type}`} disabled>
+                        {t.type}
+                      </option>
+                    ))}
+                </optgroup>
+              )}
             </select>
           </label>
           <label className="modal-field bt-symbols">
@@ -293,6 +499,19 @@ export function BacktestPanel() {
             </label>
           ) : (
             <>
+              {sources && sources.folders.length > 0 && (
+                <label className="modal-field">
+                  <span>Known folders</span>
+                  <select data-testid="bt-folder-pick" value={folderInfo ? folder : ''} onChange={(e) => setFolder(e.target.value)}>
+                    <option value="">—</option>
+                    {sources.folders.map((f) => (
+                      <option key={f.dir} value={f.dir}>
+                        {f.dir} ({f.symbols.length} symbols{f.origin === 'past-run' ? ', used before' : ''})
+                      </option>
+                    ))}
+                  </select>
+                </label>
+              )}
               <label className="modal-field bt-folder">
                 <span>Folder (SYMBOL.csv)</span>
                 <input data-testid="bt-folder" value={folder} placeholder="/path/to/candles" onChange={(e) => setFolder(e.target.value)} />
@@ -307,10 +526,74 @@ export function BacktestPanel() {
             </>
           )}
         </div>
+        {dataKind === 'folder' && folderInfo && (
+          <p className="muted" data-testid="bt-folder-symbols">
+            In this folder: {folderInfo.symbols.slice(0, 30).join(', ')}
+            {folderInfo.symbols.length > 30 ? ` … (${folderInfo.symbols.length})` : ''}
+          </p>
+        )}
         <ParamInputs fields={fields} texts={texts} setText={setText} errors={errors} />
+        <div className="bt-row">
+          <label className="modal-field bt-check">
+            <input type="checkbox" data-testid="bt-wf" checked={wf} onChange={(e) => setWf(e.target.checked)} />
+            <span>Walk-forward</span>
+          </label>
+          {wf && (
+            <>
+              <label className="modal-field">
+                <span>Windows</span>
+                <select data-testid="bt-wf-mode" value={wfMode} onChange={(e) => setWfMode(e.target.value as WalkForwardInput['mode'])}>
+                  <option value="rolling">rolling</option>
+                  <option value="anchored">anchored</option>
+                </select>
+              </label>
+              <label className="modal-field">
+                <span>In-sample days</span>
+                <input data-testid="bt-wf-is" inputMode="numeric" value={wfIs} onChange={(e) => setWfIs(e.target.value)} />
+              </label>
+              <label className="modal-field">
+                <span>Out-of-sample days</span>
+                <input data-testid="bt-wf-oos" inputMode="numeric" value={wfOos} onChange={(e) => setWfOos(e.target.value)} />
+              </label>
+              <label className="modal-field">
+                <span>Choose by</span>
+                <select data-testid="bt-wf-metric" value={wfMetric} onChange={(e) => setWfMetric(e.target.value as WfMetric)}>
+                  {WALK_FORWARD_METRICS.map((m) => (
+                    <option key={m} value={m}>
+                      {m}
+                    </option>
+                  ))}
+                </select>
+              </label>
+            </>
+          )}
+        </div>
+        {wf && (
+          <div className="bt-sweeps">
+            {numeric.map((f) => {
+              const sw = sweepOf(f.key);
+              return (
+                <div key={f.key} className="bt-row bt-sweep">
+                  <label className="modal-field bt-check">
+                    <input type="checkbox" data-testid={`bt-sweep-${f.key}`} checked={sw.on} onChange={(e) => setSweep(f.key, { on: e.target.checked })} />
+                    <span>sweep {f.label}</span>
+                  </label>
+                  {sw.on && (
+                    <>
+                      <input aria-label={`${f.key} from`} data-testid={`bt-sweep-from-${f.key}`} inputMode="decimal" placeholder="from" value={sw.from} onChange={(e) => setSweep(f.key, { from: e.target.value })} />
+                      <input aria-label={`${f.key} to`} data-testid={`bt-sweep-to-${f.key}`} inputMode="decimal" placeholder="to" value={sw.to} onChange={(e) => setSweep(f.key, { to: e.target.value })} />
+                      <input aria-label={`${f.key} step`} data-testid={`bt-sweep-step-${f.key}`} inputMode="decimal" placeholder="step" value={sw.step} onChange={(e) => setSweep(f.key, { step: e.target.value })} />
+                    </>
+                  )}
+                </div>
+              );
+            })}
+            {numeric.length === 0 && <p className="muted">This type has no numeric parameter to sweep.</p>}
+          </div>
+        )}
         <div className="bt-row bt-actions">
           <button type="submit" className="btn-primary" data-testid="bt-run" disabled={!type || running}>
-            Run backtest
+            {wf ? 'Run walk-forward' : 'Run backtest'}
           </button>
           <button type="button" data-testid="bt-cancel" disabled={!running} onClick={() => selected && void client.call('backtest.cancel', { id: selected }).catch((e: unknown) => setGeneral(errorText(describeError(e))))}>
             Cancel
@@ -335,11 +618,12 @@ export function BacktestPanel() {
             </button>
             {link && (
               <span className="muted" data-testid="bt-report-file">
-                {link.url ? 'opened in a new tab · ' : ''}report.html: {link.file}
+                {link.url ? 'opened in a new tab · ' : 'opened in a window · '}report.html: {link.file}
               </span>
             )}
             {report && <span className="muted">{report.tradeCount} trades · {report.warnings.length} warnings</span>}
           </div>
+          {report?.walkForward && <WalkForwardResult wf={report.walkForward} />}
           {report && report.trades.length > 0 && (
             <table className="grid-table bt-trades" data-testid="bt-trades">
               <thead>
@@ -372,6 +656,7 @@ export function BacktestPanel() {
         <thead>
           <tr>
             <th>Started</th>
+            <th>Kind</th>
             <th>Strategy</th>
             <th>Symbols</th>
             <th>Period</th>
@@ -379,12 +664,14 @@ export function BacktestPanel() {
             <th className="num">Trades</th>
             <th className="num">Net PnL</th>
             <th className="num">Return</th>
+            <th className="num" title="walk-forward: mean in-sample − out-of-sample of the chosen metric">IS/OOS gap</th>
           </tr>
         </thead>
         <tbody>
           {runs.map((r) => (
-            <tr key={r.id} data-testid={`bt-run-${r.id}`} data-state={r.state} className={r.id === selected ? 'selected' : ''} onClick={() => setSelected(r.id)}>
+            <tr key={r.id} data-testid={`bt-run-${r.id}`} data-state={r.state} data-kind={r.input.walkForward ? 'walk-forward' : 'backtest'} className={r.id === selected ? 'selected' : ''} onClick={() => setSelected(r.id)}>
               <td>{formatIstDateTime(r.createdAt)}</td>
+              <td>{r.input.walkForward ? `walk-forward (${r.input.walkForward.mode} ${r.input.walkForward.inSampleDays}/${r.input.walkForward.outOfSampleDays} d)` : 'backtest'}</td>
               <td>{r.input.strategy}</td>
               <td>{r.input.symbols.join(', ')}</td>
               <td>
@@ -394,11 +681,12 @@ export function BacktestPanel() {
               <td className="num">{r.headline ? r.headline.trades : ''}</td>
               <td className="num">{r.headline ? formatPnlPaise(r.headline.netPnlPaise) : ''}</td>
               <td className="num">{r.headline ? formatPct(r.headline.netReturn) : ''}</td>
+              <td className="num">{r.headline?.walkForward ? `${wfValue(r.headline.walkForward.meanGap, r.headline.walkForward.metric)} (${r.headline.walkForward.metric})` : ''}</td>
             </tr>
           ))}
           {runs.length === 0 && (
             <tr>
-              <td colSpan={8} className="muted">
+              <td colSpan={10} className="muted">
                 No backtests yet.
               </td>
             </tr>

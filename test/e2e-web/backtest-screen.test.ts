@@ -1,15 +1,19 @@
-import { readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { startServeProcess, tempDataDir } from '../support/serve-process.js';
 import { E2E_OUT as outDir, SMA_A_PROFILE as PROFILE, webSuite } from '../support/trading-suite.js';
-import { T, attr } from '../support/trading-ui.js';
+import { T, attr, watchProblems } from '../support/trading-ui.js';
+import { generatedSeries, kiteCsv } from '../../src-engine/backtest/testing.js';
 
 /**
  * The Backtest tab in Chromium against `kitedesk serve` (no credentials: the simulator's minute
  * history): a bad param is refused inline; a short run's progress reaches done, the headline metrics
  * are the run's report.json, the run is listed (and still after reopening the tab), and its report.html
- * opens in a new tab through a one-time link.
+ * opens in a new tab through a one-time link. A walk-forward from the same tab (the profile's strategy
+ * picked, one param swept, rolling windows): progress to done, the IS/OOS gap, the windows and the
+ * stitched out-of-sample curve shown, its report page opened without console errors; a longer one is
+ * cancelled. The data picker lists the candle folder in the data dir with its symbols.
  */
 
 describe('the Backtest tab in Chromium against kitedesk serve', () => {
@@ -17,6 +21,9 @@ describe('the Backtest tab in Chromium against kitedesk serve', () => {
   const { serve, problems, openApp } = webSuite(() => {
     dataDir = tempDataDir();
     writeFileSync(join(dataDir, 'profile.yaml'), PROFILE);
+    // a candle folder the engine knows (<dataDir>/candles), for the data picker
+    mkdirSync(join(dataDir, 'candles'), { recursive: true });
+    writeFileSync(join(dataDir, 'candles', 'GENA.csv'), kiteCsv(generatedSeries('GENA', '2026-11-02', 3)));
     return startServeProcess(['--data-dir', dataDir, '--config', join(dataDir, 'profile.yaml'), '--sim-speed', '1', '--sim-start', '2026-11-20T10:00:00+05:30']);
   });
 
@@ -89,6 +96,105 @@ describe('the Backtest tab in Chromium against kitedesk serve', () => {
     await page.click('[data-testid="tab-positions"]');
     await page.click('[data-testid="tab-backtest"]');
     await page.waitForSelector(`[data-testid="bt-run-${id}"][data-state="done"]`, T);
+    expect(problems).toEqual([]);
+  });
+  it('runs a walk-forward from the screen (the profile’s strategy, one param swept): progress, the IS/OOS gap, the windows, the stitched curve, the report; cancels a longer one', async () => {
+    const page = await openApp({ width: 1400, height: 1100 });
+    await page.click('[data-testid="tab-backtest"]');
+    // the profile's configured instance is pickable and fills in its type, params, symbols and timeframe
+    await page.waitForSelector('[data-testid="bt-strategy"] option[value="instance:sma-a"]', { state: 'attached', ...T });
+    await page.selectOption('[data-testid="bt-strategy"]', 'instance:sma-a');
+    expect(await page.inputValue('[data-testid="bt-symbols"]')).toBe('RELIANCE');
+    expect(await page.inputValue('[data-testid="param-slow"]')).toBe('30');
+    expect(await page.inputValue('[data-testid="bt-timeframe"]')).toBe('1m');
+
+    // the data picker: the candle folder of the data dir, with its symbols
+    await page.selectOption('[data-testid="bt-data"]', 'folder');
+    await page.selectOption('[data-testid="bt-folder-pick"]', join(dataDir, 'candles'));
+    expect(await page.inputValue('[data-testid="bt-folder"]')).toBe(join(dataDir, 'candles'));
+    expect(await page.textContent('[data-testid="bt-folder-symbols"]')).toContain('GENA');
+    await page.selectOption('[data-testid="bt-data"]', 'sim');
+
+    await page.selectOption('[data-testid="bt-timeframe"]', '5m');
+    await page.fill('[data-testid="param-slow"]', '12');
+    await page.fill('[data-testid="bt-from"]', '2026-11-02');
+    await page.fill('[data-testid="bt-to"]', '2026-11-13');
+    await page.check('[data-testid="bt-wf"]');
+    await page.fill('[data-testid="bt-wf-is"]', '6');
+    await page.fill('[data-testid="bt-wf-oos"]', '2');
+    await page.selectOption('[data-testid="bt-wf-metric"]', 'netReturn');
+    // nothing swept: refused in the form
+    await page.click('[data-testid="bt-run"]');
+    expect(await page.textContent('[data-testid="bt-error"]', T)).toMatch(/sweep/);
+    await page.check('[data-testid="bt-sweep-fast"]');
+    await page.fill('[data-testid="bt-sweep-from-fast"]', '3');
+    await page.fill('[data-testid="bt-sweep-to-fast"]', '7');
+    await page.fill('[data-testid="bt-sweep-step-fast"]', '2');
+    // windows that do not fit the period: the engine's refusal says where
+    await page.fill('[data-testid="bt-wf-is"]', '11');
+    await page.click('[data-testid="bt-run"]');
+    await page.waitForFunction(() => /walkForward\.inSampleDays/.test(document.querySelector('[data-testid="bt-error"]')?.textContent ?? ''), null, T);
+    await page.fill('[data-testid="bt-wf-is"]', '6');
+
+    await page.evaluate(() => {
+      const seen: string[] = [];
+      (window as unknown as { wfSeen: string[] }).wfSeen = seen;
+      new MutationObserver(() => {
+        const el = document.querySelector('[data-testid="bt-progress"]');
+        if (el) seen.push(`${el.getAttribute('data-state')}:${el.getAttribute('data-done')}/${el.getAttribute('data-total')}`);
+      }).observe(document.body, { subtree: true, childList: true, attributes: true });
+    });
+    const before = await page.locator('[data-testid^="bt-run-bt-"]').count();
+    await page.click('[data-testid="bt-run"]');
+    // 12 days, 6 in sample, 2 out: 3 rolling windows × (3 points + 1) = 12 backtests
+    await page.waitForSelector('[data-testid="bt-progress"][data-state="done"][data-total="12"]', { timeout: 180_000 });
+    const seen = await page.evaluate(() => (window as unknown as { wfSeen: string[] }).wfSeen);
+    expect(seen.some((x) => /^running:\d+\/12$/.test(x) && !x.startsWith('running:12'))).toBe(true);
+    const row = page.locator('[data-testid^="bt-run-bt-"][data-kind="walk-forward"][data-state="done"]');
+    await row.first().waitFor(T);
+    expect(await page.locator('[data-testid^="bt-run-bt-"]').count()).toBe(before + 1);
+    const id = ((await row.first().getAttribute('data-testid')) ?? '').replace(/^bt-run-/, '');
+
+    // the tab shows the report's gap, windows and stitched curve: the same as report.json
+    const gap = await page.waitForSelector('[data-testid="bt-wf-gap"]', T);
+    const report = JSON.parse(readFileSync(join(dataDir, 'backtests', id, 'report.json'), 'utf8')) as { walkForward: { gap: { windows: number; meanGap: number | null }; windows: { params: { fast: number } | null }[]; oosEquity: unknown[] } };
+    expect(Number(await gap.getAttribute('data-windows'))).toBe(3);
+    expect(report.walkForward.gap.windows).toBe(3);
+    expect(await gap.getAttribute('data-mean-gap')).toBe(String(report.walkForward.gap.meanGap ?? ''));
+    expect(await page.locator('[data-testid="bt-wf-windows"] tbody tr').count()).toBe(3);
+    const chosen = report.walkForward.windows[0]!.params;
+    if (chosen) expect(await page.textContent('[data-testid="bt-wf-windows"] tbody tr:first-child')).toContain(`fast=${chosen.fast}`);
+    expect(Number(await attr(page, '[data-testid="bt-wf-curve"]', 'data-points'))).toBe(report.walkForward.oosEquity.length);
+    await page.locator('[data-testid="bt-wf-windows"]').scrollIntoViewIfNeeded(T);
+    await page.screenshot({ path: join(outDir, 'backtest-walk-forward.png'), fullPage: true });
+
+    // its report page: the stitched curve and the windows, no script, no console error
+    const [popup] = await Promise.all([page.waitForEvent('popup', T), page.click('[data-testid="bt-open-report"]')]);
+    watchProblems(popup, problems);
+    await popup.waitForLoadState('load', T);
+    expect(await popup.textContent('h1')).toBe('Walk-forward report');
+    expect(await popup.locator('#windows tbody tr').count()).toBe(3);
+    expect(await popup.locator('svg polyline').count()).toBeGreaterThan(0);
+    expect(await popup.locator('script').count()).toBe(0);
+    await popup.screenshot({ path: join(outDir, 'backtest-walk-forward-report.png'), fullPage: true });
+    await popup.close();
+
+    // a longer walk-forward, cancelled from the tab once it is under way
+    await page.fill('[data-testid="bt-from"]', '2026-06-01');
+    await page.fill('[data-testid="bt-wf-is"]', '20');
+    await page.fill('[data-testid="bt-wf-oos"]', '5');
+    await page.fill('[data-testid="bt-sweep-from-fast"]', '2');
+    await page.fill('[data-testid="bt-sweep-to-fast"]', '10');
+    await page.fill('[data-testid="bt-sweep-step-fast"]', '1');
+    await page.click('[data-testid="bt-run"]');
+    await page.waitForFunction(() => {
+      const el = document.querySelector('[data-testid="bt-progress"]');
+      return el?.getAttribute('data-state') === 'running' && Number(el.getAttribute('data-done')) > 0;
+    }, null, { timeout: 120_000 });
+    await page.click('[data-testid="bt-cancel"]');
+    await page.waitForSelector('[data-testid="bt-progress"][data-state="cancelled"]', T);
+    expect(Number(await attr(page, '[data-testid="bt-progress"]', 'data-done'))).toBeLessThan(Number(await attr(page, '[data-testid="bt-progress"]', 'data-total')));
+    await page.waitForSelector('[data-testid^="bt-run-bt-"][data-kind="walk-forward"][data-state="cancelled"]', T);
     expect(problems).toEqual([]);
   });
 });
