@@ -46,7 +46,7 @@ export function createOptionsHandlers(engine: Engine): OptionsRequestHandlers {
       if (expiries.length === 0) throw new RpcError(ErrorCode.NOT_FOUND, `${u}: no live option expiry (the listed ones have expired: restart to list new ones)`, { underlying: u });
       const e = expiry ?? expiries[0]!;
       if (!expiries.includes(e)) throw new RpcError(ErrorCode.NOT_FOUND, `${u}: ${e} is not a live expiry (live: ${expiries.join(', ')})`, { underlying: u, expiry: e });
-      const { spotPaise: spot, states } = await src.load(u, e);
+      const { spotPaise: spot, states } = await src.load(u, e, strikes);
       if (spot === undefined) throw new RpcError(ErrorCode.UNAVAILABLE, `${u}: no index level yet`);
       if (states.length === 0) throw new RpcError(ErrorCode.NOT_FOUND, `${u}: no options listed for ${e}`);
       const c = computeChain({ expiry: e, now, spotPaise: spot, rate, contracts: states, strikesEachSide: strikes });

@@ -7,7 +7,7 @@ import type { MarketSimulator } from '../adapters/sim/market-simulator.js';
 import { SimulatorFeed } from '../adapters/sim/simulator-feed.js';
 import type { ContractState } from '../fno/chain.js';
 import { KiteFeed } from '../adapters/kite/kite-feed.js';
-import { KiteOptionChain, type QuoteSource } from './kite-option-chain.js';
+import { KiteOptionChain } from './kite-option-chain.js';
 import { systemClock, type Clock } from '../core/clock.js';
 import type { Broker } from '../execution/broker.js';
 import { TradingDay } from '../core/trading-day.js';
@@ -60,8 +60,8 @@ export interface OptionChainSource {
   underlyings(): string[];
   expiries(underlying: string, now: number): string[];
   futures(underlying: string, now: number): { symbol: string; expiry: string }[];
-  /** The index level and every listed option of the expiry with its market state. */
-  load(underlying: string, expiry: string): Promise<OptionChainLoad> | OptionChainLoad;
+  /** The index level and the listed options of the expiry with their market state (at least `strikesEachSide` around ATM). */
+  load(underlying: string, expiry: string, strikesEachSide?: number): Promise<OptionChainLoad> | OptionChainLoad;
 }
 
 export interface OptionChainLoad {
@@ -746,7 +746,8 @@ export class Engine {
 
   /**
    * Where the option chain reads its contracts: the built-in simulator's F&O market, or on Kite the day's
-   * instrument dump with a REST quote per request (kite-option-chain.ts; needs a Kite session); else undefined.
+   * instrument dump with the shown strikes followed on the ticker (kite-option-chain.ts, KiteFeed.watchChain;
+   * once the dump is loaded); else undefined.
    */
   optionChainSource(): OptionChainSource | undefined {
     const fno = this.feed instanceof SimulatorFeed ? this.feed.fno : undefined;
@@ -759,16 +760,20 @@ export class Engine {
         load: (u, e) => ({ spotPaise: fno.spot(u), states: fno.optionStates(u, e) }),
       };
     }
-    const master = this.feed instanceof KiteFeed ? this.feed.master : undefined;
-    const rest = (this.deps.kite as { rest?: Partial<QuoteSource> } | undefined)?.rest;
-    if (!master || !rest || typeof rest.quote !== 'function') return undefined;
-    const chain = new KiteOptionChain(master, rest as QuoteSource);
+    const feed = this.feed instanceof KiteFeed ? this.feed : undefined;
+    const master = feed?.master;
+    if (!feed || !master) return undefined;
+    const spot = (s: string) => {
+      const q = this.market.quote(s);
+      return q !== undefined && q.lastPaise > 0 ? q.lastPaise : undefined;
+    };
+    const chain = new KiteOptionChain(master, { ticker: { watch: (t) => feed.watchChain(t), quote: (t) => feed.chainQuote(t), spot } });
     return {
       now: () => this.feed.now(),
       underlyings: () => chain.underlyings(),
       expiries: (u, now) => chain.expiries(u, now),
       futures: (u, now) => chain.futures(u, now),
-      load: (u, e) => chain.load(u, e),
+      load: (u, e, n) => chain.load(u, e, n),
     };
   }
 

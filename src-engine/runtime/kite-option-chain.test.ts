@@ -5,6 +5,7 @@ import { black76Price, forwardOf } from '../fno/black76.js';
 import { computeChain } from '../fno/chain.js';
 import { yearsToExpiry } from '../fno/expiries.js';
 import { InstrumentMaster, parseInstrumentsCsv } from '../model/instrument-master.js';
+import type { ChainQuote } from '../adapters/kite/kite-feed.js';
 import { KiteOptionChain } from './kite-option-chain.js';
 
 /** A small dump: NIFTY 50, two futures, the 2026-08-18 weekly and 2026-08-25 monthly at 24,900–25,100. */
@@ -75,5 +76,28 @@ describe('option chain under Kite: the dump and one /quote call', () => {
     const { states } = await chain.load('NIFTY', '2026-08-18');
     expect(states).toHaveLength(10);
     for (const s of states) expect(s).toMatchObject({ lastPaise: undefined, bidPaise: undefined, askPaise: undefined, oi: 0, volume: 0 });
+  });
+});
+
+describe('option chain under Kite: the shown strikes on the ticker', () => {
+  it('follows the index and ATM ± (strikes + 2) of the expiry; states from the last packets; the index from elsewhere until its own', async () => {
+    const m = dump();
+    const watched: number[][] = [];
+    const packets = new Map<number, ChainQuote>();
+    let elsewhere: number | undefined = 2_501_000;
+    const chain = new KiteOptionChain(m, { ticker: { watch: (t) => void watched.push([...t]), quote: (t) => packets.get(t), spot: () => elsewhere } });
+    const tok = (s: string) => m.get('NFO', s)!.instrumentToken;
+    // 24,900–25,100 listed, ATM 25,000, 0 strikes each side + the 2 margin: all five strikes of the weekly
+    let r = await chain.load('NIFTY', '2026-08-18', 0);
+    expect(r.spotPaise).toBe(2_501_000);
+    expect(watched.at(-1)![0]).toBe(256265); // the index first
+    expect(watched.at(-1)!.slice(1).sort()).toEqual(m.optionChain('NIFTY', '2026-08-18', 'CE').concat(m.optionChain('NIFTY', '2026-08-18', 'PE')).map((i) => i.instrumentToken).sort());
+    expect(r.states.every((s) => s.lastPaise === undefined)).toBe(true); // no packet yet: no price, never made up
+    packets.set(tok('NIFTY2681825000CE'), { lastPaise: 9_000, closePaise: 8_500, volume: 650, oi: 13_000, bidPaise: 8_995, askPaise: 9_005 });
+    packets.set(256265, { lastPaise: 2_498_000, closePaise: 2_490_000, volume: 0, oi: 0 });
+    elsewhere = undefined;
+    r = await chain.load('NIFTY', '2026-08-18', 0);
+    expect(r.spotPaise).toBe(2_498_000);
+    expect(r.states.find((s) => s.symbol === 'NIFTY2681825000CE')).toEqual({ symbol: 'NIFTY2681825000CE', right: 'CE', strikePaise: 2_500_000, lastPaise: 9_000, prevClosePaise: 8_500, volume: 650, oi: 13_000, bidPaise: 8_995, askPaise: 9_005 });
   });
 });

@@ -8,7 +8,8 @@
  *  - a person's order on the resolved ATM call in whole lots passes Kite's basket-margin check (the simulator's
  *    POST /margins/basket) and is filled in shadow and journalled; a part lot is refused;
  *  - NIFTY moves by more than `reResolveStrikes` strikes: the option legs re-resolve, the new contracts are
- *    subscribed, the old put (nothing open in it) is unsubscribed, the old call (a position) stays.
+ *    subscribed, the old put (nothing open in it) is unsubscribed, the old call (a position) stays;
+ *  - the option chain's shown strikes are followed on the Kite ticker (full mode), not REST quotes.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -21,6 +22,7 @@ import { istTime, nseCalendar } from '../../src-engine/core/nse-calendar.js';
 import { KiteSimulator } from '../../src-engine/kite-sim/kite-simulator.js';
 import type { MarketSource } from '../../src-engine/kite-sim/market-source.js';
 import { MarginCalculator } from '../../src-engine/kite-sim/rest-extras.js';
+import { KiteRest } from '../../src-engine/adapters/kite/rest-client.js';
 import { NIFTY50_SEEDS, type SimInstrumentSeed } from '../../src-engine/model/instruments.js';
 import type { Tick } from '../../src-engine/model/tick.js';
 import type { Engine } from '../../src-engine/runtime/engine.js';
@@ -198,6 +200,31 @@ describe('configs/fno-nifty.yaml in shadow mode on the Kite feed against kitedes
     for (const o of engine.trading.orders()) {
       const lot = engine.instruments.find((i) => i.symbol === o.symbol)!.lotSize;
       if (o.status !== 'REJECTED') expect(o.qty % lot, `${o.symbol} ${o.qty}`).toBe(0);
+    }
+  });
+
+  it('the option chain follows its shown strikes on the Kite ticker, with no REST quote call', async () => {
+    const quoteSpy = vi.spyOn(KiteRest.prototype, 'quote');
+    try {
+      const ask = () => client.call('options.chain', { underlying: 'NIFTY', strikes: 3 });
+      let last: Awaited<ReturnType<typeof ask>> | undefined;
+      const priced = (side: { lastPaise: number | null } | null) => side !== null && side.lastPaise !== null;
+      expect((await ask()).expiry).toBe('2026-12-08');
+      await driving('the chain priced from the ticker', () => {
+        void ask().then((c) => (last = c));
+        return last !== undefined && last.rows.length === 7 && last.rows.every((r) => priced(r.ce) && priced(r.pe)) ? last : undefined;
+      });
+      // the market stands still now: the chain settles on the prices the simulator's exchange has (its ticker's packets)
+      const ltp = (symbol: string) => sim.exchange.lookupSymbol('NFO', symbol)!.lastPaise;
+      const chain = await until('the chain on the exchange’s prices', async () => {
+        const c = await ask();
+        return c.rows.every((r) => r.ce!.lastPaise === ltp(r.ce!.symbol) && r.pe!.lastPaise === ltp(r.pe!.symbol)) ? c : undefined;
+      });
+      for (const r of chain.rows) for (const side of [r.ce!, r.pe!]) expect(subscribed(side.symbol), side.symbol).toBe('full');
+      expect(chain.rows.some((r) => r.ce!.oi > 0)).toBe(true);
+      expect(quoteSpy).not.toHaveBeenCalled();
+    } finally {
+      quoteSpy.mockRestore();
     }
   });
 });

@@ -7,7 +7,7 @@ import type { FeedMode } from '../../market/data-client.js';
 import type { DepthSnapshot } from '../../model/depth.js';
 import type { Tick } from '../../model/tick.js';
 import type { HistoricalSource } from './historical-cache.js';
-import { KiteFeed, tickerRootOf, type HistorySeries, type HistoryTicks, type KiteConnection, type TickerPoolLike } from './kite-feed.js';
+import { CHAIN_IDLE_MS, KiteFeed, tickerRootOf, type HistorySeries, type HistoryTicks, type KiteConnection, type TickerPoolLike } from './kite-feed.js';
 import type { KiteCandle } from './rest-types.js';
 import { TickBatch, decodeFrame, encodeFrame, type KiteMode, type KiteTick } from './tick-codec.js';
 import type { KiteTickerPoolOptions } from './ticker-pool.js';
@@ -295,6 +295,31 @@ describe('KiteFeed', () => {
     } finally {
       e.stop();
     }
+  });
+
+  it('follows the option chain\'s tokens in full mode besides the demand, keeps their last packets, drops them when the chain is idle', async () => {
+    const r = rig({ backfillMinutes: 0 });
+    r.session.conn = { apiKey: 'k', accessToken: 'tok' };
+    r.feed.setDemand(demand({ INFY: 'quote' }));
+    r.feed.start();
+    const pool = await until('the pool', () => r.pool());
+    pool.capacity = 10;
+    await until('live', () => r.feed.status().state === 'live');
+    const OPT = 12_345_602; // a contract the engine does not track
+    r.feed.watchChain([OPT, INFY]);
+    expect(pool.subs).toEqual(new Map([[INFY, 'full'], [OPT, 'full']]));
+    const calls = pool.calls.length;
+    r.feed.watchChain([INFY, OPT]); // the same set: nothing to do
+    expect(pool.calls.length).toBe(calls);
+    expect(r.feed.chainQuote(OPT)).toBeUndefined();
+    pool.push([{ ...full(OPT, 12_340, Math.floor(T0 / 1000), 650), oi: 9_750 }]);
+    expect(r.feed.chainQuote(OPT)).toEqual({ lastPaise: 12_340, closePaise: 149_000, volume: 650, oi: 9_750, bidPaise: 12_335, askPaise: 12_340 });
+    expect(r.ticks.some((t) => t.lastPaise === 12_340)).toBe(false); // not an engine instrument: no tick
+    // not asked for CHAIN_IDLE_MS: the chain's tokens go; the engine's demand stays as it was
+    r.wall.now += CHAIN_IDLE_MS + 1;
+    await until('the chain dropped', () => !pool.subs.has(OPT));
+    expect(pool.subs).toEqual(new Map([[INFY, 'quote']]));
+    expect(r.feed.chainQuote(OPT)).toBeUndefined();
   });
 
   it('reports a demand beyond the ticker capacity instead of throwing', async () => {

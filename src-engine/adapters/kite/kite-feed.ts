@@ -126,6 +126,20 @@ export function nfoInstrumentOf(k: KiteInstrument): Instrument {
   };
 }
 
+/** The last packet of an option-chain contract on the ticker (watchChain), paise. */
+export interface ChainQuote {
+  lastPaise: number;
+  /** The previous close (Kite's `close` in quote and full packets); 0 when not given. */
+  closePaise: number;
+  volume: number;
+  oi: number;
+  bidPaise?: number;
+  askPaise?: number;
+}
+
+/** The option chain's contracts leave the ticker this long (real ms) after the chain was last asked for. */
+export const CHAIN_IDLE_MS = 30_000;
+
 /** Kite's ticker limit: 3 connections × 3,000 instrument tokens. */
 export const KITE_MAX_TOKENS = 3 * 3000;
 
@@ -174,6 +188,10 @@ export class KiteFeed implements MarketDataClient {
   private acceptUnsynced = false;
   private refreshingDump = false;
   private readonly liveSeen = new Set<string>();
+  /** The option chain's visible contracts (and index) on the ticker, full mode, with their last packets. */
+  private chainTokens = new Set<number>();
+  private readonly chainQuotes = new Map<number, ChainQuote>();
+  private chainAskedAt = 0;
 
   constructor(opts: KiteFeedOptions) {
     this.o = opts;
@@ -224,6 +242,7 @@ export class KiteFeed implements MarketDataClient {
       if (this.pool !== undefined && this.held === undefined) this.clockL.emit(this.feedClock.now());
       this.checkClock();
       this.checkDumpDay();
+      if (this.chainTokens.size > 0 && this.wall.now() - this.chainAskedAt > CHAIN_IDLE_MS) this.watchChain([], false);
     }, this.o.clockIntervalMs ?? 250);
     this.clockTimer.unref?.();
     this.onSession();
@@ -340,6 +359,26 @@ export class KiteFeed implements MarketDataClient {
     const today = istDay(nowMs);
     const todays = all.filter((c) => istDay(c.time) === today).length;
     return all.slice(-Math.max(this.o.backfillMinutes, todays));
+  }
+
+  /**
+   * The option chain's contracts to follow on the ticker (runtime/kite-option-chain.ts): these tokens are
+   * subscribed in FULL mode (quote packets carry neither open interest nor the best bid and ask) besides the
+   * engine's demand, their packets kept for chainQuote; a new set replaces the old (tokens no longer in it are
+   * unsubscribed unless the engine demands them). They lapse CHAIN_IDLE_MS after the chain was last asked for.
+   */
+  watchChain(tokens: readonly number[], asked = true): void {
+    if (asked) this.chainAskedAt = this.wall.now();
+    const next = new Set(tokens);
+    if (next.size === this.chainTokens.size && [...next].every((t) => this.chainTokens.has(t))) return;
+    for (const t of this.chainTokens) if (!next.has(t)) this.chainQuotes.delete(t);
+    this.chainTokens = next;
+    this.applyDemand();
+  }
+
+  /** The last ticker packet of a token watchChain follows (undefined before its first one). */
+  chainQuote(token: number): ChainQuote | undefined {
+    return this.chainQuotes.get(token);
   }
 
   /** symbol → instrument token of the engine's instruments found in the dump. */
@@ -470,6 +509,8 @@ export class KiteFeed implements MarketDataClient {
 
   private useDump(dump: LoadedDump): void {
     this.dump = dump;
+    this.chainTokens = new Set(); // the chain asks again with the new dump's tokens
+    this.chainQuotes.clear();
     this.tokenOf.clear();
     this.symbolOf.clear();
     this.missing.clear();
@@ -591,6 +632,7 @@ export class KiteFeed implements MarketDataClient {
       const t = this.tokenOf.get(symbol);
       if (t !== undefined) want.set(t, mode);
     }
+    for (const t of this.chainTokens) want.set(t, 'full');
     const have = pool.subscriptions();
     const gone = [...have.keys()].filter((t) => !want.has(t));
     if (gone.length > 0) pool.unsubscribe(gone);
@@ -622,6 +664,7 @@ export class KiteFeed implements MarketDataClient {
     const ts = this.feedClock.now();
     for (let i = 0; i < b.count; i++) {
       const token = b.token[i]!;
+      if (this.chainTokens.size > 0 && this.chainTokens.has(token)) this.recordChain(b, i, token);
       const symbol = this.symbolOf.get(token);
       if (symbol === undefined) continue;
       const kind = b.kind[i]!;
@@ -651,6 +694,34 @@ export class KiteFeed implements MarketDataClient {
         else this.depthL.emit(d);
       }
     }
+  }
+
+  private recordChain(b: TickBatch, i: number, token: number): void {
+    const div = divisorOf(token);
+    const paise = (raw: number) => (div === 100 ? raw : Math.round((raw * 100) / div));
+    const kind = b.kind[i]!;
+    const last = paise(b.lastPrice[i]!);
+    if (!(last > 0)) return;
+    const quote = kind === KIND_QUOTE || kind === KIND_FULL;
+    const prev = this.chainQuotes.get(token);
+    const q: ChainQuote = {
+      lastPaise: last,
+      closePaise: quote || kind === KIND_INDEX_QUOTE || kind === KIND_INDEX_FULL ? paise(b.close[i]!) : (prev?.closePaise ?? 0),
+      volume: quote ? b.volume[i]! : (prev?.volume ?? 0),
+      oi: kind === KIND_FULL ? b.oi[i]! : (prev?.oi ?? 0),
+    };
+    if (kind === KIND_FULL) {
+      const best = (side: 0 | 1): number | undefined => {
+        const at = i * DEPTH_STRIDE + side * 15;
+        const price = paise(b.depth[at + 1]!);
+        return b.depth[at]! > 0 && price > 0 ? price : undefined;
+      };
+      const bid = best(0);
+      const ask = best(1);
+      if (bid !== undefined) q.bidPaise = bid;
+      if (ask !== undefined) q.askPaise = ask;
+    }
+    this.chainQuotes.set(token, q);
   }
 
   /** A new IST day (the app ran overnight): the day's dump replaces yesterday's, subscriptions follow its tokens. */
