@@ -1,0 +1,92 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { kiteDeskApi, type KiteDeskApi } from '../../src-engine/contract/api.js';
+import { RpcClient } from '../../src-engine/contract/rpc-client.js';
+import { RpcError } from '../../src-engine/contract/errors.js';
+import { createMemoryPair } from '../../src-engine/contract/transport.js';
+import { bootEngine, type BootedEngine } from '../../src-engine/host/bootstrap.js';
+
+/**
+ * The Backtest tab's contract against a booted engine (database, worker thread) over an in-memory
+ * transport, as the renderer calls it: walk-forward payloads, `backtest.sources` and
+ * `backtest.openReport` — bad payloads are typed errors that say where.
+ */
+
+let dataDir: string;
+let booted: BootedEngine;
+let client: RpcClient<KiteDeskApi>;
+
+beforeAll(() => {
+  dataDir = mkdtempSync(join(tmpdir(), 'kd-bt-contract-'));
+  writeFileSync(join(dataDir, 'profile.yaml'), 'strategies: []\nfeed:\n  backfillMinutes: 0\n');
+  booted = bootEngine({ dataDir, configFile: join(dataDir, 'profile.yaml'), overrides: { simStart: '2026-11-20T10:00:00+05:30' }, log: () => {} });
+  const [a, b] = createMemoryPair();
+  booted.accept(a);
+  client = new RpcClient(kiteDeskApi, { timeoutMs: 60_000 });
+  client.attach(b);
+});
+afterAll(() => {
+  booted.shutdown();
+  rmSync(dataDir, { recursive: true, force: true });
+});
+
+async function refusal(p: Promise<unknown>): Promise<{ code: string; paths: string[]; message: string }> {
+  try {
+    await p;
+  } catch (e) {
+    expect(e).toBeInstanceOf(RpcError);
+    const r = e as RpcError;
+    const issues = (r.details as { issues?: { path?: unknown }[] } | undefined)?.issues ?? [];
+    return { code: r.code, paths: issues.map((i) => String(i.path)), message: r.message };
+  }
+  throw new Error('expected a refusal, got an answer');
+}
+
+const base = { strategy: 'sma_crossover', params: { slow: 12 }, symbols: ['RELIANCE'], timeframe: '5m' as const, from: '2026-11-02', to: '2026-11-13', charges: false };
+const wf = { mode: 'rolling' as const, inSampleDays: 6, outOfSampleDays: 2, metric: 'netReturn' as const, space: [{ param: 'fast', from: 3, to: 7, step: 2 }] };
+
+describe('backtest.* walk-forward, sources and openReport over the contract', () => {
+  it('refuses bad walk-forward payloads with INVALID_INPUT at the field', async () => {
+    const bad = (walkForward: unknown) => refusal(client.call('backtest.run', { ...base, walkForward } as never));
+    expect(await bad({ ...wf, mode: 'sliding' })).toMatchObject({ code: 'INVALID_INPUT', paths: ['walkForward.mode'] });
+    expect(await bad({ ...wf, space: [] })).toMatchObject({ code: 'INVALID_INPUT', paths: ['walkForward.space'] });
+    expect(await bad({ ...wf, inSampleDays: 0 })).toMatchObject({ code: 'INVALID_INPUT', paths: ['walkForward.inSampleDays'] });
+    expect(await bad({ ...wf, inSampleDays: 11 })).toMatchObject({ code: 'INVALID_INPUT', paths: ['walkForward.inSampleDays'], message: expect.stringMatching(/too short/) });
+    expect(await bad({ ...wf, extra: 1 })).toMatchObject({ code: 'INVALID_INPUT' });
+    expect(await bad({ ...wf, space: [{ param: 'fast', from: 1, to: 500, step: 1 }] })).toMatchObject({ code: 'INVALID_INPUT', paths: ['walkForward.space'] });
+    expect(await bad({ ...wf, space: [{ param: 'fast', from: 3, to: 7, step: 0 }] })).toMatchObject({ code: 'INVALID_INPUT' });
+    // a swept value the strategy refuses: at its range, and nothing started
+    expect(await bad({ ...wf, space: [{ param: 'fast', values: [3, 50] }] })).toMatchObject({ code: 'INVALID_INPUT', paths: ['walkForward.space.0'] });
+    expect(await refusal(client.call('backtest.run', { ...base, strategy: 'nope', walkForward: wf }))).toMatchObject({ code: 'NOT_FOUND' });
+    expect(await client.call('backtest.list', { limit: 10 })).toEqual([]);
+  });
+
+  it('backtest.sources answers the backtestable types and known folders; a payload with fields is refused', async () => {
+    const s = await client.call('backtest.sources', {});
+    expect(s.strategyTypes).toContain('sma_crossover');
+    expect(s.folders).toEqual([]);
+    expect(await refusal(client.call('backtest.sources', { dir: '/' } as never))).toMatchObject({ code: 'INVALID_INPUT' });
+  });
+
+  it('backtest.openReport: a bad id is INVALID_INPUT, an unknown one NOT_FOUND; a host without windows is UNAVAILABLE; the desktop host gets the id', async () => {
+    expect(await refusal(client.call('backtest.openReport', { id: '../../etc/passwd' }))).toMatchObject({ code: 'INVALID_INPUT', paths: ['id'] });
+    expect(await refusal(client.call('backtest.openReport', { id: 'bt-none-0000' }))).toMatchObject({ code: 'NOT_FOUND' });
+    const { id } = await client.call('backtest.run', { ...base, from: '2026-11-16', to: '2026-11-16', params: { fast: 5, slow: 12 } });
+    expect(await refusal(client.call('backtest.openReport', { id }))).toMatchObject({ code: 'CONFLICT' });
+    await new Promise<void>((resolve) => {
+      const off = booted.backtests.onProgress((p) => {
+        if (p.id === id && p.state !== 'running') {
+          off();
+          resolve();
+        }
+      });
+    });
+    expect(await refusal(client.call('backtest.openReport', { id }))).toMatchObject({ code: 'UNAVAILABLE' });
+    const asked: string[] = [];
+    booted.backtests.setReportOpener((x) => asked.push(x));
+    expect(await client.call('backtest.openReport', { id })).toEqual({ opened: true });
+    expect(asked).toEqual([id]);
+  });
+});
