@@ -138,6 +138,23 @@ describe('the fno: profile on the Kite feed (FnoKiteBinder)', () => {
     expect(want.map(([s]) => s)).not.toContain('NIFTY26D0824500CE');
   });
 
+  it('contracts in while the feed is busy (a reload): the instances start with the next try once it is not', async () => {
+    const { b, strategies, env, prices } = setup();
+    env.master = dump();
+    prices.set('NIFTY 50', 2_451_000);
+    b.tryResolve();
+    env.busy = true;
+    await settle();
+    expect(strategies.list().instances.map((i) => [i.id, i.running])).toEqual([['fut', true]]); // yesterday's record, not held back here
+    expect(b.status().started).toEqual([]);
+    b.tryResolve(); // still busy
+    expect(b.status().started).toEqual([]);
+    env.busy = false;
+    b.tryResolve();
+    expect(b.status().started).toEqual(['fut', 'atm']);
+    expect(strategies.list().instances.find((i) => i.id === 'fut')!.symbols).toEqual(['NIFTY26DECFUT']);
+  });
+
   it('a plan the dump cannot satisfy is a warning naming what is missing, retried with the next dump', () => {
     const { b, env, prices, logs } = setup();
     const rows = dump().instruments.filter((i) => i.instrumentType !== 'FUT');

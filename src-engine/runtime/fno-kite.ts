@@ -82,6 +82,8 @@ export class FnoKiteBinder {
   private readonly ids: Set<string>;
   private started: string[] = [];
   private generation = 0;
+  /** A plan whose contracts are in but whose instances wait for the feed (it was busy when they came in). */
+  private pendingStart: FnoPlan | undefined;
 
   constructor(private readonly h: FnoKiteHost) {
     this.ids = new Set(fnoInstanceIds(h.profile));
@@ -121,7 +123,13 @@ export class FnoKiteBinder {
   /** Resolves the plan when it can (dump loaded, history in, prices known) and has not on this dump. Never throws. */
   tryResolve(): void {
     const master = this.h.master();
-    if (master === undefined || this.h.busy() || master === this.planMaster) return;
+    if (master === undefined || this.h.busy()) return;
+    if (this.pendingStart !== undefined && this.pendingStart === this.plan_) {
+      const p = this.pendingStart;
+      this.pendingStart = undefined;
+      this.startInstances(p);
+    }
+    if (master === this.planMaster) return;
     const profile = this.h.profile;
     for (const u of profile.underlyings) {
       const sym = underlyingSymbolOf(u);
@@ -151,7 +159,9 @@ export class FnoKiteBinder {
     this.h.changed();
     // the instances start once their contracts are in (subscribed, recent candles backfilled)
     void Promise.allSettled(added).then(() => {
-      if (gen === this.generation && !this.h.busy()) this.startInstances(plan);
+      if (gen !== this.generation) return;
+      if (this.h.busy()) this.pendingStart = plan; // started by the next tryResolve (each second)
+      else this.startInstances(plan);
     });
   }
 
