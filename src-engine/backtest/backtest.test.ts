@@ -4,10 +4,10 @@ import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { sharedFiles } from '../../test/support/external-inputs.js';
 import { IST_OFFSET_MS } from '../core/ist.js';
-import type { Candle } from '../kite-sim/csv-replay.js';
-import { runProfileSchema } from '../runtime/config.js';
+import type { Candle, CandleSeries } from '../kite-sim/csv-replay.js';
+import { runProfileSchema, type RunProfile } from '../runtime/config.js';
 import { Engine } from '../runtime/engine.js';
-import type { ReplayFeed } from '../runtime/replay-feed.js';
+import { ReplayFeed } from '../runtime/replay-feed.js';
 import { MemoryTradingStore } from '../runtime/trading.js';
 import { runBacktest, type BacktestFill } from './backtest.js';
 import { loadBacktestData } from './data.js';
@@ -132,6 +132,77 @@ describe('runBacktest on generated data', () => {
     expect(store.fills().map(key)).toEqual(bt.fills.map(key));
     expect(store.fills()[0]!.clientId.startsWith('P')).toBe(true);
     expect(bt.fills[0]!.orderId).toBeTruthy();
+  });
+});
+
+describe('the bar path (the replay client delivering whole bars) is the same trading path', () => {
+  /** The kernel on a replay of `series`, bar mode or 4 ticks a bar (noise 0), stepped by `stepMs`. */
+  function kernelFills(series: CandleSeries[], profile: RunProfile, bars: boolean, mode: 'paper' | 'backtest', stepMs = 60_000) {
+    const feed = new ReplayFeed({ series, speed: 1, seed: 1, backfillMinutes: 0, noise: 0, tickIntervalMs: 7 * 86_400_000, baseSeeds: [], bars });
+    expect(typeof feed.onBar === 'function').toBe(bars);
+    const store = new MemoryTradingStore();
+    const engine = new Engine({
+      profile,
+      watchlist: { get: () => [], set: () => {} },
+      feed,
+      clock: { now: () => feed.now() },
+      autoStart: false,
+      trading: store,
+      dailyHistory: () => new Map(),
+      ...(mode === 'backtest' ? { tradingMode: 'backtest' as const } : {}),
+    });
+    while (!feed.replay.done) feed.advance(stepMs);
+    engine.stop();
+    return { fills: store.fills(), orders: store.orders().map((o) => `${o.order.symbol} ${o.order.side} ${o.order.qty} ${o.order.status} ${o.order.source} ${o.order.tsInit}`) };
+  }
+  const key = (f: Pick<BacktestFill, 'symbol' | 'side' | 'qty' | 'pricePaise' | 'tsEvent' | 'product' | 'strategy'>) => `${f.symbol} ${f.side} ${f.qty} ${f.pricePaise} ${f.tsEvent} ${f.product} ${f.strategy}`;
+
+  it('backtest = paper on the bar-mode replay: the kernel in paper mode on the same bars (stepped unevenly) gives the backtest’s fills', () => {
+    const a = generatedSeries('AAA', '2025-03-04', 2, 31);
+    const b = generatedSeries('BBB', '2025-03-04', 2, 32, 60_000);
+    const cfg = smaConfig(['AAA', 'BBB'], 5, 20);
+    cfg.profile.trading.product = 'MIS';
+    const bt = runBacktest(cfg, dataOf(a, b));
+    expect(bt.fills.length).toBeGreaterThan(20);
+    const profile = runProfileSchema.parse({ mode: 'paper', strategies: cfg.profile.strategies, trading: bt.settings.trading, watchlist: [] });
+    const paper = kernelFills([a, b], profile, true, 'paper', 37_000);
+    expect(paper.fills.map(key)).toEqual(bt.fills.map(key));
+    expect(paper.fills[0]!.clientId.startsWith('P')).toBe(true);
+  });
+
+  it('with stops, targets and trailing exits, MIS and charges: whole bars and 4 ticks a bar give identical orders and fills', () => {
+    const a = generatedSeries('AAA', '2025-03-04', 3, 33);
+    const b = generatedSeries('BBB', '2025-03-04', 3, 34, 30_000);
+    const cfg = smaConfig(['AAA', 'BBB'], 5, 20);
+    const profile = runProfileSchema.parse({
+      mode: 'paper',
+      strategies: cfg.profile.strategies,
+      trading: { ...cfg.profile.trading, product: 'MIS', charges: true, paper: { slippage: { ticks: 1 }, marketFill: 'next_tick', staleAfterMs: 120_000 }, risk: { ...cfg.profile.trading.risk, staleAfterMs: 120_000 }, exits: { default: { atrMultipleStop: 1, atrMultipleTarget: 2, trailingBps: 30 } } },
+      watchlist: [],
+    });
+    const viaBars = kernelFills([a, b], profile, true, 'backtest');
+    const viaTicks = kernelFills([a, b], profile, false, 'backtest');
+    expect(viaBars.fills.length).toBeGreaterThan(40);
+    expect(viaBars.orders.filter((o) => / exit /.test(o)).length).toBeGreaterThan(5);
+    expect(viaBars.orders).toEqual(viaTicks.orders);
+    // the same fills; within one print time, the 4-tick path interleaves the symbols' prints where the bar path
+    // gives one symbol's bar after the other's, so fills of the same instant may come in another symbol order
+    const sorted = (fs: typeof viaBars.fills) => fs.map((f) => `${f.tsEvent} ${key(f)} ${f.chargesPaise}`).sort();
+    expect(sorted(viaBars.fills)).toEqual(sorted(viaTicks.fills));
+  });
+
+  it('an order placed when a bar closes fills at the next bar’s open (+ slippage), at that bar’s start', () => {
+    const s = generatedSeries('GEN', '2025-03-03', 2, 35);
+    const cfg = smaConfig(['GEN'], 5, 20);
+    cfg.profile.trading.paper.slippage = { ticks: 2 };
+    const r = runBacktest(cfg, dataOf(s));
+    const byStart = new Map(s.candles.map((c) => [c.start, c]));
+    expect(r.fills.length).toBeGreaterThan(10);
+    for (const f of r.fills) {
+      const bar = byStart.get(f.tsEvent)!;
+      expect(bar).toBeDefined();
+      expect(f.pricePaise).toBe(bar.openPaise + (f.side === 'BUY' ? 10 : -10));
+    }
   });
 });
 

@@ -10,8 +10,12 @@
  * beyond the replay's fixed seed; config and data are plain objects, so it runs as well in a worker.
  * Same inputs → the same result, field for field.
  *
- * Fill rules (docs/backtest.md): each bar is replayed as 4 ticks (open at the bar's start, the nearer
- * extreme, the other extreme, close), and a strategy's signal comes when the bar closes.
+ * Fill rules (docs/backtest.md): each bar is replayed as 4 prints (open at the bar's start, the nearer
+ * extreme, the other extreme, close, at start + k/4 of the bar), and a strategy's signal comes when the
+ * bar closes. Bars of 1 minute or shorter go through the port's bar capability (ReplayFeed `bars`: one
+ * event a bar, the candle built whole, the prints handed to trading and strategies without Tick
+ * objects); longer bars (5-minute, daily) are replayed as those 4 ticks. Both give the same candles,
+ * prices and times.
  *  - `next_open` (default): MARKET orders fill on the symbol's next trade print (paper marketFill
  *    'next_tick'), which is the next bar's open, plus the slippage;
  *  - `this_close`: they fill at once at the last price, the closing bar's close, plus the slippage;
@@ -187,7 +191,9 @@ export function runBacktest(config: BacktestConfig, data: BacktestData, opts: Ba
     if (missing.length > 0) warnings.push(`strategy ${inst.id}: no data for ${missing.join(', ')} (not traded)`);
   }
 
-  const feed = new ReplayFeed({ series, speed: 1, seed: 1, backfillMinutes: 0, noise: 0, tickIntervalMs: 7 * 86_400_000, baseSeeds: [], instrumentOverrides: overrides });
+  // whole bars when every bar lies inside one 1-minute bucket (what the candle store's bar path takes)
+  const wholeBars = series.every((s) => s.candles.every((c) => Math.floor(c.start / 60_000) === Math.floor((c.end - 1) / 60_000)));
+  const feed = new ReplayFeed({ series, speed: 1, seed: 1, backfillMinutes: 0, noise: 0, tickIntervalMs: 7 * 86_400_000, baseSeeds: [], instrumentOverrides: overrides, bars: wholeBars });
   const clock: Clock = { now: () => feed.now() };
   const store = new MemoryTradingStore(1000, true);
   let signals = 0;
@@ -220,6 +226,7 @@ export function runBacktest(config: BacktestConfig, data: BacktestData, opts: Ba
   let bars = 0;
   for (const s of series) bars += s.candles.length;
   feed.onTick(() => void ticks++);
+  feed.onBar?.((b) => void (ticks += b.printPaise.length));
 
   // the equity curve: one point per curveIntervalMs of bar time, and each day's last
   const equity: CurvePoint[] = [];

@@ -29,6 +29,11 @@
  * is exact (each tick ≥ 1 share when the bar volume allows; bars with volume 0, e.g. indices, give
  * lastQty 0). Simulated time only runs inside bars: a gap with no bar of any symbol (nights,
  * weekends, missing data) is skipped at once, as MarketSimulator skips time outside sessions.
+ *
+ * Whole bars (`wholeBars`, the backtester's mode): no ticks; each bar is one event (onBar) once time
+ * reaches its end, carrying the 4 prints a noise-free 4-tick replay of it would give (open at the start,
+ * the nearer extreme, the other, close at start + k/4 of the bar) and the day's cumulative volume. Only
+ * for bars that lie inside one 1-minute bucket (1-minute or shorter bars); others are refused.
  */
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, join } from 'node:path';
@@ -39,6 +44,7 @@ import { snapToTick } from '../core/prices.js';
 import { Rng } from '../core/random.js';
 import { NIFTY50_SEEDS, type SimInstrumentSeed } from '../model/instruments.js';
 import type { Tick } from '../model/tick.js';
+import type { BarEvent } from '../market/data-client.js';
 import type { MarketSource } from './market-source.js';
 
 const TICK_PAISE = 5;
@@ -321,6 +327,15 @@ export interface CandleReplayOptions {
   maxTicksPerBar?: number;
   /** Noise scale as a fraction of the bar's range; default 0.1 (0 = straight lines between O, H, L, C). */
   noise?: number;
+  /** Whole bars instead of ticks (see the file comment): onBar, no onTick. */
+  wholeBars?: boolean;
+}
+
+/** The order of a bar's extremes on its path: the shorter way round O → X → Y → C (a tie: high first for a falling bar). */
+function highFirst(c: Candle): boolean {
+  const viaHigh = c.highPaise - c.openPaise + (c.closePaise - c.lowPaise);
+  const viaLow = c.openPaise - c.lowPaise + (c.highPaise - c.closePaise);
+  return viaHigh < viaLow || (viaHigh === viaLow && c.closePaise < c.openPaise);
 }
 
 interface SymbolState {
@@ -360,6 +375,22 @@ export class CandleReplay implements MarketSource {
   private cursor: number;
   private readonly nextTs: Float64Array;
   private readonly listeners = new Set<(t: Tick) => void>();
+  private readonly barListeners = new Set<(b: Readonly<BarEvent>) => void>();
+  private readonly wholeBars: boolean;
+  /** The one bar event, refilled per bar (BarEvent: listeners keep nothing of it). */
+  private readonly barEvent: BarEvent & { printPaise: number[]; printTs: number[] } = {
+    symbol: '',
+    start: 0,
+    end: 0,
+    openPaise: 0,
+    highPaise: 0,
+    lowPaise: 0,
+    closePaise: 0,
+    volume: 0,
+    dayVolume: 0,
+    printPaise: [0, 0, 0, 0],
+    printTs: [0, 0, 0, 0],
+  };
   private readonly endListeners = new Set<() => void>();
   private readonly segmentEndListeners = new Set<(endMs: number) => void>();
   private readonly seed: number;
@@ -387,6 +418,7 @@ export class CandleReplay implements MarketSource {
     this.tickIntervalMs = pos('tickIntervalMs', opts.tickIntervalMs, 1000);
     this.maxTicksPerBar = Math.max(4, Math.floor(pos('maxTicksPerBar', opts.maxTicksPerBar, 3600)));
     this.noise = opts.noise ?? 0.1;
+    this.wholeBars = opts.wholeBars === true;
     if (!Number.isFinite(this.noise) || this.noise < 0) fail(`noise must be a finite number ≥ 0, got ${String(opts.noise)}`);
     const from = opts.from ?? -Infinity;
     if (Number.isNaN(from)) fail('from must be an epoch ms');
@@ -423,7 +455,13 @@ export class CandleReplay implements MarketSource {
       // The reference (base) price: the real previous close if the data has one, else the first replayed close.
       const ref = first ? (state.lastClose !== undefined ? state.prevClose : first.closePaise) : state.lastClose!;
       if (state.lastClose === undefined) state.prevClose = ref;
-      for (let i = state.nextBar; i < c.length; i++) intervals.push({ start: c[i]!.start, end: c[i]!.end });
+      for (let i = state.nextBar; i < c.length; i++) {
+        const k = c[i]!;
+        intervals.push({ start: k.start, end: k.end });
+        if (this.wholeBars && Math.floor(k.start / 60_000) !== Math.floor((k.end - 1) / 60_000)) {
+          fail(`${series.symbol}: the bar at ${new Date(k.start).toISOString()} spans more than one minute; whole-bar replay takes only 1-minute or shorter bars (replay it as ticks)`);
+        }
+      }
 
       const days = new Set(c.map((k) => istDay(k.start))).size;
       const avgDailyVolume = Math.max(1, Math.round(c.reduce((a, k) => a + k.volume, 0) / days));
@@ -448,7 +486,20 @@ export class CandleReplay implements MarketSource {
     }
     this.cursor = this.segments[0]!.start;
     this.nextTs = new Float64Array(this.st.length);
-    this.st.forEach((s, i) => (this.nextTs[i] = this.peek(s)));
+    this.st.forEach((s, i) => (this.nextTs[i] = this.wholeBars ? this.peekBar(s) : this.peek(s)));
+  }
+
+  /** Whole bars (wholeBars mode): each bar once time reaches its end. See BarEvent. */
+  onBar(listener: (b: Readonly<BarEvent>) => void): () => void {
+    this.barListeners.add(listener);
+    return () => {
+      this.barListeners.delete(listener);
+    };
+  }
+
+  /** True in whole-bar mode (bars, no ticks). */
+  get barMode(): boolean {
+    return this.wholeBars;
   }
 
   onTick(listener: (t: Tick) => void): () => void {
@@ -588,7 +639,65 @@ export class CandleReplay implements MarketSource {
     return s.ts[0]!;
   }
 
+  /** Whole-bar mode: the end of the symbol's next bar, Infinity when exhausted. */
+  private peekBar(s: SymbolState): number {
+    return s.nextBar < s.candles.length ? s.candles[s.nextBar]!.end : Infinity;
+  }
+
+  /** Whole-bar mode: every bar ending at or before t, by end time (ties: instrument order). */
+  private emitBarsUntil(t: number): void {
+    const n = this.st.length;
+    const nextTs = this.nextTs;
+    const e = this.barEvent;
+    for (;;) {
+      let best = -1;
+      let bestTs = t;
+      for (let i = 0; i < n; i++) {
+        const ts = nextTs[i]!;
+        if (ts <= bestTs && (best < 0 || ts < bestTs)) {
+          best = i;
+          bestTs = ts;
+        }
+      }
+      if (best < 0) return;
+      const s = this.st[best]!;
+      const bar = s.candles[s.nextBar++]!;
+      nextTs[best] = this.peekBar(s);
+      if (istDay(bar.start) !== s.lastDay) this.rollDay(s, bar);
+      s.dayVolume += bar.volume;
+      s.lastClose = bar.closePaise;
+      s.bar = bar;
+      if (this.barListeners.size === 0) continue;
+      const dur = Math.max(1, bar.end - bar.start);
+      const hf = highFirst(bar);
+      e.symbol = s.symbol;
+      e.start = bar.start;
+      e.end = bar.end;
+      e.openPaise = bar.openPaise;
+      e.highPaise = bar.highPaise;
+      e.lowPaise = bar.lowPaise;
+      e.closePaise = bar.closePaise;
+      e.volume = bar.volume;
+      e.dayVolume = s.dayVolume;
+      const px = e.printPaise;
+      const pt = e.printTs;
+      px[0] = bar.openPaise;
+      px[1] = hf ? bar.highPaise : bar.lowPaise;
+      px[2] = hf ? bar.lowPaise : bar.highPaise;
+      px[3] = bar.closePaise;
+      pt[0] = bar.start;
+      pt[1] = bar.start + Math.floor(dur / 4);
+      pt[2] = bar.start + Math.floor(dur / 2);
+      pt[3] = bar.start + Math.floor((3 * dur) / 4);
+      for (const l of this.barListeners) l(e);
+    }
+  }
+
   private emitBefore(t: number): void {
+    if (this.wholeBars) {
+      this.emitBarsUntil(t);
+      return;
+    }
     const n = this.st.length;
     for (;;) {
       let best = -1;
@@ -625,10 +734,7 @@ export class CandleReplay implements MarketSource {
     for (let k = 0; k < n; k++) ts[k] = c.start + Math.floor((k * dur) / n);
 
     // Waypoints O → X → Y → C through both extremes, the shorter way round.
-    const viaHigh = H - O + (C - L);
-    const viaLow = O - L + (H - C);
-    const highFirst = viaHigh < viaLow || (viaHigh === viaLow && C < O);
-    const [X, Y] = highFirst ? [H, L] : [L, H];
+    const [X, Y] = highFirst(c) ? [H, L] : [L, H];
     const d1 = Math.abs(X - O);
     const d2 = Math.abs(Y - X);
     const total = d1 + d2 + Math.abs(C - Y);

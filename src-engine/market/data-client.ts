@@ -12,6 +12,12 @@
  *  - history (start-up backfill) is bracketed by `onHistory('start')` … `onHistory('end')`: ticks in between
  *    are the past (the kernel warms up on them and does not trade them);
  *  - `onClock(now)` comes at least whenever feed time has moved on, also without ticks, so bars close on time.
+ *
+ * Optional bar capability (`onBar`): a feed replaying bars (the replay client in its `bars` mode, which
+ * the backtester uses) may deliver each bar as ONE event instead of its ticks. A feed that has `onBar`
+ * emits no ticks for those bars; the kernel then builds the closed candle from the bar directly and gives
+ * the trading service and strategies the bar's prints (see BarEvent) — the same prices at the same times
+ * the 4-tick replay of that bar would give, without a Tick object, a tick path or per-tick work.
  */
 import type { Instrument } from '../contract/schemas.js';
 import type { DepthSnapshot } from '../model/depth.js';
@@ -56,6 +62,33 @@ export interface FeedStatus {
   clockSkewMs?: number;
 }
 
+/**
+ * One bar of one symbol, delivered whole (MarketDataClient.onBar) once feed time has reached its end.
+ * The bar lies inside one 1-minute candle bucket (1-minute or shorter bars). The event object may be
+ * reused by the feed: read it during the call, keep nothing of it.
+ */
+export interface BarEvent {
+  symbol: string;
+  /** Bar start and end (exclusive), epoch ms. */
+  start: number;
+  end: number;
+  openPaise: number;
+  highPaise: number;
+  lowPaise: number;
+  closePaise: number;
+  /** Shares traded in the bar. */
+  volume: number;
+  /** The day's cumulative volume after this bar (a tick's `volume`). */
+  dayVolume: number;
+  /**
+   * The bar's prints in time order, what a 4-tick replay of it gives: the open at the bar's start, the
+   * nearer extreme, the other extreme, the close (at start + k/4 of the bar). The paper broker, risk's
+   * stale-data clock and exits see these (next-open fills take the open; stops and limits the extremes).
+   */
+  printPaise: readonly number[];
+  printTs: readonly number[];
+}
+
 export interface MarketDataClient {
   readonly kind: FeedKind;
   /** Every instrument the feed can deliver; fixed for the client's life, except what addInstrument adds. */
@@ -65,6 +98,8 @@ export interface MarketDataClient {
   /** The previous session's close, paise, if known yet. */
   prevClose(symbol: string): number | undefined;
   onTick(listener: (t: Tick) => void): () => void;
+  /** Whole bars (see BarEvent and the file comment); absent on feeds that only tick. */
+  onBar?(listener: (b: Readonly<BarEvent>) => void): () => void;
   onDepth(listener: (d: DepthSnapshot) => void): () => void;
   onClock(listener: (nowMs: number) => void): () => void;
   /** A previous close learned while running (Kite's quote packets carry it). */

@@ -3,6 +3,7 @@ import { IST_OFFSET_MS } from '../core/ist.js';
 import type { TradingDay } from '../core/trading-day.js';
 import { depthProblem, type DepthSnapshot } from '../model/depth.js';
 import type { Tick } from '../model/tick.js';
+import type { BarEvent } from './data-client.js';
 import {
   type BarClosedListener,
   type CandleListener,
@@ -129,6 +130,30 @@ export class MarketData {
     }
     const outcome = s.candles.onTick(t);
     if (outcome !== TickOutcome.ACCEPTED && outcome !== TickOutcome.AFTER_CLOSE) return;
+    this.takeLast(s, t);
+  }
+
+  /**
+   * A whole bar (the feed's bar capability, data-client.ts BarEvent): its candle in one update (the same
+   * candles as its 4 prints taken as ticks) and the quote at its close print. Unknown symbols are
+   * counted (unknownTicks) and ignored; a malformed bar throws.
+   */
+  onBar(b: Readonly<BarEvent>): void {
+    this.received++;
+    const s = this.state.get(b.symbol);
+    if (s === undefined) {
+      this.unknown++;
+      return;
+    }
+    const outcome = s.candles.onBar(b);
+    if (outcome !== TickOutcome.ACCEPTED && outcome !== TickOutcome.AFTER_CLOSE) return;
+    // as the bar's ticks would: the first print (the open) stands in for a previous close not known yet
+    if (s.prevClose === undefined && s.last === undefined) s.prevClose = b.openPaise;
+    this.takeLast(s, { symbol: b.symbol, lastPaise: b.closePaise, lastQty: b.volume, volume: b.dayVolume, tsEvent: b.printTs[b.printTs.length - 1]! });
+  }
+
+  /** The newest print of a symbol (a tick, or a bar's close) becomes its quote; the previous close rolls on a new day. */
+  private takeLast(s: SymbolState, t: Tick): void {
     const prev = s.last;
     if (prev === undefined || t.tsEvent >= prev.tsEvent) {
       // a new day, unless the trading-day roll already set the close (a close the feed reported since then stays)

@@ -2,6 +2,7 @@ import { TIMEFRAMES, type Candle, type Timeframe } from '../contract/schemas.js'
 import { IST_OFFSET_MS } from '../core/ist.js';
 import { nseCalendar } from '../core/nse-calendar.js';
 import type { Tick } from '../model/tick.js';
+import type { BarEvent } from './data-client.js';
 
 export { TIMEFRAMES };
 
@@ -301,6 +302,123 @@ export class InstrumentCandles {
     return TickOutcome.ACCEPTED;
   }
 
+  /**
+   * Applies a whole bar (the feed's bar capability, BarEvent) lying inside one 1-minute bucket: the same
+   * state as its 4 prints taken as ticks (open at the start, the extremes, the close; the bar's volume),
+   * in one update. Late, after-close and new-day rules are the tick rules, judged at the bar's start.
+   * Throws RangeError on a malformed bar or one spanning 1-minute buckets.
+   */
+  onBar(b: Readonly<BarEvent>): TickOutcome {
+    const ts = b.start;
+    const lastTs = b.printTs[b.printTs.length - 1]!;
+    const O = b.openPaise;
+    const H = b.highPaise;
+    const L = b.lowPaise;
+    const C = b.closePaise;
+    const volume = b.dayVolume;
+    if (
+      b.symbol !== this.symbol ||
+      !Number.isSafeInteger(ts) ||
+      ts < 0 ||
+      !Number.isSafeInteger(lastTs) ||
+      lastTs < ts ||
+      !Number.isSafeInteger(O) ||
+      !Number.isSafeInteger(H) ||
+      !Number.isSafeInteger(L) ||
+      !Number.isSafeInteger(C) ||
+      !(L > 0 && L <= O && L <= C && H >= O && H >= C) ||
+      !Number.isSafeInteger(b.volume) ||
+      b.volume < 0 ||
+      !Number.isSafeInteger(volume) ||
+      volume < 0
+    ) {
+      throw new RangeError(
+        `MultiTimeframeCandles(${this.symbol}): bar ${String(b.symbol)} at ${String(ts)} is malformed (start/print times non-negative integers in order, 0 < low ≤ open, close ≤ high, volumes non-negative integers), got O ${String(O)} H ${String(H)} L ${String(L)} C ${String(C)} volume ${String(b.volume)}/${String(volume)}`,
+      );
+    }
+    const owner = this.owner;
+    const d = owner.day(ts);
+    const open = d.open;
+    const close = d.close;
+    const newDay = d.day !== this.prevDay;
+    if (ts >= close) {
+      if (!newDay && ts < this.prevTs) {
+        owner.late++;
+        return TickOutcome.LATE;
+      }
+      this.prevTs = lastTs;
+      this.prevPrice = C;
+      this.prevVolume = volume;
+      this.prevDay = d.day;
+      owner.afterClose++;
+      return TickOutcome.AFTER_CLOSE;
+    }
+    const rel = ts > open ? ts - open : 0;
+    const mStart = open + Math.floor(rel / MINUTE_MS) * MINUTE_MS;
+    const lastRel = lastTs > open ? lastTs - open : 0;
+    if (lastTs >= close || open + Math.floor(lastRel / MINUTE_MS) * MINUTE_MS !== mStart) {
+      throw new RangeError(`MultiTimeframeCandles(${this.symbol}): the bar at ${String(ts)} spans more than one 1-minute bucket (take it as ticks)`);
+    }
+    const r1 = this.rings[0]!;
+    if (r1.count > 0) {
+      const headT = r1.buf[r1.at]!;
+      if (mStart < headT || (mStart === headT && !r1.forming)) {
+        owner.late++;
+        return TickOutcome.LATE;
+      }
+    }
+    const mEnd = mStart + MINUTE_MS < close ? mStart + MINUTE_MS : close;
+    if (mEnd <= owner.watermark && !this.backfilling) {
+      owner.late++;
+      return TickOutcome.LATE;
+    }
+    // the ticks' volume rule for the bar's first print, then its other prints' deltas: the bar's volume
+    let delta: number;
+    if (newDay) delta = mStart === open ? volume : b.volume;
+    else if (volume < this.prevVolume) delta = b.volume;
+    else delta = volume - this.prevVolume;
+    this.prevTs = lastTs;
+    this.prevPrice = C;
+    this.prevVolume = volume;
+    this.prevDay = d.day;
+
+    for (let k = 0; k < TF_COUNT; k++) {
+      const ring = this.rings[k]!;
+      let start: number;
+      let end: number;
+      if (k === 0) {
+        start = mStart;
+        end = mEnd;
+      } else if (k === DAY_TF) {
+        start = d.midnight;
+        end = close;
+      } else {
+        const size = TF_MS[k]!;
+        start = open + Math.floor(rel / size) * size;
+        end = start + size < close ? start + size : close;
+      }
+      if (!(ring.forming && ring.buf[ring.at] === start)) {
+        if (ring.forming) {
+          ring.forming = false;
+          if (owner.closedListeners.length > 0) owner.emitClosed(this.symbol, k, this.candleAt(k, 0));
+        }
+        ring.push(start, O, 0, end);
+      }
+      const bf = ring.buf;
+      const o = ring.at;
+      if (H > bf[o + 2]!) bf[o + 2] = H;
+      if (L < bf[o + 3]!) bf[o + 3] = L;
+      bf[o + 4] = C;
+      bf[o + 5] = bf[o + 5]! + delta;
+      const ls = this.listeners[k]!;
+      if (ls.length > 0) owner.emitCandle(ls, this.candleAt(k, 0));
+    }
+    this.nextCloseAt = mEnd;
+    if (mEnd < owner.nextCloseAt) owner.nextCloseAt = mEnd;
+    owner.rethrow();
+    return TickOutcome.ACCEPTED;
+  }
+
   /** Closes every forming bar whose end ≤ cutoff; returns how many closed. */
   closeUntil(cutoff: number): number {
     let closed = 0;
@@ -462,6 +580,12 @@ export class MultiTimeframeCandles {
   onTick(t: Tick): TickOutcome {
     const ic = this.bySymbol.get(t.symbol);
     return ic === undefined ? TickOutcome.UNKNOWN : ic.onTick(t);
+  }
+
+  /** A whole bar (see InstrumentCandles.onBar). */
+  onBar(b: Readonly<BarEvent>): TickOutcome {
+    const ic = this.bySymbol.get(b.symbol);
+    return ic === undefined ? TickOutcome.UNKNOWN : ic.onBar(b);
   }
 
   /**

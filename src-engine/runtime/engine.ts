@@ -143,6 +143,8 @@ export class Engine {
   private readonly log: LogFn;
   private readonly clock: Clock;
   private readonly tickRate: TickRate;
+  /** False in a backtest: live-only per-tick work (tick-rate stats) is skipped. */
+  private readonly live: boolean;
   private readonly startedAt: number;
   private state: EngineStatus['state'] = 'starting';
   private watchlistCache: string[];
@@ -163,6 +165,7 @@ export class Engine {
     this.clock = deps.clock ?? systemClock;
     this.startedAt = this.clock.now();
     this.tickRate = new TickRate(() => this.clock.now());
+    this.live = deps.tradingMode !== 'backtest';
     // The kernel picks the feed (profile feed.kind); history comes in prepare() below or, on Kite, after start.
     this.feed =
       deps.feed ??
@@ -332,7 +335,7 @@ export class Engine {
         if (held.length < 10_000) held.push(t);
         return;
       }
-      if (!this.backfilling) this.tickRate.record();
+      if (!this.backfilling && this.live) this.tickRate.record();
       try {
         this.days.sync();
         this.market.onTick(t);
@@ -345,6 +348,34 @@ export class Engine {
         this.badTicks++;
         if (this.badTicks <= 10 || this.badTicks % 1000 === 0) {
           this.log('warn', 'tick rejected', { symbol: t.symbol, error: (e as Error).message, count: this.badTicks });
+        }
+      }
+    });
+    // The port's bar capability (a bar-mode replay, the backtester's): a bar is one event. Market data
+    // takes the candle whole; the trading service and strategies get the bar's prints (the prices and
+    // times its ticks would carry), one after the other, with no Tick objects in between.
+    this.feed.onBar?.((b) => {
+      if (!this.backfilling && this.live) this.tickRate.record(b.printPaise.length);
+      try {
+        this.days.sync();
+        this.market.onBar(b);
+        const svc = this.modes.current;
+        const px = b.printPaise;
+        const ts = b.printTs;
+        const n = px.length;
+        const each = Math.floor(b.volume / n);
+        const fno = this.fno;
+        for (let k = 0; k < n; k++) {
+          svc.onTick(b.symbol, px[k]!, ts[k]!);
+          fno?.onPrice(b.symbol, px[k]!, ts[k]!);
+          // the bar's volume over its prints (the remainder on the close), the day's running total with them
+          const qty = k === n - 1 ? b.volume - each * (n - 1) : each;
+          this.strategies.onPrint(b.symbol, px[k]!, qty, b.dayVolume - b.volume + each * k + qty, ts[k]!);
+        }
+      } catch (e) {
+        this.badTicks++;
+        if (this.badTicks <= 10 || this.badTicks % 1000 === 0) {
+          this.log('warn', 'bar rejected', { symbol: b.symbol, error: (e as Error).message, count: this.badTicks });
         }
       }
     });

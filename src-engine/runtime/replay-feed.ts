@@ -8,10 +8,15 @@
  * Start-up history: the first `backfillMinutes` of bar time from the start are replayed at once in
  * prepare() (as history: the kernel warms up on them and does not trade them); start() then replays the
  * rest at `speed` × real time. Tests drive it by hand with advance().
+ *
+ * Bar mode (`bars: true`, the backtester's): the port's optional bar capability. Each bar is one event
+ * (onBar) once feed time reaches its end, with the 4 prints a noise-free 4-tick replay gives (BarEvent);
+ * no ticks. The kernel takes it the same way in every trading mode: a paper engine on a bar-mode replay
+ * sees what the backtest sees.
  */
 import type { Instrument } from '../contract/schemas.js';
 import { systemClock, type Clock } from '../core/clock.js';
-import { Listeners, type FeedStatus, type MarketDataClient } from '../market/data-client.js';
+import { Listeners, type BarEvent, type FeedStatus, type MarketDataClient } from '../market/data-client.js';
 import { toInstrument, type SimInstrumentSeed } from '../model/instruments.js';
 import type { Tick } from '../model/tick.js';
 import { CandleReplay, loadCandleDir, type CandleSeries } from '../kite-sim/csv-replay.js';
@@ -37,6 +42,8 @@ export interface ReplayFeedOptions {
    * its exchange (NFO), kind (FUT/CE/PE), underlying, expiry and strike (default an NSE equity).
    */
   instrumentOverrides?: ReadonlyMap<string, InstrumentOverride>;
+  /** Whole bars instead of ticks (see the file comment); bars must be 1 minute or shorter. */
+  bars?: boolean;
 }
 
 /** What a replay may declare about one of its symbols (see ReplayFeedOptions.instrumentOverrides). */
@@ -57,6 +64,8 @@ export class ReplayFeed implements MarketDataClient {
   private timer: ReturnType<typeof setInterval> | undefined;
   private lastReal = 0;
   private prepared = false;
+  /** Present in bar mode only (the port's optional capability). */
+  readonly onBar?: (listener: (b: Readonly<BarEvent>) => void) => () => void;
 
   constructor(
     opts: ReplayFeedOptions,
@@ -72,7 +81,9 @@ export class ReplayFeed implements MarketDataClient {
       ...(opts.noise !== undefined ? { noise: opts.noise } : {}),
       ...(opts.tickIntervalMs !== undefined ? { tickIntervalMs: opts.tickIntervalMs } : {}),
       ...(opts.baseSeeds !== undefined ? { baseSeeds: opts.baseSeeds } : {}),
+      ...(opts.bars === true ? { wholeBars: true } : {}),
     });
+    if (opts.bars === true) this.onBar = (l) => this.replay.onBar(l);
     const over = opts.instrumentOverrides;
     this.instruments = this.replay.seeds.map((s) => {
       const i = toInstrument(s);
@@ -125,7 +136,7 @@ export class ReplayFeed implements MarketDataClient {
       return;
     }
     let ticks = 0;
-    const count = this.replay.onTick(() => void ticks++);
+    const count = this.replay.barMode ? this.replay.onBar(() => void (ticks += 4)) : this.replay.onTick(() => void ticks++);
     const fromMs = this.replay.now();
     this.history.emit('start', { ticks: 0, fromMs });
     try {

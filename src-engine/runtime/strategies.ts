@@ -284,6 +284,11 @@ export class StrategyService {
     this.runner.onTick(t);
   }
 
+  /** A print of a whole bar (see StrategyRunner.onPrint). */
+  onPrint(symbol: string, pricePaise: number, lastQty: number, volume: number, tsEvent: number): void {
+    this.runner.onPrint(symbol, pricePaise, lastQty, volume, tsEvent);
+  }
+
   /** The feed clock; strategies' onTimer runs at most once per simulated/exchange second. */
   onClock(now: number): void {
     if (now - this.lastTimer < TIMER_EVERY_MS) return;

@@ -245,6 +245,22 @@ export class StrategyRunner {
     if (this.votes.length > 0) this.flush(undefined);
   }
 
+  /**
+   * A print given as numbers (a whole bar's prints, data-client.ts BarEvent): the same as onTick, but a
+   * Tick object is made only when one of the symbol's strategies has an onTick hook.
+   */
+  onPrint(symbol: string, pricePaise: number, lastQty: number, volume: number, tsEvent: number): void {
+    const sr = this.symbols.get(symbol);
+    if (sr === undefined) return;
+    if (sr.tickUnits.length > 0) {
+      this.onTick({ symbol, lastPaise: pricePaise, lastQty, volume, tsEvent });
+      return;
+    }
+    sr.lastPrice = pricePaise;
+    if (tsEvent > this.eventTime) this.eventTime = tsEvent;
+    if (this.votes.length > 0) this.flush(undefined);
+  }
+
   /** A fill for instance `instanceId` (ignored when it is unknown or not running). */
   onFill(instanceId: string, fill: Readonly<StrategyFill>): void {
     const inst = this.byId.get(instanceId);
