@@ -27,6 +27,9 @@ import { NIFTY50_SEEDS, type SimInstrumentSeed } from '../../src-engine/model/in
 import type { Tick } from '../../src-engine/model/tick.js';
 import type { Engine } from '../../src-engine/runtime/engine.js';
 import type { KiteSessionManager } from '../../src-engine/runtime/kite-session.js';
+import { openDatabase } from '../../src-engine/persistence/db.js';
+import { RecordsReader } from '../../src-engine/persistence/records-export.js';
+import { TradingRepo } from '../../src-engine/persistence/trading-repo.js';
 import { startKiteEngine, until } from '../support/kite-engine.js';
 
 const DAY = '2026-12-07'; // a Monday; NIFTY's weekly expiry is Tuesday 8 Dec, the monthly future 29 Dec
@@ -89,6 +92,7 @@ describe('configs/fno-nifty.yaml in shadow mode on the Kite feed against kitedes
   let engine: Engine;
   let client: RpcClient<KiteDeskApi>;
   const basketSpy = vi.spyOn(MarginCalculator.prototype, 'basket');
+  const db = openDatabase(':memory:');
   const tokenOf = (symbol: string) => sim.instruments.find((i) => i.tradingsymbol === symbol)!.token;
   const subscribed = (symbol: string) => sim.subscribedTokens().get(tokenOf(symbol));
   /** Polls `fn`, one simulated second of trading per poll. */
@@ -100,7 +104,7 @@ describe('configs/fno-nifty.yaml in shadow mode on the Kite feed against kitedes
 
   beforeAll(async () => {
     expect(nseCalendar.isTradingDay(DAY)).toBe(true);
-    ({ kite, engine, client } = await startKiteEngine(sim, { sim: { market, flushIntervalMs: 50 }, profileYaml: profileYaml(), dataDirPrefix: 'kitedesk-shadow-fno-profile-' }));
+    ({ kite, engine, client } = await startKiteEngine(sim, { sim: { market, flushIntervalMs: 50 }, profileYaml: profileYaml(), dataDirPrefix: 'kitedesk-shadow-fno-profile-', trading: new TradingRepo(db, 'shadow') }));
   });
 
   afterAll(async () => {
@@ -108,6 +112,7 @@ describe('configs/fno-nifty.yaml in shadow mode on the Kite feed against kitedes
     engine?.stop();
     kite?.dispose();
     await sim.close();
+    db.close();
   });
 
   it('resolves the legs from the dump, subscribes them on the ticker, then starts the F&O instances', async () => {
@@ -170,6 +175,12 @@ describe('configs/fno-nifty.yaml in shadow mode on the Kite feed against kitedes
     expect(fills[0]).toMatchObject({ symbol: ce, side: 'BUY', product: 'NRML' });
     expect(fills[0]!.chargesPaise).toBeGreaterThan(0);
     expect(engine.trading.portfolio().positions.find((p) => p.symbol === ce && p.strategy === 'manual')?.qty).toBe(lot);
+    // journalled in SQLite (the shadow journal), with the exact Kite request a live order would have sent
+    const journalled = new RecordsReader(db).fills().filter((f) => f.order_id === id);
+    expect(journalled.map((f) => [f.mode, f.symbol, f.exchange, f.side, f.qty])).toEqual(fills.map((f) => ['shadow', ce, 'NFO', 'BUY', f.qty]));
+    const live = await client.call('orders.liveParams', { orderId: id });
+    expect(live[0]).toMatchObject({ kind: 'place', variety: 'regular', params: expect.objectContaining({ exchange: 'NFO', tradingsymbol: ce, transaction_type: 'BUY', product: 'NRML' }) as object });
+    expect(Number(live[0]!.params['quantity'])).toBe(lot);
   });
 
   it('NIFTY moves by more than reResolveStrikes: the options re-resolve, new contracts subscribed, the old put dropped, the held call kept', async () => {

@@ -44,7 +44,7 @@ export interface KiteEngine {
  */
 export async function startKiteEngine(
   sim: KiteSimulator,
-  o: { profileYaml: string; dataDirPrefix: string; sim?: KiteSimulatorOptions; live?: EngineDeps['live'] },
+  o: { profileYaml: string; dataDirPrefix: string; sim?: KiteSimulatorOptions; live?: EngineDeps['live']; trading?: EngineDeps['trading'] },
 ): Promise<KiteEngine> {
   const r = await sim.start({ port: 0, expireAt0600: false, ...o.sim });
   const kite = new KiteSessionManager();
@@ -58,6 +58,7 @@ export async function startKiteEngine(
     kite,
     dataDir: tempDataDir(o.dataDirPrefix),
     ...(o.live ? { live: o.live } : {}),
+    ...(o.trading ? { trading: o.trading } : {}),
   });
   const server = createEngineServer(engine, {});
   const [a, b] = createMemoryPair();
