@@ -295,20 +295,21 @@ export function buildCli(): Command {
     .command('chaos')
     .description(
       'reliability proof of live trading against the Kite simulator: the engine (serve) SIGKILLed at random points of a busy live session, ' +
-        'orders accepted with their replies dropped, market-data faults (socket kills, silences, 403s, 5xx) and bursts of 1,000 order intents in a second; ' +
+        'orders accepted with their replies dropped, market-data faults (socket kills, silences, 403s, 5xx), bursts of 1,000 order intents in a second ' +
+        'and the engine host (the app\'s supervisor on Node: the engine throws, exits, is SIGKILLed, hangs); ' +
         'prints a table and a last line with the figures; exit code 1 when a check failed',
     )
     .addOption(new Option('--case <case>', 'which case').choices([...CHAOS_CASES, 'all']).default('all'))
     .addOption(
       new Option(
         '--rounds <n>',
-        `rounds per case (default: crash ${DEFAULT_ROUNDS.crash}, lost-replies ${DEFAULT_ROUNDS['lost-replies']}, feed-faults ${DEFAULT_ROUNDS['feed-faults']}, burst ${DEFAULT_ROUNDS.burst})`,
+        `rounds per case (default: crash ${DEFAULT_ROUNDS.crash}, lost-replies ${DEFAULT_ROUNDS['lost-replies']}, feed-faults ${DEFAULT_ROUNDS['feed-faults']}, burst ${DEFAULT_ROUNDS.burst}, host ${DEFAULT_ROUNDS.host})`,
       ).argParser(parsePositiveInt),
     )
     .addOption(new Option('--seed <n>', 'seed of the kill points, orders and the simulator').argParser(parseSeed).default(1))
     .option(
       '--quick',
-      `fewer rounds (crash ${QUICK_ROUNDS.crash}, lost-replies ${QUICK_ROUNDS['lost-replies']}, feed-faults ${QUICK_ROUNDS['feed-faults']}, burst ${QUICK_ROUNDS.burst}) unless --rounds is given`,
+      `fewer rounds (crash ${QUICK_ROUNDS.crash}, lost-replies ${QUICK_ROUNDS['lost-replies']}, feed-faults ${QUICK_ROUNDS['feed-faults']}, burst ${QUICK_ROUNDS.burst}, host ${QUICK_ROUNDS.host}) unless --rounds is given`,
     )
     .option('--keep', 'keep the temp data dirs (they are kept anyway when a check failed)')
     .option('--fuzz', 'instead: fuzz every input family (tick frames, contract payloads, run profiles, candle CSVs, Kite REST replies, order-update texts) with fast-check from --seed; prints a table and a last line; exit code 1 on any failure')

@@ -275,14 +275,17 @@ describe('the start', () => {
 
 describe('the profile', () => {
   it('trading.live sets the cadence and tolerance, checked like every other key', () => {
-    expect(parseRunProfile('trading: { live: { reconcileMs: 2000, toleranceQty: 1, haltAfterRounds: 3, lookupAttempts: 5, lookupIntervalMs: 250 } }').trading.live).toEqual({
+    expect(parseRunProfile('trading: { live: { reconcileMs: 2000, toleranceQty: 1, haltAfterRounds: 3, lookupAttempts: 5, lookupIntervalMs: 250, ordersPerSecond: 5 } }').trading.live).toEqual({
       reconcileMs: 2000,
       toleranceQty: 1,
       haltAfterRounds: 3,
       lookupAttempts: 5,
       lookupIntervalMs: 250,
+      ordersPerSecond: 5,
     });
-    expect(parseRunProfile('{}').trading.live).toEqual({ reconcileMs: 5000, toleranceQty: 0, haltAfterRounds: 2, lookupAttempts: 3, lookupIntervalMs: 1000 });
+    expect(parseRunProfile('{}').trading.live).toEqual({ reconcileMs: 5000, toleranceQty: 0, haltAfterRounds: 2, lookupAttempts: 3, lookupIntervalMs: 1000, ordersPerSecond: 8 });
+    // the order pace stays under Kite's 10/s
+    expect(() => parseRunProfile('trading: { live: { ordersPerSecond: 11 } }')).toThrow(/ordersPerSecond/);
     expect(() => parseRunProfile('trading: { live: { reconcileMs: 10 } }')).toThrow(/reconcileMs/);
     expect(() => parseRunProfile('trading: { live: { lookupIntervalMs: 5 } }')).toThrow(/lookupIntervalMs/);
     expect(() => parseRunProfile('trading: { live: { lookupAttempts: 0 } }')).toThrow(/lookupAttempts/);

@@ -47,9 +47,9 @@ import { istDay } from '../core/nse-calendar.js';
 import { OUTCOME_UNKNOWN, type Broker, type BrokerOrderUpdate, type OrderModify } from '../execution/broker.js';
 import { aggregateSlippage, modelQuote, slippageRow, type ModelQuote } from '../execution/slippage.js';
 import type { DepthSnapshot } from '../model/depth.js';
-import type { Order, OrderStatus } from '../model/order.js';
+import { isTerminal, type Order, type OrderStatus } from '../model/order.js';
 import type { JournalFill, StoredOrder } from '../persistence/trading-repo.js';
-import { compareWithKite, externalPositionsOf, verdictOf, type ReconcileComparison } from './live-reconcile.js';
+import { compareWithKite, externalPositionsOf, settlingKeys, verdictOf, type OurOrderState, type ReconcileComparison } from './live-reconcile.js';
 import type { LogFn } from './logger.js';
 import { MemoryTradingStore, type TradingService, type TradingStore } from './trading.js';
 
@@ -722,10 +722,22 @@ export class ModeController {
     });
     // positions at Kite the app did not make: never traded by strategies, counted in the exposure cap
     parts.svc.risk.setExternalPositions(externalPositionsOf(comparison, positions.net));
+    // a difference where fills are still in flight heals as the updates arrive: shown, not counted toward the halt
+    const state = (o: Readonly<Order>): OurOrderState => ({ clientId: o.clientId, exchange: o.exchange, symbol: o.symbol, product: o.product, filledQty: o.filledQty, terminal: isTerminal(o.status) });
+    const settling = settlingKeys(
+      orders,
+      (t) => parts.svc.oms.byClientId(t) !== undefined,
+      (t) => {
+        const o = parts.svc.oms.byClientId(t);
+        return o === undefined ? undefined : state(o);
+      },
+      parts.svc.oms.openOrders().map(state),
+    );
     const seen = new Set<string>();
     for (const m of comparison.mismatches) {
       if (m.kind === 'external') continue;
       const k = `${m.exchange}:${m.symbol}|${m.product}`;
+      if (settling.has(k) && !startup) continue;
       seen.add(k);
       this.streaks.set(k, (this.streaks.get(k) ?? 0) + 1);
     }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { KiteOrder, KitePosition } from '../adapters/kite/rest-types.js';
-import { compareWithKite, verdictOf, type ReconcileFill } from './live-reconcile.js';
+import { compareWithKite, settlingKeys, verdictOf, type OurOrderState, type ReconcileFill } from './live-reconcile.js';
 
 const pos = (tradingsymbol: string, product: string, quantity: number): KitePosition =>
   ({ tradingsymbol, exchange: 'NSE', product, quantity }) as KitePosition;
@@ -65,5 +65,28 @@ describe('verdictOf', () => {
     expect(verdictOf({ ...base, comparison: { mismatches: [], externalOrders: [] }, orphans: [{ brokerOrderId: 'K7', tag: 'L1', reason: 'duplicate' }], streak: () => 0 })).toMatchObject({ state: 'halted', halt: true });
     const ext = { mismatches: [{ ...comparison.mismatches[0]!, kind: 'external' as const }], externalOrders: [] };
     expect(verdictOf({ ...base, comparison: ext, streak: () => 5 })).toMatchObject({ state: 'clean', halt: false });
+  });
+});
+
+describe('settlingKeys: where fills are still in flight (a difference there is shown, not counted toward the halt)', () => {
+  const mine = (clientId: string, symbol: string, filledQty: number, terminal: boolean, product = 'MIS'): OurOrderState => ({ clientId, exchange: 'NSE', symbol, product, filledQty, terminal });
+  const isOurTag = (t: string) => t.startsWith('L');
+
+  it('an order of ours Kite shows filled further than we know (or less), and an unfinished one of ours not in the book read', () => {
+    const ours = new Map<string, OurOrderState>([
+      ['L1', mine('L1', 'INFY', 0, false)], // Kite: filled 5, we have not seen the fill yet
+      ['L2', mine('L2', 'TCS', 5, true)], // both see 5: settled
+      ['L3', mine('L3', 'SBIN', 5, true)], // we saw a fill Kite's book (read earlier) does not show yet
+      ['L4', mine('L4', 'ITC', 0, false)], // on its way (in the pacer's queue or in transit): not in the book
+      ['L5', mine('L5', 'RELIANCE', 0, false)], // a resting LIMIT order, in the book, nothing filled: settled
+    ]);
+    const book = [order('K1', 'L1', 'INFY'), order('K2', 'L2', 'TCS'), { ...order('K3', 'L3', 'SBIN'), filledQuantity: 0 }, { ...order('K5', 'L5', 'RELIANCE'), filledQuantity: 0, status: 'OPEN' }, order('K9', 'X1', 'HDFCBANK')];
+    const s = settlingKeys(book, isOurTag, (t) => ours.get(t), [...ours.values()].filter((o) => !o.terminal));
+    expect([...s].sort()).toEqual(['NSE:INFY|MIS', 'NSE:ITC|MIS', 'NSE:SBIN|MIS']);
+  });
+
+  it('nothing in flight: nothing settling (a real difference keeps counting)', () => {
+    const ours = new Map<string, OurOrderState>([['L1', mine('L1', 'INFY', 5, true)]]);
+    expect(settlingKeys([order('K1', 'L1', 'INFY')], isOurTag, (t) => ours.get(t), []).size).toBe(0);
   });
 });

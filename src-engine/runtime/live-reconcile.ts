@@ -13,6 +13,10 @@
  *  - Both hold it and the numbers differ: `qty`; we hold it and Kite shows nothing: `missing`. Either is
  *    an alarm at once and, when the difference is beyond `toleranceQty` for `haltAfterRounds` rounds in a
  *    row, halts live trading (a fill streamed before Kite's positions show it heals within a round).
+ *  - A difference on a SETTLING key (settlingKeys: an order of ours on it that Kite's book and our order
+ *    manager see differently, or one of ours not finished and not in the book read) is shown but does not
+ *    count toward the halt: orders paced out one by one during a burst keep fills in flight on every
+ *    round, and Kite's positions are read a moment after its book (the chaos burst halted on it).
  *  - A read that failed, or an answer that is not complete, is never read as "flat": the round's verdict
  *    is `halted` with the reason.
  */
@@ -55,6 +59,36 @@ const key = (exchange: string, symbol: string, product: string) => `${exchange}:
 function tagOf(o: KiteOrder, isOurTag: (t: string) => boolean): string | undefined {
   if (o.tag !== null && o.tag !== '' && isOurTag(o.tag)) return o.tag;
   return o.tags.find((t) => isOurTag(t));
+}
+
+/** One of our live orders as our order manager sees it (settlingKeys). */
+export interface OurOrderState {
+  clientId: string;
+  exchange: string;
+  symbol: string;
+  product: string;
+  filledQty: number;
+  terminal: boolean;
+}
+
+/**
+ * The (exchange, symbol, product) keys whose orders are still settling: an order of ours in Kite's book
+ * whose filled quantity our order manager has not (or has already further) seen, or an unfinished order
+ * of ours that is not in the book read (on its way to Kite, or placed after the read: Kite's positions,
+ * read after its book, may hold its fill already). Keys as in the comparison (`exchange:symbol|product`).
+ */
+export function settlingKeys(orders: readonly KiteOrder[], isOurTag: (tag: string) => boolean, ours: (clientId: string) => OurOrderState | undefined, open: readonly OurOrderState[]): Set<string> {
+  const out = new Set<string>();
+  const inBook = new Set<string>();
+  for (const o of orders) {
+    const tag = tagOf(o, isOurTag);
+    if (tag === undefined) continue;
+    inBook.add(tag);
+    const mine = ours(tag);
+    if (mine === undefined || mine.filledQty !== o.filledQuantity) out.add(key(o.exchange, o.tradingsymbol, o.product));
+  }
+  for (const o of open) if (!o.terminal && !inBook.has(o.clientId)) out.add(key(o.exchange, o.symbol, o.product));
+  return out;
 }
 
 /** One round's comparison of our live journal with Kite's positions and order book. */

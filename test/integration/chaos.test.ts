@@ -11,13 +11,18 @@
  *    5xx with the sockets killed): the engine never exits, every token is subscribed again within 2 s of its
  *    socket being back (measured at the simulator), the order tried in a silence is refused as stale;
  *  - burst, a few rounds of 1,000 intents: at the simulator ≤ 10 orders in any rolling second, ≤ the
- *    per-minute cap, no tag sent again after a 429.
+ *    per-minute cap, 0 HTTP 429s (the engine paces orders at 8/s), no tag sent again after a 429;
+ *  - host, one round: the engine under the Node host (the app's EngineSupervisor and PortBroker, the engine
+ *    forked) throws, exits, is SIGKILLed and hangs: one restart per death after its back-off, a new port to
+ *    the window within 2 s of each ready, the 4th death in a minute gives up and the window is told; the
+ *    journal reused across the restarts stays whole, no duplicate order.
  * The verdicts are the harness's (src-engine/chaos/checks.ts, unit-tested to count a duplicate, a lost row
  * and a position difference); this test asserts the figures it reports.
  */
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { BURST_INTENTS, FEED_FAULTS, formatReport, QUICK_ROUNDS, RESUBSCRIBE_WITHIN_MS, runChaos, type CaseResult } from '../../src-engine/chaos/harness.js';
+import { HOST_FAULTS, PORT_WITHIN_MS } from '../../src-engine/chaos/host-case.js';
 import { ensureBuilt, repoRoot } from '../support/serve-process.js';
 
 const SEED = 20261207;
@@ -95,9 +100,44 @@ describe('chaos: market-data faults and an order burst against kitedesk sim', ()
     expect(burst!.maxPerSecond, text).toBeLessThanOrEqual(10);
     expect(burst!.maxPerMinute, text).toBeLessThanOrEqual(burst!.capPerMinute);
     expect(burst!.rateViolations, text).toBe(0);
+    expect(burst!.got429, text).toBe(0);
     expect(burst!.blindRetries, text).toBe(0);
     expect(r.ok, text).toBe(true);
     const n = QUICK_ROUNDS['feed-faults'] + QUICK_ROUNDS.burst;
     expect(text.split('\n').at(-1)).toMatch(new RegExp(`^chaos: ${n} rounds, 0 duplicate orders, 0 lost rows, integrity ok ${n}/${n}, recovered in ≤ \\d+\\.\\d s$`));
   }, 600_000);
+});
+
+describe('chaos: the engine host (Node host: the app\'s supervisor and port broker) against kitedesk sim', () => {
+  it('the engine throws, exits, is SIGKILLed and hangs: one restart per death after its back-off, a new port within 2 s, the 4th death in a minute gives up and the window is told; journal whole, no duplicate', async () => {
+    ensureBuilt();
+    const r = await runChaos({ cases: ['host'], rounds: { host: QUICK_ROUNDS.host }, seed: SEED, cli: [join(repoRoot, 'dist/engine/cli.js')], roundTimeoutMs: 180_000 });
+    const text = formatReport(r);
+    const host = r.cases[0]!;
+    const h = host.host!;
+    const rounds = QUICK_ROUNDS.host;
+    expect(host.failures, text).toEqual([]);
+    expect(host.completed, text).toBe(rounds);
+    expect(host.duplicates, text).toEqual([]);
+    expect(host.lost, text).toEqual([]);
+    // every death: the journal checked while the engine was down
+    expect(host.integrityChecks, text).toBe(rounds * HOST_FAULTS.length);
+    expect(host.integrityOk, text).toBe(host.integrityChecks);
+    expect(h.deaths, text).toBe(rounds * HOST_FAULTS.length);
+    for (const f of ['throw', 'sigkill', 'hang']) expect(h.faults[f], text).toBe(rounds);
+    expect((h.faults['exit1'] ?? 0) + (h.faults['exit0'] ?? 0), text).toBe(rounds);
+    // three restarts by the supervisor and a give-up per round, the message at the window, one restart by hand
+    expect(h.restarts, text).toBe(rounds * 3);
+    expect(h.giveUps, text).toBe(rounds);
+    expect(h.failuresNotShown, text).toBe(0);
+    expect(h.manualStarts, text).toBe(rounds);
+    expect(h.restartMiscounts, text).toBe(0);
+    expect(h.backoffViolations, text).toBe(0);
+    expect(h.latePorts, text).toBe(0);
+    expect(h.maxPortMs, text).toBeLessThanOrEqual(PORT_WITHIN_MS);
+    expect(h.backInPaper, text).toBe(h.restarts);
+    expect(host.acknowledged, text).toBeGreaterThan(0);
+    expect(r.ok, text).toBe(true);
+    expect(text.split('\n').at(-1)).toMatch(new RegExp(`^chaos: ${rounds} rounds, 0 duplicate orders, 0 lost rows, integrity ok ${rounds * 4}/${rounds * 4}, recovered in ≤ \\d+\\.\\d s$`));
+  }, 300_000);
 });
