@@ -848,7 +848,7 @@ const secs = (ms: number) => (ms / 1000).toFixed(1);
 
 /** The table and the last line (`chaos: N rounds, D duplicate orders, L lost rows, integrity ok K/N, recovered in ≤ T s`). */
 export function formatReport(r: ChaosReport): string {
-  const head = ['case', 'rounds', 'done', 'orders at sim', 'acked', 'duplicates', 'lost rows', 'integrity ok', 'positions', 'back in paper', 'halt kept', 'replies dropped', 'found by tag', 'late tokens', 'stale orders', 'engine exits', 'intents', 'burst time', 'max/s', 'max/min', '429s', 'blind retries', 'deaths', 'restarts', 'gave up (shown)', 'max port', 'max recovery', 'time'];
+  const head = ['case', 'rounds', 'done', 'orders at sim', 'acked', 'duplicates', 'lost rows', 'integrity ok', 'positions', 'back in paper', 'halt kept', 'replies dropped', 'found by tag', 'late tokens', 'stale orders', 'engine exits', 'intents', 'burst time', 'max/s', 'max/min', '429s', 'blind retries', 'deaths', 'restarts', 'gave up (shown)', 'max port', 'first answer', 'max recovery', 'time'];
   const rows = r.cases.map((c) => [
     c.case,
     String(c.rounds),
@@ -875,7 +875,8 @@ export function formatReport(r: ChaosReport): string {
     c.host ? String(c.host.deaths) : '–',
     c.host ? `${c.host.restarts}+${c.host.manualStarts}` : '–',
     c.host ? `${c.host.giveUps} (${c.host.giveUps - c.host.failuresNotShown})` : '–',
-    c.host ? `${secs(c.host.maxPortMs)} s` : '–',
+    c.host ? `${c.host.maxPortMs} ms` : '–',
+    c.host ? `${secs(c.host.maxAnswerMs)} s` : '–',
     `${secs(c.maxRecoveryMs)} s`,
     `${secs(c.ms)} s`,
   ]);
