@@ -213,6 +213,8 @@ export function runBacktest(config: BacktestConfig, data: BacktestData, opts: Ba
     ...(opts.log ? { log: opts.log } : {}),
   });
   const trading = engine.trading;
+  // the backtest's one service (its mode never switches): read directly, not through the kernel's mode facade
+  const ledger = engine.modes.current.ledger;
   // every risk refusal as it happens (the light journal keeps only the newest decisions)
   const refusals: BacktestResult['refusals'] = [];
   let blocked = 0;
@@ -234,7 +236,7 @@ export function runBacktest(config: BacktestConfig, data: BacktestData, opts: Ba
   let pending: CurvePoint | undefined;
   let lastKept = -Infinity;
   const sample = (ts: number) => {
-    const p = { ts, valuePaise: trading.ledger.equityPaise() };
+    const p = { ts, valuePaise: ledger.equityPaise() };
     if (pending && dayNum(pending.ts) !== dayNum(ts) && pending.ts !== lastKept) equity.push(pending);
     if (ts - lastKept >= every) {
       equity.push(p);
@@ -246,20 +248,7 @@ export function runBacktest(config: BacktestConfig, data: BacktestData, opts: Ba
   const first = Math.min(...series.map((s) => s.candles[0]!.start));
   const last = Math.max(...series.map((s) => s.candles.at(-1)!.end));
   // progress in bar time actually replayed (gaps are skipped): the sum of the merged bar stretches
-  let total = 0;
-  {
-    const iv = series.flatMap((s) => s.candles.map((c) => [c.start, c.end] as const)).sort((a, b) => a[0] - b[0]);
-    let a = -Infinity;
-    let b = -Infinity;
-    for (const [s, e] of iv) {
-      if (s > b) {
-        if (b > a) total += b - a;
-        a = s;
-        b = e;
-      } else if (e > b) b = e;
-    }
-    if (b > a) total += b - a;
-  }
+  const total = feed.replay.spanMs;
   let done = 0;
   let steps = 0;
   const reportEvery = Math.max(step, Math.floor(total / 200));

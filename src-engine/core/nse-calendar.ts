@@ -143,6 +143,8 @@ export class NseCalendar {
   private readonly misMin: number;
   private readonly misBeforeCloseMin: number;
 
+  private readonly sessionCache = new Map<number, MarketSession | null>();
+
   constructor(opts: NseCalendarOptions = {}) {
     for (const hol of opts.holidays ?? NSE_HOLIDAYS) this.holidays.set(dayNumber(hol.date), hol);
     const includeUnverified = opts.includeUnverified ?? true;
@@ -192,6 +194,16 @@ export class NseCalendar {
    */
   session(d: DayInput): MarketSession | null {
     const n = toDayNum(d);
+    // the calendar never changes after construction and a session is frozen: one per day number, cached
+    const hit = this.sessionCache.get(n);
+    if (hit !== undefined) return hit;
+    const s = this.computeSession(n);
+    if (this.sessionCache.size >= 1024) this.sessionCache.clear();
+    this.sessionCache.set(n, s);
+    return s;
+  }
+
+  private computeSession(n: number): MarketSession | null {
     const date = isoDayOf(n);
     const special = this.specials.get(n);
     if (special && (special.kind === 'muhurat' || this.isTradingDayNum(n))) {

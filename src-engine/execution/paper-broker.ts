@@ -408,6 +408,7 @@ export class PaperBroker implements Broker {
 
   private drainDeferred(): void {
     const q = this.deferred;
+    if (q.length === 0) return; // the common case: nothing deferred (no length write on every print)
     for (let i = 0; i < q.length; i++) q[i]!();
     q.length = 0;
   }
@@ -420,7 +421,7 @@ export class PaperBroker implements Broker {
       this.execute(a.act, a.o, a.changes, now);
     }
     if (this.schedHead === s.length) {
-      s.length = 0;
+      if (s.length !== 0) s.length = 0;
       this.schedHead = 0;
     } else if (this.schedHead > 1024 && this.schedHead * 2 > s.length) {
       s.splice(0, this.schedHead);

@@ -455,16 +455,31 @@ export class CandleReplay implements MarketSource {
       // The reference (base) price: the real previous close if the data has one, else the first replayed close.
       const ref = first ? (state.lastClose !== undefined ? state.prevClose : first.closePaise) : state.lastClose!;
       if (state.lastClose === undefined) state.prevClose = ref;
-      for (let i = state.nextBar; i < c.length; i++) {
+      // the series' own stretches of touching bars first (one a day, not one a bar: the merge below sorts few)
+      let run: { start: number; end: number } | undefined;
+      const dayNums = new Set<number>();
+      let lastDayNum = NaN;
+      let volumeSum = 0;
+      for (let i = 0; i < c.length; i++) {
         const k = c[i]!;
-        intervals.push({ start: k.start, end: k.end });
+        const dn = istDay(k.start);
+        if (dn !== lastDayNum) dayNums.add((lastDayNum = dn));
+        volumeSum += k.volume;
+        if (i < state.nextBar) continue;
         if (this.wholeBars && Math.floor(k.start / 60_000) !== Math.floor((k.end - 1) / 60_000)) {
           fail(`${series.symbol}: the bar at ${new Date(k.start).toISOString()} spans more than one minute; whole-bar replay takes only 1-minute or shorter bars (replay it as ticks)`);
         }
+        if (run !== undefined && k.start >= run.start && k.start <= run.end) {
+          if (k.end > run.end) run.end = k.end;
+        } else {
+          if (run !== undefined) intervals.push(run);
+          run = { start: k.start, end: k.end };
+        }
       }
+      if (run !== undefined) intervals.push(run);
 
-      const days = new Set(c.map((k) => istDay(k.start))).size;
-      const avgDailyVolume = Math.max(1, Math.round(c.reduce((a, k) => a + k.volume, 0) / days));
+      const days = dayNums.size;
+      const avgDailyVolume = Math.max(1, Math.round(volumeSum / days));
       const at = seedIndex.get(series.symbol);
       if (at !== undefined) seeds[at] = { ...seeds[at]!, basePaise: ref };
       else extra.push({ symbol: series.symbol, name: series.symbol, basePaise: ref, avgDailyVolume });
@@ -495,6 +510,13 @@ export class CandleReplay implements MarketSource {
     return () => {
       this.barListeners.delete(listener);
     };
+  }
+
+  /** Bar time to replay from the start, ms: the length of the merged stretches of bars (gaps excluded). */
+  get spanMs(): number {
+    let t = 0;
+    for (const g of this.segments) t += g.end - g.start;
+    return t;
   }
 
   /** True in whole-bar mode (bars, no ticks). */

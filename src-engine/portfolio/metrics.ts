@@ -8,8 +8,11 @@
  * A strategy has no capital of its own: its metrics take the account capital as the base and its
  * cumulative net PnL on top (equity = capital + PnL), so its returns are contributions to the account.
  */
-import { istDay } from '../core/nse-calendar.js';
+import { IST_OFFSET_MS } from '../core/ist.js';
 import type { ClosedTrade, CurvePoint } from './ledger.js';
+
+/** IST calendar day number (the same day as core/nse-calendar.ts istDay, without a date string). */
+const istDayNum = (ts: number): number => Math.floor((ts + IST_OFFSET_MS) / 86_400_000);
 
 /** NSE trades about 248–252 days a year; we annualise with 252, the common convention (docs/metrics.md). */
 export const TRADING_DAYS_PER_YEAR = 252;
@@ -122,7 +125,7 @@ export function computeMetrics(input: MetricsInput): Metrics {
   for (let i = 0; i < equity.length; i++) {
     const p = equity[i]!;
     const next = equity[i + 1];
-    if (next && istDay(next.ts) === istDay(p.ts)) continue; // not the day's last point
+    if (next && istDayNum(next.ts) === istDayNum(p.ts)) continue; // not the day's last point
     daily.push(p.valuePaise / prev - 1);
     prev = p.valuePaise;
   }
