@@ -30,6 +30,7 @@ import { StrategyConfigError, validateInstance } from '../strategy/config.js';
 import type { StrategyDefinition } from '../strategy/strategy.js';
 import type { AppBacktestOutcome, AppBacktestTask } from './app-task.js';
 import { walkForwardPoints } from './app-walk-forward.js';
+import { loadKiteBacktestData, type KiteSourceSession } from './kite-source.js';
 
 /** A report link's ticket lives this long and opens one report once. */
 export const REPORT_TICKET_MS = 60_000;
@@ -49,6 +50,11 @@ export interface BacktestRunsOptions {
   /** Wall clock (run times, the ETA, ticket expiry). */
   now?: () => number;
   workerFile?: string;
+  /**
+   * Kite historical as a source (bootstrap): the session's credentials (never sent to the renderer or the
+   * worker) and the data dir whose `kite/` holds the instrument dump and the historical cache.
+   */
+  kite?: { session: () => KiteSourceSession | undefined; dataDir: string };
   /** Candle folders to offer (`<dataDir>/candles`): itself and its sub-folders, when they hold candles. */
   candlesDir?: string;
   /** Strategy types a run may use (default the built-ins: the worker knows only those). */
@@ -129,6 +135,11 @@ export class BacktestRuns {
       };
       for (const point of walkForwardPoints(input.walkForward)) check({ ...input.params, ...point }, at);
     }
+    const kiteSession = input.data.kind === 'kite' ? this.opts.kite?.session() : undefined;
+    if (input.data.kind === 'kite' && !kiteSession) {
+      const message = this.opts.kite ? 'no Kite session: log in to Kite (Settings) to backtest on its historical candles' : 'this engine has no Kite connection';
+      throw new RpcError(ErrorCode.UNAVAILABLE, message, { issues: [{ path: 'data.kind', message }] });
+    }
     if (input.data.kind === 'folder') {
       const dir = input.data.dir;
       if (!existsSync(dir) || !statSync(dir).isDirectory()) {
@@ -154,13 +165,26 @@ export class BacktestRuns {
       this.emit({ ...p, done: m.done, total: m.total, etaMs });
     });
     const task: AppBacktestTask = { input, outDir: this.runDir(id) };
-    this.poolOf()
-      .run({ task, port: port2 }, { transferList: [port2] as never, signal: act.abort.signal })
+    // Kite candles are fetched here (the session stays in this thread), then handed to the worker with the task
+    const d = input.data;
+    const ready: Promise<AppBacktestTask> =
+      d.kind === 'kite' && kiteSession
+        ? loadKiteBacktestData({ specs: input.symbols.map((symbol) => ({ exchange: d.exchange, symbol, interval: d.interval })), from: input.from, to: input.to, dataDir: this.opts.kite!.dataDir, session: kiteSession, now: this.now }).then(({ data, stats }) => {
+            this.opts.log?.('info', 'backtest kite candles loaded', { id, historicalRequests: stats.historicalRequests, dump: stats.instrumentDump });
+            return { ...task, preloaded: data };
+          })
+        : Promise.resolve(task);
+    ready
+      .then((t) => {
+        if (act.abort.signal.aborted) throw act.abort.signal.reason;
+        return this.poolOf().run({ task: t, port: port2 }, { transferList: [port2] as never, signal: act.abort.signal }) as Promise<AppBacktestOutcome>;
+      })
       .then(
         (o: AppBacktestOutcome) => this.finish(id, 'done', o, null),
         (e: unknown) => {
           if (act.abort.signal.aborted) return; // cancel() already recorded it
-          const message = e instanceof Error ? e.message : String(e);
+          let message = e instanceof Error ? e.message : String(e);
+          if (kiteSession) message = message.replaceAll(kiteSession.accessToken, '***').replaceAll(kiteSession.apiKey, '***');
           this.opts.log?.('warn', 'backtest failed', { id, error: message.slice(0, 500) });
           this.finish(id, 'failed', null, message.slice(0, 4000));
         },
@@ -198,7 +222,8 @@ export class BacktestRuns {
       for (const e of safeReaddir(root)) if (e.isDirectory() && !/^[A-Z0-9&_-]+$/.test(e.name)) add(join(root, e.name), 'data-dir');
     }
     for (const r of this.opts.repo.list(500)) if (r.input.data.kind === 'folder' && isDir(r.input.data.dir)) add(r.input.data.dir, 'past-run');
-    return { strategyTypes: [...this.defs.keys()].sort(), folders };
+    const kite = !this.opts.kite ? { available: false, reason: 'this engine has no Kite connection' } : this.opts.kite.session() ? { available: true, reason: null } : { available: false, reason: 'no Kite session: log in to Kite (Settings)' };
+    return { strategyTypes: [...this.defs.keys()].sort(), folders, kite };
   }
 
   list(limit: number): BacktestRunSummary[] {

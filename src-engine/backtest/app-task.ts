@@ -31,6 +31,7 @@ export interface AppBacktestOutcome {
 /** The CSV sources of the run's symbols. A folder symbol without `<SYM>.csv` or `<SYM>/` is an error naming both. */
 export function appDataSources(input: BacktestRunInput, outDir: string): DataSource[] {
   const d = input.data;
+  if (d.kind === 'kite') throw new Error('Kite candles are loaded by the engine before the run (task.preloaded)');
   if (d.kind === 'sim') {
     const files = writeSimCandleCsvs(join(outDir, 'data'), { symbols: input.symbols, from: input.from, to: input.to, seed: d.seed });
     return files.map((path, i) => ({ path, symbol: input.symbols[i]! }));

@@ -15,12 +15,20 @@ export const BACKTEST_MAX_DAYS = 366;
 
 export const backtestIdSchema = z.string().regex(/^bt-[a-z0-9-]{4,40}$/, 'expected a backtest run id (bt-…)');
 
-/** Where the candles come from: the simulator's history generator (no credentials) or candle CSVs in a folder. */
+/** Kite historical candle intervals (Kite's names). */
+export const KITE_HISTORICAL_INTERVALS = ['minute', '3minute', '5minute', '10minute', '15minute', '30minute', '60minute', 'day'] as const;
+
+/** Where the candles come from: the simulator's history generator (no credentials), candle CSVs in a folder, or Kite historical. */
 export const backtestDataSchema = z.discriminatedUnion('kind', [
   /** The Kite simulator's minute history (kite-sim/historical.ts), deterministic per seed; NOT real market data. */
   z.strictObject({ kind: z.literal('sim'), seed: z.number().int().min(0).max(2 ** 31 - 1).default(1) }),
   /** `<dir>/<SYMBOL>.csv` (or a directory `<dir>/<SYMBOL>/` of monthly files) in a layout the CLI reads. */
   z.strictObject({ kind: z.literal('folder'), dir: z.string().min(1).max(1000), barTime: z.enum(['start', 'end']).default('start') }),
+  /**
+   * Kite's historical candles of the symbols (needs a Kite session): fetched by the engine through the live
+   * client (3 requests a second) into its cache `<dataDir>/kite/historical`, complete days from the cache.
+   */
+  z.strictObject({ kind: z.literal('kite'), exchange: z.enum(['NSE', 'BSE']).default('NSE'), interval: z.enum(KITE_HISTORICAL_INTERVALS).default('minute') }),
 ]);
 
 export const WALK_FORWARD_METRICS = ['sharpe', 'netReturn', 'profitFactor', 'netPnlPaise', 'calmar', 'sortino', 'winRate', 'maxDrawdown'] as const;
@@ -225,6 +233,8 @@ export const backtestSourcesSchema = z.object({
    * each with the symbols it has (`<SYM>.csv` files or `<SYM>/` folders, at most 500).
    */
   folders: z.array(z.object({ dir: z.string(), origin: z.enum(['data-dir', 'past-run']), symbols: z.array(z.string()) })),
+  /** Kite historical as a source: available while a Kite session is on (`reason` says why not). */
+  kite: z.object({ available: z.boolean(), reason: z.string().nullable() }),
 });
 export type BacktestSources = z.output<typeof backtestSourcesSchema>;
 

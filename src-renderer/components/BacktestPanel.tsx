@@ -1,6 +1,7 @@
 import './backtest.css';
 import { useEffect, useMemo, useState, type FormEvent } from 'react';
 import {
+  KITE_HISTORICAL_INTERVALS,
   WALK_FORWARD_METRICS,
   type BacktestHeadline,
   type BacktestProgress,
@@ -196,7 +197,8 @@ export function BacktestPanel() {
   const [fill, setFill] = useState<(typeof FILLS)[number]>('next_open');
   const [slippage, setSlippage] = useState('0');
   const [charges, setCharges] = useState(true);
-  const [dataKind, setDataKind] = useState<'sim' | 'folder'>('sim');
+  const [dataKind, setDataKind] = useState<'sim' | 'folder' | 'kite'>('sim');
+  const [kiteInterval, setKiteInterval] = useState<(typeof KITE_HISTORICAL_INTERVALS)[number]>('minute');
   const [seed, setSeed] = useState('1');
   const [folder, setFolder] = useState('');
   const [barTime, setBarTime] = useState<'start' | 'end'>('start');
@@ -227,10 +229,6 @@ export function BacktestPanel() {
       },
       (e: unknown) => live && setGeneral(errorText(describeError(e))),
     );
-    client.call('backtest.sources', {}).then(
-      (s) => live && setSources(s),
-      (e: unknown) => live && setGeneral(errorText(describeError(e))),
-    );
     void reloadRuns();
     const sub = client.subscribe(
       'backtest.progress',
@@ -249,6 +247,19 @@ export function BacktestPanel() {
       sub.close();
     };
   }, []);
+
+  // what a run can use; Kite historical comes and goes with the Kite session
+  const kiteState = useAppStore((s) => s.status?.kite.state ?? null);
+  useEffect(() => {
+    let live = true;
+    client.call('backtest.sources', {}).then(
+      (x) => live && setSources(x),
+      (e: unknown) => live && setGeneral(errorText(describeError(e))),
+    );
+    return () => {
+      live = false;
+    };
+  }, [kiteState]);
 
   // the dates default to the last week of the feed's clock
   useEffect(() => {
@@ -357,7 +368,7 @@ export function BacktestPanel() {
         fill,
         slippageTicks: Number(slippage),
         charges,
-        data: dataKind === 'sim' ? { kind: 'sim', seed: Number(seed) } : { kind: 'folder', dir: folder, barTime },
+        data: dataKind === 'sim' ? { kind: 'sim', seed: Number(seed) } : dataKind === 'kite' ? { kind: 'kite', exchange: 'NSE', interval: kiteInterval } : { kind: 'folder', dir: folder, barTime },
         ...(walk ? { walkForward: walk } : {}),
       });
       setSelected(id);
@@ -487,12 +498,26 @@ export function BacktestPanel() {
           </label>
           <label className="modal-field">
             <span>Data</span>
-            <select data-testid="bt-data" value={dataKind} onChange={(e) => setDataKind(e.target.value as 'sim' | 'folder')}>
+            <select data-testid="bt-data" value={dataKind} onChange={(e) => setDataKind(e.target.value as 'sim' | 'folder' | 'kite')}>
               <option value="sim">Simulator history (not real data)</option>
               <option value="folder">Candle CSV folder</option>
+              <option value="kite" disabled={!sources?.kite.available} title={sources?.kite.reason ?? ''}>
+                Kite historical{sources && !sources.kite.available ? ' (no Kite session)' : ''}
+              </option>
             </select>
           </label>
-          {dataKind === 'sim' ? (
+          {dataKind === 'kite' ? (
+            <label className="modal-field">
+              <span>Kite interval</span>
+              <select data-testid="bt-kite-interval" value={kiteInterval} onChange={(e) => setKiteInterval(e.target.value as (typeof KITE_HISTORICAL_INTERVALS)[number])}>
+                {KITE_HISTORICAL_INTERVALS.map((i) => (
+                  <option key={i} value={i}>
+                    {i}
+                  </option>
+                ))}
+              </select>
+            </label>
+          ) : dataKind === 'sim' ? (
             <label className="modal-field">
               <span>Seed</span>
               <input data-testid="bt-seed" inputMode="numeric" value={seed} onChange={(e) => setSeed(e.target.value)} />

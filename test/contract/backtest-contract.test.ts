@@ -67,6 +67,10 @@ describe('backtest.* walk-forward, sources and openReport over the contract', ()
     const s = await client.call('backtest.sources', {});
     expect(s.strategyTypes).toContain('sma_crossover');
     expect(s.folders).toEqual([]);
+    expect(s.kite).toEqual({ available: false, reason: expect.stringMatching(/no Kite session/) });
+    // a Kite run without a session is refused before it starts, at data.kind
+    expect(await refusal(client.call('backtest.run', { ...base, params: { fast: 5 }, data: { kind: 'kite', exchange: 'NSE', interval: 'minute' } }))).toMatchObject({ code: 'UNAVAILABLE', paths: ['data.kind'] });
+    expect(await refusal(client.call('backtest.run', { ...base, params: { fast: 5 }, data: { kind: 'kite', interval: '2minute' } } as never))).toMatchObject({ code: 'INVALID_INPUT', paths: ['data.interval'] });
     expect(await refusal(client.call('backtest.sources', { dir: '/' } as never))).toMatchObject({ code: 'INVALID_INPUT' });
   });
 
