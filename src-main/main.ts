@@ -145,7 +145,8 @@ function start(): void {
       packaged: app.isPackaged,
       platform: process.platform,
       manifestFile: path.join(__dirname, '..', NATIVE_MANIFEST),
-      unpackedDir: path.join(process.resourcesPath, 'app.asar.unpacked'),
+      // process.resourcesPath is Electron's; unpackaged there is nothing to check (and in tests no Electron)
+      unpackedDir: app.isPackaged ? path.join(process.resourcesPath, 'app.asar.unpacked') : '',
     });
     if (!native.ok) {
       log('error', `native modules refused: ${native.problems.join('; ')}`);
