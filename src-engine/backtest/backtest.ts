@@ -233,16 +233,21 @@ export function runBacktest(config: BacktestConfig, data: BacktestData, opts: Ba
   // the equity curve: one point per curveIntervalMs of bar time, and each day's last
   const equity: CurvePoint[] = [];
   const every = config.backtest.curveIntervalMs;
-  let pending: CurvePoint | undefined;
+  // the step's point is kept as numbers until it is needed (no object a step)
+  let pendingTs = NaN;
+  let pendingValue = 0;
   let lastKept = -Infinity;
   const sample = (ts: number) => {
-    const p = { ts, valuePaise: ledger.equityPaise() };
-    if (pending && dayNum(pending.ts) !== dayNum(ts) && pending.ts !== lastKept) equity.push(pending);
+    const value = ledger.equityPaise();
+    if (!Number.isNaN(pendingTs) && dayNum(pendingTs) !== dayNum(ts) && pendingTs !== lastKept) equity.push({ ts: pendingTs, valuePaise: pendingValue });
     if (ts - lastKept >= every) {
-      equity.push(p);
+      equity.push({ ts, valuePaise: value });
       lastKept = ts;
-      pending = undefined;
-    } else pending = p;
+      pendingTs = NaN;
+    } else {
+      pendingTs = ts;
+      pendingValue = value;
+    }
   };
 
   const first = Math.min(...series.map((s) => s.candles[0]!.start));
@@ -269,7 +274,7 @@ export function runBacktest(config: BacktestConfig, data: BacktestData, opts: Ba
   } finally {
     engine.stop();
   }
-  if (pending && pending.ts !== lastKept) equity.push(pending);
+  if (!Number.isNaN(pendingTs) && pendingTs !== lastKept) equity.push({ ts: pendingTs, valuePaise: pendingValue });
   opts.onProgress?.(total, total);
 
   const fills: BacktestFill[] = store.fills().map((f: JournalFill) => ({

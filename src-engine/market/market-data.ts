@@ -21,6 +21,8 @@ interface SymbolState {
   depthListeners: Set<(d: Readonly<DepthSnapshot>) => void> | undefined;
   /** 00:00 IST of the last trading-day roll applied to prevClose (-Infinity: none). */
   rolledAt: number;
+  /** The print object the bar path made for this symbol's quote (updated in place while it is `last`). */
+  barLast?: { symbol: string; lastPaise: number; lastQty: number; volume: number; tsEvent: number };
 }
 
 const DAY_MS = 86_400_000;
@@ -149,7 +151,23 @@ export class MarketData {
     if (outcome !== TickOutcome.ACCEPTED && outcome !== TickOutcome.AFTER_CLOSE) return;
     // as the bar's ticks would: the first print (the open) stands in for a previous close not known yet
     if (s.prevClose === undefined && s.last === undefined) s.prevClose = b.openPaise;
-    this.takeLast(s, { symbol: b.symbol, lastPaise: b.closePaise, lastQty: b.volume, volume: b.dayVolume, tsEvent: b.printTs[b.printTs.length - 1]! });
+    const ts = b.printTs[b.printTs.length - 1]!;
+    const own = s.barLast;
+    if (own !== undefined && s.last === own && ts >= own.tsEvent && b.dayVolume >= own.volume && istDayNum(ts) === istDayNum(own.tsEvent)) {
+      // the same day's next bar of a bar feed: the quote's print is updated in place (no object a bar)
+      own.lastPaise = b.closePaise;
+      own.lastQty = b.volume;
+      own.volume = b.dayVolume;
+      own.tsEvent = ts;
+      if (this.quoteListeners.size > 0) {
+        const q = this.quote(b.symbol)!;
+        for (const l of this.quoteListeners) l(q);
+      }
+      return;
+    }
+    const t = { symbol: b.symbol, lastPaise: b.closePaise, lastQty: b.volume, volume: b.dayVolume, tsEvent: ts };
+    s.barLast = t;
+    this.takeLast(s, t);
   }
 
   /** The newest print of a symbol (a tick, or a bar's close) becomes its quote; the previous close rolls on a new day. */

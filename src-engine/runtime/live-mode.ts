@@ -515,11 +515,15 @@ export class ModeController {
   private build(mode: TradingModeName, broker?: Broker): TradingService {
     const svc = this.o.makeService(mode, this.o.storeFor(mode), broker);
     svc.setTrading(false); // until it is the active one
-    svc.onOrderChanged((o) => {
-      if (svc !== this.active) return;
-      for (const l of this.orderL) l(o);
-      if (mode === 'live' && o.status === 'REJECTED' && o.statusMessage !== undefined && STATIC_IP.test(o.statusMessage)) this.haltLive(STATIC_IP_FIX, 'static-ip');
-    });
+    svc.onOrderChanged(
+      (o) => {
+        if (svc !== this.active) return;
+        for (const l of this.orderL) l(o);
+        if (mode === 'live' && o.status === 'REJECTED' && o.statusMessage !== undefined && STATIC_IP.test(o.statusMessage)) this.haltLive(STATIC_IP_FIX, 'static-ip');
+      },
+      // the DTO is built only for a live service or when someone listens to the active one (not per order event of a backtest)
+      () => mode === 'live' || (svc === this.active && this.orderL.size > 0),
+    );
     svc.onPortfolio((p) => {
       if (svc === this.active) for (const l of this.portfolioL) l(p);
     });

@@ -334,7 +334,8 @@ export class TradingService {
   private placeResults = new Map<string, PlaceResult>();
   private placeResultsOld = new Map<string, PlaceResult>();
   private readonly newClientId: () => string;
-  private readonly orderListeners = new Set<(o: OrderDto) => void>();
+  /** Order listeners, each with an optional "wanted now" test: the DTO is built only when one wants it. */
+  private readonly orderListeners = new Map<(o: OrderDto) => void, (() => boolean) | undefined>();
   private readonly portfolioListeners = new Set<(p: PortfolioDto) => void>();
   private readonly decisionListeners = new Set<(d: RiskDecisionDto) => void>();
   private readonly riskListeners = new Set<(s: RiskStatus) => void>();
@@ -873,8 +874,9 @@ export class TradingService {
     return this.store.recentDecisions(limit);
   }
 
-  onOrderChanged(l: (o: OrderDto) => void): () => void {
-    this.orderListeners.add(l);
+  /** Every order change, as a DTO; `wanted` (optional) says whether the listener wants this one (no DTO is built when none does). */
+  onOrderChanged(l: (o: OrderDto) => void, wanted?: () => boolean): () => void {
+    this.orderListeners.set(l, wanted);
     return () => this.orderListeners.delete(l);
   }
   onPortfolio(l: (p: PortfolioDto) => void): () => void {
@@ -1112,8 +1114,11 @@ export class TradingService {
       this.exits.release(order.strategy, order.symbol);
     }
     if (this.orderListeners.size === 0) return;
-    const dto = this.orderDto(order);
-    for (const l of this.orderListeners) l(dto);
+    let dto: OrderDto | undefined;
+    for (const [l, wanted] of this.orderListeners) {
+      if (wanted !== undefined && !wanted()) continue;
+      l((dto ??= this.orderDto(order)));
+    }
   }
 
   private onDecision(d: RiskDecision, req: OrderRequest | undefined, at: number): void {
