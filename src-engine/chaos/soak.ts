@@ -325,6 +325,7 @@ export async function runSoak(o: SoakOptions): Promise<SoakReport> {
     dataDir,
   };
   if (report.ok && o.keep !== true) rmSync(work, { recursive: true, force: true });
+  else writeFileSync(join(work, 'soak-report.json'), `${JSON.stringify(report, null, 1)}\n`); // every sample, for a closer look
   return report;
 }
 
