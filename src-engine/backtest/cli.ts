@@ -229,7 +229,7 @@ const isoDay = (flag: string) => (v: string) => {
 
 export function backtestCommand(): Command {
   return new Command('backtest')
-    .description('run strategies over candle files through the paper kernel; writes DIR/report.json and DIR/report.html and prints the headline metrics')
+    .description('run strategies over candle files or Kite historical candles (--kite) through the paper kernel; writes DIR/report.json and DIR/report.html and prints the headline metrics')
     .option('-c, --config <file>', 'run profile (YAML) with an optional backtest: section (docs/backtest.md)')
     .option('--data <path...>', 'candle CSV files or directories (<SYMBOL>.csv; vendor symbol,date,time files need --bar-time end)')
     .option('--symbol <SYM=PATH>', 'a symbol and its file or directory (repeatable)', collect)
