@@ -670,49 +670,49 @@ export class CandleReplay implements MarketSource {
   private emitBarsUntil(t: number): void {
     const n = this.st.length;
     const nextTs = this.nextTs;
-    const e = this.barEvent;
     for (;;) {
-      let best = -1;
-      let bestTs = t;
-      for (let i = 0; i < n; i++) {
-        const ts = nextTs[i]!;
-        if (ts <= bestTs && (best < 0 || ts < bestTs)) {
-          best = i;
-          bestTs = ts;
-        }
-      }
-      if (best < 0) return;
-      const s = this.st[best]!;
-      const bar = s.candles[s.nextBar++]!;
-      nextTs[best] = this.peekBar(s);
-      if (istDay(bar.start) !== s.lastDay) this.rollDay(s, bar);
-      s.dayVolume += bar.volume;
-      s.lastClose = bar.closePaise;
-      s.bar = bar;
-      if (this.barListeners.size === 0) continue;
-      const dur = Math.max(1, bar.end - bar.start);
-      const hf = highFirst(bar);
-      e.symbol = s.symbol;
-      e.start = bar.start;
-      e.end = bar.end;
-      e.openPaise = bar.openPaise;
-      e.highPaise = bar.highPaise;
-      e.lowPaise = bar.lowPaise;
-      e.closePaise = bar.closePaise;
-      e.volume = bar.volume;
-      e.dayVolume = s.dayVolume;
-      const px = e.printPaise;
-      const pt = e.printTs;
-      px[0] = bar.openPaise;
-      px[1] = hf ? bar.highPaise : bar.lowPaise;
-      px[2] = hf ? bar.lowPaise : bar.highPaise;
-      px[3] = bar.closePaise;
-      pt[0] = bar.start;
-      pt[1] = bar.start + Math.floor(dur / 4);
-      pt[2] = bar.start + Math.floor(dur / 2);
-      pt[3] = bar.start + Math.floor((3 * dur) / 4);
-      for (const l of this.barListeners) l(e);
+      // the earliest end due; then every symbol's bar ending then, in instrument order (one scan per
+      // instant, not one per bar: aligned bars of many symbols share their end)
+      let m = Infinity;
+      for (let i = 0; i < n; i++) if (nextTs[i]! < m) m = nextTs[i]!;
+      if (!(m <= t)) return;
+      for (let i = 0; i < n; i++) while (nextTs[i] === m) this.emitBar(i);
     }
+  }
+
+  /** Whole-bar mode: the next bar of symbol state `i`, to the bar listeners. */
+  private emitBar(i: number): void {
+    const e = this.barEvent;
+    const s = this.st[i]!;
+    const bar = s.candles[s.nextBar++]!;
+    this.nextTs[i] = this.peekBar(s);
+    if (istDay(bar.start) !== s.lastDay) this.rollDay(s, bar);
+    s.dayVolume += bar.volume;
+    s.lastClose = bar.closePaise;
+    s.bar = bar;
+    if (this.barListeners.size === 0) return;
+    const dur = Math.max(1, bar.end - bar.start);
+    const hf = highFirst(bar);
+    e.symbol = s.symbol;
+    e.start = bar.start;
+    e.end = bar.end;
+    e.openPaise = bar.openPaise;
+    e.highPaise = bar.highPaise;
+    e.lowPaise = bar.lowPaise;
+    e.closePaise = bar.closePaise;
+    e.volume = bar.volume;
+    e.dayVolume = s.dayVolume;
+    const px = e.printPaise;
+    const pt = e.printTs;
+    px[0] = bar.openPaise;
+    px[1] = hf ? bar.highPaise : bar.lowPaise;
+    px[2] = hf ? bar.lowPaise : bar.highPaise;
+    px[3] = bar.closePaise;
+    pt[0] = bar.start;
+    pt[1] = bar.start + Math.floor(dur / 4);
+    pt[2] = bar.start + Math.floor(dur / 2);
+    pt[3] = bar.start + Math.floor((3 * dur) / 4);
+    for (const l of this.barListeners) l(e);
   }
 
   private emitBefore(t: number): void {

@@ -316,8 +316,9 @@ export class TradingService {
   private readonly log: LogFn;
   private readonly clock: Clock;
   private readonly instruments = new Map<string, TradableInstrument>();
-  private readonly lastPrice = new Map<string, number>();
-  private readonly lastTick = new Map<string, number>();
+  /** Each symbol's last print: price (paise) and time, one record a symbol updated in place (two numbers a print, no map write). */
+  private readonly last = new Map<string, { pricePaise: number; ts: number }>();
+  private readonly lastPrice = { get: (s: string): number | undefined => this.last.get(s)?.pricePaise };
   private readonly opts: TradingServiceOptions;
   private readonly restoredClientIds = new Set<string>();
   private readonly lastProduct = new Map<string, Product>();
@@ -378,7 +379,7 @@ export class TradingService {
 
     const market: MarketView = {
       lastPricePaise: (s) => this.lastPrice.get(s),
-      lastTickAt: (s) => this.lastTick.get(s),
+      lastTickAt: (s) => this.last.get(s)?.ts,
       depth: (s) => opts.depth?.(s) as DepthSnapshot | undefined,
       instrument: (s) => this.instruments.get(s),
     };
@@ -514,8 +515,12 @@ export class TradingService {
 
   onTick(symbol: string, pricePaise: number, ts: number): void {
     this.syncDay();
-    this.lastPrice.set(symbol, pricePaise);
-    this.lastTick.set(symbol, ts);
+    const last = this.last.get(symbol);
+    if (last === undefined) this.last.set(symbol, { pricePaise, ts });
+    else {
+      last.pricePaise = pricePaise;
+      last.ts = ts;
+    }
     this.paper.onTick(symbol, pricePaise, ts);
     this.shadow?.onTick(symbol, pricePaise, ts);
     this.ledger.mark(symbol, pricePaise, ts);
