@@ -7,7 +7,7 @@
  * ranks a small grid on the same cached candles.
  */
 import { spawn } from 'node:child_process';
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { createServer, request, type Server } from 'node:http';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -137,16 +137,32 @@ describe('kitedesk backtest --kite against the Kite simulator', { timeout: 300_0
     expect(seen.slice(before)).toEqual([]);
     expect(readFileSync(join(dataDir, 'run2', 'report.json'), 'utf8')).toBe(readFileSync(join(dataDir, 'run1', 'report.json'), 'utf8'));
 
-    // kitedesk optimize --kite: the same cached candles, handed to the workers as CSV files pinned by SHA-256
+    // kitedesk optimize --kite (the backtester per point): the same cached candles, handed to the workers as CSV files pinned by SHA-256
+    const cfg = join(dataDir, 'opt.yaml');
+    writeFileSync(
+      cfg,
+      [
+        'strategies:',
+        '  - { id: sma, type: sma_crossover, params: { fast: 10, slow: 30 }, timeframe: 1m, symbols: [INFY] }',
+        'trading: { product: MIS, charges: false, sizing: { default: { mode: fixed_qty, qty: 1 } } }',
+        'backtest: { exits: none }',
+        '',
+      ].join('\n'),
+    );
     const opt = await cli(
-      ['optimize', '--kite', 'INFY', '--from', '2026-08-03', '--to', '2026-10-30', '--evaluator', 'builtin:sma', '--param', 'fast=5,10', '--param', 'slow=30', '--threads', '0', '--data-dir', dataDir, '--out', join(dataDir, 'opt')],
+      ['optimize', '--config', cfg, '--kite', 'INFY', '--from', '2026-08-03', '--to', '2026-10-30', '--param', 'fast=5,10', '--param', 'slow=30', '--threads', '0', '--data-dir', dataDir, '--out', join(dataDir, 'opt')],
       env,
     );
     expect(opt.code, opt.stderr).toBe(0);
     expect(seen.slice(before)).toEqual([]);
-    const optReport = JSON.parse(readFileSync(join(dataDir, 'opt', 'optimize.json'), 'utf8')) as { data: { files: string[]; inputs: { path: string }[]; kite: unknown }; ranked: unknown[] };
+    const optReport = JSON.parse(readFileSync(join(dataDir, 'opt', 'optimize.json'), 'utf8')) as {
+      data: { sources: { path: string }[]; inputs: { path: string }[]; kite: unknown };
+      ranked: { metrics: { trades: number | null } }[];
+    };
     expect(optReport.ranked).toHaveLength(2);
-    expect(optReport.data.files).toEqual([join(dataDir, 'opt', 'kite-data', 'INFY.csv')]);
+    expect(optReport.ranked.every((r) => (r.metrics.trades ?? 0) > 0)).toBe(true);
+    expect(optReport.data.sources).toEqual([{ path: join(dataDir, 'opt', 'kite-data', 'INFY.csv') }]);
+    expect(optReport.data.inputs.map((i) => i.path)).toEqual([cfg, join(dataDir, 'opt', 'kite-data', 'INFY.csv')]);
     expect(optReport.data.kite).toMatchObject({ source: 'kite', instruments: ['NSE:INFY:minute'] });
 
     // no secret anywhere: output, reports, the cache
