@@ -192,7 +192,11 @@ export function runBacktest(config: BacktestConfig, data: BacktestData, opts: Ba
   }
 
   // whole bars when every bar lies inside one 1-minute bucket (what the candle store's bar path takes)
-  const wholeBars = series.every((s) => s.candles.every((c) => Math.floor(c.start / 60_000) === Math.floor((c.end - 1) / 60_000)));
+  let wholeBars = true;
+  for (const s of series) {
+    const c = s.candles;
+    for (let i = 0; i < c.length && wholeBars; i++) wholeBars = Math.floor(c[i]!.start / 60_000) === Math.floor((c[i]!.end - 1) / 60_000);
+  }
   const feed = new ReplayFeed({ series, speed: 1, seed: 1, backfillMinutes: 0, noise: 0, tickIntervalMs: 7 * 86_400_000, baseSeeds: [], instrumentOverrides: overrides, bars: wholeBars });
   const clock: Clock = { now: () => feed.now() };
   const store = new MemoryTradingStore(1000, true);
