@@ -37,6 +37,8 @@ import { Engine } from '../runtime/engine.js';
 import type { LogFn } from '../runtime/logger.js';
 import { ReplayFeed, type InstrumentOverride } from '../runtime/replay-feed.js';
 import { MemoryTradingStore } from '../runtime/trading.js';
+import { BUILTIN_STRATEGIES } from '../strategy/builtins/index.js';
+import type { StrategyDefinition } from '../strategy/strategy.js';
 import type { BacktestData, BarTime, InputFile } from './data.js';
 import { syntheticOptions, syntheticOptionsSchema, type SyntheticOptionsInfo } from './synthetic-options.js';
 
@@ -141,6 +143,27 @@ export interface BacktestOptions {
   log?: LogFn;
   /** Close points kept per symbol for the price chart (default 2000). */
   pricePoints?: number;
+  /**
+   * Strategy types besides the built-ins (user strategy files, loaded by the caller: the CLI's
+   * --strategies-dir, the app's worker after the approval check). A built-in type is refused.
+   */
+  strategies?: readonly StrategyDefinition[];
+}
+
+/** The profile's instances (and fno instances) whose type is neither built in nor among `extra`: a clear error. */
+function checkStrategyTypes(profile: RunProfile, extra: readonly StrategyDefinition[]): void {
+  const builtin = new Set(BUILTIN_STRATEGIES.map((d) => d.type));
+  const known = new Set(builtin);
+  for (const d of extra) {
+    if (builtin.has(d.type)) throw new ConfigError('backtest', `strategy type "${d.type}" is built in; a user strategy must use another type`);
+    if (known.has(d.type)) throw new ConfigError('backtest', `strategy type "${d.type}" is defined twice`);
+    known.add(d.type);
+  }
+  const unknown = [...profile.strategies, ...(profile.fno?.strategies ?? [])].filter((s) => s.enabled && !known.has(s.type));
+  if (unknown.length > 0) {
+    const list = unknown.map((s) => `${s.id} (type "${s.type}")`).join(', ');
+    throw new ConfigError('backtest', `no definition for strategy ${list}: not built in and no user strategy file loaded for this run defines it (the CLI: --strategies-dir DIR; the app: an approved file in <dataDir>/strategies)`);
+  }
 }
 
 /** The profile as the backtest runs it: the section's exits, stale-quote limits that fit bar data. */
@@ -178,6 +201,7 @@ export function runBacktest(config: BacktestConfig, data: BacktestData, opts: Ba
   const step = Math.min(...series.map(barMs));
   const maxBar = Math.max(...series.map(barMs));
   const profile = backtestProfile(config, maxBar);
+  checkStrategyTypes(profile, opts.strategies ?? []);
   const overrides = new Map<string, InstrumentOverride>(syn?.instruments);
   for (const s of series) {
     if (overrides.has(s.symbol)) continue; // a synthetic option contract, declared by synthetic-options.ts
@@ -215,6 +239,7 @@ export function runBacktest(config: BacktestConfig, data: BacktestData, opts: Ba
       recent: () => [],
     },
     ...(opts.log ? { log: opts.log } : {}),
+    ...(opts.strategies?.length ? { strategyDefinitions: opts.strategies } : {}),
   });
   const trading = engine.trading;
   // the backtest's one service (its mode never switches): read directly, not through the kernel's mode facade

@@ -39,6 +39,8 @@ import { createIndicator } from '../indicators/registry.js';
 import type { Indicator } from '../indicators/indicator.js';
 import { FnoPlan } from './fno-plan.js';
 import { FnoKiteBinder } from './fno-kite.js';
+import { BUILTIN_STRATEGIES } from '../strategy/builtins/index.js';
+import type { StrategyDefinition } from '../strategy/strategy.js';
 
 export const ENGINE_VERSION = '0.1.0';
 
@@ -82,6 +84,8 @@ export interface EngineDeps {
   strategies?: StrategyStore;
   /** Where user strategy files live (<dataDir>/strategies), named when an instance's type is not loaded. */
   userStrategiesDir?: string;
+  /** Strategy types besides the built-ins, known from the start (a backtest's user strategy files). */
+  strategyDefinitions?: readonly StrategyDefinition[];
   /** The signal journal (default in memory). */
   signals?: SignalJournalPort;
   /** The ensemble's intent journal (default none). */
@@ -222,6 +226,7 @@ export class Engine {
       now: () => this.feed.now(),
       knownSymbol: (s) => this.instrumentSet.has(s),
       ...(deps.userStrategiesDir !== undefined ? { userStrategiesDir: deps.userStrategiesDir } : {}),
+      ...(deps.strategyDefinitions?.length ? { definitions: [...BUILTIN_STRATEGIES, ...deps.strategyDefinitions] } : {}),
     });
     this.market.onBarClosed((symbol, tf, candle) => this.strategies.onBarClosed(symbol, tf, candle));
     this.fnoKite =
