@@ -28,6 +28,7 @@ import type { LogFn } from '../runtime/logger.js';
 import { BUILTIN_STRATEGIES } from '../strategy/builtins/index.js';
 import { StrategyConfigError, validateInstance } from '../strategy/config.js';
 import type { StrategyDefinition } from '../strategy/strategy.js';
+import type { UserStrategyFile } from '../contract/strategy-file-schemas.js';
 import type { AppBacktestOutcome, AppBacktestTask } from './app-task.js';
 import { walkForwardPoints } from './app-walk-forward.js';
 import { loadKiteBacktestData, type KiteSourceSession } from './kite-source.js';
@@ -57,8 +58,20 @@ export interface BacktestRunsOptions {
   kite?: { session: () => KiteSourceSession | undefined; dataDir: string };
   /** Candle folders to offer (`<dataDir>/candles`): itself and its sub-folders, when they hold candles. */
   candlesDir?: string;
-  /** Strategy types a run may use (default the built-ins: the worker knows only those). */
+  /** Strategy types a run may use (default the built-ins). */
   definitions?: readonly StrategyDefinition[];
+  /**
+   * User strategy files (bootstrap: the engine's loader). A run may name a user type whose file is
+   * loaded and whose current content is approved; the worker loads that file again and runs it only
+   * if its sha256 still equals the approved one (user-strategies.ts).
+   */
+  userStrategies?: {
+    dir: string;
+    /** The files as the engine's loader last saw them (file names in `dir`). */
+    files: () => readonly UserStrategyFile[];
+    /** The definitions the engine has registered (built-in and user). */
+    definitions: () => readonly StrategyDefinition[];
+  };
 }
 
 interface Active {
@@ -73,7 +86,7 @@ export class BacktestRuns {
   private readonly session = new Map<string, BacktestProgress>();
   private readonly listeners = new Set<(p: BacktestProgress) => void>();
   private readonly tickets = new Map<string, { id: string; expires: number }>();
-  private readonly defs: ReadonlyMap<string, StrategyDefinition>;
+  private readonly builtins: ReadonlyMap<string, StrategyDefinition>;
   private readonly now: () => number;
   private httpReports = false;
   private reportOpener: ((id: string) => void) | undefined;
@@ -81,7 +94,7 @@ export class BacktestRuns {
 
   constructor(private readonly opts: BacktestRunsOptions) {
     this.now = opts.now ?? Date.now;
-    this.defs = new Map((opts.definitions ?? BUILTIN_STRATEGIES).map((d) => [d.type, d]));
+    this.builtins = new Map((opts.definitions ?? BUILTIN_STRATEGIES).map((d) => [d.type, d]));
     const orphans = opts.repo.failOrphans(this.now());
     if (orphans > 0) opts.log?.('warn', 'backtest runs left running by a previous engine marked failed', { runs: orphans });
   }
@@ -106,17 +119,40 @@ export class BacktestRuns {
     this.httpReports = true;
   }
 
+  /** The user types a run may name now: file loaded, its current content approved (and that content's sha256). */
+  private userTypes(): Map<string, { def: StrategyDefinition; name: string; sha256: string }> {
+    const u = this.opts.userStrategies;
+    const out = new Map<string, { def: StrategyDefinition; name: string; sha256: string }>();
+    if (!u) return out;
+    const defs = new Map(u.definitions().map((d) => [d.type, d]));
+    for (const f of u.files()) {
+      const def = f.type !== undefined ? defs.get(f.type) : undefined;
+      if (def && !this.builtins.has(def.type) && f.error === undefined && f.pendingApproval === undefined && f.sha256 !== undefined) out.set(def.type, { def, name: f.file, sha256: f.sha256 });
+    }
+    return out;
+  }
+
   /** Validates and starts a run; answers its id at once. */
   start(input: BacktestRunInput): { id: string } {
     if (this.closed) throw new RpcError(ErrorCode.UNAVAILABLE, 'the engine is shutting down');
-    if (!this.defs.has(input.strategy)) {
-      throw new RpcError(ErrorCode.NOT_FOUND, `unknown strategy type "${input.strategy}" for a backtest; known: ${[...this.defs.keys()].sort().join(', ')} (user strategy files are not backtested from the app yet)`, {
-        issues: [{ path: 'strategy', message: 'not a built-in strategy type' }],
+    const users = this.userTypes();
+    const user = users.get(input.strategy);
+    if (!this.builtins.has(input.strategy) && !user) {
+      // a user type whose file changed since approval (or failed to load) names the file and why
+      const file = this.opts.userStrategies?.files().find((f) => f.type === input.strategy);
+      if (file) {
+        const why = file.pendingApproval !== undefined ? `${file.file} changed since it was approved (sha256 ${file.pendingApproval}): approve it in the Strategies tab to backtest it` : `${file.file} is not loaded: ${file.error ?? 'no approved content'}`;
+        throw new RpcError(ErrorCode.CONFLICT, `strategy type "${input.strategy}" cannot be backtested: ${why}`, { issues: [{ path: 'strategy', message: why }] });
+      }
+      const known = [...this.builtins.keys(), ...users.keys()].sort();
+      throw new RpcError(ErrorCode.NOT_FOUND, `unknown strategy type "${input.strategy}" for a backtest; known: ${known.join(', ')}`, {
+        issues: [{ path: 'strategy', message: 'neither built in nor an approved user strategy file' }],
       });
     }
+    const defs: ReadonlyMap<string, StrategyDefinition> = user ? new Map([[input.strategy, user.def]]) : this.builtins;
     const check = (params: Record<string, unknown>, where: (path: string) => string) => {
       try {
-        validateInstance({ id: 'backtest', type: input.strategy, params, symbols: input.symbols, ...(input.timeframe ? { timeframe: input.timeframe } : {}) }, this.defs, () => 1);
+        validateInstance({ id: 'backtest', type: input.strategy, params, symbols: input.symbols, ...(input.timeframe ? { timeframe: input.timeframe } : {}) }, defs, () => 1);
       } catch (e) {
         if (e instanceof StrategyConfigError) {
           const issues = e.issues.map((i) => ({ path: where(i.path), message: i.message }));
@@ -164,7 +200,7 @@ export class BacktestRuns {
       const etaMs = m.done > 0 && m.total > m.done && elapsed > 0 ? Math.round((elapsed * (m.total - m.done)) / m.done) : null;
       this.emit({ ...p, done: m.done, total: m.total, etaMs });
     });
-    const task: AppBacktestTask = { input, outDir: this.runDir(id) };
+    const task: AppBacktestTask = { input, outDir: this.runDir(id), ...(user ? { userStrategy: { dir: this.opts.userStrategies!.dir, name: user.name, sha256: user.sha256 } } : {}) };
     // Kite candles are fetched here (the session stays in this thread), then handed to the worker with the task
     const d = input.data;
     const ready: Promise<AppBacktestTask> =
@@ -223,7 +259,7 @@ export class BacktestRuns {
     }
     for (const r of this.opts.repo.list(500)) if (r.input.data.kind === 'folder' && isDir(r.input.data.dir)) add(r.input.data.dir, 'past-run');
     const kite = !this.opts.kite ? { available: false, reason: 'this engine has no Kite connection' } : this.opts.kite.session() ? { available: true, reason: null } : { available: false, reason: 'no Kite session: log in to Kite (Settings)' };
-    return { strategyTypes: [...this.defs.keys()].sort(), folders, kite };
+    return { strategyTypes: [...this.builtins.keys(), ...this.userTypes().keys()].sort(), folders, kite };
   }
 
   list(limit: number): BacktestRunSummary[] {

@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import type { BacktestRunHeadline, BacktestRunInput } from '../contract/backtest-schemas.js';
 import { writeSimCandleCsvs } from '../optimize/sim-data.js';
 import type { Metrics } from '../portfolio/metrics.js';
+import type { StrategyDefinition } from '../strategy/strategy.js';
 import { runBacktest } from './backtest.js';
 import { resolveBacktestConfig } from './cli.js';
 import { BacktestDataError, loadBacktestData, type BacktestData, type DataSource } from './data.js';
@@ -21,6 +22,11 @@ export interface AppBacktestTask {
   outDir: string;
   /** Candles the host already loaded (Kite historical through its cache); else read per `input.data`. */
   preloaded?: BacktestData;
+  /**
+   * The user strategy file the run's type comes from, as the engine approved it: the worker loads it
+   * (user-strategies.ts) only if its content still has this sha256.
+   */
+  userStrategy?: { dir: string; name: string; sha256: string };
 }
 
 export interface AppBacktestOutcome {
@@ -103,13 +109,13 @@ export function headlineOf(m: Metrics, fills: number): BacktestRunHeadline {
 }
 
 /** Runs one backtest; `onProgress(done, total)` in bar-time ms (at most ~200 calls). A walk-forward is app-walk-forward.ts. */
-export function runAppBacktest(task: AppBacktestTask, onProgress?: (done: number, total: number) => void): AppBacktestOutcome {
+export function runAppBacktest(task: AppBacktestTask, onProgress?: (done: number, total: number) => void, strategies?: readonly StrategyDefinition[]): AppBacktestOutcome {
   const { input, outDir } = task;
   const data = appBacktestData(task);
   if (data.series.length === 0) throw new BacktestDataError([{ file: input.data.kind, line: 0, message: `no candles for ${input.symbols.join(', ')} from ${input.from} to ${input.to}${data.warnings.length ? ` (${data.warnings.join('; ')})` : ''}` }]);
   const { config, overrides } = appBacktestConfig(input, outDir, data.series.map((s) => s.symbol));
-  const result = runBacktest(config, data, onProgress ? { onProgress } : {});
-  const report = buildReport(result, { files: data.files, overrides: { ...overrides, data: input.data } });
+  const result = runBacktest(config, data, { ...(onProgress ? { onProgress } : {}), ...(strategies?.length ? { strategies } : {}) });
+  const report = buildReport(result, { files: data.files, overrides: { ...overrides, data: input.data, ...(task.userStrategy ? { userStrategy: { file: task.userStrategy.name, sha256: task.userStrategy.sha256 } } : {}) } });
   writeFileSync(join(outDir, 'report.json'), reportJsonText(report));
   writeFileSync(join(outDir, 'report.html'), renderReportHtml(report, result));
   return { headline: headlineOf(result.metrics, result.counts.fills), warnings: result.warnings.length };

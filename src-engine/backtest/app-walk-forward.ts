@@ -23,6 +23,7 @@ import { DAY_MS, gapOf, stitchEquity, summariseGaps, walkForwardWindows, type Wi
 import { computeMetrics, type Metrics } from '../portfolio/metrics.js';
 import { runBacktest, type BacktestConfig, type BacktestTrade } from './backtest.js';
 import type { BacktestData } from './data.js';
+import type { StrategyDefinition } from '../strategy/strategy.js';
 import { appBacktestConfig, appBacktestData, dayMs, headlineOf, runAppBacktest, type AppBacktestOutcome, type AppBacktestTask } from './app-task.js';
 import { esc, istIso, lineChart, money, pct } from './report.js';
 
@@ -62,11 +63,12 @@ function thin<T>(xs: readonly T[], max: number): T[] {
 }
 
 /** Runs a task: a walk-forward when the input has one, else one backtest. */
-export function runAppTask(task: AppBacktestTask, onProgress?: (done: number, total: number) => void): AppBacktestOutcome {
-  return task.input.walkForward ? runAppWalkForward(task, onProgress) : runAppBacktest(task, onProgress);
+export function runAppTask(task: AppBacktestTask, onProgress?: (done: number, total: number) => void, strategies?: readonly StrategyDefinition[]): AppBacktestOutcome {
+  return task.input.walkForward ? runAppWalkForward(task, onProgress, strategies) : runAppBacktest(task, onProgress, strategies);
 }
 
-export function runAppWalkForward(task: AppBacktestTask, onProgress?: (done: number, total: number) => void): AppBacktestOutcome {
+/** `strategies`: the run's user strategy definitions (app-worker.ts loads the approved files). */
+export function runAppWalkForward(task: AppBacktestTask, onProgress?: (done: number, total: number) => void, strategies?: readonly StrategyDefinition[]): AppBacktestOutcome {
   const { input, outDir } = task;
   const wf = input.walkForward;
   if (!wf) throw new Error('runAppWalkForward: the input has no walkForward');
@@ -85,7 +87,7 @@ export function runAppWalkForward(task: AppBacktestTask, onProgress?: (done: num
   const run = (cfg: BacktestConfig, w: EvalWindow) => {
     const part = windowed(data, w);
     if (part.series.length === 0) return null;
-    const r = runBacktest(cfg, part, { pricePoints: 1 });
+    const r = runBacktest(cfg, part, { pricePoints: 1, ...(strategies?.length ? { strategies } : {}) });
     for (const x of r.warnings) warnings.add(x);
     return r;
   };

@@ -1,15 +1,19 @@
 /**
  * The backtest worker (piscina): one app backtest or walk-forward per call, its progress posted on the port it was
- * given. Built to dist/engine/backtest-worker.js (scripts/build.mjs); from source it runs under tsx
+ * given. A run of a user strategy type first loads its file, only with the content the engine approved
+ * (user-strategies.ts). Built to dist/engine/backtest-worker.js (scripts/build.mjs); from source it runs under tsx
  * (app-worker-tsx.mjs).
  */
 import type { MessagePort } from 'node:worker_threads';
 import type { AppBacktestOutcome, AppBacktestTask } from './app-task.js';
 import { runAppTask } from './app-walk-forward.js';
+import { loadBacktestStrategies } from './user-strategies.js';
 
-export default function backtestInWorker({ task, port }: { task: AppBacktestTask; port: MessagePort }): AppBacktestOutcome {
+export default async function backtestInWorker({ task, port }: { task: AppBacktestTask; port: MessagePort }): Promise<AppBacktestOutcome> {
   try {
-    return runAppTask(task, (done, total) => port.postMessage({ done, total }));
+    const u = task.userStrategy;
+    const strategies = u ? (await loadBacktestStrategies(u.dir, [{ name: u.name, sha256: u.sha256 }])).definitions : undefined;
+    return runAppTask(task, (done, total) => port.postMessage({ done, total }), strategies);
   } finally {
     port.close();
   }

@@ -12,7 +12,9 @@ import { Presets, SingleBar } from 'cli-progress';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { sizingConfigSchema } from '../portfolio/sizing.js';
 import { ConfigError, runProfileSchema } from '../runtime/config.js';
-import { STRATEGY_TIMEFRAMES } from '../strategy/strategy.js';
+import { StrategyConfigError, validateInstance } from '../strategy/config.js';
+import { STRATEGY_TIMEFRAMES, type StrategyDefinition } from '../strategy/strategy.js';
+import { loadBacktestStrategies } from './user-strategies.js';
 import { backtestSectionSchema, FILL_RULES, parseBacktestConfig, runBacktest, type BacktestConfig, type BacktestResult } from './backtest.js';
 import { loadBacktestData, type BacktestData, type DataSource } from './data.js';
 import { loadKiteBacktestData, parseKiteSpec, type KiteSourceInfo } from './kite-source.js';
@@ -46,6 +48,40 @@ export interface BacktestCliOptions {
   out: string;
   /** Show the progress bar (default: when stderr is a terminal). */
   progress?: boolean;
+  /** User strategy files to load for the run (every file in the folder; no approval asked: docs/backtest.md). */
+  strategiesDir?: string;
+}
+
+/** User strategy files as the CLI loaded them (`--strategies-dir`): the definitions and the report's record. */
+export interface CliUserStrategies {
+  definitions: readonly StrategyDefinition[];
+  loaded: { file: string; type: string; sha256?: string }[];
+}
+
+/**
+ * `--strategies-dir DIR`: every user strategy file in DIR, loaded by the engine's loader (files or a folder
+ * not owned by this user or writable by others are refused). Files that fail are reported through `warn`
+ * (each message names the file); a run that needs one of their types then fails naming the instance.
+ */
+export async function loadCliStrategies(dir: string, warn: (line: string) => void = () => {}): Promise<CliUserStrategies> {
+  const r = await loadBacktestStrategies(dir);
+  for (const e of r.errors) warn(e.message);
+  return { definitions: r.definitions, loaded: r.loaded };
+}
+
+/** The profile's instances of user types checked against their definitions (params, timeframe): an error naming the instance and param. */
+function checkUserInstances(config: BacktestConfig, user: CliUserStrategies | undefined): void {
+  if (!user?.definitions.length) return;
+  const defs = new Map(user.definitions.map((d) => [d.type, d]));
+  for (const s of config.profile.strategies) {
+    if (!defs.has(s.type)) continue;
+    try {
+      validateInstance(s, defs, () => 1);
+    } catch (e) {
+      if (e instanceof StrategyConfigError) throw new InvalidArgumentError(e.message);
+      throw e;
+    }
+  }
 }
 
 const collect = (v: string, prev: string[] | undefined): string[] => [...(prev ?? []), v];
@@ -164,7 +200,7 @@ export async function loadKiteForCli(o: BacktestCliOptions, log: (line: string) 
  * Runs the command: loads (or takes `loaded`: the Kite candles), runs, writes the two files; returns
  * the result and where they are.
  */
-export function runBacktestCli(o: BacktestCliOptions, loaded?: { data: BacktestData; kite: KiteSourceInfo }): { result: BacktestResult; json: string; html: string } {
+export function runBacktestCli(o: BacktestCliOptions, loaded?: { data: BacktestData; kite: KiteSourceInfo }, user?: CliUserStrategies): { result: BacktestResult; json: string; html: string } {
   // the data first (the strategy's symbols default to the data's), with the file's section for barTime and dates
   const { pre, from, to } = period(o);
   const barTime = o.barTime ?? pre.barTime;
@@ -175,10 +211,13 @@ export function runBacktestCli(o: BacktestCliOptions, loaded?: { data: BacktestD
     // the candles are the data: the config's file list does not apply
     config.backtest.data = [];
   }
+  checkUserInstances(config, user);
+  if (user?.loaded.length) overrides['userStrategies'] = user.loaded.map((l) => ({ file: l.file, type: l.type, ...(l.sha256 ? { sha256: l.sha256 } : {}) }));
   const show = o.progress ?? process.stderr.isTTY === true;
   const bar = show ? new SingleBar({ format: 'backtest |{bar}| {percentage}% | ETA {eta_formatted} | {value}/{total} bar-minutes', stream: process.stderr, hideCursor: true }, Presets.shades_classic) : undefined;
   let started = false;
   const result = runBacktest(config, data, {
+    ...(user?.definitions.length ? { strategies: user.definitions } : {}),
     onProgress: (done, total) => {
       if (!bar) return;
       const v = Math.round(done / 60_000);
@@ -260,6 +299,7 @@ export function backtestCommand(): Command {
       if (!Number.isFinite(n) || n < 0 || n > 1) throw new InvalidArgumentError('--risk-free-rate: expected a fraction between 0 and 1');
       return n;
     })
+    .option('--strategies-dir <dir>', 'load the user strategy files of this folder (e.g. <data dir>/strategies) for --strategy TYPE or the profile; no approval asked (you chose the folder), files writable by others are refused')
     .requiredOption('-o, --out <dir>', 'where report.json and report.html go')
     .addHelpText(
       'after',
@@ -269,7 +309,8 @@ export function backtestCommand(): Command {
     )
     .action(async (o: BacktestCliOptions) => {
       const loaded = o.kite?.length ? await loadKiteForCli(o, (l) => process.stderr.write(`kitedesk: ${l}\n`)) : undefined;
-      const r = runBacktestCli(o, loaded);
+      const user = o.strategiesDir !== undefined ? await loadCliStrategies(o.strategiesDir, (l) => process.stderr.write(`kitedesk: warning: ${l}\n`)) : undefined;
+      const r = runBacktestCli(o, loaded, user);
       process.stdout.write(`${headline(r.result)}\n`);
       for (const w of r.result.warnings) process.stderr.write(`kitedesk: warning: ${w}\n`);
       process.stderr.write(`kitedesk: ${r.json}\nkitedesk: ${r.html}\n`);

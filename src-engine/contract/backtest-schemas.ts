@@ -226,7 +226,7 @@ const byId = z.strictObject({ id: backtestIdSchema });
 
 /** What a run can use: the strategy types the backtester runs, and the candle folders the engine knows. */
 export const backtestSourcesSchema = z.object({
-  /** Strategy types a backtest may name (the built-ins; user strategy files are not backtested from the app yet). */
+  /** Strategy types a backtest may name: the built-ins and the user types whose file is loaded with its current content approved. */
   strategyTypes: z.array(z.string()),
   /**
    * Candle folders: `<dataDir>/candles` and its sub-folders, and the folders of past runs, that exist;

@@ -115,7 +115,10 @@ export function bootEngine(opts: BootOptions): BootedEngine {
   // Records out: exports read the journal; retention prunes signals, intents and scans at start and on each day roll.
   attachRecords(engine, new RecordsReader(db));
   // Backtests from the app: one worker thread, runs persisted in backtest_runs, reports in <dataDir>/backtests/<id>/.
-  const backtests = new BacktestRuns({ repo: new BacktestRunRepo(db), dir: join(opts.dataDir, 'backtests'), candlesDir: join(opts.dataDir, 'candles'), kite: { session: () => kite.connection(), dataDir: opts.dataDir }, log: opts.log });
+  const backtests = new BacktestRuns({ repo: new BacktestRunRepo(db), dir: join(opts.dataDir, 'backtests'), candlesDir: join(opts.dataDir, 'candles'), kite: { session: () => kite.connection(), dataDir: opts.dataDir }, log: opts.log,
+    // approved user strategy files are backtested too (the worker re-checks each file's sha256)
+    userStrategies: { dir: strategiesDir, files: () => engine.strategies.userFiles(), definitions: () => engine.strategies.runner.definitions },
+  });
   attachBacktests(engine, backtests);
   const retention = new JournalRetention({ db, tradingDay: engine.days, retentionDays: profile.journal.retentionDays, log: opts.log });
   const server = createEngineServer(engine, { log: opts.log }, opts.kiteHost?.(kite));
