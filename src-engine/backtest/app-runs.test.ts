@@ -8,7 +8,10 @@ import { BacktestRunRepo } from '../persistence/backtest-repo.js';
 import { openDatabase } from '../persistence/db.js';
 import { BacktestRuns } from './app-runs.js';
 import { runAppBacktest } from './app-task.js';
-import { generatedSeries, kiteCsv } from './testing.js';
+import { generatedSeries, kiteCsv, USER_SMA_SOURCE } from './testing.js';
+import { loadBacktestStrategies } from './user-strategies.js';
+import type { UserStrategyFile } from '../contract/strategy-file-schemas.js';
+import { createHash } from 'node:crypto';
 
 const dirs: string[] = [];
 const closers: (() => Promise<void> | void)[] = [];
@@ -172,5 +175,49 @@ describe('BacktestRuns (backtest.* from the app)', () => {
     closers.push(() => runs.close());
     expect(runs.list(5)[0]).toMatchObject({ id: 'bt-orphan-1', state: 'failed', error: 'the engine stopped during the run' });
     expect(existsSync(runs.runDir('bt-orphan-1'))).toBe(false);
+  });
+
+  it('a user strategy file: offered once loaded with its content approved; the worker runs the approved content (the built-in’s headline for the same logic); changed since approval, it is refused naming the file', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'kitedesk-btapp-'));
+    dirs.push(dir);
+    const sdir = join(dir, 'strategies');
+    mkdirSync(sdir, { mode: 0o700 });
+    writeFileSync(join(sdir, 'user_sma.mjs'), USER_SMA_SOURCE, { mode: 0o600 });
+    const sha256 = createHash('sha256').update(USER_SMA_SOURCE).digest('hex');
+    const defs = (await loadBacktestStrategies(sdir)).definitions;
+    // the engine's loader status as bootstrap hands it over
+    let files: UserStrategyFile[] = [{ file: 'user_sma.mjs', type: 'user_sma', sha256 }];
+    const db = openDatabase(join(dir, 'k.sqlite'));
+    const runs = new BacktestRuns({ repo: new BacktestRunRepo(db), dir: join(dir, 'backtests'), userStrategies: { dir: sdir, files: () => files, definitions: () => defs } });
+    closers.push(async () => {
+      await runs.close();
+      db.close();
+    });
+    expect(runs.sources().strategyTypes).toContain('user_sma');
+    // params are checked against the file's schema
+    expect(() => runs.start(input({ strategy: 'user_sma', params: { fast: 'x' } }))).toThrow(/params\.fast/);
+
+    const inp = input({ strategy: 'user_sma' });
+    const { id } = runs.start(inp);
+    const end = await settled(runs, id);
+    expect(end).toMatchObject({ state: 'done', error: null });
+    const builtin = runAppBacktest({ input: input(), outDir: join(dir, 'direct') });
+    expect(builtin.headline.trades).toBeGreaterThan(0);
+    expect(runs.list(1)[0]!.headline).toEqual(builtin.headline);
+    const report = JSON.parse(readFileSync(join(runs.runDir(id), 'report.json'), 'utf8')) as { inputs: { overrides: Record<string, unknown> } };
+    expect(JSON.stringify(report)).toContain(sha256);
+
+    // the file changes after approval, before the loader noticed: the worker's hash check refuses it
+    writeFileSync(join(sdir, 'user_sma.mjs'), USER_SMA_SOURCE.replace('written in', 'rewritten in'), { mode: 0o600 });
+    const changed = runs.start(inp);
+    const failed = await settled(runs, changed.id);
+    expect(failed.state).toBe('failed');
+    expect(failed.error).toMatch(/user_sma\.mjs: new or changed, waiting for approval/);
+
+    // once the loader saw it: refused at once, naming the file; then no longer offered
+    files = [{ file: 'user_sma.mjs', type: 'user_sma', sha256: 'a'.repeat(64), pendingApproval: 'a'.repeat(64), error: 'user_sma.mjs: new or changed, waiting for approval' }];
+    expect(() => runs.start(inp)).toThrow(RpcError);
+    expect(() => runs.start(inp)).toThrow(/user_sma\.mjs changed since it was approved/);
+    expect(runs.sources().strategyTypes).not.toContain('user_sma');
   });
 });

@@ -118,3 +118,39 @@ export function plainSmaCrossover(candles: readonly Candle[], fast: number, slow
   }
   return out;
 }
+
+/**
+ * A user strategy file with the SMA crossover written out by hand (its own running sums, no engine
+ * indicator): BUY when the fast mean crosses above the slow one, SELL when below.
+ */
+export const USER_SMA_SOURCE = `
+export default (sdk) => ({
+  type: 'user_sma',
+  description: 'SMA crossover written in a user file',
+  params: sdk.z.strictObject({ fast: sdk.z.number().int().min(1).default(10), slow: sdk.z.number().int().min(2).default(30) }),
+  timeframes: ['1m', '5m', '15m'],
+  // no warm-up gate: the file keeps its own closes from the first bar (the built-in's indicators do too)
+  warmup: 0,
+  create(ctx) {
+    const closes = [];
+    let pf = NaN;
+    let ps = NaN;
+    const mean = (n) => (closes.length < n ? NaN : closes.slice(-n).reduce((a, b) => a + b, 0) / n);
+    return {
+      onBar(tf, bar) {
+        if (tf !== ctx.timeframe) return;
+        closes.push(bar.c);
+        if (closes.length > 1000) closes.splice(0, closes.length - 1000);
+        const f = mean(ctx.params.fast);
+        const s = mean(ctx.params.slow);
+        let side;
+        if (pf <= ps && f > s) side = 'BUY';
+        else if (pf >= ps && f < s) side = 'SELL';
+        pf = f;
+        ps = s;
+        if (side) ctx.emit({ side, confidence: sdk.clamp01(0.5 + (50 * Math.abs(f - s)) / Math.abs(s)), reason: 'user sma ' + side });
+      },
+    };
+  },
+});
+`;
