@@ -1,9 +1,9 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { generatedSeries, kiteCsv, plainSmaCrossover } from '../../src-engine/backtest/testing.js';
+import { generatedSeries, kiteCsv, plainSmaCrossover, USER_SMA_SOURCE } from '../../src-engine/backtest/testing.js';
 import { ensureBuilt, repoRoot } from '../support/serve-process.js';
 
 /** `kitedesk backtest` from dist/, as users run it. */
@@ -61,4 +61,24 @@ describe('kitedesk backtest (built CLI)', () => {
     expect(v.code).toBe(1);
     expect(v.stderr).toMatch(/nope\.csv: cannot read: ENOENT/);
   });
+
+  it('--strategies-dir: a user strategy file backtests (no approval asked) with the plain re-computation’s trades; a file writable by others is refused, the run naming the instance', () => {
+    const sdir = join(dir, 'strategies');
+    mkdirSync(sdir, { mode: 0o700 });
+    writeFileSync(join(sdir, 'user_sma.mjs'), USER_SMA_SOURCE, { mode: 0o600 });
+    const user = (out: string) => ['--data', join(dir, 'AAA.csv'), '--strategies-dir', sdir, '--strategy', 'user_sma', '--timeframe', '1m', '--set', 'fast=5', '--set', 'slow=20', '--product', 'CNC', '--qty', '1', '--no-charges', '--slippage-ticks', '0', '--exits', 'none', '--config', join(dir, 'bt.yaml'), '--out', out];
+    const r = cli(...user(join(dir, 'user1')));
+    expect(r.code, r.stderr).toBe(0);
+    const rep = JSON.parse(readFileSync(join(dir, 'user1', 'report.json'), 'utf8')) as { trades: { entryTimeMs: number; entryPricePaise: number; exitTimeMs: number; exitPricePaise: number }[] };
+    const plain = plainSmaCrossover(a.candles, 5, 20);
+    expect(plain.length).toBeGreaterThan(10);
+    expect(rep.trades.map((t) => [t.entryTimeMs, t.entryPricePaise, t.exitTimeMs, t.exitPricePaise])).toEqual(plain.map((t) => [t.entryTime, t.entryPaise, t.exitTime, t.exitPaise]));
+
+    chmodSync(join(sdir, 'user_sma.mjs'), 0o666);
+    const refused = cli(...user(join(dir, 'user2')));
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toMatch(/user_sma\.mjs is writable by others/);
+    expect(refused.stderr).toMatch(/user_sma \(type "user_sma"\)/);
+  });
 });
+
