@@ -75,7 +75,7 @@ describe('packaging invariants', () => {
   it('ships only the build output, without sources, tests or source maps', () => {
     expect(config.files).toContain('dist/**');
     expect(config.files).toContain('package.json');
-    for (const excluded of ['!dist/**/*.map', '!dist/**/*.test.*', '!src-main/**', '!src-engine/**', '!src-renderer/**', '!test/**']) {
+    for (const excluded of ['!dist/**/*.map', '!dist/**/*.test.*', '!src-main/**', '!src-engine/**', '!src-renderer/**', '!test/**', '!dist/main/node-host.mjs', '!dist/engine/node-entry.js']) {
       expect(config.files).toContain(excluded);
     }
     expect(config.files.filter((f) => !f.startsWith('!'))).toEqual(['dist/**', 'package.json']);
