@@ -313,6 +313,16 @@ export class PaperBroker implements Broker {
     }
   }
 
+  /**
+   * True when a print of `symbol` would do nothing here: no order of the symbol is working, no request
+   * is scheduled, no AMO waits for the open and nothing is deferred.
+   */
+  idleFor(symbol: string): boolean {
+    if (this.busy || this.deferred.length > 0 || this.schedHead < this.scheduled.length || this.amoQueue.length > 0) return false;
+    const list = this.working.get(symbol);
+    return list === undefined || list.length === 0;
+  }
+
   /** A depth snapshot: runs due requests, releases AMOs, fills resting limits the book now crosses. */
   onDepth(depth: Readonly<DepthSnapshot>): void {
     if (this.busy) {

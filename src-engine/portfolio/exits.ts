@@ -231,6 +231,12 @@ export class ExitManager {
     return out ?? NONE;
   }
 
+  /** True when a position of `symbol` is armed (onPrice may exit it). */
+  watching(symbol: string): boolean {
+    const list = this.states.get(symbol);
+    return list !== undefined && list.length > 0;
+  }
+
   /** Time-based exits (time_exit, mis_squareoff) for every armed position at its last price — call on a timer so quiet symbols exit too. */
   onTime(ts: number): readonly ExitRequest[] {
     let out: ExitRequest[] | undefined;

@@ -581,6 +581,23 @@ export class Ledger implements RiskAccountView {
     if (strategy === undefined) return this.symbols.get(symbol)?.netQty ?? 0;
     return this.strategies.get(strategy)?.positions.get(symbol)?.qty ?? 0;
   }
+  /**
+   * True when marking `symbol` at any price changes no account or strategy figure (no position of any
+   * strategy is open or carries unrealised PnL or exposure, and the symbol's own figures are at their
+   * flat values): only its mark, mark time and the curve sampling by time would move.
+   */
+  flatIn(symbol: string): boolean {
+    const sym = this.symbols.get(symbol);
+    if (sym === undefined) return true;
+    if (sym.netQty !== 0 || sym.exposure !== 0 || sym.margin !== 0 || sym.unreal !== -sym.basis - sym.entryCharges) return false;
+    if (this.fnoMargin !== undefined && (sym.exchange === 'NFO' || sym.exchange === 'BFO')) return false;
+    const ps = sym.positions;
+    for (let i = 0; i < ps.length; i++) {
+      const p = ps[i]!;
+      if (p.qty !== 0 || p.unreal !== 0 || p.exposure !== 0) return false;
+    }
+    return true;
+  }
   /** A strategy position's |cost basis| / |qty| rounded (0 when flat) — for display and exit arming. */
   avgPricePaise(symbol: string, strategy: string): number {
     const p = this.strategies.get(strategy)?.positions.get(symbol);

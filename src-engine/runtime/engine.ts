@@ -370,6 +370,13 @@ export class Engine {
         const n = px.length;
         const each = Math.floor(b.volume / n);
         const fno = this.fno;
+        // a quiet symbol (no working order, armed exit or position; no strategy tick hook): the prints
+        // between the first and the last change nothing, so the service and strategies skip them
+        if (n > 2 && fno === undefined && svc.quietFor(b.symbol) && this.strategies.printsOnly(b.symbol)) {
+          svc.onQuietBar(b.symbol, px[0]!, ts[0]!, px[n - 1]!, ts[n - 1]!);
+          this.strategies.onPrint(b.symbol, px[n - 1]!, b.volume - each * (n - 1), b.dayVolume, ts[n - 1]!);
+          return;
+        }
         for (let k = 0; k < n; k++) {
           svc.onTick(b.symbol, px[k]!, ts[k]!);
           fno?.onPrice(b.symbol, px[k]!, ts[k]!);

@@ -289,6 +289,11 @@ export class StrategyService {
     this.runner.onPrint(symbol, pricePaise, lastQty, volume, tsEvent);
   }
 
+  /** See StrategyRunner.printsOnly. */
+  printsOnly(symbol: string): boolean {
+    return this.runner.printsOnly(symbol);
+  }
+
   /** The feed clock; strategies' onTimer runs at most once per simulated/exchange second. */
   onClock(now: number): void {
     if (now - this.lastTimer < TIMER_EVERY_MS) return;

@@ -531,6 +531,29 @@ export class TradingService {
     for (let i = 0; i < exits.length; i++) this.placeExit(exits[i]!);
   }
 
+  /**
+   * True when the prints of a bar of `symbol` between its first and its last would change nothing here:
+   * no order of the symbol is working at the paper broker (nothing scheduled or waiting for the open
+   * either), no shadow broker, no exit armed on it and no position in it (a mark moves no figure). The
+   * bar path then calls onQuietBar instead of onTick for every print: stops, targets and next-open fills
+   * only exist with a working order or an open position, so they still see every print in order.
+   */
+  quietFor(symbol: string): boolean {
+    return this.shadow === undefined && this.paper.idleFor(symbol) && !this.exits.watching(symbol) && this.ledger.flatIn(symbol);
+  }
+
+  /**
+   * A bar of a quiet symbol (quietFor true): the first print marks the ledger (its curve samples go by
+   * print time, as with every print), the last is a whole print. What the prints between would do —
+   * mark a flat position, check the breaker on an unchanged equity, find no working order or armed exit —
+   * changes nothing.
+   */
+  onQuietBar(symbol: string, firstPaise: number, firstTs: number, lastPaise: number, lastTs: number): void {
+    this.syncDay();
+    this.ledger.mark(symbol, firstPaise, firstTs);
+    this.onTick(symbol, lastPaise, lastTs);
+  }
+
   onDepth(d: Readonly<DepthSnapshot>): void {
     this.syncDay();
     this.paper.onDepth(d);

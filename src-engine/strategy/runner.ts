@@ -261,6 +261,16 @@ export class StrategyRunner {
     if (this.votes.length > 0) this.flush(undefined);
   }
 
+  /**
+   * True when onPrint(symbol, …) does no more than note the price and time: no strategy of the symbol has
+   * an onTick hook and no vote waits. Then a bar's prints but the last can be left out (the engine's
+   * quiet-bar path).
+   */
+  printsOnly(symbol: string): boolean {
+    const sr = this.symbols.get(symbol);
+    return this.votes.length === 0 && (sr === undefined || sr.tickUnits.length === 0);
+  }
+
   /** A fill for instance `instanceId` (ignored when it is unknown or not running). */
   onFill(instanceId: string, fill: Readonly<StrategyFill>): void {
     const inst = this.byId.get(instanceId);
