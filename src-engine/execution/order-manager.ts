@@ -403,6 +403,16 @@ export class OrderManager {
     return out;
   }
 
+  /** The first non-terminal order of `symbol` placed for `strategy` (as openOrders() would list it), without building the list. */
+  openOrderOf(symbol: string, strategy: string): Readonly<Order> | undefined {
+    const live = this.live;
+    for (let i = 0; i < live.length; i++) {
+      const o = live[i]!;
+      if (o.symbol === symbol && o.strategy === strategy && !isTerminal(o.status)) return o;
+    }
+    return undefined;
+  }
+
   /** Every fill, in arrival order (a read-only view, not a copy). */
   fills(): readonly Fill[] {
     return this.fillList;

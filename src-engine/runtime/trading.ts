@@ -580,11 +580,8 @@ export class TradingService {
     const wantLong = intent.side === 'BUY';
     // no pyramiding: an intent in the direction already held is journalled by the ensemble, not traded
     if ((wantLong && position > 0) || (!wantLong && position < 0)) return { skipped: `already ${position > 0 ? 'long' : 'short'} ${Math.abs(position)}` };
-    const open = this.oms.openOrders();
-    for (let i = 0; i < open.length; i++) {
-      const o = open[i]!;
-      if (o.symbol === intent.symbol && o.strategy === strategy) return { skipped: `order ${o.orderId} still open` };
-    }
+    const open = this.oms.openOrderOf(intent.symbol, strategy);
+    if (open !== undefined) return { skipped: `order ${open.orderId} still open` };
     const price = this.lastPrice.get(intent.symbol) ?? intent.price;
     const sized = this.sizer.size(
       { ...intent, price },
@@ -1119,7 +1116,8 @@ export class TradingService {
     this.rememberFill(jf);
     const lf: LedgerFill = jf;
     this.ledger.applyFill(lf);
-    this.nextExpiryMs = -Infinity;
+    // a derivative's fill may open a position with an expiry: the next clock looks again (an equity fill cannot)
+    if (expiryOf(fill.symbol) !== undefined) this.nextExpiryMs = -Infinity;
     const inst = this.instruments.get(fill.symbol);
     this.exits.onFill(fill as Fill, this.ledger, inst?.tickSizePaise ?? 5, this.opts.atr?.(fill.symbol));
     this.portfolioDirty = true;
