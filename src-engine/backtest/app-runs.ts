@@ -29,7 +29,8 @@ import { BUILTIN_STRATEGIES } from '../strategy/builtins/index.js';
 import { StrategyConfigError, validateInstance } from '../strategy/config.js';
 import type { StrategyDefinition } from '../strategy/strategy.js';
 import type { UserStrategyFile } from '../contract/strategy-file-schemas.js';
-import type { AppBacktestOutcome, AppBacktestTask } from './app-task.js';
+import { profileSectionsOf, type AppBacktestOutcome, type AppBacktestTask } from './app-task.js';
+import type { RunProfile } from '../runtime/config.js';
 import { walkForwardPoints } from './app-walk-forward.js';
 import { loadKiteBacktestData, type KiteSourceSession } from './kite-source.js';
 
@@ -72,6 +73,8 @@ export interface BacktestRunsOptions {
     /** The definitions the engine has registered (built-in and user). */
     definitions: () => readonly StrategyDefinition[];
   };
+  /** The engine's run profile, for runs with `useProfile` (its risk, exits, sizing and ensemble sections). */
+  profile?: () => RunProfile;
 }
 
 interface Active {
@@ -171,6 +174,10 @@ export class BacktestRuns {
       };
       for (const point of walkForwardPoints(input.walkForward)) check({ ...input.params, ...point }, at);
     }
+    if (input.useProfile && !this.opts.profile) {
+      const message = 'this engine has no run profile to apply';
+      throw new RpcError(ErrorCode.UNAVAILABLE, message, { issues: [{ path: 'useProfile', message }] });
+    }
     const kiteSession = input.data.kind === 'kite' ? this.opts.kite?.session() : undefined;
     if (input.data.kind === 'kite' && !kiteSession) {
       const message = this.opts.kite ? 'no Kite session: log in to Kite (Settings) to backtest on its historical candles' : 'this engine has no Kite connection';
@@ -200,7 +207,7 @@ export class BacktestRuns {
       const etaMs = m.done > 0 && m.total > m.done && elapsed > 0 ? Math.round((elapsed * (m.total - m.done)) / m.done) : null;
       this.emit({ ...p, done: m.done, total: m.total, etaMs });
     });
-    const task: AppBacktestTask = { input, outDir: this.runDir(id), ...(user ? { userStrategy: { dir: this.opts.userStrategies!.dir, name: user.name, sha256: user.sha256 } } : {}) };
+    const task: AppBacktestTask = { input, outDir: this.runDir(id), ...(input.useProfile && this.opts.profile ? { profileSections: profileSectionsOf(this.opts.profile()) } : {}), ...(user ? { userStrategy: { dir: this.opts.userStrategies!.dir, name: user.name, sha256: user.sha256 } } : {}) };
     // Kite candles are fetched here (the session stays in this thread), then handed to the worker with the task
     const d = input.data;
     const ready: Promise<AppBacktestTask> =

@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import type { BacktestRunHeadline, BacktestRunInput } from '../contract/backtest-schemas.js';
 import { writeSimCandleCsvs } from '../optimize/sim-data.js';
 import type { Metrics } from '../portfolio/metrics.js';
+import type { RunProfile } from '../runtime/config.js';
 import type { StrategyDefinition } from '../strategy/strategy.js';
 import { runBacktest } from './backtest.js';
 import { resolveBacktestConfig } from './cli.js';
@@ -27,6 +28,22 @@ export interface AppBacktestTask {
    * (user-strategies.ts) only if its content still has this sha256.
    */
   userStrategy?: { dir: string; name: string; sha256: string };
+  /** `input.useProfile`: the engine's run profile sections the run takes (plain data, copied at start). */
+  profileSections?: AppProfileSections;
+}
+
+/** What `useProfile` copies from the engine's run profile. */
+export interface AppProfileSections {
+  capital: RunProfile['trading']['capital'];
+  risk: RunProfile['trading']['risk'];
+  exits: RunProfile['trading']['exits'];
+  sizing: RunProfile['trading']['sizing'];
+  ensemble: RunProfile['ensemble'];
+}
+
+/** The sections `useProfile` takes from a run profile (a deep copy). */
+export function profileSectionsOf(p: RunProfile): AppProfileSections {
+  return structuredClone({ capital: p.trading.capital, risk: p.trading.risk, exits: p.trading.exits, sizing: p.trading.sizing, ensemble: p.ensemble });
 }
 
 export interface AppBacktestOutcome {
@@ -70,15 +87,16 @@ export function appBacktestData(task: AppBacktestTask): BacktestData {
 }
 
 /** The run's config (the CLI's resolution of the same options). */
-export function appBacktestConfig(input: BacktestRunInput, outDir: string, symbols: readonly string[]): ReturnType<typeof resolveBacktestConfig> {
+export function appBacktestConfig(input: BacktestRunInput, outDir: string, symbols: readonly string[], sections?: AppProfileSections): ReturnType<typeof resolveBacktestConfig> {
   const barTime = input.data.kind === 'folder' ? input.data.barTime : 'start';
-  return resolveBacktestConfig(
+  if (input.useProfile && !sections) throw new Error('useProfile: the engine did not hand over its run profile sections');
+  const r = resolveBacktestConfig(
     {
       strategy: input.strategy,
       params: input.params,
       ...(input.timeframe !== undefined ? { timeframe: input.timeframe } : {}),
       product: input.product,
-      qty: input.qty,
+      ...(sections ? {} : { qty: input.qty }),
       charges: input.charges,
       slippageTicks: input.slippageTicks,
       fill: input.fill,
@@ -90,6 +108,16 @@ export function appBacktestConfig(input: BacktestRunInput, outDir: string, symbo
     },
     symbols,
   );
+  if (sections) {
+    const t = r.config.profile.trading;
+    t.capital = sections.capital;
+    t.risk = structuredClone(sections.risk);
+    t.exits = structuredClone(sections.exits);
+    t.sizing = structuredClone(sections.sizing);
+    r.config.profile.ensemble = structuredClone(sections.ensemble);
+    r.overrides['profile'] = structuredClone(sections);
+  }
+  return r;
 }
 
 /** The list's headline of a run's metrics. */
@@ -113,7 +141,7 @@ export function runAppBacktest(task: AppBacktestTask, onProgress?: (done: number
   const { input, outDir } = task;
   const data = appBacktestData(task);
   if (data.series.length === 0) throw new BacktestDataError([{ file: input.data.kind, line: 0, message: `no candles for ${input.symbols.join(', ')} from ${input.from} to ${input.to}${data.warnings.length ? ` (${data.warnings.join('; ')})` : ''}` }]);
-  const { config, overrides } = appBacktestConfig(input, outDir, data.series.map((s) => s.symbol));
+  const { config, overrides } = appBacktestConfig(input, outDir, data.series.map((s) => s.symbol), task.profileSections);
   const result = runBacktest(config, data, { ...(onProgress ? { onProgress } : {}), ...(strategies?.length ? { strategies } : {}) });
   const report = buildReport(result, { files: data.files, overrides: { ...overrides, data: input.data, ...(task.userStrategy ? { userStrategy: { file: task.userStrategy.name, sha256: task.userStrategy.sha256 } } : {}) } });
   writeFileSync(join(outDir, 'report.json'), reportJsonText(report));

@@ -75,7 +75,7 @@ export function runAppWalkForward(task: AppBacktestTask, onProgress?: (done: num
   const data = appBacktestData(task);
   const symbols = data.series.map((s) => s.symbol);
   if (symbols.length === 0) throw new Error(`no candles for ${input.symbols.join(', ')} from ${input.from} to ${input.to}`);
-  const { config, overrides } = appBacktestConfig(input, outDir, symbols);
+  const { config, overrides } = appBacktestConfig(input, outDir, symbols, task.profileSections);
   const direction = defaultDirection(wf.metric);
   const points = walkForwardPoints(wf);
   const windows = appWalkForwardWindows(input);

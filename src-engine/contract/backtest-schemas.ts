@@ -77,7 +77,7 @@ export function walkForwardWindowCount(days: number, inSampleDays: number, outOf
 }
 
 const backtestRunObject = z.strictObject({
-    /** A built-in strategy type (`strategies.list` types). */
+    /** A backtestable strategy type (`backtest.sources`: built in, or a user file loaded with its content approved). */
     strategy: z.string().min(1).max(64),
     /** The type's params (keys left out take its defaults); checked against its JSON Schema. */
     params: z.record(z.string(), z.unknown()).default({}),
@@ -94,6 +94,12 @@ const backtestRunObject = z.strictObject({
     /** none: the strategy's signals only (the MIS square-off stays); profile: the run profile's exits. */
     exits: z.enum(['none', 'profile']).default('none'),
     data: backtestDataSchema.default({ kind: 'sim', seed: 1 }),
+    /**
+     * true: the engine's run profile's risk, exits, sizing and ensemble sections (and its capital) apply,
+     * not the defaults; `qty` is then ignored (the profile's sizing decides). false: one instance with
+     * fixed `qty` under the default risk limits.
+     */
+    useProfile: z.boolean().default(false),
     /** Present: a walk-forward of `space` (docs/backtest.md "Walk-forward in the app"). */
     walkForward: walkForwardInputSchema.optional(),
 });

@@ -118,6 +118,8 @@ export function bootEngine(opts: BootOptions): BootedEngine {
   const backtests = new BacktestRuns({ repo: new BacktestRunRepo(db), dir: join(opts.dataDir, 'backtests'), candlesDir: join(opts.dataDir, 'candles'), kite: { session: () => kite.connection(), dataDir: opts.dataDir }, log: opts.log,
     // approved user strategy files are backtested too (the worker re-checks each file's sha256)
     userStrategies: { dir: strategiesDir, files: () => engine.strategies.userFiles(), definitions: () => engine.strategies.runner.definitions },
+    // `useProfile` runs take this run profile's risk, exits, sizing and ensemble sections
+    profile: () => profile,
   });
   attachBacktests(engine, backtests);
   const retention = new JournalRetention({ db, tradingDay: engine.days, retentionDays: profile.journal.retentionDays, log: opts.log });

@@ -159,9 +159,10 @@ function Headline({ h }: { h: BacktestHeadline }) {
  * trades come from `backtest.report`; "Open report" opens its report.html (`backtest.reportLink`).
  * Past runs (`backtest.list`) are listed below.
  *
- * The strategy picker offers the backtestable types (`backtest.sources`), the profile's configured
- * instances of them (`instance:<id>`: type, params, symbols and timeframe filled in) and, disabled, the
- * user strategy files' types. The data picker offers the candle folders the engine knows. Walk-forward
+ * The strategy picker offers the backtestable types (`backtest.sources`: the built-ins and the user
+ * strategy files loaded with their current content approved), the profile's configured instances of them
+ * (`instance:<id>`: type, params, symbols and timeframe filled in) and, disabled, the user types whose
+ * file waits for approval (or failed to load). The data picker offers the candle folders the engine knows. Walk-forward
  * (checkbox) sweeps the numeric params ticked "sweep" over from/to/step, rolling or anchored, and shows
  * the IS/OOS gap, the windows and the stitched out-of-sample curve. In the desktop app "Open report"
  * asks main to open report.html (`backtest.openReport`); under `serve` it opens the one-time link.
@@ -197,6 +198,7 @@ export function BacktestPanel() {
   const [fill, setFill] = useState<(typeof FILLS)[number]>('next_open');
   const [slippage, setSlippage] = useState('0');
   const [charges, setCharges] = useState(true);
+  const [useProfile, setUseProfile] = useState(false);
   const [dataKind, setDataKind] = useState<'sim' | 'folder' | 'kite'>('sim');
   const [kiteInterval, setKiteInterval] = useState<(typeof KITE_HISTORICAL_INTERVALS)[number]>('minute');
   const [seed, setSeed] = useState('1');
@@ -368,6 +370,7 @@ export function BacktestPanel() {
         fill,
         slippageTicks: Number(slippage),
         charges,
+        useProfile,
         data: dataKind === 'sim' ? { kind: 'sim', seed: Number(seed) } : dataKind === 'kite' ? { kind: 'kite', exchange: 'NSE', interval: kiteInterval } : { kind: 'folder', dir: folder, barTime },
         ...(walk ? { walkForward: walk } : {}),
       });
@@ -426,11 +429,11 @@ export function BacktestPanel() {
                 </optgroup>
               )}
               {sources && types.some((t) => !backtestable.has(t.type)) && (
-                <optgroup label="User strategy files (not backtested from the app yet)">
+                <optgroup label="User strategy files waiting for approval (Strategies tab)">
                   {types
                     .filter((t) => !backtestable.has(t.type))
                     .map((t) => (
-                      <option key={t.type} value={`user:${t.type}`} disabled>
+                      <option key={t.type} value={`user:${t.type}`} disabled title="approve this file's current content in the Strategies tab to backtest it">
                         {t.type}
                       </option>
                     ))}
@@ -476,7 +479,7 @@ export function BacktestPanel() {
           </label>
           <label className="modal-field">
             <span>Qty</span>
-            <input data-testid="bt-qty" inputMode="numeric" value={qty} onChange={(e) => setQty(e.target.value)} />
+            <input data-testid="bt-qty" inputMode="numeric" value={qty} disabled={useProfile} title={useProfile ? "the run profile's sizing decides" : ''} onChange={(e) => setQty(e.target.value)} />
           </label>
           <label className="modal-field">
             <span>Fill</span>
@@ -495,6 +498,10 @@ export function BacktestPanel() {
           <label className="modal-field bt-check">
             <input type="checkbox" data-testid="bt-charges" checked={charges} onChange={(e) => setCharges(e.target.checked)} />
             <span>Zerodha charges</span>
+          </label>
+          <label className="modal-field bt-check" title="the engine's run profile: its risk limits, exits, sizing, ensemble and capital instead of the defaults (qty is then the profile's sizing)">
+            <input type="checkbox" data-testid="bt-use-profile" checked={useProfile} onChange={(e) => setUseProfile(e.target.checked)} />
+            <span>Run profile's risk, exits, sizing, ensemble</span>
           </label>
           <label className="modal-field">
             <span>Data</span>

@@ -1,4 +1,5 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -7,6 +8,7 @@ import { RpcClient } from '../../src-engine/contract/rpc-client.js';
 import { RpcError } from '../../src-engine/contract/errors.js';
 import { createMemoryPair } from '../../src-engine/contract/transport.js';
 import { bootEngine, type BootedEngine } from '../../src-engine/host/bootstrap.js';
+import { USER_SMA_SOURCE } from '../../src-engine/backtest/testing.js';
 
 /**
  * The Backtest tab's contract against a booted engine (database, worker thread) over an in-memory
@@ -20,7 +22,12 @@ let client: RpcClient<KiteDeskApi>;
 
 beforeAll(() => {
   dataDir = mkdtempSync(join(tmpdir(), 'kd-bt-contract-'));
-  writeFileSync(join(dataDir, 'profile.yaml'), 'strategies: []\nfeed:\n  backfillMinutes: 0\n');
+  // the sizing is what `useProfile` runs take (the other runs size by their qty)
+  writeFileSync(join(dataDir, 'profile.yaml'), 'strategies: []\nfeed:\n  backfillMinutes: 0\ntrading:\n  sizing:\n    default: { mode: fixed_qty, qty: 7 }\n');
+  // an approved user strategy file (the approval store beside the database, as `serve` keeps it)
+  mkdirSync(join(dataDir, 'strategies'), { mode: 0o700 });
+  writeFileSync(join(dataDir, 'strategies', 'user_sma.mjs'), USER_SMA_SOURCE, { mode: 0o600 });
+  writeFileSync(join(dataDir, 'strategy-approvals.json'), JSON.stringify({ version: 1, files: { 'user_sma.mjs': createHash('sha256').update(USER_SMA_SOURCE).digest('hex') } }), { mode: 0o600 });
   booted = bootEngine({ dataDir, configFile: join(dataDir, 'profile.yaml'), overrides: { simStart: '2026-11-20T10:00:00+05:30' }, log: () => {} });
   const [a, b] = createMemoryPair();
   booted.accept(a);
@@ -92,5 +99,55 @@ describe('backtest.* walk-forward, sources and openReport over the contract', ()
     booted.backtests.setReportOpener((x) => asked.push(x));
     expect(await client.call('backtest.openReport', { id })).toEqual({ opened: true });
     expect(asked).toEqual([id]);
+  });
+});
+
+/** Resolves when run `id` has finished (done, failed or cancelled). */
+function finished(id: string): Promise<string> {
+  return new Promise((resolve) => {
+    const off = booted.backtests.onProgress((p) => {
+      if (p.id === id && p.state !== 'running') {
+        off();
+        resolve(p.state);
+      }
+    });
+  });
+}
+
+describe('backtest.run with useProfile and with a user strategy file', () => {
+  it('useProfile: a boolean (else INVALID_INPUT at useProfile); true takes the run profile’s sizing (qty 7), not the payload’s qty', async () => {
+    expect(await refusal(client.call('backtest.run', { ...base, params: { fast: 5 }, useProfile: 'yes' } as never))).toMatchObject({ code: 'INVALID_INPUT', paths: ['useProfile'] });
+    const run = async (useProfile: boolean) => {
+      const { id } = await client.call('backtest.run', { ...base, from: '2026-11-16', to: '2026-11-17', params: { fast: 5, slow: 12 }, qty: 3, useProfile });
+      expect(await finished(id)).toBe('done');
+      return { report: await client.call('backtest.report', { id }), json: JSON.parse(readFileSync(join(booted.backtests.runDir(id), 'report.json'), 'utf8')) as { inputs: { overrides: { profile?: { sizing: unknown } } } } };
+    };
+    const withProfile = await run(true);
+    expect(withProfile.report.trades.length).toBeGreaterThan(0);
+    expect(new Set(withProfile.report.trades.map((t) => t.qty))).toEqual(new Set([7]));
+    expect(withProfile.json.inputs.overrides.profile?.sizing).toEqual({ default: expect.objectContaining({ mode: 'fixed_qty', qty: 7 }) });
+    const without = await run(false);
+    expect(new Set(without.report.trades.map((t) => t.qty))).toEqual(new Set([3]));
+    expect(without.json.inputs.overrides.profile).toBeUndefined();
+  });
+
+  it('an approved user strategy file is offered by backtest.sources and runs; its params are checked against the file’s schema', async () => {
+    if (!booted.engine.strategies.userFiles().some((f) => f.type === 'user_sma')) {
+      await new Promise<void>((resolve) => {
+        const off = booted.engine.strategies.onUserFiles((files) => {
+          if (files.some((f) => f.type === 'user_sma')) {
+            off();
+            resolve();
+          }
+        });
+      });
+    }
+    expect((await client.call('backtest.sources', {})).strategyTypes).toContain('user_sma');
+    expect(await refusal(client.call('backtest.run', { ...base, strategy: 'user_sma', params: { fast: 'x' } }))).toMatchObject({ code: 'INVALID_INPUT', paths: ['params.fast'] });
+    const { id } = await client.call('backtest.run', { ...base, strategy: 'user_sma', from: '2026-11-16', to: '2026-11-17', params: { fast: 5, slow: 12 } });
+    expect(await finished(id)).toBe('done');
+    const rep = await client.call('backtest.report', { id });
+    expect(rep.trades.length).toBeGreaterThan(0);
+    expect(rep.run.input.strategy).toBe('user_sma');
   });
 });
