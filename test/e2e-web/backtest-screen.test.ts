@@ -1,10 +1,11 @@
+import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { startServeProcess, tempDataDir } from '../support/serve-process.js';
 import { E2E_OUT as outDir, SMA_A_PROFILE as PROFILE, webSuite } from '../support/trading-suite.js';
 import { T, attr, watchProblems } from '../support/trading-ui.js';
-import { generatedSeries, kiteCsv } from '../../src-engine/backtest/testing.js';
+import { generatedSeries, kiteCsv, USER_SMA_SOURCE } from '../../src-engine/backtest/testing.js';
 
 /**
  * The Backtest tab in Chromium against `kitedesk serve` (no credentials: the simulator's minute
@@ -24,6 +25,10 @@ describe('the Backtest tab in Chromium against kitedesk serve', () => {
     // a candle folder the engine knows (<dataDir>/candles), for the data picker
     mkdirSync(join(dataDir, 'candles'), { recursive: true });
     writeFileSync(join(dataDir, 'candles', 'GENA.csv'), kiteCsv(generatedSeries('GENA', '2026-11-02', 3)));
+    // an approved user strategy file (serve keeps approvals in <dataDir>/strategy-approvals.json)
+    mkdirSync(join(dataDir, 'strategies'), { mode: 0o700 });
+    writeFileSync(join(dataDir, 'strategies', 'user_sma.mjs'), USER_SMA_SOURCE, { mode: 0o600 });
+    writeFileSync(join(dataDir, 'strategy-approvals.json'), JSON.stringify({ version: 1, files: { 'user_sma.mjs': createHash('sha256').update(USER_SMA_SOURCE).digest('hex') } }), { mode: 0o600 });
     return startServeProcess(['--data-dir', dataDir, '--config', join(dataDir, 'profile.yaml'), '--sim-speed', '1', '--sim-start', '2026-11-20T10:00:00+05:30']);
   });
 
@@ -195,6 +200,30 @@ describe('the Backtest tab in Chromium against kitedesk serve', () => {
     await page.waitForSelector('[data-testid="bt-progress"][data-state="cancelled"]', T);
     expect(Number(await attr(page, '[data-testid="bt-progress"]', 'data-done'))).toBeLessThan(Number(await attr(page, '[data-testid="bt-progress"]', 'data-total')));
     await page.waitForSelector('[data-testid^="bt-run-bt-"][data-kind="walk-forward"][data-state="cancelled"]', T);
+    expect(problems).toEqual([]);
+  });
+
+  it('an approved user strategy file is pickable (its params form) and runs to done', async () => {
+    const page = await openApp({ width: 1400, height: 1000 });
+    await page.click('[data-testid="tab-backtest"]');
+    const option = page.locator('[data-testid="bt-strategy"] option[value="user_sma"]');
+    await option.waitFor({ state: 'attached', ...T });
+    expect(await option.isDisabled()).toBe(false);
+    await page.selectOption('[data-testid="bt-strategy"]', 'user_sma');
+    await page.fill('[data-testid="bt-symbols"]', 'RELIANCE');
+    await page.selectOption('[data-testid="bt-timeframe"]', '5m');
+    await page.fill('[data-testid="bt-from"]', '2026-11-16');
+    await page.fill('[data-testid="bt-to"]', '2026-11-17');
+    await page.fill('[data-testid="param-fast"]', '5');
+    await page.fill('[data-testid="param-slow"]', '12');
+    const before = await page.locator('[data-testid^="bt-run-bt-"]').count();
+    await page.click('[data-testid="bt-run"]');
+    await page.waitForFunction((n) => document.querySelectorAll('[data-testid^="bt-run-bt-"]').length > n, before, T);
+    const row = page.locator('[data-testid^="bt-run-bt-"]').first();
+    const id = ((await row.getAttribute('data-testid')) ?? '').replace(/^bt-run-/, '');
+    await page.waitForSelector(`[data-testid="bt-run-${id}"][data-state="done"]`, { timeout: 120_000 });
+    const report = JSON.parse(readFileSync(join(dataDir, 'backtests', id, 'report.json'), 'utf8')) as { settings: { strategies: { type: string }[] } };
+    expect(report.settings.strategies.map((x) => x.type)).toEqual(['user_sma']);
     expect(problems).toEqual([]);
   });
 });
