@@ -95,6 +95,9 @@ export function HealthPanel() {
                 ))}
                 <Row label="Memory" value={`RSS ${formatBytes(h.process.rssBytes)} · heap ${formatBytes(h.process.heapUsedBytes)}`} testId="health-memory" />
                 <Row label="Event loop" value={`p50 ${h.process.eventLoopDelayMs.p50} · p99 ${h.process.eventLoopDelayMs.p99} · max ${h.process.eventLoopDelayMs.max} ms`} />
+                {h.process.unhandledRejections !== undefined && (
+                  <Row label="Unhandled rejections" value={String(h.process.unhandledRejections)} tone={h.process.unhandledRejections > 0 ? 'down' : ''} testId="health-rejections" />
+                )}
               </tbody>
             </table>
           </div>

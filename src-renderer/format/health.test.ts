@@ -35,6 +35,13 @@ describe('health formatting', () => {
     expect(alarms({ ...base, engine: { ...base.engine, restarts: r } })).toEqual([{ tone: 'warn', text: 'engine restarted 2 times since the app started' }]);
   });
 
+  it('unhandled rejections counted by the engine: none is quiet, any is a bad alarm', () => {
+    const base = h();
+    expect(alarms({ ...base, process: { ...base.process, unhandledRejections: 0 } })).toEqual([]);
+    expect(alarms({ ...base, process: { ...base.process, unhandledRejections: 1 } })).toEqual([{ tone: 'bad', text: '1 unhandled promise rejection in the engine (see its log)' }]);
+    expect(alarms({ ...base, process: { ...base.process, unhandledRejections: 3 } })[0]!.text).toMatch(/^3 unhandled promise rejections/);
+  });
+
   it('alarms, worst first; none when all is well', () => {
     expect(alarms(h())).toEqual([]);
     const a = alarms(

@@ -58,6 +58,8 @@ export function alarms(h: Health): { tone: Tone; text: string }[] {
   if (h.feed.status?.clockSkewMs !== undefined && Math.abs(h.feed.status.clockSkewMs) > 5000) {
     out.push({ tone: 'warn', text: `feed clock ${Math.round(h.feed.status.clockSkewMs / 1000)} s off the wall clock` });
   }
+  const rejections = h.process.unhandledRejections ?? 0;
+  if (rejections > 0) out.push({ tone: 'bad', text: `${rejections} unhandled promise rejection${rejections === 1 ? '' : 's'} in the engine (see its log)` });
   if (h.process.eventLoopDelayMs.p99 > 100) out.push({ tone: 'warn', text: `event loop p99 ${h.process.eventLoopDelayMs.p99} ms` });
   for (const [used, cap, what] of [
     [h.orders.lastSecond, h.orders.capPerSecond, 'orders/s'],

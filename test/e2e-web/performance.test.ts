@@ -65,6 +65,8 @@ describe('the performance and health tabs in Chromium against kitedesk serve', (
     await page.waitForFunction(() => Number((document.querySelector('[data-testid="health-ticks"] td.num')?.textContent ?? '0').replace(/,/g, '')) > 0, null, T);
     expect(await page.locator('[data-testid="health-journal"] td.num').textContent()).toMatch(/^\d+(\.\d+)? (KB|MB) \+ WAL /);
     expect(await page.locator('[data-testid="health-memory"] td.num').textContent()).toMatch(/^RSS \d+(\.\d+)? MB/);
+    // serve counts unhandled promise rejections inside the engine: none
+    expect(await page.locator('[data-testid="health-rejections"] td.num').textContent()).toBe('0');
     await page.screenshot({ path: join(outDir, 'health.png') });
     expect(problems).toEqual([]);
     await page.close();
