@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { duplicateTags, lostRows, maxInWindow, netOfFills, ordersDuring, positionDiffs, rateViolations, resubscribeCheck, retriesAfter429, type Placement } from './checks.js';
+import { duplicateTags, lostRows, markIntegrity, maxInWindow, netOfFills, ordersDuring, positionDiffs, rateViolations, resubscribeCheck, retriesAfter429, type Placement } from './checks.js';
 
 describe('chaos checks', () => {
   it('counts a duplicate when the venue holds two orders with one tag (and nothing else)', () => {
@@ -100,5 +100,17 @@ describe('chaos checks', () => {
     // only the old connection (or one that closed again): nothing is back
     expect(resubscribeCheck([old], expected, 5000, 2000).late).toHaveLength(3);
     expect(resubscribeCheck([old, { ...good, closedAt: 9000 }], expected, 5000, 2000).late).toHaveLength(3);
+  });
+
+  it('a round is integrity-ok only when every check of it passed (the last line counts rounds, not checks)', () => {
+    const rounds = new Map<number, boolean>();
+    for (const ok of [true, true, true, true]) markIntegrity(rounds, 1, ok);
+    for (const ok of [true, false, true, true]) markIntegrity(rounds, 2, ok);
+    markIntegrity(rounds, 3, true);
+    expect([...rounds]).toEqual([
+      [1, true],
+      [2, false],
+      [3, true],
+    ]);
   });
 });

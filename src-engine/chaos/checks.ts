@@ -195,3 +195,8 @@ export function resubscribeCheck(log: readonly ConnectionLog[], expected: readon
   }
   return { connections: back.map((c) => c.id), slowestMs, late };
 }
+
+/** Records one integrity check of a round: the round stays ok only while every check of it passed. */
+export function markIntegrity(rounds: Map<number, boolean>, round: number, ok: boolean): void {
+  rounds.set(round, (rounds.get(round) ?? true) && ok);
+}

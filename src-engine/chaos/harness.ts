@@ -42,6 +42,7 @@ import {
   type OurFill,
   type PositionDiff,
   type VenuePosition,
+  markIntegrity,
 } from './checks.js';
 import { EngineProcess } from './engine-process.js';
 import { HostCase, type HostFigures } from './host-case.js';
@@ -91,6 +92,8 @@ export interface CaseResult {
   lost: string[];
   integrityOk: number;
   integrityChecks: number;
+  /** Per round checked: whether every integrity check of that round passed (the last line counts rounds). */
+  integrityRounds: Map<number, boolean>;
   /** Restarts that came back in paper with "live was on" (crash). */
   backInPaper: number;
   /** Restarts checked for a halt set before the kill, and those that kept it. */
@@ -193,6 +196,7 @@ function emptyResult(c: ChaosCase, rounds: number, dataDir: string): CaseResult 
     lost: [],
     integrityOk: 0,
     integrityChecks: 0,
+    integrityRounds: new Map(),
     backInPaper: 0,
     haltChecked: 0,
     haltKept: 0,
@@ -442,6 +446,7 @@ export class ChaosHarness {
     // the journal as the crash left it
     const j = readJournal(res.dataDir);
     res.integrityChecks++;
+    markIntegrity(res.integrityRounds, round, j.integrity === 'ok');
     if (j.integrity === 'ok') res.integrityOk++;
     else res.failures.push(`round ${round}: integrity_check: ${j.integrity.slice(0, 200)}`);
     const lost = lostRows(acked, j.clientIds);
@@ -556,6 +561,7 @@ export class ChaosHarness {
     for (let i = 0; i < b; i++) {
       const j = readJournal(res.dataDir);
       res.integrityChecks++;
+      markIntegrity(res.integrityRounds, doneBefore + i + 1, j.integrity === 'ok');
       if (j.integrity === 'ok') res.integrityOk++;
       else res.failures.push(`round ${doneBefore + i + 1}: integrity_check: ${j.integrity.slice(0, 200)}`);
       if (i === 0) {
@@ -576,6 +582,7 @@ export class ChaosHarness {
   private journalCheck(res: CaseResult, round: number, clientIds: readonly string[]): void {
     const j = readJournal(res.dataDir);
     res.integrityChecks++;
+    markIntegrity(res.integrityRounds, round, j.integrity === 'ok');
     if (j.integrity === 'ok') res.integrityOk++;
     else res.failures.push(`round ${round}: integrity_check: ${j.integrity.slice(0, 200)}`);
     const lost = lostRows(clientIds, j.clientIds);
@@ -727,6 +734,7 @@ export class ChaosHarness {
       res.acknowledged = o.acknowledged;
       res.integrityOk = o.integrityOk;
       res.integrityChecks = o.integrityChecks;
+      res.integrityRounds = o.integrityRounds;
       res.lost = o.lost;
       res.failures.push(...o.failures);
       res.maxRecoveryMs = o.maxRecoveryMs;
@@ -887,8 +895,9 @@ export function formatReport(r: ChaosReport): string {
   const n = r.cases.reduce((a, c) => a + c.rounds, 0);
   const d = r.cases.reduce((a, c) => a + c.duplicates.length, 0);
   const l = r.cases.reduce((a, c) => a + c.lost.length, 0);
-  const k = r.cases.reduce((a, c) => a + c.integrityOk, 0);
-  const kn = r.cases.reduce((a, c) => a + c.integrityChecks, 0);
+  // counted in rounds (a host round checks the journal after each of its deaths: all must pass)
+  const k = r.cases.reduce((a, c) => a + [...c.integrityRounds.values()].filter(Boolean).length, 0);
+  const kn = r.cases.reduce((a, c) => a + c.integrityRounds.size, 0);
   const t = Math.max(0, ...r.cases.map((c) => c.maxRecoveryMs));
   out.push(`chaos: ${n} rounds, ${d} duplicate orders, ${l} lost rows, integrity ok ${k}/${kn}, recovered in ≤ ${secs(t)} s`);
   return out.join('\n');

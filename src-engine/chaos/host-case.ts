@@ -32,7 +32,7 @@ import { socketPortLike } from '../host/socket-port.js';
 import type { KiteSimulator } from '../kite-sim/kite-simulator.js';
 import { DEFAULT_API_KEY, DEFAULT_API_SECRET } from '../kite-sim/kite-simulator.js';
 import { openDatabaseReadOnly } from '../persistence/read-only.js';
-import { duplicateTags, lostRows } from './checks.js';
+import { duplicateTags, lostRows, markIntegrity } from './checks.js';
 
 /** The deaths of one round (the exit alternates between code 1 and code 0 from round to round). */
 export const HOST_FAULTS = ['throw', 'exit', 'sigkill', 'hang'] as const;
@@ -106,6 +106,7 @@ export interface HostCaseOut {
   acknowledged: number;
   integrityOk: number;
   integrityChecks: number;
+  integrityRounds: Map<number, boolean>;
   lost: string[];
   failures: string[];
   maxRecoveryMs: number;
@@ -289,7 +290,7 @@ class HostDriver {
 
 export class HostCase {
   private d!: HostDriver;
-  readonly out: HostCaseOut = { completed: 0, acknowledged: 0, integrityOk: 0, integrityChecks: 0, lost: [], failures: [], maxRecoveryMs: 0, host: emptyHostFigures() };
+  readonly out: HostCaseOut = { completed: 0, acknowledged: 0, integrityOk: 0, integrityChecks: 0, integrityRounds: new Map(), lost: [], failures: [], maxRecoveryMs: 0, host: emptyHostFigures() };
   private acked: string[] = [];
 
   constructor(private readonly ctx: HostCaseContext) {}
@@ -406,6 +407,7 @@ export class HostCase {
       const integrity = (db.pragma('integrity_check') as { integrity_check: string }[]).map((r) => r.integrity_check).join('; ');
       const ids = new Set((db.prepare('SELECT client_id FROM orders').all() as { client_id: string }[]).map((r) => r.client_id));
       this.out.integrityChecks++;
+      markIntegrity(this.out.integrityRounds, round, integrity === 'ok');
       if (integrity === 'ok') this.out.integrityOk++;
       else this.out.failures.push(`round ${round}: integrity_check: ${integrity.slice(0, 200)}`);
       const lost = lostRows(this.acked, ids);
