@@ -213,7 +213,10 @@ export async function runSoak(o: SoakOptions): Promise<SoakReport> {
   const days = new Set<string>();
 
   progress(`soak: ${instruments} instruments at ${speed}× for ${Math.round(o.durationMs / 1000)} s, a health read every ${sampleMs} ms, warm-up ${Math.round(warmupMs / 1000)} s; data in ${dataDir}`);
-  const eng = await EngineProcess.start({ cli: o.cli, dataDir, configFile: profileFile, env: {} });
+  // KITEDESK_SOAK_NODE_ARGS: node flags for the engine's process only (e.g. "--cpu-prof --cpu-prof-dir=/tmp/p";
+  // NODE_OPTIONS refuses --cpu-prof); serve exits cleanly on the soak's SIGTERM, so the profile gets written
+  const nodeArgs = (process.env['KITEDESK_SOAK_NODE_ARGS'] ?? '').split(/\s+/).filter((a) => a !== '');
+  const eng = await EngineProcess.start({ cli: [...nodeArgs, ...o.cli], dataDir, configFile: profileFile, env: {} });
   eng.proc.once('exit', (code, sig) => {
     engineExits++;
     failures.push(`the engine exited (${code ?? sig}) during the soak; stderr: ${eng.stderr.slice(-500)}`);

@@ -394,6 +394,78 @@ describe('OrderManager.restore', () => {
   });
 });
 
+describe('OrderManager.forgetFinished (the day roll drops finished orders of earlier days)', () => {
+  it('drops orders that finished before the cut and their fills; open, unknown-outcome and later ones stay; the journal keeps all', () => {
+    const { oms, broker, journal, errors } = setup();
+    const DAY2 = 10_000;
+    // day 1: a filled one, a cancelled one, a rejected one, a resting AMO, an unknown-outcome one
+    const done = oms.submit(req({ clientId: 'done1', tsInit: 100 }));
+    broker.open(done.orderId);
+    broker.emit({ orderId: done.orderId, status: 'COMPLETE', fill: { fillId: 'f1', qty: 10, pricePaise: 150_000 } });
+    const cancelled = oms.submit(req({ clientId: 'canc1', tsInit: 200 }));
+    broker.open(cancelled.orderId);
+    broker.emit({ orderId: cancelled.orderId, status: 'OPEN', fill: { fillId: 'f2', qty: 3, pricePaise: 150_000 } });
+    broker.emit({ orderId: cancelled.orderId, status: 'CANCELLED' });
+    broker.placeError = new BrokerError('INVALID_REQUEST', 'no');
+    oms.submit(req({ clientId: 'rej1', tsInit: 300 }));
+    broker.placeError = undefined;
+    const amo = oms.submit(req({ clientId: 'amo1', variety: 'amo', tsInit: 400 }));
+    broker.emit({ orderId: amo.orderId, status: 'AMO REQ RECEIVED' });
+    broker.placeError = new Error('socket hang up');
+    const unknown = oms.submit(req({ clientId: 'unk1', tsInit: 500 }));
+    broker.placeError = undefined;
+    // day 2: an order finished after the cut stays
+    const today = oms.submit(req({ clientId: 'today1', tsInit: DAY2 + 1 }));
+    broker.open(today.orderId);
+    broker.emit({ orderId: today.orderId, status: 'COMPLETE', fill: { fillId: 'f3', qty: 10, pricePaise: 150_000 }, tsEvent: DAY2 + 2 });
+    const journalled = journal.events.length;
+
+    expect(oms.forgetFinished(DAY2)).toBe(3);
+    expect(oms.orders().map((o) => o.clientId)).toEqual(['amo1', 'unk1', 'today1']);
+    for (const id of ['done1', 'canc1', 'rej1']) expect(oms.byClientId(id)).toBeUndefined();
+    expect(oms.get(done.orderId)).toBeUndefined();
+    expect(oms.fills().map((f) => f.fillId)).toEqual(['f3']);
+    expect(oms.needsReconcile().map((o) => o.clientId)).toEqual(['unk1']);
+    expect(oms.openOrders().map((o) => o.clientId)).toEqual(['amo1', 'unk1']);
+    // nothing was journalled or unjournalled by forgetting: the journal still has every order and fill
+    expect(journal.events).toHaveLength(journalled);
+    expect(new Set(journal.events.map((e) => e[0]))).toEqual(new Set([done.orderId, cancelled.orderId, 'ord3', amo.orderId, unknown.orderId, today.orderId]));
+    expect(journal.fills.map((f) => f.fillId)).toEqual(['f1', 'f2', 'f3']);
+
+    // the kept orders still take updates, modifications and cancels
+    oms.modify(amo.orderId, { pricePaise: 149_000 });
+    broker.emit({ orderId: amo.orderId, status: 'AMO REQ RECEIVED', modified: { pricePaise: 149_000 } });
+    expect(oms.get(amo.orderId)).toMatchObject({ pricePaise: 149_000 });
+    broker.emit({ orderId: unknown.orderId, status: 'OPEN' });
+    oms.cancel(unknown.orderId);
+    expect(broker.cancelled).toEqual([unknown.orderId]);
+    // a late update for a dropped order is reported, not applied; its clientId is not placed again
+    broker.emit({ orderId: cancelled.orderId, status: 'CANCELLED' });
+    expect(errors.map((e) => e.message)).toContain(`broker update for unknown order ${cancelled.orderId} (CANCELLED) ignored`);
+    const placed = broker.placed.length;
+    expect(() => oms.submit(req({ clientId: 'done1', tsInit: DAY2 + 5 }))).toThrow(/earlier trading day/);
+    expect(broker.placed).toHaveLength(placed);
+    // a second cut forgets nothing more until the kept ones finish
+    expect(oms.forgetFinished(DAY2)).toBe(0);
+    broker.emit({ orderId: amo.orderId, status: 'CANCELLED' });
+    expect(oms.forgetFinished(DAY2)).toBe(1);
+    expect(oms.orders().map((o) => o.clientId)).toEqual(['unk1', 'today1']);
+  });
+
+  it('a finished order still flagged for reconciliation stays until the reconciler clears it', () => {
+    const { oms, broker } = setup();
+    const a = oms.submit(req({ clientId: 'a1', tsInit: 1 }));
+    broker.open(a.orderId);
+    broker.emit({ orderId: a.orderId, status: 'CANCELLED' });
+    broker.emit({ orderId: a.orderId, status: 'OPEN' }); // illegal after CANCELLED: flagged
+    expect(oms.needsReconcile()).toHaveLength(1);
+    expect(oms.forgetFinished(100)).toBe(0);
+    oms.markReconciled(a.orderId);
+    expect(oms.forgetFinished(100)).toBe(1);
+    expect(oms.orders()).toEqual([]);
+  });
+});
+
 describe('OrderManager: property', () => {
   type Step =
     | { k: 'submit'; client: number; qty: number }

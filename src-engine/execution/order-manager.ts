@@ -6,7 +6,8 @@
  *
  *  - Idempotency: any order ever recorded with a clientId (in any status, including REJECTED, and
  *    restored ones) is returned by a second submit() with that clientId; the broker is never called
- *    twice for it. Kite does not de-duplicate on `tag`, so this is the only guard.
+ *    twice for it. Kite does not de-duplicate on `tag`, so this is the only guard. Once the day roll
+ *    has dropped a finished order from memory (forgetFinished), its clientId is refused instead.
  *  - Write-ahead: journal.orderChanged(order, 'placed') runs before broker.place(); if it throws, the
  *    order is forgotten and submit() throws without calling the broker.
  *  - Every state change is journaled (event 'status', 'fill' or 'modified') and then announced; for a
@@ -167,7 +168,12 @@ export class OrderManager {
   /** Orders that were non-terminal when added, in order; terminal ones are dropped lazily. */
   private live: Order[] = [];
   private liveDead = 0;
-  private readonly fillList: Fill[] = [];
+  private fillList: Fill[] = [];
+  /**
+   * clientIds (and orderIds, where they differ) of the orders forgetFinished() dropped: a submit with
+   * one is refused rather than placed again (the order is in the journal, no longer here).
+   */
+  private readonly forgotten = new Set<string>();
   private readonly reconcile = new Set<string>();
   private readonly cancelRequested = new Set<string>();
   private readonly modifyRequests = new Map<string, number>();
@@ -197,6 +203,9 @@ export class OrderManager {
   submit(req: OrderRequest): Readonly<Order> {
     const seen = this.byClient.get(req?.clientId);
     if (seen !== undefined) return seen.order;
+    if (this.forgotten.size > 0 && this.forgotten.has(req?.clientId)) {
+      throw new OrderRequestError(`order request ${String(req?.clientId)}: clientId already used by a finished order of an earlier trading day (see the journal); not placed again`);
+    }
     const problem = requestProblem(req);
     if (problem !== null) throw new OrderRequestError(`order request ${String(req?.clientId)}: ${problem}`);
     // The default order id is the clientId itself: unique (idempotency) and the lookup just made
@@ -204,7 +213,7 @@ export class OrderManager {
     let orderId = req.clientId;
     if (this.customId !== undefined || (this.byId.size > 0 && this.byId.has(orderId))) {
       orderId = this.nextId();
-      for (let i = 0; this.slotOf(orderId) !== undefined || this.byClient.has(orderId); i++) {
+      for (let i = 0; this.slotOf(orderId) !== undefined || this.byClient.has(orderId) || this.forgotten.has(orderId); i++) {
         if (i > 1000) throw new Error(`newOrderId keeps returning ids already in use (last ${orderId})`);
         orderId = this.nextId();
       }
@@ -371,6 +380,38 @@ export class OrderManager {
       const slot = this.slotOf(f.orderId);
       if (slot !== undefined) addFill(slot, f.fillId);
     }
+  }
+
+  /**
+   * Drops from memory the orders that finished (reached a terminal status) before `beforeMs`, and their
+   * fills: the trading-day roll calls it with the new day's start, so a long session holds today's orders
+   * (placed or finished today: a DAY order the roll expires shows until the next roll) and the open ones
+   * rather than every order it ever placed (the journal keeps them all). Orders still open —
+   * resting AMO/GTT-like ones, in flight, outcome unknown, awaiting reconciliation — stay whatever their
+   * age, with their fills, so updates, lookups and reconciliation keep working for them. A later submit
+   * with a dropped order's clientId is refused (OrderRequestError), not placed again. Returns the number
+   * of orders dropped.
+   */
+  forgetFinished(beforeMs: number): number {
+    let dropped = 0;
+    for (const [clientId, slot] of this.byClient) {
+      const o = slot.order;
+      if (o.tsUpdate >= beforeMs || !isTerminal(o.status) || this.reconcile.has(o.orderId)) continue;
+      this.byClient.delete(clientId);
+      this.forgotten.add(clientId);
+      if (o.orderId !== clientId) {
+        this.byId.delete(o.orderId);
+        this.forgotten.add(o.orderId);
+      }
+      this.cancelRequested.delete(o.orderId);
+      this.modifyRequests.delete(o.orderId);
+      dropped++;
+    }
+    if (dropped > 0) {
+      this.fillList = this.fillList.filter((f) => this.slotOf(f.orderId) !== undefined);
+      this.compactLive();
+    }
+    return dropped;
   }
 
   /** Clears an order's reconciliation flag (the reconciler has aligned it with the broker). */

@@ -165,4 +165,50 @@ describe('the trading day roll (review finding: a loss halt carried into the nex
     expect(byId(wait.orders[0]!.orderId).status).toBe('COMPLETE');
     expect(s.svc.ledger.positionQty('SBIN')).toBe(10);
   });
+
+  it('memory: the roll drops orders finished on earlier days (the journal keeps them, a restart does not bring them back); open ones stay', () => {
+    const store = new MemoryTradingStore();
+    const s = setup(istTime('2026-11-23', '10:00'), store);
+    s.tick('INFY', 150_000);
+    s.tick('SBIN', 80_000);
+    const buy = s.svc.placeManual({ ...manual, variety: 'regular', symbol: 'INFY', side: 'BUY', qty: 10, orderType: 'MARKET' });
+    expect(buy.orders[0]?.status).toBe('COMPLETE');
+    const rest = s.svc.placeManual({ ...manual, variety: 'regular', symbol: 'SBIN', side: 'BUY', qty: 10, orderType: 'LIMIT', pricePaise: 79_000 });
+    s.clock.t = istTime('2026-11-23', '18:00');
+    const wait = s.svc.placeManual({ ...amo(79_500), product: 'CNC' });
+    const ids = (xs: { orderId: string }[]) => xs.map((o) => o.orderId).sort();
+    const [buyId, restId, waitId] = [buy.orders[0]!.orderId, rest.orders[0]!.orderId, wait.orders[0]!.orderId];
+
+    // Wednesday's roll: Monday's filled order is gone from memory; the DAY order the roll expired shows
+    // (it finished today) and the AMO stays open
+    s.clock.t = istTime('2026-11-25', '00:00') + 1;
+    s.svc.onClock(s.clock.t);
+    expect(ids(s.svc.orders())).toEqual([restId, waitId].sort());
+    expect(s.svc.orders().find((o) => o.orderId === restId)?.status).toBe('CANCELLED');
+    expect(() => s.svc.orderCharges(buyId)).toThrow();
+    expect(ids(store.orders().map((r) => r.order))).toEqual([buyId, restId, waitId].sort());
+    expect(store.fills().map((f) => f.orderId)).toEqual([buyId]);
+
+    // the AMO fills at the open; Thursday's roll drops everything finished on Wednesday
+    s.clock.t = istTime('2026-11-25', '09:16');
+    s.tick('SBIN', 78_900);
+    expect(s.svc.orders().find((o) => o.orderId === waitId)?.status).toBe('COMPLETE');
+    s.clock.t = istTime('2026-11-26', '08:00');
+    s.svc.onClock(s.clock.t);
+    expect(s.svc.orders()).toEqual([]);
+    expect(s.svc.portfolio().positions.map((p) => [p.symbol, p.qty])).toEqual(expect.arrayContaining([['SBIN', 10]]));
+    expect(ids(store.orders().map((r) => r.order))).toEqual([buyId, restId, waitId].sort());
+    expect(store.fills().map((f) => f.orderId)).toEqual([buyId, waitId]);
+    // today's orders show as before
+    s.clock.t = istTime('2026-11-26', '09:30');
+    s.tick('SBIN', 80_000);
+    const sell = s.svc.placeManual({ ...manual, variety: 'regular', symbol: 'SBIN', side: 'SELL', qty: 10, orderType: 'LIMIT', pricePaise: 81_000, product: 'CNC' });
+    expect(sell.decision.action).toBe('ALLOW');
+    expect(ids(s.svc.orders())).toEqual([sell.orders[0]!.orderId]);
+
+    // a restart on Thursday restores the journal's book but keeps only what is today's or open
+    const s2 = setup(istTime('2026-11-26', '10:00'), store);
+    expect(ids(s2.svc.orders())).toEqual([sell.orders[0]!.orderId]);
+    expect(s2.svc.ledger.positionQty('SBIN')).toBe(10);
+  });
 });

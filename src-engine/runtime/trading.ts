@@ -485,7 +485,18 @@ export class TradingService {
     this.risk.onDecision((d, req, at) => this.onDecision(d, req, at));
     this.risk.onStateChange(() => this.emitRisk());
     // F&O expiry: a position open past its contract's expiry settles (onClock and the day roll both look)
-    this.offSettleRoll = this.days.onRoll((r) => this.settleExpired(r.observedAt));
+    const offSettle = this.days.onRoll((r) => this.settleExpired(r.observedAt));
+    // Memory: the order manager keeps today's orders and the open ones; finished orders of earlier days
+    // are in the journal only (after a restart the journal's whole book was restored: trimmed here too)
+    this.oms.forgetFinished(this.days.todayStartMs());
+    const offForget = this.days.onRoll((r) => {
+      const n = this.oms.forgetFinished(r.startMs);
+      if (n > 0) this.log('info', 'finished orders of earlier days dropped from memory (the journal keeps them)', { orders: n, day: r.to });
+    });
+    this.offSettleRoll = () => {
+      offSettle();
+      offForget();
+    };
   }
 
   // ---------------------------------------------------------------------------------------------
