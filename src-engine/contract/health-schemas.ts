@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { epochMs, feedStatusSchema } from './schemas.js';
+import { epochMs, feedStatusSchema, fnoStatusSchema } from './schemas.js';
 
 /** One warning or error from the engine log (secret-free: the log redacts before writing). */
 /**
@@ -68,5 +68,7 @@ export const healthSchema = z.object({
   journal: z.object({ dbBytes: z.number().int().nonnegative(), walBytes: z.number().int().nonnegative() }),
   /** The newest warnings and errors, newest first (at most 20). */
   problems: z.array(problemSchema).max(20),
+  /** The run profile's F&O plan (absent without `fno:`): its state, contracts per leg, warnings, instances waiting to move. */
+  fno: fnoStatusSchema.optional(),
 });
 export type HealthDto = z.infer<typeof healthSchema>;

@@ -137,6 +137,50 @@ export const feedStatusSchema = z.object({
 });
 export type FeedStatusDto = z.infer<typeof feedStatusSchema>;
 
+/**
+ * The run profile's F&O plan (`fno:`; runtime/fno-plan.ts) in the engine status and the Health tab: waiting
+ * (Kite: for the day's instrument dump or the underlyings' prices, or a plan the dump cannot satisfy: `message`)
+ * or resolved, the contracts per underlying, warnings (a contract missing from the instrument list) and the
+ * `on: contract` instances still on an old contract (holding a position or order there: they move once flat).
+ */
+export const fnoStatusSchema = z.object({
+  state: z.enum(['waiting', 'resolved']),
+  message: z.string().max(500).optional(),
+  legs: z
+    .array(
+      z.object({
+        underlying: z.string().max(20),
+        underlyingSymbol: z.string().max(40),
+        future: z.string().max(40).optional(),
+        option: z
+          .object({
+            expiry: z.string().regex(/^\d{4}-\d{2}-\d{2}$/),
+            atmPaise: z.number().int().nonnegative(),
+            strikePaise: z.number().int().nonnegative(),
+            ce: z.string().max(40).optional(),
+            pe: z.string().max(40).optional(),
+            /** Contracts asked for that the instrument list lacks ("NIFTY 2026-12-08 24500 PE"). */
+            missing: z.array(z.string().max(80)).max(10).optional(),
+          })
+          .optional(),
+      }),
+    )
+    .max(10),
+  warnings: z.array(z.string().max(300)).max(20),
+  pendingMoves: z
+    .array(
+      z.object({
+        id: z.string().max(80),
+        from: z.array(z.string().max(40)).max(10),
+        to: z.array(z.string().max(40)).max(10),
+        /** Contracts of `from` with a position or working order of the instance. */
+        holding: z.array(z.string().max(40)).max(10),
+      }),
+    )
+    .max(50),
+});
+export type FnoStatus = z.infer<typeof fnoStatusSchema>;
+
 export const engineStatusSchema = z.object({
   state: z.enum(['starting', 'running', 'degraded', 'stopping']),
   mode: z.enum(['paper', 'shadow', 'live', 'backtest']),
@@ -166,6 +210,8 @@ export const engineStatusSchema = z.object({
       phase: z.enum(['pre-market', 'pre-open', 'open', 'break', 'post-close', 'closed']),
     })
     .optional(),
+  /** The profile's F&O plan (absent without `fno:`). */
+  fno: fnoStatusSchema.optional(),
 });
 export type EngineStatus = z.infer<typeof engineStatusSchema>;
 

@@ -1,7 +1,7 @@
 import type { KiteMarginApi } from '../adapters/kite/kite-margin-gate.js';
 import { PROTOCOL_VERSION } from '../contract/envelope.js';
 import { ErrorCode, RpcError } from '../contract/errors.js';
-import type { EngineStatus, Instrument, KiteSessionStatus, UniverseScan, UniverseStepStatus } from '../contract/schemas.js';
+import type { EngineStatus, FnoStatus, Instrument, KiteSessionStatus, UniverseScan, UniverseStepStatus } from '../contract/schemas.js';
 import { syntheticDailyHistory } from '../adapters/sim/daily-history.js';
 import type { MarketSimulator } from '../adapters/sim/market-simulator.js';
 import { SimulatorFeed } from '../adapters/sim/simulator-feed.js';
@@ -39,6 +39,7 @@ import { createIndicator } from '../indicators/registry.js';
 import type { Indicator } from '../indicators/indicator.js';
 import { FnoPlan } from './fno-plan.js';
 import { FnoKiteBinder } from './fno-kite.js';
+import { FnoContractFollower } from './fno-follow.js';
 import { BUILTIN_STRATEGIES } from '../strategy/builtins/index.js';
 import type { StrategyDefinition } from '../strategy/strategy.js';
 
@@ -140,6 +141,8 @@ export class Engine {
   private readonly fnoPlan: FnoPlan | undefined;
   /** The profile's F&O legs on the Kite feed: resolved once the day's instrument dump is in (runtime/fno-kite.ts). */
   readonly fnoKite: FnoKiteBinder | undefined;
+  /** On the simulator: `on: contract` F&O instances follow the plan's re-resolution (fno-follow.ts; the Kite binder has its own). */
+  private readonly fnoFollow: FnoContractFollower | undefined;
   /** ATR(14) of 1-minute bars per symbol, paise (sizing and ATR exits). */
   private readonly atr = new Map<string, Indicator>();
   private flushTimer: ReturnType<typeof setInterval> | undefined;
@@ -245,6 +248,8 @@ export class Engine {
             track: (s) => this.addInstrument(s),
             strategies: this.strategies,
             candles: (s, tf) => this.market.candles(s, tf, 500),
+            holds: (strategy, s) => this.fnoHolds(strategy, s),
+            ready: (s) => !this.backfillPending.has(s),
             changed: () => {
               if (this.state === 'running') this.updateFeedDemand();
             },
@@ -252,6 +257,16 @@ export class Engine {
           })
         : undefined;
     this.fnoKite?.holdBack();
+    this.fnoFollow = this.fnoPlan
+      ? new FnoContractFollower({
+          strategies: this.strategies,
+          now: () => this.feed.now(),
+          candles: (s, tf) => this.market.candles(s, tf, 500),
+          holds: (strategy, s) => this.fnoHolds(strategy, s),
+          ready: (s) => this.instrumentSet.has(s),
+          log: this.log,
+        })
+      : undefined;
 
     // Trading: the same pipeline in every mode and on every feed; the paper broker fills against the feed's depth.
     // One service per mode, built from that mode's journal when the engine switches to it (live-mode.ts).
@@ -346,7 +361,7 @@ export class Engine {
         this.market.onTick(t);
         this.modes.current.onTick(t.symbol, t.lastPaise, t.tsEvent);
         if (this.fnoKite) this.fnoKite.onPrice(t.symbol, t.lastPaise, t.tsEvent);
-        else this.fnoPlan?.onPrice(t.symbol, t.lastPaise, t.tsEvent);
+        else if (this.fnoPlan && this.fnoPlan.onPrice(t.symbol, t.lastPaise, t.tsEvent).length > 0) this.fnoReResolved();
         this.strategies.onTick(t);
       } catch (e) {
         // A malformed tick is reported and dropped; the feed and the engine go on.
@@ -379,7 +394,7 @@ export class Engine {
         }
         for (let k = 0; k < n; k++) {
           svc.onTick(b.symbol, px[k]!, ts[k]!);
-          fno?.onPrice(b.symbol, px[k]!, ts[k]!);
+          if (fno && fno.onPrice(b.symbol, px[k]!, ts[k]!).length > 0 && fno === this.fnoPlan) this.fnoReResolved();
           // the bar's volume over its prints (the remainder on the close), the day's running total with them
           const qty = k === n - 1 ? b.volume - each * (n - 1) : each;
           this.strategies.onPrint(b.symbol, px[k]!, qty, b.dayVolume - b.volume + each * k + qty, ts[k]!);
@@ -398,6 +413,8 @@ export class Engine {
         this.market.onClock(now);
         this.modes.current.onClock(now);
         this.strategies.onClock(now);
+        // an `on: contract` F&O instance waiting to move (flat in its old contract yet?)
+        if (this.fnoPlan && this.fnoFollow?.pending().length) this.fnoFollow.sync(this.fnoPlan);
       } catch (e) {
         this.log('warn', 'bar-closed listener failed', { error: (e as Error).message });
       }
@@ -441,6 +458,48 @@ export class Engine {
     return this.fnoPlan ?? this.fnoKite?.plan;
   }
 
+  /** The simulator's plan re-resolved: its `on: contract` instances move (fno-follow.ts), not during the start-up history. */
+  private fnoReResolved(): void {
+    this.fnoFollow?.reResolved();
+    if (!this.backfilling) this.fnoFollow?.sync(this.fnoPlan!);
+  }
+
+  /** The held-position rule (fno-follow.ts): `strategy` holds a position or a working order in `symbol` (the current mode's). */
+  private fnoHolds(strategy: string, symbol: string): boolean {
+    const svc = this.modes.current;
+    if (svc.ledger.positionQty(symbol, strategy) !== 0) return true;
+    return svc.orders().some((o) => o.strategy === strategy && o.symbol === symbol && o.status !== 'COMPLETE' && o.status !== 'CANCELLED' && o.status !== 'REJECTED');
+  }
+
+  /** The F&O plan's state for the engine status and the Health tab (undefined without `fno:`). */
+  fnoStatus(): FnoStatus | undefined {
+    if (!this.deps.profile.fno) return undefined;
+    const k = this.fnoKite?.status();
+    const plan = this.fno;
+    const legs: FnoStatus['legs'] = [];
+    for (const u of this.deps.profile.fno.underlyings) {
+      const r = plan?.resolution(u);
+      if (!r) continue;
+      const leg: FnoStatus['legs'][number] = { underlying: u, underlyingSymbol: r.underlyingSymbol };
+      if (r.future !== undefined) leg.future = r.future;
+      if (r.option) {
+        const o = r.option;
+        leg.option = { expiry: o.expiry, atmPaise: o.atmPaise, strikePaise: o.strikePaise, ...(o.ce !== undefined ? { ce: o.ce } : {}), ...(o.pe !== undefined ? { pe: o.pe } : {}), ...(o.missing?.length ? { missing: o.missing.slice(0, 10) } : {}) };
+      }
+      legs.push(leg);
+    }
+    const warnings = k ? k.warnings : legs.flatMap((l) => (l.option?.missing ?? []).map((m) => `fno: ${m} is not in the instrument list: that leg is not traded`));
+    const pending = (k ? k.pendingMoves : this.fnoFollow?.pending()) ?? [];
+    const out: FnoStatus = {
+      state: plan ? 'resolved' : 'waiting',
+      legs,
+      warnings: warnings.slice(0, 20).map((w) => w.slice(0, 300)),
+      pendingMoves: pending.slice(0, 50),
+    };
+    if (k?.message !== undefined) out.message = k.message.slice(0, 500);
+    return out;
+  }
+
   /** The built-in simulator under the feed (tests drive it by hand); throws on another feed. */
   get simulator(): MarketSimulator {
     if (this.feed instanceof SimulatorFeed) return this.feed.simulator;
@@ -462,7 +521,7 @@ export class Engine {
     for (const i of this.strategies.list().instances) if (i.enabled) for (const s of i.symbols) want(s, 'full');
     for (const p of this.trading.portfolio().positions) if (p.qty !== 0) want(p.symbol, 'full');
     // a working order fills against the book: its symbol needs depth too
-    for (const o of this.trading.orders()) if (o.status !== 'COMPLETE' && o.status !== 'CANCELLED' && o.status !== 'REJECTED') want(o.symbol, 'full');
+    for (const s of this.trading.workingOrderSymbols()) want(s, 'full');
     for (const s of this.market.depthWatched()) want(s, 'full');
     // F&O on Kite: the underlyings, and the contracts resolved now (a re-resolved one drops out unless held above)
     this.fnoKite?.demand(want);
@@ -534,6 +593,7 @@ export class Engine {
       kite: this.deps.kite?.status() ?? { state: 'none' },
       universe: this.universeStatus(),
       tradingDay: { date: this.days.today(), phase: this.days.phase() },
+      ...(this.deps.profile.fno ? { fno: this.fnoStatus()! } : {}),
     };
   }
 

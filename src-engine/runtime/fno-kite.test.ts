@@ -36,7 +36,7 @@ const PROFILE = fnoProfileSchema.parse({
 });
 const NOW = istTime('2026-12-07', '10:00');
 
-function setup() {
+function setup(profile = PROFILE) {
   const store = new MemoryStrategyStore();
   // an instance kept from yesterday's run, on yesterday's contract
   store.replaceAll([{ id: 'fut', type: 'fno_intraday_trend', params: { fast: 3 }, symbols: ['NIFTY26NOVFUT'], enabled: true }]);
@@ -48,8 +48,9 @@ function setup() {
   const candleCalls: string[] = [];
   const prices = new Map<string, number>();
   const env = { master: undefined as InstrumentMaster | undefined, busy: false, changed: 0 };
+  const held = new Set<string>();
   const b = new FnoKiteBinder({
-    profile: PROFILE,
+    profile,
     master: () => env.master,
     now: () => NOW,
     busy: () => env.busy,
@@ -65,10 +66,12 @@ function setup() {
       candleCalls.push(`${s}|${tf}`);
       return [];
     },
+    holds: (id, s) => held.has(`${id}|${s}`),
+    ready: () => true,
     changed: () => env.changed++,
     log: (level, msg) => logs.push(`${level}: ${msg}`),
   });
-  return { b, strategies, env, prices, trackCalls, candleCalls, logs };
+  return { b, strategies, env, prices, trackCalls, candleCalls, logs, held };
 }
 
 const settle = () => new Promise((r) => setImmediate(r));
@@ -116,7 +119,7 @@ describe('the fno: profile on the Kite feed (FnoKiteBinder)', () => {
       ['fut', ['NIFTY26DECFUT'], true, 3], // today's contract; the person's params kept
       ['atm', ['NIFTY 50'], true, 9],
     ]);
-    expect(b.status()).toMatchObject({ state: 'resolved', started: ['fut', 'atm'] });
+    expect(b.status()).toMatchObject({ state: 'resolved', started: ['fut', 'atm'], warnings: ["fno: NIFTY 2026-12-08 24500 PE is not in Kite's instrument dump: that leg is not traded"], pendingMoves: [] });
     expect(candleCalls).toContain('NIFTY 50|5m');
     expect(candleCalls).toContain('NIFTY26DECFUT|5m');
     want.length = 0;
@@ -136,6 +139,39 @@ describe('the fno: profile on the Kite feed (FnoKiteBinder)', () => {
     want.length = 0;
     b.demand((s, m) => want.push([s, m]));
     expect(want.map(([s]) => s)).not.toContain('NIFTY26D0824500CE');
+  });
+
+  it('on: contract option instances move to the re-resolved contracts once those are in and the instance is flat in the old', async () => {
+    const profile = fnoProfileSchema.parse({
+      underlyings: ['NIFTY'],
+      options: { strike: 'ATM', right: 'CE', reResolveStrikes: 1 },
+      strategies: [{ id: 'own', type: 'fno_intraday_trend', leg: 'option', on: 'contract', params: { fast: 2, slow: 5 } }],
+    });
+    const { b, strategies, env, prices, candleCalls, held } = setup(profile);
+    env.master = dump();
+    prices.set('NIFTY 50', 2_451_000);
+    b.tryResolve();
+    await settle();
+    strategies.setParams('own', { fast: 4, slow: 5 });
+    expect(strategies.get('own').symbols).toEqual(['NIFTY26D0824500CE']);
+    // it holds the call: it keeps it after the ATM moves
+    held.add('own|NIFTY26D0824500CE');
+    b.onPrice('NIFTY 50', 2_456_000, NOW + 1000);
+    await settle();
+    expect(strategies.get('own').symbols).toEqual(['NIFTY26D0824500CE']);
+    expect(b.status().pendingMoves).toEqual([{ id: 'own', from: ['NIFTY26D0824500CE'], to: ['NIFTY26D0824550CE'], holding: ['NIFTY26D0824500CE'] }]);
+    // flat: the next check (each second) moves it, warmed on the new contract's candles, params kept
+    held.clear();
+    b.tryResolve();
+    const own = strategies.get('own');
+    expect([own.symbols, own.params['fast'], own.running]).toEqual([['NIFTY26D0824550CE'], 4, true]);
+    expect(candleCalls).toContain('NIFTY26D0824550CE|5m');
+    expect(b.status().pendingMoves).toEqual([]);
+    // flat at the next move: it moves as soon as the new contract is in
+    b.onPrice('NIFTY 50', 2_461_000, NOW + 2000);
+    expect(strategies.get('own').symbols).toEqual(['NIFTY26D0824550CE']); // backfill not settled yet
+    await settle();
+    expect(strategies.get('own').symbols).toEqual(['NIFTY26D0824600CE']);
   });
 
   it('contracts in while the feed is busy (a reload): the instances start with the next try once it is not', async () => {

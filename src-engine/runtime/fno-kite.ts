@@ -16,8 +16,9 @@
  *  4. A contract the profile asks for that the dump lacks, or a plan that cannot be resolved (no such future,
  *     expiry or strike), is a warning in the log (and so in the Health tab) naming the underlying, the expiry
  *     and the strike; resolution is retried each second and with each new dump.
- * `on: contract` instances run on the contracts resolved when they start (as on the simulator); `on: underlying`
- * instances always route to the contract resolved now.
+ * `on: underlying` instances always route to the contract resolved now; `on: contract` instances move to the
+ * re-resolved contracts once those are in (backfilled) and the instance is flat in its old ones — the same code
+ * as on the simulator (runtime/fno-follow.ts).
  */
 import type { Instrument } from '../contract/schemas.js';
 import type { Bar } from '../indicators/indicator.js';
@@ -28,7 +29,7 @@ import { FnoPlan, fnoInstanceIds, underlyingSymbolOf, type FnoProfile } from './
 import type { LogFn } from './logger.js';
 import type { StrategyService } from './strategies.js';
 import type { Timeframe } from '../contract/schemas.js';
-import { timeframeMs, type StrategyTimeframe } from '../strategy/strategy.js';
+import { FnoContractFollower, type FnoPendingMove } from './fno-follow.js';
 
 /** The NFO futures and options of the underlyings in a Kite dump, as engine instruments (the plan's candidates). */
 export function fnoDumpInstruments(master: InstrumentMaster, underlyings: readonly string[]): Instrument[] {
@@ -59,6 +60,10 @@ export interface FnoKiteHost {
   strategies: StrategyService;
   /** The engine's candles of a symbol and timeframe, oldest first (the last may be forming). */
   candles(symbol: string, tf: Timeframe): readonly Bar[];
+  /** True while `strategy` holds a position or has a working order in `symbol` (fno-follow.ts: the held-position rule). */
+  holds(strategy: string, symbol: string): boolean;
+  /** A tracked symbol's recent candles are in (its backfill settled). */
+  ready(symbol: string): boolean;
   /** The plan changed: the feed's subscriptions follow. */
   changed(): void;
   log: LogFn;
@@ -72,6 +77,10 @@ export interface FnoKiteStatus {
   symbols: string[];
   /** F&O strategy instances started. */
   started: string[];
+  /** `on: contract` instances not on the re-resolved contracts yet (holding the old ones, or the new not in). */
+  pendingMoves: FnoPendingMove[];
+  /** Warnings about the resolved plan (contracts missing from the dump, contracts that cannot be subscribed). */
+  warnings: string[];
 }
 
 export class FnoKiteBinder {
@@ -84,9 +93,14 @@ export class FnoKiteBinder {
   private generation = 0;
   /** A plan whose contracts are in but whose instances wait for the feed (it was busy when they came in). */
   private pendingStart: FnoPlan | undefined;
+  /** Instances started on this plan: from then on `on: contract` ones follow its re-resolution. */
+  private startedPlan: FnoPlan | undefined;
+  private readonly follower: FnoContractFollower;
+  private planWarnings: string[] = [];
 
   constructor(private readonly h: FnoKiteHost) {
     this.ids = new Set(fnoInstanceIds(h.profile));
+    this.follower = new FnoContractFollower({ strategies: h.strategies, now: () => h.now(), candles: (s, tf) => h.candles(s, tf), holds: (id, s) => h.holds(id, s), ready: (s) => h.isTracked(s) && h.ready(s), log: h.log });
   }
 
   /** The resolved plan (undefined until the dump and the underlyings' prices are in). */
@@ -95,7 +109,7 @@ export class FnoKiteBinder {
   }
 
   status(): FnoKiteStatus {
-    const s: FnoKiteStatus = { state: this.plan_ ? 'resolved' : 'waiting', symbols: this.plan_?.symbols() ?? [], started: [...this.started] };
+    const s: FnoKiteStatus = { state: this.plan_ ? 'resolved' : 'waiting', symbols: this.plan_?.symbols() ?? [], started: [...this.started], pendingMoves: this.follower.pending(), warnings: [...this.planWarnings] };
     const m = this.problem ?? (this.plan_ ? undefined : this.h.master() ? 'waiting for the underlyings’ prices' : 'waiting for Kite’s instrument dump');
     if (m !== undefined) s.message = m;
     return s;
@@ -129,6 +143,8 @@ export class FnoKiteBinder {
       this.pendingStart = undefined;
       this.startInstances(p);
     }
+    // an `on: contract` instance waiting to move (flat yet? its new contracts in?) is checked each second
+    if (this.plan_ !== undefined && this.plan_ === this.startedPlan) this.follower.sync(this.plan_);
     if (master === this.planMaster) return;
     const profile = this.h.profile;
     for (const u of profile.underlyings) {
@@ -173,8 +189,14 @@ export class FnoKiteBinder {
       return;
     }
     if (p.onPrice(symbol, pricePaise, ts).length === 0) return;
-    this.follow();
+    const added = this.follow();
     this.h.changed();
+    if (p !== this.startedPlan) return; // instances not started yet: they start on the plan's contracts of then
+    this.follower.reResolved();
+    // the `on: contract` instances move once the new contracts are in (subscribed, backfilled)
+    void Promise.allSettled(added).then(() => {
+      if (this.plan_ === p && !this.h.busy()) this.follower.sync(p);
+    });
   }
 
   /** Adds the plan's contracts the engine does not track yet; warns about contracts the dump lacks. */
@@ -189,30 +211,27 @@ export class FnoKiteBinder {
         this.warnOnce(`fno: resolved contract ${s} cannot be subscribed: ${(e as Error).message}`);
       }
     }
-    for (const u of this.h.profile.underlyings) for (const m of p.resolution(u)?.option?.missing ?? []) this.warnOnce(`fno: ${m} is not in Kite's instrument dump: that leg is not traded`);
+    const warnings: string[] = [];
+    for (const u of this.h.profile.underlyings) {
+      for (const m of p.resolution(u)?.option?.missing ?? []) {
+        const w = `fno: ${m} is not in Kite's instrument dump: that leg is not traded`;
+        warnings.push(w);
+        this.warnOnce(w);
+      }
+    }
+    this.planWarnings = warnings;
     return out;
   }
 
   private startInstances(plan: FnoPlan): void {
     const existing = new Map(this.h.strategies.list().instances.map((i) => [i.id, i]));
     const started: string[] = [];
+    this.startedPlan = plan;
     for (const x of plan.instances()) {
       const old = existing.get(x.id);
       try {
         // replaced, not edited: its symbols are today's contracts; a person's params, weight and on/off are kept
-        if (old) this.h.strategies.remove(x.id);
-        const info = this.h.strategies.add(
-          {
-            id: x.id,
-            type: x.type,
-            params: old ? old.params : (x.params ?? {}),
-            symbols: x.symbols,
-            timeframe: x.timeframe,
-            weight: old ? old.weight : x.weight,
-            enabled: old ? old.enabled : (x.enabled ?? true),
-          },
-          { bars: (s, tf) => this.closedBars(s, tf) },
-        );
+        const info = this.follower.replace(x, old);
         if (info.running) started.push(x.id);
       } catch (e) {
         this.warnOnce(`fno: strategy instance ${x.id} not started: ${(e as Error).message}`);
@@ -220,18 +239,6 @@ export class FnoKiteBinder {
     }
     this.started = started;
     this.h.log('info', 'F&O strategy instances started', { instances: started.join(',') });
-  }
-
-  /** The closed candles the engine has of (symbol, tf): a new instance warms up on them. */
-  private closedBars(symbol: string, tf: Timeframe): readonly Bar[] {
-    let ms: number;
-    try {
-      ms = timeframeMs(tf as StrategyTimeframe);
-    } catch {
-      return [];
-    }
-    const now = this.h.now();
-    return this.h.candles(symbol, tf).filter((c) => c.t + ms <= now);
   }
 
   private describe(plan: FnoPlan): Record<string, unknown> {

@@ -18,7 +18,8 @@
  *   rollover day. A position already open stays in its contract until it is closed or settled at expiry
  *   (runtime/fno-settlement.ts); only new entries go to the re-resolved contract.
  * - `on: contract`: the instance runs on the contract's own candles (the future's; for the option leg one
- *   instance per resolved CE/PE), resolved when the engine starts.
+ *   instance on the resolved CE and PE) and follows re-resolution: it moves to the new contracts, warmed on
+ *   their candles, once it is flat in the old ones (runtime/fno-follow.ts: the held-position rule).
  *   `on: underlying`: the instance runs on the underlying index's candles (NIFTY 50) and its intents are
  *   ROUTED: future leg → the same side on the future; option leg → long premium: a BUY opens a CE (or closes a
  *   PE held), a SELL opens a PE (or closes a CE held); with `right: CE` only (PE only) the other direction only
@@ -227,11 +228,15 @@ export class FnoPlan {
     return [...out];
   }
 
-  /** Strategy instances to seed (ids `<id>` per underlying; with more than one underlying `<id>-<UNDERLYING>`). */
-  instances(): StrategyInstanceInput[] {
+  /**
+   * Strategy instances to seed (ids `<id>` per underlying; with more than one underlying `<id>-<UNDERLYING>`)
+   * on the contracts resolved now; `on`: only the `on: contract` (or `on: underlying`) ones.
+   */
+  instances(on?: 'contract' | 'underlying'): StrategyInstanceInput[] {
     const out: StrategyInstanceInput[] = [];
     const many = this.res.size > 1;
     for (const s of this.profile.strategies) {
+      if (on !== undefined && s.on !== on) continue;
       for (const r of this.res.values()) {
         const symbols = s.on === 'underlying' ? [r.underlyingSymbol] : s.leg === 'future' ? [r.future!] : [r.option!.ce, r.option!.pe].filter((x): x is string => x !== undefined);
         const x: StrategyInstanceInput = { id: many ? `${s.id}-${r.underlying}` : s.id, type: s.type, params: s.params, symbols, enabled: s.enabled };

@@ -155,5 +155,6 @@ export function buildHealth({ status, rate, process: ph, now }: HealthSources): 
     process: { ...ph.memory(), eventLoopDelayMs: ph.eventLoopDelay(), ...(ph.unhandledRejections() !== undefined ? { unhandledRejections: ph.unhandledRejections()! } : {}) },
     journal: ph.journalSize(),
     problems: ph.recentProblems(),
+    ...(status.fno ? { fno: status.fno } : {}),
   };
 }
