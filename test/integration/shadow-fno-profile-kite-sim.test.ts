@@ -8,7 +8,8 @@
  *  - a person's order on the resolved ATM call in whole lots passes Kite's basket-margin check (the simulator's
  *    POST /margins/basket) and is filled in shadow and journalled; a part lot is refused;
  *  - NIFTY moves by more than `reResolveStrikes` strikes: the option legs re-resolve, the new contracts are
- *    subscribed, the old put (nothing open in it) is unsubscribed, the old call (a position) stays;
+ *    subscribed, the `on: contract` option instance (added to the shipped section here) moves to them with its
+ *    params, the old put (nothing open in it) is unsubscribed, the old call (a person's position) stays;
  *  - the option chain's shown strikes are followed on the Kite ticker (full mode), not REST quotes.
  */
 import { readFileSync } from 'node:fs';
@@ -71,11 +72,16 @@ class ManualMarket implements MarketSource {
   }
 }
 
-/** configs/fno-nifty.yaml on the Kite feed in shadow mode; its fno section as shipped. */
+/**
+ * configs/fno-nifty.yaml on the Kite feed in shadow mode; its fno section as shipped plus an `on: contract`
+ * option instance (on the ATM call's and put's own candles; entries only 09:30–09:31, so it stays flat here).
+ */
 function profileYaml(): string {
-  const shipped = parse(readFileSync(join(import.meta.dirname, '../../configs/fno-nifty.yaml'), 'utf8')) as Record<string, unknown> & { trading: Record<string, unknown> };
+  const shipped = parse(readFileSync(join(import.meta.dirname, '../../configs/fno-nifty.yaml'), 'utf8')) as Record<string, unknown> & { trading: Record<string, unknown>; fno: { strategies: unknown[] } };
+  const own = { id: 'nifty-atm-own', type: 'fno_intraday_trend', leg: 'option', on: 'contract', params: { fast: 2, slow: 5, adx: 3, minAdx: 0, entryFrom: '09:30', entryTo: '09:31' } };
   return stringify({
     ...shipped,
+    fno: { ...shipped.fno, strategies: [...shipped.fno.strategies, own] },
     mode: 'shadow',
     feed: { kind: 'kite', backfillMinutes: 30 },
     // the pre-market scan reads daily candles (3 requests/s): one symbol keeps the start short
@@ -121,7 +127,7 @@ describe('configs/fno-nifty.yaml in shadow mode on the Kite feed against kitedes
     expect(engine.strategies.list().instances).toEqual([]);
     const status = await driving('the F&O instances started', () => {
       const s = engine.fnoKite!.status();
-      return s.state === 'resolved' && s.started.length === 2 ? s : undefined;
+      return s.state === 'resolved' && s.started.length === 3 ? s : undefined;
     });
     const r = engine.fno!.resolution('NIFTY')!;
     const nifty = engine.market.quote('NIFTY 50')!.lastPaise;
@@ -143,11 +149,15 @@ describe('configs/fno-nifty.yaml in shadow mode on the Kite feed against kitedes
     // the index by its index packets (the feed clock follows its exchange time)
     expect(subscribed('NIFTY 50')).toBe('full');
     expect(status.symbols.sort()).toEqual(['NIFTY 50', r.future!, r.option!.ce!, r.option!.pe!].sort());
-    // the instances: the future on its own candles, the option leg on NIFTY 50 routed to the contracts
+    // the instances: the future on its own candles, the option leg on NIFTY 50 routed to the contracts, the
+    // option leg on the call's and put's own candles
     expect(engine.strategies.list().instances.map((i) => [i.id, i.symbols, i.running])).toEqual([
       ['nifty-fut-trend', [r.future], true],
       ['nifty-atm-trend', ['NIFTY 50'], true],
+      ['nifty-atm-own', [r.option!.ce, r.option!.pe], true],
     ]);
+    // the plan's state in the engine status (and so the Health tab)
+    expect(engine.status().fno).toMatchObject({ state: 'resolved', legs: [{ underlying: 'NIFTY', future: r.future, option: { expiry: '2026-12-08', atmPaise: r.option!.atmPaise, ce: r.option!.ce, pe: r.option!.pe } }], pendingMoves: [] });
     expect(engine.fno!.route('nifty-atm-trend', 'NIFTY 50', 'BUY', () => 0)).toEqual({ symbol: r.option!.ce, side: 'BUY' });
   });
 
@@ -188,6 +198,7 @@ describe('configs/fno-nifty.yaml in shadow mode on the Kite feed against kitedes
     const oldCe = old.option!.ce!;
     const oldPe = old.option!.pe!;
     const reStrikes = engine.fno!.profile.options!.reResolveStrikes;
+    engine.strategies.setParams('nifty-atm-own', { ...engine.strategies.get('nifty-atm-own').params, fast: 3 });
     // the index is an amplified basket of the equities: +0.15 % on each moves it about 0.6 %, some 3 strikes
     market.moveTo(1.0015);
     const next = await driving('the option legs re-resolved', () => {
@@ -201,6 +212,13 @@ describe('configs/fno-nifty.yaml in shadow mode on the Kite feed against kitedes
       await driving(`the new ${sym} subscribed`, () => subscribed(sym) === 'full');
       expect(engine.instruments.find((i) => i.symbol === sym)).toMatchObject({ exchange: 'NFO', underlying: 'NIFTY', expiry: '2026-12-08' });
     }
+    // the `on: contract` instance (flat) now runs on the new call and put, the person's params kept
+    const own = await driving('the on: contract instance on the new contracts', () => {
+      const i = engine.strategies.get('nifty-atm-own');
+      return i.symbols.join() === [next.option!.ce, next.option!.pe].join() ? i : undefined;
+    });
+    expect([own.running, own.params['fast']]).toEqual([true, 3]);
+    expect(engine.status().fno!.pendingMoves).toEqual([]);
     // nothing needs the old put any more; the old call holds a position
     await driving(`the old ${oldPe} unsubscribed`, () => subscribed(oldPe) === undefined);
     expect(subscribed(oldCe)).toBe('full');
