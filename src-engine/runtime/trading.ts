@@ -771,6 +771,13 @@ export class TradingService {
       .reverse();
   }
 
+  /** The symbols of the working (non-terminal) orders, without building every order's DTO (the feed's demand, each second). */
+  workingOrderSymbols(): Set<string> {
+    const out = new Set<string>();
+    for (const o of this.oms.openOrders()) out.add(o.symbol);
+    return out;
+  }
+
   fills(limit = 500): FillDto[] {
     return this.recentFills
       .slice(-limit)
