@@ -2,7 +2,7 @@ import { useEffect, useState } from 'react';
 import { client } from '../engine/connection.js';
 import { describeError } from '../engine/errors.js';
 import { formatIstDateTime, formatRate } from '../format/format.js';
-import { alarms, formatBytes, formatRestarts, formatUptime, usage, type Health } from '../format/health.js';
+import { alarms, fnoRows, formatBytes, formatRestarts, formatUptime, usage, type Health } from '../format/health.js';
 import { errorText } from '../state/trading-actions.js';
 import { InlineError } from './Modal.js';
 
@@ -22,7 +22,8 @@ function Row({ label, value, tone, testId }: { label: string; value: string; ton
  * Health: the engine (state, mode, host, uptime, restarts by the desktop app's supervisor with the newest
  * reason), the feed (kind, state, ticker connections and tokens,
  * ticks/s, clock skew, staleness), the order API budget against the caps, the engine process (memory,
- * event-loop delay), the journal's size and the newest warnings and errors of the engine log. Polled
+ * event-loop delay), the journal's size, the F&O plan (with `fno:`: its state, contracts per underlying,
+ * instances waiting to move) and the newest warnings and errors of the engine log. Polled
  * every 2 s while the tab is open and the page visible (`engine.health`).
  */
 export function HealthPanel() {
@@ -101,6 +102,15 @@ export function HealthPanel() {
               </tbody>
             </table>
           </div>
+          {h.fno && (
+            <table className="grid-table health-fno" data-testid="health-fno" data-state={h.fno.state}>
+              <tbody>
+                {fnoRows(h.fno).map((r) => (
+                  <Row key={r.label} label={r.label} value={r.value} tone={r.tone} />
+                ))}
+              </tbody>
+            </table>
+          )}
           <div className="health-problems" data-testid="health-problems" data-count={h.problems.length}>
             <div className="muted">Last warnings and errors</div>
             {h.problems.length === 0 && <div className="muted">None since the engine started.</div>}

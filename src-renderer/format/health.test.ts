@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { alarms, formatBytes, formatRestarts, formatUptime, usage, type Health } from './health.js';
+import { alarms, fnoRows, formatBytes, formatRestarts, formatUptime, usage, type Health } from './health.js';
 
 const h = (over: Partial<Health> = {}): Health => ({
   at: 1,
@@ -55,5 +55,23 @@ describe('health formatting', () => {
     expect(a[0]!.text).toMatch(/feed stale/);
     expect(a.map((x) => x.text)).toContain('orders/s at 80 % of the cap');
     expect(a.map((x) => x.text)).toContain('feed clock -9 s off the wall clock');
+  });
+  it('the F&O plan: state, contracts per underlying, instances waiting to move; a missing contract is a warning alarm', () => {
+    const fno: NonNullable<Health['fno']> = {
+      state: 'resolved',
+      legs: [{ underlying: 'NIFTY', underlyingSymbol: 'NIFTY 50', future: 'NIFTY26DECFUT', option: { expiry: '2026-12-08', atmPaise: 2_450_000, strikePaise: 2_455_000, ce: 'NIFTY26D0824550CE', missing: ['NIFTY 2026-12-08 24550 PE'] } }],
+      warnings: ["fno: NIFTY 2026-12-08 24550 PE is not in Kite's instrument dump: that leg is not traded"],
+      pendingMoves: [{ id: 'own', from: ['NIFTY26D0824500CE'], to: ['NIFTY26D0824550CE'], holding: ['NIFTY26D0824500CE'] }],
+    };
+    expect(fnoRows(fno)).toEqual([
+      { label: 'F&O plan', value: 'resolved', tone: 'up' },
+      { label: 'NIFTY', value: 'fut NIFTY26DECFUT · 2026-12-08 24,550 (ATM 24,500): CE NIFTY26D0824550CE · PE —', tone: '' },
+      { label: 'Moving own', value: 'NIFTY26D0824500CE → NIFTY26D0824550CE: keeps NIFTY26D0824500CE until flat', tone: '' },
+    ]);
+    expect(fnoRows({ state: 'waiting', message: 'waiting for Kite’s instrument dump', legs: [], warnings: [], pendingMoves: [] })).toEqual([
+      { label: 'F&O plan', value: 'waiting: waiting for Kite’s instrument dump', tone: 'down' },
+    ]);
+    expect(alarms(h({ fno }))).toEqual([{ tone: 'warn', text: fno.warnings[0] }]);
+    expect(alarms(h())).toEqual([]);
   });
 });

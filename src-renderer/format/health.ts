@@ -46,6 +46,37 @@ export function formatRestarts(r: Health['engine']['restarts']): string {
   return `${r.count} · last ${formatIstDateTime(r.last.at)} IST: ${r.last.reason}`;
 }
 
+type FnoStatus = NonNullable<Health['fno']>;
+
+/** A strike in rupees as the exchange writes it: 2450000 → "24,500", 9750 → "97.5". */
+const strike = (paise: number): string => (paise / 100).toLocaleString('en-IN', { maximumFractionDigits: 2 });
+
+/**
+ * The F&O plan (profile `fno:`) as Health rows: its state (or why it waits), each underlying's resolved
+ * contracts ("fut NIFTY26DECFUT · 2026-12-08 24,500: CE NIFTY26D0824500CE · PE —" and the ATM when the
+ * strike is ITM/OTM of it), and each `on: contract` instance still on an old contract (holding it until flat).
+ */
+export function fnoRows(f: FnoStatus): { label: string; value: string; tone: '' | 'up' | 'down' }[] {
+  const rows: { label: string; value: string; tone: '' | 'up' | 'down' }[] = [
+    { label: 'F&O plan', value: f.state === 'resolved' ? 'resolved' : `waiting${f.message ? `: ${f.message}` : ''}`, tone: f.state === 'resolved' ? 'up' : 'down' },
+  ];
+  for (const l of f.legs) {
+    const parts: string[] = [];
+    if (l.future !== undefined) parts.push(`fut ${l.future}`);
+    if (l.option) {
+      const o = l.option;
+      const atm = o.atmPaise !== o.strikePaise ? ` (ATM ${strike(o.atmPaise)})` : '';
+      parts.push(`${o.expiry} ${strike(o.strikePaise)}${atm}: CE ${o.ce ?? '—'} · PE ${o.pe ?? '—'}`);
+    }
+    rows.push({ label: l.underlying, value: parts.join(' · ') || '—', tone: '' });
+  }
+  for (const m of f.pendingMoves) {
+    const why = m.holding.length > 0 ? `keeps ${m.holding.join(', ')} until flat` : 'new contracts loading';
+    rows.push({ label: `Moving ${m.id}`, value: `${m.from.join(', ')} → ${m.to.join(', ')}: ${why}`, tone: '' });
+  }
+  return rows;
+}
+
 /** The alarms worth a glance, worst first: a stale feed, a feed error, a degraded engine, a slow event loop, a busy order budget. */
 export function alarms(h: Health): { tone: Tone; text: string }[] {
   const out: { tone: Tone; text: string }[] = [];
@@ -58,6 +89,7 @@ export function alarms(h: Health): { tone: Tone; text: string }[] {
   if (h.feed.status?.clockSkewMs !== undefined && Math.abs(h.feed.status.clockSkewMs) > 5000) {
     out.push({ tone: 'warn', text: `feed clock ${Math.round(h.feed.status.clockSkewMs / 1000)} s off the wall clock` });
   }
+  for (const w of h.fno?.warnings ?? []) out.push({ tone: 'warn', text: w });
   const rejections = h.process.unhandledRejections ?? 0;
   if (rejections > 0) out.push({ tone: 'bad', text: `${rejections} unhandled promise rejection${rejections === 1 ? '' : 's'} in the engine (see its log)` });
   if (h.process.eventLoopDelayMs.p99 > 100) out.push({ tone: 'warn', text: `event loop p99 ${h.process.eventLoopDelayMs.p99} ms` });
