@@ -172,6 +172,18 @@ describe('the fno: profile on the Kite feed (FnoKiteBinder)', () => {
     expect(strategies.get('own').symbols).toEqual(['NIFTY26D0824550CE']); // backfill not settled yet
     await settle();
     expect(strategies.get('own').symbols).toEqual(['NIFTY26D0824600CE']);
+
+    // the next day's dump while running (the index back at 24,510): held, it keeps its call until flat
+    held.add('own|NIFTY26D0824600CE');
+    env.master = dump();
+    b.tryResolve();
+    await settle();
+    expect(b.plan!.resolution('NIFTY')!.option!.ce).toBe('NIFTY26D0824500CE');
+    expect(strategies.get('own').symbols).toEqual(['NIFTY26D0824600CE']);
+    expect(b.status()).toMatchObject({ started: ['own'], pendingMoves: [{ id: 'own', from: ['NIFTY26D0824600CE'], to: ['NIFTY26D0824500CE'], holding: ['NIFTY26D0824600CE'] }] });
+    held.clear();
+    b.tryResolve();
+    expect(strategies.get('own').symbols).toEqual(['NIFTY26D0824500CE']);
   });
 
   it('contracts in while the feed is busy (a reload): the instances start with the next try once it is not', async () => {

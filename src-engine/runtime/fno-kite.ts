@@ -226,9 +226,18 @@ export class FnoKiteBinder {
   private startInstances(plan: FnoPlan): void {
     const existing = new Map(this.h.strategies.list().instances.map((i) => [i.id, i]));
     const started: string[] = [];
+    // a new dump while running (the next day): an `on: contract` instance holding its contracts keeps them until flat
+    const running = this.startedPlan !== undefined;
+    const contractBound = new Set(plan.instances('contract').map((x) => x.id));
+    let deferred = false;
     this.startedPlan = plan;
     for (const x of plan.instances()) {
       const old = existing.get(x.id);
+      if (running && old && contractBound.has(x.id) && old.symbols.some((s) => this.h.holds(x.id, s))) {
+        deferred = true;
+        if (old.running) started.push(x.id);
+        continue;
+      }
       try {
         // replaced, not edited: its symbols are today's contracts; a person's params, weight and on/off are kept
         const info = this.follower.replace(x, old);
@@ -238,6 +247,10 @@ export class FnoKiteBinder {
       }
     }
     this.started = started;
+    if (deferred) {
+      this.follower.reResolved();
+      this.follower.sync(plan);
+    }
     this.h.log('info', 'F&O strategy instances started', { instances: started.join(',') });
   }
 
