@@ -413,8 +413,8 @@ export class Engine {
         this.market.onClock(now);
         this.modes.current.onClock(now);
         this.strategies.onClock(now);
-        // an `on: contract` F&O instance waiting to move (flat in its old contract yet?)
-        if (this.fnoPlan && this.fnoFollow?.pending().length) this.fnoFollow.sync(this.fnoPlan);
+        // an `on: contract` F&O instance waiting to move (flat in its old contract yet? re-resolved during the history?)
+        if (this.fnoPlan && this.fnoFollow?.needsSync() && !this.backfilling) this.fnoFollow.sync(this.fnoPlan);
       } catch (e) {
         this.log('warn', 'bar-closed listener failed', { error: (e as Error).message });
       }

@@ -60,6 +60,11 @@ export class FnoContractFollower {
     this.due = true;
   }
 
+  /** A sync has something to check (a re-resolution not yet followed, or instances waiting to move). */
+  needsSync(): boolean {
+    return this.due;
+  }
+
   /** Instances waiting to move (holding their old contract, or its successor not in yet). */
   pending(): FnoPendingMove[] {
     return this.waiting.map((w) => ({ ...w, from: [...w.from], to: [...w.to], holding: [...w.holding] }));

@@ -9,9 +9,9 @@ import { istTime } from '../../src-engine/core/nse-calendar.js';
 import { parseRunProfile } from '../../src-engine/runtime/config.js';
 import { Engine, type WatchlistStore } from '../../src-engine/runtime/engine.js';
 
-const YAML = `
+const yaml = (backfillMinutes: number) => `
 mode: paper
-feed: { kind: simulator, speed: 60, seed: 20261207, startTime: '2026-12-07T10:00:00+05:30', backfillMinutes: 10 }
+feed: { kind: simulator, speed: 60, seed: 20261207, startTime: '2026-12-07T10:00:00+05:30', backfillMinutes: ${backfillMinutes} }
 watchlist: [NIFTY 50]
 strategies: []
 fno:
@@ -30,7 +30,7 @@ const watchlist = (): WatchlistStore => {
 
 describe('on: contract F&O instances on the built-in simulator', () => {
   it('move to the re-resolved ATM call and put, params kept; the plan is in the engine status', () => {
-    const e = new Engine({ profile: parseRunProfile(YAML, 'inline.yaml'), watchlist: watchlist(), autoStart: false });
+    const e = new Engine({ profile: parseRunProfile(yaml(10), 'inline.yaml'), watchlist: watchlist(), autoStart: false });
     try {
       const first = e.fno!.resolution('NIFTY')!.option!;
       expect(e.strategies.get('own').symbols).toEqual([first.ce, first.pe]);
@@ -44,6 +44,20 @@ describe('on: contract F&O instances on the built-in simulator', () => {
       const own = e.strategies.get('own');
       expect([own.symbols, own.params['fast'], own.running]).toEqual([[next.ce, next.pe], 3, true]);
       expect(e.status().fno).toMatchObject({ legs: [{ option: { ce: next.ce, pe: next.pe, atmPaise: next.atmPaise } }], pendingMoves: [] });
+    } finally {
+      e.stop();
+    }
+  });
+
+  it('re-resolved during the start-up history: the instance moves with the first feed second after it', () => {
+    // seeded on the plan made at the previous close; the 30 minutes of history move NIFTY a strike
+    const e = new Engine({ profile: parseRunProfile(yaml(30), 'inline.yaml'), watchlist: watchlist(), autoStart: false });
+    try {
+      const r = e.fno!.resolution('NIFTY')!.option!;
+      expect(e.strategies.get('own').symbols).not.toEqual([r.ce, r.pe]);
+      e.simulator.advance(1000);
+      const now = e.fno!.resolution('NIFTY')!.option!;
+      expect(e.strategies.get('own').symbols).toEqual([now.ce, now.pe]);
     } finally {
       e.stop();
     }
