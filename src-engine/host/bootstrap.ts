@@ -1,3 +1,4 @@
+import { DeferredWrites } from '../persistence/deferred-writes.js';
 import { mkdirSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import type Database from 'better-sqlite3';
@@ -72,6 +73,7 @@ export function bootEngine(opts: BootOptions): BootedEngine {
   const dbFile = join(opts.dataDir, 'kitedesk.sqlite');
   const db: Database.Database = openDatabase(dbFile);
   processHealth.setJournalFile(dbFile);
+  DeferredWrites.of(db).onError = (e) => opts.log('error', 'journal group commit failed (signals, intents or risk decisions of one event-loop turn lost)', { error: e.message });
   const kite = opts.kite ?? new KiteSessionManager({ log: opts.log });
   // the order pacer of the live broker's REST client (adapters/kite/rest-client.ts)
   kite.setRestLimits({ ordersPacePerSecond: profile.trading.live.ordersPerSecond });
@@ -148,6 +150,7 @@ export function bootEngine(opts: BootOptions): BootedEngine {
       retention.stop();
       engine.stop();
       kite.dispose();
+      DeferredWrites.of(db).flush(); // the audit rows still waiting for their group commit
       db.close();
     },
   };

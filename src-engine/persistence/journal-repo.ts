@@ -1,5 +1,6 @@
 import type Database from 'better-sqlite3';
 import type { SignalRecord } from '../contract/schemas.js';
+import { DeferredWrites } from './deferred-writes.js';
 
 /** A signal to journal (the row id is assigned here). Prices in paise. */
 export type NewSignal = Omit<SignalRecord, 'id'>;
@@ -24,18 +25,22 @@ export interface SignalRow {
 export class SignalJournal {
   private readonly insert: Database.Statement;
   private readonly recentStmt: Database.Statement<[number], SignalRow>;
+  private readonly deferred: DeferredWrites;
 
   constructor(db: Database.Database) {
+    this.deferred = DeferredWrites.of(db);
     this.insert = db.prepare(
-      `INSERT INTO signals (ts, symbol, strategy, type, side, confidence, reason, price, timeframe, bar_time, snapshot)
-       VALUES (@ts, @symbol, @strategy, @type, @side, @confidence, @reason, @price, @timeframe, @bar_time, @snapshot)`,
+      `INSERT INTO signals (id, ts, symbol, strategy, type, side, confidence, reason, price, timeframe, bar_time, snapshot)
+       VALUES (@id, @ts, @symbol, @strategy, @type, @side, @confidence, @reason, @price, @timeframe, @bar_time, @snapshot)`,
     );
     this.recentStmt = db.prepare<[number], SignalRow>('SELECT * FROM signals ORDER BY id DESC LIMIT ?');
   }
 
-  /** Appends one signal; returns it with its row id. */
+  /** Appends one signal (written with the turn's group commit, see DeferredWrites); returns it with its row id. */
   append(s: NewSignal): SignalRecord {
-    const r = this.insert.run({
+    const id = this.deferred.nextId('signals');
+    const row = {
+      id,
       ts: s.ts,
       symbol: s.symbol,
       strategy: s.strategy,
@@ -47,12 +52,14 @@ export class SignalJournal {
       timeframe: s.timeframe,
       bar_time: s.barTime,
       snapshot: JSON.stringify(s.snapshot),
-    });
-    return { id: Number(r.lastInsertRowid), ...s };
+    };
+    this.deferred.add(() => this.insert.run(row));
+    return { id, ...s };
   }
 
   /** The newest `limit` signals, newest first. */
   recent(limit: number): SignalRecord[] {
+    this.deferred.flush();
     return this.recentStmt.all(limit).map((r) => ({
       id: r.id,
       ts: r.ts,
@@ -85,19 +92,24 @@ export interface IntentEntry {
 
 /** `intents`: the append-only journal of the ensemble's order intents. */
 export class IntentJournal {
+  private readonly deferred: DeferredWrites;
   private readonly insert: Database.Statement;
   private readonly recentStmt: Database.Statement<[number], { id: number; ts_event: number; symbol: string; side: 'BUY' | 'SELL'; score: number; timeframe: string; price: number; conflict: string | null; reasons: string; snapshot: string }>;
 
   constructor(db: Database.Database) {
+    this.deferred = DeferredWrites.of(db);
     this.insert = db.prepare(
-      `INSERT INTO intents (ts_event, symbol, side, score, timeframe, price, conflict, reasons, snapshot)
-       VALUES (@ts_event, @symbol, @side, @score, @timeframe, @price, @conflict, @reasons, @snapshot)`,
+      `INSERT INTO intents (id, ts_event, symbol, side, score, timeframe, price, conflict, reasons, snapshot)
+       VALUES (@id, @ts_event, @symbol, @side, @score, @timeframe, @price, @conflict, @reasons, @snapshot)`,
     );
     this.recentStmt = db.prepare('SELECT * FROM intents ORDER BY id DESC LIMIT ?');
   }
 
+  /** Appends one intent (written with the turn's group commit, see DeferredWrites); returns its row id. */
   append(i: IntentEntry): number {
-    const r = this.insert.run({
+    const id = this.deferred.nextId('intents');
+    const row = {
+      id,
       ts_event: i.tsEvent,
       symbol: i.symbol,
       side: i.side,
@@ -107,12 +119,14 @@ export class IntentJournal {
       conflict: i.conflict ?? null,
       reasons: JSON.stringify(i.reasons),
       snapshot: JSON.stringify(i.snapshot),
-    });
-    return Number(r.lastInsertRowid);
+    };
+    this.deferred.add(() => this.insert.run(row));
+    return id;
   }
 
   /** The newest `limit` intents, newest first. */
   recent(limit: number): (IntentEntry & { id: number })[] {
+    this.deferred.flush();
     return this.recentStmt.all(limit).map((r) => ({
       id: r.id,
       tsEvent: r.ts_event,

@@ -1,3 +1,4 @@
+import { DeferredWrites } from './deferred-writes.js';
 import type Database from 'better-sqlite3';
 import { stringify } from 'csv-stringify/sync';
 import type { ChargesBreakdownDto } from '../contract/trading-schemas.js';
@@ -459,6 +460,7 @@ export class RecordsReader {
   constructor(private readonly db: Database.Database) {}
 
   orders(q: ExportQuery = {}): OrderJournalRow[] {
+    DeferredWrites.of(this.db).flush(); // rows of this turn still waiting for the group commit
     const [a, b] = rangeMs(q.from, q.to);
     const rows = this.db
       .prepare<[number, number, string | null, string | null], { mode: string; broker: string; order_id: string; body: string }>(
@@ -488,6 +490,7 @@ export class RecordsReader {
   }
 
   signals(q: ExportQuery = {}): SignalJournalRow[] {
+    DeferredWrites.of(this.db).flush(); // rows of this turn still waiting for the group commit
     const [a, b] = rangeMs(q.from, q.to);
     return this.db
       .prepare<[number, number], SignalRow>('SELECT * FROM signals WHERE ts >= ? AND ts < ? ORDER BY ts, id')
@@ -497,6 +500,7 @@ export class RecordsReader {
 
   /** Fills in range (all of them with no range), in time then journal order. */
   fills(q: ExportQuery = {}): FillJournalRow[] {
+    DeferredWrites.of(this.db).flush(); // rows of this turn still waiting for the group commit
     const [a, b] = rangeMs(q.from, q.to);
     return this.db
       .prepare<[number, number, string | null, string | null], Omit<FillJournalRow, 'charges_detail'> & { charges_detail: string }>(

@@ -1,3 +1,4 @@
+import { DeferredWrites } from './deferred-writes.js';
 import { describe, expect, it } from 'vitest';
 import { istTime } from '../core/nse-calendar.js';
 import { TradingDay } from '../core/trading-day.js';
@@ -26,8 +27,15 @@ function journal() {
     trading.fill({ fillId: `F${i}`, orderId: `O${i}`, clientId: `C${i}`, symbol: 'INFY', exchange: 'NSE', side: 'BUY', product: 'MIS', strategy: 's', qty: 1, pricePaise: 100, tsEvent: ts, chargesPaise: 1, charges });
     trading.decision({ ts, clientId: `C${i}`, symbol: 'INFY', side: 'BUY', qty: 1, strategy: 's', source: 'strategy', action: 'ALLOW', numbers: {} });
   });
-  const count = (table: string): number => (db.prepare(`SELECT count(*) AS n FROM ${table}`).get() as { n: number }).n;
-  const signalDays = (): string[] => (db.prepare('SELECT reason FROM signals ORDER BY ts').all() as { reason: string }[]).map((r) => r.reason);
+  // signals, intents and decisions wait for the turn's group commit (deferred-writes.ts): written before reading
+  const count = (table: string): number => {
+    DeferredWrites.of(db).flush();
+    return (db.prepare(`SELECT count(*) AS n FROM ${table}`).get() as { n: number }).n;
+  };
+  const signalDays = (): string[] => {
+    DeferredWrites.of(db).flush();
+    return (db.prepare('SELECT reason FROM signals ORDER BY ts').all() as { reason: string }[]).map((r) => r.reason);
+  };
   const moneyTables = (): number[] => ['orders', 'order_events', 'fills', 'risk_decisions'].map(count);
   return { db, count, signalDays, moneyTables };
 }

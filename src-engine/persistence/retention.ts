@@ -1,3 +1,4 @@
+import { DeferredWrites } from './deferred-writes.js';
 import type Database from 'better-sqlite3';
 import type { LogFn } from '../contract/rpc-server.js';
 import type { TradingDay } from '../core/trading-day.js';
@@ -32,6 +33,7 @@ export interface RetentionResult {
 export function pruneJournal(db: Database.Database, cutoffMs: number): RetentionResult {
   if (!Number.isFinite(cutoffMs)) throw new RangeError(`pruneJournal: cutoff must be finite, got ${String(cutoffMs)}`);
   const cutoffDay = istDay(cutoffMs);
+  DeferredWrites.of(db).flush(); // the turn's rows still waiting for their group commit go in first
   const setCutoff = db.prepare<[string, string]>('INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)');
   const getCutoff = db.prepare<[string], { value: string }>('SELECT value FROM meta WHERE key = ?');
   const delSignals = db.prepare<[number, number]>('DELETE FROM signals WHERE id IN (SELECT id FROM signals WHERE ts < ? ORDER BY ts LIMIT ?)');

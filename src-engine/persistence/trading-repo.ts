@@ -1,4 +1,5 @@
 import type Database from 'better-sqlite3';
+import { DeferredWrites } from './deferred-writes.js';
 import type { ChargesBreakdownDto, RiskDecisionDto } from '../contract/trading-schemas.js';
 import type { ModelQuote } from '../execution/slippage.js';
 import type { Fill, Order } from '../model/order.js';
@@ -95,6 +96,8 @@ export class TradingRepo {
   private insertModelStmt: Database.Statement | undefined;
   private modelsStmt: Database.Statement<[number], ModelRow> | undefined;
   private fillSeq: number;
+  /** Risk decisions wait for the turn's group commit; order and fill writes take what waits along first. */
+  private readonly deferred: DeferredWrites;
 
   constructor(
     private readonly db: Database.Database,
@@ -110,9 +113,10 @@ export class TradingRepo {
       `INSERT INTO fills (mode, fill_id, order_id, client_id, symbol, exchange, side, product, strategy, qty, price, charges, charges_detail, ts_event, seq)
        VALUES (@mode, @fill_id, @order_id, @client_id, @symbol, @exchange, @side, @product, @strategy, @qty, @price, @charges, @charges_detail, @ts_event, @seq)`,
     );
+    this.deferred = DeferredWrites.of(db);
     this.insertDecision = db.prepare(
-      `INSERT INTO risk_decisions (ts, mode, client_id, symbol, side, qty, strategy, source, action, rule, message, reduced_qty, slices, numbers)
-       VALUES (@ts, @mode, @client_id, @symbol, @side, @qty, @strategy, @source, @action, @rule, @message, @reduced_qty, @slices, @numbers)`,
+      `INSERT INTO risk_decisions (id, ts, mode, client_id, symbol, side, qty, strategy, source, action, rule, message, reduced_qty, slices, numbers)
+       VALUES (@id, @ts, @mode, @client_id, @symbol, @side, @qty, @strategy, @source, @action, @rule, @message, @reduced_qty, @slices, @numbers)`,
     );
     this.ordersStmt = db.prepare<[string, number], OrderRow>('SELECT order_id, broker, body FROM orders WHERE mode = ? AND ts_init >= ? ORDER BY ts_init, order_id');
     this.fillsStmt = db.prepare<[string], FillRow>('SELECT * FROM fills WHERE mode = ? ORDER BY seq');
@@ -121,6 +125,7 @@ export class TradingRepo {
     this.metaGet = db.prepare<[string], { value: string }>('SELECT value FROM meta WHERE key = ?');
     this.metaSet = db.prepare<[string, string]>('INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)');
     this.orderTxn = db.transaction((order: Readonly<Order>, event: string, broker: BrokerKind) => {
+      this.deferred.flush(); // the decision that allowed the order lands no later than the order
       const body = JSON.stringify(order);
       this.upsertOrder.run({
         order_id: order.orderId,
@@ -153,7 +158,10 @@ export class TradingRepo {
 
   /** Runs `fn` in one SQLite transaction (nested calls become savepoints): a fill and its order's new state commit together. */
   atomically(fn: () => void): void {
-    this.db.transaction(fn)();
+    this.db.transaction(() => {
+      this.deferred.flush();
+      fn();
+    })();
   }
 
   fill(f: Readonly<JournalFill>): void {
@@ -210,7 +218,9 @@ export class TradingRepo {
 
   /** Journals a decision; returns it with its row id. */
   decision(d: Omit<RiskDecisionDto, 'id'>): RiskDecisionDto {
-    const r = this.insertDecision.run({
+    const id = this.deferred.nextId('risk_decisions');
+    const row = {
+      id,
       ts: d.ts,
       mode: this.mode,
       client_id: d.clientId,
@@ -225,11 +235,13 @@ export class TradingRepo {
       reduced_qty: d.reducedQty ?? null,
       slices: d.slices ? JSON.stringify(d.slices) : null,
       numbers: JSON.stringify(d.numbers),
-    });
-    return { id: Number(r.lastInsertRowid), ...d };
+    };
+    this.deferred.add(() => this.insertDecision.run(row));
+    return { id, ...d };
   }
 
   recentDecisions(limit: number): RiskDecisionDto[] {
+    this.deferred.flush();
     return this.decisionsStmt.all(this.mode, limit).map((r) => ({
       id: r.id,
       ts: r.ts,

@@ -6,6 +6,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { ErrorCode, RpcError } from '../contract/errors.js';
 import { openDatabase } from '../persistence/db.js';
+import { DeferredWrites } from '../persistence/deferred-writes.js';
 import { IntentJournal, SignalJournal } from '../persistence/journal-repo.js';
 import { StrategyInstanceRepo } from '../persistence/strategy-repo.js';
 import { WatchlistRepo } from '../persistence/watchlist-repo.js';
@@ -69,6 +70,7 @@ describe('strategies in the engine', () => {
     engine.simulator.advance(45 * 60_000);
     expect(pushed.length).toBeGreaterThan(5);
 
+    DeferredWrites.of(db).flush(); // signals are written with the turn's group commit
     const rows = db.prepare('SELECT * FROM signals ORDER BY id').all() as Record<string, unknown>[];
     expect(rows.map((r) => r['id'])).toEqual(pushed);
     for (const c of SIGNAL_COLUMNS) expect(Object.keys(rows[0]!)).toContain(c);
