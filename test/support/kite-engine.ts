@@ -1,3 +1,4 @@
+import { nextOpen } from '../../src-engine/core/nse-calendar.js';
 import { expect } from 'vitest';
 import { loginUrl, parseRedirect } from '../../src-engine/adapters/kite/login.js';
 import { createEngineServer } from '../../src-engine/api/server.js';
@@ -38,6 +39,16 @@ export interface KiteEngine {
 }
 
 /**
+ * A simulator start that does not depend on the hour the tests run: 45 minutes after the next session
+ * open (always ahead of the wall clock, as the simulator's own default is at night). The default, "now if
+ * in session", put a run at 15:15–15:30 IST inside the MIS square-off window, and the strategies' and the
+ * test's orders were squared off under them.
+ */
+export function simSessionStart(now = Date.now()): number {
+  return nextOpen(now) + 45 * 60_000;
+}
+
+/**
  * Starts `sim` (port 0, no 06:00 expiry, plus `o.sim`), logs in through its login page with the simulator's
  * key, and builds an engine with run profile `o.profileYaml` (a watchlist kept in memory) on a fresh data dir,
  * served over the contract. The caller stops the engine, disposes the session and closes the simulator.
@@ -46,7 +57,8 @@ export async function startKiteEngine(
   sim: KiteSimulator,
   o: { profileYaml: string; dataDirPrefix: string; sim?: KiteSimulatorOptions; live?: EngineDeps['live']; trading?: EngineDeps['trading'] },
 ): Promise<KiteEngine> {
-  const r = await sim.start({ port: 0, expireAt0600: false, ...o.sim });
+  const own = o.sim?.startTime !== undefined || o.sim?.market !== undefined || o.sim?.dataDir !== undefined || o.sim?.clock !== undefined;
+  const r = await sim.start({ port: 0, expireAt0600: false, ...(own ? {} : { startTime: simSessionStart() }), ...o.sim });
   const kite = new KiteSessionManager();
   const res = await fetch(loginUrl(SIM_API_KEY, r.loginUrl), { redirect: 'manual' });
   const requestToken = parseRedirect(res.headers.get('location')!).requestToken;
