@@ -468,7 +468,7 @@ export class Engine {
   private fnoHolds(strategy: string, symbol: string): boolean {
     const svc = this.modes.current;
     if (svc.ledger.positionQty(symbol, strategy) !== 0) return true;
-    return svc.orders().some((o) => o.strategy === strategy && o.symbol === symbol && o.status !== 'COMPLETE' && o.status !== 'CANCELLED' && o.status !== 'REJECTED');
+    return svc.hasWorkingOrder(symbol, strategy);
   }
 
   /** The F&O plan's state for the engine status and the Health tab (undefined without `fno:`). */

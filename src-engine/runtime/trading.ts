@@ -771,6 +771,11 @@ export class TradingService {
       .reverse();
   }
 
+  /** Whether `strategy` has a working (non-terminal) order on `symbol`, without building any order's DTO. */
+  hasWorkingOrder(symbol: string, strategy: string): boolean {
+    return this.oms.openOrderOf(symbol, strategy) !== undefined;
+  }
+
   /** The symbols of the working (non-terminal) orders, without building every order's DTO (the feed's demand, each second). */
   workingOrderSymbols(): Set<string> {
     const out = new Set<string>();
