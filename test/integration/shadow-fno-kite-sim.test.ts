@@ -11,6 +11,7 @@ import { KiteSimulator } from '../../src-engine/kite-sim/kite-simulator.js';
 import { MarginCalculator } from '../../src-engine/kite-sim/rest-extras.js';
 import type { Engine } from '../../src-engine/runtime/engine.js';
 import type { KiteSessionManager } from '../../src-engine/runtime/kite-session.js';
+import { isMarketOpen } from '../../src-engine/core/nse-calendar.js';
 import { startKiteEngine, until } from '../support/kite-engine.js';
 
 const PROFILE = `
@@ -29,6 +30,7 @@ describe('shadow F&O on the Kite feed against kitedesk sim: basket margins', () 
   let client: RpcClient<KiteDeskApi>;
   const basketSpy = vi.spyOn(MarginCalculator.prototype, 'basket');
   let fut: { symbol: string; lot: number };
+  let offDepth: (() => void) | undefined;
 
   beforeAll(async () => {
     ({ kite, engine, client } = await startKiteEngine(sim, { sim: { seed: 7 }, profileYaml: PROFILE, dataDirPrefix: 'kitedesk-shadow-fno-' }));
@@ -37,6 +39,7 @@ describe('shadow F&O on the Kite feed against kitedesk sim: basket margins', () 
   });
 
   afterAll(async () => {
+    offDepth?.();
     basketSpy.mockRestore();
     engine?.stop();
     kite?.dispose();
@@ -48,10 +51,14 @@ describe('shadow F&O on the Kite feed against kitedesk sim: basket margins', () 
     engine.setWatchlist(['INFY', fut.symbol]);
     const inst = engine.instruments.find((i) => i.symbol === fut.symbol);
     expect(inst).toMatchObject({ exchange: 'NFO', kind: 'FUT', lotSize: fut.lot, underlying: 'NIFTY' });
+    // an order book open on the future (as the depth panel does): full packets, whose exchange time is the
+    // engine's clock — quote packets carry none, and the engine would run on the wall clock (closed at night)
+    offDepth = engine.market.onDepth(fut.symbol, () => {});
     await until(`a live tick of ${fut.symbol}`, () => {
       const q = engine.market.quote(fut.symbol);
       return q !== undefined && q.lastPaise > 0 && q.tsEvent > engine.feed.now() - 2000;
     });
+    await until("the engine's clock on the simulator's session", () => isMarketOpen(engine.feed.now()));
   });
 
   it('a one-lot shadow order passes Kite basket margins; an oversized one is REJECTED with Kite required vs available', async () => {
