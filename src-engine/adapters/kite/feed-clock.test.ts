@@ -31,6 +31,19 @@ describe('FeedClock', () => {
     expect(c.now()).toBe(7_000_500); // caught up: runs with the wall clock again
   });
 
+  it('the first exchange time replaces the wall clock even when it is earlier (a simulator session in the past of the wall clock)', () => {
+    const wall = { t: 9_000_000 };
+    const c = new FeedClock({ now: () => wall.t });
+    expect(c.now()).toBe(9_000_000);
+    c.observe(5_000_000);
+    expect(c.now()).toBe(5_000_000);
+    wall.t += 1_000;
+    expect(c.now()).toBe(5_001_000);
+    // from then on, never backwards
+    c.observe(5_000_500);
+    expect(c.now()).toBe(5_001_000);
+  });
+
   it('keeps advancing with the wall clock when packets of several instruments carry different seconds (never stalls)', () => {
     // one full-mode batch after another: a liquid instrument stamped with the current second, a quiet one still
     // with an older second; between the liquid one's seconds the clock must follow the wall clock

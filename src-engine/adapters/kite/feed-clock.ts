@@ -11,7 +11,8 @@
  *   order-rate windows, staleness checks and timeouts that read it.
  * - now() = wall + offset, never going backwards (a new second that arrives later than the wall clock
  *   predicted holds the clock until it catches up, i.e. by less than the feed's lag).
- * - Before the first timestamp it is the wall clock (offset 0).
+ * - Before the first timestamp it is the wall clock (offset 0), a placeholder: the first exchange time
+ *   replaces it even when it is earlier, the one step back this clock takes.
  * - skewMs() = the offset: how far exchange time is from the wall clock; beyond a tolerance the owner
  *   raises an alarm (a wrong system clock, a stalled feed, or a simulator in simulated time).
  */
@@ -31,6 +32,9 @@ export class FeedClock implements Clock {
     // Kite's timestamps are whole seconds: a later packet of the same (or an earlier) second says nothing new.
     if (this.observed && exchangeMs <= this.lastExchange) return;
     this.lastExchange = exchangeMs;
+    // the first exchange time replaces the wall clock's placeholder, even when it is earlier (a simulator in
+    // simulated time, or a system clock running ahead): "never backwards" holds from here on
+    if (!this.observed) this.last = 0;
     this.observed = true;
     this.offset = exchangeMs - this.wall.now();
   }
