@@ -4,6 +4,7 @@
  * waits for main's `kite-host-reply`. Nothing secret comes back; the api_secret of a `save` goes
  * out once, on its way to the keychain, and is not kept here.
  */
+import { PendingReplies } from './control-replies.js';
 import type { EngineToMain, MainToEngine } from '../contract/control.js';
 import { ErrorCode, RpcError } from '../contract/errors.js';
 import type { KiteLoginStart, KiteSettingsInfo, KiteSettingsInput } from '../contract/kite-credentials.js';
@@ -21,37 +22,22 @@ export interface ControlKiteHostOptions {
 }
 
 export class ControlKiteHost implements KiteHost {
-  private nextId = 1;
-  private readonly pending = new Map<number, { resolve: (r: Reply) => void; reject: (e: Error) => void; timer: ReturnType<typeof setTimeout> }>();
+  private readonly replies = new PendingReplies<Reply>();
 
   constructor(private readonly opts: ControlKiteHostOptions) {}
 
   /** main's answer arrived on the control channel. */
   onReply(r: Reply): void {
-    const p = this.pending.get(r.id);
-    if (!p) return;
-    this.pending.delete(r.id);
-    clearTimeout(p.timer);
-    p.resolve(r);
+    this.replies.onReply(r);
   }
 
   private request(op: Op, settings?: KiteSettingsInput): Promise<Reply> {
-    const id = this.nextId++;
-    return new Promise<Reply>((resolve, reject) => {
-      const timer = setTimeout(() => {
-        this.pending.delete(id);
-        reject(new RpcError(ErrorCode.UNAVAILABLE, 'the desktop app did not answer the Kite settings request in time'));
-      }, this.opts.timeoutMs ?? 60_000);
-      timer.unref?.();
-      this.pending.set(id, { resolve, reject, timer });
-      try {
-        this.opts.send({ type: 'kite-host-request', id, op, ...(settings ? { settings } : {}) });
-      } catch {
-        this.pending.delete(id);
-        clearTimeout(timer);
-        reject(new RpcError(ErrorCode.UNAVAILABLE, 'the Kite settings request could not reach the desktop app'));
-      }
-    }).then((r) => {
+    return this.replies.request(
+      (id) => this.opts.send({ type: 'kite-host-request', id, op, ...(settings ? { settings } : {}) }),
+      this.opts.timeoutMs ?? 60_000,
+      () => new RpcError(ErrorCode.UNAVAILABLE, 'the desktop app did not answer the Kite settings request in time'),
+      () => new RpcError(ErrorCode.UNAVAILABLE, 'the Kite settings request could not reach the desktop app'),
+    ).then((r) => {
       if (!r.ok) throw new RpcError(ErrorCode[r.code ?? 'INTERNAL'], r.message ?? 'the desktop app refused the request');
       return r;
     });
@@ -85,10 +71,6 @@ export class ControlKiteHost implements KiteHost {
   }
 
   dispose(): void {
-    for (const [, p] of this.pending) {
-      clearTimeout(p.timer);
-      p.reject(new RpcError(ErrorCode.UNAVAILABLE, 'engine shutting down'));
-    }
-    this.pending.clear();
+    this.replies.rejectAll(() => new RpcError(ErrorCode.UNAVAILABLE, 'engine shutting down'));
   }
 }

@@ -6,6 +6,7 @@
  * records the hash only on a yes. Nothing the engine or a window holds can write main's record.
  * Under `serve` there is no main: the engine keeps them (strategy/approvals.ts FileApprovalStore).
  */
+import { PendingReplies } from './control-replies.js';
 import type { EngineToMain, MainToEngine } from '../contract/control.js';
 import type { StrategyApprovals } from '../strategy/approvals.js';
 
@@ -40,27 +41,18 @@ const REFUSED_TEXT: Record<NonNullable<Reply['refused']>, string> = {
 };
 
 export class ControlApprovalStore implements StrategyApprovals {
-  private nextId = 1;
-  private readonly pending = new Map<number, { resolve: (r: Reply) => void; reject: (e: Error) => void; timer: ReturnType<typeof setTimeout> }>();
+  private readonly replies = new PendingReplies<Reply>();
 
   constructor(private readonly opts: ControlApprovalStoreOptions) {}
 
   /** main's answer arrived on the control channel. */
   onReply(r: Reply): void {
-    const p = this.pending.get(r.id);
-    if (!p) return;
-    this.pending.delete(r.id);
-    clearTimeout(p.timer);
-    p.resolve(r);
+    this.replies.onReply(r);
   }
 
   /** Fails every request in flight (the engine is shutting down). */
   dispose(): void {
-    for (const [id, p] of this.pending) {
-      clearTimeout(p.timer);
-      p.reject(new StrategyApprovalError('the engine is shutting down', 'unavailable'));
-      this.pending.delete(id);
-    }
+    this.replies.rejectAll(() => new StrategyApprovalError('the engine is shutting down', 'unavailable'));
   }
 
   async isApproved(name: string, sha256: string): Promise<boolean> {
@@ -75,21 +67,11 @@ export class ControlApprovalStore implements StrategyApprovals {
   }
 
   private request(op: 'check' | 'approve', file: string, sha256: string, timeoutMs: number): Promise<Reply> {
-    const id = this.nextId++;
-    return new Promise<Reply>((resolve, reject) => {
-      const timer = setTimeout(() => {
-        this.pending.delete(id);
-        reject(new StrategyApprovalError(`the desktop app did not answer the approval ${op === 'check' ? 'check' : 'request'} in time`, 'timeout'));
-      }, timeoutMs);
-      timer.unref?.();
-      this.pending.set(id, { resolve, reject, timer });
-      try {
-        this.opts.send({ type: 'strategy-approval-request', id, op, file, sha256 });
-      } catch (e) {
-        this.pending.delete(id);
-        clearTimeout(timer);
-        reject(new StrategyApprovalError(`the approval ${op} could not reach the desktop app: ${e instanceof Error ? e.message : String(e)}`, 'unavailable'));
-      }
-    });
+    return this.replies.request(
+      (id) => this.opts.send({ type: 'strategy-approval-request', id, op, file, sha256 }),
+      timeoutMs,
+      () => new StrategyApprovalError(`the desktop app did not answer the approval ${op === 'check' ? 'check' : 'request'} in time`, 'timeout'),
+      (e) => new StrategyApprovalError(`the approval ${op} could not reach the desktop app: ${e instanceof Error ? e.message : String(e)}`, 'unavailable'),
+    );
   }
 }
