@@ -3,16 +3,18 @@
  * walk-forward, on a local worker pool or on BullMQ workers over Redis. Writes DIR/optimize.json and
  * DIR/optimize.html, prints the ranked table (or the walk-forward gap table) and the wall time.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import cliProgress from 'cli-progress';
 import { InvalidArgumentError, Option, type Command } from 'commander';
-import { loadKiteForCli } from '../backtest/cli.js';
+import { parseBacktestConfig } from '../backtest/backtest.js';
+import { loadCliStrategies, loadKiteForCli } from '../backtest/cli.js';
 import { writeKiteCsvs } from '../backtest/kite-source.js';
 import { defaultDataDir } from './paths.js';
 import { formatEvaluatorRef, parseEvaluatorRef, type EvaluatorRef } from '../optimize/evaluator.js';
 import { runOptimize, type OptimizeReport, type OptimizeSpec } from '../optimize/optimize.js';
 import { poolRunner, serialRunner, type Runner } from '../optimize/pool.js';
+import { DEFAULT_MAX_BLOB_BYTES, defaultCacheDir } from '../optimize/blobs.js';
 import { DEFAULT_LOCK_MS, DEFAULT_QUEUE, checkRedisUrl, redactRedisUrl, redisRunner, startRedisWorker } from '../optimize/redis.js';
 import { parseParamArgs, type ParamSpace } from '../optimize/space.js';
 import { parseSpan, type WalkForwardMode } from '../optimize/walk-forward.js';
@@ -124,6 +126,22 @@ interface OptimizeOpts {
   from?: string;
   to?: string;
   dataDir: string;
+  strategiesDir?: string;
+  maxBlobMb: number;
+}
+
+/**
+ * `optimize --strategies-dir DIR`: the user strategy files of DIR, loaded as `kitedesk backtest --strategies-dir`
+ * does (no approval asked; files writable by group/others refused), those defining a type the config uses
+ * added to the data as `strategies` (pinned by SHA-256 with the other inputs).
+ */
+export async function userStrategiesForOptimize(dir: string, config: string, warn: (line: string) => void): Promise<{ path: string; type: string; sha256?: string }[]> {
+  const user = await loadCliStrategies(dir, warn);
+  const cfg = parseBacktestConfig(readFileSync(config, 'utf8'), config);
+  const used = new Set([...cfg.profile.strategies, ...(cfg.profile.fno?.strategies ?? [])].map((s) => s.type));
+  const files = user.loaded.filter((l) => used.has(l.type)).map((l) => ({ path: l.file, type: l.type, ...(l.sha256 !== undefined ? { sha256: l.sha256 } : {}) }));
+  if (files.length === 0) warn(`--strategies-dir ${dir}: no file there defines a strategy type the config uses (${[...used].join(', ')})`);
+  return files;
 }
 
 export function specFromOptions(o: OptimizeOpts): OptimizeSpec {
@@ -170,6 +188,8 @@ export function addOptimizeCommands(program: Command): void {
     .option('--redis <url>', 'queue the evaluations on BullMQ at this Redis (redis://host:port) for `kitedesk worker`s and gather the results')
     .option('--queue <name>', 'BullMQ queue name', DEFAULT_QUEUE)
     .option('--run-id <id>', 'with --redis: job ids are <id>-<task>; repeat an id to gather a run already queued')
+    .addOption(new Option('--max-blob-mb <n>', 'with --redis: the largest input file shipped to the workers through Redis, MiB').argParser(wholeAtLeast(1, '--max-blob-mb')).default(DEFAULT_MAX_BLOB_BYTES / 1024 / 1024))
+    .option('--strategies-dir <dir>', "builtin:backtest: load the user strategy files of this folder for the config's instances of their types (as `kitedesk backtest --strategies-dir`: no approval asked, files writable by others refused); --redis workers run them only from their own --strategies-dir")
     .option('--kite <[EXCHANGE:]SYMBOL[:INTERVAL]>', "Kite historical candles instead of --data (repeatable; as `kitedesk backtest --kite`): fetched once here, through the cache, and handed to the evaluator as CSV files in OUT/kite-data", collect)
     .option('--from <YYYY-MM-DD>', 'with --kite: first IST day (default: the config\'s backtest.from)')
     .option('--to <YYYY-MM-DD>', 'with --kite: last IST day (default: the config\'s backtest.to)')
@@ -178,8 +198,10 @@ export function addOptimizeCommands(program: Command): void {
     .requiredOption('-o, --out <dir>', 'where optimize.json and optimize.html go')
     .addOption(new Option('--top <n>', 'rows of the ranked table printed').argParser(wholeAtLeast(1, '--top')).default(20))
     .addHelpText('after', `\nThe built-in evaluators' data are pinned before the run: folders expanded to their files, paths made absolute, the SHA-256 of the config and
-of every file recorded in optimize.json (data.inputs). Every worker checks them before it evaluates; with --redis, a worker that lacks a file
-or has a different one fails its job, naming the file (workers need the same files at the same paths).\nBuilt-in evaluators: builtin:backtest (default: the backtester on --config, each param set on the profile's strategies; name.param targets the instance with that id; --data replaces backtest.data),
+of every file recorded in optimize.json (data.inputs). Every worker checks them before it evaluates. With --redis the files (not user strategy
+files) are uploaded once, gzipped, by content (kitedesk:blob:<sha256>, kept 7 days after their last use); a worker that lacks a file or has a
+different one fetches it into its --cache-dir and checks its SHA-256. User strategy files (--strategies-dir) never travel: a worker runs one only
+when its own --strategies-dir holds a file with that exact SHA-256.\nBuilt-in evaluators: builtin:backtest (default: the backtester on --config, each param set on the profile's strategies; name.param targets the instance with that id; --data replaces backtest.data),
 builtin:sma (a plain long-only SMA crossover on --data files; params fast, slow).\n`)
     .action(async (o: OptimizeOpts) => {
       let spec = specFromOptions(o);
@@ -193,8 +215,18 @@ builtin:sma (a plain long-only SMA crossover on --data files; params fast, slow)
         const files = writeKiteCsvs(loaded.data, join(resolve(o.out), 'kite-data'));
         spec = { ...spec, data: { ...(spec.data as object), files, kite: loaded.kite } };
       }
+      if (o.strategiesDir !== undefined) {
+        if (spec.evaluator.module !== 'builtin' || spec.evaluator.export !== 'backtest') throw new InvalidArgumentError('--strategies-dir goes with the backtest evaluator (builtin:backtest)');
+        const strategies = await userStrategiesForOptimize(resolve(o.strategiesDir), resolve(o.config!), (l) => process.stderr.write(`kitedesk: warning: ${l}\n`));
+        spec = { ...spec, data: { ...(spec.data as object), strategies } };
+      }
       if (o.redis !== undefined) checkRedisUrl(o.redis);
-      const runner: Runner = o.redis !== undefined ? await redisRunner({ url: o.redis, queue: o.queue, ...(o.runId ? { runId: o.runId } : {}) }) : o.threads === 0 ? serialRunner() : poolRunner(o.threads !== undefined ? { threads: o.threads } : {});
+      const runner: Runner =
+        o.redis !== undefined
+          ? await redisRunner({ url: o.redis, queue: o.queue, maxBlobBytes: o.maxBlobMb * 1024 * 1024, log: (l) => process.stderr.write(`kitedesk: ${l}\n`), ...(o.runId ? { runId: o.runId } : {}) })
+          : o.threads === 0
+            ? serialRunner()
+            : poolRunner(o.threads !== undefined ? { threads: o.threads } : {});
       if (o.redis !== undefined) process.stderr.write(`kitedesk: queueing on ${redactRedisUrl(o.redis)} (queue ${o.queue}, run ${(runner as { runId?: string }).runId}); start workers with: kitedesk worker --redis URL\n`);
       const bar = new cliProgress.SingleBar({ format: 'optimize [{bar}] {value}/{total} evaluations  ETA {eta_formatted}', stream: process.stderr, hideCursor: true }, cliProgress.Presets.shades_classic);
       let report: OptimizeReport;
@@ -210,7 +242,7 @@ builtin:sma (a plain long-only SMA crossover on --data files; params fast, slow)
       writeFileSync(join(out, 'optimize.html'), reportHtml(report));
       process.stdout.write(`${report.walkForward ? gapTable(report) : rankedTable(report.ranked!, report.space, report.metric, o.top)}\n`);
       const r = report.run;
-      const busy = r.workers.map((w) => `${w.worker} ${w.tasks} tasks, evaluating ${((w.busyMs / r.wallMs) * 100).toFixed(0)}%${w.cpuMs !== undefined ? `, on a CPU ${((w.cpuMs / r.wallMs) * 100).toFixed(0)}%` : ''} of the wall time`).join('; ');
+      const busy = r.workers.map((w) => `${w.worker} ${w.tasks} tasks, evaluating ${((w.busyMs / r.wallMs) * 100).toFixed(0)}%${w.cpuMs !== undefined ? `, on a CPU ${((w.cpuMs / r.wallMs) * 100).toFixed(0)}%` : ''} of the wall time${w.inputs ? `, inputs: ${w.inputs.local} read locally, ${w.inputs.cache} shipped (${w.inputs.fetched} fetched)` : ''}`).join('; ');
       process.stdout.write(
         `wall time ${(r.wallMs / 1000).toFixed(2)} s for ${r.tasks} evaluations on ${r.runner}${r.parallelism ? ` (${r.parallelism} at once)` : ''}; ` +
           `CPU ${(r.cpuMs / 1000).toFixed(2)} s here (${(r.cpuMs / r.wallMs).toFixed(2)} cores)\n  workers: ${busy}\n`,
@@ -229,9 +261,19 @@ builtin:sma (a plain long-only SMA crossover on --data files; params fast, slow)
         .argParser(wholeAtLeast(500, '--lock-ms'))
         .default(DEFAULT_LOCK_MS),
     )
-    .action(async (o: { redis: string; queue: string; concurrency?: number; lockMs: number }) => {
+    .option('--cache-dir <dir>', 'where input files shipped through Redis are kept (by SHA-256)', defaultCacheDir())
+    .option('--strategies-dir <dir>', 'the user strategy files this worker may run: a job naming one runs only if a file here has its exact SHA-256 (code never comes through Redis)')
+    .action(async (o: { redis: string; queue: string; concurrency?: number; lockMs: number; cacheDir: string; strategiesDir?: string }) => {
       const log = (l: string) => process.stderr.write(`kitedesk worker: ${l}\n`);
-      const w = await startRedisWorker({ url: checkRedisUrl(o.redis), queue: o.queue, lockMs: o.lockMs, log, ...(o.concurrency !== undefined ? { concurrency: o.concurrency } : {}) });
+      const w = await startRedisWorker({
+        url: checkRedisUrl(o.redis),
+        queue: o.queue,
+        lockMs: o.lockMs,
+        log,
+        cacheDir: resolve(o.cacheDir),
+        ...(o.strategiesDir !== undefined ? { strategiesDir: resolve(o.strategiesDir) } : {}),
+        ...(o.concurrency !== undefined ? { concurrency: o.concurrency } : {}),
+      });
       let stopping = false;
       const stop = () => {
         if (stopping) return;

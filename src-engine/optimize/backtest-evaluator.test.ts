@@ -1,10 +1,13 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseBacktestConfig, runBacktest } from '../backtest/backtest.js';
 import { loadBacktestData } from '../backtest/data.js';
+import { USER_SMA_SOURCE } from '../backtest/testing.js';
 import { backtestEvaluator, withParams } from './backtest-evaluator.js';
+import { pinData } from './inputs.js';
 import { writeSimCandleCsvs } from './sim-data.js';
 
 let dir: string;
@@ -61,5 +64,33 @@ describe('builtin:backtest evaluator', () => {
     expect(r.equity!.every((p) => p.ts >= window.from && p.ts < window.to)).toBe(true);
     expect(r.metrics.trades).toBeGreaterThan(0);
     expect(() => backtestEvaluator.evaluate({ fast: 5 }, {}, {})).toThrow(/needs data \{ config/);
+  });
+
+  it('data.strategies: the config’s user-type instances run the pinned user file (the engine’s loader), with the built-in’s metrics', async () => {
+    const strategies = join(dir, 'strategies');
+    mkdirSync(strategies, { mode: 0o700 });
+    const file = join(strategies, 'user_sma.mjs');
+    writeFileSync(file, USER_SMA_SOURCE, { mode: 0o600 });
+    const userConfig = join(dir, 'user.yaml');
+    writeFileSync(userConfig, readFileSync(config, 'utf8').replaceAll('type: sma_crossover', 'type: user_sma'));
+    const sha256 = createHash('sha256').update(USER_SMA_SOURCE).digest('hex');
+    const data = pinData({ module: 'builtin', export: 'backtest' }, { config: userConfig, strategies: [{ path: file, type: 'user_sma' }] }) as { strategies: unknown[]; inputs: { path: string; sha256: string }[] };
+    expect(data.strategies).toEqual([{ path: file, type: 'user_sma', sha256 }]);
+    expect(data.inputs.at(-1)).toMatchObject({ path: file, sha256 });
+
+    const builtin = backtestEvaluator.evaluate({ fast: 5, 'b.slow': 40 }, { config }, {}) as { metrics: Record<string, unknown> };
+    const user = await backtestEvaluator.evaluate({ fast: 5, 'b.slow': 40 }, data, {});
+    expect(user.metrics).toEqual(builtin.metrics);
+    expect(user.metrics['trades']).toBeGreaterThan(10);
+    // without the file the type is unknown; a file whose content is not the pinned one is not run
+    await expect(async () => backtestEvaluator.evaluate({}, { config: userConfig }, {})).rejects.toThrow(/a \(type "user_sma"\).*--strategies-dir/);
+    const other = join(dir, 'strategies2');
+    mkdirSync(other, { mode: 0o700 });
+    writeFileSync(join(other, 'user_sma.mjs'), USER_SMA_SOURCE.replace('written', 'rewritten'), { mode: 0o600 });
+    const wrong = { ...data, strategies: [{ path: join(other, 'user_sma.mjs'), type: 'user_sma', sha256 }] };
+    await expect(async () => backtestEvaluator.evaluate({}, wrong, {})).rejects.toThrow(/user strategy not run: user_sma\.mjs: new or changed/);
+    expect(() => pinData({ module: 'builtin', export: 'backtest' }, { config: userConfig, strategies: [{ path: file, type: 'user_sma', sha256: 'f'.repeat(64) }] })).toThrow(
+      `user strategy ${file} (type user_sma) changed since it was loaded`,
+    );
   });
 });

@@ -6,11 +6,18 @@
  * one per file, and `inputs`, the SHA-256 of the config and of every file) are checked on this machine
  * before they are used: a missing or different file fails the task. The config and candles are read
  * once per thread and content; a walk-forward window replays only the bars that start inside it.
+ * `data.strategies` (`optimize --strategies-dir`): user strategy files `{ path, type, sha256 }`, loaded by
+ * the engine's loader only with that exact content, so the config's instances of those types run them
+ * (on a `kitedesk worker` the paths are already the worker's own files: blobs.ts localizeTask).
  */
 import { readFileSync } from 'node:fs';
+import { basename, dirname } from 'node:path';
 import { parseBacktestConfig, runBacktest, type BacktestConfig } from '../backtest/backtest.js';
 import { loadBacktestData, type BacktestData } from '../backtest/data.js';
-import type { EvalWindow, Evaluator } from './evaluator.js';
+import { loadBacktestStrategies } from '../backtest/user-strategies.js';
+import type { StrategyDefinition } from '../strategy/strategy.js';
+import { strategyFiles, type PinnedStrategy } from './blobs.js';
+import type { EvalResult, EvalWindow, Evaluator } from './evaluator.js';
 import { pinnedInputs, verifyInputs, type PinnedInput, type PinnedSource } from './inputs.js';
 import type { ParamPoint } from './space.js';
 
@@ -24,6 +31,7 @@ interface Ref {
   /** Pinned: the files to read (instead of files or the config's data). */
   sources?: PinnedSource[];
   inputs?: PinnedInput[];
+  strategies?: PinnedStrategy[];
 }
 
 function ref(data: unknown): Ref {
@@ -34,13 +42,47 @@ function ref(data: unknown): Ref {
     throw new BacktestEvalError('data.sources must be a list of { path, symbol? }');
   }
   pinnedInputs(d);
+  try {
+    strategyFiles(d);
+  } catch (e) {
+    throw new BacktestEvalError((e as Error).message);
+  }
   return d;
 }
 
 const istMidnight = (day: string) => Date.parse(`${day}T00:00:00+05:30`);
 
-const cache = new Map<string, { config: BacktestConfig; data: BacktestData }>();
-function load(d: Ref): { config: BacktestConfig; data: BacktestData } {
+/** The user strategy files, each loaded only with its pinned content (per folder: the engine's loader reads a folder). */
+async function loadStrategies(list: readonly PinnedStrategy[]): Promise<StrategyDefinition[]> {
+  const byDir = new Map<string, PinnedStrategy[]>();
+  for (const s of list) byDir.set(dirname(s.path), [...(byDir.get(dirname(s.path)) ?? []), s]);
+  const defs: StrategyDefinition[] = [];
+  for (const [dir, files] of byDir) {
+    const r = await loadBacktestStrategies(dir, files.map((s) => ({ name: basename(s.path), sha256: s.sha256 })));
+    for (const s of files) {
+      if (!r.definitions.some((x) => x.type === s.type)) throw new BacktestEvalError(`user strategy ${s.path} (sha256 ${s.sha256.slice(0, 16)}…) loaded, but defines no type ${s.type}`);
+    }
+    defs.push(...r.definitions);
+  }
+  return defs;
+}
+
+type Loaded = { config: BacktestConfig; data: BacktestData };
+const strategyCache = new Map<string, Promise<StrategyDefinition[]>>();
+const cache = new Map<string, Loaded>();
+/** Once per thread and content. */
+function cachedStrategies(list: readonly PinnedStrategy[]): Promise<StrategyDefinition[]> {
+  const key = JSON.stringify(list);
+  let p = strategyCache.get(key);
+  if (!p) {
+    p = loadStrategies(list);
+    strategyCache.set(key, p);
+    p.catch(() => strategyCache.delete(key));
+  }
+  return p;
+}
+
+function loadData(d: Ref): Loaded {
   const key = JSON.stringify([d.config, d.files ?? null, d.sources ?? null, d.inputs?.map((i) => i.sha256) ?? null]);
   let v = cache.get(key);
   if (!v) {
@@ -79,19 +121,14 @@ function windowed(data: BacktestData, w: EvalWindow): BacktestData {
 
 export const backtestEvaluator: Evaluator = {
   evaluate(params, data, opts) {
-    const { config, data: all } = load(ref(data));
-    const input = opts.window ? windowed(all, opts.window) : all;
-    if (input.series.length === 0) throw new BacktestEvalError('no bars in the window');
-    const r = runBacktest(withParams(config, params), input, { pricePoints: 1 });
-    const metrics: Record<string, number | null> = {};
-    for (const [k, v] of Object.entries(r.metrics)) metrics[k] = v;
-    if (!opts.equity) return { metrics };
-    const start = opts.window?.from ?? r.period.from;
-    const equity = r.equity[0]?.ts === start ? r.equity : [{ ts: start, valuePaise: r.settings.capitalPaise }, ...r.equity];
-    return { metrics, equity };
+    const d = ref(data);
+    const loaded = loadData(d);
+    // built-in strategies only: synchronously, as before
+    if (!d.strategies?.length) return evaluateLoaded(loaded, undefined, params, opts);
+    return cachedStrategies(d.strategies).then((strategies) => evaluateLoaded(loaded, strategies, params, opts));
   },
   range(data) {
-    const { data: all } = load(ref(data));
+    const { data: all } = loadData(ref(data));
     let from = Infinity;
     let to = -Infinity;
     for (const s of all.series) {
@@ -103,3 +140,15 @@ export const backtestEvaluator: Evaluator = {
     return { from, to };
   },
 };
+
+function evaluateLoaded({ config, data: all }: Loaded, strategies: StrategyDefinition[] | undefined, params: ParamPoint, opts: { window?: EvalWindow; equity?: boolean }): EvalResult {
+  const input = opts.window ? windowed(all, opts.window) : all;
+  if (input.series.length === 0) throw new BacktestEvalError('no bars in the window');
+  const r = runBacktest(withParams(config, params), input, { pricePoints: 1, ...(strategies ? { strategies } : {}) });
+  const metrics: Record<string, number | null> = {};
+  for (const [k, v] of Object.entries(r.metrics)) metrics[k] = v;
+  if (!opts.equity) return { metrics };
+  const start = opts.window?.from ?? r.period.from;
+  const equity = r.equity[0]?.ts === start ? r.equity : [{ ts: start, valuePaise: r.settings.capitalPaise }, ...r.equity];
+  return { metrics, equity };
+}

@@ -95,9 +95,33 @@ export function pinData(evaluator: EvaluatorRef, data: unknown): unknown {
     // relative paths of the config are read from this process's working directory, as `kitedesk backtest` does
     const pinned = sources.flatMap((s) => expand(resolve(s.path), true).map((path) => (s.symbol !== undefined ? { path, symbol: s.symbol } : { path })));
     const { files: _replaced, ...rest } = data;
-    return { ...rest, config, sources: pinned, inputs: [cfg, ...pinned.map((s) => pin(s.path))] };
+    const strategies = pinStrategies(data['strategies']);
+    return {
+      ...rest,
+      config,
+      sources: pinned,
+      ...(strategies ? { strategies: strategies.map(({ path, type, sha256 }) => ({ path, type, sha256 })) } : {}),
+      inputs: [cfg, ...pinned.map((s) => pin(s.path)), ...(strategies ?? []).map(({ path, sha256, bytes }) => ({ path, sha256, bytes }))],
+    };
   }
   return data;
+}
+
+/**
+ * `data.strategies` of builtin:backtest (user strategy files, `{ path, type, sha256? }`, as
+ * `optimize --strategies-dir` loaded them) pinned like the data: a file whose content is no longer the
+ * one loaded is refused.
+ */
+function pinStrategies(v: unknown): (PinnedInput & { type: string })[] | undefined {
+  if (v === undefined) return undefined;
+  if (!Array.isArray(v) || v.some((x) => !isRecord(x) || typeof x['path'] !== 'string' || typeof x['type'] !== 'string' || (x['sha256'] !== undefined && typeof x['sha256'] !== 'string'))) {
+    throw new InputPinError('data.strategies must be a list of { path, type, sha256? } (user strategy files)');
+  }
+  return (v as { path: string; type: string; sha256?: string }[]).map((x) => {
+    const p = pin(resolve(x.path));
+    if (x.sha256 !== undefined && x.sha256 !== p.sha256) throw new InputPinError(`user strategy ${p.path} (type ${x.type}) changed since it was loaded: sha256 ${p.sha256.slice(0, 16)}…, loaded ${x.sha256.slice(0, 16)}…`);
+    return { ...p, type: x.type };
+  });
 }
 
 /** The pinned inputs of some data, checked as a list (undefined: not pinned). */

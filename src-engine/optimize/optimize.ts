@@ -32,8 +32,20 @@ export interface RunStats {
   wallMs: number;
   /** CPU time of this process (user + system) over the run; a pool's threads count here. */
   cpuMs: number;
-  /** Per worker (host:pid:thread): tasks run, the wall time spent evaluating and its thread's CPU time in it (Linux). */
-  workers: { worker: string; tasks: number; busyMs: number; cpuMs?: number }[];
+  /**
+   * Per worker (host:pid:thread): tasks run, the wall time spent evaluating and its thread's CPU time in
+   * it (Linux); on `kitedesk worker`s, `inputs`: per job, how many pinned inputs it read at their own path
+   * (`local`) or from its cache of shipped files (`cache`), and in all how many blobs it `fetched` from Redis.
+   */
+  workers: WorkerStats[];
+}
+
+export interface WorkerStats {
+  worker: string;
+  tasks: number;
+  busyMs: number;
+  cpuMs?: number;
+  inputs?: { local: number; cache: number; fetched: number };
 }
 
 export interface OptimizeReport {
@@ -127,12 +139,18 @@ export async function runOptimize(spec: OptimizeSpec, runner: Runner, hooks: Opt
   }
 
   const cpu = process.cpuUsage(c0);
-  const perWorker = new Map<string, { worker: string; tasks: number; busyMs: number; cpuMs?: number }>();
+  const perWorker = new Map<string, WorkerStats>();
   for (const o of all) {
     const w = perWorker.get(o.worker) ?? { worker: o.worker, tasks: 0, busyMs: 0, ...(o.cpuMs !== undefined ? { cpuMs: 0 } : {}) };
     w.tasks++;
     w.busyMs += o.wallMs;
     if (w.cpuMs !== undefined && o.cpuMs !== undefined) w.cpuMs += o.cpuMs;
+    if (o.inputs) {
+      const i = (w.inputs ??= { local: 0, cache: 0, fetched: 0 });
+      i.local = Math.max(i.local, o.inputs.local);
+      i.cache = Math.max(i.cache, o.inputs.cache);
+      i.fetched += o.inputs.fetched;
+    }
     perWorker.set(o.worker, w);
   }
   const run: RunStats = {

@@ -6,11 +6,14 @@
  * jobs and runs them on a local worker pool, which keeps this process's event loop free to renew
  * the job locks. A worker that dies mid-job stops renewing its lock; after `lockMs` another worker's
  * stalled-job check puts the job back in the queue and it runs elsewhere; its result is gathered
- * once, from the job.
+ * once, from the job. The run's data travel with it (blobs.ts): the optimiser uploads every pinned input
+ * once, by content; a worker lacking a file fetches it into its cache folder. User strategy files never
+ * travel: a worker runs one only from its own --strategies-dir, matched by SHA-256.
  */
 import { randomBytes } from 'node:crypto';
 import { Queue, QueueEvents, Worker, type Job } from 'bullmq';
 import { Redis } from 'ioredis';
+import { BLOB_TTL_S, DEFAULT_MAX_BLOB_BYTES, defaultCacheDir, localizeTask, shippedInputs, uploadInputs, type BlobStore } from './blobs.js';
 import { poolRunner, TaskError, type Runner } from './pool.js';
 import type { EvalTask, TaskOutcome } from './tasks.js';
 
@@ -70,6 +73,16 @@ async function ready(p: Promise<unknown>, ms = 15_000): Promise<void> {
   }
 }
 
+/** ioredis as the blobs' store. */
+function blobStore(r: Redis): BlobStore {
+  return {
+    exists: (key) => r.exists(key),
+    expire: (key, s) => r.expire(key, s),
+    set: (key, value, ex, s, nx) => r.set(key, value, ex, s, nx),
+    getBuffer: (key) => r.getBuffer(key),
+  };
+}
+
 export function newRunId(): string {
   return `opt${Date.now().toString(36)}${randomBytes(4).toString('hex')}`;
 }
@@ -81,6 +94,11 @@ export interface RedisRunnerOptions {
   runId?: string;
   /** How many workers are expected (for the report only). */
   workers?: number;
+  /** Upload the pinned inputs before queueing (default true; user strategy files never). */
+  ship?: boolean;
+  /** Largest file shipped, bytes (default 256 MiB). */
+  maxBlobBytes?: number;
+  log?: (line: string) => void;
 }
 
 export async function redisRunner(o: RedisRunnerOptions): Promise<Runner & { runId: string }> {
@@ -90,6 +108,8 @@ export async function redisRunner(o: RedisRunnerOptions): Promise<Runner & { run
   const owned: Redis[] = [];
   const queue = new Queue(name, { connection: connect(o.url, owned) });
   const events = new QueueEvents(name, { connection: connect(o.url, owned) });
+  let blobs: BlobStore | undefined;
+  const shipped = new Set<unknown>();
   const closeAll = async () => {
     await Promise.allSettled([events.close(), queue.close()]);
     for (const r of owned) r.disconnect();
@@ -108,6 +128,18 @@ export async function redisRunner(o: RedisRunnerOptions): Promise<Runner & { run
     runId,
     parallelism: o.workers ?? 0,
     async run(tasks, onDone) {
+      if (o.ship !== false) {
+        // every task of a run shares its data: each data object's inputs are shipped once
+        for (const t of tasks) {
+          if (shipped.has(t.data)) continue;
+          shipped.add(t.data);
+          const inputs = shippedInputs(t.data);
+          if (inputs.length === 0) continue;
+          blobs ??= blobStore(connect(o.url, owned));
+          const r = await uploadInputs(blobs, inputs, { maxBytes: o.maxBlobBytes ?? DEFAULT_MAX_BLOB_BYTES, ttlS: BLOB_TTL_S });
+          o.log?.(`data shipped through Redis: ${r.uploaded} file(s) uploaded (${(r.bytes / 1024).toFixed(0)} KiB gzipped), ${r.present} already there`);
+        }
+      }
       const jobs = await queue.addBulk(
         tasks.map((t) => ({
           name: 'evaluate',
@@ -141,6 +173,10 @@ export interface RedisWorkerOptions {
   /** Jobs at once = worker threads (default: cores). */
   concurrency?: number;
   lockMs?: number;
+  /** Where shipped inputs are kept (default: defaultCacheDir()). */
+  cacheDir?: string;
+  /** The user strategy files this worker may run (matched by SHA-256); none without it. */
+  strategiesDir?: string;
   log?: (line: string) => void;
 }
 
@@ -155,11 +191,15 @@ export async function startRedisWorker(o: RedisWorkerOptions): Promise<RedisWork
   if (!(Number.isInteger(lockMs) && lockMs >= 500)) throw new RangeError(`--lock-ms: expected whole ms ≥ 500, got ${lockMs}`);
   let completed = 0;
   const owned: Redis[] = [];
+  const cacheDir = o.cacheDir ?? defaultCacheDir();
+  let blobs: BlobStore | undefined;
+  const memo = new Map();
   const worker = new Worker(
     o.queue ?? DEFAULT_QUEUE,
     async (job: Job<EvalTask>) => {
-      const [out] = await pool.run([job.data]);
-      return out;
+      const local = await localizeTask(job.data, { store: () => (blobs ??= blobStore(connect(o.url, owned, o.log))), cacheDir, ...(o.strategiesDir !== undefined ? { strategiesDir: o.strategiesDir } : {}) }, memo);
+      const [out] = await pool.run([local.task]);
+      return local.counts ? { ...out!, inputs: local.counts } : out;
     },
     { connection: connect(o.url, owned, o.log), concurrency: pool.parallelism, lockDuration: lockMs, stalledInterval: lockMs, maxStalledCount: 3, autorun: false },
   );
@@ -177,7 +217,7 @@ export async function startRedisWorker(o: RedisWorkerOptions): Promise<RedisWork
     throw new Error(`cannot reach Redis at ${redactRedisUrl(o.url)}: ${(e as Error).message}`);
   }
   void worker.run();
-  o.log?.(`worker ready: ${pool.parallelism} at once on queue ${o.queue ?? DEFAULT_QUEUE} at ${redactRedisUrl(o.url)}`);
+  o.log?.(`worker ready: ${pool.parallelism} at once on queue ${o.queue ?? DEFAULT_QUEUE} at ${redactRedisUrl(o.url)}; shipped data cached in ${cacheDir}; ${o.strategiesDir !== undefined ? `user strategies from ${o.strategiesDir} only` : 'no user strategies (--strategies-dir)'}`);
   return {
     get completed() {
       return completed;

@@ -6,6 +6,7 @@ import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { threadId } from 'node:worker_threads';
 import { loadEvaluator, type EvalResult, type EvalWindow, type Evaluator, type EvaluatorRef } from './evaluator.js';
+import type { InputCounts } from './blobs.js';
 import type { ParamPoint } from './space.js';
 
 export interface EvalTask {
@@ -27,6 +28,8 @@ export interface TaskOutcome {
   wallMs: number;
   /** CPU time of the evaluating thread (Linux: /proc/thread-self/stat, 10 ms ticks); absent elsewhere. */
   cpuMs?: number;
+  /** On a `kitedesk worker`: how the job's pinned inputs were found (blobs.ts). */
+  inputs?: InputCounts;
 }
 
 /** This thread's user + system CPU time in ms, where the OS tells (Linux), else undefined. */
