@@ -38,7 +38,9 @@ import type { LogFn } from '../runtime/logger.js';
 import { ReplayFeed, type InstrumentOverride } from '../runtime/replay-feed.js';
 import { MemoryTradingStore } from '../runtime/trading.js';
 import { BUILTIN_STRATEGIES } from '../strategy/builtins/index.js';
+import { timeframesOf } from '../strategy/runner.js';
 import type { StrategyDefinition } from '../strategy/strategy.js';
+import { TIMEFRAMES, type Timeframe } from '../contract/schemas.js';
 import type { BacktestData, BarTime, InputFile } from './data.js';
 import { syntheticOptions, syntheticOptionsSchema, type SyntheticOptionsInfo } from './synthetic-options.js';
 
@@ -166,6 +168,22 @@ function checkStrategyTypes(profile: RunProfile, extra: readonly StrategyDefinit
   }
 }
 
+/**
+ * The candle timeframes the run reads: 1m (the store's base; the exits' ATR) and every strategy instance's
+ * (its primary and its definition's others, F&O instances too). Market data builds only these; the other
+ * timeframes only a chart would read (live builds all eight).
+ */
+export function candleTimeframes(profile: RunProfile, extra: readonly StrategyDefinition[]): Timeframe[] {
+  const defs = new Map([...BUILTIN_STRATEGIES, ...extra].map((d) => [d.type, d]));
+  const tfs = new Set<Timeframe>(['1m']);
+  for (const s of [...profile.strategies, ...(profile.fno?.strategies ?? [])]) {
+    const def = defs.get(s.type);
+    if (def === undefined) continue; // a disabled instance of an unloaded type: never built
+    for (const tf of timeframesOf({ timeframe: (s.timeframe as Timeframe | undefined) ?? def.timeframes[0]! }, def)) tfs.add(tf);
+  }
+  return TIMEFRAMES.filter((tf) => tfs.has(tf));
+}
+
 /** The profile as the backtest runs it: the section's exits, stale-quote limits that fit bar data. */
 function backtestProfile(cfg: BacktestConfig, maxBarMs: number): RunProfile {
   const p = structuredClone(cfg.profile);
@@ -232,6 +250,7 @@ export function runBacktest(config: BacktestConfig, data: BacktestData, opts: Ba
     clock,
     autoStart: false,
     tradingMode: 'backtest',
+    candleTimeframes: candleTimeframes(profile, opts.strategies ?? []),
     trading: store,
     dailyHistory: () => new Map(),
     signals: {

@@ -37,6 +37,11 @@ export interface MarketDataOptions {
   closeDelayMs?: number;
   /** The trading-day service: previous closes roll on its roll (see onDayRoll). */
   tradingDay?: TradingDay;
+  /**
+   * The candle timeframes to build (see MultiTimeframeOptions.timeframes): default all eight (live and
+   * paper: charts can ask for any); a backtest passes what its strategies and exits read.
+   */
+  timeframes?: readonly Timeframe[];
 }
 
 /**
@@ -72,7 +77,7 @@ export class MarketData {
     }
     this.bars = new MultiTimeframeCandles(
       instruments.map((i) => i.symbol),
-      { capacity: opts.candleCapacity, sessions: opts.sessions, closeDelayMs: opts.closeDelayMs },
+      { capacity: opts.candleCapacity, sessions: opts.sessions, closeDelayMs: opts.closeDelayMs, ...(opts.timeframes !== undefined ? { timeframes: opts.timeframes } : {}) },
     );
     for (const inst of instruments) {
       this.state.set(inst.symbol, { candles: this.bars.instrument(inst.symbol)!, prevClose: undefined, last: undefined, depth: undefined, depthListeners: undefined, rolledAt: -Infinity });

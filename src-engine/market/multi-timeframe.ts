@@ -58,6 +58,13 @@ export interface MultiTimeframeOptions {
    * feed's slightly late exchange timestamps still land in their bar, at the cost of closing later.
    */
   closeDelayMs?: number;
+  /**
+   * The timeframes to build (default all of TIMEFRAMES; `1m`, the store's base, is always built). A run
+   * that knows what reads its candles (a backtest: its strategies' timeframes) builds only those; asking
+   * for a timeframe not built (candles, forming, size, onCandle) throws a RangeError naming it, and no
+   * bar-closed event comes for it.
+   */
+  timeframes?: readonly Timeframe[];
 }
 
 export type CandleListener = (c: Candle) => void;
@@ -168,8 +175,8 @@ class BarRing {
 
 /** Candles of every timeframe of one instrument. Create through MultiTimeframeCandles. */
 export class InstrumentCandles {
-  /** Per timeframe, in TIMEFRAMES order. */
-  private readonly rings: BarRing[];
+  /** Per timeframe, in TIMEFRAMES order (undefined: a timeframe the store does not build). */
+  private readonly rings: (BarRing | undefined)[];
   private readonly listeners: CandleListener[][];
   private prevTs = Number.NaN;
   private prevPrice = Number.NaN;
@@ -189,7 +196,8 @@ export class InstrumentCandles {
     private readonly owner: MultiTimeframeCandles,
     capacity: MultiTimeframeOptions['capacity'],
   ) {
-    this.rings = TIMEFRAMES.map((tf) => new BarRing(capacityOf(capacity, tf)));
+    const built = owner.built;
+    this.rings = TIMEFRAMES.map((tf, k) => (built.includes(k) ? new BarRing(capacityOf(capacity, tf)) : undefined));
     this.listeners = TIMEFRAMES.map(() => []);
   }
 
@@ -264,7 +272,9 @@ export class InstrumentCandles {
     this.prevVolume = volume;
     this.prevDay = d.day;
 
-    for (let k = 0; k < TF_COUNT; k++) {
+    const ks = owner.built;
+    for (let j = 0; j < ks.length; j++) {
+      const k = ks[j]!;
       const ring = this.rings[k]!;
       let start: number;
       let end: number;
@@ -382,7 +392,9 @@ export class InstrumentCandles {
     this.prevVolume = volume;
     this.prevDay = d.day;
 
-    for (let k = 0; k < TF_COUNT; k++) {
+    const ks = owner.built;
+    for (let j = 0; j < ks.length; j++) {
+      const k = ks[j]!;
       const ring = this.rings[k]!;
       let start: number;
       let end: number;
@@ -423,7 +435,9 @@ export class InstrumentCandles {
   closeUntil(cutoff: number): number {
     let closed = 0;
     let next = Number.POSITIVE_INFINITY;
-    for (let k = 0; k < TF_COUNT; k++) {
+    const ks = this.owner.built;
+    for (let j = 0; j < ks.length; j++) {
+      const k = ks[j]!;
       const ring = this.rings[k]!;
       if (!ring.forming) continue;
       if (ring.end <= cutoff) {
@@ -440,12 +454,12 @@ export class InstrumentCandles {
 
   /** Bars held for `tf` (the forming one included). */
   size(tf: Timeframe): number {
-    return this.rings[tfIndex(tf)]!.count;
+    return this.rings[this.owner.builtIndex(tf)]!.count;
   }
 
   /** The newest `limit` candles of `tf` (fresh objects), oldest → newest; the last may be forming. */
   last(tf: Timeframe, limit: number): Candle[] {
-    const k = tfIndex(tf);
+    const k = this.owner.builtIndex(tf);
     if (!Number.isSafeInteger(limit) || limit < 0) {
       throw new RangeError(`candles(${this.symbol}, ${tf}): limit must be a non-negative integer, got ${String(limit)}`);
     }
@@ -457,13 +471,13 @@ export class InstrumentCandles {
 
   /** The newest bar of `tf` if it is still forming. */
   forming(tf: Timeframe): Candle | undefined {
-    const k = tfIndex(tf);
+    const k = this.owner.builtIndex(tf);
     return this.rings[k]!.forming ? this.candleAt(k, 0) : undefined;
   }
 
   /** Called with a fresh candle on every accepted tick (the forming bar of `tf`, new or updated). */
   onCandle(tf: Timeframe, listener: CandleListener): () => void {
-    const k = tfIndex(tf);
+    const k = this.owner.builtIndex(tf);
     this.listeners[k] = [...this.listeners[k]!, listener];
     return () => {
       this.listeners[k] = this.listeners[k]!.filter((l) => l !== listener);
@@ -508,6 +522,8 @@ function badTick(symbol: string, t: Tick): never {
  * - Bars close ON TIME: onClock(now) closes every forming bar whose end has passed and emits bar-closed,
  *   even if no tick came. A tick in a later bucket also closes the bar before it. Each bar closes once.
  * - Each (instrument, timeframe) keeps a fixed-capacity ring; the oldest bars are evicted.
+ * - Option `timeframes`: only those (and 1m) are built, closed and emitted — the backtest's choice; live
+ *   builds all eight (a chart may ask for any). Reading a timeframe not built throws.
  * - Per accepted tick the hot path allocates nothing unless someone listens (then one Candle per event).
  * - A listener that throws does not leave state half-updated: the rest of the update and the other
  *   listeners run, then the first error is rethrown.
@@ -528,6 +544,8 @@ export class MultiTimeframeCandles {
   nextCloseAt = Number.POSITIVE_INFINITY;
   /** @internal */
   closedListeners: BarClosedListener[] = [];
+  /** @internal Indices (TIMEFRAMES order) of the timeframes built, ascending; always starts with 1m's 0. */
+  readonly built: readonly number[];
   /** @internal counters */
   duplicates = 0;
   late = 0;
@@ -539,6 +557,16 @@ export class MultiTimeframeCandles {
     if (!Number.isFinite(delay) || delay < 0) throw new RangeError(`MultiTimeframeCandles: closeDelayMs must be a finite number ≥ 0, got ${String(delay)}`);
     this.closeDelayMs = delay;
     for (const tf of TIMEFRAMES) capacityOf(opts.capacity, tf); // validate once, with a clear message
+    const want = new Set<number>([0]);
+    if (opts.timeframes === undefined) for (let k = 1; k < TF_COUNT; k++) want.add(k);
+    else {
+      for (const [i, tf] of opts.timeframes.entries()) {
+        const k = TF_INDEX[tf];
+        if (k === undefined) throw new RangeError(`MultiTimeframeCandles: timeframes[${i}] '${String(tf)}' is not a timeframe (expected one of ${TIMEFRAMES.join(', ')})`);
+        want.add(k);
+      }
+    }
+    this.built = Object.freeze([...want].sort((a, b) => a - b));
     for (const [i, sym] of symbols.entries()) {
       if (typeof sym !== 'string' || sym.length === 0) throw new RangeError(`MultiTimeframeCandles: symbols[${i}] must be a non-empty string`);
       if (this.bySymbol.has(sym)) throw new RangeError(`MultiTimeframeCandles: symbols[${i}] duplicates '${sym}'`);
@@ -614,7 +642,7 @@ export class MultiTimeframeCandles {
   candles(symbol: string, tf: Timeframe, limit: number): Candle[] {
     const ic = this.bySymbol.get(symbol);
     if (ic === undefined) {
-      tfIndex(tf);
+      this.builtIndex(tf);
       return [];
     }
     return ic.last(tf, limit);
@@ -633,6 +661,20 @@ export class MultiTimeframeCandles {
     return () => {
       this.closedListeners = this.closedListeners.filter((l) => l !== listener);
     };
+  }
+
+  /** The timeframes this store builds (TIMEFRAMES order). */
+  get timeframes(): Timeframe[] {
+    return this.built.map((k) => TIMEFRAMES[k]!);
+  }
+
+  /** @internal The index of `tf`; throws for an unknown timeframe or one this store does not build. */
+  builtIndex(tf: Timeframe): number {
+    const k = tfIndex(tf);
+    if (!this.built.includes(k)) {
+      throw new RangeError(`candles of timeframe '${tf}' are not built in this run (it builds ${this.timeframes.join(', ')}: MarketData option timeframes)`);
+    }
+    return k;
   }
 
   /** @internal The session layout of the IST date containing ts (one-entry fast path, then a map). */

@@ -1,7 +1,7 @@
 import type { KiteMarginApi } from '../adapters/kite/kite-margin-gate.js';
 import { PROTOCOL_VERSION } from '../contract/envelope.js';
 import { ErrorCode, RpcError } from '../contract/errors.js';
-import type { EngineStatus, FnoStatus, Instrument, KiteSessionStatus, UniverseScan, UniverseStepStatus } from '../contract/schemas.js';
+import type { EngineStatus, FnoStatus, Instrument, KiteSessionStatus, Timeframe, UniverseScan, UniverseStepStatus } from '../contract/schemas.js';
 import { syntheticDailyHistory } from '../adapters/sim/daily-history.js';
 import type { MarketSimulator } from '../adapters/sim/market-simulator.js';
 import { SimulatorFeed } from '../adapters/sim/simulator-feed.js';
@@ -110,6 +110,11 @@ export interface EngineDeps {
   dataDir?: string;
   /** 'backtest': the paper mode's trading service runs as the backtester's (mode 'backtest', client ids 'B…'); same pipeline. */
   tradingMode?: 'backtest';
+  /**
+   * The candle timeframes market data builds (MarketDataOptions.timeframes; strategies reading others are
+   * refused). Default all eight (charts can ask for any); the backtester passes what its strategies read.
+   */
+  candleTimeframes?: readonly Timeframe[];
   /** Live mode (runtime/live-mode.ts): reconciliation cadence and tolerance; test seams for Kite's REST and broker. */
   live?: LiveModeConfig & { rest?: () => LiveRestPort | undefined; createBroker?: ModeControllerOptions['createBroker'] };
 }
@@ -194,7 +199,7 @@ export class Engine {
     this.instrumentSet = new Set(this.instruments.map((i) => i.symbol));
     // One trading day on the feed clock: market data, the ledger, risk and the brokers roll together.
     this.days = new TradingDay({ clock: { now: () => this.feed.now() }, onError: (e, r) => this.log('error', 'day roll listener failed', { to: r.to, error: (e as Error).message }) });
-    this.market = new MarketData(this.instruments, { tradingDay: this.days });
+    this.market = new MarketData(this.instruments, { tradingDay: this.days, ...(deps.candleTimeframes ? { timeframes: deps.candleTimeframes } : {}) });
     for (const i of this.instruments) {
       const pc = this.feed.prevClose(i.symbol);
       if (pc !== undefined && pc > 0) this.market.setPrevClose(i.symbol, pc);
@@ -230,6 +235,7 @@ export class Engine {
       knownSymbol: (s) => this.instrumentSet.has(s),
       ...(deps.userStrategiesDir !== undefined ? { userStrategiesDir: deps.userStrategiesDir } : {}),
       ...(deps.strategyDefinitions?.length ? { definitions: [...BUILTIN_STRATEGIES, ...deps.strategyDefinitions] } : {}),
+      ...(deps.candleTimeframes ? { timeframes: deps.candleTimeframes } : {}),
     });
     this.market.onBarClosed((symbol, tf, candle) => this.strategies.onBarClosed(symbol, tf, candle));
     this.fnoKite =

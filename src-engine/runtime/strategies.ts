@@ -147,6 +147,8 @@ export interface StrategyServiceOptions {
   knownSymbol?: (symbol: string) => boolean;
   /** Where user strategy files live (<dataDir>/strategies), named in "type not loaded" errors. */
   userStrategiesDir?: string;
+  /** The only bar timeframes market data builds (a backtest's; StrategyRunnerOptions.timeframes). Default: all. */
+  timeframes?: readonly Timeframe[];
 }
 
 /** `add`'s input: an instance config (params are overrides; the type fills in defaults). */
@@ -175,7 +177,7 @@ export class StrategyService {
   private ensembleSchema: Record<string, unknown> | undefined;
 
   constructor(private readonly opts: StrategyServiceOptions) {
-    this.runner = new StrategyRunner({ definitions: opts.definitions ?? BUILTIN_STRATEGIES, ...(opts.ensemble ? { ensemble: opts.ensemble } : {}) });
+    this.runner = new StrategyRunner({ definitions: opts.definitions ?? BUILTIN_STRATEGIES, ...(opts.ensemble ? { ensemble: opts.ensemble } : {}), ...(opts.timeframes ? { timeframes: opts.timeframes } : {}) });
     this.profileEnsemble = this.runner.ensemble.config;
     this.restoreEnsemble();
     let records = opts.store.list();

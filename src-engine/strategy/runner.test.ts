@@ -81,6 +81,20 @@ describe('StrategyRunner: config validation', () => {
     expect(() => r.add({ id: 'st', type: 'macd', symbols: ['X'] })).toThrow(StrategyConfigError);
   });
 
+  it('with `timeframes` (a run whose market data builds only those) an instance reading another is refused, naming what it needs', () => {
+    const only = ['1m', '5m'] as const;
+    expect(() => new StrategyRunner({ definitions: defs, timeframes: only, instances: [{ id: 'm', type: 'macd', symbols: ['X'] }] })).toThrow(
+      /strategy instance "m" instances\[0\]: timeframe: needs 15m candles, but this run builds only 1m, 5m/,
+    );
+    const r = new StrategyRunner({ definitions: defs, timeframes: only, instances: [{ id: 'm', type: 'macd', symbols: ['X'], timeframe: '5m' }] });
+    expect(() => r.add({ id: 'e', type: 'ema_crossover', symbols: ['X'], timeframe: '60m' })).toThrow(StrategyConfigError);
+    // a definition's other timeframes count too
+    const multi = defineStrategy({ type: 'multi', description: 'd', params: z.object({}), timeframes: ['1m', '15m'], warmup: 1, create: () => ({}) });
+    const r2 = new StrategyRunner({ definitions: [multi], timeframes: only });
+    expect(() => r2.add({ id: 'x', type: 'multi', symbols: ['X'] })).toThrow(/needs 15m candles/);
+    expect(r.status().map((s) => s.config.id)).toEqual(['m']);
+  });
+
   it('defineStrategy rejects bad definitions', () => {
     const base = { description: 'd', timeframes: ['5m'] as ['5m'], warmup: 1, create: () => ({}) };
     expect(() => defineStrategy({ ...base, type: 'Bad Type', params: z.object({}) })).toThrow(/snake_case/);

@@ -39,6 +39,11 @@ export interface StrategyRunnerOptions {
   clock?: Clock;
   /** Closed bars kept per (symbol, timeframe), at least each instance's warm-up + 1. Default 300. */
   historyBars?: number;
+  /**
+   * The only timeframes whose closed bars will come (a backtest's market data builds just those): an
+   * instance reading another is refused (StrategyConfigError) instead of never seeing a bar. Default: all.
+   */
+  timeframes?: readonly StrategyTimeframe[];
 }
 
 export interface StrategyErrorReport {
@@ -117,12 +122,14 @@ export class StrategyRunner {
   private readonly errorLog: StrategyErrorReport[] = [];
   private readonly clock: Clock | undefined;
   private readonly historyBars: number;
+  private readonly timeframes: readonly StrategyTimeframe[] | undefined;
   private eventTime = 0;
 
   constructor(opts: StrategyRunnerOptions) {
     this.ensemble = opts.ensemble instanceof Ensemble ? opts.ensemble : new Ensemble(opts.ensemble);
     this.clock = opts.clock;
     this.historyBars = opts.historyBars ?? 300;
+    this.timeframes = opts.timeframes;
     if (!Number.isSafeInteger(this.historyBars) || this.historyBars < 1) throw new RangeError(`StrategyRunner: historyBars must be a positive integer, got ${opts.historyBars}`);
     for (const d of opts.definitions) this.registerDefinition(d);
     // validate all before adding any, so a bad config leaves nothing half-built
@@ -149,7 +156,17 @@ export class StrategyRunner {
 
   /** Validates without adding. Throws StrategyConfigError. */
   validate(raw: unknown, label?: string): StrategyInstanceConfig {
-    return validateInstance(raw, this.defs, (t) => this.ensemble.weightOf(t), label);
+    const cfg = validateInstance(raw, this.defs, (t) => this.ensemble.weightOf(t), label);
+    const only = this.timeframes;
+    if (only !== undefined) {
+      const missing = timeframesOf(cfg, this.defs.get(cfg.type)!).filter((tf) => !only.includes(tf));
+      if (missing.length > 0) {
+        throw new StrategyConfigError(`"${cfg.id}"${label ? ` ${label}` : ''}`, [
+          { path: 'timeframe', message: `needs ${missing.join(', ')} candles, but this run builds only ${only.join(', ')}` },
+        ]);
+      }
+    }
+    return cfg;
   }
 
   /**
@@ -390,7 +407,7 @@ export class StrategyRunner {
 
   private build(inst: Instance, bars?: (symbol: string, tf: StrategyTimeframe) => readonly Readonly<Bar>[]): void {
     const cfg = inst.config;
-    const tfs = [...new Set([cfg.timeframe, ...inst.def.timeframes.slice(1)])];
+    const tfs = timeframesOf(cfg, inst.def);
     inst.running = true;
     for (const symbol of cfg.symbols) {
       const u = this.makeUnit(inst, symbol, tfs);
@@ -508,6 +525,11 @@ export class StrategyRunner {
     });
     return u;
   }
+}
+
+/** The bar timeframes an instance reads: its primary, then its definition's other timeframes. */
+export function timeframesOf(cfg: { readonly timeframe: StrategyTimeframe }, def: Pick<StrategyDefinition, 'timeframes'>): StrategyTimeframe[] {
+  return [...new Set([cfg.timeframe, ...def.timeframes.slice(1)])];
 }
 
 function subscribe<T>(list: Listener<T>[], fn: Listener<T>): () => void {
