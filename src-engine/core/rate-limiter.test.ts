@@ -232,3 +232,32 @@ describe('RateLimiter pace (the order pacer: below Kite\'s 10/s with margin)', (
     expect(done).toEqual([0, 1, 2]);
   });
 });
+
+describe('RateLimiter pace: risk-reducing requests (a flatten) are never refused by the wait limit', () => {
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  it('100 reducing acquires at once all go, in order, 125 ms apart (≤ 8 in any second); a new entry behind them is refused', async () => {
+    vi.useFakeTimers({ now: ist('2026-05-04T10:00:00') });
+    const rl = new RateLimiter({ perSecond: 10, pacePerSecond: 8, windowMs: 1150, maxWaitMs: 10_000, perMinute: 400, name: 'kite orders' });
+    const t0 = Date.now();
+    const went: [number, number][] = [];
+    const exits = Array.from({ length: 100 }, (_, i) => rl.acquire({ reducing: true }).then(() => void went.push([i, Date.now() - t0])));
+    // an entry decided now would wait 12.5 s behind the flatten: refused before sending, as before
+    const entry = await rl.acquire().catch((e: unknown) => e);
+    expect(entry).toBeInstanceOf(RateCapError);
+    expect((entry as RateCapError).window).toBe('pace');
+    await vi.advanceTimersByTimeAsync(20_000);
+    await Promise.all(exits);
+    expect(went.map(([i]) => i)).toEqual(Array.from({ length: 100 }, (_, i) => i));
+    const at = went.map(([, t]) => t);
+    expect(at.at(-1)).toBe(99 * 125);
+    for (let i = 1; i < at.length; i++) expect(at[i]! - at[i - 1]!).toBeGreaterThanOrEqual(125);
+    for (const g of at) expect(at.filter((t) => t >= g && t < g + 1000).length).toBeLessThanOrEqual(8);
+    // the queue drained: a new entry goes at the pace again
+    const next = rl.acquire().then(() => Date.now() - t0);
+    await vi.advanceTimersByTimeAsync(1000);
+    expect(await next).toBe(20_000);
+  });
+});

@@ -18,7 +18,14 @@ import { IST_OFFSET_MS } from './ist.js';
  * more than the server's limit into one of its seconds (11 requests paced at 8/s span 1.25 s). A
  * grant that would have to wait longer than `maxWaitMs` is REJECTED at once ({@link RateCapError},
  * window 'pace'): the queue behind a pace stays short, so nothing is sent long after it was decided.
+ * A risk-reducing request (`acquire({ reducing: true })`: an exit, a square-off, a kill-switch
+ * flatten, a cancel) is never refused by that wait limit: it queues in order and leaves at the pace
+ * however long the queue (the minute and day caps still apply). It counts in the queue, so new
+ * requests behind a long flatten are refused by the wait limit as before.
  */
+
+/** The default pace of order requests to Kite (`trading.live.ordersPerSecond`): below its 10/s with margin. */
+export const ORDERS_PACE_PER_SECOND = 8;
 
 export interface RateLimiterOptions {
   /** Grants allowed in any rolling window (default window 1000 ms). */
@@ -111,9 +118,10 @@ export class RateLimiter {
 
   /**
    * Reserves the next slot and resolves when it is due. Throws {@link RateCapError} synchronously
-   * (as a rejected promise) when the minute or day cap is exhausted.
+   * (as a rejected promise) when the minute or day cap is exhausted, or (paced, unless `reducing`)
+   * when the wait would exceed `maxWaitMs`.
    */
-  async acquire(): Promise<void> {
+  async acquire(opts: { reducing?: boolean } = {}): Promise<void> {
     if (this.spacingMs === 0) {
       const wait = this.reserve();
       if (wait > 0) await this.sleep(wait);
@@ -126,7 +134,7 @@ export class RateLimiter {
     const now = this.clock.now();
     const base = Math.max(this.lastGrant() ?? -Infinity, now - this.spacingMs);
     const dueIn = Math.max(0, base + this.spacingMs * (this.queued + 1) - now);
-    if (dueIn > this.maxWaitMs) throw new RateCapError(this.name, 'pace', this.pace, now + dueIn - this.maxWaitMs);
+    if (dueIn > this.maxWaitMs && opts.reducing !== true) throw new RateCapError(this.name, 'pace', this.pace, now + dueIn - this.maxWaitMs);
     this.queued++;
     const prev = this.chain;
     let release!: () => void;

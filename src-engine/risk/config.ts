@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { ORDERS_PACE_PER_SECOND } from '../core/rate-limiter.js';
 
 /**
  * Risk limits, as configured in a profile (`risk:`), with per-strategy overrides:
@@ -12,7 +13,10 @@ import { z } from 'zod';
  *
  * Money is integer paise, percentages are integer basis points (100 bps = 1 %). Unknown keys are
  * errors so a typo never silently leaves a limit at its default. Defaults keep Kite's own caps
- * (1,00,000 units and ₹10 crore per order; 10 orders/s, 400/min, 5,000/day); profiles lower them.
+ * (1,00,000 units and ₹10 crore per order; 400 orders/min, 5,000/day); profiles lower them. The
+ * per-second cap defaults to the live order pace (8/s, `trading.live.ordersPerSecond`, below Kite's 10/s)
+ * and a profile may not set it above that pace (runtime/trading.ts): a stream the cap lets through is
+ * never one the pacer has to queue.
  *
  * Per-strategy overrides may set any limit except `rate` (Kite counts orders per account, so the
  * counters are account-wide). The session circuit breaker (daily loss, drawdown → halt) always uses
@@ -84,7 +88,7 @@ export const KITE_MAX_ORDER_VALUE_PAISE = 10_000_000_000;
 
 const rateSchema = z
   .strictObject({
-    perSecond: posCount('rate.perSecond', 1000).default(10),
+    perSecond: posCount('rate.perSecond', 1000).default(ORDERS_PACE_PER_SECOND),
     perMinute: posCount('rate.perMinute', 100_000).default(400),
     perDay: posCount('rate.perDay', 10_000_000).default(5000),
   })
@@ -125,7 +129,7 @@ export const riskConfigSchema = z.strictObject({
   maxQty: limitFields.maxQty.default(KITE_MAX_QTY),
   freeze: limitFields.freeze.default('split'),
   priceBandBps: limitFields.priceBandBps.default(300),
-  rate: rateSchema.default({ perSecond: 10, perMinute: 400, perDay: 5000 }),
+  rate: rateSchema.default({ perSecond: ORDERS_PACE_PER_SECOND, perMinute: 400, perDay: 5000 }),
   staleAfterMs: limitFields.staleAfterMs.default(5000),
   marketHours: limitFields.marketHours.default(true),
   checkMargin: limitFields.checkMargin.default(true),

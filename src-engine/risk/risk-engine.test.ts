@@ -45,7 +45,7 @@ describe('risk config', () => {
       maxQty: 100_000,
       freeze: 'split',
       priceBandBps: 300,
-      rate: { perSecond: 10, perMinute: 400, perDay: 5000 },
+      rate: { perSecond: 8, perMinute: 400, perDay: 5000 }, // per second: the live order pace (trading.live.ordersPerSecond)
       staleAfterMs: 5000,
       marketHours: true,
       checkMargin: true,
@@ -328,7 +328,7 @@ describe('RiskEngine rules', () => {
   });
 
   it('rate_per_second and rate_per_minute count orders actually sent', () => {
-    const { engine, clock, market } = setup();
+    const { engine, clock, market } = setup({ rate: { perSecond: 10, perMinute: 400, perDay: 5000 } });
     for (let i = 0; i < 9; i++) engine.recordSent(clock.t);
     expect(engine.check(order()).action).toBe('ALLOW');
     engine.recordSent(clock.t);
@@ -350,6 +350,23 @@ describe('RiskEngine rules', () => {
     clock.t = T0 + 60_000; // the first 10 (sent at T0) have left the window
     market.set('RELIANCE', 250_000, clock.t);
     expect(engine.check(order()).action).toBe('ALLOW');
+  });
+
+  it('a flatten is not cut at the per-second/minute caps: 100 reduce-only killswitch/squareoff/exit orders at once all pass (and count); an entry is blocked', () => {
+    const { engine, clock, account } = setup();
+    account.positions.set('RELIANCE', 100);
+    const sources = ['killswitch', 'squareoff', 'exit'] as const;
+    for (let i = 0; i < 100; i++) {
+      const d = engine.check(order({ clientId: `K${i}`, side: 'SELL', qty: 1, orderType: 'MARKET', pricePaise: undefined, source: sources[i % 3]! }));
+      expect(d.action, `exit ${i}`).toBe('ALLOW');
+      engine.recordSent(clock.t);
+    }
+    expect(engine.rateUsage()).toMatchObject({ lastSecond: 8, lastMinute: 100, today: 100 });
+    // entries (and a person's orders) still meet the caps
+    expectRule(engine.check(order({ clientId: 'E1' })), 'BLOCK', 'rate_per_second');
+    expectRule(engine.check(order({ clientId: 'M1', side: 'SELL', qty: 1, source: 'manual' })), 'BLOCK', 'rate_per_second');
+    // an 'exit' that would flip the position is a new position: capped as one
+    expectRule(engine.check(order({ clientId: 'X1', side: 'SELL', qty: 101, orderType: 'MARKET', pricePaise: undefined, source: 'exit' })), 'BLOCK', 'rate_per_second');
   });
 
   it('rate_per_day: the whole split must fit; resets on the next IST day', () => {

@@ -32,8 +32,10 @@
  *  17. margin                 REDUCE / BLOCK
  *  18. freeze_qty             above the freeze qty: ALLOW/REDUCE with `slices` (freeze 'split') or BLOCK;
  *                             BLOCK when more than MAX_FREEZE_SLICES (10) slices would be needed
- *  19. rate_per_second        BLOCK (account-wide counters over orders actually sent: recordSent())
- *  20. rate_per_minute        BLOCK
+ *  19. rate_per_second        BLOCK (account-wide counters over orders actually sent: recordSent());
+ *                             not a reduce-only 'exit' / 'squareoff' / 'killswitch' order (they queue at
+ *                             the live order pacer instead, docs/trading.md "Order pace"), but they count
+ *  20. rate_per_minute        BLOCK (the same exemption)
  *  21. rate_per_day           BLOCK (the whole split must fit in today's budget)
  *
  * REDUCE vs BLOCK: max_qty, max_order_value and margin REDUCE to the largest whole-lot qty that fits,
@@ -804,15 +806,16 @@ export class RiskEngine {
       slices = splitLots(q, lot, maxSlice);
     }
 
-    // 19–21. rate caps (orders actually sent)
-    const w1 = this.perSecond.waitMs(now);
+    // 19–21. rate caps (orders actually sent); a flatten of many positions is not cut at the per-second/minute caps
+    const exiting = reduceOnly && (req.source === 'exit' || req.source === 'squareoff' || req.source === 'killswitch');
+    const w1 = exiting ? 0 : this.perSecond.waitMs(now);
     if (w1 > 0) {
       return block('rate_per_second', `${this.perSecond.cap} orders sent in the last second (cap ${this.perSecond.cap}/s); retry in ${w1} ms`, {
         perSecond: this.perSecond.cap,
         retryInMs: w1,
       });
     }
-    const w2 = this.perMinute.waitMs(now);
+    const w2 = exiting ? 0 : this.perMinute.waitMs(now);
     if (w2 > 0) {
       return block('rate_per_minute', `${this.perMinute.cap} orders sent in the last minute (cap ${this.perMinute.cap}/min); retry in ${w2} ms`, {
         perMinute: this.perMinute.cap,

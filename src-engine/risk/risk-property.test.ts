@@ -316,8 +316,9 @@ function oracle(w: World, qty: number, slices: number[] | undefined): string[] {
     if (lim.checkMargin && account.marginRequiredPaise({ ...req, qty }, ref) > account.marginAvailablePaise()) bad.push('margin');
   }
 
-  // rate: orders sent in the last second
-  if (w.s.sentLastSecond >= config.rate.perSecond) bad.push('rate per second');
+  // rate: orders sent in the last second (not for a reduce-only exit / square-off / kill-switch order: a flatten is never cut there)
+  const exiting = exempt && (req.source === 'exit' || req.source === 'squareoff' || req.source === 'killswitch');
+  if (!exiting && w.s.sentLastSecond >= config.rate.perSecond) bad.push('rate per second');
   return bad;
 }
 

@@ -274,6 +274,16 @@ describe('the start', () => {
 });
 
 describe('the profile', () => {
+  it('the risk rule\'s per-second cap follows the live order pace unless set', () => {
+    expect(parseRunProfile('{}').trading.risk.rate).toEqual({ perSecond: 8, perMinute: 400, perDay: 5000 });
+    expect(parseRunProfile('trading: { live: { ordersPerSecond: 5 } }').trading.risk.rate.perSecond).toBe(5);
+    expect(parseRunProfile('trading: { live: { ordersPerSecond: 5 }, risk: { rate: { perMinute: 300 } } }').trading.risk.rate).toEqual({ perSecond: 5, perMinute: 300, perDay: 5000 });
+    expect(parseRunProfile('trading: { live: { ordersPerSecond: 6 }, risk: { rate: { perSecond: 4 } } }').trading.risk.rate.perSecond).toBe(4);
+    // set explicitly, it is kept (a paper run may lift it; in live the excess queues at the pacer)
+    expect(parseRunProfile('trading: { risk: { rate: { perSecond: 10 } } }').trading.risk.rate.perSecond).toBe(10);
+    expect(() => parseRunProfile('trading: { live: { ordersPerSecond: 5 }, risk: { rate: { perSecond: 0 } } }')).toThrow(/rate\.perSecond/);
+  });
+
   it('trading.live sets the cadence and tolerance, checked like every other key', () => {
     expect(parseRunProfile('trading: { live: { reconcileMs: 2000, toleranceQty: 1, haltAfterRounds: 3, lookupAttempts: 5, lookupIntervalMs: 250, ordersPerSecond: 5 } }').trading.live).toEqual({
       reconcileMs: 2000,

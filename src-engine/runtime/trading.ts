@@ -16,6 +16,7 @@ import type {
 } from '../contract/trading-schemas.js';
 import type { Clock } from '../core/clock.js';
 import { istDay, type IsoDay } from '../core/nse-calendar.js';
+import { ORDERS_PACE_PER_SECOND } from '../core/rate-limiter.js';
 import { TradingDay } from '../core/trading-day.js';
 import type { DepthSnapshot } from '../model/depth.js';
 import { isTerminal, type Fill, type Order, type OrderRequest, type OrderSide, type Product, type TradableInstrument } from '../model/order.js';
@@ -60,7 +61,7 @@ const slippageSchema = z.strictObject({
 });
 
 /** `trading:` of a run profile. Money in rupees where a person types it (`capital`), paise inside. */
-export const tradingConfigSchema = z.strictObject({
+const tradingObjectSchema = z.strictObject({
   /** Starting capital in rupees (whole rupees). */
   capital: z.number().int().positive().max(1e12).default(1_000_000),
   /** Strategies' intents become orders (false: signals and intents are journalled only). */
@@ -115,14 +116,36 @@ export const tradingConfigSchema = z.strictObject({
       /**
        * The pace order requests (place, modify, cancel) leave for Kite at, evenly spaced: below Kite's 10/s
        * so latency jitter cannot put 11 into one of its seconds (HTTP 429). A burst beyond it queues (up to
-       * 10 s, then refused before sending); the risk rule's rate caps refuse intents beyond 10/s and 400/min.
+       * 10 s, then refused before sending; exits, square-offs, kill-switch flattens and cancels always queue).
+       * The risk rule's per-second cap (`risk.rate.perSecond`) follows it unless set: a stream the risk rule
+       * lets through is then never one the pacer has to queue.
        */
-      ordersPerSecond: z.number().int().min(1).max(10).default(8),
+      ordersPerSecond: z.number().int().min(1).max(10).default(ORDERS_PACE_PER_SECOND),
     })
     .prefault({}),
 });
-export type TradingConfigInput = z.input<typeof tradingConfigSchema>;
-export type TradingConfig = z.output<typeof tradingConfigSchema>;
+
+const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/**
+ * Without its own `risk.rate.perSecond`, the risk rule's per-second cap is the live order pace
+ * (`live.ordersPerSecond`, default 8 — also the risk config's own default). One set explicitly above the
+ * pace is kept (a paper run or a benchmark may lift the caps); in live its excess queues at the pacer.
+ */
+function riskRateFollowsPace(raw: unknown): unknown {
+  if (!isRecord(raw) || !isRecord(raw.live)) return raw;
+  const pace = raw.live.ordersPerSecond;
+  if (typeof pace !== 'number' || !Number.isSafeInteger(pace) || pace < 1 || pace > 10) return raw; // the schema reports it
+  const risk = raw.risk ?? {};
+  if (!isRecord(risk)) return raw;
+  const rate = risk.rate ?? {};
+  if (!isRecord(rate) || rate.perSecond !== undefined) return raw;
+  return { ...raw, risk: { ...risk, rate: { ...rate, perSecond: pace } } };
+}
+
+export const tradingConfigSchema = z.preprocess(riskRateFollowsPace, tradingObjectSchema);
+export type TradingConfigInput = z.input<typeof tradingObjectSchema>;
+export type TradingConfig = z.output<typeof tradingObjectSchema>;
 
 
 /** What the trading service keeps between runs (SQLite: TradingRepo). */

@@ -169,6 +169,8 @@ interface FillPart {
 }
 
 const KITE_STATUSES: ReadonlySet<string> = new Set<string>(ALL_STATUSES);
+/** Order sources that reduce risk: sent as `reducing` (the order pacer queues them instead of refusing a long wait). */
+const REDUCING_SOURCES: ReadonlySet<string> = new Set(['exit', 'squareoff', 'killswitch']);
 const MODIFY_ACK_FROM: ReadonlySet<OrderStatus> = new Set<OrderStatus>(['OPEN', 'TRIGGER PENDING', 'AMO REQ RECEIVED', 'MODIFY VALIDATION PENDING', 'MODIFY PENDING']);
 
 function message(e: unknown): string {
@@ -489,6 +491,8 @@ export class KiteLiveBroker implements Broker {
     if (needsPrice(o.orderType)) p.pricePaise = o.pricePaise!;
     if (needsTrigger(o.orderType)) p.triggerPricePaise = o.triggerPaise!;
     if (o.orderType === 'MARKET' || o.orderType === 'SL-M') p.marketProtection = this.marketProtection;
+    // exits, square-offs and kill-switch flattens queue at the order pace however long the queue (never refused by its wait limit)
+    if (REDUCING_SOURCES.has(o.source)) p.reducing = true;
     return p;
   }
 

@@ -1,7 +1,7 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { KiteConnect } from 'kiteconnect';
 import { type Clock, systemClock } from '../../core/clock.js';
-import { RateCapError, RateLimiter } from '../../core/rate-limiter.js';
+import { ORDERS_PACE_PER_SECOND, RateCapError, RateLimiter } from '../../core/rate-limiter.js';
 import { KiteError, registerSecret, toKiteError } from './errors.js';
 import { formatIst, paiseToRupees } from './kite-time.js';
 import {
@@ -64,8 +64,8 @@ import {
 
 export type LimiterClass = 'quote' | 'historical' | 'orders' | 'other';
 
-/** The default pace of order requests to Kite: below its 10/s with margin. */
-export const ORDERS_PACE_PER_SECOND = 8;
+/** The default pace of order requests to Kite: below its 10/s with margin (core/rate-limiter.ts). */
+export { ORDERS_PACE_PER_SECOND };
 
 export interface KiteRestLimits {
   quotePerSecond?: number;
@@ -78,7 +78,10 @@ export interface KiteRestLimits {
    * cannot put more than Kite's 10 into one of its seconds (the chaos burst case: 0 HTTP 429s).
    */
   ordersPacePerSecond?: number;
-  /** An order that would wait longer than this behind the pace is refused before sending (KiteRefusal rate_cap), ms (default 10 s). */
+  /**
+   * An order that would wait longer than this behind the pace is refused before sending (KiteRefusal rate_cap),
+   * ms (default 10 s). Never a risk-reducing one (`PlaceOrderParams.reducing`, every cancel): those queue.
+   */
   ordersMaxWaitMs?: number;
   ordersPerMinute?: number;
   ordersPerDay?: number;
@@ -144,6 +147,11 @@ export interface PlaceOrderParams {
   marketProtection?: number;
   autoslice?: boolean;
   algoId?: string;
+  /**
+   * A risk-reducing order (an exit, a square-off, a kill-switch flatten): never refused by the pace's wait
+   * limit (`ordersMaxWaitMs`), it queues in order and leaves at the pace. Not sent to Kite.
+   */
+  reducing?: boolean;
 }
 
 export interface ModifyOrderParams {
@@ -331,9 +339,9 @@ export class KiteRest {
   // Core call path
 
   /** One request through `limiter`; rejects with a KiteError. No retries. */
-  private async call(cls: LimiterClass, fn: () => Promise<unknown>, o: { expireOnToken?: boolean } = {}): Promise<unknown> {
+  private async call(cls: LimiterClass, fn: () => Promise<unknown>, o: { expireOnToken?: boolean; reducing?: boolean } = {}): Promise<unknown> {
     try {
-      await this.limiters[cls].acquire();
+      await this.limiters[cls].acquire(o.reducing === true ? { reducing: true } : {});
     } catch (e) {
       if (e instanceof RateCapError) throw new KiteRefusal('rate_limit', 'rate_cap', e.message);
       throw e;
@@ -523,7 +531,7 @@ export class KiteRest {
     const fields = this.buildOrderFields(p);
     const variety = p.variety ?? 'regular';
     try {
-      await this.limiters.orders.acquire();
+      await this.limiters.orders.acquire(p.reducing === true ? { reducing: true } : {});
     } catch (e) {
       if (e instanceof RateCapError) throw new KiteRefusal('rate_limit', 'rate_cap', e.message);
       throw e;
@@ -574,9 +582,9 @@ export class KiteRest {
     return String((raw as { order_id?: unknown } | null)?.order_id ?? orderId);
   }
 
-  /** Cancels an order; sent once (not retried). Returns the order id. */
+  /** Cancels an order; sent once (not retried). Never refused by the pace's wait limit (a cancel adds no position). Returns the order id. */
   async cancelOrder(variety: Variety, orderId: string): Promise<string> {
-    const raw = await this.call('orders', () => this.kc.cancelOrder(variety, String(orderId)));
+    const raw = await this.call('orders', () => this.kc.cancelOrder(variety, String(orderId)), { reducing: true });
     return String((raw as { order_id?: unknown } | null)?.order_id ?? orderId);
   }
 
