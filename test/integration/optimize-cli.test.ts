@@ -1,8 +1,10 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { USER_SMA_SOURCE } from '../../src-engine/backtest/testing.js';
 import { runOptimize, type OptimizeReport } from '../../src-engine/optimize/optimize.js';
 import { serialRunner } from '../../src-engine/optimize/pool.js';
 import { writeSimCandleCsvs } from '../../src-engine/optimize/sim-data.js';
@@ -57,6 +59,42 @@ describe('kitedesk optimize', { timeout: 180_000 }, () => {
     expect(html.match(/<polyline [^>]*points="([^"]+)"/)![1]!.split(' ')).toHaveLength(report.walkForward!.oosEquity.length);
   });
 
+  it('--strategies-dir: the config’s user-type instances run the folder’s file (pinned by SHA-256) with the built-in’s ranked table', async () => {
+    const strategies = join(dir, 'strategies');
+    mkdirSync(strategies, { mode: 0o700 });
+    writeFileSync(join(strategies, 'user_sma.mjs'), USER_SMA_SOURCE, { mode: 0o600 });
+    const cfg = (type: string) => {
+      const file = join(dir, `${type}.yaml`);
+      writeFileSync(
+        file,
+        [
+          'strategies:',
+          `  - { id: sma, type: ${type}, params: { fast: 10, slow: 30 }, timeframe: 1m, symbols: [SIMA, SIMB] }`,
+          'trading: { product: CNC, charges: false, sizing: { default: { mode: fixed_qty, qty: 1 } }, paper: { slippage: { ticks: 0 } }, risk: { maxTradesPerSymbolPerDay: 100000 } }',
+          `backtest: { data: [{ path: ${JSON.stringify(join(dir, 'data'))} }], exits: none, to: 2022-03-31 }`,
+          '',
+        ].join('\n'),
+      );
+      return file;
+    };
+    const out = join(dir, 'user');
+    const r = cli('--config', cfg('user_sma'), '--strategies-dir', strategies, '--param', 'fast=5,10', '--param', 'slow=30', '--metric', 'netReturn', '--threads', '2', '--out', out);
+    expect(r.code, r.stderr).toBe(0);
+    const report = JSON.parse(readFileSync(join(out, 'optimize.json'), 'utf8')) as OptimizeReport;
+    const sha256 = createHash('sha256').update(USER_SMA_SOURCE).digest('hex');
+    expect((report.data as { strategies: unknown }).strategies).toEqual([{ path: join(strategies, 'user_sma.mjs'), type: 'user_sma', sha256 }]);
+    const ref = await runOptimize(
+      { evaluator: { module: 'builtin', export: 'backtest' }, data: { config: cfg('sma_crossover') }, space: parseParamArgs(['fast=5,10', 'slow=30']), search: { kind: 'grid' }, metric: 'netReturn' },
+      serialRunner(),
+    );
+    expect(report.ranked).toEqual(ref.ranked);
+    expect(ref.ranked!.every((x) => (x.metrics['trades'] ?? 0) > 0)).toBe(true);
+    // without the folder the type is unknown, named with the instance
+    const bare = cli('--config', cfg('user_sma'), '--param', 'fast=5', '--threads', '0', '--out', join(dir, 'user-bare'));
+    expect(bare.code).toBe(1);
+    expect(bare.stderr).toMatch(/sma \(type "user_sma"\).*--strategies-dir/);
+  });
+
   it('bad input: one clear line, exit 1, nothing written', () => {
     const out = join(dir, 'bad');
     const cases: [string[], RegExp][] = [
@@ -65,6 +103,7 @@ describe('kitedesk optimize', { timeout: 180_000 }, () => {
       [['--evaluator', 'builtin:sma', '--data', join(dir, 'data'), '--param', 'fast=1:5:1', '--walk-forward', 'rolling', '--out', out], /--walk-forward needs --is and --oos/],
       [['--evaluator', 'builtin:nope', '--data', join(dir, 'data'), '--param', 'fast=1:5:1', '--threads', '0', '--out', out], /unknown built-in evaluator "nope"; known: backtest, sma/],
       [['--evaluator', 'builtin:sma', '--data', join(dir, 'data'), '--param', 'fast=1:5:1', '--redis', 'http://x', '--out', out], /--redis: expected redis:\/\/ or rediss:\/\//],
+      [['--evaluator', 'builtin:sma', '--data', join(dir, 'data'), '--param', 'fast=1:5:1', '--strategies-dir', dir, '--out', out], /--strategies-dir goes with the backtest evaluator \(builtin:backtest\)/],
     ];
     for (const [args, re] of cases) {
       const r = cli(...args);
