@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { gunzipSync, gzipSync } from 'node:zlib';
@@ -99,6 +99,17 @@ describe('shipping pinned inputs through Redis', () => {
     kv.set(blobKey(a.sha256), Buffer.from('not gzip'));
     await expect(resolveInput(store, elsewhere, cache)).rejects.toThrow(/is corrupt \(incorrect header check\)/);
     expect(existsSync(join(cache, a.sha256, 'SIMA.csv'))).toBe(false);
+  });
+
+  it.skipIf(process.platform === 'win32')('a cache folder others can write is refused before anything is written there', async () => {
+    const { store } = fakeStore();
+    const a = pinnedOf(join(dir, 'data', 'SIMA.csv'));
+    await uploadInputs(store, [a]);
+    const open = join(dir, 'open-cache');
+    mkdirSync(open);
+    chmodSync(open, 0o777);
+    await expect(resolveInput(store, { ...a, path: join(dir, 'elsewhere', 'SIMA.csv') }, open)).rejects.toThrow(`cache folder ${open} must be a folder of this user that group and others cannot write`);
+    expect(existsSync(join(open, a.sha256))).toBe(false);
   });
 
   it('localizeTask rewrites the config, sources and inputs to this worker’s copies and counts them', async () => {

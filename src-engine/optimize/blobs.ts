@@ -12,7 +12,7 @@
  * exact SHA-256 (docs/security.md).
  */
 import { createHash } from 'node:crypto';
-import { mkdirSync, readdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { lstatSync, mkdirSync, readdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { hostname, tmpdir, userInfo } from 'node:os';
 import { basename, join, resolve } from 'node:path';
 import { gunzipSync, gzipSync } from 'node:zlib';
@@ -119,6 +119,22 @@ export function defaultCacheDir(): string {
   return join(tmpdir(), `kitedesk-${user}`, 'optimize-blobs');
 }
 
+/**
+ * The cache folder, created private (0700) if missing; one of another user, a symlink, or one writable by
+ * group or others is refused (another user could plant links in it). POSIX only: Windows has no such bits.
+ */
+export function privateCacheDir(dir: string): string {
+  const root = resolve(dir);
+  mkdirSync(root, { recursive: true, mode: 0o700 });
+  if (process.platform === 'win32') return root;
+  const st = lstatSync(root);
+  const uid = process.getuid?.();
+  if (!st.isDirectory() || (uid !== undefined && st.uid !== uid) || (st.mode & 0o022) !== 0) {
+    throw new BlobError(`cache folder ${root} must be a folder of this user that group and others cannot write (chmod 700 it, or give --cache-dir another folder)`);
+  }
+  return root;
+}
+
 const sha256Of = (buf: Buffer) => createHash('sha256').update(buf).digest('hex');
 
 /**
@@ -156,6 +172,7 @@ export async function resolveInput(store: BlobStore, input: PinnedInput, cacheDi
     throw new BlobError(`input ${input.path}: the blob ${key} in Redis is corrupt: its content has sha256 ${got}, not the pinned ${input.sha256}; nothing was read`);
   }
   await store.expire(key, o.ttlS ?? BLOB_TTL_S);
+  privateCacheDir(cacheDir);
   mkdirSync(dir, { recursive: true, mode: 0o700 });
   const tmp = `${cached}.${process.pid}.${Math.random().toString(36).slice(2)}.part`;
   writeFileSync(tmp, buf, { mode: 0o600 });
