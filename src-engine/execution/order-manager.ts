@@ -168,6 +168,11 @@ export class OrderManager {
   /** Orders that were non-terminal when added, in order; terminal ones are dropped lazily. */
   private live: Order[] = [];
   private liveDead = 0;
+  /**
+   * The same orders by symbol, in the same order (openOrderOf scans only its symbol's; terminal ones are
+   * dropped from a symbol's list when it is scanned, and from all when `live` is compacted).
+   */
+  private readonly liveBySymbol = new Map<string, Order[]>();
   private fillList: Fill[] = [];
   /**
    * clientIds (and orderIds, where they differ) of the orders forgetFinished() dropped: a submit with
@@ -247,6 +252,7 @@ export class OrderManager {
     this.byClient.set(order.clientId, slot);
     if (orderId !== order.clientId) this.byId.set(orderId, slot);
     this.live.push(order);
+    this.addLive(order);
     if (this.journal !== undefined) {
       try {
         this.journal.orderChanged(order, 'placed');
@@ -255,6 +261,7 @@ export class OrderManager {
         this.byId.delete(orderId);
         this.byClient.delete(order.clientId);
         this.live.pop();
+        this.liveBySymbol.get(order.symbol)!.pop();
         throw e;
       }
     }
@@ -369,6 +376,7 @@ export class OrderManager {
       if (o.orderId !== o.clientId) this.byId.set(o.orderId, slot);
       if (!isTerminal(o.status)) {
         this.live.push(copy);
+        this.addLive(copy);
         this.reconcile.add(o.orderId);
       }
     }
@@ -446,12 +454,19 @@ export class OrderManager {
 
   /** The first non-terminal order of `symbol` placed for `strategy` (as openOrders() would list it), without building the list. */
   openOrderOf(symbol: string, strategy: string): Readonly<Order> | undefined {
-    const live = this.live;
-    for (let i = 0; i < live.length; i++) {
-      const o = live[i]!;
-      if (o.symbol === symbol && o.strategy === strategy && !isTerminal(o.status)) return o;
+    const list = this.liveBySymbol.get(symbol);
+    if (list === undefined) return undefined;
+    // the symbol's orders only (placement order, as in openOrders()), dropping the finished ones on the way
+    let found: Order | undefined;
+    let w = 0;
+    for (let i = 0; i < list.length; i++) {
+      const o = list[i]!;
+      if (isTerminalStatus(o.status)) continue;
+      list[w++] = o;
+      if (found === undefined && o.strategy === strategy) found = o;
     }
-    return undefined;
+    list.length = w;
+    return found;
   }
 
   /** Every fill, in arrival order (a read-only view, not a copy). */
@@ -628,6 +643,14 @@ export class OrderManager {
   private compactLive(): void {
     this.live = this.live.filter((o) => !isTerminal(o.status));
     this.liveDead = 0;
+    this.liveBySymbol.clear();
+    for (const o of this.live) this.addLive(o);
+  }
+
+  private addLive(o: Order): void {
+    const list = this.liveBySymbol.get(o.symbol);
+    if (list === undefined) this.liveBySymbol.set(o.symbol, [o]);
+    else list.push(o);
   }
 
   private mustGet(orderId: string, what: string): Order {
