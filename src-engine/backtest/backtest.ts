@@ -241,7 +241,8 @@ export function runBacktest(config: BacktestConfig, data: BacktestData, opts: Ba
   }
   const feed = new ReplayFeed({ series, speed: 1, seed: 1, backfillMinutes: 0, noise: 0, tickIntervalMs: 7 * 86_400_000, baseSeeds: [], instrumentOverrides: overrides, bars: wholeBars });
   const clock: Clock = { now: () => feed.now() };
-  const store = new MemoryTradingStore(1000, true);
+  // the light journal: orders as the order manager's records, no per-transition rows (read once, at the end)
+  const store = new MemoryTradingStore(1000, true, true);
   let signals = 0;
   const engine = new Engine({
     profile,

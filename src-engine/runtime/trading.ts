@@ -172,13 +172,23 @@ export class MemoryTradingStore implements TradingStore {
   readonly meta = new Map<string, string>();
   /**
    * `cap` bounds the event and decision lists; `retain: false` keeps no order or fill rows (a
-   * benchmark's store: millions of orders, nothing to restart from).
+   * benchmark's store: millions of orders, nothing to restart from). `light: true` is the backtest's
+   * light journal: an order's row holds the order manager's live record itself (its last journalled
+   * state: the order manager journals after every change of it; copied when read by orders()) and no
+   * per-transition event is kept — no copy and no record per status change, nothing read mid-run.
    */
   constructor(
     private readonly cap = 100_000,
     private readonly retain = true,
+    private readonly light = false,
   ) {}
   orderChanged(order: Readonly<Order>, event: string, broker: BrokerKind): void {
+    if (this.light) {
+      const row = this.orderRows.get(order.orderId);
+      if (row !== undefined && row.order === order) row.broker = broker;
+      else this.orderRows.set(order.orderId, { order: order as Order, broker });
+      return;
+    }
     if (this.retain) this.orderRows.set(order.orderId, { order: { ...order }, broker });
     this.events.push({ orderId: order.orderId, event, status: order.status });
     if (this.events.length > this.cap * 1.5) this.events.splice(0, this.events.length - this.cap);
