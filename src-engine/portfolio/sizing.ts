@@ -205,22 +205,28 @@ export function sizeOrder(intent: SizingIntent, ctx: SizingContext): SizingResul
   let reason = base.reason;
   if (qty <= 0) return { qty: 0, reason };
 
-  // the reason is formatted only when the cap bites (sizing runs for every intent: no rupee strings otherwise)
-  const cap = (max: number, why: () => string): void => {
-    if (max < qty) {
-      qty = Math.max(0, max);
-      reason += `; capped by ${why()}`;
-    }
-  };
-  if (cfg.maxQty !== undefined) cap(cfg.maxQty, () => `maxQty ${cfg.maxQty}`);
+  // each cap's reason is formatted only when it bites (sizing runs for every intent: no rupee strings,
+  // and no closure, otherwise)
+  if (cfg.maxQty !== undefined && cfg.maxQty < qty) {
+    qty = Math.max(0, cfg.maxQty);
+    reason += `; capped by maxQty ${cfg.maxQty}`;
+  }
   if (cfg.budgetPaise !== undefined) {
     const room = cfg.budgetPaise - ctx.strategyExposurePaise;
-    cap(room > 0 ? mulDivFloor(room, 1, price) : 0, () => `budget ${rupees(cfg.budgetPaise!)} (strategy exposure ${rupees(ctx.strategyExposurePaise)})`);
+    const max = room > 0 ? mulDivFloor(room, 1, price) : 0;
+    if (max < qty) {
+      qty = Math.max(0, max);
+      reason += `; capped by budget ${rupees(cfg.budgetPaise)} (strategy exposure ${rupees(ctx.strategyExposurePaise)})`;
+    }
   }
   const leverageBps = Math.round(cfg.leverage * 10_000);
   const limit = mulDivFloor(ctx.equityPaise, leverageBps * cfg.exposureBps, 100_000_000);
   const room = limit - ctx.grossExposurePaise;
-  cap(room > 0 ? mulDivFloor(room, 1, price) : 0, () => `gross exposure ${rupees(limit)} (= equity × ${cfg.leverage} × ${cfg.exposureBps} bps; in use ${rupees(ctx.grossExposurePaise)})`);
+  const maxGross = room > 0 ? mulDivFloor(room, 1, price) : 0;
+  if (maxGross < qty) {
+    qty = Math.max(0, maxGross);
+    reason += `; capped by gross exposure ${rupees(limit)} (= equity × ${cfg.leverage} × ${cfg.exposureBps} bps; in use ${rupees(ctx.grossExposurePaise)})`;
+  }
 
   if (lot > 1) {
     const lots = Math.floor(qty / lot);

@@ -349,7 +349,7 @@ export class Engine {
       try {
         // an F&O instance on the underlying trades the contract its leg resolves to now
         const routed = this.fno ? this.fno.routeIntent(intent, (sym, strat) => this.modes.current.ledger.positionQty(sym, strat)) : intent;
-        if (routed) this.modes.current.onIntent(routed);
+        if (routed) this.modes.current.trade(routed);
       } catch (e) {
         this.log('error', 'intent not traded', { symbol: intent.symbol, error: (e as Error).message });
       }

@@ -35,7 +35,7 @@ import { fnoContractOf, paperFnoMargin } from '../portfolio/fno-margin.js';
 import { expiryOf, finalSettlementPrice, SETTLEMENT_CLIENT_ID, settlementId } from './fno-settlement.js';
 import { Ledger, type LedgerFill } from '../portfolio/ledger.js';
 import { rangeMetrics } from '../portfolio/metrics.js';
-import { Sizer, intentOwner, sizingConfigSchema, type SizingIntent } from '../portfolio/sizing.js';
+import { Sizer, intentOwner, sizeOrder, sizingConfigSchema, type SizingIntent } from '../portfolio/sizing.js';
 import type { JournalFill, StoredOrder } from '../persistence/trading-repo.js';
 import type { LogFn } from './logger.js';
 
@@ -378,6 +378,8 @@ export class TradingService {
   /** Intents are not traded while false (the kernel's start-up backfill). */
   private trading = true;
   private lastDecision: RiskDecisionDto | undefined;
+  /** Orders the last execute() placed (its result lists none when built without DTOs). */
+  private placedCount = 0;
   /** The earliest expiry close (epoch ms) among open F&O positions; -Infinity = recompute (after a fill). */
   private nextExpiryMs = -Infinity;
   private readonly offSettleRoll: () => void;
@@ -615,6 +617,18 @@ export class TradingService {
 
   /** An ensemble intent: sized, then through risk to the broker. Returns what happened (for tests and logs). */
   onIntent(intent: TradeIntent): PlaceResult | { skipped: string } {
+    return this.tradeIntent(intent, true);
+  }
+
+  /**
+   * The same as onIntent for a caller that reads no result (the kernel): the same sizing, risk decision,
+   * orders and journal, without building the result's order DTOs.
+   */
+  trade(intent: TradeIntent): void {
+    this.tradeIntent(intent, false);
+  }
+
+  private tradeIntent(intent: TradeIntent, dtos: boolean): PlaceResult | { skipped: string } {
     if (!this.trading) return { skipped: 'trading paused (backfill)' };
     if (!this.config.autoTrade) return { skipped: 'autoTrade is off' };
     const inst = this.instruments.get(intent.symbol);
@@ -627,19 +641,19 @@ export class TradingService {
     const open = this.oms.openOrderOf(intent.symbol, strategy);
     if (open !== undefined) return { skipped: `order ${open.orderId} still open` };
     const price = this.lastPrice.get(intent.symbol) ?? intent.price;
-    const sized = this.sizer.size(
-      { ...intent, price },
-      {
-        equityPaise: this.ledger.equityPaise(),
-        atrPaise: this.opts.atr?.(intent.symbol),
-        instrument: inst,
-        strategyExposurePaise: this.ledger.strategyExposurePaise(strategy),
-        grossExposurePaise: this.ledger.grossExposurePaise(),
-        stats: this.ledger.strategyStats(strategy),
-        positionQty: position,
-      },
-      strategy,
-    );
+    const config = this.sizer.configFor(strategy);
+    // (the intent is copied only when its price is not the last price; the closed-trade statistics are
+    // built only for half_kelly, the one mode that reads them)
+    const sized = sizeOrder(intent.price === price ? intent : { ...intent, price }, {
+      config,
+      equityPaise: this.ledger.equityPaise(),
+      atrPaise: this.opts.atr?.(intent.symbol),
+      instrument: inst,
+      strategyExposurePaise: this.ledger.strategyExposurePaise(strategy),
+      grossExposurePaise: this.ledger.grossExposurePaise(),
+      stats: config.mode === 'half_kelly' ? this.ledger.strategyStats(strategy) : undefined,
+      positionQty: position,
+    });
     if (sized.qty <= 0) return { skipped: `sized to 0: ${sized.reason}` };
     const closing = position !== 0;
     return this.execute({
@@ -656,7 +670,7 @@ export class TradingService {
       strategy,
       source: closing ? 'exit' : 'strategy',
       tsInit: this.clock.now(),
-    });
+    }, dtos);
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -1087,23 +1101,31 @@ export class TradingService {
     this.days.sync(this.clock.now());
   }
 
-  /** Risk, then the order manager. Every decision is journalled (by the risk listener). */
-  private execute(req: OrderRequest): PlaceResult {
+  /**
+   * Risk, then the order manager. Every decision is journalled (by the risk listener). Without `dtos`
+   * the result lists no orders (its caller reads none); placedCount tells how many were placed.
+   */
+  private execute(req: OrderRequest, dtos = true): PlaceResult {
     // the roll (if one is due) happens before the decision, not inside it
     this.syncDay();
     this.lastDecision = undefined;
     const d = this.risk.check(req);
     const decision = this.lastDecision ?? this.decisionDto(d, req);
     const orders: OrderDto[] = [];
+    let placed = 0;
     if (d.action === 'ALLOW' || d.action === 'REDUCE') {
       const qty = d.action === 'REDUCE' ? d.qty : req.qty;
-      const slices = d.slices ?? [qty];
-      for (let i = 0; i < slices.length; i++) {
+      const slices = d.slices;
+      const n = slices === undefined ? 1 : slices.length;
+      for (let i = 0; i < n; i++) {
         const clientId = i === 0 ? req.clientId : `${req.clientId.slice(0, 16)}S${i}`.slice(0, 20);
+        const q = slices === undefined ? qty : slices[i]!;
         try {
-          const o = this.oms.submit({ ...req, clientId, qty: slices[i]! });
+          // the order manager copies what it keeps: the request itself when nothing differs (no copy per order)
+          const o = this.oms.submit(clientId === req.clientId && q === req.qty ? req : { ...req, clientId, qty: q });
           this.risk.recordSent(this.clock.now());
-          orders.push(this.orderDto(o));
+          placed++;
+          if (dtos) orders.push(this.orderDto(o));
         } catch (e) {
           if (e instanceof OrderRequestError) throw new RpcError(ErrorCode.INVALID_INPUT, e.message);
           throw e;
@@ -1111,6 +1133,7 @@ export class TradingService {
       }
     }
     const result = { decision, orders };
+    this.placedCount = placed;
     if (req.source === 'manual') {
       if (this.placeResults.size >= 10_000) {
         this.placeResultsOld = this.placeResults;
@@ -1124,21 +1147,24 @@ export class TradingService {
   private placeExit(x: ExitRequest): void {
     const inst = this.instruments.get(x.symbol);
     if (!inst) return;
-    const r = this.execute({
-      clientId: this.newClientId(),
-      symbol: x.symbol,
-      exchange: inst.exchange,
-      side: x.side,
-      qty: x.qty,
-      orderType: 'MARKET',
-      product: x.product,
-      validity: 'DAY',
-      variety: 'regular',
-      strategy: x.strategy,
-      source: x.reason === 'mis_squareoff' ? 'squareoff' : 'exit',
-      tsInit: this.clock.now(),
-    });
-    if (r.orders.length === 0) {
+    const r = this.execute(
+      {
+        clientId: this.newClientId(),
+        symbol: x.symbol,
+        exchange: inst.exchange,
+        side: x.side,
+        qty: x.qty,
+        orderType: 'MARKET',
+        product: x.product,
+        validity: 'DAY',
+        variety: 'regular',
+        strategy: x.strategy,
+        source: x.reason === 'mis_squareoff' ? 'squareoff' : 'exit',
+        tsInit: this.clock.now(),
+      },
+      false,
+    );
+    if (this.placedCount === 0) {
       this.exits.release(x.strategy, x.symbol);
       this.log('warn', 'exit order not placed', { symbol: x.symbol, strategy: x.strategy, reason: x.reason, rule: r.decision.rule ?? '', message: r.decision.message ?? '' });
     }
