@@ -7,7 +7,7 @@
  * Kite's form takes them. Nothing is ever sent.
  */
 import { formatRupees } from '../core/money.js';
-import type { Order, Variety } from '../model/order.js';
+import type { Order, OrderStatus, Variety } from '../model/order.js';
 import { type BrokerKind, type OrderModify } from './broker.js';
 import { needsPrice, needsTrigger } from './order-state.js';
 import { PaperBroker, type PaperBrokerOptions } from './paper-broker.js';
@@ -34,11 +34,84 @@ export interface ShadowBrokerOptions extends PaperBrokerOptions {
   marketProtection?: number;
 }
 
+/** The form parameters of POST /orders/:variety for `order` (what ShadowBroker records and the journal rebuilds). */
+export function shadowPlaceParams(order: Readonly<Order>, marketProtection: number): Record<string, string | number> {
+  const p: Record<string, string | number> = {
+    tradingsymbol: order.symbol,
+    exchange: order.exchange,
+    transaction_type: order.side,
+    order_type: order.orderType,
+    quantity: order.qty,
+    product: order.product,
+    validity: order.validity,
+    tag: order.clientId,
+  };
+  if (needsPrice(order.orderType) && order.pricePaise !== undefined) p['price'] = formatRupees(order.pricePaise);
+  if (needsTrigger(order.orderType) && order.triggerPaise !== undefined) p['trigger_price'] = formatRupees(order.triggerPaise);
+  if (order.orderType === 'MARKET' || order.orderType === 'SL-M') p['market_protection'] = marketProtection;
+  return p;
+}
+
+/** The form parameters of PUT /orders/:variety/:order_id for `changes`. */
+export function shadowModifyParams(changes: Readonly<OrderModify>, marketProtection: number): Record<string, string | number> {
+  const p: Record<string, string | number> = {};
+  if (changes.qty !== undefined) p['quantity'] = changes.qty;
+  if (changes.pricePaise !== undefined) p['price'] = formatRupees(changes.pricePaise);
+  if (changes.triggerPaise !== undefined) p['trigger_price'] = formatRupees(changes.triggerPaise);
+  if (changes.orderType !== undefined) p['order_type'] = changes.orderType;
+  if (changes.validity !== undefined) p['validity'] = changes.validity;
+  if (changes.orderType === 'MARKET' || changes.orderType === 'SL-M') p['market_protection'] = marketProtection;
+  return p;
+}
+
+/** One journalled state of an order (order_events: the event and the order as it stood after it). */
+export interface JournalledOrderState {
+  ts: number;
+  event: string;
+  status: OrderStatus;
+  order: Readonly<Order>;
+}
+
+/**
+ * The requests a shadow order would have sent, rebuilt from its journal (orders the shadow broker no
+ * longer holds: an earlier day's, or today's after a restart): the place from the `placed` state, a
+ * modify for each `modified` state (the fields that changed), a cancel where the order went to CANCEL
+ * PENDING (or an AMO straight to CANCELLED without a reason: an exchange expiry or an IOC remainder
+ * carries one).
+ */
+export function shadowRequestsFromJournal(orderId: string, states: readonly JournalledOrderState[], marketProtection: number): WouldSend[] {
+  const out: WouldSend[] = [];
+  let prev: Readonly<Order> | undefined;
+  for (const s of states) {
+    const o = s.order;
+    if (s.event === 'placed' && prev === undefined) {
+      out.push({ orderId, kind: 'place', variety: o.variety, params: shadowPlaceParams(o, marketProtection), tsEvent: s.ts });
+    } else if (prev !== undefined && s.event === 'modified') {
+      const changes: OrderModify = {};
+      if (o.qty !== prev.qty) changes.qty = o.qty;
+      if (o.pricePaise !== prev.pricePaise && o.pricePaise !== undefined) changes.pricePaise = o.pricePaise;
+      if (o.triggerPaise !== prev.triggerPaise && o.triggerPaise !== undefined) changes.triggerPaise = o.triggerPaise;
+      if (o.orderType !== prev.orderType) changes.orderType = o.orderType;
+      if (o.validity !== prev.validity) changes.validity = o.validity;
+      out.push({ orderId, kind: 'modify', variety: o.variety, params: shadowModifyParams(changes, marketProtection), tsEvent: s.ts });
+    } else if (
+      prev !== undefined &&
+      prev.status !== 'CANCEL PENDING' &&
+      (s.status === 'CANCEL PENDING' || (s.status === 'CANCELLED' && prev.status === 'AMO REQ RECEIVED' && !o.statusMessage))
+    ) {
+      out.push({ orderId, kind: 'cancel', variety: o.variety, params: {}, tsEvent: s.ts });
+    }
+    prev = o;
+  }
+  return out;
+}
+
 export class ShadowBroker extends PaperBroker {
   override readonly kind: BrokerKind = 'shadow';
   private readonly records: WouldSend[] = [];
   private readonly varieties = new Map<string, Variety>();
-  private readonly marketProtection: number;
+  /** market_protection sent with MARKET / SL-M (-1: Kite's automatic band). */
+  readonly marketProtection: number;
   private readonly now: () => number;
 
   constructor(opts: ShadowBrokerOptions) {
@@ -68,35 +141,15 @@ export class ShadowBroker extends PaperBroker {
 
   override place(order: Readonly<Order>): void {
     if (!this.knows(order.orderId)) {
-      const p: Record<string, string | number> = {
-        tradingsymbol: order.symbol,
-        exchange: order.exchange,
-        transaction_type: order.side,
-        order_type: order.orderType,
-        quantity: order.qty,
-        product: order.product,
-        validity: order.validity,
-        tag: order.clientId,
-      };
-      if (needsPrice(order.orderType) && order.pricePaise !== undefined) p['price'] = formatRupees(order.pricePaise);
-      if (needsTrigger(order.orderType) && order.triggerPaise !== undefined) p['trigger_price'] = formatRupees(order.triggerPaise);
-      if (order.orderType === 'MARKET' || order.orderType === 'SL-M') p['market_protection'] = this.marketProtection;
       this.varieties.set(order.orderId, order.variety);
-      this.records.push({ orderId: order.orderId, kind: 'place', variety: order.variety, params: p, tsEvent: this.now() });
+      this.records.push({ orderId: order.orderId, kind: 'place', variety: order.variety, params: shadowPlaceParams(order, this.marketProtection), tsEvent: this.now() });
     }
     super.place(order);
   }
 
   override modify(orderId: string, changes: OrderModify): void {
     super.modify(orderId, changes);
-    const p: Record<string, string | number> = {};
-    if (changes.qty !== undefined) p['quantity'] = changes.qty;
-    if (changes.pricePaise !== undefined) p['price'] = formatRupees(changes.pricePaise);
-    if (changes.triggerPaise !== undefined) p['trigger_price'] = formatRupees(changes.triggerPaise);
-    if (changes.orderType !== undefined) p['order_type'] = changes.orderType;
-    if (changes.validity !== undefined) p['validity'] = changes.validity;
-    if (changes.orderType === 'MARKET' || changes.orderType === 'SL-M') p['market_protection'] = this.marketProtection;
-    this.records.push({ orderId, kind: 'modify', variety: this.varieties.get(orderId) ?? 'regular', params: p, tsEvent: this.now() });
+    this.records.push({ orderId, kind: 'modify', variety: this.varieties.get(orderId) ?? 'regular', params: shadowModifyParams(changes, this.marketProtection), tsEvent: this.now() });
   }
 
   override cancel(orderId: string): void {

@@ -26,9 +26,33 @@ export interface StoredOrder {
   broker: BrokerKind;
 }
 
+/** One journalled state of an order: an order_events row (the event and the order as it stood after it). */
+export interface JournalledOrderState {
+  ts: number;
+  event: string;
+  status: Order['status'];
+  order: Order;
+}
+
+/** One order's journal (orders.charges / orders.liveParams of orders the order manager no longer holds). */
+export interface OrderJournal {
+  stored: StoredOrder;
+  /** Oldest first. */
+  states: JournalledOrderState[];
+  /** Its fills with their charges, in journal order. */
+  fills: JournalFill[];
+}
+
 interface OrderRow {
   order_id: string;
   broker: BrokerKind;
+  body: string;
+}
+
+interface EventRow {
+  ts: number;
+  event: string;
+  status: Order['status'];
   body: string;
 }
 
@@ -88,6 +112,9 @@ export class TradingRepo {
   private readonly insertDecision: Database.Statement;
   private readonly ordersStmt: Database.Statement<[string, number], OrderRow>;
   private readonly fillsStmt: Database.Statement<[string], FillRow>;
+  private readonly orderStmt: Database.Statement<[string, string], OrderRow>;
+  private readonly orderEventsStmt: Database.Statement<[string], EventRow>;
+  private readonly orderFillsStmt: Database.Statement<[string, string], FillRow>;
   private readonly maxSeqStmt: Database.Statement<[string], { s: number | null }>;
   private readonly decisionsStmt: Database.Statement<[string, number], DecisionRow>;
   private readonly metaGet: Database.Statement<[string], { value: string }>;
@@ -120,6 +147,9 @@ export class TradingRepo {
     );
     this.ordersStmt = db.prepare<[string, number], OrderRow>('SELECT order_id, broker, body FROM orders WHERE mode = ? AND ts_init >= ? ORDER BY ts_init, order_id');
     this.fillsStmt = db.prepare<[string], FillRow>('SELECT * FROM fills WHERE mode = ? ORDER BY seq');
+    this.orderStmt = db.prepare<[string, string], OrderRow>('SELECT order_id, broker, body FROM orders WHERE mode = ? AND order_id = ?');
+    this.orderEventsStmt = db.prepare<[string], EventRow>('SELECT ts, event, status, body FROM order_events WHERE order_id = ? ORDER BY id');
+    this.orderFillsStmt = db.prepare<[string, string], FillRow>('SELECT * FROM fills WHERE mode = ? AND order_id = ? ORDER BY seq');
     this.maxSeqStmt = db.prepare<[string], { s: number | null }>('SELECT max(seq) AS s FROM fills WHERE mode = ?');
     this.decisionsStmt = db.prepare<[string, number], DecisionRow>('SELECT * FROM risk_decisions WHERE mode = ? ORDER BY id DESC LIMIT ?');
     this.metaGet = db.prepare<[string], { value: string }>('SELECT value FROM meta WHERE key = ?');
@@ -199,21 +229,25 @@ export class TradingRepo {
 
   /** Every fill of this mode in journal order (what the ledger replays). */
   fills(): JournalFill[] {
-    return this.fillsStmt.all(this.mode).map((r) => ({
-      fillId: r.fill_id,
-      orderId: r.order_id,
-      clientId: r.client_id,
-      symbol: r.symbol,
-      exchange: r.exchange,
-      side: r.side,
-      product: r.product,
-      strategy: r.strategy,
-      qty: r.qty,
-      pricePaise: r.price,
-      tsEvent: r.ts_event,
-      chargesPaise: r.charges,
-      charges: JSON.parse(r.charges_detail) as ChargesBreakdownDto,
-    }));
+    return this.fillsStmt.all(this.mode).map(fillOf);
+  }
+
+  /** One order of this mode with its journalled states and fills; undefined when this mode has no such order. */
+  orderJournal(orderId: string): OrderJournal | undefined {
+    const row = this.orderStmt.get(this.mode, orderId);
+    if (row === undefined) return undefined;
+    const parse = (body: string, what: string): Order => {
+      try {
+        return JSON.parse(body) as Order;
+      } catch (e) {
+        throw new Error(`${what}: order ${orderId} has an unreadable body (${(e as Error).message})`);
+      }
+    };
+    return {
+      stored: { order: parse(row.body, 'orders table'), broker: row.broker },
+      states: this.orderEventsStmt.all(orderId).map((r) => ({ ts: r.ts, event: r.event, status: r.status, order: parse(r.body, 'order_events table') })),
+      fills: this.orderFillsStmt.all(this.mode, orderId).map(fillOf),
+    };
   }
 
   /** Journals a decision; returns it with its row id. */
@@ -317,4 +351,22 @@ export class TradingRepo {
   saveMeta(key: string, value: unknown): void {
     this.metaSet.run(key, JSON.stringify(value));
   }
+}
+
+function fillOf(r: FillRow): JournalFill {
+  return {
+    fillId: r.fill_id,
+    orderId: r.order_id,
+    clientId: r.client_id,
+    symbol: r.symbol,
+    exchange: r.exchange,
+    side: r.side,
+    product: r.product,
+    strategy: r.strategy,
+    qty: r.qty,
+    pricePaise: r.price,
+    tsEvent: r.ts_event,
+    chargesPaise: r.charges,
+    charges: JSON.parse(r.charges_detail) as ChargesBreakdownDto,
+  };
 }

@@ -48,7 +48,7 @@ import { OUTCOME_UNKNOWN, type Broker, type BrokerOrderUpdate, type OrderModify 
 import { aggregateSlippage, modelQuote, slippageRow, type ModelQuote } from '../execution/slippage.js';
 import type { DepthSnapshot } from '../model/depth.js';
 import { isTerminal, type Order, type OrderStatus } from '../model/order.js';
-import type { JournalFill, StoredOrder } from '../persistence/trading-repo.js';
+import type { JournalFill, OrderJournal, StoredOrder } from '../persistence/trading-repo.js';
 import { compareWithKite, externalPositionsOf, settlingKeys, verdictOf, type OurOrderState, type ReconcileComparison } from './live-reconcile.js';
 import type { LogFn } from './logger.js';
 import { MemoryTradingStore, type TradingService, type TradingStore } from './trading.js';
@@ -210,6 +210,9 @@ class SharedMetaStore implements TradingStore {
   }
   fills(): JournalFill[] {
     return this.inner.fills();
+  }
+  orderJournal(orderId: string): OrderJournal | undefined {
+    return this.inner.orderJournal?.(orderId);
   }
   decision(d: Omit<RiskDecisionDto, 'id'>): RiskDecisionDto {
     return this.inner.decision(d);

@@ -178,6 +178,8 @@ describe('the trading day roll (review finding: a loss halt carried into the nex
     const wait = s.svc.placeManual({ ...amo(79_500), product: 'CNC' });
     const ids = (xs: { orderId: string }[]) => xs.map((o) => o.orderId).sort();
     const [buyId, restId, waitId] = [buy.orders[0]!.orderId, rest.orders[0]!.orderId, wait.orders[0]!.orderId];
+    const buyCharges = s.svc.orderCharges(buyId);
+    expect(buyCharges.totalPaise).toBeGreaterThan(0);
 
     // Wednesday's roll: Monday's filled order is gone from memory; the DAY order the roll expired shows
     // (it finished today) and the AMO stays open
@@ -185,7 +187,9 @@ describe('the trading day roll (review finding: a loss halt carried into the nex
     s.svc.onClock(s.clock.t);
     expect(ids(s.svc.orders())).toEqual([restId, waitId].sort());
     expect(s.svc.orders().find((o) => o.orderId === restId)?.status).toBe('CANCELLED');
-    expect(() => s.svc.orderCharges(buyId)).toThrow();
+    // …but its charges still answer, from the journal's fills (orders.charges of an earlier day's order)
+    expect(s.svc.orderCharges(buyId)).toEqual(buyCharges);
+    expect(() => s.svc.orderCharges('no-such-order')).toThrow(/unknown order/);
     expect(ids(store.orders().map((r) => r.order))).toEqual([buyId, restId, waitId].sort());
     expect(store.fills().map((f) => f.orderId)).toEqual([buyId]);
 

@@ -26,7 +26,7 @@ import { exerciseCharges, orderCharges, segmentOf, type ChargesBreakdown } from 
 import { OrderActionError, OrderManager, OrderRequestError } from '../execution/order-manager.js';
 import { PaperBroker } from '../execution/paper-broker.js';
 import { ExecutionRouter } from '../execution/router.js';
-import { ShadowBroker } from '../execution/shadow-broker.js';
+import { MARKET_PROTECTION_AUTO, ShadowBroker, shadowRequestsFromJournal, type WouldSend } from '../execution/shadow-broker.js';
 import { decisionRecord, RiskEngine, type RiskDecision, type RiskState, type RiskStateStore } from '../risk/risk-engine.js';
 import { riskConfigSchema } from '../risk/config.js';
 import { ExitManager, exitConfigSchema, type ExitRequest } from '../portfolio/exits.js';
@@ -36,7 +36,7 @@ import { expiryOf, finalSettlementPrice, SETTLEMENT_CLIENT_ID, settlementId } fr
 import { Ledger, type LedgerFill } from '../portfolio/ledger.js';
 import { rangeMetrics } from '../portfolio/metrics.js';
 import { Sizer, intentOwner, sizeOrder, sizingConfigSchema, type SizingIntent } from '../portfolio/sizing.js';
-import type { JournalFill, StoredOrder } from '../persistence/trading-repo.js';
+import type { JournalFill, OrderJournal, StoredOrder } from '../persistence/trading-repo.js';
 import type { LogFn } from './logger.js';
 
 /**
@@ -156,6 +156,8 @@ export interface TradingStore {
   atomically?(fn: () => void): void;
   orders(sinceMs?: number): StoredOrder[];
   fills(): JournalFill[];
+  /** One order's journal: for orders the order manager no longer holds (an earlier day's); undefined when unknown. */
+  orderJournal?(orderId: string): OrderJournal | undefined;
   decision(d: Omit<RiskDecisionDto, 'id'>): RiskDecisionDto;
   recentDecisions(limit: number): RiskDecisionDto[];
   loadMeta<T>(key: string): T | undefined;
@@ -204,6 +206,12 @@ export class MemoryTradingStore implements TradingStore {
   }
   fills(): JournalFill[] {
     return this.fillRows.map((f) => ({ ...f }));
+  }
+  /** The order's row and fills; no states (the order's bodies are not kept per event in memory, only in SQLite). */
+  orderJournal(orderId: string): OrderJournal | undefined {
+    const r = this.orderRows.get(orderId);
+    if (r === undefined) return undefined;
+    return { stored: { order: { ...r.order }, broker: r.broker }, states: [], fills: this.fillRows.filter((f) => f.orderId === orderId).map((f) => ({ ...f })) };
   }
   decision(d: Omit<RiskDecisionDto, 'id'>): RiskDecisionDto {
     const r = d as RiskDecisionDto;
@@ -261,6 +269,13 @@ export interface TradingServiceOptions {
   onStrategyFill?: (strategy: string, fill: Readonly<Fill>) => void;
 }
 
+
+/** The charges of these fills, summed component by component. */
+function sumCharges(fills: readonly JournalFill[]): ChargesBreakdownDto {
+  let sum: ChargesBreakdownDto = { ...ZERO_CHARGES };
+  for (const f of fills) sum = addCharges(sum, f.charges);
+  return sum;
+}
 
 function addCharges(a: ChargesBreakdownDto, b: ChargesBreakdownDto, sign = 1): ChargesBreakdownDto {
   return {
@@ -849,19 +864,34 @@ export class TradingService {
       }));
   }
 
+  /** An order's charges: today's from memory; an order the order manager no longer holds (an earlier day's) from the journal's fills. */
   orderCharges(orderId: string): ChargesBreakdownDto {
-    this.requireOrder(orderId);
+    if (this.oms.get(orderId) === undefined) return sumCharges(this.journalOf(orderId).fills);
     const c = this.chargeState.get(orderId)?.charged ?? this.doneCharges.get(orderId) ?? this.doneChargesOld.get(orderId);
     if (c !== undefined) return { ...c };
-    let sum: ChargesBreakdownDto = { ...ZERO_CHARGES };
-    for (const f of this.store.fills()) if (f.orderId === orderId) sum = addCharges(sum, f.charges);
-    return sum;
+    return sumCharges(this.store.fills().filter((f) => f.orderId === orderId));
   }
 
-  /** Shadow mode: the Kite requests this order would have sent live (none for other orders). */
+  /**
+   * Shadow mode: the Kite requests this order would have sent live (none for other orders). Today's from
+   * the shadow broker; an order it no longer holds (an earlier day's, or today's after a restart) rebuilt
+   * from the journal's states (execution/shadow-broker.ts shadowRequestsFromJournal).
+   */
   liveParams(orderId: string): LiveRequest[] {
-    this.requireOrder(orderId);
-    return (this.shadow?.wouldSendFor(orderId) ?? []).map((r) => ({ kind: r.kind, variety: r.variety, params: { ...r.params }, tsEvent: r.tsEvent }));
+    const held = this.oms.get(orderId) !== undefined;
+    let reqs: readonly WouldSend[] = held ? (this.shadow?.wouldSendFor(orderId) ?? []) : [];
+    if (reqs.length === 0 && (!held || this.shadow !== undefined)) {
+      const j = held ? this.store.orderJournal?.(orderId) : this.journalOf(orderId);
+      if (j !== undefined && j.stored.broker === 'shadow') reqs = shadowRequestsFromJournal(orderId, j.states, this.shadow?.marketProtection ?? MARKET_PROTECTION_AUTO);
+    }
+    return reqs.map((r) => ({ kind: r.kind, variety: r.variety, params: { ...r.params }, tsEvent: r.tsEvent }));
+  }
+
+  /** The journal of an order the order manager does not hold; NOT_FOUND when the journal has none either. */
+  private journalOf(orderId: string): OrderJournal {
+    const j = this.store.orderJournal?.(orderId);
+    if (j === undefined) throw new RpcError(ErrorCode.NOT_FOUND, `unknown order: ${orderId}`, { orderId });
+    return j;
   }
 
   portfolio(): PortfolioDto {
