@@ -2,12 +2,16 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { backtestRunInputSchema, type BacktestProgress } from '../contract/backtest-schemas.js';
+import { backtestRunInputSchema, backtestStrategyLabel, type BacktestProgress } from '../contract/backtest-schemas.js';
 import { RpcError } from '../contract/errors.js';
 import { BacktestRunRepo } from '../persistence/backtest-repo.js';
 import { openDatabase } from '../persistence/db.js';
 import { BacktestRuns } from './app-runs.js';
-import { runAppBacktest } from './app-task.js';
+import { dayMs, runAppBacktest } from './app-task.js';
+import { backtestSectionSchema, runBacktest } from './backtest.js';
+import { loadBacktestData } from './data.js';
+import { buildReport } from './report.js';
+import { runProfileSchema } from '../runtime/config.js';
 import { generatedSeries, kiteCsv, USER_SMA_SOURCE } from './testing.js';
 import { loadBacktestStrategies } from './user-strategies.js';
 import type { UserStrategyFile } from '../contract/strategy-file-schemas.js';
@@ -219,5 +223,152 @@ describe('BacktestRuns (backtest.* from the app)', () => {
     expect(() => runs.start(inp)).toThrow(RpcError);
     expect(() => runs.start(inp)).toThrow(/user_sma\.mjs changed since it was approved/);
     expect(runs.sources().strategyTypes).not.toContain('user_sma');
+  });
+});
+
+describe('BacktestRuns: the run profile’s strategy set as one run (strategy: { kind: profile })', () => {
+  /** Two enabled instances of different types on different symbols, one disabled; the profile's own sizing and ensemble. */
+  const profile = () =>
+    runProfileSchema.parse({
+      strategies: [
+        { id: 'sma-a', type: 'sma_crossover', params: { fast: 5, slow: 20 }, symbols: ['SIMA'], timeframe: '5m' },
+        { id: 'ema-b', type: 'ema_crossover', params: { fast: 4, slow: 12 }, symbols: ['SIMB'], timeframe: '5m', weight: 2 },
+        { id: 'off-c', type: 'macd', symbols: ['SIMC'], enabled: false },
+      ],
+      ensemble: { buyThreshold: 0.2, sellThreshold: -0.2 },
+      trading: { capital: 500_000, sizing: { default: { mode: 'fixed_qty', qty: 3 } } },
+    });
+  const setInput = (over: Record<string, unknown> = {}) => backtestRunInputSchema.parse({ strategy: { kind: 'profile' }, from: '2025-03-03', to: '2025-03-05', charges: false, ...over });
+
+  function setupWith(opts: Partial<ConstructorParameters<typeof BacktestRuns>[0]> = {}) {
+    const dir = mkdtempSync(join(tmpdir(), 'kitedesk-btset-'));
+    dirs.push(dir);
+    const db = openDatabase(join(dir, 'k.sqlite'));
+    const runs = new BacktestRuns({ repo: new BacktestRunRepo(db), dir: join(dir, 'backtests'), profile, ...opts });
+    closers.push(async () => {
+      await runs.close();
+      db.close();
+    });
+    return { dir, runs };
+  }
+
+  const refusal = (f: () => unknown) => {
+    try {
+      f();
+    } catch (e) {
+      if (e instanceof RpcError) return { code: e.code, message: e.message, paths: ((e.details as { issues?: { path: string }[] } | undefined)?.issues ?? []).map((i) => i.path) };
+      throw e;
+    }
+    throw new Error('not refused');
+  };
+
+  it('runs every enabled instance in the worker, equal to runBacktest of that profile called directly (same trades), with the instances and per-instance attribution in report.json', async () => {
+    const { runs } = setupWith();
+    const { id } = runs.start(setInput());
+    const end = await settled(runs, id);
+    expect(end).toMatchObject({ state: 'done', error: null });
+
+    type Rep = { inputs: { files: { path: string; symbol: string }[]; strategies: { instances: { id: string; type: string; symbols: string[]; timeframe: string; weight: number; params: Record<string, unknown> }[]; skipped: unknown[] } }; trades: { strategy: string; netPnlPaise: number }[]; metrics: unknown; byStrategy: { strategy: string; trades: number; netPnlPaise: number }[]; settings: { strategies: { id: string }[] } };
+    const rep = JSON.parse(readFileSync(join(runs.runDir(id), 'report.json'), 'utf8')) as Rep;
+    // the instances run, with the types' defaults, the timeframes and the weights (ema-b's own, sma's the type's)
+    expect(rep.inputs.strategies.instances).toEqual([
+      { id: 'sma-a', type: 'sma_crossover', params: { fast: 5, slow: 20 }, symbols: ['SIMA'], timeframe: '5m', weight: 1 },
+      { id: 'ema-b', type: 'ema_crossover', params: expect.objectContaining({ fast: 4, slow: 12 }), symbols: ['SIMB'], timeframe: '5m', weight: 2 },
+    ]);
+    expect(rep.inputs.strategies.skipped).toEqual([]);
+    expect(rep.inputs.files.map((f) => f.symbol)).toEqual(['SIMA', 'SIMB']);
+
+    // the same profile straight into runBacktest, on the run's own candle files, with the form's settings (CNC, no charges, no exits, next open)
+    const p = profile();
+    p.strategies = p.strategies.filter((s) => s.enabled);
+    p.trading.product = 'CNC';
+    p.trading.charges = false;
+    p.trading.paper.slippage = { ticks: 0 };
+    const data = loadBacktestData(rep.inputs.files, { barTime: 'start', from: dayMs('2025-03-03', false), to: dayMs('2025-03-05', true) });
+    const direct = runBacktest({ profile: p, backtest: backtestSectionSchema.parse({ from: '2025-03-03', to: '2025-03-05', exits: 'none', fill: 'next_open' }) }, data);
+    const directReport = buildReport(direct, { files: data.files, overrides: {} });
+    expect(direct.trades.length).toBeGreaterThan(0);
+    expect(rep.trades).toEqual(directReport['trades']);
+    expect(rep.metrics).toEqual(directReport['metrics']);
+    // both instances traded, each on its own symbol, and the attribution adds up to the run's net PnL
+    const owners = new Set(rep.trades.map((t) => t.strategy));
+    expect(owners).toEqual(new Set(['sma-a', 'ema-b']));
+    expect(rep.settings.strategies.map((s) => s.id)).toEqual(['sma-a', 'ema-b']);
+    expect(rep.byStrategy.map((b) => b.strategy).sort()).toEqual(['ema-b', 'sma-a']);
+    for (const b of rep.byStrategy) {
+      const mine = rep.trades.filter((t) => t.strategy === b.strategy);
+      expect(b.trades).toBe(mine.length);
+      expect(b.netPnlPaise).toBeCloseTo(mine.reduce((s, t) => s + t.netPnlPaise, 0), 6);
+    }
+    const view = runs.report(id);
+    expect(view.byStrategy).toEqual(rep.byStrategy);
+    expect(view.trades.map((t) => t.strategy)).toEqual(rep.trades.map((t) => t.strategy));
+    // the list records the resolved set: its kind, the instances, the union of their symbols, useProfile
+    const [row] = runs.list(1);
+    expect(row!.input).toMatchObject({ symbols: ['SIMA', 'SIMB'], useProfile: true, strategy: { kind: 'profile', instances: [{ id: 'sma-a' }, { id: 'ema-b' }] } });
+    expect(backtestStrategyLabel(row!.input.strategy)).toBe('profile (2 strategies)');
+    expect(row!.headline!.trades).toBe(direct.trades.length);
+    const html = readFileSync(join(runs.runDir(id), 'report.html'), 'utf8');
+    expect(html).toContain('id="by-strategy"');
+    expect(html).toContain('<td>ema-b</td>');
+  });
+
+  it('narrowed symbols: an instance left without any is skipped and the report says so; a symbol of no instance is refused', async () => {
+    const { runs } = setupWith();
+    const { id } = runs.start(setInput({ symbols: ['SIMA'], to: '2025-03-03' }));
+    expect((await settled(runs, id)).state).toBe('done');
+    const rep = JSON.parse(readFileSync(join(runs.runDir(id), 'report.json'), 'utf8')) as { inputs: { strategies: { instances: { id: string }[]; skipped: { id: string; reason: string }[] } }; warnings: string[] };
+    expect(rep.inputs.strategies.instances.map((i) => i.id)).toEqual(['sma-a']);
+    expect(rep.inputs.strategies.skipped).toEqual([{ id: 'ema-b', reason: 'none of its symbols (SIMB) is in the run' }]);
+    expect(rep.warnings).toContain('strategy ema-b: not run (none of its symbols (SIMB) is in the run)');
+    expect(readFileSync(join(runs.runDir(id), 'report.html'), 'utf8')).toContain('Not run: ema-b');
+    expect(refusal(() => runs.start(setInput({ symbols: ['SIMA', 'INFY'] })))).toMatchObject({ code: 'INVALID_INPUT', paths: ['symbols'], message: expect.stringMatching(/INFY: not a symbol of any enabled instance/) });
+  });
+
+  it('refusals name the instance and field: data without a symbol, an unapproved user file, bad params, walk-forward, params or timeframe with the set, no profile', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'kitedesk-btset-'));
+    dirs.push(dir);
+    // a folder with SIMA only: the refusal names SIMB at data.dir, before any run
+    const csv = join(dir, 'csv');
+    mkdirSync(csv);
+    writeFileSync(join(csv, 'SIMA.csv'), kiteCsv(generatedSeries('SIMA', '2025-03-03', 1)));
+    const { runs } = setupWith();
+    expect(refusal(() => runs.start(setInput({ data: { kind: 'folder', dir: csv } })))).toMatchObject({ code: 'INVALID_INPUT', paths: ['data.dir'], message: expect.stringMatching(/no candles for SIMB in .*csv/) });
+    expect(runs.list(5)).toEqual([]);
+
+    // a user-type instance whose file changed since approval: CONFLICT naming the instance, its type field and the file
+    const files: UserStrategyFile[] = [{ file: 'user_sma.mjs', type: 'user_sma', sha256: 'a'.repeat(64), pendingApproval: 'b'.repeat(64), error: 'user_sma.mjs: new or changed, waiting for approval' }];
+    const withUser = setupWith({
+      instances: () => [...profile().strategies, { id: 'mine', type: 'user_sma', params: {}, symbols: ['SIMA'], enabled: true }],
+      userStrategies: { dir: join(dir, 'strategies'), files: () => files, definitions: () => [] },
+    }).runs;
+    expect(refusal(() => withUser.start(setInput()))).toMatchObject({ code: 'CONFLICT', paths: ['strategy.instances.mine.type'], message: expect.stringMatching(/instance mine \(type "user_sma"\).*user_sma\.mjs changed since it was approved/) });
+    // an instance whose params its type refuses: INVALID_INPUT at strategy.instances.<id>.params.<key>
+    const badParams = setupWith({ instances: () => [{ id: 'bad', type: 'sma_crossover', params: { fast: 30, slow: 20 }, symbols: ['SIMA'] }] }).runs;
+    const bad = refusal(() => badParams.start(setInput()));
+    expect(bad.code).toBe('INVALID_INPUT');
+    expect(bad.paths.every((p) => p.startsWith('strategy.instances.bad.params'))).toBe(true);
+    // nothing enabled
+    expect(refusal(() => setupWith({ instances: () => [{ id: 'x', type: 'macd', symbols: ['SIMA'], enabled: false }] }).runs.start(setInput()))).toMatchObject({ code: 'CONFLICT', paths: ['strategy'] });
+    // no run profile in this engine
+    const dir2 = mkdtempSync(join(tmpdir(), 'kitedesk-btset-'));
+    dirs.push(dir2);
+    const db = openDatabase(join(dir2, 'k.sqlite'));
+    const bare = new BacktestRuns({ repo: new BacktestRunRepo(db), dir: join(dir2, 'b') });
+    closers.push(async () => {
+      await bare.close();
+      db.close();
+    });
+    expect(refusal(() => bare.start(setInput()))).toMatchObject({ code: 'UNAVAILABLE', paths: ['strategy'] });
+
+    // the contract: walk-forward, params and a timeframe do not go with the set
+    const paths = (over: Record<string, unknown>) => backtestRunInputSchema.safeParse({ strategy: { kind: 'profile' }, from: '2025-03-03', to: '2025-04-30', ...over }).error?.issues.map((i) => i.path.join('.'));
+    expect(paths({ walkForward: { inSampleDays: 20, outOfSampleDays: 5, space: [{ param: 'fast', from: 3, to: 5, step: 1 }] } })).toEqual(['walkForward']);
+    expect(paths({ params: { fast: 3 } })).toEqual(['params']);
+    expect(paths({ timeframe: '5m' })).toEqual(['timeframe']);
+    expect(paths({ strategy: { kind: 'profile', instances: [] } })).toEqual(['strategy']);
+    expect(paths({})).toBeUndefined();
+    // a single type still needs its symbols
+    expect(paths({ strategy: 'sma_crossover' })).toEqual(['symbols']);
   });
 });

@@ -14,10 +14,13 @@ import { fileURLToPath } from 'node:url';
 import { MessageChannel } from 'node:worker_threads';
 import { Piscina } from 'piscina';
 import {
+  BACKTEST_MAX_SYMBOLS,
   BACKTEST_REPORT_MAX_TRADES,
+  type BacktestInstance,
   type BacktestProgress,
   type BacktestReportView,
   type BacktestRunInput,
+  type BacktestRunRecord,
   type BacktestRunSummary,
   type BacktestSources,
   type WalkForwardReport,
@@ -26,6 +29,7 @@ import { ErrorCode, RpcError } from '../contract/errors.js';
 import type { BacktestRunRepo } from '../persistence/backtest-repo.js';
 import type { LogFn } from '../runtime/logger.js';
 import { BUILTIN_STRATEGIES } from '../strategy/builtins/index.js';
+import { DEFAULT_WEIGHTS } from '../strategy/ensemble.js';
 import { StrategyConfigError, validateInstance } from '../strategy/config.js';
 import type { StrategyDefinition } from '../strategy/strategy.js';
 import type { UserStrategyFile } from '../contract/strategy-file-schemas.js';
@@ -33,6 +37,7 @@ import { profileSectionsOf, type AppBacktestOutcome, type AppBacktestTask } from
 import type { RunProfile } from '../runtime/config.js';
 import { walkForwardPoints } from './app-walk-forward.js';
 import { loadKiteBacktestData, type KiteSourceSession } from './kite-source.js';
+import { attributionByStrategy } from './report.js';
 
 /** A report link's ticket lives this long and opens one report once. */
 export const REPORT_TICKET_MS = 60_000;
@@ -75,7 +80,33 @@ export interface BacktestRunsOptions {
   };
   /** The engine's run profile, for runs with `useProfile` (its risk, exits, sizing and ensemble sections). */
   profile?: () => RunProfile;
+  /**
+   * The strategy instances the engine runs (bootstrap: the strategy service's list, as the Strategies tab
+   * shows it), for `strategy: { kind: 'profile' }`; default the profile's `strategies`.
+   */
+  instances?: () => readonly ProfileInstance[];
 }
+
+/** A strategy instance as the engine holds it (a run profile entry or the strategy service's record). */
+export interface ProfileInstance {
+  id: string;
+  type: string;
+  params?: Record<string, unknown>;
+  symbols: readonly string[];
+  timeframe?: string;
+  weight?: number;
+  enabled?: boolean;
+}
+
+/** What a profile-set run resolves to in the engine: the instances, skipped ones, the symbols and the user files. */
+interface ResolvedProfileSet {
+  instances: BacktestInstance[];
+  skipped: { id: string; reason: string }[];
+  symbols: string[];
+  userFiles: { name: string; sha256: string }[];
+}
+
+const refuse = (code: ErrorCode, path: string, message: string): RpcError => new RpcError(code, message, { issues: [{ path, message }] });
 
 interface Active {
   abort: AbortController;
@@ -135,44 +166,119 @@ export class BacktestRuns {
     return out;
   }
 
+  /** Why a user type cannot be backtested now (its file changed since approval or failed to load), or undefined. */
+  private userTypeProblem(type: string): { file: string; why: string } | undefined {
+    const file = this.opts.userStrategies?.files().find((f) => f.type === type);
+    if (!file) return undefined;
+    const why = file.pendingApproval !== undefined ? `${file.file} changed since it was approved (sha256 ${file.pendingApproval}): approve it in the Strategies tab to backtest it` : `${file.file} is not loaded: ${file.error ?? 'no approved content'}`;
+    return { file: file.file, why };
+  }
+
+  /**
+   * `strategy: { kind: 'profile' }`: the engine's enabled instances, each checked (type backtestable, params
+   * by its schema), narrowed to the asked symbols (an instance left without any is skipped), the symbols
+   * (default the union), the user files to re-check in the worker. Refusals name the instance and field.
+   */
+  private resolveProfileSet(input: BacktestRunInput, users: ReturnType<BacktestRuns['userTypes']>): ResolvedProfileSet {
+    if (!this.opts.profile) throw refuse(ErrorCode.UNAVAILABLE, 'strategy', 'this engine has no run profile whose strategies could be run');
+    const profile = this.opts.profile();
+    const all = this.opts.instances?.() ?? profile.strategies;
+    const enabled = all.filter((i) => i.enabled !== false);
+    if (enabled.length === 0) throw refuse(ErrorCode.CONFLICT, 'strategy', `the run profile has no enabled strategy instance to run (${all.length} configured, none enabled)`);
+    const weights: Record<string, number> = { ...DEFAULT_WEIGHTS, ...profile.ensemble.weights };
+    const union = [...new Set(enabled.flatMap((i) => i.symbols))];
+    if (input.symbols.length > 0) {
+      const stray = input.symbols.filter((s) => !union.includes(s));
+      if (stray.length > 0) throw refuse(ErrorCode.INVALID_INPUT, 'symbols', `${stray.join(', ')}: not a symbol of any enabled instance of the run profile (${union.join(', ')})`);
+    } else if (union.length > BACKTEST_MAX_SYMBOLS) {
+      throw refuse(ErrorCode.INVALID_INPUT, 'symbols', `the profile's enabled instances trade ${union.length} symbols; at most ${BACKTEST_MAX_SYMBOLS} in one run: list the ones to run`);
+    }
+    const symbols = input.symbols.length > 0 ? [...input.symbols] : union;
+    const want = new Set(symbols);
+    const instances: BacktestInstance[] = [];
+    const skipped: ResolvedProfileSet['skipped'] = [];
+    const files = new Map<string, string>();
+    for (const inst of enabled) {
+      const at = `strategy.instances.${inst.id}`;
+      const user = users.get(inst.type);
+      if (!this.builtins.has(inst.type) && !user) {
+        const p = this.userTypeProblem(inst.type);
+        if (p) throw refuse(ErrorCode.CONFLICT, `${at}.type`, `instance ${inst.id} (type "${inst.type}") cannot be backtested: ${p.why}`);
+        throw refuse(ErrorCode.NOT_FOUND, `${at}.type`, `instance ${inst.id}: unknown strategy type "${inst.type}" (neither built in nor an approved user strategy file)`);
+      }
+      const mine = inst.symbols.filter((s) => want.has(s));
+      if (mine.length === 0) {
+        skipped.push({ id: inst.id, reason: `none of its symbols (${inst.symbols.join(', ')}) is in the run` });
+        continue;
+      }
+      const defs: ReadonlyMap<string, StrategyDefinition> = user ? new Map([[inst.type, user.def]]) : this.builtins;
+      try {
+        const v = validateInstance({ id: inst.id, type: inst.type, params: inst.params ?? {}, symbols: mine, ...(inst.timeframe ? { timeframe: inst.timeframe } : {}), ...(inst.weight !== undefined ? { weight: inst.weight } : {}) }, defs, (t) => weights[t] ?? 1);
+        instances.push({ id: v.id, type: v.type, params: v.params, symbols: v.symbols, timeframe: v.timeframe, weight: v.weight });
+      } catch (e) {
+        if (!(e instanceof StrategyConfigError)) throw e;
+        const issues = e.issues.map((i) => ({ path: `${at}.${i.path}`, message: i.message }));
+        throw new RpcError(ErrorCode.INVALID_INPUT, `instance ${inst.id} of the run profile cannot be backtested: ${e.issues.map((i) => `${i.path}: ${i.message}`).join('; ')}`, { issues });
+      }
+      if (user) files.set(user.name, user.sha256);
+    }
+    if (instances.length === 0) throw refuse(ErrorCode.INVALID_INPUT, 'symbols', `no enabled instance trades ${symbols.join(', ')}`);
+    // the data must have every symbol: a folder is checked here, naming the missing ones
+    if (input.data.kind === 'folder' && isDir(input.data.dir)) {
+      const have = new Set(candleSymbols(input.data.dir));
+      const missing = symbols.filter((s) => !have.has(s));
+      if (missing.length > 0) throw refuse(ErrorCode.INVALID_INPUT, 'data.dir', `no candles for ${missing.join(', ')} in ${input.data.dir} (expected <SYMBOL>.csv or a folder <SYMBOL>/): narrow the symbols or pick another folder`);
+    }
+    return { instances, skipped, symbols, userFiles: [...files].map(([name, sha256]) => ({ name, sha256 })) };
+  }
+
   /** Validates and starts a run; answers its id at once. */
-  start(input: BacktestRunInput): { id: string } {
+  start(asked: BacktestRunInput): { id: string } {
     if (this.closed) throw new RpcError(ErrorCode.UNAVAILABLE, 'the engine is shutting down');
     const users = this.userTypes();
-    const user = users.get(input.strategy);
-    if (!this.builtins.has(input.strategy) && !user) {
-      // a user type whose file changed since approval (or failed to load) names the file and why
-      const file = this.opts.userStrategies?.files().find((f) => f.type === input.strategy);
-      if (file) {
-        const why = file.pendingApproval !== undefined ? `${file.file} changed since it was approved (sha256 ${file.pendingApproval}): approve it in the Strategies tab to backtest it` : `${file.file} is not loaded: ${file.error ?? 'no approved content'}`;
-        throw new RpcError(ErrorCode.CONFLICT, `strategy type "${input.strategy}" cannot be backtested: ${why}`, { issues: [{ path: 'strategy', message: why }] });
+    let input = asked;
+    let record: BacktestRunRecord = asked;
+    let set: ResolvedProfileSet | undefined;
+    let user: { def: StrategyDefinition; name: string; sha256: string } | undefined;
+    if (typeof asked.strategy !== 'string') {
+      set = this.resolveProfileSet(asked, users);
+      // a profile set runs under the profile's sections; the record names what was run
+      input = { ...asked, symbols: set.symbols, useProfile: true };
+      record = { ...input, strategy: { kind: 'profile', instances: set.instances, skipped: set.skipped } };
+    } else {
+      const type = asked.strategy;
+      user = users.get(type);
+      if (!this.builtins.has(type) && !user) {
+        // a user type whose file changed since approval (or failed to load) names the file and why
+        const p = this.userTypeProblem(type);
+        if (p) throw new RpcError(ErrorCode.CONFLICT, `strategy type "${type}" cannot be backtested: ${p.why}`, { issues: [{ path: 'strategy', message: p.why }] });
+        const known = [...this.builtins.keys(), ...users.keys()].sort();
+        throw new RpcError(ErrorCode.NOT_FOUND, `unknown strategy type "${type}" for a backtest; known: ${known.join(', ')}`, {
+          issues: [{ path: 'strategy', message: 'neither built in nor an approved user strategy file' }],
+        });
       }
-      const known = [...this.builtins.keys(), ...users.keys()].sort();
-      throw new RpcError(ErrorCode.NOT_FOUND, `unknown strategy type "${input.strategy}" for a backtest; known: ${known.join(', ')}`, {
-        issues: [{ path: 'strategy', message: 'neither built in nor an approved user strategy file' }],
-      });
-    }
-    const defs: ReadonlyMap<string, StrategyDefinition> = user ? new Map([[input.strategy, user.def]]) : this.builtins;
-    const check = (params: Record<string, unknown>, where: (path: string) => string) => {
-      try {
-        validateInstance({ id: 'backtest', type: input.strategy, params, symbols: input.symbols, ...(input.timeframe ? { timeframe: input.timeframe } : {}) }, defs, () => 1);
-      } catch (e) {
-        if (e instanceof StrategyConfigError) {
-          const issues = e.issues.map((i) => ({ path: where(i.path), message: i.message }));
-          throw new RpcError(ErrorCode.INVALID_INPUT, `invalid ${input.walkForward ? 'walk-forward' : 'backtest'} of ${input.strategy}: ${issues.map((i) => `${i.path}: ${i.message}`).join('; ')}`, { issues });
+      const defs: ReadonlyMap<string, StrategyDefinition> = user ? new Map([[type, user.def]]) : this.builtins;
+      const check = (params: Record<string, unknown>, where: (path: string) => string) => {
+        try {
+          validateInstance({ id: 'backtest', type, params, symbols: input.symbols, ...(input.timeframe ? { timeframe: input.timeframe } : {}) }, defs, () => 1);
+        } catch (e) {
+          if (e instanceof StrategyConfigError) {
+            const issues = e.issues.map((i) => ({ path: where(i.path), message: i.message }));
+            throw new RpcError(ErrorCode.INVALID_INPUT, `invalid ${input.walkForward ? 'walk-forward' : 'backtest'} of ${type}: ${issues.map((i) => `${i.path}: ${i.message}`).join('; ')}`, { issues });
+          }
+          throw e;
         }
-        throw e;
-      }
-    };
-    if (!input.walkForward) check(input.params, (p) => p);
-    else {
-      // every point of the grid is a valid instance; a bad swept value is reported at its range
-      const space = input.walkForward.space;
-      const at = (path: string) => {
-        const i = space.findIndex((p) => path === `params.${p.param}` || path.startsWith(`params.${p.param}.`));
-        return i < 0 ? path : `walkForward.space.${i}`;
       };
-      for (const point of walkForwardPoints(input.walkForward)) check({ ...input.params, ...point }, at);
+      if (!input.walkForward) check(input.params, (p) => p);
+      else {
+        // every point of the grid is a valid instance; a bad swept value is reported at its range
+        const space = input.walkForward.space;
+        const at = (path: string) => {
+          const i = space.findIndex((p) => path === `params.${p.param}` || path.startsWith(`params.${p.param}.`));
+          return i < 0 ? path : `walkForward.space.${i}`;
+        };
+        for (const point of walkForwardPoints(input.walkForward)) check({ ...input.params, ...point }, at);
+      }
     }
     if (input.useProfile && !this.opts.profile) {
       const message = 'this engine has no run profile to apply';
@@ -192,7 +298,7 @@ export class BacktestRuns {
     }
     const createdAt = this.now();
     const id = `bt-${createdAt.toString(36)}-${randomBytes(3).toString('hex')}`;
-    this.opts.repo.insert(id, createdAt, input);
+    this.opts.repo.insert(id, createdAt, record);
     const act: Active = { abort: new AbortController(), firstProgressAt: null };
     this.active.set(id, act);
     this.emit({ id, state: 'running', done: 0, total: 0, etaMs: null, error: null });
@@ -207,7 +313,14 @@ export class BacktestRuns {
       const etaMs = m.done > 0 && m.total > m.done && elapsed > 0 ? Math.round((elapsed * (m.total - m.done)) / m.done) : null;
       this.emit({ ...p, done: m.done, total: m.total, etaMs });
     });
-    const task: AppBacktestTask = { input, outDir: this.runDir(id), ...(input.useProfile && this.opts.profile ? { profileSections: profileSectionsOf(this.opts.profile()) } : {}), ...(user ? { userStrategy: { dir: this.opts.userStrategies!.dir, name: user.name, sha256: user.sha256 } } : {}) };
+    const task: AppBacktestTask = {
+      input,
+      outDir: this.runDir(id),
+      ...(input.useProfile && this.opts.profile ? { profileSections: profileSectionsOf(this.opts.profile()) } : {}),
+      ...(user ? { userStrategy: { dir: this.opts.userStrategies!.dir, name: user.name, sha256: user.sha256 } } : {}),
+      ...(set ? { profileSet: { instances: set.instances, skipped: set.skipped } } : {}),
+      ...(set?.userFiles.length ? { userStrategies: { dir: this.opts.userStrategies!.dir, files: set.userFiles } } : {}),
+    };
     // Kite candles are fetched here (the session stays in this thread), then handed to the worker with the task
     const d = input.data;
     const ready: Promise<AppBacktestTask> =
@@ -233,7 +346,7 @@ export class BacktestRuns {
         },
       )
       .finally(() => port1.close());
-    this.opts.log?.('info', input.walkForward ? 'walk-forward started' : 'backtest started', { id, strategy: input.strategy, symbols: input.symbols.join(','), from: input.from, to: input.to, data: input.data.kind });
+    this.opts.log?.('info', input.walkForward ? 'walk-forward started' : 'backtest started', { id, strategy: set ? `profile (${set.instances.length} strategies)` : input.strategy, symbols: input.symbols.join(','), from: input.from, to: input.to, data: input.data.kind });
     return { id };
   }
 
@@ -296,7 +409,7 @@ export class BacktestRuns {
   report(id: string): BacktestReportView {
     const run = this.doneRun(id);
     const file = join(this.runDir(id), 'report.json');
-    let json: { period: { fromMs: number; toMs: number }; trades: Record<string, unknown>[]; warnings: string[]; walkForward?: WalkForwardReport };
+    let json: { period: { fromMs: number; toMs: number }; trades: Record<string, unknown>[]; warnings: string[]; byStrategy?: BacktestReportView['byStrategy']; walkForward?: WalkForwardReport };
     try {
       json = JSON.parse(readFileSync(file, 'utf8')) as typeof json;
     } catch (e) {
@@ -321,6 +434,8 @@ export class BacktestRuns {
         netPnlPaise: n(t['netPnlPaise']),
       })),
       warnings: json.warnings,
+      // reports written before the attribution section: computed from the trades
+      byStrategy: json.byStrategy ?? attributionByStrategy(json.trades.map((t) => ({ strategy: String(t['strategy']), netPnlPaise: n(t['netPnlPaise']), chargesPaise: n(t['chargesPaise']) }))),
       ...(json.walkForward ? { walkForward: json.walkForward } : {}),
     };
   }

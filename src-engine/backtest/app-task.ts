@@ -7,10 +7,10 @@
  */
 import { existsSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { BacktestRunHeadline, BacktestRunInput } from '../contract/backtest-schemas.js';
+import type { BacktestInstance, BacktestRunHeadline, BacktestRunInput } from '../contract/backtest-schemas.js';
 import { writeSimCandleCsvs } from '../optimize/sim-data.js';
 import type { Metrics } from '../portfolio/metrics.js';
-import type { RunProfile } from '../runtime/config.js';
+import { runProfileSchema, type RunProfile } from '../runtime/config.js';
 import type { StrategyDefinition } from '../strategy/strategy.js';
 import { runBacktest } from './backtest.js';
 import { resolveBacktestConfig } from './cli.js';
@@ -28,8 +28,15 @@ export interface AppBacktestTask {
    * (user-strategies.ts) only if its content still has this sha256.
    */
   userStrategy?: { dir: string; name: string; sha256: string };
-  /** `input.useProfile`: the engine's run profile sections the run takes (plain data, copied at start). */
+  /** More than one approved user file (a profile set with several user types): each loaded only with its sha256. */
+  userStrategies?: { dir: string; files: { name: string; sha256: string }[] };
+  /** `input.useProfile` (or a profile set): the engine's run profile sections the run takes (plain data, copied at start). */
   profileSections?: AppProfileSections;
+  /**
+   * `strategy: { kind: 'profile' }`: the engine's enabled instances as they run (type defaults filled in),
+   * narrowed to the run's symbols, and the enabled instances left out with why.
+   */
+  profileSet?: { instances: BacktestInstance[]; skipped: { id: string; reason: string }[] };
 }
 
 /** What `useProfile` copies from the engine's run profile. */
@@ -87,13 +94,16 @@ export function appBacktestData(task: AppBacktestTask): BacktestData {
 }
 
 /** The run's config (the CLI's resolution of the same options). */
-export function appBacktestConfig(input: BacktestRunInput, outDir: string, symbols: readonly string[], sections?: AppProfileSections): ReturnType<typeof resolveBacktestConfig> {
+export function appBacktestConfig(input: BacktestRunInput, outDir: string, symbols: readonly string[], sections?: AppProfileSections, set?: AppBacktestTask['profileSet']): ReturnType<typeof resolveBacktestConfig> {
   const barTime = input.data.kind === 'folder' ? input.data.barTime : 'start';
   if (input.useProfile && !sections) throw new Error('useProfile: the engine did not hand over its run profile sections');
+  if (typeof input.strategy !== 'string' && (!sections || !set?.instances.length)) throw new Error("a profile-set run: the engine did not hand over the profile's instances and sections");
+  // a profile set goes through the CLI's resolution with its first instance, then runs the whole set (as `--config` without `--strategy`)
+  const first = set?.instances[0];
   const r = resolveBacktestConfig(
     {
-      strategy: input.strategy,
-      params: input.params,
+      strategy: first ? first.type : (input.strategy as string),
+      params: first ? first.params : input.params,
       ...(input.timeframe !== undefined ? { timeframe: input.timeframe } : {}),
       product: input.product,
       ...(sections ? {} : { qty: input.qty }),
@@ -116,6 +126,14 @@ export function appBacktestConfig(input: BacktestRunInput, outDir: string, symbo
     t.sizing = structuredClone(sections.sizing);
     r.config.profile.ensemble = structuredClone(sections.ensemble);
     r.overrides['profile'] = structuredClone(sections);
+  }
+  if (set) {
+    const have = new Set(symbols);
+    r.config.profile.strategies = runProfileSchema.parse({
+      strategies: set.instances.map((i) => ({ id: i.id, type: i.type, params: i.params, symbols: i.symbols.filter((s) => have.has(s)), timeframe: i.timeframe, weight: i.weight })).filter((i) => i.symbols.length > 0),
+    }).strategies;
+    delete r.overrides['strategy'];
+    r.overrides['strategies'] = 'profile';
   }
   return r;
 }
@@ -141,9 +159,15 @@ export function runAppBacktest(task: AppBacktestTask, onProgress?: (done: number
   const { input, outDir } = task;
   const data = appBacktestData(task);
   if (data.series.length === 0) throw new BacktestDataError([{ file: input.data.kind, line: 0, message: `no candles for ${input.symbols.join(', ')} from ${input.from} to ${input.to}${data.warnings.length ? ` (${data.warnings.join('; ')})` : ''}` }]);
-  const { config, overrides } = appBacktestConfig(input, outDir, data.series.map((s) => s.symbol), task.profileSections);
+  const { config, overrides } = appBacktestConfig(input, outDir, data.series.map((s) => s.symbol), task.profileSections, task.profileSet);
   const result = runBacktest(config, data, { ...(onProgress ? { onProgress } : {}), ...(strategies?.length ? { strategies } : {}) });
-  const report = buildReport(result, { files: data.files, overrides: { ...overrides, data: input.data, ...(task.userStrategy ? { userStrategy: { file: task.userStrategy.name, sha256: task.userStrategy.sha256 } } : {}) } });
+  if (task.profileSet) for (const s of task.profileSet.skipped) result.warnings.push(`strategy ${s.id}: not run (${s.reason})`);
+  const users = task.userStrategies?.files ?? (task.userStrategy ? [task.userStrategy] : []);
+  const report = buildReport(result, {
+    files: data.files,
+    overrides: { ...overrides, data: input.data, ...(task.userStrategy ? { userStrategy: { file: task.userStrategy.name, sha256: task.userStrategy.sha256 } } : {}), ...(task.userStrategies ? { userStrategies: users.map((u) => ({ file: u.name, sha256: u.sha256 })) } : {}) },
+    ...(task.profileSet ? { strategies: { instances: task.profileSet.instances, skipped: task.profileSet.skipped } } : {}),
+  });
   writeFileSync(join(outDir, 'report.json'), reportJsonText(report));
   writeFileSync(join(outDir, 'report.html'), renderReportHtml(report, result));
   return { headline: headlineOf(result.metrics, result.counts.fills), warnings: result.warnings.length };

@@ -180,7 +180,7 @@ table{border-collapse:collapse}td,th{padding:3px 8px;border-bottom:1px solid #ee
 th{background:#f6f8fa}.kv td:first-child{text-align:left;color:#656d76}
 </style></head><body>
 <h1>Walk-forward report</h1>
-<p class="muted">${esc(input.strategy)} on ${input.symbols.map(esc).join(', ')} · ${esc(input.from)} → ${esc(input.to)} · ${esc(w.mode)} · in-sample ${w.inSampleDays} d, out-of-sample ${w.outOfSampleDays} d · ${points} points per window, chosen by ${esc(w.metric)} · fixed params ${esc(JSON.stringify(input.params))} · fill ${esc(input.fill)} · product ${esc(input.product)} · charges ${input.charges ? 'on' : 'off'}</p>
+<p class="muted">${esc(typeof input.strategy === 'string' ? input.strategy : 'profile')} on ${input.symbols.map(esc).join(', ')} · ${esc(input.from)} → ${esc(input.to)} · ${esc(w.mode)} · in-sample ${w.inSampleDays} d, out-of-sample ${w.outOfSampleDays} d · ${points} points per window, chosen by ${esc(w.metric)} · fixed params ${esc(JSON.stringify(input.params))} · fill ${esc(input.fill)} · product ${esc(input.product)} · charges ${input.charges ? 'on' : 'off'}</p>
 <h2>In-sample vs out-of-sample (${esc(w.metric)})</h2>
 <table class="kv" id="gap"><tbody>
 <tr><td>Windows</td><td>${wf.gap.windows}</td></tr>

@@ -11,8 +11,9 @@ import { loadBacktestStrategies } from './user-strategies.js';
 
 export default async function backtestInWorker({ task, port }: { task: AppBacktestTask; port: MessagePort }): Promise<AppBacktestOutcome> {
   try {
-    const u = task.userStrategy;
-    const strategies = u ? (await loadBacktestStrategies(u.dir, [{ name: u.name, sha256: u.sha256 }])).definitions : undefined;
+    // the run's user strategy files (one type, or a profile set's), each only with the sha256 the engine approved
+    const u = task.userStrategies ?? (task.userStrategy ? { dir: task.userStrategy.dir, files: [{ name: task.userStrategy.name, sha256: task.userStrategy.sha256 }] } : undefined);
+    const strategies = u?.files.length ? (await loadBacktestStrategies(u.dir, u.files)).definitions : undefined;
     return runAppTask(task, (done, total) => port.postMessage({ done, total }), strategies);
   } finally {
     port.close();

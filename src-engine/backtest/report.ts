@@ -15,6 +15,39 @@ export interface ReportInputs {
   files: InputFile[];
   /** The command line's overrides, as given (strategy, params, product, qty, …). */
   overrides: Record<string, unknown>;
+  /**
+   * The app's profile-set run: the instances run (id, type, params, symbols, timeframe, weight) and the
+   * enabled instances left out with why.
+   */
+  strategies?: { instances: { id: string; type: string; params: Record<string, unknown>; symbols: string[]; timeframe: string; weight: number }[]; skipped: { id: string; reason: string }[] };
+}
+
+/** One strategy instance's closed trades: count, winners, net PnL and charges (paise). */
+export interface StrategyAttribution {
+  strategy: string;
+  trades: number;
+  wins: number;
+  netPnlPaise: number;
+  chargesPaise: number;
+}
+
+/**
+ * Closed trades per strategy instance, in order of first appearance. A trade belongs to the instance that
+ * owned the ensemble intent which opened it (the agreeing voter with the highest weight × confidence;
+ * portfolio/sizing.ts intentOwner), and positions are kept per instance and symbol; `ensemble` when an
+ * intent had no voter to name.
+ */
+export function attributionByStrategy(trades: readonly { strategy: string; netPnlPaise: number; chargesPaise: number }[]): StrategyAttribution[] {
+  const by = new Map<string, StrategyAttribution>();
+  for (const t of trades) {
+    let a = by.get(t.strategy);
+    if (!a) by.set(t.strategy, (a = { strategy: t.strategy, trades: 0, wins: 0, netPnlPaise: 0, chargesPaise: 0 }));
+    a.trades++;
+    if (t.netPnlPaise > 0) a.wins++;
+    a.netPnlPaise += t.netPnlPaise;
+    a.chargesPaise += t.chargesPaise;
+  }
+  return [...by.values()];
 }
 
 /** IST wall time, `YYYY-MM-DD HH:MM:SS+05:30`. */
@@ -33,6 +66,7 @@ export function buildReport(result: BacktestResult, inputs: ReportInputs): Recor
       ...(inputs.config ? { config: inputs.config } : {}),
       files: inputs.files.map((f) => ({ path: f.path, symbol: f.symbol, sha256: f.sha256, rows: f.rows })),
       overrides: inputs.overrides,
+      ...(inputs.strategies ? { strategies: inputs.strategies } : {}),
     },
     settings: result.settings,
     // option prices derived by a model (backtest.options), stated as such with the model and its parameters
@@ -41,6 +75,7 @@ export function buildReport(result: BacktestResult, inputs: ReportInputs): Recor
     symbols: result.symbols,
     metrics: result.metrics,
     counts: result.counts,
+    byStrategy: attributionByStrategy(result.trades),
     trades: result.trades.map((t) => ({
       strategy: t.strategy,
       symbol: t.symbol,
@@ -252,6 +287,11 @@ ${lineChart(dd, { title: 'Drawdown (%)', color: '#c62828', area: true, fmt: (v) 
 ${heatMap(monthlyReturns(result.equity.map((p) => [p.ts, p.valuePaise] as const), result.settings.capitalPaise))}
 <h2>Prices with entries and exits</h2>
 ${priceCharts}
+<h2>By strategy</h2>
+<table class="kv" id="by-strategy"><thead><tr><th>strategy</th><th>trades</th><th>wins</th><th>charges</th><th>net PnL</th></tr></thead><tbody>${attributionByStrategy(result.trades)
+  .map((a) => `<tr><td>${esc(a.strategy)}</td><td>${a.trades}</td><td>${a.wins}</td><td>${money(a.chargesPaise)}</td><td class="${a.netPnlPaise > 0 ? 'win' : a.netPnlPaise < 0 ? 'loss' : ''}">${money(a.netPnlPaise)}</td></tr>`)
+  .join('')}</tbody></table>
+<p class="muted">A trade belongs to the instance that owned the ensemble intent which opened it (the agreeing voter with the highest weight × confidence); its exit closes that instance's position.${(report['inputs'] as ReportInputs).strategies?.skipped.length ? ` Not run: ${(report['inputs'] as ReportInputs).strategies!.skipped.map((x) => `${esc(x.id)} (${esc(x.reason)})`).join(', ')}.` : ''}</p>
 <h2>Trades (${result.trades.length}${result.trades.length > MAX_TRADE_ROWS ? `, the first ${MAX_TRADE_ROWS} shown; all are in report.json` : ''})</h2>
 <table class="trades" id="trades"><thead><tr><th>#</th><th>strategy</th><th>symbol</th><th>side</th><th>qty</th><th>entry time</th><th>entry</th><th>exit time</th><th>exit</th><th>charges</th><th>net PnL</th></tr></thead><tbody>
 ${trades

@@ -76,12 +76,38 @@ export function walkForwardWindowCount(days: number, inSampleDays: number, outOf
   return Math.max(0, Math.floor((days - inSampleDays) / outOfSampleDays));
 }
 
-const backtestRunObject = z.strictObject({
-    /** A backtestable strategy type (`backtest.sources`: built in, or a user file loaded with its content approved). */
-    strategy: z.string().min(1).max(64),
+/** Most symbols in one run from the app. */
+export const BACKTEST_MAX_SYMBOLS = 20;
+
+/**
+ * `strategy: { kind: 'profile' }`: every enabled strategy instance the engine runs (the run profile's set,
+ * as the Strategies tab shows it), with its own type, params, symbols, timeframe and weight, combined by
+ * the ensemble, as one run. Implies `useProfile` (the profile's risk, exits, sizing, ensemble, capital).
+ */
+export const backtestProfileSetSchema = z.strictObject({ kind: z.literal('profile') });
+
+/** One instance of a profile-set run as it was run (type defaults filled in); recorded with the run. */
+export const backtestInstanceSchema = z.object({
+  id: z.string(),
+  type: z.string(),
+  params: z.record(z.string(), z.unknown()),
+  /** The symbols it ran on (the instance's, narrowed to the run's symbols). */
+  symbols: z.array(z.string()),
+  timeframe: z.string(),
+  weight: z.number(),
+});
+export type BacktestInstance = z.output<typeof backtestInstanceSchema>;
+
+const runFields = {
+    /**
+     * A backtestable strategy type (`backtest.sources`: built in, or a user file loaded with its content
+     * approved), or `{ kind: 'profile' }`: the run profile's whole strategy set (then no params or timeframe).
+     */
+    strategy: z.union([z.string().min(1).max(64), backtestProfileSetSchema]),
     /** The type's params (keys left out take its defaults); checked against its JSON Schema. */
     params: z.record(z.string(), z.unknown()).default({}),
-    symbols: z.array(symbolSchema).min(1).max(20),
+    /** At least one for a strategy type; for the profile set, empty = the union of its instances' symbols (or a narrower list). */
+    symbols: z.array(symbolSchema).max(BACKTEST_MAX_SYMBOLS).default([]),
     timeframe: timeframeSchema.optional(),
     /** IST days, inclusive. */
     from: istDaySchema,
@@ -102,13 +128,38 @@ const backtestRunObject = z.strictObject({
     useProfile: z.boolean().default(false),
     /** Present: a walk-forward of `space` (docs/backtest.md "Walk-forward in the app"). */
     walkForward: walkForwardInputSchema.optional(),
-});
+};
+const backtestRunObject = z.strictObject(runFields);
+
+/** `strategy` of a stored run: a type, or the profile set with the instances it ran and those skipped. */
+const recordedStrategySchema = z.union([
+  z.string(),
+  backtestProfileSetSchema.extend({
+    instances: z.array(backtestInstanceSchema).optional(),
+    /** Enabled instances left out (none of their symbols in the run), with why. */
+    skipped: z.array(z.object({ id: z.string(), reason: z.string() })).optional(),
+  }),
+]);
+/** A run's input as the engine recorded it (a profile set resolved: its instances and symbols filled in). */
+export const backtestRunRecordSchema = z.strictObject({ ...runFields, strategy: recordedStrategySchema });
+export type BacktestRunRecord = z.output<typeof backtestRunRecordSchema>;
+
+/** A run's strategy as the past-runs list names it: the type, or `profile (N strategies)`. */
+export const backtestStrategyLabel = (s: BacktestRunRecord['strategy']): string => (typeof s === 'string' ? s : `profile (${s.instances?.length ?? '?'} strateg${s.instances?.length === 1 ? 'y' : 'ies'})`);
 
 export const backtestRunInputSchema = backtestRunObject.superRefine((v, ctx) => {
     if (v.from > v.to) ctx.addIssue({ code: 'custom', path: ['to'], message: `to (${v.to}) is before from (${v.from})` });
     const days = (Date.parse(`${v.to}T00:00:00Z`) - Date.parse(`${v.from}T00:00:00Z`)) / 86_400_000 + 1;
     if (days > BACKTEST_MAX_DAYS) ctx.addIssue({ code: 'custom', path: ['to'], message: `at most ${BACKTEST_MAX_DAYS} days in one run (${days} asked)` });
     if (new Set(v.symbols).size !== v.symbols.length) ctx.addIssue({ code: 'custom', path: ['symbols'], message: 'a symbol is listed twice' });
+    if (typeof v.strategy === 'string') {
+      if (v.symbols.length === 0) ctx.addIssue({ code: 'custom', path: ['symbols'], message: 'give at least one symbol' });
+    } else {
+      // the profile's instances keep their own params and timeframes; a walk-forward sweeps one type's params
+      if (Object.keys(v.params).length > 0) ctx.addIssue({ code: 'custom', path: ['params'], message: "params go with a single strategy type; the profile's instances run with their own" });
+      if (v.timeframe !== undefined) ctx.addIssue({ code: 'custom', path: ['timeframe'], message: "a timeframe goes with a single strategy type; the profile's instances run on their own" });
+      if (v.walkForward) ctx.addIssue({ code: 'custom', path: ['walkForward'], message: "a walk-forward sweeps one strategy type's params: it cannot run over the profile's strategy set (pick one type)" });
+    }
     const wf = v.walkForward;
     if (wf) {
       const seen = new Set<string>();
@@ -194,7 +245,7 @@ export const backtestRunSummarySchema = z.object({
   createdAt: z.number().int(),
   finishedAt: z.number().int().nullable(),
   state: z.enum(BACKTEST_STATES),
-  input: backtestRunObject,
+  input: backtestRunRecordSchema,
   headline: backtestRunHeadlineSchema.nullable(),
   error: z.string().nullable(),
 });
@@ -223,6 +274,11 @@ export const backtestReportSchema = z.object({
   trades: z.array(backtestTradeSchema),
   tradeCount: z.number().int().nonnegative(),
   warnings: z.array(z.string()),
+  /**
+   * Closed trades and net PnL per strategy instance (a trade belongs to the instance that owned the
+   * ensemble intent which opened it: the agreeing voter with the highest weight × confidence).
+   */
+  byStrategy: z.array(z.object({ strategy: z.string(), trades: z.number().int().nonnegative(), wins: z.number().int().nonnegative(), netPnlPaise: z.number(), chargesPaise: z.number() })),
   /** A walk-forward's windows, gap and stitched out-of-sample curve (trades are its out-of-sample trades). */
   walkForward: walkForwardReportSchema.optional(),
 });

@@ -122,6 +122,8 @@ export function bootEngine(opts: BootOptions): BootedEngine {
     userStrategies: { dir: strategiesDir, files: () => engine.strategies.userFiles(), definitions: () => engine.strategies.runner.definitions },
     // `useProfile` runs take this run profile's risk, exits, sizing and ensemble sections
     profile: () => profile,
+    // a profile-set run (`strategy: { kind: 'profile' }`) runs the enabled instances the engine runs now
+    instances: () => engine.strategies.list().instances,
   });
   attachBacktests(engine, backtests);
   const retention = new JournalRetention({ db, tradingDay: engine.days, retentionDays: profile.journal.retentionDays, log: opts.log });

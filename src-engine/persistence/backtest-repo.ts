@@ -1,5 +1,5 @@
 import type Database from 'better-sqlite3';
-import type { BacktestRunHeadline, BacktestRunInput, BacktestRunSummary } from '../contract/backtest-schemas.js';
+import type { BacktestRunHeadline, BacktestRunRecord, BacktestRunSummary } from '../contract/backtest-schemas.js';
 
 interface Row {
   id: string;
@@ -16,7 +16,7 @@ const toSummary = (r: Row): BacktestRunSummary => ({
   createdAt: r.created_at,
   finishedAt: r.finished_at,
   state: r.state,
-  input: JSON.parse(r.input) as BacktestRunInput,
+  input: JSON.parse(r.input) as BacktestRunRecord,
   headline: r.headline === null ? null : (JSON.parse(r.headline) as BacktestRunHeadline),
   error: r.error,
 });
@@ -37,7 +37,7 @@ export class BacktestRunRepo {
     this.orphanStmt = db.prepare("UPDATE backtest_runs SET finished_at = ?, state = 'failed', error = ? WHERE state = 'running'");
   }
 
-  insert(id: string, createdAt: number, input: BacktestRunInput): void {
+  insert(id: string, createdAt: number, input: BacktestRunRecord): void {
     this.insertStmt.run(id, createdAt, JSON.stringify(input));
   }
 

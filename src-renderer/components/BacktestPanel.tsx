@@ -3,6 +3,7 @@ import { useEffect, useMemo, useState, type FormEvent } from 'react';
 import {
   KITE_HISTORICAL_INTERVALS,
   WALK_FORWARD_METRICS,
+  backtestStrategyLabel,
   type BacktestHeadline,
   type BacktestProgress,
   type BacktestReportView,
@@ -151,6 +152,64 @@ function Headline({ h }: { h: BacktestHeadline }) {
   );
 }
 
+/** The profile set's enabled instances, read-only: type, symbols (those outside the run's symbols struck), timeframe, weight. */
+function ProfileSetList({ instances, symbols }: { instances: StrategyInstanceInfo[]; symbols: string }) {
+  const run = new Set(symbols.split(/[\s,]+/).map((s) => s.trim().toUpperCase()).filter(Boolean));
+  return (
+    <table className="grid-table bt-profile-set" data-testid="bt-profile-set">
+      <thead>
+        <tr>
+          <th>Instance</th>
+          <th>Type</th>
+          <th>Symbols</th>
+          <th>Timeframe</th>
+          <th className="num">Weight</th>
+        </tr>
+      </thead>
+      <tbody>
+        {instances.map((i) => {
+          const mine = i.symbols.filter((s) => run.size === 0 || run.has(s));
+          return (
+            <tr key={i.id} data-testid={`bt-profile-instance-${i.id}`} className={mine.length === 0 ? 'muted' : ''}>
+              <td>{i.id}</td>
+              <td>{i.type}</td>
+              <td title={i.symbols.join(', ')}>{mine.length > 0 ? mine.join(', ') : `skipped: none of ${i.symbols.join(', ')} in the run`}</td>
+              <td>{i.timeframe}</td>
+              <td className="num">{i.weight}</td>
+            </tr>
+          );
+        })}
+      </tbody>
+    </table>
+  );
+}
+
+/** Closed trades and net PnL per strategy instance (report.json `byStrategy`). */
+function ByStrategy({ rows }: { rows: BacktestReportView['byStrategy'] }) {
+  return (
+    <table className="grid-table bt-by-strategy" data-testid="bt-by-strategy">
+      <thead>
+        <tr>
+          <th>Strategy</th>
+          <th className="num">Trades</th>
+          <th className="num">Wins</th>
+          <th className="num">Net PnL</th>
+        </tr>
+      </thead>
+      <tbody>
+        {rows.map((r) => (
+          <tr key={r.strategy} data-testid={`bt-by-strategy-${r.strategy}`} data-trades={r.trades} data-net={r.netPnlPaise}>
+            <td>{r.strategy}</td>
+            <td className="num">{r.trades}</td>
+            <td className="num">{r.wins}</td>
+            <td className="num">{formatPnlPaise(Math.round(r.netPnlPaise))}</td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  );
+}
+
 /**
  * The Backtest tab: a strategy type and its params (the Strategies editor's schema-driven inputs),
  * symbols, IST dates, product, qty, fill rule, slippage, charges and the data (the simulator's minute
@@ -179,7 +238,7 @@ export function BacktestPanel() {
   const [instances, setInstances] = useState<StrategyInstanceInfo[]>([]);
   const [sources, setSources] = useState<BacktestSources | null>(null);
   const [type, setType] = useState('');
-  /** The picker's value: a type, or `instance:<id>` of the profile's instance it was filled from. */
+  /** The picker's value: a type, `instance:<id>` of the profile's instance it was filled from, or `profile` (the whole enabled set). */
   const [pick, setPick] = useState('');
   const [wf, setWf] = useState(false);
   const [wfMode, setWfMode] = useState<WalkForwardInput['mode']>('rolling');
@@ -310,12 +369,22 @@ export function BacktestPanel() {
   const sweepOf = (k: string): Sweep => sweeps[k] ?? { on: false, from: '', to: '', step: '1' };
   const setSweep = (k: string, patch: Partial<Sweep>) => setSweeps((m) => ({ ...m, [k]: { ...sweepOf(k), ...patch } }));
   const folderInfo = sources?.folders.find((f) => f.dir === folder);
+  // the run profile's strategy set: the enabled instances the engine runs
+  const profileSet = pick === 'profile';
+  const enabledInstances = instances.filter((i) => i.enabled);
 
   const choose = (value: string) => {
     setPick(value);
     setErrors({});
     setSweeps({});
-    if (value.startsWith('instance:')) {
+    if (value === 'profile') {
+      // every enabled instance on the union of its symbols (the field may narrow them), under the profile's sections
+      setSymbols([...new Set(enabledInstances.flatMap((i) => i.symbols))].join(', '));
+      setTimeframe('');
+      setUseProfile(true);
+      setWf(false);
+      setTexts({});
+    } else if (value.startsWith('instance:')) {
       const inst = instances.find((i) => i.id === value.slice('instance:'.length));
       const info = inst && types.find((t) => t.type === inst.type);
       if (!inst || !info) return;
@@ -346,7 +415,7 @@ export function BacktestPanel() {
   const run = async (ev: FormEvent) => {
     ev.preventDefault();
     setGeneral(null);
-    const all = validParams(fields);
+    const all = profileSet ? {} : validParams(fields);
     if (!all) return;
     let walk: WalkForwardInput | undefined;
     let params = all;
@@ -359,10 +428,10 @@ export function BacktestPanel() {
     }
     try {
       const { id } = await client.call('backtest.run', {
-        strategy: type,
+        strategy: profileSet ? { kind: 'profile' } : type,
         params,
         symbols: symbols.split(/[\s,]+/).map((s) => s.trim().toUpperCase()).filter(Boolean),
-        ...(timeframe ? { timeframe: timeframe as Exclude<(typeof TIMEFRAMES)[number], ''> } : {}),
+        ...(timeframe && !profileSet ? { timeframe: timeframe as Exclude<(typeof TIMEFRAMES)[number], ''> } : {}),
         from,
         to,
         product,
@@ -370,7 +439,7 @@ export function BacktestPanel() {
         fill,
         slippageTicks: Number(slippage),
         charges,
-        useProfile,
+        useProfile: useProfile || profileSet,
         data: dataKind === 'sim' ? { kind: 'sim', seed: Number(seed) } : dataKind === 'kite' ? { kind: 'kite', exchange: 'NSE', interval: kiteInterval } : { kind: 'folder', dir: folder, barTime },
         ...(walk ? { walkForward: walk } : {}),
       });
@@ -417,6 +486,13 @@ export function BacktestPanel() {
                     </option>
                   ))}
               </optgroup>
+              {enabledInstances.length > 0 && (
+                <optgroup label="The whole set">
+                  <option value="profile" data-testid="bt-pick-profile" title="every enabled instance with its own params, symbols, timeframe and weight, combined by the ensemble, under the profile's risk, exits, sizing and capital">
+                    Run profile's strategies ({enabledInstances.length})
+                  </option>
+                </optgroup>
+              )}
               {instances.some((i) => backtestable.has(i.type)) && (
                 <optgroup label="The profile's strategies">
                   {instances
@@ -452,7 +528,7 @@ export function BacktestPanel() {
           </label>
           <label className="modal-field">
             <span>Timeframe</span>
-            <select data-testid="bt-timeframe" value={timeframe} onChange={(e) => setTimeframe(e.target.value)}>
+            <select data-testid="bt-timeframe" value={timeframe} disabled={profileSet} title={profileSet ? 'each instance runs on its own timeframe' : ''} onChange={(e) => setTimeframe(e.target.value)}>
               {TIMEFRAMES.map((t) => (
                 <option key={t} value={t}>
                   {t || 'type default'}
@@ -500,7 +576,7 @@ export function BacktestPanel() {
             <span>Zerodha charges</span>
           </label>
           <label className="modal-field bt-check" title="the engine's run profile: its risk limits, exits, sizing, ensemble and capital instead of the defaults (qty is then the profile's sizing)">
-            <input type="checkbox" data-testid="bt-use-profile" checked={useProfile} onChange={(e) => setUseProfile(e.target.checked)} />
+            <input type="checkbox" data-testid="bt-use-profile" checked={useProfile || profileSet} disabled={profileSet} onChange={(e) => setUseProfile(e.target.checked)} />
             <span>Run profile's risk, exits, sizing, ensemble</span>
           </label>
           <label className="modal-field">
@@ -564,10 +640,14 @@ export function BacktestPanel() {
             {folderInfo.symbols.length > 30 ? ` … (${folderInfo.symbols.length})` : ''}
           </p>
         )}
-        <ParamInputs fields={fields} texts={texts} setText={setText} errors={errors} />
+        {profileSet ? (
+          <ProfileSetList instances={enabledInstances} symbols={symbols} />
+        ) : (
+          <ParamInputs fields={fields} texts={texts} setText={setText} errors={errors} />
+        )}
         <div className="bt-row">
-          <label className="modal-field bt-check">
-            <input type="checkbox" data-testid="bt-wf" checked={wf} onChange={(e) => setWf(e.target.checked)} />
+          <label className="modal-field bt-check" title={profileSet ? "a walk-forward sweeps one type's params: pick a strategy type" : ''}>
+            <input type="checkbox" data-testid="bt-wf" checked={wf} disabled={profileSet} onChange={(e) => setWf(e.target.checked)} />
             <span>Walk-forward</span>
           </label>
           {wf && (
@@ -656,10 +736,12 @@ export function BacktestPanel() {
             {report && <span className="muted">{report.tradeCount} trades · {report.warnings.length} warnings</span>}
           </div>
           {report?.walkForward && <WalkForwardResult wf={report.walkForward} />}
+          {report && (report.byStrategy.length > 1 || typeof report.run.input.strategy !== 'string') && <ByStrategy rows={report.byStrategy} />}
           {report && report.trades.length > 0 && (
             <table className="grid-table bt-trades" data-testid="bt-trades">
               <thead>
                 <tr>
+                  <th>Strategy</th>
                   <th>Symbol</th>
                   <th>Side</th>
                   <th className="num">Qty</th>
@@ -671,6 +753,7 @@ export function BacktestPanel() {
               <tbody>
                 {report.trades.slice(0, 200).map((t, i) => (
                   <tr key={i}>
+                    <td>{t.strategy}</td>
                     <td>{t.symbol}</td>
                     <td>{t.side}</td>
                     <td className="num">{t.qty}</td>
@@ -701,10 +784,10 @@ export function BacktestPanel() {
         </thead>
         <tbody>
           {runs.map((r) => (
-            <tr key={r.id} data-testid={`bt-run-${r.id}`} data-state={r.state} data-kind={r.input.walkForward ? 'walk-forward' : 'backtest'} className={r.id === selected ? 'selected' : ''} onClick={() => setSelected(r.id)}>
+            <tr key={r.id} data-testid={`bt-run-${r.id}`} data-state={r.state} data-kind={r.input.walkForward ? 'walk-forward' : typeof r.input.strategy === 'string' ? 'backtest' : 'profile'} className={r.id === selected ? 'selected' : ''} onClick={() => setSelected(r.id)}>
               <td>{formatIstDateTime(r.createdAt)}</td>
               <td>{r.input.walkForward ? `walk-forward (${r.input.walkForward.mode} ${r.input.walkForward.inSampleDays}/${r.input.walkForward.outOfSampleDays} d)` : 'backtest'}</td>
-              <td>{r.input.strategy}</td>
+              <td title={typeof r.input.strategy === 'string' ? '' : (r.input.strategy.instances ?? []).map((i) => `${i.id} (${i.type} ${i.timeframe}) on ${i.symbols.join(', ')}`).join('\n')}>{backtestStrategyLabel(r.input.strategy)}</td>
               <td>{r.input.symbols.join(', ')}</td>
               <td>
                 {r.input.from} – {r.input.to}
