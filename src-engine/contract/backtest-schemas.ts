@@ -160,7 +160,8 @@ export const backtestRunInputSchema = backtestRunObject.superRefine((v, ctx) => 
       if (v.timeframe !== undefined) ctx.addIssue({ code: 'custom', path: ['timeframe'], message: "a timeframe goes with a single strategy type; the profile's instances run on their own" });
       if (v.walkForward) ctx.addIssue({ code: 'custom', path: ['walkForward'], message: "a walk-forward sweeps one strategy type's params: it cannot run over the profile's strategy set (pick one type)" });
     }
-    const wf = v.walkForward;
+    // (over a profile set it is refused above, whatever its windows)
+    const wf = typeof v.strategy === 'string' ? v.walkForward : undefined;
     if (wf) {
       const seen = new Set<string>();
       wf.space.forEach((p, i) => {

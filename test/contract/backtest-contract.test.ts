@@ -9,6 +9,7 @@ import { RpcError } from '../../src-engine/contract/errors.js';
 import { createMemoryPair } from '../../src-engine/contract/transport.js';
 import { bootEngine, type BootedEngine } from '../../src-engine/host/bootstrap.js';
 import { USER_SMA_SOURCE } from '../../src-engine/backtest/testing.js';
+import { backtestStrategyLabel } from '../../src-engine/contract/backtest-schemas.js';
 
 /**
  * The Backtest tab's contract against a booted engine (database, worker thread) over an in-memory
@@ -149,5 +150,30 @@ describe('backtest.run with useProfile and with a user strategy file', () => {
     const rep = await client.call('backtest.report', { id });
     expect(rep.trades.length).toBeGreaterThan(0);
     expect(rep.run.input.strategy).toBe('user_sma');
+  });
+
+  it('strategy { kind: profile }: the engine’s enabled instances (a built-in and an approved user type) as one run, with per-instance attribution; walk-forward over the set is refused', async () => {
+    await client.call('strategies.add', { id: 'set-sma', type: 'sma_crossover', params: { fast: 5, slow: 12 }, symbols: ['RELIANCE'], timeframe: '5m' });
+    await client.call('strategies.add', { id: 'set-user', type: 'user_sma', params: { fast: 4, slow: 12 }, symbols: ['INFY'], timeframe: '5m' });
+    try {
+      const set = { strategy: { kind: 'profile' as const }, from: '2026-11-16', to: '2026-11-17', charges: false };
+      expect(await refusal(client.call('backtest.run', { ...set, walkForward: wf }))).toMatchObject({ code: 'INVALID_INPUT', paths: ['walkForward'] });
+      expect(await refusal(client.call('backtest.run', { ...set, strategy: { kind: 'all' } } as never))).toMatchObject({ code: 'INVALID_INPUT' });
+      const { id } = await client.call('backtest.run', set);
+      expect(await finished(id)).toBe('done');
+      const rep = await client.call('backtest.report', { id });
+      expect(rep.run.input).toMatchObject({ symbols: ['RELIANCE', 'INFY'], useProfile: true, strategy: { kind: 'profile', instances: [{ id: 'set-sma', type: 'sma_crossover', symbols: ['RELIANCE'] }, { id: 'set-user', type: 'user_sma', symbols: ['INFY'] }] } });
+      expect(new Set(rep.trades.map((t) => t.strategy))).toEqual(new Set(['set-sma', 'set-user']));
+      expect(rep.byStrategy.map((b) => b.strategy).sort()).toEqual(['set-sma', 'set-user']);
+      expect(rep.byStrategy.reduce((n, b) => n + b.trades, 0)).toBe(rep.tradeCount);
+      // the user file travelled with its approved sha256 (the worker re-checked it)
+      const json = readFileSync(join(booted.backtests.runDir(id), 'report.json'), 'utf8');
+      expect(json).toContain(createHash('sha256').update(USER_SMA_SOURCE).digest('hex'));
+      const listed = (await client.call('backtest.list', { limit: 5 })).find((r) => r.id === id)!;
+      expect(backtestStrategyLabel(listed.input.strategy)).toBe('profile (2 strategies)');
+    } finally {
+      await client.call('strategies.remove', { id: 'set-sma' });
+      await client.call('strategies.remove', { id: 'set-user' });
+    }
   });
 });
