@@ -230,11 +230,15 @@ export const CHARGES_SCHEDULE_START: IsoDay = CHARGES_SCHEDULE.map((r) => r.effe
  * Lookups in the default schedule, memoised per segment and exchange (the ledger asks once per fill;
  * the answer changes at most once a day): the last date asked and its rate set, then a map of dates.
  */
+/** rateSetFor's memo keys of the default schedule, by segment (an unknown segment has none). */
+const NSE_KEYS: ReadonlyMap<string, string> = new Map(CHARGE_SEGMENTS.map((s) => [s, `N${s}`]));
+const BSE_KEYS: ReadonlyMap<string, string> = new Map(CHARGE_SEGMENTS.map((s) => [s, `B${s}`]));
 const defaultLookups = new Map<string, { date: IsoDay; set: ChargeRateSet; byDate: Map<string, ChargeRateSet> }>();
 
 export function rateSetFor(segment: ChargeSegment, exchange: ChargeExchange, date: IsoDay, schedule: readonly ChargeRateSet[] = CHARGES_SCHEDULE): ChargeRateSet {
   if (schedule === CHARGES_SCHEDULE) {
-    const key = segment === 'equity-intraday' || segment === 'equity-delivery' || segment === 'futures' || segment === 'options' ? (exchange === 'BSE' ? `B${segment}` : `N${segment}`) : '';
+    // (the key is a constant string per segment and exchange: no string built per fill)
+    const key = (exchange === 'BSE' ? BSE_KEYS : NSE_KEYS).get(segment) ?? '';
     let memo = key === '' ? undefined : defaultLookups.get(key);
     if (memo !== undefined && memo.date === date) return memo.set;
     let set = memo?.byDate.get(date);

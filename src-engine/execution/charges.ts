@@ -146,15 +146,21 @@ export function orderCharges(o: OrderChargesInput): ChargesBreakdown {
   const brokeragePaise = brokerageOf(r.brokerage, v, executed);
   const exchangeTxnPaise = ofValue(v, r.exchangeTxn) + ofValue(v, r.ipft);
   const sebiPaise = ofValue(v, r.sebi);
-  return total({
+  const sttPaise = ofValue(v, buy ? r.sttBuy : r.sttSell);
+  const stampDutyPaise = buy ? ofValue(v, r.stampBuy) : 0;
+  const gstPaise = ofValue(brokeragePaise + exchangeTxnPaise + sebiPaise, r.gst);
+  const dpPaise = executed && !buy && !o.dpAlreadyCharged ? r.dpPaise : 0;
+  // one object per call (this runs for every fill): the breakdown with its total, as total() builds it
+  return {
     brokeragePaise,
-    sttPaise: ofValue(v, buy ? r.sttBuy : r.sttSell),
+    sttPaise,
     exchangeTxnPaise,
     sebiPaise,
-    stampDutyPaise: buy ? ofValue(v, r.stampBuy) : 0,
-    gstPaise: ofValue(brokeragePaise + exchangeTxnPaise + sebiPaise, r.gst),
-    dpPaise: executed && !buy && !o.dpAlreadyCharged ? r.dpPaise : 0,
-  });
+    stampDutyPaise,
+    gstPaise,
+    dpPaise,
+    totalPaise: brokeragePaise + sttPaise + exchangeTxnPaise + sebiPaise + stampDutyPaise + gstPaise + dpPaise,
+  };
 }
 
 /**

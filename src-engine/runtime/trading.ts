@@ -24,6 +24,7 @@ import { BrokerError, type Broker, type BrokerKind, type MarketView, type OrderM
 import { CHARGES_SCHEDULE_START } from '../execution/charges-schedule.js';
 import { exerciseCharges, orderCharges, segmentOf, type ChargesBreakdown } from '../execution/charges.js';
 import { OrderActionError, OrderManager, OrderRequestError } from '../execution/order-manager.js';
+import { isTerminalStatus } from '../execution/order-state.js';
 import { PaperBroker } from '../execution/paper-broker.js';
 import { ExecutionRouter } from '../execution/router.js';
 import { MARKET_PROTECTION_AUTO, ShadowBroker, shadowRequestsFromJournal, type WouldSend } from '../execution/shadow-broker.js';
@@ -176,8 +177,9 @@ export class MemoryTradingStore implements TradingStore {
    * `cap` bounds the event and decision lists; `retain: false` keeps no order or fill rows (a
    * benchmark's store: millions of orders, nothing to restart from). `light: true` is the backtest's
    * light journal: an order's row holds the order manager's live record itself (its last journalled
-   * state: the order manager journals after every change of it; copied when read by orders()) and no
-   * per-transition event is kept — no copy and no record per status change, nothing read mid-run.
+   * state: the order manager journals after every change of it; copied when read by orders()), no
+   * per-transition event and no fill-id set (the order manager journals each fill of an order once) —
+   * no copy and no record per status change, nothing read mid-run.
    */
   constructor(
     private readonly cap = 100_000,
@@ -197,8 +199,11 @@ export class MemoryTradingStore implements TradingStore {
   }
   fill(f: Readonly<JournalFill>): void {
     if (!this.retain) return;
-    if (this.fillIds.has(f.fillId)) throw new Error(`fill ${f.fillId} journalled twice`);
-    this.fillIds.add(f.fillId);
+    // (the light journal keeps no id set: the order manager journals each fill id of an order once)
+    if (!this.light) {
+      if (this.fillIds.has(f.fillId)) throw new Error(`fill ${f.fillId} journalled twice`);
+      this.fillIds.add(f.fillId);
+    }
     this.fillRows.push(f);
   }
   orders(sinceMs = 0): StoredOrder[] {
@@ -1237,7 +1242,8 @@ export class TradingService {
   }
 
   private onOrder(order: Readonly<Order>): void {
-    if (isTerminal(order.status)) {
+    const terminal = isTerminalStatus(order.status);
+    if (terminal) {
       const st = this.chargeState.get(order.orderId);
       if (st !== undefined) {
         this.chargeState.delete(order.orderId);
@@ -1248,7 +1254,7 @@ export class TradingService {
         this.doneCharges.set(order.orderId, st.charged);
       }
     }
-    if (isTerminal(order.status) && order.source === 'exit' && this.ledger.positionQty(order.symbol, order.strategy) !== 0 && order.filledQty < order.qty) {
+    if (terminal && order.source === 'exit' && this.ledger.positionQty(order.symbol, order.strategy) !== 0 && order.filledQty < order.qty) {
       this.exits.release(order.strategy, order.symbol);
     }
     if (this.orderListeners.size === 0) return;
