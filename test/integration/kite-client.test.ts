@@ -9,6 +9,7 @@ import { KiteRefusal, KiteRest } from '../../src-engine/adapters/kite/rest-clien
 import { type KiteTick } from '../../src-engine/adapters/kite/tick-codec.js';
 import { KiteTickerPool } from '../../src-engine/adapters/kite/ticker-pool.js';
 import { KiteSimulator, type RunningKiteSimulator } from '../../src-engine/kite-sim/kite-simulator.js';
+import { simSessionStart } from '../support/sim-session.js';
 
 const API_KEY = 'kitedesk-sim';
 const API_SECRET = 'kitedesk-sim-secret';
@@ -55,7 +56,7 @@ describe('our Kite client against the simulator', () => {
   const passiveBuy = (symbol: string) => Math.floor((sim.exchange.lookupSymbol('NSE', symbol)!.lastPaise * 0.9) / 5) * 5;
 
   beforeAll(async () => {
-    r = await sim.start({ port: 0, speed: 1, seed: 42 });
+    r = await sim.start({ port: 0, speed: 1, seed: 42, startTime: simSessionStart() });
     rest = new KiteRest({ apiKey: API_KEY, root: r.url, getRetryInitialMs: 50 });
   });
 

@@ -18,6 +18,7 @@ import { parseRunProfile } from '../../src-engine/runtime/config.js';
 import { Engine } from '../../src-engine/runtime/engine.js';
 import { KiteSessionManager } from '../../src-engine/runtime/kite-session.js';
 import { tempDataDir } from '../support/serve-process.js';
+import { simSessionStart } from '../support/sim-session.js';
 
 const API_KEY = 'kitedesk-sim';
 const API_SECRET = 'kitedesk-sim-secret';
@@ -49,7 +50,7 @@ describe('Engine on the Kite feed (against kitedesk sim)', () => {
   const history: { phase: string; ticks: number; toMs?: number }[] = [];
 
   beforeAll(async () => {
-    r = await sim.start({ port: 0, seed: 11, expireAt0600: false });
+    r = await sim.start({ port: 0, seed: 11, expireAt0600: false, startTime: simSessionStart() });
     kite = new KiteSessionManager();
     const res = await fetch(loginUrl(API_KEY, r.loginUrl), { redirect: 'manual' });
     const requestToken = parseRedirect(res.headers.get('location')!).requestToken;

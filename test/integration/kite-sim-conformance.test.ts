@@ -20,6 +20,7 @@ import { decodeFrame, TickBatch, type KiteTick } from '../../src-engine/adapters
 import { kiteChecksum } from '../../src-engine/kite-sim/auth.js';
 import { KiteSimulator, type RunningKiteSimulator } from '../../src-engine/kite-sim/kite-simulator.js';
 import { SHARED_DIR, sharedFiles } from '../support/external-inputs.js';
+import { simSessionStart } from '../support/sim-session.js';
 
 const MOCKS = join(SHARED_DIR, 'kite-mocks');
 const haveMocks = sharedFiles(import.meta.url, 'kite-mocks', join(MOCKS, 'orders.json'), join(MOCKS, 'ticker_full.packet'));
@@ -188,7 +189,7 @@ describe.skipIf(!haveMocks)(title, () => {
   let limitOrderId = '';
 
   beforeAll(async () => {
-    r = await sim.start({ port: 0, apiKey: KEY, apiSecret: SECRET, speed: 1, seed: 11 });
+    r = await sim.start({ port: 0, apiKey: KEY, apiSecret: SECRET, speed: 1, seed: 11, startTime: simSessionStart() });
     const res = await fetch(`${r.url}/connect/login?api_key=${KEY}&v=3`, { redirect: 'manual' });
     const rt = new URL(res.headers.get('location')!).searchParams.get('request_token')!;
     const s = await call('POST', '/session/token', { api_key: KEY, request_token: rt, checksum: kiteChecksum(KEY, rt, SECRET) }, false);

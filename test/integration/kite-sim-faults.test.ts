@@ -6,6 +6,7 @@ import WebSocket from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { kiteChecksum } from '../../src-engine/kite-sim/auth.js';
 import { KiteSimulator, type RunningKiteSimulator } from '../../src-engine/kite-sim/kite-simulator.js';
+import { simSessionStart } from '../support/sim-session.js';
 
 const KEY = 'k1';
 const SECRET = 's1';
@@ -59,7 +60,7 @@ describe('Kite simulator: envelope, limits and fault controls', () => {
   const sleep = (ms: number) => new Promise((res) => setTimeout(res, ms));
 
   beforeAll(async () => {
-    r = await sim.start({ port: 0, apiKey: KEY, apiSecret: SECRET, redirectUrl: 'http://127.0.0.1:1/cb?x=1', flushIntervalMs: 100 });
+    r = await sim.start({ port: 0, apiKey: KEY, apiSecret: SECRET, redirectUrl: 'http://127.0.0.1:1/cb?x=1', flushIntervalMs: 100, startTime: simSessionStart() });
     token = await login();
   });
   afterAll(async () => {

@@ -9,6 +9,7 @@ import { createInterface } from 'node:readline';
 import { KiteConnect } from 'kiteconnect';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { KiteSimulator, type RunningKiteSimulator } from '../../src-engine/kite-sim/kite-simulator.js';
+import { simSessionStart } from '../support/sim-session.js';
 
 const API_KEY = 'kitedesk-sim';
 const API_SECRET = 'kitedesk-sim-secret';
@@ -133,7 +134,7 @@ describe('Kite simulator vs the official kiteconnect 5.3.0 clients', () => {
   };
 
   beforeAll(async () => {
-    running = await sim.start({ port: 0, speed: 1, seed: 42 });
+    running = await sim.start({ port: 0, speed: 1, seed: 42, startTime: simSessionStart() });
     kc = new KiteConnect({ api_key: API_KEY, root: running.url } as Any);
     // The constructor ignores params.login_uri (kite-protocol.md §3).
     kc.default_login_uri = running.loginUrl;

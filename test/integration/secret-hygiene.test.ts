@@ -13,6 +13,7 @@ import { WebSocket } from 'ws';
 import { RpcClient, fromWebSocket, kiteDeskApi } from '../../src-engine/contract/index.js';
 import { KiteSimulator, type RunningKiteSimulator } from '../../src-engine/kite-sim/kite-simulator.js';
 import { ensureBuilt, repoRoot, startServeProcess, tempDataDir, type ServeProcess } from '../support/serve-process.js';
+import { simSessionStart } from '../support/sim-session.js';
 
 const API_KEY = 'kdhygiene1';
 const API_SECRET = 'hygiene-secret-Qw3rty9Zx';
@@ -63,7 +64,7 @@ describe('secret hygiene of a whole session', () => {
     ensureBuilt();
     dataDir = tempDataDir();
     port = await freePort();
-    r = await sim.start({ port: 0, apiKey: API_KEY, apiSecret: API_SECRET, redirectUrl: `http://127.0.0.1:${port}/kite/callback` });
+    r = await sim.start({ port: 0, apiKey: API_KEY, apiSecret: API_SECRET, redirectUrl: `http://127.0.0.1:${port}/kite/callback`, startTime: simSessionStart() });
     env = { ...process.env, KITEDESK_KITE_API_KEY: API_KEY, KITEDESK_KITE_API_SECRET: API_SECRET, KITEDESK_KITE_ROOT: r.url };
   });
   afterAll(async () => {

@@ -1,4 +1,3 @@
-import { nextOpen } from '../../src-engine/core/nse-calendar.js';
 import { expect } from 'vitest';
 import { loginUrl, parseRedirect } from '../../src-engine/adapters/kite/login.js';
 import { createEngineServer } from '../../src-engine/api/server.js';
@@ -10,6 +9,9 @@ import { parseRunProfile } from '../../src-engine/runtime/config.js';
 import { Engine, type EngineDeps } from '../../src-engine/runtime/engine.js';
 import { KiteSessionManager } from '../../src-engine/runtime/kite-session.js';
 import { tempDataDir } from './serve-process.js';
+import { simSessionStart } from './sim-session.js';
+
+export { simSessionStart };
 
 /**
  * The frame of the integration suites that run the engine on the Kite feed against our Kite simulator
@@ -36,16 +38,6 @@ export interface KiteEngine {
   engine: Engine;
   /** The contract over an in-memory transport pair, as the UI calls it. */
   client: RpcClient<KiteDeskApi>;
-}
-
-/**
- * A simulator start that does not depend on the hour the tests run: 45 minutes after the next session
- * open (always ahead of the wall clock, as the simulator's own default is at night). The default, "now if
- * in session", put a run at 15:15–15:30 IST inside the MIS square-off window, and the strategies' and the
- * test's orders were squared off under them.
- */
-export function simSessionStart(now = Date.now()): number {
-  return nextOpen(now) + 45 * 60_000;
 }
 
 /**

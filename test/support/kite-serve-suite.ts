@@ -7,6 +7,7 @@ import { startServe, type RunningServe } from '../../src-engine/host/serve.js';
 import { KiteSimulator, type RunningKiteSimulator } from '../../src-engine/kite-sim/kite-simulator.js';
 import { launchChromium } from './browser.js';
 import { ensureBuilt, repoRoot, tempDataDir } from './serve-process.js';
+import { simSessionStart } from './sim-session.js';
 
 export interface KiteServeSuite {
   /** `serve` in this process (its engine is reachable as `.booted.engine`). */
@@ -57,6 +58,8 @@ export function kiteServeSuite(o: { apiKey: string; apiSecret: string; profileYa
       apiKey: o.apiKey,
       apiSecret: o.apiSecret,
       redirectUrl: `http://127.0.0.1:${serve.port}/kite/callback`,
+      // in session whatever the hour (live-mode.test.ts places a MIS order: never inside the 15:20 square-off)
+      startTime: simSessionStart(),
       ...(o.expireAt0600 !== undefined ? { expireAt0600: o.expireAt0600 } : {}),
     });
     env['KITEDESK_KITE_ROOT'] = r.url;
