@@ -185,7 +185,13 @@ export function strategyFolderIndex(dir: string | undefined): Map<string, string
   const bySha = new Map<string, string>();
   if (dir === undefined) return bySha;
   const root = resolve(dir);
-  for (const name of readdirSync(root).sort()) {
+  let names: string[];
+  try {
+    names = readdirSync(root);
+  } catch (e) {
+    throw new BlobError(`--strategies-dir ${root}: cannot read the folder (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+  }
+  for (const name of names.sort()) {
     if (name.startsWith('.') || name.startsWith('_') || !/\.(mjs|js|ts)$/.test(name) || name.endsWith('.d.ts')) continue;
     const p = join(root, name);
     try {

@@ -13,7 +13,7 @@
 import { randomBytes } from 'node:crypto';
 import { Queue, QueueEvents, Worker, type Job } from 'bullmq';
 import { Redis } from 'ioredis';
-import { BLOB_TTL_S, DEFAULT_MAX_BLOB_BYTES, defaultCacheDir, localizeTask, shippedInputs, uploadInputs, type BlobStore } from './blobs.js';
+import { BLOB_TTL_S, DEFAULT_MAX_BLOB_BYTES, defaultCacheDir, localizeTask, privateCacheDir, shippedInputs, strategyFolderIndex, uploadInputs, type BlobStore } from './blobs.js';
 import { poolRunner, TaskError, type Runner } from './pool.js';
 import type { EvalTask, TaskOutcome } from './tasks.js';
 
@@ -186,12 +186,13 @@ export interface RedisWorker {
 }
 
 export async function startRedisWorker(o: RedisWorkerOptions): Promise<RedisWorker> {
-  const pool = poolRunner(o.concurrency !== undefined ? { threads: o.concurrency } : {});
+  const cacheDir = privateCacheDir(o.cacheDir ?? defaultCacheDir()); // refused now, not per job, when it is not private
+  if (o.strategiesDir !== undefined) strategyFolderIndex(o.strategiesDir); // a folder that cannot be read: said now, not per job
   const lockMs = o.lockMs ?? DEFAULT_LOCK_MS;
   if (!(Number.isInteger(lockMs) && lockMs >= 500)) throw new RangeError(`--lock-ms: expected whole ms ≥ 500, got ${lockMs}`);
+  const pool = poolRunner(o.concurrency !== undefined ? { threads: o.concurrency } : {});
   let completed = 0;
   const owned: Redis[] = [];
-  const cacheDir = o.cacheDir ?? defaultCacheDir();
   let blobs: BlobStore | undefined;
   const memo = new Map();
   const worker = new Worker(
