@@ -220,7 +220,9 @@ function ByStrategy({ rows }: { rows: BacktestReportView['byStrategy'] }) {
  *
  * The strategy picker offers the backtestable types (`backtest.sources`: the built-ins and the user
  * strategy files loaded with their current content approved), the profile's configured instances of them
- * (`instance:<id>`: type, params, symbols and timeframe filled in) and, disabled, the user types whose
+ * (`instance:<id>`: type, params, symbols and timeframe filled in), "Run profile's strategies (N)" (`profile`: every
+ * enabled instance as one run, `strategy: { kind: 'profile' }`, the instances listed read-only instead of the
+ * params form, the symbols their union) and, disabled, the user types whose
  * file waits for approval (or failed to load). The data picker offers the candle folders the engine knows. Walk-forward
  * (checkbox) sweeps the numeric params ticked "sweep" over from/to/step, rolling or anchored, and shows
  * the IS/OOS gap, the windows and the stitched out-of-sample curve. In the desktop app "Open report"
@@ -230,7 +232,8 @@ function ByStrategy({ rows }: { rows: BacktestReportView['byStrategy'] }) {
  * `bt-cancel`, `bt-error` (the engine's refusals other than a param's: dates, symbols, folder), `bt-progress` (data-state, data-done, data-total), `bt-headline`, `bt-open-report`,
  * `bt-runs` rows `bt-run-<id>` (data-state, data-kind), `bt-folder-pick`, `bt-folder-symbols`, `bt-wf`, `bt-wf-mode`, `bt-wf-is`,
  * `bt-wf-oos`, `bt-wf-metric`, `bt-sweep-<key>` (checkbox), `bt-sweep-from-<key>`, `bt-sweep-to-<key>`, `bt-sweep-step-<key>`,
- * `bt-wf-gap` (data-windows, data-mean-gap), `bt-wf-curve`, `bt-wf-windows`.
+ * `bt-wf-gap` (data-windows, data-mean-gap), `bt-wf-curve`, `bt-wf-windows`, `bt-profile-set` rows `bt-profile-instance-<id>`,
+ * `bt-by-strategy` rows `bt-by-strategy-<instance>` (data-trades, data-net); `bt-run-<id>` data-kind `profile` for a profile set.
  */
 export function BacktestPanel() {
   const feedTime = useAppStore((s) => s.status?.feedTime ?? null);

@@ -21,7 +21,8 @@ describe('the Backtest tab in Chromium against kitedesk serve', () => {
   let dataDir: string;
   const { serve, problems, openApp } = webSuite(() => {
     dataDir = tempDataDir();
-    writeFileSync(join(dataDir, 'profile.yaml'), PROFILE);
+    // the suite's profile (sma-a on RELIANCE) and a second instance of another type on another symbol: the profile set
+    writeFileSync(join(dataDir, 'profile.yaml'), PROFILE.replace('trading:', '  - id: ema-b\n    type: ema_crossover\n    params: { fast: 4, slow: 12 }\n    symbols: [INFY]\n    timeframe: 5m\ntrading:'));
     // a candle folder the engine knows (<dataDir>/candles), for the data picker
     mkdirSync(join(dataDir, 'candles'), { recursive: true });
     writeFileSync(join(dataDir, 'candles', 'GENA.csv'), kiteCsv(generatedSeries('GENA', '2026-11-02', 3)));
@@ -224,6 +225,59 @@ describe('the Backtest tab in Chromium against kitedesk serve', () => {
     await page.waitForSelector(`[data-testid="bt-run-${id}"][data-state="done"]`, { timeout: 120_000 });
     const report = JSON.parse(readFileSync(join(dataDir, 'backtests', id, 'report.json'), 'utf8')) as { settings: { strategies: { type: string }[] } };
     expect(report.settings.strategies.map((x) => x.type)).toEqual(['user_sma']);
+    expect(problems).toEqual([]);
+  });
+
+  it('runs the profile’s whole strategy set: the instances listed read-only, progress to done, the headline and per-instance table equal to report.json, listed as a profile run', async () => {
+    const page = await openApp({ width: 1400, height: 1100 });
+    await page.click('[data-testid="tab-backtest"]');
+    const option = page.locator('[data-testid="bt-strategy"] option[value="profile"]');
+    await option.waitFor({ state: 'attached', ...T });
+    expect(await option.textContent()).toBe("Run profile's strategies (2)");
+    await page.selectOption('[data-testid="bt-strategy"]', 'profile');
+    // the instances instead of the params form; symbols default to their union; no timeframe, no walk-forward
+    await page.waitForSelector('[data-testid="bt-profile-set"]', T);
+    expect(await page.textContent('[data-testid="bt-profile-instance-sma-a"]')).toMatch(/sma_crossover.*RELIANCE.*1m/);
+    expect(await page.textContent('[data-testid="bt-profile-instance-ema-b"]')).toMatch(/ema_crossover.*INFY.*5m/);
+    expect(await page.locator('[data-testid^="param-"]').count()).toBe(0);
+    expect(await page.inputValue('[data-testid="bt-symbols"]')).toBe('RELIANCE, INFY');
+    expect(await page.isDisabled('[data-testid="bt-timeframe"]')).toBe(true);
+    expect(await page.isDisabled('[data-testid="bt-wf"]')).toBe(true);
+    expect(await page.isChecked('[data-testid="bt-use-profile"]')).toBe(true);
+    await page.fill('[data-testid="bt-from"]', '2026-11-16');
+    await page.fill('[data-testid="bt-to"]', '2026-11-17');
+    const before = await page.locator('[data-testid^="bt-run-bt-"]').count();
+    await page.click('[data-testid="bt-run"]');
+    await page.waitForFunction((n) => document.querySelectorAll('[data-testid^="bt-run-bt-"]').length > n, before, T);
+    const row = page.locator('[data-testid^="bt-run-bt-"]').first();
+    const id = ((await row.getAttribute('data-testid')) ?? '').replace(/^bt-run-/, '');
+    await page.waitForSelector(`[data-testid="bt-run-${id}"][data-state="done"][data-kind="profile"]`, { timeout: 120_000 });
+    expect(await row.textContent()).toContain('profile (2 strategies)');
+    await page.waitForSelector('[data-testid="bt-progress"][data-state="done"]', T);
+
+    const report = JSON.parse(readFileSync(join(dataDir, 'backtests', id, 'report.json'), 'utf8')) as {
+      metrics: { trades: number; netPnlPaise: number };
+      inputs: { strategies: { instances: { id: string; type: string; symbols: string[]; timeframe: string }[] } };
+      byStrategy: { strategy: string; trades: number; netPnlPaise: number }[];
+    };
+    expect(report.inputs.strategies.instances.map((i) => [i.id, i.type, i.symbols.join(','), i.timeframe])).toEqual([
+      ['sma-a', 'sma_crossover', 'RELIANCE', '1m'],
+      ['ema-b', 'ema_crossover', 'INFY', '5m'],
+    ]);
+    await page.waitForSelector('[data-testid="bt-headline"]', T);
+    expect(Number(await attr(page, '[data-testid="bt-headline"]', 'data-trades'))).toBe(report.metrics.trades);
+    expect(Number(await attr(page, '[data-testid="bt-headline"]', 'data-net'))).toBe(Math.round(report.metrics.netPnlPaise));
+    // the per-instance table is report.json's byStrategy
+    await page.waitForSelector('[data-testid="bt-by-strategy"]', T);
+    for (const b of report.byStrategy) {
+      expect(Number(await attr(page, `[data-testid="bt-by-strategy-${b.strategy}"]`, 'data-trades'))).toBe(b.trades);
+      expect(Number(await attr(page, `[data-testid="bt-by-strategy-${b.strategy}"]`, 'data-net'))).toBe(b.netPnlPaise);
+    }
+    expect(await page.locator('[data-testid^="bt-by-strategy-"]').count()).toBe(report.byStrategy.length);
+    // the tab scrolls inside its panel: a tall window, the per-instance table scrolled into view
+    await page.setViewportSize({ width: 1400, height: 1800 });
+    await page.locator('[data-testid="bt-by-strategy"]').scrollIntoViewIfNeeded(T);
+    await page.screenshot({ path: join(outDir, 'backtest-profile-set.png') });
     expect(problems).toEqual([]);
   });
 });
