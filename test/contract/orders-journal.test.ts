@@ -1,7 +1,8 @@
 /**
  * `orders.charges` and `orders.liveParams` of an earlier day's order: the order manager drops finished
  * orders at the day roll, and these answer from the journal (SQLite) instead — the same answer, in the
- * same shape, as on the order's own day. The engine runs on the built-in simulator from a fixed Monday
+ * same shape, as on the order's own day (and after a restart the same day, when the new shadow broker
+ * has no record of the order). The engine runs on the built-in simulator from a fixed Monday
  * (a fake clock: the simulator's), so this passes at any hour.
  */
 import { describe, expect, it } from 'vitest';
@@ -72,6 +73,18 @@ describe('orders.charges / orders.liveParams of an earlier day\'s order (from th
       expect(sameDay.mktLive[0]!.params).toMatchObject({ tradingsymbol: symbol, order_type: 'MARKET', quantity: 5, tag: 'jrnlMkt1', market_protection: -1 });
       expect(sameDay.restLive.map((r) => r.kind)).toEqual(['place', 'modify', 'cancel']);
       expect(sameDay.restLive[1]!.params).toEqual({ quantity: 3, price: ((low - tick) / 100).toFixed(2) });
+
+      // a restart the same day: the order manager holds the orders again, the new shadow broker has no
+      // record of them: the journal answers
+      const e2 = new Engine({ profile: parseRunProfile(YAML.replace('10:00:00+05:30', '10:10:00+05:30'), 'inline.yaml'), watchlist: watchlist(), autoStart: false, trading: new TradingRepo(db, 'shadow') });
+      try {
+        expect(e2.trading.orders().map((o) => o.orderId)).toEqual(expect.arrayContaining([mkt.orderId, rest.orderId]));
+        expect(e2.trading.liveParams(rest.orderId)).toEqual(sameDay.restLive);
+        expect(e2.trading.liveParams(mkt.orderId)).toEqual(sameDay.mktLive);
+        expect(e2.trading.orderCharges(mkt.orderId)).toEqual(sameDay.mktCharges);
+      } finally {
+        e2.stop();
+      }
 
       // the next trading day: the roll drops the finished orders from the order manager
       advanceTo(istTime('2026-11-25', '09:20'));
