@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { blobKey, BlobError, localizeTask, resolveInput, shippedInputs, uploadInputs, type BlobStore } from './blobs.js';
+import { blobKey, BlobError, checkEvaluatorRef, localizeTask, resolveInput, shippedInputs, uploadInputs, type BlobStore } from './blobs.js';
 import { InputPinError, pinData, type PinnedInput } from './inputs.js';
 import type { EvalTask } from './tasks.js';
 
@@ -171,5 +171,21 @@ describe('shipping pinned inputs through Redis', () => {
     expect(d.strategies).toEqual([{ ...theirs, path: join(mine, 'x.mjs') }]);
     expect(d.inputs[1]).toEqual({ path: join(mine, 'x.mjs'), sha256: theirs.sha256, bytes: src.length });
     expect(ok.counts).toEqual({ local: 1, cache: 0, fetched: 0 });
+  });
+
+  it('a worker imports no evaluator that came through Redis: data: URLs and modules in the cache folder are refused', async () => {
+    const cache = join(dir, 'cache5');
+    mkdirSync(join(cache, 'f'.repeat(64)), { recursive: true });
+    writeFileSync(join(cache, 'f'.repeat(64), 'x.mjs'), 'export const e = { evaluate() { return { metrics: {} }; } };\n');
+    expect(() => checkEvaluatorRef({ module: 'builtin', export: 'sma' }, cache)).not.toThrow();
+    expect(() => checkEvaluatorRef({ module: join(dir, 'mod.ts'), export: 'e' }, cache)).not.toThrow();
+    expect(() => checkEvaluatorRef({ module: 'data:text/javascript,export const e = 1', export: 'e' }, cache)).toThrow(/refused on this worker .*only built-in evaluators and module files on this machine.*never run code that came through Redis/);
+    const shipped = join(cache, 'f'.repeat(64), 'x.mjs');
+    expect(() => checkEvaluatorRef({ module: shipped, export: 'e' }, cache)).toThrow(`it lies in the cache of shipped data (${cache})`);
+    expect(() => checkEvaluatorRef({ module: `file://${shipped}`, export: 'e' }, cache)).toThrow(BlobError);
+    expect(() => checkEvaluatorRef({ module: join(cache, '..', 'cache5', 'f'.repeat(64), 'x.mjs'), export: 'e' }, cache)).toThrow(BlobError);
+    const { store } = fakeStore();
+    const task: EvalTask = { key: 'p0', evaluator: { module: shipped, export: 'e' }, params: {}, data: {} };
+    await expect(localizeTask(task, { store: () => store, cacheDir: cache }, new Map())).rejects.toThrow(BlobError);
   });
 });

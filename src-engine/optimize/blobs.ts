@@ -12,11 +12,13 @@
  * exact SHA-256 (docs/security.md).
  */
 import { createHash } from 'node:crypto';
-import { lstatSync, mkdirSync, readdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { lstatSync, mkdirSync, readdirSync, readFileSync, realpathSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { hostname, tmpdir, userInfo } from 'node:os';
-import { basename, join, resolve } from 'node:path';
+import { basename, isAbsolute, join, relative, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { hashFile, InputMismatchError, InputPinError, pinnedInputs, type PinnedInput } from './inputs.js';
+import type { EvaluatorRef } from './evaluator.js';
 import type { EvalTask } from './tasks.js';
 
 export const BLOB_PREFIX = 'kitedesk:blob:';
@@ -222,12 +224,42 @@ export interface LocalizeContext {
   ttlS?: number;
 }
 
+const real = (p: string) => {
+  try {
+    return realpathSync(p);
+  } catch {
+    return resolve(p);
+  }
+};
+
+/**
+ * A job's evaluator on a `kitedesk worker`: a built-in, or a module file this machine has. Refused: a
+ * `data:` URL (its code would come in the job) and a module inside the cache folder (a file shipped as
+ * data, then named as code), so nothing that came through Redis is ever imported.
+ */
+export function checkEvaluatorRef(ref: EvaluatorRef, cacheDir: string): void {
+  if (ref.module === 'builtin' || ref.module.startsWith('node:')) return;
+  const refuse = (why: string) => {
+    throw new BlobError(`evaluator ${ref.module}#${ref.export} refused on this worker (${hostname()}): ${why}; workers never run code that came through Redis`);
+  };
+  if (!ref.module.startsWith('file:') && /^[a-z][a-z0-9+.-]*:/i.test(ref.module) && !/^[a-z]:[\\/]/i.test(ref.module)) refuse('only built-in evaluators and module files on this machine are loaded');
+  let path: string;
+  try {
+    path = ref.module.startsWith('file:') ? fileURLToPath(ref.module) : resolve(ref.module);
+  } catch {
+    return refuse('not a file URL');
+  }
+  const rel = relative(real(cacheDir), real(path));
+  if (rel === '' || (!rel.startsWith('..') && !isAbsolute(rel))) refuse(`it lies in the cache of shipped data (${cacheDir})`);
+}
+
 /**
  * A job as this worker runs it: every pinned input at a path on this machine (its own copy, or the
  * shipped one in the cache folder), every user strategy file replaced by the worker's own file with
  * that SHA-256 (or the job fails naming the file, its type and hash). `memo` keeps answers per process.
  */
 export async function localizeTask(task: EvalTask, ctx: LocalizeContext, memo: Map<string, Promise<{ path: string; how: 'local' | 'cache'; fetched: boolean }>>): Promise<{ task: EvalTask; counts?: InputCounts }> {
+  checkEvaluatorRef(task.evaluator, ctx.cacheDir);
   const data = task.data;
   const strategies = strategyFiles(data);
   const inputs = pinnedInputs(data);
