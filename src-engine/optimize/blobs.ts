@@ -154,7 +154,8 @@ export async function resolveInput(store: BlobStore, input: PinnedInput, cacheDi
   };
   if (same(input.path)) return { path: input.path, how: 'local', fetched: false };
   const dir = join(cacheDir, input.sha256);
-  const cached = join(dir, basename(input.path));
+  const name = basename(input.path);
+  const cached = join(dir, name === '' || name === '.' || name === '..' ? 'input' : name);
   if (same(cached)) return { path: cached, how: 'cache', fetched: false };
   const key = blobKey(input.sha256);
   const gz = await store.getBuffer(key);
@@ -165,7 +166,8 @@ export async function resolveInput(store: BlobStore, input: PinnedInput, cacheDi
   }
   let buf: Buffer;
   try {
-    buf = gunzipSync(gz);
+    // no bigger than the pinned file: a blob that inflates past it is not the pinned content
+    buf = gunzipSync(gz, { maxOutputLength: Math.max(1, Math.min(Number.isSafeInteger(input.bytes) ? input.bytes : DEFAULT_MAX_BLOB_BYTES, DEFAULT_MAX_BLOB_BYTES) + 1) });
   } catch (e) {
     throw new BlobError(`input ${input.path}: the blob ${key} in Redis is corrupt (${(e as Error).message}); nothing was read`);
   }
