@@ -270,7 +270,11 @@ export class MarketData {
     return s.candles.onCandle(tfOrListener, listener);
   }
 
-  /** Called once per closed bar, any symbol and timeframe: at its end time via onClock, or when a later bucket's tick arrives first. */
+  /**
+   * Called once per closed bar, any symbol and timeframe: at its end time via onClock, or when a later
+   * bucket's tick arrives first. The candle is a fresh object per bar, the same one for every listener:
+   * listeners read it and never change it (the strategy runner keeps it as its stored bar).
+   */
   onBarClosed(listener: BarClosedListener): () => void {
     return this.bars.onBarClosed(listener);
   }

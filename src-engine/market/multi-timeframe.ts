@@ -655,7 +655,10 @@ export class MultiTimeframeCandles {
     return ic.onCandle(tf, listener);
   }
 
-  /** Every bar that closes, of every symbol and timeframe, at its end time (on the clock) or on the next bucket's tick. */
+  /**
+   * Every bar that closes, of every symbol and timeframe, at its end time (on the clock) or on the next
+   * bucket's tick; a fresh candle per bar, shared by the listeners, which must not change it.
+   */
   onBarClosed(listener: BarClosedListener): () => void {
     this.closedListeners = [...this.closedListeners, listener];
     return () => {

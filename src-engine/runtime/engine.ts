@@ -237,7 +237,8 @@ export class Engine {
       ...(deps.strategyDefinitions?.length ? { definitions: [...BUILTIN_STRATEGIES, ...deps.strategyDefinitions] } : {}),
       ...(deps.candleTimeframes ? { timeframes: deps.candleTimeframes } : {}),
     });
-    this.market.onBarClosed((symbol, tf, candle) => this.strategies.onBarClosed(symbol, tf, candle));
+    // market data's bar-closed candles are fresh objects its listeners only read: the strategies keep them as they are
+    this.market.onBarClosed((symbol, tf, candle) => this.strategies.onBarClosed(symbol, tf, candle, true));
     this.fnoKite =
       deps.profile.fno && this.feed.kind === 'kite'
         ? new FnoKiteBinder({

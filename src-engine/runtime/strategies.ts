@@ -278,8 +278,9 @@ export class StrategyService {
 
   // ---- feed ------------------------------------------------------------------------------------
 
-  onBarClosed(symbol: string, tf: Timeframe, bar: { t: number; o: number; h: number; l: number; c: number; v: number }): void {
-    this.runner.onBarClosed(symbol, tf, bar);
+  /** A closed bar; `owned`: a fresh object nobody changes later, kept without a copy (StrategyRunner.onBarClosed). */
+  onBarClosed(symbol: string, tf: Timeframe, bar: { t: number; o: number; h: number; l: number; c: number; v: number }, owned = false): void {
+    this.runner.onBarClosed(symbol, tf, bar, owned);
   }
 
   onTick(t: Readonly<Tick>): void {

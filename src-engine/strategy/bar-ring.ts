@@ -21,7 +21,11 @@ export class BarRing {
 
   /** Stores a copy of the bar (only t,o,h,l,c,v) and returns it. */
   push(bar: Readonly<Bar>): Readonly<Bar> {
-    const b: Bar = { t: bar.t, o: bar.o, h: bar.h, l: bar.l, c: bar.c, v: bar.v };
+    return this.keep({ t: bar.t, o: bar.o, h: bar.h, l: bar.l, c: bar.c, v: bar.v });
+  }
+
+  /** Stores the bar object itself (the caller hands it over: a fresh object nobody changes later) and returns it. */
+  keep(b: Readonly<Bar>): Readonly<Bar> {
     this.head = this.head + 1 === this.cap ? 0 : this.head + 1;
     this.buf[this.head] = b;
     if (this.n < this.cap) this.n++;

@@ -5,6 +5,7 @@ import { StrategyConfigError } from './config.js';
 import type { OrderIntent } from './ensemble.js';
 import { StrategyRunner, type StrategyErrorReport } from './runner.js';
 import { SIGNAL_COLUMNS, defineStrategy, signalRow, type Signal, type StrategyDefinition, type StrategyTimeframe } from './strategy.js';
+import type { Bar } from '../indicators/indicator.js';
 import { barsFrom, path, T0 } from './testing.js';
 
 /** Emits on every primary bar with the given side; records what it saw. */
@@ -122,6 +123,23 @@ describe('StrategyRunner: driving strategies', () => {
       ['BUY', 1, '5m'],
       ['BUY', 1, '5m'],
     ]);
+  });
+
+  it('keeps a copy of each bar, or with `owned` the object handed over (market data’s fresh candles): the same bars either way', () => {
+    const seen: Readonly<Bar>[] = [];
+    const keeper = defineStrategy({ type: 'keeper', description: 'd', params: z.object({}), timeframes: ['5m'], warmup: 0, create: (ctx) => ({ onBar: (_tf, b) => void seen.push(b, ctx.bar('5m')!) }) });
+    const run = (owned: boolean) => {
+      seen.length = 0;
+      const r = new StrategyRunner({ definitions: [keeper], instances: [{ id: 'k', type: 'keeper', symbols: ['X'] }] });
+      const given = bars5.slice(0, 3).map((b) => ({ ...b }));
+      for (const b of given) r.onBarClosed('X', '5m', b, owned);
+      return { given, seen: [...seen] };
+    };
+    const copied = run(false);
+    expect(copied.seen.every((b, i) => b !== copied.given[Math.floor(i / 2)])).toBe(true);
+    const kept = run(true);
+    expect(kept.seen.map((b, i) => b === kept.given[Math.floor(i / 2)])).toEqual([true, true, true, true, true, true]);
+    expect(kept.seen).toEqual(copied.seen);
   });
 
   it('feeds secondary timeframes to their own indicators; snapshot keys carry the timeframe', () => {

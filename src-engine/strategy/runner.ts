@@ -225,13 +225,17 @@ export class StrategyRunner {
 
   // ---- events --------------------------------------------------------------------------------
 
-  /** A closed bar of `symbol` on `tf` (prices in any unit; the engine uses paise). */
-  onBarClosed(symbol: string, tf: StrategyTimeframe, bar: Readonly<Bar>): void {
+  /**
+   * A closed bar of `symbol` on `tf` (prices in any unit; the engine uses paise). The runner keeps a copy,
+   * unless `owned`: the caller hands over a fresh object that nobody changes afterwards (market data's
+   * bar-closed candles), kept as it is — one object a bar less.
+   */
+  onBarClosed(symbol: string, tf: StrategyTimeframe, bar: Readonly<Bar>, owned = false): void {
     const sr = this.symbols.get(symbol);
     if (sr === undefined) return;
     const route = sr.tfs.get(tf);
     if (route === undefined) return;
-    const b = route.ring.push(bar);
+    const b = owned ? route.ring.keep(bar) : route.ring.push(bar);
     sr.lastPrice = b.c;
     const end = b.t + timeframeMs(tf);
     if (end > this.eventTime) this.eventTime = end;
