@@ -272,10 +272,10 @@ export class InstrumentCandles {
     this.prevVolume = volume;
     this.prevDay = d.day;
 
-    const ks = owner.built;
-    for (let j = 0; j < ks.length; j++) {
-      const k = ks[j]!;
-      const ring = this.rings[k]!;
+    const rings = this.rings;
+    for (let k = 0; k < TF_COUNT; k++) {
+      const ring = rings[k];
+      if (ring === undefined) continue; // a timeframe not built (MultiTimeframeOptions.timeframes)
       let start: number;
       let end: number;
       if (k === 0) {
@@ -392,10 +392,10 @@ export class InstrumentCandles {
     this.prevVolume = volume;
     this.prevDay = d.day;
 
-    const ks = owner.built;
-    for (let j = 0; j < ks.length; j++) {
-      const k = ks[j]!;
-      const ring = this.rings[k]!;
+    const rings = this.rings;
+    for (let k = 0; k < TF_COUNT; k++) {
+      const ring = rings[k];
+      if (ring === undefined) continue; // a timeframe not built (MultiTimeframeOptions.timeframes)
       let start: number;
       let end: number;
       if (k === 0) {
@@ -435,11 +435,10 @@ export class InstrumentCandles {
   closeUntil(cutoff: number): number {
     let closed = 0;
     let next = Number.POSITIVE_INFINITY;
-    const ks = this.owner.built;
-    for (let j = 0; j < ks.length; j++) {
-      const k = ks[j]!;
-      const ring = this.rings[k]!;
-      if (!ring.forming) continue;
+    const rings = this.rings;
+    for (let k = 0; k < TF_COUNT; k++) {
+      const ring = rings[k];
+      if (ring === undefined || !ring.forming) continue;
       if (ring.end <= cutoff) {
         ring.forming = false;
         closed++;
@@ -566,7 +565,7 @@ export class MultiTimeframeCandles {
         want.add(k);
       }
     }
-    this.built = Object.freeze([...want].sort((a, b) => a - b));
+    this.built = [...want].sort((a, b) => a - b);
     for (const [i, sym] of symbols.entries()) {
       if (typeof sym !== 'string' || sym.length === 0) throw new RangeError(`MultiTimeframeCandles: symbols[${i}] must be a non-empty string`);
       if (this.bySymbol.has(sym)) throw new RangeError(`MultiTimeframeCandles: symbols[${i}] duplicates '${sym}'`);
