@@ -165,11 +165,13 @@ export async function resolveInput(store: BlobStore, input: PinnedInput, cacheDi
     );
   }
   let buf: Buffer;
+  // no bigger than the pinned file: a blob that inflates past it is not the pinned content
+  const limit = Math.min(Number.isSafeInteger(input.bytes) && input.bytes >= 0 ? input.bytes : DEFAULT_MAX_BLOB_BYTES, DEFAULT_MAX_BLOB_BYTES);
   try {
-    // no bigger than the pinned file: a blob that inflates past it is not the pinned content
-    buf = gunzipSync(gz, { maxOutputLength: Math.max(1, Math.min(Number.isSafeInteger(input.bytes) ? input.bytes : DEFAULT_MAX_BLOB_BYTES, DEFAULT_MAX_BLOB_BYTES) + 1) });
+    buf = gunzipSync(gz, { maxOutputLength: Math.max(1, limit) });
   } catch (e) {
-    throw new BlobError(`input ${input.path}: the blob ${key} in Redis is corrupt (${(e as Error).message}); nothing was read`);
+    const why = (e as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE' ? `: its content is larger than the pinned ${limit} bytes` : ` (${(e as Error).message})`;
+    throw new BlobError(`input ${input.path}: the blob ${key} in Redis is corrupt${why}; nothing was read`);
   }
   const got = sha256Of(buf);
   if (got !== input.sha256) {
