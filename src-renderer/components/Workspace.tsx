@@ -30,6 +30,13 @@ export function Workspace() {
  */
 const VISIBLE = { overflow: 'visible' } as const;
 
+/**
+ * The library's group hides its overflow, which leaves it a scroll container: content wider than a pane
+ * (the trading tabs' bar, a Backtest form) let focusing a field scroll the whole column sideways under the
+ * watchlist. Clipped instead, a group can never scroll; the panes' contents shrink or scroll themselves.
+ */
+const CLIP = { overflow: 'clip' } as const;
+
 function persisted(id: string) {
   // onlySaveAfterUserInteractions: a window resize that squeezes a pane to its minimum is not a choice
   return useDefaultLayout({ id, onlySaveAfterUserInteractions: true });
@@ -41,15 +48,15 @@ function FullWorkspace() {
   const row = persisted(LAYOUT_GROUPS.chartRow);
   return (
     <main className="workspace" data-testid="workspace" data-layout="full">
-      <Group id={LAYOUT_GROUPS.workspace} orientation="horizontal" className="pane-group" {...ws}>
+      <Group id={LAYOUT_GROUPS.workspace} orientation="horizontal" className="pane-group" style={CLIP} {...ws}>
         <Panel style={VISIBLE} id="pane-watchlist" className="pane" defaultSize="390px" minSize="220px" maxSize="50%" groupResizeBehavior="preserve-pixel-size">
           <Watchlist />
         </Panel>
         <Separator id="sep-watchlist" className="pane-sep pane-sep-v" />
         <Panel style={VISIBLE} id="pane-main" className="pane" minSize="40%">
-          <Group id={LAYOUT_GROUPS.mainColumn} orientation="vertical" className="pane-group" {...col}>
+          <Group id={LAYOUT_GROUPS.mainColumn} orientation="vertical" className="pane-group" style={CLIP} {...col}>
             <Panel style={VISIBLE} id="pane-chart-row" className="pane" minSize="160px">
-              <Group id={LAYOUT_GROUPS.chartRow} orientation="horizontal" className="pane-group" {...row}>
+              <Group id={LAYOUT_GROUPS.chartRow} orientation="horizontal" className="pane-group" style={CLIP} {...row}>
                 <Panel style={VISIBLE} id="pane-chart" className="pane" minSize="40%">
                   <Chart />
                 </Panel>
@@ -80,7 +87,7 @@ function CompactWorkspace() {
   const layout = persisted(LAYOUT_GROUPS.compact);
   return (
     <main className="workspace compact" data-testid="workspace" data-layout="compact">
-      <Group id={LAYOUT_GROUPS.compact} orientation="vertical" className="pane-group" {...layout}>
+      <Group id={LAYOUT_GROUPS.compact} orientation="vertical" className="pane-group" style={CLIP} {...layout}>
         <Panel style={VISIBLE} id="pane-chart" className="pane" minSize="160px">
           <Chart />
         </Panel>
