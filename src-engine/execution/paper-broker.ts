@@ -106,6 +106,14 @@ export interface PaperBrokerOptions {
   tradingDay?: TradingDay;
   /** MARKET orders fill at the last price on arrival ('last', default) or on the symbol's next trade print ('next_tick'). */
   marketFill?: 'last' | 'next_tick';
+  /**
+   * Announce the transient placement statuses VALIDATION PENDING and OPEN PENDING (default true: Kite's
+   * sequence). The backtester turns it off — nothing there reads them (its light journal keeps no
+   * per-transition rows, no listener streams orders) — and the order manager takes the forward skip
+   * from PUT ORDER REQ RECEIVED (or AMO REQ RECEIVED at the open) straight to where the order lands:
+   * OPEN, TRIGGER PENDING, AMO REQ RECEIVED or REJECTED. The checks, fills and final states are the same.
+   */
+  transientStatuses?: boolean;
 }
 
 export const MARKET_CLOSED_MESSAGE = 'Markets are closed right now. Use GTT for placing long standing orders instead.';
@@ -204,6 +212,7 @@ export class PaperBroker implements Broker {
   protected readonly protectionPct: number;
   private readonly restingFill: RestingFillRule;
   private readonly nextTickFill: boolean;
+  private readonly transients: boolean;
 
   private readonly book = new Map<string, PaperOrder>();
   private readonly working = new Map<string, PaperOrder[]>();
@@ -233,6 +242,7 @@ export class PaperBroker implements Broker {
     if (!(this.protectionPct > 0 && this.protectionPct <= 100)) throw new RangeError(`protectionPct must be 0 < pct ≤ 100, got ${String(opts.protectionPct)}`);
     this.restingFill = opts.restingFill ?? 'touch';
     this.nextTickFill = opts.marketFill === 'next_tick';
+    this.transients = opts.transientStatuses ?? true;
     this.offRoll = opts.tradingDay?.onRoll((r) => this.onDayRoll(r.observedAt));
   }
 
@@ -454,7 +464,7 @@ export class PaperBroker implements Broker {
     if (o.variety === 'amo' && !atOpen) {
       const problem = this.staticProblem(o, inst);
       if (open || this.amo === 'refuse' || problem !== null) {
-        this.emit(o, 'VALIDATION PENDING', undefined, now);
+        if (this.transients) this.emit(o, 'VALIDATION PENDING', undefined, now);
         const msg = problem ?? (open ? 'AMO orders are accepted only outside market hours.' : 'After-market orders are not accepted (paper broker amo: refuse).');
         this.emit(o, 'REJECTED', msg, now);
         return;
@@ -465,7 +475,7 @@ export class PaperBroker implements Broker {
       this.emit(o, 'AMO REQ RECEIVED', undefined, now);
       return;
     }
-    this.emit(o, 'VALIDATION PENDING', undefined, now);
+    if (this.transients) this.emit(o, 'VALIDATION PENDING', undefined, now);
     const problem = this.staticProblem(o, inst) ?? (open ? null : MARKET_CLOSED_MESSAGE) ?? this.quoteProblem(o.symbol, now);
     if (problem !== null) {
       this.emit(o, 'REJECTED', problem, now);
@@ -477,7 +487,7 @@ export class PaperBroker implements Broker {
       this.emit(o, 'REJECTED', triggerCrossedMessage(o.side), now);
       return;
     }
-    this.emit(o, 'OPEN PENDING', undefined, now);
+    if (this.transients) this.emit(o, 'OPEN PENDING', undefined, now);
     if (o.orderType === 'SL' || o.orderType === 'SL-M') {
       this.emit(o, 'TRIGGER PENDING', undefined, now);
       this.addWorking(o);

@@ -88,7 +88,8 @@ describe('the light journal and trade()', () => {
         expect(b.orders()).toEqual(a.orders());
         // the light store keeps no per-transition rows; the full one keeps every status change
         expect(light.events).toEqual([]);
-        expect(full.events.length).toBeGreaterThan(4 * full.orders().length);
+        // (placed, then OPEN or REJECTED, then fills: the backtest's paper broker skips the transient statuses)
+        expect(full.events.length).toBeGreaterThan(2 * full.orders().length);
       }
     });
   }

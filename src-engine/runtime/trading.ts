@@ -464,6 +464,8 @@ export class TradingService {
       amo: p.amo,
       protectionPct: p.protectionPct,
       marketFill: p.marketFill,
+      // the backtest announces no transient placement status (nothing there reads them; see PaperBrokerOptions)
+      transientStatuses: this.mode !== 'backtest',
       tradingDay: this.days,
       ...(opts.isMarketOpen ? { marketHours: opts.isMarketOpen } : {}),
     };
