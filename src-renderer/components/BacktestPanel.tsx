@@ -91,36 +91,38 @@ function WalkForwardResult({ wf }: { wf: WalkForwardReport }) {
         </div>
       </div>
       <WfCurve points={wf.oosEquity} />
-      <table className="grid-table bt-wf-windows" data-testid="bt-wf-windows">
-        <thead>
-          <tr>
-            <th>#</th>
-            <th>In sample</th>
-            <th>Out of sample</th>
-            <th>Chosen</th>
-            <th className="num">IS {m}</th>
-            <th className="num">OOS</th>
-            <th className="num">Gap</th>
-          </tr>
-        </thead>
-        <tbody>
-          {wf.windows.map((w) => (
-            <tr key={w.index}>
-              <td>{w.index + 1}</td>
-              <td>
-                {istDay(w.inSample.from)} – {istDay(w.inSample.to - 1)}
-              </td>
-              <td>
-                {istDay(w.outOfSample.from)} – {istDay(w.outOfSample.to - 1)}
-              </td>
-              <td>{w.params ? Object.entries(w.params).map(([k, v]) => `${k}=${v}`).join(', ') : '—'}</td>
-              <td className="num">{wfValue(w.inSampleValue, m)}</td>
-              <td className="num">{wfValue(w.outOfSampleValue, m)}</td>
-              <td className="num">{wfValue(w.gap, m)}</td>
+      <div className="bt-table-wrap">
+        <table className="grid-table bt-wf-windows" data-testid="bt-wf-windows">
+          <thead>
+            <tr>
+              <th>#</th>
+              <th>In sample</th>
+              <th>Out of sample</th>
+              <th>Chosen</th>
+              <th className="num">IS {m}</th>
+              <th className="num">OOS</th>
+              <th className="num">Gap</th>
             </tr>
-          ))}
-        </tbody>
-      </table>
+          </thead>
+          <tbody>
+            {wf.windows.map((w) => (
+              <tr key={w.index}>
+                <td>{w.index + 1}</td>
+                <td>
+                  {istDay(w.inSample.from)} – {istDay(w.inSample.to - 1)}
+                </td>
+                <td>
+                  {istDay(w.outOfSample.from)} – {istDay(w.outOfSample.to - 1)}
+                </td>
+                <td>{w.params ? Object.entries(w.params).map(([k, v]) => `${k}=${v}`).join(', ') : '—'}</td>
+                <td className="num">{wfValue(w.inSampleValue, m)}</td>
+                <td className="num">{wfValue(w.outOfSampleValue, m)}</td>
+                <td className="num">{wfValue(w.gap, m)}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
     </div>
   );
 }
@@ -156,57 +158,61 @@ function Headline({ h }: { h: BacktestHeadline }) {
 function ProfileSetList({ instances, symbols }: { instances: StrategyInstanceInfo[]; symbols: string }) {
   const run = new Set(symbols.split(/[\s,]+/).map((s) => s.trim().toUpperCase()).filter(Boolean));
   return (
-    <table className="grid-table bt-profile-set" data-testid="bt-profile-set">
-      <thead>
-        <tr>
-          <th>Instance</th>
-          <th>Type</th>
-          <th>Symbols</th>
-          <th>Timeframe</th>
-          <th className="num">Weight</th>
-        </tr>
-      </thead>
-      <tbody>
-        {instances.map((i) => {
-          const mine = i.symbols.filter((s) => run.size === 0 || run.has(s));
-          return (
-            <tr key={i.id} data-testid={`bt-profile-instance-${i.id}`} className={mine.length === 0 ? 'muted' : ''}>
-              <td>{i.id}</td>
-              <td>{i.type}</td>
-              <td title={i.symbols.join(', ')}>{mine.length > 0 ? mine.join(', ') : `skipped: none of ${i.symbols.join(', ')} in the run`}</td>
-              <td>{i.timeframe}</td>
-              <td className="num">{i.weight}</td>
-            </tr>
-          );
-        })}
-      </tbody>
-    </table>
+    <div className="bt-table-wrap">
+      <table className="grid-table bt-profile-set" data-testid="bt-profile-set">
+        <thead>
+          <tr>
+            <th>Instance</th>
+            <th>Type</th>
+            <th>Symbols</th>
+            <th>Timeframe</th>
+            <th className="num">Weight</th>
+          </tr>
+        </thead>
+        <tbody>
+          {instances.map((i) => {
+            const mine = i.symbols.filter((s) => run.size === 0 || run.has(s));
+            return (
+              <tr key={i.id} data-testid={`bt-profile-instance-${i.id}`} className={mine.length === 0 ? 'muted' : ''}>
+                <td>{i.id}</td>
+                <td>{i.type}</td>
+                <td title={i.symbols.join(', ')}>{mine.length > 0 ? mine.join(', ') : `skipped: none of ${i.symbols.join(', ')} in the run`}</td>
+                <td>{i.timeframe}</td>
+                <td className="num">{i.weight}</td>
+              </tr>
+            );
+          })}
+        </tbody>
+      </table>
+    </div>
   );
 }
 
 /** Closed trades and net PnL per strategy instance (report.json `byStrategy`). */
 function ByStrategy({ rows }: { rows: BacktestReportView['byStrategy'] }) {
   return (
-    <table className="grid-table bt-by-strategy" data-testid="bt-by-strategy">
-      <thead>
-        <tr>
-          <th>Strategy</th>
-          <th className="num">Trades</th>
-          <th className="num">Wins</th>
-          <th className="num">Net PnL</th>
-        </tr>
-      </thead>
-      <tbody>
-        {rows.map((r) => (
-          <tr key={r.strategy} data-testid={`bt-by-strategy-${r.strategy}`} data-trades={r.trades} data-net={r.netPnlPaise}>
-            <td>{r.strategy}</td>
-            <td className="num">{r.trades}</td>
-            <td className="num">{r.wins}</td>
-            <td className="num">{formatPnlPaise(Math.round(r.netPnlPaise))}</td>
+    <div className="bt-table-wrap">
+      <table className="grid-table bt-by-strategy" data-testid="bt-by-strategy">
+        <thead>
+          <tr>
+            <th>Strategy</th>
+            <th className="num">Trades</th>
+            <th className="num">Wins</th>
+            <th className="num">Net PnL</th>
           </tr>
-        ))}
-      </tbody>
-    </table>
+        </thead>
+        <tbody>
+          {rows.map((r) => (
+            <tr key={r.strategy} data-testid={`bt-by-strategy-${r.strategy}`} data-trades={r.trades} data-net={r.netPnlPaise}>
+              <td>{r.strategy}</td>
+              <td className="num">{r.trades}</td>
+              <td className="num">{r.wins}</td>
+              <td className="num">{formatPnlPaise(Math.round(r.netPnlPaise))}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </div>
   );
 }
 
@@ -741,76 +747,80 @@ export function BacktestPanel() {
           {report?.walkForward && <WalkForwardResult wf={report.walkForward} />}
           {report && (report.byStrategy.length > 1 || typeof report.run.input.strategy !== 'string') && <ByStrategy rows={report.byStrategy} />}
           {report && report.trades.length > 0 && (
-            <table className="grid-table bt-trades" data-testid="bt-trades">
-              <thead>
-                <tr>
-                  <th>Strategy</th>
-                  <th>Symbol</th>
-                  <th>Side</th>
-                  <th className="num">Qty</th>
-                  <th>Entry</th>
-                  <th>Exit</th>
-                  <th className="num">Net</th>
-                </tr>
-              </thead>
-              <tbody>
-                {report.trades.slice(0, 200).map((t, i) => (
-                  <tr key={i}>
-                    <td>{t.strategy}</td>
-                    <td>{t.symbol}</td>
-                    <td>{t.side}</td>
-                    <td className="num">{t.qty}</td>
-                    <td>{formatIstDateTime(t.entryTime)}</td>
-                    <td>{formatIstDateTime(t.exitTime)}</td>
-                    <td className="num">{formatPnlPaise(t.netPnlPaise)}</td>
+            <div className="bt-table-wrap">
+              <table className="grid-table bt-trades" data-testid="bt-trades">
+                <thead>
+                  <tr>
+                    <th>Strategy</th>
+                    <th>Symbol</th>
+                    <th>Side</th>
+                    <th className="num">Qty</th>
+                    <th>Entry</th>
+                    <th>Exit</th>
+                    <th className="num">Net</th>
                   </tr>
-                ))}
-              </tbody>
-            </table>
+                </thead>
+                <tbody>
+                  {report.trades.slice(0, 200).map((t, i) => (
+                    <tr key={i}>
+                      <td>{t.strategy}</td>
+                      <td>{t.symbol}</td>
+                      <td>{t.side}</td>
+                      <td className="num">{t.qty}</td>
+                      <td>{formatIstDateTime(t.entryTime)}</td>
+                      <td>{formatIstDateTime(t.exitTime)}</td>
+                      <td className="num">{formatPnlPaise(t.netPnlPaise)}</td>
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+            </div>
           )}
         </div>
       )}
-      <table className="grid-table bt-runs" data-testid="bt-runs">
-        <thead>
-          <tr>
-            <th>Started</th>
-            <th>Kind</th>
-            <th>Strategy</th>
-            <th>Symbols</th>
-            <th>Period</th>
-            <th>State</th>
-            <th className="num">Trades</th>
-            <th className="num">Net PnL</th>
-            <th className="num">Return</th>
-            <th className="num" title="walk-forward: mean in-sample − out-of-sample of the chosen metric">IS/OOS gap</th>
-          </tr>
-        </thead>
-        <tbody>
-          {runs.map((r) => (
-            <tr key={r.id} data-testid={`bt-run-${r.id}`} data-state={r.state} data-kind={r.input.walkForward ? 'walk-forward' : typeof r.input.strategy === 'string' ? 'backtest' : 'profile'} className={r.id === selected ? 'selected' : ''} onClick={() => setSelected(r.id)}>
-              <td>{formatIstDateTime(r.createdAt)}</td>
-              <td>{r.input.walkForward ? `walk-forward (${r.input.walkForward.mode} ${r.input.walkForward.inSampleDays}/${r.input.walkForward.outOfSampleDays} d)` : 'backtest'}</td>
-              <td title={typeof r.input.strategy === 'string' ? '' : (r.input.strategy.instances ?? []).map((i) => `${i.id} (${i.type} ${i.timeframe}) on ${i.symbols.join(', ')}`).join('\n')}>{backtestStrategyLabel(r.input.strategy)}</td>
-              <td>{r.input.symbols.join(', ')}</td>
-              <td>
-                {r.input.from} – {r.input.to}
-              </td>
-              <td title={r.error ?? ''}>{r.state}</td>
-              <td className="num">{r.headline ? r.headline.trades : ''}</td>
-              <td className="num">{r.headline ? formatPnlPaise(r.headline.netPnlPaise) : ''}</td>
-              <td className="num">{r.headline ? formatPct(r.headline.netReturn) : ''}</td>
-              <td className="num">{r.headline?.walkForward ? `${wfValue(r.headline.walkForward.meanGap, r.headline.walkForward.metric)} (${r.headline.walkForward.metric})` : ''}</td>
-            </tr>
-          ))}
-          {runs.length === 0 && (
+      <div className="bt-table-wrap">
+        <table className="grid-table bt-runs" data-testid="bt-runs">
+          <thead>
             <tr>
-              <td colSpan={10} className="muted">
-                No backtests yet.
-              </td>
+              <th>Started</th>
+              <th>Kind</th>
+              <th>Strategy</th>
+              <th>Symbols</th>
+              <th>Period</th>
+              <th>State</th>
+              <th className="num">Trades</th>
+              <th className="num">Net PnL</th>
+              <th className="num">Return</th>
+              <th className="num" title="walk-forward: mean in-sample − out-of-sample of the chosen metric">IS/OOS gap</th>
             </tr>
-          )}
-        </tbody>
-      </table>
+          </thead>
+          <tbody>
+            {runs.map((r) => (
+              <tr key={r.id} data-testid={`bt-run-${r.id}`} data-state={r.state} data-kind={r.input.walkForward ? 'walk-forward' : typeof r.input.strategy === 'string' ? 'backtest' : 'profile'} className={r.id === selected ? 'selected' : ''} onClick={() => setSelected(r.id)}>
+                <td>{formatIstDateTime(r.createdAt)}</td>
+                <td>{r.input.walkForward ? `walk-forward (${r.input.walkForward.mode} ${r.input.walkForward.inSampleDays}/${r.input.walkForward.outOfSampleDays} d)` : 'backtest'}</td>
+                <td title={typeof r.input.strategy === 'string' ? '' : (r.input.strategy.instances ?? []).map((i) => `${i.id} (${i.type} ${i.timeframe}) on ${i.symbols.join(', ')}`).join('\n')}>{backtestStrategyLabel(r.input.strategy)}</td>
+                <td>{r.input.symbols.join(', ')}</td>
+                <td>
+                  {r.input.from} – {r.input.to}
+                </td>
+                <td title={r.error ?? ''}>{r.state}</td>
+                <td className="num">{r.headline ? r.headline.trades : ''}</td>
+                <td className="num">{r.headline ? formatPnlPaise(r.headline.netPnlPaise) : ''}</td>
+                <td className="num">{r.headline ? formatPct(r.headline.netReturn) : ''}</td>
+                <td className="num">{r.headline?.walkForward ? `${wfValue(r.headline.walkForward.meanGap, r.headline.walkForward.metric)} (${r.headline.walkForward.metric})` : ''}</td>
+              </tr>
+            ))}
+            {runs.length === 0 && (
+              <tr>
+                <td colSpan={10} className="muted">
+                  No backtests yet.
+                </td>
+              </tr>
+            )}
+          </tbody>
+        </table>
+      </div>
     </div>
   );
 }

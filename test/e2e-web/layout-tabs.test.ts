@@ -7,8 +7,9 @@ import { T } from '../support/trading-ui.js';
 /**
  * No bottom tab's content widens the trading screen: with each tab open in turn (the Backtest tab with a
  * finished run showing its trades table), at 1400×900 and at a narrow 1100×800 (still the full layout),
- * the document does not scroll sideways, no layout container is scrolled or wider than its box, the
- * watchlist column ends before the chart starts and the depth column ends inside the window.
+ * the document does not scroll sideways, no layout container is scrolled or wider than its box, every
+ * tab button is inside the trading panel, the watchlist column ends before the chart starts and the depth
+ * column ends at the window's right edge.
  */
 
 const TABS = ['positions', 'orders', 'trades', 'risk', 'equity', 'performance', 'options', 'payoff', 'health', 'alerts', 'backtest'] as const;
@@ -40,6 +41,12 @@ function geometry(page: Page): Promise<Geometry> {
     for (const el of containers) {
       if (!(el instanceof HTMLElement)) continue;
       if (el.scrollLeft !== 0 || el.scrollWidth > el.clientWidth + 1) overflowing.push(`${name(el)} scrollLeft ${el.scrollLeft} scrollWidth ${el.scrollWidth} > clientWidth ${el.clientWidth}`);
+    }
+    // every tab button (and Export) shown inside the trading panel, none clipped off its edge
+    const panel = rect('[data-testid="trading-panel"]');
+    for (const b of Array.from(document.querySelectorAll('[data-testid="trading-panel"] .tab-bar > *'))) {
+      const r = b.getBoundingClientRect();
+      if (r.left < panel.left - 1 || r.right > panel.right + 1 || r.width === 0) overflowing.push(`${name(b)} at ${r.left}…${r.right} outside the trading panel ${panel.left}…${panel.right}`);
     }
     const chart = rect('[data-testid="pane-chart"]');
     const depth = rect('[data-testid="pane-depth"]');
@@ -113,6 +120,7 @@ describe('no bottom tab widens the trading screen (Chromium against kitedesk ser
           await page.waitForSelector('[data-testid="bt-trades"] tbody tr', T);
         }
         expectIntact(await geometry(page), `${tab} tab at ${size.width}×${size.height}`);
+        if (tab === 'backtest' && size.width === 1100) await page.screenshot({ path: join(E2E_OUT, 'layout-backtest-tab-narrow.png') });
       }
       // the Export menu open over the panes
       await page.click('[data-testid="export-open"]');
