@@ -46,7 +46,8 @@ export interface FnoPendingMove {
   holding: string[];
 }
 
-const sameSymbols = (a: readonly string[], b: readonly string[]): boolean => a.length === b.length && a.every((s) => b.includes(s));
+/** The same symbols, in any order. */
+export const sameSymbols = (a: readonly string[], b: readonly string[]): boolean => a.length === b.length && a.every((s) => b.includes(s));
 
 export class FnoContractFollower {
   private due = false;

@@ -6,7 +6,7 @@ import type { FeedMode } from '../market/data-client.js';
 import { InstrumentMaster, parseInstrumentsCsv } from '../model/instrument-master.js';
 import { FnoKiteBinder, fnoDumpInstruments } from './fno-kite.js';
 import { fnoProfileSchema } from './fno-plan.js';
-import { MemorySignalJournal, MemoryStrategyStore, StrategyService } from './strategies.js';
+import { MemorySignalJournal, MemoryStrategyStore, StrategyService, type StrategyRecord } from './strategies.js';
 
 const HEADER = 'instrument_token,exchange_token,tradingsymbol,name,last_price,expiry,strike,tick_size,lot_size,instrument_type,segment,exchange';
 /** A hand-made dump: lot 75 and a 0.10 option tick (not the built-in specs' 65 and 0.05); the 24500 PE left out. */
@@ -36,10 +36,12 @@ const PROFILE = fnoProfileSchema.parse({
 });
 const NOW = istTime('2026-12-07', '10:00');
 
-function setup(profile = PROFILE) {
+// an instance kept from yesterday's run, on yesterday's contract
+const KEPT: StrategyRecord[] = [{ id: 'fut', type: 'fno_intraday_trend', params: { fast: 3 }, symbols: ['NIFTY26NOVFUT'], enabled: true }];
+
+function setup(profile = PROFILE, kept = KEPT) {
   const store = new MemoryStrategyStore();
-  // an instance kept from yesterday's run, on yesterday's contract
-  store.replaceAll([{ id: 'fut', type: 'fno_intraday_trend', params: { fast: 3 }, symbols: ['NIFTY26NOVFUT'], enabled: true }]);
+  store.replaceAll(kept);
   store.markSeeded();
   const logs: string[] = [];
   const strategies = new StrategyService({ seed: [], store, signals: new MemorySignalJournal(), log: () => {}, now: () => NOW });
@@ -58,6 +60,8 @@ function setup(profile = PROFILE) {
     isTracked: (s) => tracked.has(s),
     track: (s) => {
       trackCalls.push(s);
+      // the engine's addInstrument: a symbol the day's dump lacks is the feed's error
+      if (env.master !== undefined && env.master.get('NFO', s) === undefined && s !== 'NIFTY 50') throw new Error(`unknown symbol: ${s}`);
       tracked.add(s);
       return Promise.resolve();
     },
@@ -184,6 +188,60 @@ describe('the fno: profile on the Kite feed (FnoKiteBinder)', () => {
     held.clear();
     b.tryResolve();
     expect(strategies.get('own').symbols).toEqual(['NIFTY26D0824500CE']);
+  });
+
+  it('after a restart: an on: contract instance holding its old contract (ledger and orders restored from the journal) keeps it until flat there', async () => {
+    const profile = fnoProfileSchema.parse({
+      underlyings: ['NIFTY'],
+      options: { strike: 'ATM', right: 'CE', reResolveStrikes: 1 },
+      strategies: [{ id: 'own', type: 'fno_intraday_trend', leg: 'option', on: 'contract', params: { fast: 2, slow: 5 } }],
+    });
+    // the earlier run left `own` on the 24400 call (its ATM then), with a position in it
+    const old = 'NIFTY26D0824400CE';
+    const { b, strategies, env, prices, trackCalls, held, logs } = setup(profile, [{ id: 'own', type: 'fno_intraday_trend', params: { fast: 4, slow: 5 }, symbols: [old], enabled: true }]);
+    held.add(`own|${old}`);
+    b.holdBack();
+    expect(strategies.get('own').running).toBe(false);
+    env.master = dump();
+    prices.set('NIFTY 50', 2_451_000); // today's ATM: 24500
+    b.tryResolve();
+    expect(b.plan!.resolution('NIFTY')!.option!.ce).toBe('NIFTY26D0824500CE');
+    // the held contract is followed too (subscribed, backfilled) before the instance starts
+    expect(trackCalls.sort()).toEqual([old, 'NIFTY26D0824500CE']);
+    expect(strategies.get('own').running).toBe(false);
+    await settle();
+    const own = strategies.get('own');
+    expect([own.symbols, own.running, own.params['fast']]).toEqual([[old], true, 4]);
+    expect(b.status()).toMatchObject({ state: 'resolved', started: ['own'], pendingMoves: [{ id: 'own', from: [old], to: ['NIFTY26D0824500CE'], holding: [old] }] });
+    expect(logs).toContain('info: F&O instance restarted on the contract it holds (kept until flat there)');
+    // checked each second: still held, still there
+    b.tryResolve();
+    expect(strategies.get('own').symbols).toEqual([old]);
+    // flat (its exit or strategy closed it): moves to today's contract, the person's params kept
+    held.clear();
+    b.tryResolve();
+    const moved = strategies.get('own');
+    expect([moved.symbols, moved.running, moved.params['fast']]).toEqual([['NIFTY26D0824500CE'], true, 4]);
+    expect(b.status().pendingMoves).toEqual([]);
+  });
+
+  it('after a restart: a held contract today’s dump lacks (expired) is a warning; the instance starts on today’s contracts', async () => {
+    const profile = fnoProfileSchema.parse({
+      underlyings: ['NIFTY'],
+      options: { strike: 'ATM', right: 'CE', reResolveStrikes: 1 },
+      strategies: [{ id: 'own', type: 'fno_intraday_trend', leg: 'option', on: 'contract' }],
+    });
+    const gone = 'NIFTY26D0124400CE';
+    const { b, strategies, env, prices, held, logs } = setup(profile, [{ id: 'own', type: 'fno_intraday_trend', params: {}, symbols: [gone], enabled: true }]);
+    held.add(`own|${gone}`);
+    b.holdBack();
+    env.master = dump();
+    prices.set('NIFTY 50', 2_451_000);
+    b.tryResolve();
+    await settle();
+    expect(strategies.get('own').symbols).toEqual(['NIFTY26D0824500CE']);
+    expect(logs).toContain(`warn: fno: strategy instance own holds ${gone}, which cannot be followed on Kite: unknown symbol: ${gone}`);
+    expect(logs).toContain(`warn: fno: strategy instance own holds ${gone}, not followed on Kite today: started on today's contracts (its exits and the expiry settlement manage that position)`);
   });
 
   it('contracts in while the feed is busy (a reload): the instances start with the next try once it is not', async () => {

@@ -18,7 +18,9 @@
  *     and the strike; resolution is retried each second and with each new dump.
  * `on: underlying` instances always route to the contract resolved now; `on: contract` instances move to the
  * re-resolved contracts once those are in (backfilled) and the instance is flat in its old ones — the same code
- * as on the simulator (runtime/fno-follow.ts).
+ * as on the simulator (runtime/fno-follow.ts). After a restart the same held-position rule applies at the first
+ * dump: an instance kept from the earlier run that holds a position or a working order (restored from the
+ * journal) in its old contract is restarted on that contract (subscribed, backfilled) and moves once flat.
  */
 import type { Instrument } from '../contract/schemas.js';
 import type { Bar } from '../indicators/indicator.js';
@@ -29,7 +31,7 @@ import { FnoPlan, fnoInstanceIds, underlyingSymbolOf, type FnoProfile } from './
 import type { LogFn } from './logger.js';
 import type { StrategyService } from './strategies.js';
 import type { Timeframe } from '../contract/schemas.js';
-import { FnoContractFollower, type FnoPendingMove } from './fno-follow.js';
+import { FnoContractFollower, sameSymbols, type FnoPendingMove } from './fno-follow.js';
 
 /** The NFO futures and options of the underlyings in a Kite dump, as engine instruments (the plan's candidates). */
 export function fnoDumpInstruments(master: InstrumentMaster, underlyings: readonly string[]): Instrument[] {
@@ -171,7 +173,7 @@ export class FnoKiteBinder {
     this.planMaster = master;
     const gen = ++this.generation;
     this.h.log('info', 'F&O legs resolved from the Kite instrument dump', { ...this.describe(plan) });
-    const added = this.follow();
+    const added = [...this.follow(), ...this.trackHeld(plan)];
     this.h.changed();
     // the instances start once their contracts are in (subscribed, recent candles backfilled)
     void Promise.allSettled(added).then(() => {
@@ -223,20 +225,66 @@ export class FnoKiteBinder {
     return out;
   }
 
+  /**
+   * The contracts `on: contract` instances kept from an earlier run (held back since the engine started) hold a
+   * position or a working order in (the journal restored the ledger per strategy and the working orders): they are
+   * added to the engine (subscribed, backfilled) so the instance can keep them until flat (the held-position rule
+   * after a restart). A contract that cannot be followed (not in today's dump: expired) is a warning.
+   */
+  private trackHeld(plan: FnoPlan): Promise<void>[] {
+    const out: Promise<void>[] = [];
+    const existing = new Map(this.h.strategies.list().instances.map((i) => [i.id, i]));
+    for (const x of plan.instances('contract')) {
+      const old = existing.get(x.id);
+      if (!old || sameSymbols(old.symbols, x.symbols) || !old.symbols.some((s) => this.h.holds(x.id, s))) continue;
+      for (const s of old.symbols) {
+        if (this.h.isTracked(s)) continue;
+        try {
+          out.push(this.h.track(s));
+        } catch (e) {
+          this.warnOnce(`fno: strategy instance ${x.id} holds ${s}, which cannot be followed on Kite: ${(e as Error).message}`);
+        }
+      }
+    }
+    return out;
+  }
+
   private startInstances(plan: FnoPlan): void {
     const existing = new Map(this.h.strategies.list().instances.map((i) => [i.id, i]));
     const started: string[] = [];
-    // a new dump while running (the next day): an `on: contract` instance holding its contracts keeps them until flat
+    // the held-position rule: an `on: contract` instance holding a position or a working order in its contracts
+    // keeps them until flat there — on a new dump while running (the next day) and on the first dump after a
+    // restart (an instance kept from the earlier run, its position or order restored from the journal)
     const running = this.startedPlan !== undefined;
     const contractBound = new Set(plan.instances('contract').map((x) => x.id));
     let deferred = false;
     this.startedPlan = plan;
     for (const x of plan.instances()) {
       const old = existing.get(x.id);
-      if (running && old && contractBound.has(x.id) && old.symbols.some((s) => this.h.holds(x.id, s))) {
+      const holding = old && contractBound.has(x.id) ? old.symbols.filter((s) => this.h.holds(x.id, s)) : [];
+      if (old && holding.length > 0 && running) {
         deferred = true;
         if (old.running) started.push(x.id);
         continue;
+      }
+      if (old && holding.length > 0 && !sameSymbols(old.symbols, x.symbols)) {
+        // after a restart: held back since start; restarted on the contracts it holds (tracked and backfilled by
+        // now), warmed up on their candles, the person's params, weight and on/off kept
+        const keep = old.symbols.filter((s) => this.h.isTracked(s));
+        const lost = holding.filter((s) => !this.h.isTracked(s));
+        if (lost.length === 0) {
+          try {
+            const info = this.follower.replace({ ...x, symbols: keep }, old);
+            deferred = true;
+            if (info.running) started.push(x.id);
+            this.h.log('info', 'F&O instance restarted on the contract it holds (kept until flat there)', { instance: x.id, holding: holding.join(','), next: x.symbols.join(',') });
+            continue;
+          } catch (e) {
+            this.warnOnce(`fno: strategy instance ${x.id} not restarted on ${keep.join(', ')}, which it holds: ${(e as Error).message}; started on today's contracts (its exits and the expiry settlement manage that position)`);
+          }
+        } else {
+          this.warnOnce(`fno: strategy instance ${x.id} holds ${lost.join(', ')}, not followed on Kite today: started on today's contracts (its exits and the expiry settlement manage that position)`);
+        }
       }
       try {
         // replaced, not edited: its symbols are today's contracts; a person's params, weight and on/off are kept
