@@ -1,5 +1,5 @@
 import './backtest.css';
-import { useEffect, useMemo, useState, type FormEvent } from 'react';
+import { Fragment, useEffect, useMemo, useState, type FormEvent } from 'react';
 import {
   KITE_HISTORICAL_INTERVALS,
   WALK_FORWARD_METRICS,
@@ -16,8 +16,9 @@ import type { StrategyInstanceInfo, StrategyTypeInfo } from '../../src-engine/co
 import { client } from '../engine/connection.js';
 import { describeError } from '../engine/errors.js';
 import { formatIstDateTime, formatPaise, formatPnlPaise } from '../format/format.js';
-import { fieldsFromSchema, issuesByField, textOf, type ParamField } from '../format/params-form.js';
+import { fieldsFromSchema, issuesByField, issuesByInstance, textOf, type ParamField } from '../format/params-form.js';
 import { formatPct } from '../format/performance.js';
+import { useBacktestStore } from '../state/backtest-store.js';
 import { useAppStore } from '../state/store.js';
 import { errorText } from '../state/trading-actions.js';
 import { InlineError } from './Modal.js';
@@ -154,8 +155,11 @@ function Headline({ h }: { h: BacktestHeadline }) {
   );
 }
 
-/** The profile set's enabled instances, read-only: type, symbols (those outside the run's symbols struck), timeframe, weight. */
-function ProfileSetList({ instances, symbols }: { instances: StrategyInstanceInfo[]; symbols: string }) {
+/**
+ * The profile set's enabled instances, read-only: type, symbols (those outside the run's symbols struck), timeframe,
+ * weight; the engine's refusal of an instance (`errors[id]`) on a line under its row.
+ */
+function ProfileSetList({ instances, symbols, errors }: { instances: StrategyInstanceInfo[]; symbols: string; errors: Record<string, string[]> }) {
   const run = new Set(symbols.split(/[\s,]+/).map((s) => s.trim().toUpperCase()).filter(Boolean));
   return (
     <div className="bt-table-wrap">
@@ -172,14 +176,22 @@ function ProfileSetList({ instances, symbols }: { instances: StrategyInstanceInf
         <tbody>
           {instances.map((i) => {
             const mine = i.symbols.filter((s) => run.size === 0 || run.has(s));
+            const problems = errors[i.id];
             return (
-              <tr key={i.id} data-testid={`bt-profile-instance-${i.id}`} className={mine.length === 0 ? 'muted' : ''}>
-                <td>{i.id}</td>
-                <td>{i.type}</td>
-                <td title={i.symbols.join(', ')}>{mine.length > 0 ? mine.join(', ') : `skipped: none of ${i.symbols.join(', ')} in the run`}</td>
-                <td>{i.timeframe}</td>
-                <td className="num">{i.weight}</td>
-              </tr>
+              <Fragment key={i.id}>
+                <tr data-testid={`bt-profile-instance-${i.id}`} className={problems ? 'has-error' : mine.length === 0 ? 'muted' : ''}>
+                  <td>{i.id}</td>
+                  <td>{i.type}</td>
+                  <td title={i.symbols.join(', ')}>{mine.length > 0 ? mine.join(', ') : `skipped: none of ${i.symbols.join(', ')} in the run`}</td>
+                  <td>{i.timeframe}</td>
+                  <td className="num">{i.weight}</td>
+                </tr>
+                {problems && (
+                  <tr className="bt-instance-error" role="alert" data-testid={`bt-profile-instance-error-${i.id}`}>
+                    <td colSpan={5}>{problems.join('; ')}</td>
+                  </tr>
+                )}
+              </Fragment>
             );
           })}
         </tbody>
@@ -239,7 +251,9 @@ function ByStrategy({ rows }: { rows: BacktestReportView['byStrategy'] }) {
  * `bt-runs` rows `bt-run-<id>` (data-state, data-kind), `bt-folder-pick`, `bt-folder-symbols`, `bt-wf`, `bt-wf-mode`, `bt-wf-is`,
  * `bt-wf-oos`, `bt-wf-metric`, `bt-sweep-<key>` (checkbox), `bt-sweep-from-<key>`, `bt-sweep-to-<key>`, `bt-sweep-step-<key>`,
  * `bt-wf-gap` (data-windows, data-mean-gap), `bt-wf-curve`, `bt-wf-windows`, `bt-profile-set` rows `bt-profile-instance-<id>`,
- * `bt-by-strategy` rows `bt-by-strategy-<instance>` (data-trades, data-net); `bt-run-<id>` data-kind `profile` for a profile set.
+ * `bt-by-strategy` rows `bt-by-strategy-<instance>` (data-trades, data-net); `bt-run-<id>` data-kind `profile` for a profile set,
+ * aria-selected on the selected run (kept in `useBacktestStore`, so it survives switching tabs);
+ * `bt-profile-instance-error-<id>`: the engine's refusal of that instance of a profile-set run, under its row.
  */
 export function BacktestPanel() {
   const feedTime = useAppStore((s) => s.status?.feedTime ?? null);
@@ -275,7 +289,11 @@ export function BacktestPanel() {
   const [general, setGeneral] = useState<string | null>(null);
   const [progress, setProgress] = useState<Record<string, BacktestProgress>>({});
   const [runs, setRuns] = useState<BacktestRunSummary[]>([]);
-  const [selected, setSelected] = useState<string | null>(null);
+  // the selected run outlives the tab (only the active tab is rendered)
+  const selected = useBacktestStore((s) => s.selected);
+  const setSelected = useBacktestStore((s) => s.select);
+  /** The engine's refusal of a profile-set run, by instance id (shown against the instance's row). */
+  const [instanceErrors, setInstanceErrors] = useState<Record<string, string[]>>({});
   const [report, setReport] = useState<BacktestReportView | null>(null);
   const [link, setLink] = useState<{ url: string | null; file: string } | null>(null);
 
@@ -385,6 +403,7 @@ export function BacktestPanel() {
   const choose = (value: string) => {
     setPick(value);
     setErrors({});
+    setInstanceErrors({});
     setSweeps({});
     if (value === 'profile') {
       // every enabled instance on the union of its symbols (the field may narrow them), under the profile's sections
@@ -424,6 +443,7 @@ export function BacktestPanel() {
   const run = async (ev: FormEvent) => {
     ev.preventDefault();
     setGeneral(null);
+    setInstanceErrors({});
     const all = profileSet ? {} : validParams(fields);
     if (!all) return;
     let walk: WalkForwardInput | undefined;
@@ -455,6 +475,12 @@ export function BacktestPanel() {
       setSelected(id);
       void reloadRuns();
     } catch (e) {
+      if (profileSet) {
+        // an instance's refusal (its type, its params) goes against its row; the rest (symbols, dates, data) above
+        const { instances: byInstance, general: g } = issuesByInstance(e);
+        setInstanceErrors(byInstance);
+        return setGeneral(g);
+      }
       const { fields: byField, general: g } = issuesByField(e);
       setErrors(byField);
       const other = g ?? (Object.keys(byField).length ? null : errorText(describeError(e)));
@@ -650,7 +676,7 @@ export function BacktestPanel() {
           </p>
         )}
         {profileSet ? (
-          <ProfileSetList instances={enabledInstances} symbols={symbols} />
+          <ProfileSetList instances={enabledInstances} symbols={symbols} errors={instanceErrors} />
         ) : (
           <ParamInputs fields={fields} texts={texts} setText={setText} errors={errors} />
         )}
@@ -796,7 +822,7 @@ export function BacktestPanel() {
           </thead>
           <tbody>
             {runs.map((r) => (
-              <tr key={r.id} data-testid={`bt-run-${r.id}`} data-state={r.state} data-kind={r.input.walkForward ? 'walk-forward' : typeof r.input.strategy === 'string' ? 'backtest' : 'profile'} className={r.id === selected ? 'selected' : ''} onClick={() => setSelected(r.id)}>
+              <tr key={r.id} data-testid={`bt-run-${r.id}`} data-state={r.state} data-kind={r.input.walkForward ? 'walk-forward' : typeof r.input.strategy === 'string' ? 'backtest' : 'profile'} className={r.id === selected ? 'selected' : ''} aria-selected={r.id === selected} onClick={() => setSelected(r.id)}>
                 <td>{formatIstDateTime(r.createdAt)}</td>
                 <td>{r.input.walkForward ? `walk-forward (${r.input.walkForward.mode} ${r.input.walkForward.inSampleDays}/${r.input.walkForward.outOfSampleDays} d)` : 'backtest'}</td>
                 <td title={typeof r.input.strategy === 'string' ? '' : (r.input.strategy.instances ?? []).map((i) => `${i.id} (${i.type} ${i.timeframe}) on ${i.symbols.join(', ')}`).join('\n')}>{backtestStrategyLabel(r.input.strategy)}</td>

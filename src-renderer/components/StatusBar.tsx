@@ -26,7 +26,9 @@ export function StatusBar() {
       className={`status-bar${connection.state === 'open' ? '' : ' stale'}${status?.mode === 'live' ? ' live' : ''}`}
       data-testid="status-bar" data-connection={connection.state} data-ticks-per-sec={ticksPerSec} data-mode={status?.mode ?? ''}
     >
-      <span className="brand">KiteDesk</span>
+      <span className="brand" title={status ? `engine ${status.version}` : undefined}>
+        KiteDesk
+      </span>
       <LayoutToggle />
       <Item
         label="conn"
@@ -49,10 +51,14 @@ export function StatusBar() {
         tone={status?.tradingDay?.phase === 'open' ? 'ok' : undefined}
         title={status?.tradingDay ? `trading day ${status.tradingDay.date}` : undefined}
       />
-      <Item label="conns" value={status ? String(status.connections) : '—'} />
+      <Item label="conns" className="status-conns" value={status ? String(status.connections) : '—'} />
       {connection.state !== 'open' && connection.lastError && <span className="status-error">{connection.lastError}</span>}
       <span className="status-spacer" />
-      {status && <span className="status-version">engine {status.version}</span>}
+      {status && (
+        <span className="status-version" title={`engine ${status.version}`}>
+          engine {status.version}
+        </span>
+      )}
     </header>
   );
 }

@@ -17,6 +17,7 @@ export function StrategiesPanel() {
   const [editing, setEditing] = useState<{ kind: 'edit'; instance: StrategyInstanceInfo } | { kind: 'add' } | null>(null);
   const [removing, setRemoving] = useState<StrategyInstanceInfo | null>(null);
   const [ensembleOpen, setEnsembleOpen] = useState(false);
+  const running = strategies ? strategies.filter((s) => s.running).length : 0;
 
   const toggle = async (id: string, enabled: boolean) => {
     setBusy(id);
@@ -41,7 +42,11 @@ export function StrategiesPanel() {
   return (
     <section className="bottom-panel strategies-panel" data-testid="strategies-panel">
       <div className="panel-title">
-        Strategies <span className="muted">{strategies ? strategies.filter((s) => s.running).length : 0}/{strategies?.length ?? 0} running</span>
+        Strategies{' '}
+        <span className="muted" title={`${running} of ${strategies?.length ?? 0} instances running`}>
+          {running}/{strategies?.length ?? 0}
+          <span className="strategies-running-word"> running</span>
+        </span>
         <span className="status-spacer" />
         <button type="button" className="small-button" data-testid="ensemble-button" disabled={!connected} onClick={() => setEnsembleOpen(true)} title="Thresholds and conflict modes of the ensemble vote">
           Ensemble

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ErrorCode, RpcError } from '../../src-engine/contract/errors.js';
-import { fieldsFromSchema, issuesByField, limitsText, paramsFromTexts, textOf } from './params-form.js';
+import { fieldsFromSchema, issuesByField, issuesByInstance, limitsText, paramsFromTexts, textOf } from './params-form.js';
 
 // What the engine publishes for ema_intraday and bollinger_reversion (zod → JSON Schema, input side), plus odd kinds.
 const schema = {
@@ -70,5 +70,24 @@ describe('params form from a JSON Schema', () => {
       fields: { sellThreshold: 'must be ≤ the buy threshold (0.3)', conflictBySymbol: 'expected a trading symbol' },
       general: 'params.fast: not mine',
     });
+  });
+
+  it("a profile-set backtest's refusal: issues under `strategy.instances.<id>` go to that instance, the rest stays general", () => {
+    const e = new RpcError(ErrorCode.INVALID_INPUT, 'instance sma-a of the run profile cannot be backtested: params.fast: too small', {
+      issues: [
+        { path: 'strategy.instances.sma-a.params.fast', message: 'too small' },
+        { path: 'strategy.instances.sma-a.params.slow', message: 'too big' },
+        { path: 'strategy.instances.mine', message: 'user_sma.mjs changed since it was approved' },
+        { path: 'symbols', message: 'TCS: not a symbol of any enabled instance' },
+      ],
+    });
+    expect(issuesByInstance(e)).toEqual({
+      instances: { 'sma-a': ['params.fast: too small', 'params.slow: too big'], mine: ['user_sma.mjs changed since it was approved'] },
+      general: 'symbols: TCS: not a symbol of any enabled instance',
+    });
+    const only = new RpcError(ErrorCode.CONFLICT, 'instance mine cannot be backtested', { issues: [{ path: 'strategy.instances.mine.type', message: 'instance mine (type "user_sma") cannot be backtested' }] });
+    expect(issuesByInstance(only)).toEqual({ instances: { mine: ['type: instance mine (type "user_sma") cannot be backtested'] }, general: null });
+    expect(issuesByInstance(new RpcError(ErrorCode.UNAVAILABLE, 'no run profile', { issues: [{ path: 'strategy', message: 'no run profile' }] }))).toEqual({ instances: {}, general: 'strategy: no run profile' });
+    expect(issuesByInstance(new RpcError(ErrorCode.TIMEOUT, 'engine busy'))).toEqual({ instances: {}, general: 'TIMEOUT: engine busy' });
   });
 });

@@ -121,3 +121,25 @@ export function issuesByField(e: unknown, prefix = 'params'): { fields: Record<s
   const general = rest.length ? rest.join('; ') : Object.keys(fields).length ? null : `${e.code}: ${e.message}`;
   return { fields, general };
 }
+
+/**
+ * The engine's refusal of a profile-set backtest (`strategy: { kind: 'profile' }`) split by instance: issues at
+ * `strategy.instances.<id>[.<field>…]` go to that instance as "<field>: message" (the message alone for the
+ * instance itself), anything else to `general` (null when every issue found its instance).
+ */
+export function issuesByInstance(e: unknown): { instances: Record<string, string[]>; general: string | null } {
+  const instances: Record<string, string[]> = {};
+  if (!(e instanceof RpcError)) return { instances, general: e instanceof Error ? e.message : String(e) };
+  const issues = (e.details as { issues?: { path?: unknown; message?: unknown }[] } | undefined)?.issues;
+  const rest: string[] = [];
+  const prefix = 'strategy.instances.';
+  for (const i of Array.isArray(issues) ? issues : []) {
+    const path = typeof i.path === 'string' ? i.path : '';
+    const message = typeof i.message === 'string' ? i.message : 'invalid';
+    const m = path.startsWith(prefix) ? /^([^.]+)(?:\.(.+))?$/.exec(path.slice(prefix.length)) : null;
+    if (m) (instances[m[1]!] ??= []).push(m[2] ? `${m[2]}: ${message}` : message);
+    else rest.push(path && path !== '(root)' ? `${path}: ${message}` : message);
+  }
+  const general = rest.length ? rest.join('; ') : Object.keys(instances).length ? null : `${e.code}: ${e.message}`;
+  return { instances, general };
+}

@@ -10,6 +10,11 @@ import { T } from '../support/trading-ui.js';
  * the document does not scroll sideways, no layout container is scrolled or wider than its box, every
  * tab button is inside the trading panel, the watchlist column ends before the chart starts and the depth
  * column ends at the window's right edge.
+ *
+ * And at both sizes the screen's chrome fits: every status bar item (SESSION and CONNS too) lies inside the
+ * window and the bar (which may wrap to a second line); the Strategies panel's title ("+ Add" included) is one
+ * line; the chart header's "ƒx Indicators" sits on the symbol's line, unwrapped; the tab bar takes at most two
+ * lines; and the Backtest tab still has its run selected after a round trip through the other tabs.
  */
 
 const TABS = ['positions', 'orders', 'trades', 'risk', 'equity', 'performance', 'options', 'payoff', 'health', 'alerts', 'backtest'] as const;
@@ -65,6 +70,64 @@ function geometry(page: Page): Promise<Geometry> {
   });
 }
 
+/** What is wrong with the status bar, the Strategies title, the chart header and the tab bar (empty: all fit). */
+function chromeProblems(page: Page): Promise<string[]> {
+  return page.evaluate(() => {
+    const problems: string[] = [];
+    const el = (sel: string) => {
+      const e = document.querySelector(sel);
+      if (!e) throw new Error(`${sel} is not in the page`);
+      return e;
+    };
+    const box = (r: DOMRect) => `${Math.round(r.left)},${Math.round(r.top)} ${Math.round(r.width)}×${Math.round(r.height)}`;
+    const name = (e: Element) => e.getAttribute('data-testid') ?? e.className ?? e.tagName;
+    /** The distinct lines (vertical centres more than half a line apart) the text and boxes of `e` are laid out on. */
+    const lines = (e: Element) => {
+      const range = document.createRange();
+      range.selectNodeContents(e);
+      const centres: number[] = [];
+      for (const r of Array.from(range.getClientRects())) {
+        if (r.width === 0 || r.height === 0) continue;
+        const c = (r.top + r.bottom) / 2;
+        if (!centres.some((x) => Math.abs(x - c) < 6)) centres.push(c);
+      }
+      return centres.length;
+    };
+    // (1) every status bar item inside the window and the bar: session and connections always in sight
+    const bar = el('[data-testid="status-bar"]').getBoundingClientRect();
+    for (const item of Array.from(document.querySelectorAll('[data-testid="status-bar"] > *'))) {
+      if (item.matches('.status-spacer, .status-version')) continue;
+      const r = item.getBoundingClientRect();
+      if (r.width === 0 || r.left < 0 || r.right > window.innerWidth || r.right > bar.right + 0.5 || r.bottom > bar.bottom + 0.5) problems.push(`status bar: ${name(item)} "${item.textContent}" at ${box(r)} outside the bar ${box(bar)} / window ${window.innerWidth}`);
+      if (lines(item) > 1) problems.push(`status bar: ${name(item)} "${item.textContent}" wraps`);
+    }
+    for (const sel of ['.status-session', '.status-conns']) if (!document.querySelector(`[data-testid="status-bar"] ${sel}`)) problems.push(`status bar: no ${sel}`);
+    // (2) the Strategies title on one line, "+ Add" inside the panel
+    const title = el('[data-testid="strategies-panel"] .panel-title');
+    if (lines(title) !== 1) problems.push(`strategies title on ${lines(title)} lines: ${box(title.getBoundingClientRect())}`);
+    const panel = el('[data-testid="strategies-panel"]').getBoundingClientRect();
+    const add = el('[data-testid="strategy-add"]').getBoundingClientRect();
+    if (add.right > panel.right + 0.5 || add.left < panel.left) problems.push(`+ Add at ${box(add)} outside the strategies panel ${box(panel)}`);
+    // (3) the chart header: "ƒx Indicators" one line, on the symbol's line, inside the chart pane
+    const indicators = el('[data-testid="indicators-button"]');
+    const ind = indicators.getBoundingClientRect();
+    const sym = el('.chart-symbol').getBoundingClientRect();
+    const chart = el('[data-testid="pane-chart"]').getBoundingClientRect();
+    if (lines(indicators) !== 1) problems.push(`ƒx Indicators wraps inside its button: ${box(ind)}`);
+    if (ind.top > sym.bottom || ind.bottom < sym.top) problems.push(`ƒx Indicators at ${box(ind)} is not on the symbol's line ${box(sym)}`);
+    if (ind.right > chart.right) problems.push(`ƒx Indicators at ${box(ind)} past the chart pane ${box(chart)}`);
+    // (4) the tab bar: at most two lines of tabs
+    const tops: number[] = [];
+    for (const t of Array.from(document.querySelectorAll('[data-testid="trading-panel"] .tab-bar > *'))) {
+      const r = t.getBoundingClientRect();
+      if (!tops.some((x) => Math.abs(x - r.top) < 4)) tops.push(r.top);
+      if (lines(t) > 1) problems.push(`tab ${name(t)} wraps inside itself`);
+    }
+    if (tops.length > 2) problems.push(`the tab bar takes ${tops.length} lines`);
+    return problems;
+  });
+}
+
 function expectIntact(g: Geometry, where: string): void {
   const msg = `${where}: ${JSON.stringify(g)}`;
   expect(g.doc.scrollWidth, msg).toBeLessThanOrEqual(g.doc.clientWidth + 1);
@@ -115,11 +178,13 @@ describe('no bottom tab widens the trading screen (Chromium against kitedesk ser
         await page.click(`[data-testid="tab-${tab}"]`);
         await page.waitForSelector(`[data-testid="trading-panel"][data-tab="${tab}"]`, T);
         if (tab === 'backtest') {
-          // reopened, the tab lists the runs; picking the finished one shows its trades again
-          await page.click(`[data-testid="${run}"]`);
+          // reopened after the other tabs, the tab still has the finished run selected and shows its trades
+          await page.waitForSelector(`[data-testid="${run}"]`, T);
+          expect(await page.getAttribute(`[data-testid="${run}"]`, 'aria-selected'), `${run} selected after a tab round trip at ${size.width}×${size.height}`).toBe('true');
           await page.waitForSelector('[data-testid="bt-trades"] tbody tr', T);
         }
         expectIntact(await geometry(page), `${tab} tab at ${size.width}×${size.height}`);
+        if (tab === 'positions' || tab === 'backtest') expect(await chromeProblems(page), `${tab} tab at ${size.width}×${size.height}`).toEqual([]);
         if (tab === 'backtest' && size.width === 1100) await page.screenshot({ path: join(E2E_OUT, 'layout-backtest-tab-narrow.png') });
       }
       // the Export menu open over the panes
