@@ -43,31 +43,49 @@ export interface KiteEngine {
 /**
  * Starts `sim` (port 0, no 06:00 expiry, plus `o.sim`), logs in through its login page with the simulator's
  * key, and builds an engine with run profile `o.profileYaml` (a watchlist kept in memory) on a fresh data dir,
- * served over the contract. The caller stops the engine, disposes the session and closes the simulator.
+ * served over the contract. With `o.restart`, the engine is built again on the earlier start's simulator,
+ * session and data dir (pass the same `trading` and `strategies` stores: an engine restart). The caller stops the engine, disposes the session and closes the simulator.
  */
 export async function startKiteEngine(
   sim: KiteSimulator,
-  o: { profileYaml: string; dataDirPrefix: string; sim?: KiteSimulatorOptions; live?: EngineDeps['live']; trading?: EngineDeps['trading'] },
-): Promise<KiteEngine> {
-  const own = o.sim?.startTime !== undefined || o.sim?.market !== undefined || o.sim?.dataDir !== undefined || o.sim?.clock !== undefined;
-  const r = await sim.start({ port: 0, expireAt0600: false, ...(own ? {} : { startTime: simSessionStart() }), ...o.sim });
-  const kite = new KiteSessionManager();
-  const res = await fetch(loginUrl(SIM_API_KEY, r.loginUrl), { redirect: 'manual' });
-  const requestToken = parseRedirect(res.headers.get('location')!).requestToken;
-  expect((await kite.login({ apiKey: SIM_API_KEY, requestToken, apiSecret: SIM_API_SECRET, root: r.url })).ok).toBe(true);
+  o: {
+    profileYaml: string;
+    dataDirPrefix: string;
+    sim?: KiteSimulatorOptions;
+    live?: EngineDeps['live'];
+    trading?: EngineDeps['trading'];
+    strategies?: EngineDeps['strategies'];
+    /** A restart: the running simulator and the logged-in session of an earlier start, and its data dir. */
+    restart?: { r: RunningKiteSimulator; kite: KiteSessionManager; dataDir: string };
+  },
+): Promise<KiteEngine & { dataDir: string }> {
+  let r: RunningKiteSimulator;
+  let kite: KiteSessionManager;
+  if (o.restart) {
+    ({ r, kite } = o.restart);
+  } else {
+    const own = o.sim?.startTime !== undefined || o.sim?.market !== undefined || o.sim?.dataDir !== undefined || o.sim?.clock !== undefined;
+    r = await sim.start({ port: 0, expireAt0600: false, ...(own ? {} : { startTime: simSessionStart() }), ...o.sim });
+    kite = new KiteSessionManager();
+    const res = await fetch(loginUrl(SIM_API_KEY, r.loginUrl), { redirect: 'manual' });
+    const requestToken = parseRedirect(res.headers.get('location')!).requestToken;
+    expect((await kite.login({ apiKey: SIM_API_KEY, requestToken, apiSecret: SIM_API_SECRET, root: r.url })).ok).toBe(true);
+  }
   const saved: string[] = [];
+  const dataDir = o.restart?.dataDir ?? tempDataDir(o.dataDirPrefix);
   const engine = new Engine({
     profile: parseRunProfile(o.profileYaml),
     watchlist: { get: () => [...saved], set: (s) => void saved.splice(0, saved.length, ...s) },
     kite,
-    dataDir: tempDataDir(o.dataDirPrefix),
+    dataDir,
     ...(o.live ? { live: o.live } : {}),
     ...(o.trading ? { trading: o.trading } : {}),
+    ...(o.strategies ? { strategies: o.strategies } : {}),
   });
   const server = createEngineServer(engine, {});
   const [a, b] = createMemoryPair();
   server.accept(a);
   const client = new RpcClient(kiteDeskApi, { timeoutMs: 60_000 });
   client.attach(b);
-  return { r, kite, engine, client };
+  return { r, kite, engine, client, dataDir };
 }

@@ -1,0 +1,188 @@
+/**
+ * The held-position rule after an engine RESTART on the Kite feed (docs/options.md, runtime/fno-kite.ts), in
+ * SHADOW mode against `kitedesk sim`'s NFO universe with prices driven by hand:
+ *  - an `on: contract` option instance (on the ATM call's and put's own candles) takes a one-lot NRML position in
+ *    the call through its intent (the path its signals take: sized, risk, Kite's basket margins, shadow fill);
+ *  - the engine stops; NIFTY moves by several strikes on the simulator; the engine restarts on the same SQLite
+ *    journal and strategy store (the ledger restored from the journal's fills, per strategy);
+ *  - at the first dump the plan resolves today's ATM (another strike), but the instance stays on the contracts it
+ *    holds: running, the held call subscribed in full mode, shown in `engine.status().fno.pendingMoves`;
+ *  - its closing intent (an exit of its strategy) closes the call; flat, it moves to today's contracts and the
+ *    old call leaves the ticker.
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parse, stringify } from 'yaml';
+import { snapToTick } from '../../src-engine/core/prices.js';
+import { istTime, nseCalendar } from '../../src-engine/core/nse-calendar.js';
+import { KiteSimulator } from '../../src-engine/kite-sim/kite-simulator.js';
+import type { MarketSource } from '../../src-engine/kite-sim/market-source.js';
+import { NIFTY50_SEEDS, type SimInstrumentSeed } from '../../src-engine/model/instruments.js';
+import type { Tick } from '../../src-engine/model/tick.js';
+import { openDatabase } from '../../src-engine/persistence/db.js';
+import { StrategyInstanceRepo } from '../../src-engine/persistence/strategy-repo.js';
+import { TradingRepo } from '../../src-engine/persistence/trading-repo.js';
+import type { Engine } from '../../src-engine/runtime/engine.js';
+import { startKiteEngine, until, type KiteEngine } from '../support/kite-engine.js';
+
+const DAY = '2026-12-07'; // a Monday; NIFTY's weekly expiry is Tuesday 8 Dec
+const STEP = 5000; // NIFTY's strike step in the simulator's universe, paise
+const OWN = 'nifty-atm-own';
+
+/** The NIFTY 50 equities trade only when the test says so; the simulator's clock follows their time. */
+class ManualMarket implements MarketSource {
+  readonly seeds: readonly SimInstrumentSeed[] = NIFTY50_SEEDS;
+  private readonly listeners = new Set<(t: Tick) => void>();
+  private t = istTime(DAY, '10:00');
+  private volume = 0;
+  private factor = 1;
+  onTick(l: (t: Tick) => void): () => void {
+    this.listeners.add(l);
+    return () => this.listeners.delete(l);
+  }
+  start(): void {}
+  stop(): void {}
+  now(): number {
+    return this.t;
+  }
+  prevClose(symbol: string): number {
+    const s = this.seeds.find((x) => x.symbol === symbol);
+    if (!s) throw new RangeError(symbol);
+    return s.basePaise;
+  }
+  moveTo(factor: number): void {
+    this.factor = factor;
+  }
+  step(): void {
+    this.t += 1000;
+    this.volume += 1;
+    for (const s of this.seeds) {
+      const p = snapToTick(Math.round(s.basePaise * this.factor), 5);
+      for (const l of this.listeners) l({ symbol: s.symbol, lastPaise: p, lastQty: 1, volume: this.volume, tsEvent: this.t });
+    }
+  }
+}
+
+/**
+ * configs/fno-nifty.yaml's fno section on the Kite feed in shadow mode with only an `on: contract` option
+ * instance (its own entries only 09:30–09:31: it opens nothing by itself here), so nothing else holds the call.
+ */
+function profileYaml(): string {
+  const shipped = parse(readFileSync(join(import.meta.dirname, '../../configs/fno-nifty.yaml'), 'utf8')) as Record<string, unknown> & { trading: Record<string, unknown>; fno: Record<string, unknown> };
+  const own = { id: OWN, type: 'fno_intraday_trend', leg: 'option', on: 'contract', params: { fast: 2, slow: 5, adx: 3, minAdx: 0, entryFrom: '09:30', entryTo: '09:31' } };
+  return stringify({
+    ...shipped,
+    fno: { ...shipped.fno, strategies: [own] },
+    mode: 'shadow',
+    feed: { kind: 'kite', backfillMinutes: 30 },
+    universe: { seed: 'custom', symbols: ['INFY'], softCap: 1 },
+    trading: { ...shipped.trading, risk: { ...(shipped.trading['risk'] as object), checkMargin: false } },
+  });
+}
+
+describe('F&O held-position rule across an engine restart on the Kite feed (kitedesk sim, shadow)', () => {
+  const sim = new KiteSimulator();
+  const market = new ManualMarket();
+  const db = openDatabase(':memory:');
+  const strategies = new StrategyInstanceRepo(db);
+  let first: KiteEngine & { dataDir: string };
+  let engine: Engine;
+  const tokenOf = (symbol: string) => sim.instruments.find((i) => i.tradingsymbol === symbol)!.token;
+  const subscribed = (symbol: string) => sim.subscribedTokens().get(tokenOf(symbol));
+  const driving = <T>(what: string, fn: () => T | undefined | false) =>
+    until(what, () => {
+      market.step();
+      return fn();
+    });
+  /** The instance's intent, as its signals send it (engine: runner.onIntent → trading). */
+  const intent = (e: Engine, symbol: string, side: 'BUY' | 'SELL') => e.trading.onIntent({ symbol, side, score: side === 'BUY' ? 1 : -1, price: e.market.quote(symbol)!.lastPaise, reasons: [{ strategy: OWN }], tsEvent: market.now() });
+  const worked = (e: Engine, id: string) =>
+    driving(`order ${id} worked`, () => {
+      const o = e.trading.orders().find((x) => x.orderId === id);
+      return o && (o.status === 'COMPLETE' || o.status === 'REJECTED' || o.status === 'CANCELLED') ? o : undefined;
+    });
+  let oldCe = '';
+  let oldPe = '';
+  let oldAtm = 0;
+  let lot = 0;
+
+  beforeAll(async () => {
+    expect(nseCalendar.isTradingDay(DAY)).toBe(true);
+    first = await startKiteEngine(sim, { sim: { market, flushIntervalMs: 50 }, profileYaml: profileYaml(), dataDirPrefix: 'kitedesk-fno-restart-', trading: new TradingRepo(db, 'shadow'), strategies });
+    engine = first.engine;
+  });
+
+  afterAll(async () => {
+    engine?.stop();
+    first?.kite.dispose();
+    await sim.close();
+    db.close();
+  });
+
+  it('before the restart: the on: contract instance holds one lot of the ATM call it runs on', async () => {
+    await driving('the F&O instance started', () => engine.fnoKite!.status().started.includes(OWN));
+    const r = engine.fno!.resolution('NIFTY')!;
+    oldCe = r.option!.ce!;
+    oldPe = r.option!.pe!;
+    oldAtm = r.option!.atmPaise;
+    expect(engine.strategies.get(OWN).symbols).toEqual([oldCe, oldPe]);
+    lot = engine.instruments.find((i) => i.symbol === oldCe)!.lotSize;
+    await driving(`a price of ${oldCe}`, () => (engine.market.quote(oldCe)?.lastPaise ?? 0) > 0);
+    const placed = intent(engine, oldCe, 'BUY');
+    expect('orders' in placed, JSON.stringify(placed)).toBe(true);
+    if (!('orders' in placed)) return;
+    const done = await worked(engine, placed.orders[0]!.orderId);
+    expect(done.status, done.statusMessage).toBe('COMPLETE');
+    expect(done).toMatchObject({ symbol: oldCe, side: 'BUY', qty: lot, product: 'NRML', strategy: OWN });
+    expect(engine.trading.portfolio().positions.find((p) => p.symbol === oldCe && p.strategy === OWN)?.qty).toBe(lot);
+  });
+
+  it('after a restart with NIFTY moved: the instance keeps the call it holds (subscribed, running, shown) until flat, then moves and the call is released', async () => {
+    engine.stop();
+    // NIFTY moves by some 3 strikes on the simulator while the engine is down
+    market.moveTo(1.0015);
+    for (let i = 0; i < 5; i++) market.step();
+    engine = (await startKiteEngine(sim, { profileYaml: profileYaml(), dataDirPrefix: 'kitedesk-fno-restart-', trading: new TradingRepo(db, 'shadow'), strategies, restart: { r: first.r, kite: first.kite, dataDir: first.dataDir } })).engine;
+    // the ledger restored from the journal: the instance's call
+    expect(engine.trading.portfolio().positions.find((p) => p.symbol === oldCe && p.strategy === OWN)?.qty).toBe(lot);
+
+    const status = await driving('the F&O instances started after the restart', () => {
+      const s = engine.fnoKite!.status();
+      return s.state === 'resolved' && s.started.includes(OWN) ? s : undefined;
+    });
+    const r = engine.fno!.resolution('NIFTY')!;
+    expect(Math.abs(r.option!.atmPaise - oldAtm)).toBeGreaterThanOrEqual(2 * STEP); // today's ATM is strikes away
+    expect(r.option!.ce).not.toBe(oldCe);
+    const newCe = r.option!.ce!;
+    const newPe = r.option!.pe!;
+    // the held-position rule: still on the contracts it holds, running, the call subscribed in full
+    const own = engine.strategies.get(OWN);
+    expect([own.symbols, own.running]).toEqual([[oldCe, oldPe], true]);
+    expect(status.pendingMoves).toEqual([{ id: OWN, from: [oldCe, oldPe], to: [newCe, newPe], holding: [oldCe] }]);
+    expect(engine.status().fno!.pendingMoves).toEqual(status.pendingMoves);
+    await driving(`the held ${oldCe} subscribed in full`, () => subscribed(oldCe) === 'full');
+    for (const s of [newCe, newPe]) await driving(`today's ${s} subscribed`, () => subscribed(s) === 'full');
+    expect(engine.instruments.find((i) => i.symbol === oldCe)).toMatchObject({ exchange: 'NFO', lotSize: lot, underlying: 'NIFTY' });
+    // a few seconds on: still there (checked each second)
+    for (let i = 0; i < 3; i++) market.step();
+    expect(engine.strategies.get(OWN).symbols).toEqual([oldCe, oldPe]);
+
+    // its strategy's exit: the closing intent closes the call in its own product (an exit order of the instance)
+    await driving(`a price of ${oldCe}`, () => (engine.market.quote(oldCe)?.lastPaise ?? 0) > 0);
+    const closed = intent(engine, oldCe, 'SELL');
+    expect('orders' in closed, JSON.stringify(closed)).toBe(true);
+    if (!('orders' in closed)) return;
+    const done = await worked(engine, closed.orders[0]!.orderId);
+    expect(done.status, done.statusMessage).toBe('COMPLETE');
+    expect(done).toMatchObject({ symbol: oldCe, side: 'SELL', qty: lot, product: 'NRML', strategy: OWN });
+    // flat: it moves to today's contracts (the person's params kept), the old call leaves the ticker
+    const moved = await driving('the instance on today’s contracts', () => {
+      const i = engine.strategies.get(OWN);
+      return i.symbols.join() === [newCe, newPe].join() ? i : undefined;
+    });
+    expect([moved.running, moved.params['entryFrom']]).toEqual([true, '09:30']);
+    expect(engine.status().fno!.pendingMoves).toEqual([]);
+    await driving(`the old ${oldCe} unsubscribed`, () => subscribed(oldCe) === undefined);
+  });
+});
