@@ -10,91 +10,28 @@
  *  - its closing intent (an exit of its strategy) closes the call; flat, it moves to today's contracts and the
  *    old call leaves the ticker.
  */
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parse, stringify } from 'yaml';
-import { snapToTick } from '../../src-engine/core/prices.js';
 import { istTime, nseCalendar } from '../../src-engine/core/nse-calendar.js';
 import { KiteSimulator } from '../../src-engine/kite-sim/kite-simulator.js';
-import type { MarketSource } from '../../src-engine/kite-sim/market-source.js';
-import { NIFTY50_SEEDS, type SimInstrumentSeed } from '../../src-engine/model/instruments.js';
-import type { Tick } from '../../src-engine/model/tick.js';
+import { NIFTY50_SEEDS } from '../../src-engine/model/instruments.js';
 import { openDatabase } from '../../src-engine/persistence/db.js';
 import { StrategyInstanceRepo } from '../../src-engine/persistence/strategy-repo.js';
 import { TradingRepo } from '../../src-engine/persistence/trading-repo.js';
 import type { Engine } from '../../src-engine/runtime/engine.js';
-import { startKiteEngine, until, type KiteEngine } from '../support/kite-engine.js';
+import { startKiteEngine, type KiteEngine } from '../support/kite-engine.js';
+import { FNO_DAY as DAY, FNO_OWN_ID as OWN, fnoShadowProfileYaml, fnoSimProbes, ManualMarket, NIFTY_STRIKE_STEP as STEP } from '../support/manual-market.js';
 
-const DAY = '2026-12-07'; // a Monday; NIFTY's weekly expiry is Tuesday 8 Dec
-const STEP = 5000; // NIFTY's strike step in the simulator's universe, paise
-const OWN = 'nifty-atm-own';
-
-/** The NIFTY 50 equities trade only when the test says so; the simulator's clock follows their time. */
-class ManualMarket implements MarketSource {
-  readonly seeds: readonly SimInstrumentSeed[] = NIFTY50_SEEDS;
-  private readonly listeners = new Set<(t: Tick) => void>();
-  private t = istTime(DAY, '10:00');
-  private volume = 0;
-  private factor = 1;
-  onTick(l: (t: Tick) => void): () => void {
-    this.listeners.add(l);
-    return () => this.listeners.delete(l);
-  }
-  start(): void {}
-  stop(): void {}
-  now(): number {
-    return this.t;
-  }
-  prevClose(symbol: string): number {
-    const s = this.seeds.find((x) => x.symbol === symbol);
-    if (!s) throw new RangeError(symbol);
-    return s.basePaise;
-  }
-  moveTo(factor: number): void {
-    this.factor = factor;
-  }
-  step(): void {
-    this.t += 1000;
-    this.volume += 1;
-    for (const s of this.seeds) {
-      const p = snapToTick(Math.round(s.basePaise * this.factor), 5);
-      for (const l of this.listeners) l({ symbol: s.symbol, lastPaise: p, lastQty: 1, volume: this.volume, tsEvent: this.t });
-    }
-  }
-}
-
-/**
- * configs/fno-nifty.yaml's fno section on the Kite feed in shadow mode with only an `on: contract` option
- * instance (its own entries only 09:30–09:31: it opens nothing by itself here), so nothing else holds the call.
- */
-function profileYaml(): string {
-  const shipped = parse(readFileSync(join(import.meta.dirname, '../../configs/fno-nifty.yaml'), 'utf8')) as Record<string, unknown> & { trading: Record<string, unknown>; fno: Record<string, unknown> };
-  const own = { id: OWN, type: 'fno_intraday_trend', leg: 'option', on: 'contract', params: { fast: 2, slow: 5, adx: 3, minAdx: 0, entryFrom: '09:30', entryTo: '09:31' } };
-  return stringify({
-    ...shipped,
-    fno: { ...shipped.fno, strategies: [own] },
-    mode: 'shadow',
-    feed: { kind: 'kite', backfillMinutes: 30 },
-    universe: { seed: 'custom', symbols: ['INFY'], softCap: 1 },
-    trading: { ...shipped.trading, risk: { ...(shipped.trading['risk'] as object), checkMargin: false } },
-  });
-}
+/** configs/fno-nifty.yaml's fno section with only the `on: contract` option instance: nothing else holds the call. */
+const profileYaml = () => fnoShadowProfileYaml({ ownOnly: true });
 
 describe('F&O held-position rule across an engine restart on the Kite feed (kitedesk sim, shadow)', () => {
   const sim = new KiteSimulator();
-  const market = new ManualMarket();
+  const market = new ManualMarket(NIFTY50_SEEDS, istTime(DAY, '10:00'));
   const db = openDatabase(':memory:');
   const strategies = new StrategyInstanceRepo(db);
   let first: KiteEngine & { dataDir: string };
   let engine: Engine;
-  const tokenOf = (symbol: string) => sim.instruments.find((i) => i.tradingsymbol === symbol)!.token;
-  const subscribed = (symbol: string) => sim.subscribedTokens().get(tokenOf(symbol));
-  const driving = <T>(what: string, fn: () => T | undefined | false) =>
-    until(what, () => {
-      market.step();
-      return fn();
-    });
+  const { subscribed, driving } = fnoSimProbes(sim, market);
   /** The instance's intent, as its signals send it (engine: runner.onIntent → trading). */
   const intent = (e: Engine, symbol: string, side: 'BUY' | 'SELL') => e.trading.onIntent({ symbol, side, score: side === 'BUY' ? 1 : -1, price: e.market.quote(symbol)!.lastPaise, reasons: [{ strategy: OWN }], tsEvent: market.now() });
   const worked = (e: Engine, id: string) =>

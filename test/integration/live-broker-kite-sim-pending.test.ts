@@ -12,40 +12,14 @@ import { KiteTickerPool } from '../../src-engine/adapters/kite/ticker-pool.js';
 import { systemClock } from '../../src-engine/core/clock.js';
 import { OrderManager } from '../../src-engine/execution/order-manager.js';
 import { KiteSimulator, type RunningKiteSimulator } from '../../src-engine/kite-sim/kite-simulator.js';
-import type { MarketSource } from '../../src-engine/kite-sim/market-source.js';
-import { NIFTY50_SEEDS, type SimInstrumentSeed } from '../../src-engine/model/instruments.js';
+import { NIFTY50_SEEDS } from '../../src-engine/model/instruments.js';
 import type { OrderRequest } from '../../src-engine/model/order.js';
 import { orderRequest } from '../../src-engine/model/testing.js';
-import type { Tick } from '../../src-engine/model/tick.js';
+import { ManualMarket } from '../support/manual-market.js';
 
 const API_KEY = 'kitedesk-sim';
 const API_SECRET = 'kitedesk-sim-secret';
 const WAIT = { timeout: 10_000, interval: 20 };
-
-/** Prices move only when the test says so; the time is a fixed Monday in session. */
-class ManualMarket implements MarketSource {
-  readonly seeds: readonly SimInstrumentSeed[] = NIFTY50_SEEDS.filter((s) => ['INFY', 'ITC'].includes(s.symbol));
-  private readonly listeners = new Set<(t: Tick) => void>();
-  private t = Date.UTC(2026, 4, 4, 4, 30); // Mon 2026-05-04 10:00 IST
-  private volume = 0;
-  onTick(l: (t: Tick) => void): () => void {
-    this.listeners.add(l);
-    return () => this.listeners.delete(l);
-  }
-  start(): void {}
-  stop(): void {}
-  now(): number {
-    return this.t;
-  }
-  prevClose(symbol: string): number {
-    return this.seeds.find((x) => x.symbol === symbol)!.basePaise;
-  }
-  trade(symbol: string, lastPaise: number): void {
-    this.t += 1000;
-    this.volume += 1;
-    for (const l of this.listeners) l({ symbol, lastPaise, lastQty: 1, volume: this.volume, tsEvent: this.t });
-  }
-}
 
 let seq = 0;
 /** A LIMIT BUY 1 ITC by a person (every test sets its price): the shared order fixture with this suite's fields. */
@@ -54,7 +28,8 @@ const req = (over: Partial<OrderRequest>): OrderRequest =>
 
 describe('KiteLiveBroker: orders that stay pending at the Kite simulator', () => {
   const sim = new KiteSimulator();
-  const market = new ManualMarket();
+  /** Prices move only when the test says so; the time is a fixed Monday in session (2026-05-04 10:00 IST). */
+  const market = new ManualMarket(NIFTY50_SEEDS.filter((s) => ['INFY', 'ITC'].includes(s.symbol)), Date.UTC(2026, 4, 4, 4, 30));
   let r: RunningKiteSimulator;
   let rest: KiteRest;
   let pool: KiteTickerPool;

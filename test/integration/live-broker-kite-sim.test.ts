@@ -20,41 +20,13 @@ import { systemClock } from '../../src-engine/core/clock.js';
 import { OUTCOME_UNKNOWN } from '../../src-engine/execution/broker.js';
 import { OrderManager } from '../../src-engine/execution/order-manager.js';
 import { KiteSimulator, type RunningKiteSimulator } from '../../src-engine/kite-sim/kite-simulator.js';
-import type { MarketSource } from '../../src-engine/kite-sim/market-source.js';
-import { NIFTY50_SEEDS, type SimInstrumentSeed } from '../../src-engine/model/instruments.js';
+import { NIFTY50_SEEDS } from '../../src-engine/model/instruments.js';
 import type { OrderRequest } from '../../src-engine/model/order.js';
-import type { Tick } from '../../src-engine/model/tick.js';
+import { ManualMarket } from '../support/manual-market.js';
 
 const API_KEY = 'kitedesk-sim';
 const API_SECRET = 'kitedesk-sim-secret';
 const WAIT = { timeout: 10_000, interval: 20 };
-
-/** Prices move only when the test says so. */
-class ManualMarket implements MarketSource {
-  readonly seeds: readonly SimInstrumentSeed[] = NIFTY50_SEEDS.filter((s) => ['INFY', 'SBIN', 'ITC', 'TCS'].includes(s.symbol));
-  private readonly listeners = new Set<(t: Tick) => void>();
-  private t = Date.UTC(2026, 4, 4, 4, 30); // Mon 2026-05-04 10:00 IST
-  private volume = 0;
-  onTick(l: (t: Tick) => void): () => void {
-    this.listeners.add(l);
-    return () => this.listeners.delete(l);
-  }
-  start(): void {}
-  stop(): void {}
-  now(): number {
-    return this.t;
-  }
-  prevClose(symbol: string): number {
-    const s = this.seeds.find((x) => x.symbol === symbol);
-    if (!s) throw new RangeError(symbol);
-    return s.basePaise;
-  }
-  trade(symbol: string, lastPaise: number): void {
-    this.t += 1000;
-    this.volume += 1;
-    for (const l of this.listeners) l({ symbol, lastPaise, lastQty: 1, volume: this.volume, tsEvent: this.t });
-  }
-}
 
 /** Pass-through HTTP proxy to the simulator; `swallowNextPlace` forwards the next POST /orders/* but never answers it. */
 async function startProxy(target: string): Promise<{ url: string; swallowNextPlace: () => void; swallowed: number; orderBodies: URLSearchParams[]; close: () => Promise<void> }> {
@@ -125,7 +97,8 @@ const req = (over: Partial<OrderRequest>): OrderRequest => ({
 
 describe('KiteLiveBroker against the Kite simulator', () => {
   const sim = new KiteSimulator();
-  const market = new ManualMarket();
+  /** Prices move only when the test says so; the time is a fixed Monday in session (2026-05-04 10:00 IST). */
+  const market = new ManualMarket(NIFTY50_SEEDS.filter((s) => ['INFY', 'SBIN', 'ITC', 'TCS'].includes(s.symbol)), Date.UTC(2026, 4, 4, 4, 30));
   let r: RunningKiteSimulator;
   let proxy: Awaited<ReturnType<typeof startProxy>>;
   let rest: KiteRest;

@@ -12,101 +12,32 @@
  *    params, the old put (nothing open in it) is unsubscribed, the old call (a person's position) stays;
  *  - the option chain's shown strikes are followed on the Kite ticker (full mode), not REST quotes.
  */
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { parse, stringify } from 'yaml';
 import type { KiteDeskApi } from '../../src-engine/contract/api.js';
 import type { RpcClient } from '../../src-engine/contract/rpc-client.js';
-import { snapToTick } from '../../src-engine/core/prices.js';
 import { istTime, nseCalendar } from '../../src-engine/core/nse-calendar.js';
 import { KiteSimulator } from '../../src-engine/kite-sim/kite-simulator.js';
-import type { MarketSource } from '../../src-engine/kite-sim/market-source.js';
 import { MarginCalculator } from '../../src-engine/kite-sim/rest-extras.js';
 import { KiteRest } from '../../src-engine/adapters/kite/rest-client.js';
-import { NIFTY50_SEEDS, type SimInstrumentSeed } from '../../src-engine/model/instruments.js';
-import type { Tick } from '../../src-engine/model/tick.js';
+import { NIFTY50_SEEDS } from '../../src-engine/model/instruments.js';
 import type { Engine } from '../../src-engine/runtime/engine.js';
 import type { KiteSessionManager } from '../../src-engine/runtime/kite-session.js';
 import { openDatabase } from '../../src-engine/persistence/db.js';
 import { RecordsReader } from '../../src-engine/persistence/records-export.js';
 import { TradingRepo } from '../../src-engine/persistence/trading-repo.js';
 import { startKiteEngine, until } from '../support/kite-engine.js';
-
-const DAY = '2026-12-07'; // a Monday; NIFTY's weekly expiry is Tuesday 8 Dec, the monthly future 29 Dec
-const STEP = 5000; // NIFTY's strike step in the simulator's universe, paise
-
-/** The NIFTY 50 equities trade only when the test says so; the simulator's clock follows their time. */
-class ManualMarket implements MarketSource {
-  readonly seeds: readonly SimInstrumentSeed[] = NIFTY50_SEEDS;
-  private readonly listeners = new Set<(t: Tick) => void>();
-  private t = istTime(DAY, '10:00');
-  private volume = 0;
-  private factor = 1;
-  onTick(l: (t: Tick) => void): () => void {
-    this.listeners.add(l);
-    return () => this.listeners.delete(l);
-  }
-  start(): void {}
-  stop(): void {}
-  now(): number {
-    return this.t;
-  }
-  prevClose(symbol: string): number {
-    const s = this.seeds.find((x) => x.symbol === symbol);
-    if (!s) throw new RangeError(symbol);
-    return s.basePaise;
-  }
-  /** Moves every equity to `factor` × its base price (the index, a basket of them, follows). */
-  moveTo(factor: number): void {
-    this.factor = factor;
-  }
-  /** One simulated second: every equity trades at the current level (the index prints at most once a second). */
-  step(): void {
-    this.t += 1000;
-    this.volume += 1;
-    for (const s of this.seeds) {
-      const p = snapToTick(Math.round(s.basePaise * this.factor), 5);
-      for (const l of this.listeners) l({ symbol: s.symbol, lastPaise: p, lastQty: 1, volume: this.volume, tsEvent: this.t });
-    }
-  }
-}
-
-/**
- * configs/fno-nifty.yaml on the Kite feed in shadow mode; its fno section as shipped plus an `on: contract`
- * option instance (on the ATM call's and put's own candles; entries only 09:30–09:31, so it stays flat here).
- */
-function profileYaml(): string {
-  const shipped = parse(readFileSync(join(import.meta.dirname, '../../configs/fno-nifty.yaml'), 'utf8')) as Record<string, unknown> & { trading: Record<string, unknown>; fno: { strategies: unknown[] } };
-  const own = { id: 'nifty-atm-own', type: 'fno_intraday_trend', leg: 'option', on: 'contract', params: { fast: 2, slow: 5, adx: 3, minAdx: 0, entryFrom: '09:30', entryTo: '09:31' } };
-  return stringify({
-    ...shipped,
-    fno: { ...shipped.fno, strategies: [...shipped.fno.strategies, own] },
-    mode: 'shadow',
-    feed: { kind: 'kite', backfillMinutes: 30 },
-    // the pre-market scan reads daily candles (3 requests/s): one symbol keeps the start short
-    universe: { seed: 'custom', symbols: ['INFY'], softCap: 1 },
-    // the simulator's account holds ₹10 lakh: Kite's basket-margin answer decides (the paper approximation is off)
-    trading: { ...shipped.trading, risk: { ...(shipped.trading['risk'] as object), checkMargin: false } },
-  });
-}
+import { FNO_DAY as DAY, fnoShadowProfileYaml as profileYaml, fnoSimProbes, ManualMarket, NIFTY_STRIKE_STEP as STEP } from '../support/manual-market.js';
 
 describe('configs/fno-nifty.yaml in shadow mode on the Kite feed against kitedesk sim', () => {
   const sim = new KiteSimulator();
-  const market = new ManualMarket();
+  const market = new ManualMarket(NIFTY50_SEEDS, istTime(DAY, '10:00'));
   let kite: KiteSessionManager;
   let engine: Engine;
   let client: RpcClient<KiteDeskApi>;
   const basketSpy = vi.spyOn(MarginCalculator.prototype, 'basket');
   const db = openDatabase(':memory:');
-  const tokenOf = (symbol: string) => sim.instruments.find((i) => i.tradingsymbol === symbol)!.token;
-  const subscribed = (symbol: string) => sim.subscribedTokens().get(tokenOf(symbol));
-  /** Polls `fn`, one simulated second of trading per poll. */
-  const driving = <T>(what: string, fn: () => T | undefined | false) =>
-    until(what, () => {
-      market.step();
-      return fn();
-    });
+  /** `driving` polls `fn`, one simulated second of trading per poll. */
+  const { subscribed, driving } = fnoSimProbes(sim, market);
 
   beforeAll(async () => {
     expect(nseCalendar.isTradingDay(DAY)).toBe(true);
