@@ -64,7 +64,7 @@ export function StrategiesPanel() {
         </div>
       )}
       <div className="panel-scroll">
-        <table className="grid-table">
+        <table className="grid-table strategies-table">
           <tbody>
             {(strategies ?? []).map((s) => (
               <tr
@@ -84,17 +84,23 @@ export function StrategiesPanel() {
                     onChange={(e) => void toggle(s.id, e.target.checked)}
                   />
                 </td>
-                <td className="wl-symbol" title={JSON.stringify(s.params)}>
+                <td className="wl-symbol strategy-name" title={`${s.id} (${s.type} · ${s.timeframe}) ${JSON.stringify(s.params)}`}>
                   {s.id}
                 </td>
-                <td className="muted">
+                <td className="muted strategy-type" title={`${s.type} · ${s.timeframe}`}>
                   {s.type} · {s.timeframe}
                 </td>
-                <td className="muted symbols" title={s.symbols.join(', ')}>
+                <td className="muted strategy-symbols" title={s.symbols.join(', ')}>
                   {s.symbols.length} sym
                 </td>
-                <td className={s.error ? 'down reason' : 'muted reason'} title={s.error ? `${s.error.hook} ${s.error.symbol}: ${s.error.message}` : undefined}>
-                  {s.error ? `${s.error.hook}${s.error.symbol ? ` ${s.error.symbol}` : ''}: ${s.error.message}` : s.running ? 'running' : 'off'}
+                <td
+                  className={s.error ? 'down strategy-state' : 'muted strategy-state'}
+                  data-testid="strategy-state"
+                  title={s.error ? `${s.error.hook} ${s.error.symbol}: ${s.error.message}` : undefined}
+                >
+                  <span className="strategy-state-text">
+                    {s.error ? `${s.error.hook}${s.error.symbol ? ` ${s.error.symbol}` : ''}: ${s.error.message}` : s.running ? 'running' : 'off'}
+                  </span>
                 </td>
                 <td className="row-actions">
                   <button type="button" className="small-button" data-testid="strategy-edit" disabled={!connected} title={`Edit the parameters of ${s.id}`} onClick={() => setEditing({ kind: 'edit', instance: s })}>
