@@ -1,11 +1,10 @@
-import { createHash } from 'node:crypto';
-import { appendFileSync, mkdirSync, writeFileSync } from 'node:fs';
+import { appendFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { startServeProcess, tempDataDir } from '../support/serve-process.js';
+import { approveUserSma, fillBacktestForm, openBacktestTab } from '../support/backtest-ui.js';
+import { tempDataDir } from '../support/serve-process.js';
 import { E2E_OUT, SMA_A_PROFILE, webSuite } from '../support/trading-suite.js';
-import { T } from '../support/trading-ui.js';
-import { USER_SMA_SOURCE } from '../../src-engine/backtest/testing.js';
+import { startTradingServe, T } from '../support/trading-ui.js';
 
 /**
  * A "profile's strategies" backtest refused for one instance shows the engine's reason under that instance's
@@ -16,11 +15,8 @@ describe('the Backtest tab: an instance refusal of a profile-set run', () => {
   let dataDir: string;
   const { problems, openApp } = webSuite(() => {
     dataDir = tempDataDir();
-    writeFileSync(join(dataDir, 'profile.yaml'), SMA_A_PROFILE.replace('trading:', '  - id: mine\n    type: user_sma\n    params: { fast: 4, slow: 12 }\n    symbols: [INFY]\n    timeframe: 5m\ntrading:'));
-    mkdirSync(join(dataDir, 'strategies'), { mode: 0o700 });
-    writeFileSync(join(dataDir, 'strategies', 'user_sma.mjs'), USER_SMA_SOURCE, { mode: 0o600 });
-    writeFileSync(join(dataDir, 'strategy-approvals.json'), JSON.stringify({ version: 1, files: { 'user_sma.mjs': createHash('sha256').update(USER_SMA_SOURCE).digest('hex') } }), { mode: 0o600 });
-    return startServeProcess(['--data-dir', dataDir, '--config', join(dataDir, 'profile.yaml'), '--sim-speed', '1', '--sim-start', '2026-11-20T10:00:00+05:30']);
+    approveUserSma(dataDir);
+    return startTradingServe(SMA_A_PROFILE.replace('trading:', '  - id: mine\n    type: user_sma\n    params: { fast: 4, slow: 12 }\n    symbols: [INFY]\n    timeframe: 5m\ntrading:'), dataDir);
   });
 
   it("shows the refusal against the instance's row, the general error line empty", async () => {
@@ -29,12 +25,9 @@ describe('the Backtest tab: an instance refusal of a profile-set run', () => {
     appendFileSync(join(dataDir, 'strategies', 'user_sma.mjs'), '// changed after approval\n');
     await page.waitForSelector('[data-testid="strategy-approval"][data-file="user_sma.mjs"]', T);
 
-    await page.click('[data-testid="tab-backtest"]');
-    await page.waitForSelector('[data-testid="bt-strategy"] option[value="profile"]', { state: 'attached', ...T });
-    await page.selectOption('[data-testid="bt-strategy"]', 'profile');
+    await openBacktestTab(page, 'profile');
     await page.waitForSelector('[data-testid="bt-profile-instance-mine"]', T);
-    await page.fill('[data-testid="bt-from"]', '2026-11-16');
-    await page.fill('[data-testid="bt-to"]', '2026-11-17');
+    await fillBacktestForm(page, { from: '2026-11-16', to: '2026-11-17' });
     await page.click('[data-testid="bt-run"]');
     const err = await page.waitForSelector('[data-testid="bt-profile-instance-error-mine"]', T);
     expect(await err.textContent()).toMatch(/user_sma\.mjs changed since it was approved/);

@@ -1,11 +1,11 @@
-import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { startServeProcess, tempDataDir } from '../support/serve-process.js';
+import { approveUserSma, fillBacktestForm, openBacktestTab } from '../support/backtest-ui.js';
+import { tempDataDir } from '../support/serve-process.js';
 import { E2E_OUT as outDir, SMA_A_PROFILE as PROFILE, webSuite } from '../support/trading-suite.js';
-import { T, attr, watchProblems } from '../support/trading-ui.js';
-import { generatedSeries, kiteCsv, USER_SMA_SOURCE } from '../../src-engine/backtest/testing.js';
+import { T, attr, startTradingServe, watchProblems } from '../support/trading-ui.js';
+import { generatedSeries, kiteCsv } from '../../src-engine/backtest/testing.js';
 
 /**
  * The Backtest tab in Chromium against `kitedesk serve` (no credentials: the simulator's minute
@@ -21,31 +21,22 @@ describe('the Backtest tab in Chromium against kitedesk serve', () => {
   let dataDir: string;
   const { serve, problems, openApp } = webSuite(() => {
     dataDir = tempDataDir();
-    // the suite's profile (sma-a on RELIANCE) and a second instance of another type on another symbol: the profile set
-    writeFileSync(join(dataDir, 'profile.yaml'), PROFILE.replace('trading:', '  - id: ema-b\n    type: ema_crossover\n    params: { fast: 4, slow: 12 }\n    symbols: [INFY]\n    timeframe: 5m\ntrading:'));
     // a candle folder the engine knows (<dataDir>/candles), for the data picker
     mkdirSync(join(dataDir, 'candles'), { recursive: true });
     writeFileSync(join(dataDir, 'candles', 'GENA.csv'), kiteCsv(generatedSeries('GENA', '2026-11-02', 3)));
-    // an approved user strategy file (serve keeps approvals in <dataDir>/strategy-approvals.json)
-    mkdirSync(join(dataDir, 'strategies'), { mode: 0o700 });
-    writeFileSync(join(dataDir, 'strategies', 'user_sma.mjs'), USER_SMA_SOURCE, { mode: 0o600 });
-    writeFileSync(join(dataDir, 'strategy-approvals.json'), JSON.stringify({ version: 1, files: { 'user_sma.mjs': createHash('sha256').update(USER_SMA_SOURCE).digest('hex') } }), { mode: 0o600 });
-    return startServeProcess(['--data-dir', dataDir, '--config', join(dataDir, 'profile.yaml'), '--sim-speed', '1', '--sim-start', '2026-11-20T10:00:00+05:30']);
+    // an approved user strategy file
+    approveUserSma(dataDir);
+    // the suite's profile (sma-a on RELIANCE) and a second instance of another type on another symbol: the profile set
+    return startTradingServe(PROFILE.replace('trading:', '  - id: ema-b\n    type: ema_crossover\n    params: { fast: 4, slow: 12 }\n    symbols: [INFY]\n    timeframe: 5m\ntrading:'), dataDir);
   });
 
   it('runs a short backtest from the screen: progress to done, the metrics, the run listed, the report opened', async () => {
     const page = await openApp({ width: 1400, height: 1000 });
-    await page.click('[data-testid="tab-backtest"]');
-    await page.waitForSelector('[data-testid="bt-strategy"] option[value="sma_crossover"]', { state: 'attached', ...T });
-    await page.selectOption('[data-testid="bt-strategy"]', 'sma_crossover');
-    await page.fill('[data-testid="bt-symbols"]', 'RELIANCE, INFY');
-    await page.selectOption('[data-testid="bt-timeframe"]', '5m');
-    await page.fill('[data-testid="bt-from"]', '2026-11-16');
-    await page.fill('[data-testid="bt-to"]', '2026-11-18');
+    await openBacktestTab(page, 'sma_crossover');
+    await fillBacktestForm(page, { symbols: 'RELIANCE, INFY', timeframe: '5m', from: '2026-11-16', to: '2026-11-18' });
 
     // the params form is the type's JSON Schema; the engine's refusal shows under the field
-    await page.fill('[data-testid="param-fast"]', '30');
-    await page.fill('[data-testid="param-slow"]', '20');
+    await fillBacktestForm(page, { params: { fast: '30', slow: '20' } });
     await page.click('[data-testid="bt-run"]');
     const fieldError = await page.waitForSelector('[data-testid="param-error-fast"]', T);
     expect(await fieldError.textContent()).toMatch(/fast/);
@@ -211,12 +202,7 @@ describe('the Backtest tab in Chromium against kitedesk serve', () => {
     await option.waitFor({ state: 'attached', ...T });
     expect(await option.isDisabled()).toBe(false);
     await page.selectOption('[data-testid="bt-strategy"]', 'user_sma');
-    await page.fill('[data-testid="bt-symbols"]', 'RELIANCE');
-    await page.selectOption('[data-testid="bt-timeframe"]', '5m');
-    await page.fill('[data-testid="bt-from"]', '2026-11-16');
-    await page.fill('[data-testid="bt-to"]', '2026-11-17');
-    await page.fill('[data-testid="param-fast"]', '5');
-    await page.fill('[data-testid="param-slow"]', '12');
+    await fillBacktestForm(page, { symbols: 'RELIANCE', timeframe: '5m', from: '2026-11-16', to: '2026-11-17', params: { fast: '5', slow: '12' } });
     const before = await page.locator('[data-testid^="bt-run-bt-"]').count();
     await page.click('[data-testid="bt-run"]');
     await page.waitForFunction((n) => document.querySelectorAll('[data-testid^="bt-run-bt-"]').length > n, before, T);
@@ -244,8 +230,7 @@ describe('the Backtest tab in Chromium against kitedesk serve', () => {
     expect(await page.isDisabled('[data-testid="bt-timeframe"]')).toBe(true);
     expect(await page.isDisabled('[data-testid="bt-wf"]')).toBe(true);
     expect(await page.isChecked('[data-testid="bt-use-profile"]')).toBe(true);
-    await page.fill('[data-testid="bt-from"]', '2026-11-16');
-    await page.fill('[data-testid="bt-to"]', '2026-11-17');
+    await fillBacktestForm(page, { from: '2026-11-16', to: '2026-11-17' });
     const before = await page.locator('[data-testid^="bt-run-bt-"]').count();
     await page.click('[data-testid="bt-run"]');
     await page.waitForFunction((n) => document.querySelectorAll('[data-testid^="bt-run-bt-"]').length > n, before, T);

@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
+import { fillBacktestForm, openBacktestTab } from '../support/backtest-ui.js';
 import { E2E_OUT, SMA_A_PROFILE, tradingSuite } from '../support/trading-suite.js';
 import { T } from '../support/trading-ui.js';
 
@@ -151,15 +152,8 @@ describe('no bottom tab widens the trading screen (Chromium against kitedesk ser
     expectIntact(await geometry(page), 'before any tab');
 
     // a finished backtest with trades, so the tab shows its headline, trades table and runs table
-    await page.click('[data-testid="tab-backtest"]');
-    await page.waitForSelector('[data-testid="bt-strategy"] option[value="sma_crossover"]', { state: 'attached', ...T });
-    await page.selectOption('[data-testid="bt-strategy"]', 'sma_crossover');
-    await page.fill('[data-testid="bt-symbols"]', 'RELIANCE, INFY');
-    await page.selectOption('[data-testid="bt-timeframe"]', '5m');
-    await page.fill('[data-testid="bt-from"]', '2026-11-16');
-    await page.fill('[data-testid="bt-to"]', '2026-11-18');
-    await page.fill('[data-testid="param-fast"]', '5');
-    await page.fill('[data-testid="param-slow"]', '20');
+    await openBacktestTab(page, 'sma_crossover');
+    await fillBacktestForm(page, { symbols: 'RELIANCE, INFY', timeframe: '5m', from: '2026-11-16', to: '2026-11-18', params: { fast: '5', slow: '20' } });
     await page.click('[data-testid="bt-run"]');
     await page.waitForSelector('[data-testid="bt-progress"][data-state="done"]', { timeout: 120_000 });
     await page.waitForSelector('[data-testid="bt-trades"] tbody tr', T);

@@ -11,9 +11,8 @@ import { startServeProcess, tempDataDir, type ServeProcess } from './serve-proce
 
 export const T = { timeout: 30_000 };
 
-/** `serve` on a fresh data dir with this run profile (YAML), at 10:00 IST on a trading day, speed 1. */
-export function startTradingServe(profileYaml: string): Promise<ServeProcess> {
-  const dataDir = tempDataDir();
+/** `serve` on a fresh data dir (or `dataDir`) with this run profile (YAML, written to its profile.yaml), at 10:00 IST on a trading day, speed 1. */
+export function startTradingServe(profileYaml: string, dataDir = tempDataDir()): Promise<ServeProcess> {
   const profile = join(dataDir, 'profile.yaml');
   writeFileSync(profile, profileYaml);
   return startServeProcess(['--data-dir', dataDir, '--config', profile, '--sim-speed', '1', '--sim-start', '2026-11-20T10:00:00+05:30']);
