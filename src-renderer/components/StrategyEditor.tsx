@@ -1,4 +1,4 @@
-import { useEffect, useMemo, useState, type FormEvent } from 'react';
+import { useEffect, useMemo, useState, type Dispatch, type FormEvent, type SetStateAction } from 'react';
 import type { StrategyInstanceInfo, StrategyTypeInfo } from '../../src-engine/contract/schemas.js';
 import { client } from '../engine/connection.js';
 import { fieldsFromSchema, issuesByField, limitsText, paramsFromTexts, textOf, type ParamField } from '../format/params-form.js';
@@ -8,9 +8,11 @@ import { InlineError, Modal } from './Modal.js';
 /**
  * The texts of a params form and the issues shown under its fields; `setText` edits a field and clears
  * that field's issue; `validParams` reads the form. Shared by the strategy, ensemble and backtest forms.
+ * `kept`: the texts' state held elsewhere (the backtest form's, in its store) instead of this component's.
  */
-export function useParamTexts() {
-  const [texts, setTexts] = useState<Record<string, string>>({});
+export function useParamTexts(kept?: [Record<string, string>, Dispatch<SetStateAction<Record<string, string>>>]) {
+  const own = useState<Record<string, string>>({});
+  const [texts, setTexts] = kept ?? own;
   const [errors, setErrors] = useState<Record<string, string>>({});
   const setText = (k: string, v: string) => {
     setTexts((t) => ({ ...t, [k]: v }));
