@@ -155,12 +155,17 @@ function Headline({ h }: { h: BacktestHeadline }) {
   );
 }
 
+/** The run's symbols as the form sends them: split on commas and spaces, upper-cased, blanks dropped. */
+function runSymbols(text: string): string[] {
+  return text.split(/[\s,]+/).map((s) => s.trim().toUpperCase()).filter(Boolean);
+}
+
 /**
  * The profile set's enabled instances, read-only: type, symbols (those outside the run's symbols struck), timeframe,
  * weight; the engine's refusal of an instance (`errors[id]`) on a line under its row.
  */
 function ProfileSetList({ instances, symbols, errors }: { instances: StrategyInstanceInfo[]; symbols: string; errors: Record<string, string[]> }) {
-  const run = new Set(symbols.split(/[\s,]+/).map((s) => s.trim().toUpperCase()).filter(Boolean));
+  const run = new Set(runSymbols(symbols));
   return (
     <div className="bt-table-wrap">
       <table className="grid-table bt-profile-set" data-testid="bt-profile-set">
@@ -460,7 +465,7 @@ export function BacktestPanel() {
       const { id } = await client.call('backtest.run', {
         strategy: profileSet ? { kind: 'profile' } : type,
         params,
-        symbols: symbols.split(/[\s,]+/).map((s) => s.trim().toUpperCase()).filter(Boolean),
+        symbols: runSymbols(symbols),
         ...(timeframe && !profileSet ? { timeframe: timeframe as Exclude<(typeof TIMEFRAMES)[number], ''> } : {}),
         from,
         to,
