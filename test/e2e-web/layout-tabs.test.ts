@@ -3,7 +3,7 @@ import type { Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
 import { fillBacktestForm, openBacktestTab } from '../support/backtest-ui.js';
 import { E2E_OUT, SMA_A_PROFILE, tradingSuite } from '../support/trading-suite.js';
-import { T } from '../support/trading-ui.js';
+import { resizeFullLayout, T } from '../support/trading-ui.js';
 
 /**
  * No bottom tab's content widens the trading screen: with each tab open in turn (the Backtest tab with a
@@ -165,9 +165,7 @@ describe('no bottom tab widens the trading screen (Chromium against kitedesk ser
       { width: 1400, height: 900 },
       { width: 1100, height: 800 },
     ]) {
-      await page.setViewportSize(size);
-      await page.waitForFunction((w) => window.innerWidth === w, size.width, T);
-      await page.waitForSelector('[data-testid="workspace"][data-layout="full"]', T);
+      await resizeFullLayout(page, size);
       for (const tab of TABS) {
         await page.click(`[data-testid="tab-${tab}"]`);
         await page.waitForSelector(`[data-testid="trading-panel"][data-tab="${tab}"]`, T);

@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
 import { E2E_OUT, tradingSuite } from '../support/trading-suite.js';
-import { T } from '../support/trading-ui.js';
+import { resizeFullLayout, T } from '../support/trading-ui.js';
 
 /**
  * The Strategies panel with the six default instances (a profile without a strategies: key), at 1400×900 and at a
@@ -53,9 +53,7 @@ describe('Strategies panel rows keep their state and buttons inside the panel (C
       { width: 1400, height: 900 },
       { width: 1100, height: 800 },
     ]) {
-      await page.setViewportSize(size);
-      await page.waitForFunction((w) => window.innerWidth === w, size.width, T);
-      await page.waitForSelector('[data-testid="workspace"][data-layout="full"]', T);
+      await resizeFullLayout(page, size);
       expect(await rowProblems(page), `${size.width}×${size.height}`).toEqual([]);
       await page.locator('[data-testid="strategies-panel"]').screenshot({ path: join(E2E_OUT, `strategies-rows-${size.width}.png`) });
     }

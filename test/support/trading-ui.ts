@@ -18,6 +18,13 @@ export function startTradingServe(profileYaml: string, dataDir = tempDataDir()):
   return startServeProcess(['--data-dir', dataDir, '--config', profile, '--sim-speed', '1', '--sim-start', '2026-11-20T10:00:00+05:30']);
 }
 
+/** Resizes the page to `size` and waits until the window has that width and the workspace shows its full layout. */
+export async function resizeFullLayout(page: Page, size: { width: number; height: number }): Promise<void> {
+  await page.setViewportSize(size);
+  await page.waitForFunction((w) => window.innerWidth === w, size.width, T);
+  await page.waitForSelector('[data-testid="workspace"][data-layout="full"]', T);
+}
+
 /** Collects console errors, CSP refusals and page errors into `problems`. */
 export function watchProblems(page: Page, problems: string[]): void {
   page.on('console', (m) => {
