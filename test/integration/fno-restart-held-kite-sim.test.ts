@@ -39,6 +39,15 @@ describe('F&O held-position rule across an engine restart on the Kite feed (kite
       const o = e.trading.orders().find((x) => x.orderId === id);
       return o && (o.status === 'COMPLETE' || o.status === 'REJECTED' || o.status === 'CANCELLED') ? o : undefined;
     });
+  /** The instance's intent on `symbol` once it has a price, worked to COMPLETE: the order. */
+  const filledIntent = async (e: Engine, symbol: string, side: 'BUY' | 'SELL') => {
+    await driving(`a price of ${symbol}`, () => (e.market.quote(symbol)?.lastPaise ?? 0) > 0);
+    const placed = intent(e, symbol, side);
+    if (!('orders' in placed)) throw new Error(`the ${side} intent on ${symbol} placed no order: ${JSON.stringify(placed)}`);
+    const done = await worked(e, placed.orders[0]!.orderId);
+    expect(done.status, done.statusMessage).toBe('COMPLETE');
+    return done;
+  };
   let oldCe = '';
   let oldPe = '';
   let oldAtm = 0;
@@ -65,12 +74,7 @@ describe('F&O held-position rule across an engine restart on the Kite feed (kite
     oldAtm = r.option!.atmPaise;
     expect(engine.strategies.get(OWN).symbols).toEqual([oldCe, oldPe]);
     lot = engine.instruments.find((i) => i.symbol === oldCe)!.lotSize;
-    await driving(`a price of ${oldCe}`, () => (engine.market.quote(oldCe)?.lastPaise ?? 0) > 0);
-    const placed = intent(engine, oldCe, 'BUY');
-    expect('orders' in placed, JSON.stringify(placed)).toBe(true);
-    if (!('orders' in placed)) return;
-    const done = await worked(engine, placed.orders[0]!.orderId);
-    expect(done.status, done.statusMessage).toBe('COMPLETE');
+    const done = await filledIntent(engine, oldCe, 'BUY');
     expect(done).toMatchObject({ symbol: oldCe, side: 'BUY', qty: lot, product: 'NRML', strategy: OWN });
     expect(engine.trading.portfolio().positions.find((p) => p.symbol === oldCe && p.strategy === OWN)?.qty).toBe(lot);
   });
@@ -106,12 +110,7 @@ describe('F&O held-position rule across an engine restart on the Kite feed (kite
     expect(engine.strategies.get(OWN).symbols).toEqual([oldCe, oldPe]);
 
     // its strategy's exit: the closing intent closes the call in its own product (an exit order of the instance)
-    await driving(`a price of ${oldCe}`, () => (engine.market.quote(oldCe)?.lastPaise ?? 0) > 0);
-    const closed = intent(engine, oldCe, 'SELL');
-    expect('orders' in closed, JSON.stringify(closed)).toBe(true);
-    if (!('orders' in closed)) return;
-    const done = await worked(engine, closed.orders[0]!.orderId);
-    expect(done.status, done.statusMessage).toBe('COMPLETE');
+    const done = await filledIntent(engine, oldCe, 'SELL');
     expect(done).toMatchObject({ symbol: oldCe, side: 'SELL', qty: lot, product: 'NRML', strategy: OWN });
     // flat: it moves to today's contracts (the person's params kept), the old call leaves the ticker
     const moved = await driving('the instance on today’s contracts', () => {
