@@ -10,8 +10,9 @@ import { QUICK, record, type FigureName } from './harness.js';
  * for 50 symbols, on one core. Baseline, measured in the same run: a plain loop over the same bars
  * (running SMAs, the same crossover rule, positions and PnL in plain numbers, no kernel). Rates per wall
  * second and per CPU second of this process (process.cpuUsage): on a shared, loaded machine the CPU rate
- * is the steadier one. The measured rounds run after two full-size warm-up runs (the JIT needs a few
- * hundred thousand bars to settle); the first, cold run's CPU rate is printed too.
+ * is the steadier one. The measured rounds run after full-size warm-up runs of 300,000 bars in all (at
+ * least two; the JIT needs a few hundred thousand bars to settle, whatever the number of symbols); the
+ * first, cold run's CPU rate is printed too.
  */
 
 function plainLoop(series: readonly CandleSeries[]): number {
@@ -50,6 +51,9 @@ function plainLoop(series: readonly CandleSeries[]): number {
   return pnl;
 }
 
+/** Bars each case runs before it is measured (at least two runs; see measure()). */
+const WARMUP_BARS = 300_000;
+
 function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
   return s[Math.floor(s.length / 2)]!;
@@ -73,12 +77,14 @@ function measure(label: string, figure: FigureName, series: CandleSeries[], roun
   const subj: number[] = [];
   const subjCpu: number[] = [];
   let fills = 0;
-  // warm-up: two full runs (the first one's CPU rate is the cold figure)
+  // warm-up: full runs until WARMUP_BARS bars went through (the first one's CPU rate is the cold figure).
+  // By bars, not by runs: V8 settles after a few hundred thousand bars whatever their symbols, and two
+  // runs of the 1-symbol case (45,000 bars) measured it half-compiled, at about half the 50-symbol rate.
   const cold0 = process.cpuUsage();
   runBacktest(cfg, data);
   const coldCpu = process.cpuUsage(cold0);
   const cold = bars / ((coldCpu.user + coldCpu.system) / 1e6);
-  runBacktest(cfg, data);
+  for (let warm = bars; warm < (QUICK ? 2 * bars : WARMUP_BARS); warm += bars) runBacktest(cfg, data);
   for (let r = 0; r < rounds; r++) {
     let t0 = process.hrtime.bigint();
     for (let k = 0; k < 20; k++) sink += plainLoop(series);
