@@ -390,6 +390,9 @@ export class TradingService {
   private readonly newClientId: () => string;
   /** Order listeners, each with an optional "wanted now" test: the DTO is built only when one wants it. */
   private readonly orderListeners = new Map<(o: OrderDto) => void, (() => boolean) | undefined>();
+  /** orderListeners as two arrays, rebuilt when a listener comes or goes (the fan-out per order update walks these, no iterator). */
+  private orderFan: ((o: OrderDto) => void)[] = [];
+  private orderWanted: ((() => boolean) | undefined)[] = [];
   private readonly portfolioListeners = new Set<(p: PortfolioDto) => void>();
   private readonly decisionListeners = new Set<(d: RiskDecisionDto) => void>();
   private readonly riskListeners = new Set<(s: RiskStatus) => void>();
@@ -1009,7 +1012,16 @@ export class TradingService {
   /** Every order change, as a DTO; `wanted` (optional) says whether the listener wants this one (no DTO is built when none does). */
   onOrderChanged(l: (o: OrderDto) => void, wanted?: () => boolean): () => void {
     this.orderListeners.set(l, wanted);
-    return () => this.orderListeners.delete(l);
+    this.rebuildOrderFan();
+    return () => {
+      const had = this.orderListeners.delete(l);
+      this.rebuildOrderFan();
+      return had;
+    };
+  }
+  private rebuildOrderFan(): void {
+    this.orderFan = [...this.orderListeners.keys()];
+    this.orderWanted = [...this.orderListeners.values()];
   }
   onPortfolio(l: (p: PortfolioDto) => void): () => void {
     this.portfolioListeners.add(l);
@@ -1249,20 +1261,22 @@ export class TradingService {
       const st = this.chargeState.get(order.orderId);
       if (st !== undefined) {
         this.chargeState.delete(order.orderId);
-        if (this.doneCharges.size >= 20_000) {
-          this.doneChargesOld = this.doneCharges;
-          this.doneCharges = new Map();
-        }
-        this.doneCharges.set(order.orderId, st.charged);
+        this.keepDoneCharges(order.orderId, st.charged);
       }
     }
     if (terminal && order.source === 'exit' && this.ledger.positionQty(order.symbol, order.strategy) !== 0 && order.filledQty < order.qty) {
       this.exits.release(order.strategy, order.symbol);
     }
-    if (this.orderListeners.size === 0) return;
+    const fan = this.orderFan;
+    if (fan.length === 0) return;
+    const wants = this.orderWanted;
     let dto: OrderDto | undefined;
-    for (const [l, wanted] of this.orderListeners) {
+    for (let i = 0; i < fan.length; i++) {
+      const wanted = wants[i];
       if (wanted !== undefined && !wanted()) continue;
+      // (a listener removed by an earlier one of this update is not called)
+      const l = fan[i]!;
+      if (i > 0 && !this.orderListeners.has(l)) continue;
       l((dto ??= this.orderDto(order)));
     }
   }
@@ -1292,7 +1306,14 @@ export class TradingService {
     const inst = this.instruments.get(fill.symbol);
     let day = this.dayOf(fill.tsEvent);
     let st = this.chargeState.get(fill.orderId);
-    if (st === undefined) this.chargeState.set(fill.orderId, (st = { qty: 0, valuePaise: 0, charged: { ...ZERO_CHARGES }, day }));
+    // an order its first fill finishes (a market order filled at once) never enters chargeState: its
+    // charges go straight to the finished orders' (keepDoneCharges below), as onOrder would move them
+    let done = false;
+    if (st === undefined) {
+      st = { qty: 0, valuePaise: 0, charged: { ...ZERO_CHARGES }, day };
+      if (isTerminalStatus(order.status)) done = true;
+      else this.chargeState.set(fill.orderId, st);
+    }
     if (day < CHARGES_SCHEDULE_START) {
       if (!this.chargeWarned) this.log('warn', 'fills before the charges schedule starts are charged at its first rates', { day, start: CHARGES_SCHEDULE_START });
       this.chargeWarned = true;
@@ -1345,7 +1366,17 @@ export class TradingService {
     st.valuePaise += fill.qty * fill.pricePaise;
     st.day = day;
     if (dpKey !== '' && charged.dpPaise > 0) this.dpCharged.add(dpKey);
+    if (done) this.keepDoneCharges(fill.orderId, charged);
     return delta;
+  }
+
+  /** A finished order's charges, for orderCharges() (the newest 20,000–40,000 orders; older ones from the journal's fills). */
+  private keepDoneCharges(orderId: string, charged: ChargesBreakdownDto): void {
+    if (this.doneCharges.size >= 20_000) {
+      this.doneChargesOld = this.doneCharges;
+      this.doneCharges = new Map();
+    }
+    this.doneCharges.set(orderId, charged);
   }
 
   /** Rebuilds an order's charge state from a journalled fill (restart). */
