@@ -15,10 +15,11 @@ const OPEN = istTime('2026-11-20', '09:30');
 const SYMBOLS = ['INFY', 'SBIN', 'TCS'];
 const INSTRUMENTS: TradableInstrument[] = SYMBOLS.map((symbol) => ({ symbol, exchange: 'NSE', kind: 'equity', tickSizePaise: 5, lotSize: 1 }));
 
-function service(store: MemoryTradingStore, marketFill: 'last' | 'next_tick') {
+function service(store: MemoryTradingStore, marketFill: 'last' | 'next_tick', recordAllowed?: boolean) {
   const clock = { t: OPEN, now() { return this.t; } };
   const svc = new TradingService({
     mode: 'backtest',
+    ...(recordAllowed !== undefined ? { recordAllowed } : {}),
     instruments: INSTRUMENTS,
     clock,
     store,
@@ -39,8 +40,12 @@ function service(store: MemoryTradingStore, marketFill: 'last' | 'next_tick') {
 function run(seed: number, marketFill: 'last' | 'next_tick') {
   const full = new MemoryTradingStore();
   const light = new MemoryTradingStore(100_000, true, true);
-  const a = service(full, marketFill);
+  // the full side records ALLOW decisions too (as paper and live do); the backtest's default does not
+  const a = service(full, marketFill, true);
   const b = service(light, marketFill);
+  const announced: { a: string[]; b: string[] } = { a: [], b: [] };
+  a.svc.onDecided((d) => announced.a.push(`${d.action} ${d.symbol} ${d.qty} ${d.rule ?? ''}`));
+  b.svc.onDecided((d) => announced.b.push(`${d.action} ${d.symbol} ${d.qty} ${d.rule ?? ''}`));
   const rng = new Rng(seed);
   const px = new Map(SYMBOLS.map((s, i) => [s, 100_000 + 20_000 * i]));
   let results = 0;
@@ -68,21 +73,26 @@ function run(seed: number, marketFill: 'last' | 'next_tick') {
     a.svc.onClock(a.clock.t);
     b.svc.onClock(b.clock.t);
   }
-  return { full, light, a: a.svc, b: b.svc, results };
+  return { full, light, a: a.svc, b: b.svc, results, announced };
 }
 
 describe('the light journal and trade()', () => {
   for (const fill of ['last', 'next_tick'] as const) {
     it(`journal, ledger and risk decisions equal a full store's with onIntent (marketFill ${fill})`, () => {
       for (const seed of [11, 12]) {
-        const { full, light, a, b, results } = run(seed, fill);
+        const { full, light, a, b, results, announced } = run(seed, fill);
         // the run traded, exited and was refused, so the comparison covers all three
         expect(results).toBeGreaterThan(50);
         expect(full.orders().some((o) => o.order.source === 'exit')).toBe(true);
         expect(full.decisions.some((d) => d.action === 'BLOCK')).toBe(true);
         expect(light.orders()).toEqual(full.orders());
         expect(light.fills()).toEqual(full.fills());
-        expect(light.decisions).toEqual(full.decisions);
+        // the backtest records and announces no ALLOW (recordAllowed off): every other decision the same
+        expect(full.decisions.some((d) => d.action === 'ALLOW')).toBe(true);
+        const strip = (ds: typeof full.decisions) => ds.map(({ id: _id, ...d }) => d);
+        expect(strip(light.decisions)).toEqual(strip(full.decisions.filter((d) => d.action !== 'ALLOW')));
+        expect(announced.b).toEqual(announced.a.filter((d) => !d.startsWith('ALLOW ')));
+        expect(announced.b.length).toBeGreaterThan(0);
         expect(b.ledger.snapshot()).toEqual(a.ledger.snapshot());
         expect(b.ledger.closedTrades()).toEqual(a.ledger.closedTrades());
         expect(b.orders()).toEqual(a.orders());

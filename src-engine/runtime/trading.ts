@@ -272,7 +272,20 @@ export interface TradingServiceOptions {
   kiteMargin?: () => KiteMarginApi | undefined;
   /** Fills reach the owning strategy instance here (StrategyRunner.onFill). */
   onStrategyFill?: (strategy: string, fill: Readonly<Fill>) => void;
+  /**
+   * Risk's ALLOW decisions are journalled (store.decision) and announced (onDecided) like every other
+   * decision. Default: true, except in mode 'backtest', where nothing reads them (the light journal, a
+   * refusal listener) and no record is built for an allowed order; refusals, reductions and halts are
+   * journalled and announced in every mode.
+   */
+  recordAllowed?: boolean;
 }
+
+/**
+ * The decision trade() and an exit order get back for an ALLOW that was not recorded (recordAllowed
+ * off): those callers read a decision only when nothing was placed, never for an ALLOW.
+ */
+const UNRECORDED_ALLOW: RiskDecisionDto = Object.freeze({ id: 0, ts: 0, clientId: '', symbol: '', side: 'BUY', qty: 0, strategy: '', source: '', action: 'ALLOW', numbers: Object.freeze({}) });
 
 
 /** The charges of these fills, summed component by component. */
@@ -401,6 +414,7 @@ export class TradingService {
   /** Intents are not traded while false (the kernel's start-up backfill). */
   private trading = true;
   private lastDecision: RiskDecisionDto | undefined;
+  private readonly recordAllowed: boolean;
   /** Orders the last execute() placed (its result lists none when built without DTOs). */
   private placedCount = 0;
   /** The earliest expiry close (epoch ms) among open F&O positions; -Infinity = recompute (after a fill). */
@@ -410,6 +424,7 @@ export class TradingService {
   constructor(opts: TradingServiceOptions) {
     this.opts = opts;
     this.mode = opts.mode;
+    this.recordAllowed = opts.recordAllowed ?? this.mode !== 'backtest';
     this.clock = opts.clock;
     this.log = opts.log ?? (() => {});
     this.store = opts.store ?? new MemoryTradingStore();
@@ -1159,7 +1174,8 @@ export class TradingService {
     this.syncDay();
     this.lastDecision = undefined;
     const d = this.risk.check(req);
-    const decision = this.lastDecision ?? this.decisionDto(d, req);
+    // (no record of an unrecorded ALLOW unless the caller reads the result's decision)
+    const decision = this.lastDecision ?? (dtos || d.action !== 'ALLOW' ? this.decisionDto(d, req) : UNRECORDED_ALLOW);
     const orders: OrderDto[] = [];
     let placed = 0;
     if (d.action === 'ALLOW' || d.action === 'REDUCE') {
@@ -1282,6 +1298,7 @@ export class TradingService {
   }
 
   private onDecision(d: RiskDecision, req: OrderRequest | undefined, at: number): void {
+    if (d.action === 'ALLOW' && !this.recordAllowed) return;
     // the record is fresh: normalise its side in place rather than copying it (hot path)
     const rec = decisionRecord(d, req, at);
     const side: OrderSide = rec.side === 'SELL' ? 'SELL' : 'BUY';
