@@ -251,6 +251,7 @@ export function runBacktest(config: BacktestConfig, data: BacktestData, opts: Ba
     clock,
     autoStart: false,
     tradingMode: 'backtest',
+    fixedTradingConfig: true,
     candleTimeframes: candleTimeframes(profile, opts.strategies ?? []),
     trading: store,
     dailyHistory: () => new Map(),

@@ -115,8 +115,25 @@ export interface EngineDeps {
    * refused). Default all eight (charts can ask for any); the backtester passes what its strategies read.
    */
   candleTimeframes?: readonly Timeframe[];
+  /**
+   * True when the profile's trading section is fixed for the engine's life (the backtester's): the
+   * 1-minute ATR(14) per symbol is then kept only if that section can read it (atrReadBy). Default false:
+   * kept always, as a running engine's sizing and exits may change.
+   */
+  fixedTradingConfig?: boolean;
   /** Live mode (runtime/live-mode.ts): reconciliation cadence and tolerance; test seams for Kite's REST and broker. */
   live?: LiveModeConfig & { rest?: () => LiveRestPort | undefined; createBroker?: ModeControllerOptions['createBroker'] };
+}
+
+/**
+ * True if a trading section reads the symbols' ATR: a sizing rule in `risk_pct` mode (the stop distance),
+ * or an exit rule with an ATR stop or target (`atrMultipleStop` / `atrMultipleTarget` above 0), by default
+ * or for any strategy. Nothing else reads it.
+ */
+export function atrReadBy(trading: RunProfile['trading']): boolean {
+  const sizing = [trading.sizing.default, ...Object.values(trading.sizing.strategies ?? {})];
+  const exits = [trading.exits.default, ...Object.values(trading.exits.strategies ?? {})];
+  return sizing.some((m) => m.mode === 'risk_pct') || exits.some((e) => e.atrMultipleStop > 0 || e.atrMultipleTarget > 0);
 }
 
 /** What the kernel reads of the Kite session: state for the status; the Kite feed also takes its connection. */
@@ -340,12 +357,16 @@ export class Engine {
     });
     this.trading = this.modes.trading;
     this.modes.onChange(() => this.emitStatus());
-    this.market.onBarClosed((symbol, tf, candle) => {
-      if (tf !== '1m') return;
-      let ind = this.atr.get(symbol);
-      if (!ind) this.atr.set(symbol, (ind = createIndicator('atr:14')));
-      ind.update(candle);
-    });
+    // ATR(14) of 1-minute bars for sizing and exits; with a fixed trading section only if it reads ATR
+    // (nothing reads the value otherwise: the atr port above then answers undefined, which no rule of it uses)
+    if (!deps.fixedTradingConfig || atrReadBy(deps.profile.trading)) {
+      this.market.onBarClosed((symbol, tf, candle) => {
+        if (tf !== '1m') return;
+        let ind = this.atr.get(symbol);
+        if (!ind) this.atr.set(symbol, (ind = createIndicator('atr:14')));
+        ind.update(candle);
+      });
+    }
     this.strategies.runner.onIntent((intent) => {
       try {
         // an F&O instance on the underlying trades the contract its leg resolves to now
