@@ -15,11 +15,12 @@ const OPEN = istTime('2026-11-20', '09:30');
 const SYMBOLS = ['INFY', 'SBIN', 'TCS'];
 const INSTRUMENTS: TradableInstrument[] = SYMBOLS.map((symbol) => ({ symbol, exchange: 'NSE', kind: 'equity', tickSizePaise: 5, lotSize: 1 }));
 
-function service(store: MemoryTradingStore, marketFill: 'last' | 'next_tick', recordAllowed?: boolean) {
+function service(store: MemoryTradingStore, marketFill: 'last' | 'next_tick', recordAllowed?: boolean, cacheOrderCharges?: boolean) {
   const clock = { t: OPEN, now() { return this.t; } };
   const svc = new TradingService({
     mode: 'backtest',
     ...(recordAllowed !== undefined ? { recordAllowed } : {}),
+    ...(cacheOrderCharges !== undefined ? { cacheOrderCharges } : {}),
     instruments: INSTRUMENTS,
     clock,
     store,
@@ -27,6 +28,7 @@ function service(store: MemoryTradingStore, marketFill: 'last' | 'next_tick', re
     config: {
       capital: 1_000_000,
       product: 'MIS',
+      charges: true,
       sizing: { default: { mode: 'fixed_value', valuePaise: 2_000_000 } },
       paper: { slippage: { ticks: 1 }, marketFill },
       exits: { default: { atrMultipleStop: 0, atrMultipleTarget: 0, trailingBps: 40 } },
@@ -41,7 +43,7 @@ function run(seed: number, marketFill: 'last' | 'next_tick') {
   const full = new MemoryTradingStore();
   const light = new MemoryTradingStore(100_000, true, true);
   // the full side records ALLOW decisions too (as paper and live do); the backtest's default does not
-  const a = service(full, marketFill, true);
+  const a = service(full, marketFill, true, true);
   const b = service(light, marketFill);
   const announced: { a: string[]; b: string[] } = { a: [], b: [] };
   a.svc.onDecided((d) => announced.a.push(`${d.action} ${d.symbol} ${d.qty} ${d.rule ?? ''}`));
@@ -96,6 +98,11 @@ describe('the light journal and trade()', () => {
         expect(b.ledger.snapshot()).toEqual(a.ledger.snapshot());
         expect(b.ledger.closedTrades()).toEqual(a.ledger.closedTrades());
         expect(b.orders()).toEqual(a.orders());
+        // finished orders' charges: from the journal's fills (backtest: no cache) = from the cache
+        const charged = a.orders().filter((o) => o.filledQty > 0);
+        expect(charged.length).toBeGreaterThan(50);
+        for (const o of charged) expect(b.orderCharges(o.orderId)).toEqual(a.orderCharges(o.orderId));
+        expect(charged.some((o) => a.orderCharges(o.orderId).totalPaise > 0)).toBe(true);
         // the light store keeps no per-transition rows; the full one keeps every status change
         expect(light.events).toEqual([]);
         // (placed, then OPEN or REJECTED, then fills: the backtest's paper broker skips the transient statuses)

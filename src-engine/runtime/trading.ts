@@ -279,6 +279,12 @@ export interface TradingServiceOptions {
    * journalled and announced in every mode.
    */
   recordAllowed?: boolean;
+  /**
+   * Finished orders' charges are kept in memory (the newest 20,000–40,000) for orderCharges(). Default:
+   * true, except in mode 'backtest' (nothing asks mid-run); without it orderCharges() sums the order's
+   * journalled fills, the same figures.
+   */
+  cacheOrderCharges?: boolean;
 }
 
 /**
@@ -415,6 +421,7 @@ export class TradingService {
   private trading = true;
   private lastDecision: RiskDecisionDto | undefined;
   private readonly recordAllowed: boolean;
+  private readonly cacheOrderCharges: boolean;
   /** Orders the last execute() placed (its result lists none when built without DTOs). */
   private placedCount = 0;
   /** The earliest expiry close (epoch ms) among open F&O positions; -Infinity = recompute (after a fill). */
@@ -425,6 +432,7 @@ export class TradingService {
     this.opts = opts;
     this.mode = opts.mode;
     this.recordAllowed = opts.recordAllowed ?? this.mode !== 'backtest';
+    this.cacheOrderCharges = opts.cacheOrderCharges ?? this.mode !== 'backtest';
     this.clock = opts.clock;
     this.log = opts.log ?? (() => {});
     this.store = opts.store ?? new MemoryTradingStore();
@@ -1389,6 +1397,7 @@ export class TradingService {
 
   /** A finished order's charges, for orderCharges() (the newest 20,000–40,000 orders; older ones from the journal's fills). */
   private keepDoneCharges(orderId: string, charged: ChargesBreakdownDto): void {
+    if (!this.cacheOrderCharges) return;
     if (this.doneCharges.size >= 20_000) {
       this.doneChargesOld = this.doneCharges;
       this.doneCharges = new Map();
